@@ -1,0 +1,161 @@
+"""Plain data classes that cross module boundaries. No Whoosh types here."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+SECTION_KINDS = ("preamble", "achievements", "problems", "plans", "requirements", "other")
+DOC_TYPES = ("annual_report", "work_plan", "notice", "opinion", "regulation", "law",
+             "government_work_report", "other")
+
+
+@dataclass
+class SourceDocument:
+    """What ingestion makes of one file: clean text plus the metadata the file states."""
+    path: str                      # absolute path of the file
+    doc_id: str                    # path relative to its corpus root, '/'-separated
+    text: str                      # normalised article text, one paragraph per line, no clutter
+    title: str = ""
+    published: Optional[str] = None    # YYYY-MM-DD
+    source: Optional[str] = None       # 来源 / 发布机构
+    doc_number: Optional[str] = None   # 文号, e.g. 莲政办发〔2017〕20号
+    index_number: Optional[str] = None  # 索引号
+    written: Optional[str] = None      # 成文日期 YYYY-MM-DD
+    encoding: str = "utf-8"
+    format: str = "txt"                # txt | html
+    content_hash: str = ""             # sha1 of the raw bytes
+    site: Optional[str] = None         # SiteName meta, when the page has one
+
+
+@dataclass
+class Region:
+    """An administrative division resolved against GB/T 2260 codes."""
+    code: str          # 6-digit GB/T 2260 code of the most specific level
+    name: str          # full name, e.g. 浙江省宁波市北仑区
+    province: str = ""
+    city: str = ""
+    county: str = ""
+    level: str = ""    # province | city | county
+
+    def short(self) -> str:
+        return self.county or self.city or self.province
+
+
+@dataclass
+class Figure:
+    """A quantity stated in a passage: value, unit and the phrase it counts."""
+    value: float
+    unit: str
+    text: str          # the figure as written, e.g. 30件, 192.05万平方米, 95.7%
+    subject: str = ""  # what it counts, e.g. 移交区检察院涉刑案件
+    start: int = 0     # character offsets of `text` in the passage
+    end: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Passage:
+    doc_id: str
+    ordinal: int                 # 0-based position within the document
+    text: str
+    heading_path: list[str] = field(default_factory=list)
+    section_kind: str = "other"
+    figures: list[Figure] = field(default_factory=list)
+    concreteness: float = 0.0
+
+    @property
+    def passage_id(self) -> str:
+        return f"{self.doc_id}#{self.ordinal}"
+
+
+@dataclass
+class Section:
+    heading: str
+    level: int
+    kind: str
+    heading_path: list[str]
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    """A fully analysed document: source metadata plus inferred metadata and passages."""
+    source: SourceDocument
+    doc_type: str = "other"
+    year: Optional[int] = None
+    region: Optional[Region] = None
+    sections: list[Section] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def doc_id(self) -> str:
+        return self.source.doc_id
+
+    @property
+    def title(self) -> str:
+        return self.source.title
+
+
+@dataclass
+class Hit:
+    """One search result: a passage with its document's metadata."""
+    doc_id: str
+    passage_id: str
+    title: str
+    text: str
+    snippet: str
+    score: float
+    heading_path: list[str] = field(default_factory=list)
+    section_kind: str = "other"
+    region: Optional[str] = None
+    region_code: Optional[str] = None
+    year: Optional[int] = None
+    published: Optional[str] = None
+    source: Optional[str] = None
+    doc_number: Optional[str] = None
+    doc_type: Optional[str] = None
+    figures: list[Figure] = field(default_factory=list)
+    explanation: Optional[dict] = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if self.explanation is None:
+            d.pop("explanation")
+        return d
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    total: int                 # number of matching passages
+    expanded_query: str = ""   # what the query became after synonym expansion
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
+                "elapsed_ms": round(self.elapsed_ms, 2), "hits": [h.to_dict() for h in self.hits]}
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    passages: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)   # (path, doc_id it duplicates)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)

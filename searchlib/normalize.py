@@ -1,0 +1,43 @@
+"""Text normalisation: the one place where characters are normalised.
+
+Used by ingestion (document text), by the analyzer (index and query time) and by
+query parsing, so that what is indexed and what is searched are always the same.
+"""
+import re
+import unicodedata
+
+# zero-width and BOM characters that survive NFKC
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# any run of horizontal whitespace (NFKC already maps U+3000, NBSP, en/em spaces to U+0020)
+_HSPACE = re.compile(r"[^\S\n]+")
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef“”‘’、。，：；！？《》〈〉【】〔〕,:;!?()"
+# a space between two CJK characters (or CJK punctuation) is layout, not a word break
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}]) (?=[{_CJK}{_CJK_PUNCT}])")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width ASCII to half-width, compatibility forms), drop invisible
+    characters, unify line breaks and collapse horizontal whitespace to one space.
+
+    Line breaks are kept: they separate paragraphs. Spaces are kept too: in a
+    query they separate terms.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _HSPACE.sub(" ", text)
+
+
+def normalize_document_text(text: str) -> str:
+    """``normalize`` plus the clean-up that only makes sense for running text:
+    spaces between Chinese characters are layout and are removed, each line is
+    stripped, runs of blank lines collapse to one."""
+    text = normalize(text)
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACE_IN_CJK.sub("", line.strip())
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
