@@ -1,0 +1,181 @@
+"""Analysis: the one tokenizer used at index time and at query time.
+
+``PolicyTokenizer`` is a Whoosh tokenizer over jieba (HMM off, so the same string
+always segments the same way) with the project's user dictionary of policy terms:
+
+* positions are sequential over the *main* segmentation, so phrase queries work;
+* in index mode each long word also emits its dictionary sub-words (jieba's
+  search mode) at the *same* position, so 两法衔接 is one token yet 衔接 still
+  finds it, and a phrase over main tokens is not broken by the extra tokens;
+* numbers keep their unit: "30件" is a token (with "30" and "件" beside it),
+  "95.7%" and "192.05万平方米" stay whole instead of falling apart at the dot;
+* character offsets are exact, for highlighting Chinese text;
+* Latin letters are lower-cased; punctuation and spaces are dropped.
+
+jieba is loaded lazily, once per process (the only global state in searchlib),
+and only when text actually has to be segmented.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+
+from whoosh.analysis import Token, Tokenizer
+
+from .normalize import normalize
+
+ANALYZER_VERSION = "1"   # bump when tokenisation changes: old indexes become stale
+USERDICT_PATH = Path(__file__).parent / "data" / "userdict.txt"
+
+# A number as written in the reports: 3,823  192.05  95.7%  20万  1.5万余
+_NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?")
+# units and counters that stay attached to a number (longest first)
+UNITS = sorted("""件 项 条 人次 人 名 家 个 次 户 场 场次 期 批 篇 份 册 本 台 套 部 所 座 处 宗 起
+只 辆 元 万元 亿元 千元 平方米 万平方米 亩 万亩 公里 千米 米 吨 万吨 天 日 个工作日 工作日 小时 分钟
+个月 年 月 周 岁 % ‰ 倍 万 亿 万人 万人次 万件 万户 万册 余件 余人 余次 余项 余家 余个 余场 余名
+多名 多件 多人 多次 多家 多项 余万元 余万 多万""".split(), key=len, reverse=True)
+_UNIT_AFTER = re.compile("|".join(re.escape(u) for u in UNITS))
+_WORDCHAR = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff+#&]", re.UNICODE)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+_lock = threading.Lock()
+_segmenter = None
+
+
+def get_segmenter():
+    """The process-wide jieba tokenizer with the policy user dictionary (lazy, thread-safe)."""
+    global _segmenter
+    if _segmenter is None:
+        with _lock:
+            if _segmenter is None:
+                import logging
+
+                import jieba
+                jieba.setLogLevel(logging.WARNING)
+                seg = jieba.Tokenizer()
+                seg.initialize()
+                if USERDICT_PATH.exists():
+                    seg.load_userdict(str(USERDICT_PATH))
+                _segmenter = seg
+    return _segmenter
+
+
+def analysis_fingerprint() -> str:
+    """Identifies everything that decides which tokens a text produces. An index
+    built with another fingerprint is stale and must be rebuilt."""
+    import jieba
+    h = hashlib.sha1()
+    h.update(ANALYZER_VERSION.encode())
+    h.update(jieba.__version__.encode())
+    if USERDICT_PATH.exists():
+        h.update(USERDICT_PATH.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _subwords(seg, word: str):
+    """Dictionary words of length 2 and 3 inside a longer word (jieba's search mode)."""
+    freq = seg.FREQ
+    n = len(word)
+    for k in (2, 3):
+        if n > k:
+            for i in range(n - k + 1):
+                gram = word[i:i + k]
+                if freq.get(gram):
+                    yield i, gram
+
+
+def segment(text: str, subwords: bool = False):
+    """Yield (word, start, end, is_main) over normalised ``text``.
+
+    Main words tile the text (punctuation and spaces excluded); sub-words follow
+    the main word they belong to. This is the whole tokenisation logic: the
+    Whoosh tokenizer and the benchmarks both call it.
+    """
+    seg = None
+    pos = 0
+    for m in _NUMBER.finditer(text):
+        if m.start() > pos:
+            if seg is None:
+                seg = get_segmenter()
+            yield from _segment_words(seg, text, pos, m.start(), subwords)
+        start, end = m.span()
+        number = m.group().replace(",", "")
+        unit = _UNIT_AFTER.match(text, end)
+        if unit:
+            uend = unit.end()
+            yield number + unit.group(), start, uend, True
+            if subwords:
+                yield number, start, end, False
+                yield unit.group(), end, uend, False
+            pos = uend
+        else:
+            yield number, start, end, True
+            pos = end
+    if pos < len(text):
+        if seg is None:
+            seg = get_segmenter()
+        yield from _segment_words(seg, text, pos, len(text), subwords)
+
+
+def _segment_words(seg, text, start, end, subwords):
+    offset = start
+    for word in seg.cut(text[start:end], HMM=False):
+        wstart = offset
+        offset += len(word)
+        if not _WORDCHAR.search(word):
+            continue          # punctuation, spaces
+        yield word, wstart, offset, True
+        if subwords and len(word) > 2 and _HAN.match(word):
+            for i, gram in _subwords(seg, word):
+                yield gram, wstart + i, wstart + i + len(gram), False
+
+
+def tokens(text: str, subwords: bool = False) -> list[str]:
+    """The main tokens of ``text`` (lower-cased), as the index sees them."""
+    return [w.lower() for w, _, _, main in segment(normalize(text), subwords) if main or subwords]
+
+
+class PolicyTokenizer(Tokenizer):
+    """Whoosh tokenizer; see the module docstring. Pickled into the index schema by
+    its import path ``searchlib.analysis.PolicyTokenizer``: keep that path stable."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True,
+                 mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        text = normalize(value)
+        pos = start_pos - 1
+        for word, s, e, main in segment(text, subwords=(mode != "query")):
+            if main:
+                pos += 1
+            t.text = word.lower()
+            if keeporiginal:
+                t.original = word
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + s
+                t.endchar = start_char + e
+            yield t
+
+
+def PolicyAnalyzer():
+    """The analyzer stored in the index schema for every full-text field."""
+    return PolicyTokenizer()

@@ -1,0 +1,230 @@
+"""The public Python API. The CLI is a thin layer over this module.
+
+    import searchlib
+    idx = searchlib.open_index("index")
+    result = idx.search("两法衔接", region="宁波", limit=5)
+    for hit in result.hits:
+        print(hit.title, " > ".join(hit.heading_path), hit.snippet)
+
+A ``SearchIndex`` is opened once and searched many times, from any number of
+threads: each thread gets its own Whoosh searcher, refreshed automatically when
+another process has committed an update.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Iterable, Optional, Union
+
+from .errors import DocumentNotFoundError, QuerySyntaxError
+from .models import BuildReport, Figure, Hit, SearchResult
+from .ranking import DEFAULT_RANKING, PolicyWeighting, RankingConfig
+from .schema import DOCUMENT, PASSAGE
+
+PathLike = Union[str, os.PathLike]
+MAX_LIMIT = 1000
+DEFAULT_INDEX = "index"
+
+
+def default_index_path() -> Path:
+    return Path(os.environ.get("SEARCHLIB_INDEX") or DEFAULT_INDEX)
+
+
+def build_index(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
+                procs: Optional[int] = None) -> "SearchIndex":
+    """Build a new index of every report under ``corpus`` and open it."""
+    report = build(corpus, index_dir, progress=progress, procs=procs)
+    idx = open_index(index_dir)
+    idx.last_report = report
+    return idx
+
+
+def build(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
+          procs: Optional[int] = None) -> BuildReport:
+    """Build a new index (replacing any index at ``index_dir`` when done) and report what happened."""
+    from .errors import CorpusError
+    from .indexing import build_index as _build
+    paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, os.PathLike)) else corpus)]
+    if not paths:
+        raise CorpusError("no corpus path given")
+    return _build(paths, Path(index_dir or default_index_path()), progress=progress, procs=procs)
+
+
+def open_index(index_dir: PathLike = None, synonyms: Optional[PathLike] = None,
+               ranking: RankingConfig = DEFAULT_RANKING) -> "SearchIndex":
+    """Open an existing index for searching (IndexNotFoundError / IndexVersionError if unusable)."""
+    return SearchIndex(index_dir or default_index_path(), synonyms=synonyms, ranking=ranking)
+
+
+class SearchIndex:
+    def __init__(self, index_dir: PathLike, synonyms: Optional[PathLike] = None,
+                 ranking: RankingConfig = DEFAULT_RANKING):
+        from whoosh import index as windex
+
+        from .indexing import check_index
+        self.path = Path(index_dir)
+        self.meta = check_index(self.path)
+        self._ix = windex.open_dir(str(self.path))
+        self.ranking = ranking
+        self._synonym_path = synonyms
+        self._synonyms = None
+        self._local = threading.local()
+        self._doc_cache: dict = {}
+        self._lock = threading.Lock()
+        self.last_report: Optional[BuildReport] = None
+
+    # -- resources ------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        s = getattr(self._local, "searcher", None)
+        if s is not None:
+            s.close()
+            self._local.searcher = None
+
+    def _searcher(self):
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._ix.searcher(weighting=PolicyWeighting(self.ranking))
+        else:
+            fresh = s.refresh()
+            if fresh is not s:
+                self._doc_cache.clear()
+            s = fresh
+        self._local.searcher = s
+        return s
+
+    # -- synonyms -------------------------------------------------------------------
+    @property
+    def synonyms(self):
+        """Shipped synonyms + the index's own ``synonyms.txt`` + the file given at open."""
+        if self._synonyms is None:
+            from .synonyms import SynonymMap, default_synonyms_path
+            maps = [SynonymMap.load(default_synonyms_path())]
+            for extra in (self.path / "synonyms.txt", self._synonym_path):
+                if extra and Path(extra).exists():
+                    maps.append(SynonymMap.load(extra))
+            self._synonyms = SynonymMap.merge(*maps)
+        return self._synonyms
+
+    def plan(self, query: str, synonyms: bool = True):
+        from .search import QueryBuilder
+        return QueryBuilder(self.synonyms if synonyms else None, self.ranking).plan(query, use_synonyms=synonyms)
+
+    def explain_query(self, query: str, synonyms: bool = True) -> str:
+        """What a query becomes (concepts, synonym expansions, Whoosh query)."""
+        return self.plan(query, synonyms).describe()
+
+    # -- search ---------------------------------------------------------------------
+    def search(self, query: str, *, limit: int = 10, region: Optional[str] = None,
+               year: Optional[int] = None, type: Optional[str] = None, kind: Optional[str] = None,
+               since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
+               synonyms: bool = True, explain: bool = False) -> SearchResult:
+        """Ranked passages for ``query``. Filters: region (name at any level, or a
+        GB/T 2260 code), year (covered), type (doc type), kind (section kind),
+        since/until (published date, YYYY[-MM[-DD]]), has_figures."""
+        from .search import Filters
+        from .snippets import make_snippet
+
+        t0 = time.perf_counter()
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            raise QuerySyntaxError(f"limit must be a number, not {limit!r}") from None
+        if limit < 1:
+            raise QuerySyntaxError("limit must be at least 1")
+        limit = min(limit, MAX_LIMIT)
+        filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
+                          has_figures=has_figures)
+        filters.validate()
+        plan = self.plan(query, synonyms)
+        searcher = self._searcher()
+        results = searcher.search(plan.query, limit=limit, filter=filters.query(), terms=explain)
+        terms = plan.highlight_terms()
+        hits = []
+        for r in results:
+            stored = r.fields()
+            doc = self._document_meta(searcher, stored["doc_id"])
+            region_info = doc.get("region") or {}
+            hit = Hit(
+                doc_id=stored["doc_id"], passage_id=stored["id"], title=doc.get("title", ""),
+                text=stored.get("body", ""), snippet=make_snippet(stored.get("body", ""), terms),
+                score=round(float(r.score), 4), heading_path=list(stored.get("heading_path") or []),
+                section_kind=stored.get("kind", "other"),
+                region=(region_info.get("city", "") + region_info.get("county", "")) or region_info.get("name"),
+                region_code=region_info.get("code"), year=doc.get("year"), published=doc.get("published"),
+                source=doc.get("source"), doc_number=doc.get("doc_number"), doc_type=doc.get("doc_type"),
+                figures=[Figure(**f) for f in stored.get("figures") or []],
+            )
+            if explain:
+                hit.explanation = self._explain(r, stored, plan)
+            hits.append(hit)
+        total = results.estimated_length() if not results.has_exact_length() else len(results)
+        return SearchResult(query=query, hits=hits, total=total,
+                            expanded_query=str(plan.query) if plan.expansions else "",
+                            elapsed_ms=(time.perf_counter() - t0) * 1000)
+
+    def _explain(self, r, stored, plan) -> dict:
+        matched = sorted({f"{f}:{t.decode() if isinstance(t, bytes) else t}" for f, t in (r.matched_terms() or [])})
+        c = float(stored.get("concreteness") or 0.0)
+        factor = 1.0 + self.ranking.concreteness_weight * c
+        return {"score": round(float(r.score), 4), "matched_terms": matched,
+                "concreteness": round(c, 3), "concreteness_factor": round(factor, 3),
+                "text_score": round(float(r.score) / factor, 4),
+                "expansions": plan.expansions, "wants_figures": plan.wants_figures}
+
+    def _document_meta(self, searcher, doc_id: str) -> dict:
+        meta = self._doc_cache.get(doc_id)
+        if meta is None:
+            stored = searcher.document(id=f"{DOCUMENT}:{doc_id}")
+            meta = (stored or {}).get("meta") or {}
+            with self._lock:
+                self._doc_cache[doc_id] = meta
+        return meta
+
+    # -- documents ------------------------------------------------------------------
+    def document(self, doc_id: str) -> dict:
+        """A document's metadata and its passages (with heading paths), in order."""
+        searcher = self._searcher()
+        stored = searcher.document(id=f"{DOCUMENT}:{doc_id}")
+        if stored is None:
+            raise DocumentNotFoundError(f"no document {doc_id!r} in the index (see `searchlib stats` / search --json)")
+        from whoosh import query as wq
+        passages = sorted(
+            (dict(ordinal=f["ordinal"], heading_path=f.get("heading_path") or [], section_kind=f.get("kind"),
+                  text=f.get("body", ""), figures=f.get("figures") or [])
+             for f in (searcher.stored_fields(n) for n in searcher.docs_for_query(
+                 wq.And([wq.Term("doc_id", doc_id), wq.Term("rtype", PASSAGE)])))),
+            key=lambda p: p["ordinal"])
+        return dict(doc_id=doc_id, content_hash=stored.get("content_hash"), **stored["meta"], passages_list=passages)
+
+    def documents(self) -> list[dict]:
+        """Metadata of every indexed document."""
+        from whoosh import query as wq
+        searcher = self._searcher()
+        out = []
+        for n in searcher.docs_for_query(wq.Term("rtype", DOCUMENT)):
+            f = searcher.stored_fields(n)
+            out.append(dict(doc_id=f["doc_id"], content_hash=f.get("content_hash"), **f["meta"]))
+        return sorted(out, key=lambda d: d["doc_id"])
+
+    def stats(self) -> dict:
+        from collections import Counter
+        docs = self.documents()
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return {
+            "index": str(self.path), "documents": len(docs),
+            "passages": sum(d.get("passages", 0) for d in docs),
+            "characters": sum(d.get("chars", 0) for d in docs),
+            "index_bytes": size,
+            "doc_types": dict(Counter(d.get("doc_type") for d in docs).most_common()),
+            "years": dict(sorted(Counter(d.get("year") for d in docs if d.get("year")).items())),
+            "regions": dict(Counter((d.get("region") or {}).get("name") for d in docs if d.get("region")).most_common()),
+            "built_with": {k: self.meta.get(k) for k in ("searchlib", "schema", "analysis")},
+        }

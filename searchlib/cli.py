@@ -1,0 +1,240 @@
+"""Command-line interface: a thin layer over ``searchlib.api``.
+
+Every command maps to an API call with the same parameters; this module only
+parses options, renders output, and turns ``SearchlibError`` into one line on
+stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .errors import SearchlibError
+
+EXIT_ERROR = 1
+EXIT_SKIPPED = 3      # build/update finished but some files were skipped
+
+
+class SearchlibGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SearchlibError as e:
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+@click.group(cls=SearchlibGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--index", "index_dir", envvar="SEARCHLIB_INDEX", default="index", show_default=True,
+              type=click.Path(file_okay=False), help="Index directory (or set SEARCHLIB_INDEX).")
+@click.version_option(package_name="searchlib")
+@click.pass_context
+def main(ctx, index_dir):
+    """Full-text search for Chinese policy documents (法治政府建设年度报告, 工作要点, ...)."""
+    ctx.obj = {"index": index_dir}
+
+
+def _open(ctx, synonyms_file=None):
+    from .api import open_index
+    return open_index(ctx.obj["index"], synonyms=synonyms_file)
+
+
+def _progress_bar(label):
+    """A click progress bar driven by (done, total) callbacks; silent when not a terminal."""
+    state = {}
+
+    def update(done, total):
+        if not sys.stderr.isatty():
+            return
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+    return update
+
+
+def _print_report(report, verb="Indexed"):
+    click.echo(f"{verb} {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s"
+               + (f" ({report.added} added, {report.updated} updated, {report.removed} removed, "
+                  f"{report.unchanged} unchanged)" if verb == "Updated" else ""))
+    for path, dup_of in report.duplicates:
+        click.echo(f"  duplicate: {path} has the same content as {dup_of}; indexed once")
+    for s in report.skipped:
+        click.echo(f"  skipped: {s.path}: {s.reason}", err=True)
+    if report.skipped:
+        click.echo(f"{len(report.skipped)} file(s) skipped", err=True)
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, type=click.Path())
+@click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
+@click.pass_context
+def build(ctx, corpus, procs):
+    """Build the index from CORPUS paths (default: ./corpus), replacing any old index."""
+    from .api import build as api_build
+    report = api_build(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Indexing"),
+                       procs=procs)
+    _print_report(report)
+    if report.skipped:
+        ctx.exit(EXIT_SKIPPED)
+
+
+FILTER_OPTIONS = [
+    click.option("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code."),
+    click.option("--year", type=int, help="Year the document covers."),
+    click.option("--type", "type_", help="Document type: annual_report, work_plan, notice, ..."),
+    click.option("--kind", help="Section kind: preamble, achievements, problems, plans, requirements, other."),
+    click.option("--since", help="Published on or after (YYYY[-MM[-DD]])."),
+    click.option("--until", help="Published on or before (YYYY[-MM[-DD]])."),
+    click.option("--has-figures", is_flag=True, help="Only passages that state figures."),
+]
+
+
+def filter_options(f):
+    for opt in reversed(FILTER_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@filter_options
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help='Run one JSON request per line ({"query", "filters", "limit"}) from FILE or -.')
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result set.")
+@click.option("--no-synonyms", is_flag=True, help="Do not expand policy jargon.")
+@click.option("--synonyms-file", type=click.Path(exists=True, dir_okay=False), help="Extra synonyms file.")
+@click.option("--explain", is_flag=True, help="Show how each hit was scored.")
+@click.pass_context
+def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, as_json,
+           no_synonyms, synonyms_file, explain):
+    """Search passages for QUERY.
+
+    \b
+    Plain words are concepts (行政复议 案件 数量); Whoosh syntax also works:
+    "exact phrase", AND / OR / NOT, title:报告, kind:plans.
+    """
+    idx = _open(ctx, synonyms_file)
+    if batch is not None:
+        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain))
+    if not query:
+        raise click.UsageError("give a QUERY or --batch FILE")
+    result = idx.search(query, limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
+                        until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        _print_result(result, explain)
+
+
+def _run_batch(idx, stream, default_limit, synonyms, explain) -> int:
+    status = 0
+    for lineno, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict) or "query" not in req:
+                raise SearchlibError('each line must be a JSON object with a "query"')
+            from .search import Filters
+            f = Filters.from_dict(req.get("filters"))
+            res = idx.search(req["query"], limit=req.get("limit") or default_limit, region=f.region,
+                             year=f.year, type=f.type, kind=f.kind, since=f.since, until=f.until,
+                             has_figures=f.has_figures, synonyms=synonyms, explain=explain)
+            out = res.to_dict()
+        except (SearchlibError, ValueError) as e:
+            out = {"query": None, "error": f"line {lineno}: {e}", "hits": []}
+            click.echo(f"Error: line {lineno}: {e}", err=True)
+            status = EXIT_ERROR
+        click.echo(json.dumps(out, ensure_ascii=False))
+    return status
+
+
+def _render_snippet(snippet: str) -> str:
+    if sys.stdout.isatty():
+        return snippet.replace("<mark>", "\x1b[1;31m").replace("</mark>", "\x1b[0m")
+    return snippet.replace("<mark>", "【").replace("</mark>", "】")
+
+
+def _print_result(result, explain=False):
+    if not result.hits:
+        click.echo("No results.")
+        return
+    click.echo(f"{result.total} matching passages; top {len(result.hits)} ({result.elapsed_ms:.0f} ms)\n")
+    for i, h in enumerate(result.hits, 1):
+        meta = " · ".join(str(x) for x in (h.region, h.year, h.section_kind) if x)
+        click.echo(click.style(f"{i}. {h.title}", bold=True) + f"  [{meta}]")
+        if h.heading_path:
+            click.echo("   " + " › ".join(h.heading_path))
+        click.echo("   " + _render_snippet(h.snippet))
+        if h.figures:
+            figs = "; ".join(f"{f.subject} {f.text}".strip() for f in h.figures[:6])
+            click.echo("   figures: " + figs)
+        click.echo(f"   {h.passage_id}  score {h.score:.2f}")
+        if explain and h.explanation:
+            e = h.explanation
+            click.echo(f"   explain: text score {e['text_score']} × concreteness factor {e['concreteness_factor']}"
+                       f" (concreteness {e['concreteness']}); matched {', '.join(e['matched_terms'])}")
+        click.echo()
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show(ctx, doc_id, as_json):
+    """Show one document: metadata and its passages with heading paths."""
+    doc = _open(ctx).document(doc_id)
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    region = (doc.get("region") or {}).get("name", "")
+    click.echo(click.style(doc["title"], bold=True))
+    for key in ("doc_id", "doc_type", "year", "published", "source", "doc_number", "index_number", "path"):
+        if doc.get(key):
+            click.echo(f"  {key}: {doc[key]}")
+    if region:
+        click.echo(f"  region: {region} ({doc['region']['code']})")
+    last = None
+    for p in doc["passages_list"]:
+        path = " › ".join(p["heading_path"])
+        if path != last:
+            click.echo(click.style(f"\n[{p['section_kind']}] {path}", fg="blue"))
+            last = path
+        click.echo(f"  {p['text']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx, as_json):
+    """Counts of documents and passages by type, year and region."""
+    st = _open(ctx).stats()
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"index: {st['index']}  ({st['index_bytes'] / 1e6:.1f} MB)")
+    click.echo(f"documents: {st['documents']}  passages: {st['passages']}  characters: {st['characters']}")
+    for key in ("doc_types", "years", "regions"):
+        click.echo(f"{key}: " + ", ".join(f"{k} {v}" for k, v in st[key].items()))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--synonyms-file", type=click.Path(exists=True, dir_okay=False), help="Extra synonyms file.")
+@click.pass_context
+def synonyms(ctx, query, synonyms_file):
+    """Print what QUERY becomes after synonym expansion."""
+    click.echo(_open(ctx, synonyms_file).explain_query(query))

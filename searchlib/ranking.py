@@ -1,0 +1,56 @@
+"""Ranking: every weight in one place, and the Whoosh weighting model that uses them.
+
+Score of a passage = BM25F over body, heading path and title (field weights below)
+× (1 + CONCRETENESS_WEIGHT × concreteness), where concreteness ∈ [0, 1] is computed
+at index time (figures, named instruments, enumerated measures, concrete verbs
+against boilerplate; see figures.py). Multiplying keeps an off-topic passage off
+the list however many numbers it has: it needs a topical score to multiply.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh import scoring
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    field_weights: dict = field(default_factory=lambda: {"body": 1.0, "heading": 0.6, "title": 0.3})
+    K1: float = 1.2
+    B: float = 0.75
+    body_B: float = 0.6          # passages are short and similar in length; soften length normalisation
+    phrase_bonus: float = 1.5    # a concept matched as a phrase vs as loose words
+    synonym_weight: float = 0.6  # expanded terms weigh less than what the user typed
+    coord_scale: float = 0.9     # coordination bonus for passages matching more concepts
+    concreteness_weight: float = 0.6
+    figures_boost: float = 1.5   # added when the query asks for a quantity and the passage has figures
+    unit_boost: float = 2.0      # added when the passage counts in the unit the query names
+
+
+DEFAULT_RANKING = RankingConfig()
+
+
+class PolicyWeighting(scoring.BM25F):
+    """BM25F with a per-passage static concreteness factor applied in ``final``."""
+
+    use_final = True
+
+    def __init__(self, config: RankingConfig = DEFAULT_RANKING):
+        super().__init__(B=config.B, K1=config.K1, body_B=config.body_B)
+        self.config = config
+        self._columns = {}
+
+    def _column(self, searcher):
+        reader = searcher.reader()
+        key = id(reader)
+        col = self._columns.get(key)
+        if col is None:
+            self._columns.clear()
+            col = self._columns[key] = (reader, reader.column_reader("concreteness"))
+        return col[1]
+
+    def final(self, searcher, docnum, score):
+        if not self.config.concreteness_weight:
+            return score
+        c = self._column(searcher)[docnum] or 0.0
+        return score * (1.0 + self.config.concreteness_weight * c)

@@ -1,0 +1,247 @@
+"""Search: turning a user's query into a Whoosh query, filters, and ranked hits.
+
+Plain queries (no operators) are read as *concepts* separated by spaces. Each
+concept is analysed with the index's analyzer; a multi-token concept matches as
+a phrase (bonus) or as all its tokens; synonyms of a concept are added as
+phrases at a lower weight. Concepts are OR-ed with a coordination bonus, so a
+passage that matches more of them ranks higher but one that misses a minor word
+is not lost. Words that ask for a quantity (数量, 多少, a bare unit such as 条 or
+件) are not matched as text: they favour passages that state figures (in that
+unit).
+
+Queries with Whoosh syntax (quotes, AND/OR/NOT, parentheses, field:value) go
+through Whoosh's parser with the same analyzer and field weights.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from whoosh import query as wq
+
+from .analysis import segment
+from .errors import QuerySyntaxError
+from .normalize import normalize
+from .ranking import DEFAULT_RANKING, RankingConfig
+from .schema import PASSAGE, TEXT_FIELDS
+
+MAX_QUERY_CHARS = 500
+MAX_CONCEPTS = 12
+
+QUANTITY_WORDS = {"数量", "多少", "几", "几个", "多少件", "多少条", "多少人", "件数", "人数", "次数", "总数",
+                  "数字", "数据", "数目", "规模", "比例", "多少个"}
+QUERY_UNITS = {"件", "项", "条", "人", "人次", "名", "家", "个", "次", "户", "场", "篇", "份", "台", "万元",
+               "亿元", "元", "%", "天", "个工作日", "平方米", "亩", "册", "所", "起", "宗"}
+# words too common to require on their own when a concept is loose-matched
+FUNCTION_WORDS = set("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从".split())
+
+_ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|'
+                       r'(?:^|\s)[+-]\S|\b(?:title|heading|body|kind|type|doc_type|year):')
+_QUOTES = str.maketrans({"“": '"', "”": '"'})
+
+
+@dataclass
+class Filters:
+    region: Optional[str] = None
+    year: Optional[int] = None
+    type: Optional[str] = None
+    kind: Optional[str] = None
+    since: Optional[str] = None
+    until: Optional[str] = None
+    has_figures: bool = False
+
+    @classmethod
+    def from_dict(cls, d: Optional[dict]) -> "Filters":
+        d = dict(d or {})
+        unknown = set(d) - {"region", "year", "type", "kind", "since", "until", "has_figures"}
+        if unknown:
+            raise QuerySyntaxError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+        f = cls(**d)
+        f.validate()
+        return f
+
+    def validate(self) -> None:
+        from .models import DOC_TYPES, SECTION_KINDS
+        if self.year is not None:
+            try:
+                self.year = int(self.year)
+            except (TypeError, ValueError):
+                raise QuerySyntaxError(f"year must be a number, not {self.year!r}") from None
+        if self.kind and self.kind not in SECTION_KINDS:
+            raise QuerySyntaxError(f"unknown section kind {self.kind!r} (one of: {', '.join(SECTION_KINDS)})")
+        if self.type and self.type not in DOC_TYPES:
+            raise QuerySyntaxError(f"unknown document type {self.type!r} (one of: {', '.join(DOC_TYPES)})")
+        for name in ("since", "until"):
+            v = getattr(self, name)
+            if v is not None:
+                v = str(v)
+                if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+                    raise QuerySyntaxError(f"--{name} must be a date like 2018, 2018-06 or 2018-06-30, not {v!r}")
+                setattr(self, name, v)
+
+    def query(self) -> wq.Query:
+        """The Whoosh filter query: passages only, plus the requested restrictions."""
+        parts = [wq.Term("rtype", PASSAGE)]
+        if self.region:
+            from .metadata import region_table
+            codes = region_table().codes_for(self.region)
+            if not codes:
+                return wq.NullQuery
+            parts.append(wq.Or([wq.Term("region", c) for c in codes]))
+        if self.year is not None:
+            parts.append(wq.Term("year", self.year))
+        if self.type:
+            parts.append(wq.Term("doc_type", self.type))
+        if self.kind:
+            parts.append(wq.Term("kind", self.kind))
+        if self.since or self.until:
+            lo = self.since or None
+            hi = (self.until + "-99") if self.until and len(self.until) < 10 else self.until
+            parts.append(wq.TermRange("published", lo, hi))
+        if self.has_figures:
+            parts.append(wq.Term("has_figures", True))
+        return wq.And(parts)
+
+
+@dataclass
+class QueryPlan:
+    """What a query string became: the Whoosh query and what it asks for."""
+    text: str
+    query: wq.Query
+    concepts: list[str] = field(default_factory=list)
+    expansions: dict = field(default_factory=dict)     # concept -> [synonyms used]
+    wants_figures: bool = False
+    units: list[str] = field(default_factory=list)
+    advanced: bool = False
+
+    def highlight_terms(self) -> set[str]:
+        terms = set()
+        for fieldname, text in self.query.iter_all_terms():
+            if fieldname in TEXT_FIELDS and isinstance(text, str):
+                terms.add(text)
+        return terms
+
+    def describe(self) -> str:
+        lines = [f"query: {self.text}"]
+        if self.advanced:
+            lines.append("  parsed with Whoosh syntax")
+        for c in self.concepts:
+            syn = self.expansions.get(c)
+            lines.append(f"  concept {c}" + (f"  →  {' | '.join(syn)}" if syn else ""))
+        if self.wants_figures:
+            lines.append("  asks for a quantity: passages with figures"
+                         + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
+        lines.append(f"  whoosh: {self.query}")
+        return "\n".join(lines)
+
+
+def analyse_query_text(text: str) -> list[str]:
+    """Main tokens of a query fragment: the index's analyzer in query mode."""
+    return [w.lower() for w, _, _, main in segment(normalize(text)) if main]
+
+
+class QueryBuilder:
+    def __init__(self, synonyms=None, config: RankingConfig = DEFAULT_RANKING):
+        self.synonyms = synonyms
+        self.config = config
+
+    # -- fields ----------------------------------------------------------------------
+    def _multifield(self, make) -> wq.Query:
+        subs = [make(f, w) for f, w in self.config.field_weights.items() if w > 0]
+        return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+    def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True) -> Optional[wq.Query]:
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            q = self._multifield(lambda f, w: wq.Term(f, tokens[0], boost=w))
+        else:
+            phrase = self._multifield(lambda f, w: wq.Phrase(f, tokens, slop=1, boost=w * self.config.phrase_bonus))
+            content = [t for t in tokens if t not in FUNCTION_WORDS] or tokens
+            if not loose:
+                q = phrase
+            else:
+                words = wq.And([self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content])
+                q = wq.Or([phrase, words])
+        if boost != 1.0:
+            q = q.with_boost(boost) if hasattr(q, "with_boost") else q
+            q.boost = boost
+        return q
+
+    def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
+        main = self._tokens_query(analyse_query_text(concept))
+        if main is None:
+            return None
+        alts = []
+        if use_synonyms and self.synonyms is not None:
+            alts = [a for a in self.synonyms.expand(concept) if a != concept]
+            # jargon inside a longer concept (两法衔接工作 → 两法衔接's synonyms + 工作)
+            if not alts:
+                for start, end, term, exps in self.synonyms.find(concept):
+                    rest = concept[:start] + " " + concept[end:]
+                    alts += [(concept[:start] + e + concept[end:]) for e in exps] if rest.strip() else exps
+        subs = [main]
+        used = []
+        for alt in dict.fromkeys(alts):
+            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight, loose=False)
+            if q is not None:
+                subs.append(q)
+                used.append(alt)
+        if used:
+            plan.expansions[concept] = used
+        return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+    # -- plans -----------------------------------------------------------------------
+    def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
+        text = normalize(text or "").strip()
+        if not text:
+            raise QuerySyntaxError("empty query")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        if _ADVANCED.search(text.translate(_QUOTES)):
+            return self._advanced(text.translate(_QUOTES))
+        plan = QueryPlan(text=text, query=wq.NullQuery)
+        concepts = []
+        for word in text.split():
+            if word in QUANTITY_WORDS:
+                plan.wants_figures = True
+            elif word in QUERY_UNITS:
+                plan.wants_figures = True
+                plan.units.append(word)
+            else:
+                concepts.append(word)
+        concepts = concepts[:MAX_CONCEPTS]
+        plan.concepts = concepts
+        subs = [q for q in (self._concept(c, use_synonyms, plan) for c in concepts) if q is not None]
+        if not subs:
+            if plan.wants_figures:        # "多少" alone: every passage with figures
+                plan.query = wq.Term("has_figures", True)
+                return plan
+            raise QuerySyntaxError(f"the query {text!r} has no searchable words")
+        core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
+        if plan.wants_figures:
+            boosts = [wq.Term("has_figures", True, boost=self.config.figures_boost)]
+            boosts += [wq.Term("units", u, boost=self.config.unit_boost) for u in plan.units]
+            core = wq.AndMaybe(core, wq.Or(boosts) if len(boosts) > 1 else boosts[0])
+        plan.query = core
+        return plan
+
+    def _advanced(self, text: str) -> QueryPlan:
+        from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+
+        from .schema import build_schema
+        parser = MultifieldParser(list(self.config.field_weights), build_schema(),
+                                  fieldboosts=dict(self.config.field_weights))
+        parser.add_plugin(FieldAliasPlugin({"doc_type": ["type"]}))
+        if text.count('"') % 2:
+            raise QuerySyntaxError('unbalanced quote in query: add the closing "')
+        if text.count("(") != text.count(")"):
+            raise QuerySyntaxError("unbalanced parentheses in query")
+        try:
+            q = parser.parse(text)
+        except Exception as e:   # whoosh raises assorted errors on odd input
+            raise QuerySyntaxError(f"cannot parse query {text!r}: {e}") from None
+        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+            raise QuerySyntaxError(f"the query {text!r} has no searchable words")
+        return QueryPlan(text=text, query=q, advanced=True)
