@@ -44,12 +44,37 @@ def build_index(corpus: Iterable[PathLike], index_dir: PathLike = None, progress
 def build(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
           procs: Optional[int] = None) -> BuildReport:
     """Build a new index (replacing any index at ``index_dir`` when done) and report what happened."""
-    from .errors import CorpusError
     from .indexing import build_index as _build
+    return _build(_paths(corpus), Path(index_dir or default_index_path()), progress=progress, procs=procs)
+
+
+def _paths(corpus) -> list[Path]:
+    from .errors import CorpusError
     paths = [Path(p) for p in ([corpus] if isinstance(corpus, (str, os.PathLike)) else corpus)]
     if not paths:
         raise CorpusError("no corpus path given")
-    return _build(paths, Path(index_dir or default_index_path()), progress=progress, procs=procs)
+    return paths
+
+
+def update(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
+           procs: Optional[int] = None, remove_missing: bool = True) -> BuildReport:
+    """Index new and changed files under ``corpus``, remove documents whose files there
+    are gone, leave unchanged ones untouched."""
+    from .indexing import update_index
+    return update_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress,
+                        procs=procs, remove_missing=remove_missing)
+
+
+def add(files: Iterable[PathLike], index_dir: PathLike = None, root: PathLike = None) -> BuildReport:
+    """Index single report files (doc_id relative to ``root``, default each file's folder)."""
+    from .indexing import add_files
+    return add_files(_paths(files), Path(index_dir or default_index_path()), root=root)
+
+
+def remove(doc_ids: Iterable[str], index_dir: PathLike = None) -> tuple[list[str], list[str]]:
+    """Remove documents by doc_id; returns (removed, unknown)."""
+    from .indexing import remove_documents
+    return remove_documents(list(doc_ids), Path(index_dir or default_index_path()))
 
 
 def open_index(index_dir: PathLike = None, synonyms: Optional[PathLike] = None,
@@ -163,16 +188,16 @@ class SearchIndex:
                 figures=[Figure(**f) for f in stored.get("figures") or []],
             )
             if explain:
-                hit.explanation = self._explain(r, stored, plan)
+                hit.explanation = self._explain(r, searcher, plan)
             hits.append(hit)
         total = results.estimated_length() if not results.has_exact_length() else len(results)
         return SearchResult(query=query, hits=hits, total=total,
                             expanded_query=str(plan.query) if plan.expansions else "",
                             elapsed_ms=(time.perf_counter() - t0) * 1000)
 
-    def _explain(self, r, stored, plan) -> dict:
+    def _explain(self, r, searcher, plan) -> dict:
         matched = sorted({f"{f}:{t.decode() if isinstance(t, bytes) else t}" for f, t in (r.matched_terms() or [])})
-        c = float(stored.get("concreteness") or 0.0)
+        c = float(searcher.reader().column_reader("concreteness")[r.docnum] or 0.0)
         factor = 1.0 + self.ranking.concreteness_weight * c
         return {"score": round(float(r.score), 4), "matched_terms": matched,
                 "concreteness": round(c, 3), "concreteness_factor": round(factor, 3),
@@ -187,6 +212,17 @@ class SearchIndex:
             with self._lock:
                 self._doc_cache[doc_id] = meta
         return meta
+
+    # -- updates --------------------------------------------------------------------
+    def update(self, corpus, progress=None, procs=None, remove_missing=True) -> BuildReport:
+        """``searchlib.update`` on this index; later searches see the result."""
+        return update(corpus, self.path, progress=progress, procs=procs, remove_missing=remove_missing)
+
+    def add(self, files, root=None) -> BuildReport:
+        return add(files, self.path, root=root)
+
+    def remove(self, doc_ids) -> tuple[list[str], list[str]]:
+        return remove(doc_ids, self.path)
 
     # -- documents ------------------------------------------------------------------
     def document(self, doc_id: str) -> dict:

@@ -7,6 +7,7 @@ stderr and a non-zero exit code.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -30,6 +31,14 @@ class SearchlibGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(0)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as e:   # a bug: one line for the user, the traceback on request
+            if os.environ.get("SEARCHLIB_DEBUG"):
+                raise
+            click.echo(f"Error: internal error ({type(e).__name__}: {e}); "
+                       "set SEARCHLIB_DEBUG=1 to see the traceback", err=True)
+            ctx.exit(EXIT_ERROR)
 
 
 @click.group(cls=SearchlibGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,6 +99,47 @@ def build(ctx, corpus, procs):
         ctx.exit(EXIT_SKIPPED)
 
 
+@main.command()
+@click.argument("corpus", nargs=-1, type=click.Path())
+@click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files are gone.")
+@click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
+@click.pass_context
+def update(ctx, corpus, keep_missing, procs):
+    """Index new and changed files under CORPUS (default: ./corpus); drop deleted ones."""
+    from .api import update as api_update
+    report = api_update(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Updating"),
+                        procs=procs, remove_missing=not keep_missing)
+    _print_report(report, verb="Updated")
+    if report.skipped:
+        ctx.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--root", type=click.Path(file_okay=False), help="Make doc_ids relative to this folder.")
+@click.pass_context
+def add(ctx, files, root):
+    """Index single report FILES (new or changed)."""
+    from .api import add as api_add
+    report = api_add(list(files), ctx.obj["index"], root=root)
+    _print_report(report, verb="Updated")
+    if report.skipped:
+        ctx.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.pass_context
+def remove(ctx, doc_ids):
+    """Remove documents by DOC_ID."""
+    from .api import remove as api_remove
+    removed, unknown = api_remove(doc_ids, ctx.obj["index"])
+    for d in removed:
+        click.echo(f"removed {d}")
+    if unknown:
+        raise SearchlibError(f"not in the index: {', '.join(unknown)}")
+
+
 FILTER_OPTIONS = [
     click.option("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code."),
     click.option("--year", type=int, help="Year the document covers."),
@@ -114,7 +164,8 @@ def filter_options(f):
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help='Run one JSON request per line ({"query", "filters", "limit"}) from FILE or -.')
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result set.")
-@click.option("--no-synonyms", is_flag=True, help="Do not expand policy jargon.")
+@click.option("--no-synonyms", is_flag=True, envvar="SEARCHLIB_NO_SYNONYMS",
+              help="Do not expand policy jargon (or set SEARCHLIB_NO_SYNONYMS=1).")
 @click.option("--synonyms-file", type=click.Path(exists=True, dir_okay=False), help="Extra synonyms file.")
 @click.option("--explain", is_flag=True, help="Show how each hit was scored.")
 @click.pass_context

@@ -187,7 +187,8 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         ix = windex.create_in(str(tmp_dir), build_schema())
         writer = _open_writer(ix, limitmb=256)
         try:
-            _write_documents(writer, jobs, report, progress, procs, seen={})
+            written = _write_documents(writer, jobs, report, progress, procs, seen={})
+            report.documents = report.added = len(written)
         except BaseException:
             writer.cancel()
             raise
@@ -200,10 +201,12 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     return report
 
 
-def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict) -> None:
+def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict) -> list[str]:
     """Analyse ``jobs`` and add them to ``writer``; ``seen`` maps text hash → doc_id
-    of documents already in the index (duplicates are reported, not indexed)."""
+    of documents already in the index (duplicates are reported, not indexed).
+    Returns the doc_ids written."""
     total = len(jobs)
+    written = []
     for i, result in enumerate(analyse_files(jobs, procs), 1):
         if isinstance(result, SkippedFile):
             report.skipped.append(result)
@@ -216,11 +219,11 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
                 writer.add_document(**document_record(result, thash))
                 for rec in passage_records(result):
                     writer.add_document(**rec)
-                report.documents += 1
-                report.added += 1
+                written.append(result.doc_id)
                 report.passages += len(result.passages)
         if progress:
             progress(i, total)
+    return written
 
 
 def _swap_in(new_dir: Path, index_dir: Path) -> None:
@@ -238,3 +241,139 @@ def _swap_in(new_dir: Path, index_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(new_dir, index_dir)
+
+
+# --------------------------------------------------------------------------- incremental updates
+
+def _file_hash(path: Path) -> Optional[str]:
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _manifest(ix) -> dict[str, dict]:
+    """doc_id → {content_hash, path, text_hash} of every indexed document."""
+    from whoosh import query as wq
+    out = {}
+    with ix.searcher() as s:
+        for n in s.docs_for_query(wq.Term("rtype", DOCUMENT)):
+            f = s.stored_fields(n)
+            out[f["doc_id"]] = {"content_hash": f.get("content_hash"), "path": f["meta"].get("path"),
+                                "text_hash": f["meta"].get("text_hash")}
+    return out
+
+
+def _under(path: str, roots: list[Path]) -> bool:
+    p = Path(path)
+    return any(p == r or r in p.parents for r in roots)
+
+
+def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, procs: Optional[int] = None,
+                 remove_missing: bool = True) -> BuildReport:
+    """Bring the index in line with ``corpus_paths``: index new and changed files,
+    drop documents whose files under these paths are gone, leave the rest alone.
+    One Whoosh commit: a crash before it leaves the index exactly as it was."""
+    from whoosh import index as windex
+
+    from .ingest import discover, doc_id_for
+
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    check_index(index_dir)
+    ix = windex.open_dir(str(index_dir))
+    report = BuildReport()
+    roots = [Path(p).resolve() for p in corpus_paths]
+    found = list(discover(roots, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
+
+    writer = _open_writer(ix)
+    try:
+        manifest = _manifest(ix)
+        jobs, seen_ids = [], set()
+        for path, root in found:
+            doc_id = doc_id_for(path, root)
+            seen_ids.add(doc_id)
+            old = manifest.get(doc_id)
+            if old and old["content_hash"] == _file_hash(path):
+                report.unchanged += 1
+                continue
+            jobs.append((path, root))
+        gone = [d for d, m in manifest.items()
+                if d not in seen_ids and m["path"] and _under(m["path"], roots) and not Path(m["path"]).exists()]
+        if remove_missing:
+            for doc_id in gone:
+                writer.delete_by_term("doc_id", doc_id)
+                report.removed += 1
+        changed = {doc_id_for(p, r) for p, r in jobs} & set(manifest)
+        for doc_id in changed:
+            writer.delete_by_term("doc_id", doc_id)
+        seen = {m["text_hash"]: d for d, m in manifest.items()
+                if d not in changed and not (remove_missing and d in gone)}
+        written = set(_write_documents(writer, jobs, report, progress, procs, seen))
+        report.updated = len(written & changed)
+        report.added = len(written - changed)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    report.documents = len(manifest) - report.removed - len(changed) + len(written)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
+    """Index single files (doc_id relative to ``root``, default: each file's folder)."""
+    from .errors import CorpusError
+    paths = [Path(f) for f in files]
+    for p in paths:
+        if not p.is_file():
+            raise CorpusError(f"not a readable file: {p}")
+    report = BuildReport()
+    t0 = time.perf_counter()
+    groups: dict[Path, list[Path]] = {}
+    for p in paths:
+        groups.setdefault(Path(root) if root else p.resolve().parent, []).append(p.resolve())
+    from whoosh import index as windex
+    check_index(Path(index_dir))
+    ix = windex.open_dir(str(index_dir))
+    writer = _open_writer(ix)
+    try:
+        from .ingest import doc_id_for
+        manifest = _manifest(ix)
+        jobs = [(p, r) for r, ps in groups.items() for p in ps]
+        replaced = {doc_id_for(p, r) for p, r in jobs} & set(manifest)
+        for doc_id in replaced:
+            writer.delete_by_term("doc_id", doc_id)
+        seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced}
+        written = set(_write_documents(writer, jobs, report, None, 1, seen))
+        report.updated = len(written & replaced)
+        report.added = len(written - replaced)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    report.documents = len(manifest) - len(replaced) + len(written)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
+    """Remove documents by doc_id; returns (removed, unknown)."""
+    from whoosh import index as windex
+    check_index(Path(index_dir))
+    ix = windex.open_dir(str(index_dir))
+    writer = _open_writer(ix)
+    removed, unknown = [], []
+    try:
+        manifest = _manifest(ix)
+        for doc_id in doc_ids:
+            if doc_id in manifest:
+                writer.delete_by_term("doc_id", doc_id)
+                removed.append(doc_id)
+            else:
+                unknown.append(doc_id)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return removed, unknown

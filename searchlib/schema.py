@@ -20,7 +20,7 @@ PASSAGE, DOCUMENT = "p", "d"
 
 
 def build_schema():
-    from whoosh import fields
+    from whoosh import columns, fields
 
     from .analysis import PolicyAnalyzer
 
@@ -43,7 +43,7 @@ def build_schema():
         has_figures=fields.BOOLEAN(),
         units=fields.KEYWORD(),           # units of the passage's figures (件 条 % ...)
         # ranking
-        concreteness=fields.NUMERIC(float, stored=True, sortable=True),
+        concreteness=fields.COLUMN(columns.NumericColumn("f", default=0.0)),   # per-doc column
         # display
         heading_path=fields.STORED(),     # list[str]
         figures=fields.STORED(),          # list[dict]

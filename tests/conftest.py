@@ -1,0 +1,33 @@
+"""Shared fixtures: the shipped corpus, the shared data dir, a session-wide index of the seeds."""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+SEEDS = sorted(CORPUS.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory):
+    """An index of the shipped corpus, built once for the whole test session."""
+    from searchlib.api import build
+    path = tmp_path_factory.mktemp("idx") / "index"
+    report = build([CORPUS], path)
+    assert report.documents == len(SEEDS) and not report.skipped
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_index_dir):
+    from searchlib.api import open_index
+    with open_index(seed_index_dir) as idx:
+        yield idx

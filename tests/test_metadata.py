@@ -1,0 +1,55 @@
+"""Region (GB/T 2260), year covered and document type."""
+import pytest
+
+from searchlib.metadata import infer_doc_type, infer_year, region_table, resolve_region
+
+
+@pytest.mark.parametrize("title,code,name", [
+    ("关于2017年宁波市北仑区人民政府依法行政工作的报告", "330206", "浙江省宁波市北仑区"),
+    ("濉溪县人民政府关于2019年度法治政府建设情况的报告", "340621", "安徽省淮北市濉溪县"),
+    ("厦门市湖里区法治政府建设创新情况报告", "350206", "福建省厦门市湖里区"),
+    ("西安市莲湖区人民政府办公室关于印发莲湖区2017年法治政府建设工作要点的通知", "610104", "陕西省西安市莲湖区"),
+    ("秦皇岛市2018年度法治政府建设工作报告", "130300", "河北省秦皇岛市"),
+    ("2026年河北省政府工作报告", "130000", "河北省"),
+])
+def test_region_from_title(title, code, name):
+    r = resolve_region(title)
+    assert (r.code, r.name) == (code, name)
+
+
+def test_no_region_from_words_that_only_look_like_places():
+    assert resolve_region("中华人民共和国行政复议法") is None
+
+
+@pytest.mark.parametrize("query,code", [("浙江", "330000"), ("宁波", "330200"), ("北仑", "330206"),
+                                        ("北仑区", "330206"), ("330206", "330206"), ("浙江宁波", "330200")])
+def test_region_filter_names(query, code):
+    assert region_table().codes_for(query)[0] == code
+
+
+def test_region_chain():
+    assert region_table().chain("330206") == ["330000", "330200", "330206"]
+
+
+@pytest.mark.parametrize("title,text,published,year", [
+    ("关于2017年宁波市北仑区人民政府依法行政工作的报告", "", "2017-12-17", 2017),
+    ("秦皇岛市2018年度法治政府建设工作报告", "", "2019-01-29", 2018),
+    ("濉溪县人民政府关于2019年度法治政府建设情况的报告", "", "2020-03-30", 2019),
+    ("厦门市湖里区法治政府建设创新情况报告", "2017年,在市委、市政府的领导下……2017年,湖里区经济社会"
+     "保持平稳。《法治政府建设实施纲要(2015-2020年)》", "2019-05-07", 2017),
+    ("某区法治政府建设情况报告", "", "2020-01-02", 2020),
+])
+def test_year_covered(title, text, published, year):
+    assert infer_year(title, text, published) == year
+
+
+@pytest.mark.parametrize("title,kind", [
+    ("关于2017年宁波市北仑区人民政府依法行政工作的报告", "annual_report"),
+    ("西安市莲湖区人民政府办公室关于印发莲湖区2017年法治政府建设工作要点的通知", "work_plan"),
+    ("2026年河北省政府工作报告", "government_work_report"),
+    ("浙江省电梯安全条例", "regulation"),
+    ("中华人民共和国行政复议法", "law"),
+    ("关于做好春节期间安全生产工作的通知", "notice"),
+])
+def test_doc_type(title, kind):
+    assert infer_doc_type(title) == kind
