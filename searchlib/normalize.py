@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 # zero-width and BOM characters that survive NFKC
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # any run of horizontal whitespace (NFKC already maps U+3000, NBSP, en/em spaces to U+0020)
 _HSPACE = re.compile(r"[^\S\n]+")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
@@ -25,8 +25,10 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _HSPACE.sub(" ", text)
 
 
