@@ -1,0 +1,526 @@
+"""Figures and concreteness: what a passage counts, and how concretely it reports.
+
+``extract_figures(text)`` finds every stated quantity -- a number (Arabic such as
+``30``, ``3,823``, ``192.05`` or Chinese such as ``十余``, ``二十三``, ``两``),
+an optional 万/亿 multiplier and 余/多 ("approximately") marker, then a unit or
+counter (件, 项, 人次, 平方米, %, 个工作日 ...) -- and returns it as a
+:class:`~searchlib.models.Figure` with the phrase it counts (``subject``).
+
+Values are scaled to the base unit: ``192.05万平方米`` is 1920500 平方米 and
+``8.65亿元`` is 865000000 元 (``text`` keeps the figure as written).
+
+What is deliberately *not* a figure: calendar years and dates (2017年,
+2017年5月23日, 12月底前, 2015-2020年), ordinals (第10次, 第一批, 第十二条),
+document and index numbers (〔2015〕69号, 00035727X/2019-33), times, section
+enumerators ((一), 1., 一是), congress names (十八大, 十九届四中全会), numbers
+inside 《titles》, Chinese numerals inside short “quotes”, set phrases that
+contain numerals (三项制度, 最多跑一次, 一次性, 四个全面, 一户一档 ...) and the
+indefinite article 一 + counter (一批典型案件, 一个窗口).
+
+``concreteness(text, figures=None)`` scores a passage in [0, 1]: figures, named
+instruments (《…办法》), enumerated measures (一是/二是, (1)) and concrete verbs
+(出台, 移交, 办结 ...) push it up; boilerplate (深入贯彻, 高度重视, 新局面 ...)
+pulls it down. Every signal is a per-100-character rate, so a long boilerplate
+paragraph with one number does not score like a short factual sentence. The
+weights live in :data:`CONCRETENESS_WEIGHTS`.
+
+Both functions run at index time on every passage, so every pattern is compiled
+once at import, keyword lists are merged into one prefix-factored alternation,
+and no state is kept between calls.
+Input is expected to be normalised (NFKC, see :mod:`searchlib.normalize`).
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Optional
+
+from .models import Figure
+
+__all__ = ["extract_figures", "concreteness", "CONCRETENESS_WEIGHTS", "parse_chinese_number"]
+
+# --------------------------------------------------------------------------- numbers
+
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_CHARS = "零〇○一二两三四五六七八九十百千万亿"
+_MULT = {"": 1, "十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000,
+         "千万": 10_000_000, "百万": 1_000_000}
+
+
+def parse_chinese_number(s: str) -> Optional[int]:
+    """Value of a Chinese numeral: 二十三 -> 23, 十 -> 10, 一百零五 -> 105,
+    三亿五千万 -> 350000000, 两 -> 2. Digit-by-digit strings (二〇一七) give the
+    positional reading (2017). None for an empty string."""
+    if not s:
+        return None
+    if not any(ch in "十百千万亿" for ch in s):          # 二〇一七: positional digits
+        v = 0
+        for ch in s:
+            v = v * 10 + _CN_DIGITS[ch]
+        return v
+    yi = wan = section = digit = 0
+    for ch in s:
+        d = _CN_DIGITS.get(ch)
+        if d is not None:
+            digit = d
+        elif ch in _CN_SMALL:
+            section += (digit or 1) * _CN_SMALL[ch]
+            digit = 0
+        elif ch == "万":
+            wan = ((section + digit) or 1) * 10_000
+            section = digit = 0
+        else:  # 亿
+            yi = ((yi + wan + section + digit) or 1) * 100_000_000
+            wan = section = digit = 0
+    return yi + wan + section + digit
+
+
+# --------------------------------------------------------------------------- units
+# (unit, what must NOT follow it: a string of single characters, or after "|" extra
+# alternatives); longest units first in the regex.
+_UNITS = [
+    ("个工作日", ""), ("工作日", ""), ("个百分点", ""), ("百分点", ""),
+    ("平方公里", ""), ("平方米", ""), ("立方米", ""), ("个月", ""),
+    ("场次", ""), ("人次", ""), ("户次", ""), ("家次", ""), ("件次", ""), ("批次", ""),
+    ("架次", ""), ("车次", ""), ("个次", ""),
+    ("公里", ""), ("公顷", ""), ("小时", ""), ("分钟", ""), ("学时", ""), ("课时", ""),
+    ("千米", ""), ("公斤", ""), ("千克", ""), ("千瓦时", ""), ("千瓦", ""), ("方面", ""),
+    ("件", ""), ("项", "目"), ("条", "例件款线理约文规"),
+    ("人", "民大员口才均力事防社类格性权工身文居行"),
+    ("名", "单称录义额誉片牌"), ("家", "庭长属乡园具电居政族底"),
+    ("个", "体性案别税"), ("次", "性日年月要级序"), ("户", "籍口外型主数头政"),
+    ("场", "所地景馆合面主区站域镇"), ("期", "间限末初满刊待望货权"),
+    ("批", "准复示评发件判"), ("篇", ""), ("份", "额"), ("册", ""),
+    ("本", "级单部地市区县年次届着身人土质领金科位溪辖"),
+    ("台", "账湾阶风前后州上下"), ("套", "餐路"),
+    ("部", "门署分委长位队属件级局际"), ("所", "有属在以得谓长"),
+    ("座", "谈位席"), ("处", "理罚置分长室级于在境事"), ("宗", "教旨"),
+    ("起", "草来点步止始见算到"), ("只", "有能要是需进跑在会"), ("辆", ""),
+    ("元", "旦素宵化"), ("亩", ""), ("%", ""), ("‰", ""),
+    ("天", "然气津下空地河天"),
+    ("年", "度底初末中份级会报鉴货薪金龄检来代|多来|计划|规划|行动|一遇|纲要"),
+    ("例", "如"), ("张", "贴"), ("位", "置于列数"), ("吨", ""),
+    ("类", "别型似"), ("种", "类植子"), ("支", "持付出部撑援柱"), ("轮", "车胎"),
+    ("栋", ""), ("棵", ""), ("株", ""), ("艘", ""), ("倍", ""),
+]
+_UNITS.sort(key=lambda u: -len(u[0]))
+
+
+def _unit_pattern(unit: str, bad: str) -> str:
+    chars, _, alts = bad.partition("|")
+    neg = "|".join(([f"[{chars}]"] if chars else []) + ([alts] if alts else []))
+    return re.escape(unit) + (f"(?!{neg})" if neg else "")
+
+
+_UNIT_ALT = "|".join(_unit_pattern(u, bad) for u, bad in _UNITS)
+
+# The pattern opens with one character class, so the engine skips to numeral
+# characters in C; the "not preceded by" checks come after that first character.
+# [0-9] rather than \d: the text is NFKC-normalised and \d is a slower Unicode test.
+# Groups ar / cn hold the number WITHOUT its first character (see _scan).
+_FIGURE_RE = re.compile(rf"""
+    [0-9{_CN_CHARS}]
+    (?:
+        (?<=百)分之(?P<pct>[零〇一二两三四五六七八九十百]++(?:[点點][零〇○一二三四五六七八九]++)?)
+      | (?<=[0-9])(?<![0-9.A-Za-z第][0-9])
+        (?P<ar>[0-9]{{0,2}}(?:,[0-9]{{3}})+(?![0-9])|[0-9]*+)
+        (?P<dec>\.[0-9]++)?(?P<amult>千万|百万|[万亿千百])?
+      | (?<=[{_CN_CHARS}])(?<![第数几{_CN_CHARS}][{_CN_CHARS}])(?<![{_CN_CHARS}][点點][{_CN_CHARS}])
+        (?P<cn>[{_CN_CHARS}]*+)(?P<cdec>[点點][零〇○一二三四五六七八九]++)?
+    )
+    (?(pct)|(?P<approx>[余多])?(?P<mult2>[万亿])?(?P<unit>{_UNIT_ALT}))
+""", re.X)
+
+# Units after which the counted thing usually FOLLOWS (7517台执法记录设备, 81个部门).
+_CLASSIFIERS = frozenset("个件项条名家所座处宗起只辆台套部本册份篇张批类种支例位场期轮栋棵株艘户人")
+# Units that a bare 一 may carry as a real quantity (一个工作日, 一次); with any other
+# counter 一 is the indefinite article (一批典型案件, 一个窗口, 一件事).
+_ONE_OK_UNITS = frozenset(["个工作日", "工作日", "天", "小时", "分钟", "个月", "年",
+                           "次", "学时", "课时", "倍", "%", "个百分点"])
+# Named set phrases that contain numerals; a Chinese-numeral figure overlapping one is dropped.
+_SET_PHRASES = [
+    "三项制度", "八项规定", "最多跑一次", "跑一次", "一次性", "一次办", "一次告知", "一次办结",
+    "一次不跑", "一次不用跑", "一次都不跑", "一次跑", "一件事", "四个全面", "四个意识", "四个自信",
+    "四个服务", "两个维护", "两个确立", "两个责任", "两个一百年", "两个基本点", "两个毫不动摇",
+    "三个代表", "三个区分开来", "一个中心", "五位一体", "四位一体", "一张网", "一张图",
+    "一张蓝图", "四张清单", "五个一", "六个一", "三个一", "一站式", "一网通办", "一窗受理",
+    "一把手", "一体化", "一刀切", "三改一拆", "五水共治", "双随机一公开", "七五普法", "六五普法",
+    "八五普法", "一年一度", "一件事一次办", "过去一年", "一年来", "三次产业", "铁人三项",
+    "九年义务教育", "九年一贯", "二人转", "五项原则", "二次供水", "二次创业", "二次开发", "二次污染",
+    "四个现代化", "三个世界", "两个大局", "两个市场", "两种资源", "两条道路", "两类不同性质", "四项基本原则",
+    "十项原则", "建党一百年", "建军一百年", "一国两制",
+]
+_SET_PHRASE_RE = re.compile("|".join(sorted(map(re.escape, _SET_PHRASES), key=len, reverse=True)))
+_ONE_PAIR_RE = re.compile(r"[^\W\d_]{0,2}?一")            # 一户一档, 一年一度: 一X一Y
+_CN_ONLY_MULT = frozenset("十百千万亿")
+_ORDINAL_LIST = frozenset(_CN_CHARS + "0123456789、至到")      # 第二、三、七项 / 第五至七项
+_ONE_DEICTIC = frozenset("有这那某同当哪每又上下")   # 总有一天, 这一年, 又一次, 上一年: not a count
+# a Chinese numeral + 期/轮 is a phase (二期工程) unless it follows a verb (举办三期)
+_PHASE_VERBS = frozenset("办开举共计达了训讲行展经过满")
+
+# --------------------------------------------------------------------------- subjects
+
+_STOP = frozenset(",。;:、!?()\n\t;:!?,()[]【】|—–~～-")
+_STOP_CLASS = ",。;:、!?()\\n\\t;:!?,()\\[\\]【】|—–~～\\-"
+
+
+def _rev_alt(words, guards=None):
+    """Alternation of ``words`` written backwards (for matching on a reversed string)."""
+    guards = guards or {}
+    return "|".join(w[::-1] + guards.get(w, "") for w in sorted(words, key=len, reverse=True))
+
+
+# Subjects before the number are found on the REVERSED text, so that "the clause
+# ending here", "strip these trailing words" and "the last 共/累计" are all anchored
+# matches at the start of a string (one C call each instead of a scan).
+# The clause back to the previous stop, keeping “quoted” and 《titled》 spans whole:
+_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《|[^{_STOP_CLASS}“”《》])*+")
+# words that may stand between the counted phrase and the number: 率达|95%, 共|30件
+_TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到", "均达", "已达到", "已达", "达到了",
+                "达到", "高达", "多达", "共计", "总计", "合计", "累计", "共有", "共", "约为", "约", "近",
+                "逾", "超过", "超", "不少于", "不低于", "不超过", "不多于", "不到", "至少", "仅", "为",
+                "达", "了", "至", "到", "由", "从", "增至", "降至", "分别", "均", "已", "有", "计", "在",
+                "的", " ", "压缩至", "压缩到", "缩短至", "缩短到", "提高至", "提高到", "提升至", "提升到",
+                "增加至", "增加到", "减少至", "减少到", "下降至", "下降到", "上升至", "上升到", "降低至",
+                "降低到", "和", "及", "与", "或"]
+_REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
+    "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])"}) + ")+")
+# words that open the counted phrase: 共移交区检察院涉刑案件30件 -> 移交区检察院涉刑案件
+_REV_BOUNDARY_RE = re.compile(
+    "(?:计共|有共|计累|计合|计总|共一|共总)|(?<![同享建治性识产担赢])共")
+_LEAD_RE = re.compile(
+    r"(?:(?:今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|"
+    r"其中|此外|同时|另外|并且|并|已经|已|还|先后|分别|又|均|都|累计|共计|总计|合计|一共|共|"
+    r"[0-9]{4}年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
+    r"[0-9]{1,2}\.|\(\w{1,2}\)|[一二三四五六七八九十]+是|\s)+)")
+_AFTER_END_RE = re.compile(r"[,。;:、!?()\n\t;:!?,()\[\]【】|\d\s《—–~～-]")
+_AFTER_CUT_RE = re.compile(
+    r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
+    r"完成|获得|通过|纳入|配备|建立|设立|开通|受理|办理|接受|进驻|入驻|签约|投入|达到|覆盖|全部|"
+    r"组建|予以|给予|作为|正在|得到|成为|涉及|包括|其中|分别|发现|提出|形成|负责|报送|同比|存在|"
+    r"就业|增至|降至|增加|增长|减少|下降|上升|缩短|压缩|提高|提升|降低|入选|获评|荣获|创新|分解|"
+    r"今年|目前|全年|先后|全覆盖|全面|公示|逐一|整体|"
+    r"均|都|已|被(?!告|申请|执行|诉|害|征)|并|及|和|与|或|在(?!建|校|职|编|岗|押|逃|线|用)|"
+    r"对(?!象|接|口|外)|向|从(?!业|事)|于|共|累计")
+_AFTER_LEAD_RE = re.compile(r"^(?:以上|以下|以内|左右|的|之|等|来)+")
+_VERBISH = frozenset(["受理", "办结", "审结", "缩短", "压缩", "增加", "减少", "下降", "提高", "提升",
+                      "增长", "降低", "上升", "增", "降", "减", "新增", "维持", "驳回", "撤销",
+                      "保留", "废止", "修改", "明确", "明确了", ""])
+_LINKERS = frozenset("、和及与或至到—–~～-")
+
+
+def _strip_trailing(s: str) -> str:
+    """``s`` without the linking words at its end (达到, 共, 为 …)."""
+    rev = s[::-1]
+    m = _REV_TRAIL_RE.match(rev)
+    return rev[m.end():][::-1] if m else s
+
+
+def _subject_before(text: str, start: int, floor: int) -> str:
+    """Noun phrase ending at ``start``: back to the clause start (keeping whole
+    《…》 and “…”) but not before ``floor``; cut after the last 共/累计; strip the
+    linking words before the number (达, 为, 不少于 …) and leading adverbs."""
+    lo = start - 40
+    if lo < floor:
+        lo = floor
+    rev = text[lo:start][::-1]
+    rev = rev[:_REV_CLAUSE_RE.match(rev).end()]
+    m = _REV_TRAIL_RE.match(rev)
+    if m:
+        rev = rev[m.end():]
+    m = _REV_BOUNDARY_RE.search(rev)
+    if m and m.start() > 0:
+        rev = rev[:m.start()]
+    clause = rev[::-1]
+    m = _LEAD_RE.match(clause)
+    if m:
+        clause = clause[m.end():]
+    if " " in clause:
+        clause = clause.replace(" ", "")
+    return clause[-20:]
+
+
+def _subject_after(text: str, end: int, raw: bool = False) -> str:
+    """Noun phrase starting at ``end`` (7517台|执法记录设备使用情况 -> 执法记录设备)."""
+    window = text[end:end + 24]
+    m = _AFTER_END_RE.search(window)
+    if m:
+        window = window[:m.start()]
+    if raw:
+        window = _AFTER_LEAD_RE.sub("", window)
+    else:
+        m = _AFTER_CUT_RE.search(window)
+        if m:
+            window = window[:m.start()]
+    return window.replace(" ", "")[:12]
+
+
+def _in_pair(text: str, start: int, end: int, open_: str, close: str, reach: int) -> bool:
+    """True if [start, end) lies inside open_ ... close_ with both within ``reach``."""
+    o = text.rfind(open_, max(0, start - reach), start)
+    if o < 0 or text.rfind(close, o, start) >= 0:
+        return False
+    return text.find(close, end, end + reach) >= 0
+
+
+# --------------------------------------------------------------------------- extraction
+
+def _scan(text: str) -> list[tuple[int, int, float, str]]:
+    """(start, end, value, unit) of every accepted figure, in order."""
+    out = []
+    n = len(text)
+    for m in _FIGURE_RE.finditer(text):
+        pct, ar, dec, amult, cn, cdec, approx, mult2, unit = m.groups()
+        s, e = m.span()
+        if ar is not None:
+            ar = text[s] + ar
+        elif cn is not None:
+            cn = text[s] + cn
+        if pct is not None:
+            whole, _, frac = pct.replace("點", "点").partition("点")
+            value = float(parse_chinese_number(whole))
+            if frac:
+                value += int("".join(str(_CN_DIGITS[c]) for c in frac)) / 10 ** len(frac)
+            out.append((s, e, value, "%"))
+            continue
+        prev = text[s - 1] if s else ""
+        nxt = text[e] if e < n else ""
+        if ar is not None:
+            digits = ar.replace(",", "") if "," in ar else ar
+            if unit == "年" and len(digits) >= 4:
+                continue                                             # calendar year
+            value = float(digits + dec if dec else digits)
+            if amult:
+                value *= _MULT[amult]
+            # digits inside 《titles》 or a short “quoted term” (“8类案件”) are names
+            if _in_pair(text, s, e, "《", "》", 60) or _in_pair(text, s, e, "“", "”", 12):
+                continue
+        else:
+            first = cn[0]
+            if first in _CN_ONLY_MULT and first != "十" and not approx:
+                continue                                             # 万人, 千年大计, 百优
+            if len(cn) > 1 and not any(c in _CN_ONLY_MULT for c in cn):
+                continue                                             # 二〇一七年, 一二审
+            value = float(parse_chinese_number(cn))
+            if cdec:                                                 # 一点三倍 -> 1.3
+                value += int("".join(str(_CN_DIGITS[c]) for c in cdec[1:])) / 10 ** (len(cdec) - 1)
+            if cn == "一" and not approx and not cdec:
+                if unit not in _ONE_OK_UNITS or prev in _ONE_DEICTIC \
+                        or prev == "前" and text[s - 2:s] != "提前":
+                    continue                                         # 一批 / 一个 / 总有一天 / 上一年
+                if unit == "次" and nxt not in _STOP and "每" not in text[max(0, s - 8):s]:
+                    continue                                         # 这是一次重要会议
+                if text.rfind("一", max(0, s - 5), s) >= 0:
+                    continue                                         # 一网一门一次
+                if unit == "年" and (prev == "的" or nxt in _STOP or not nxt):
+                    continue                                         # 不平凡的一年, 关键一年。
+            if nxt and nxt not in _STOP and _ONE_PAIR_RE.match(text, e):
+                continue                                             # 一户一档, 两个一百年
+            if unit == "类" and (prev == "劣" or nxt in ("水", "河", "标")):
+                continue                                             # 劣五类水: a grade
+            if (unit == "期" or unit == "轮") and prev not in _PHASE_VERBS:
+                continue                                             # 榆林化学二期, 二轮延包
+            if unit == "次" and prev == "届":
+                continue                                             # 十一届九次全会
+            if _in_pair(text, s, e, "“", "”", 30) or _in_pair(text, s, e, "《", "》", 60) \
+                    or _in_pair(text, s, e, "「", "」", 30):
+                continue
+            p = _SET_PHRASE_RE.search(text, s - 4 if s > 4 else 0, e + 4)
+            while p is not None and p.start() < e:
+                if p.end() > s:
+                    break
+                p = _SET_PHRASE_RE.search(text, p.end(), e + 4)
+            if p is not None and p.start() < e:
+                continue                                             # 三项制度, 最多跑一次
+        # ordinals without 第 of their own: 第二、三、七项 / 第五至七项 / 前五位 / 十次全会
+        if prev in ("、", "至", "到"):
+            j = text.rfind("第", max(0, s - 12), s)
+            if j >= 0 and all(c in _ORDINAL_LIST for c in text[j + 1:s]):
+                continue
+        elif prev == "前" and (unit == "位" or unit == "名"):
+            continue
+        if unit == "次" and (text.startswith("全会", e) or text.startswith("全体会议", e)
+                            or text.startswith("会议", e) and "届" in text[max(0, s - 8):s]):
+            continue
+        if mult2:
+            value *= _MULT[mult2]
+        out.append((s, e, value, unit))
+    return out
+
+
+def extract_figures(text: str) -> list[Figure]:
+    """Every quantity stated in ``text`` (normalised), in order of appearance.
+
+    >>> [(f.value, f.unit, f.subject) for f in extract_figures("移交区检察院涉刑案件30件")]
+    [(30.0, '件', '移交区检察院涉刑案件')]
+    """
+    if not text:
+        return []
+    figures: list[Figure] = []
+    sources: list[str] = []
+    prev_end = 0
+    for s, e, value, unit in _scan(text):
+        subject, source = "", ""
+        if unit in _CLASSIFIERS or len(unit) == 2 and unit[1] in _CLASSIFIERS and unit[0] == "个":
+            subject = _subject_after(text, e)
+            source = "after" if subject else ""
+        if not subject:
+            subject = _subject_before(text, s, prev_end)
+            source = "before"
+            if subject in _VERBISH and figures and prev_end and \
+                    all(c in _LINKERS or c in subject or c in "由从增降减缩提压至到" for c in text[prev_end:s]) \
+                    and figures[-1].unit == unit and figures[-1].subject:
+                subject, source = figures[-1].subject, "inherit"     # 由344个增至346个
+            elif not subject:
+                subject = _subject_after(text, e) or _subject_after(text, e, raw=True)
+                source = "after" if subject else ""
+                if not subject and figures and s - prev_end <= 6 and \
+                        all(c in _STOP or c in _LINKERS for c in _strip_trailing(text[prev_end:s])):
+                    subject, source = figures[-1].subject, "inherit"  # 抽查3823次,57973户
+        figures.append(Figure(value=value, unit=unit, text=text[s:e], subject=subject, start=s, end=e))
+        sources.append(source)
+        prev_end = e
+    # lists sharing one noun: 18项、46项和50项改革任务 / 197家、2429家
+    for k in range(len(figures) - 2, -1, -1):
+        a, b = figures[k], figures[k + 1]
+        gap = text[a.end:b.start]
+        if gap and len(gap) <= 2 and all(c in _LINKERS for c in gap) and a.unit == b.unit \
+                and sources[k + 1] == "after" and sources[k] != "after":
+            a.subject, sources[k] = b.subject, "after"
+    for k in range(1, len(figures)):
+        a, b = figures[k - 1], figures[k]
+        gap = text[a.end:b.start]
+        if gap and len(gap) <= 2 and all(c in _LINKERS for c in gap) and a.unit == b.unit \
+                and sources[k] == "before" and b.subject in _VERBISH:
+            b.subject = a.subject
+    return figures
+
+
+# --------------------------------------------------------------------------- concreteness
+
+#: Weights of the concreteness signals. Each signal is a saturating function
+#: ``1 - exp(-x / scale)`` of its rate; the positive terms add, boilerplate subtracts.
+CONCRETENESS_WEIGHTS = {
+    # weight of each signal (the positive ones sum to 1.15 so that a short passage
+    # with figures, an instrument and action verbs reaches 1.0 before boilerplate)
+    "figures": 0.30,          # number of figures, absolute: 1 - exp(-n / 2)
+    "figure_density": 0.30,   # figures per 100 characters
+    "instruments": 0.20,      # 《…办法/方案/规定/意见/制度/…》 per 100 characters
+    "enumeration": 0.15,      # 一是/二是, (1)(2), 1. 2., 第一、 per 100 characters
+    "verbs": 0.20,            # concrete verbs (出台, 移交, 办结 …) per 100 characters
+    "boilerplate": 0.35,      # boilerplate phrases per 100 characters (subtracted)
+    # scale of each saturation 1 - exp(-x / scale): the rate at which a signal
+    # reaches 63% of its weight
+    "figures_scale": 2.0,
+    "figure_density_scale": 1.0,
+    "instruments_scale": 0.5,
+    "enumeration_scale": 1.0,
+    "verbs_scale": 2.0,
+    "boilerplate_scale": 1.5,
+    # passages shorter than this are rated as if this long, so that a 10-character
+    # fragment with one number does not get an extreme per-100-character rate
+    "min_length": 60,
+}
+
+_CONCRETE_VERBS = [
+    "出台", "印发", "制定", "修订", "建立", "完成", "移交", "移送", "审结", "办结", "受理", "办理",
+    "开展", "举办", "组织", "聘请", "聘任", "实现", "化解", "公开", "审查", "培训", "查处", "立案",
+    "纠正", "撤销", "备案", "清理", "废止", "调解", "答复", "审核", "发放", "处置", "整治", "取消",
+    "下放", "公布", "签订", "出具", "编制", "开通", "上线", "设立", "组建", "成立", "配备", "评查",
+    "抽查", "验收", "新收", "结案", "收到", "接待", "办复", "罚没", "查办", "查封", "扣押", "拘留",
+    "整改", "问责", "约谈", "建成", "压缩", "缩短", "精简", "梳理", "起草", "听证", "旁听", "出庭",
+    "应诉", "审理", "维持", "驳回", "确认", "注销", "申领", "考试", "评估", "论证", "公示", "通报",
+]
+_BOILERPLATE = [
+    "深入贯彻", "认真贯彻", "贯彻落实", "认真贯彻落实", "全面贯彻落实", "深入贯彻落实", "高度重视",
+    "进一步加强", "进一步提高", "进一步完善", "进一步推进", "进一步提升", "进一步深化", "进一步健全",
+    "重要讲话精神", "重要指示精神", "系列重要讲话", "习近平新时代中国特色社会主义思想", "习近平法治思想",
+    "党的十九大精神", "党的十九大", "党的十八大", "党的二十大", "全会精神", "坚强领导", "正确领导",
+    "全面推进", "切实加强", "扎实推进", "不断提高", "不断提升", "不断完善", "不断加强", "努力开创",
+    "新局面", "新成效", "新篇章", "新跨越", "新台阶", "新气象", "新常态", "坚强有力", "强有力",
+    "以人民为中心", "四个意识", "四个自信", "两个维护", "两个确立", "统筹推进", "持续推进", "着力推进",
+    "大力推进", "积极推进", "紧紧围绕", "牢固树立", "坚定不移", "始终坚持", "为指导", "为指引",
+    "重要内容", "重要位置", "良好氛围", "运用法治思维", "明显成效", "显著成效", "取得了明显成效",
+    "决策部署", "总体要求", "落到实处", "组织领导", "公开公正", "守法诚信", "廉洁高效",
+    "职能科学", "权责法定", "全面依法治国", "更大贡献", "锐意进取",
+    "攻坚克难", "开拓创新", "与时俱进", "求真务实", "真抓实干", "高质量发展", "营造良好", "切实增强",
+    "关键少数", "第一责任人", "思想认识", "使命感", "重要性", "紧迫性", "努力打造", "奋力",
+]
+_BOILERPLATE_SET = frozenset(_BOILERPLATE)
+
+
+def _trie_regex(words) -> str:
+    """One alternation for many literal words, factored by common prefixes
+    (出台|出具|出庭 -> 出(?:台|具|庭)) so each position tries few branches.
+    Longer words win over their prefixes (认真贯彻落实 before 认真贯彻)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    # the root is left ungrouped: a top-level alternation of literal-led branches
+    # lets the regex engine skip straight to possible first characters
+    return "|".join(re.escape(ch) + build(child) for ch, child in sorted(trie.items()))
+
+
+# All concreteness signals in ONE pass. Every branch opens with a literal character,
+# so the engine only stops at characters that can start a signal; the special
+# patterns come before the keyword trie so that they win at the same position.
+_INSTRUMENT = (r"《[^《》\n]{0,60}?(?:办法|方案|规定|意见|制度|细则|清单|条例|通知|计划|指引|目录|"
+               r"规则|标准|指南|预案|要点|台账|规程|守则|名录|导则)(?:\([^()\n]{1,8}\))?》")
+_PROVIDE_GUARANTEE = r"为[^,。;]{0,20}提供[^,。;]{0,6}(?:保障|支撑|保证)"      # 为…提供坚强法治保障
+_ENUMERATION = (r"是(?<=[一二三四五六七八九十]是)(?<![统唯之单同逐万其]..)|\((?:[0-9]{1,2}|[a-z])\)|"
+                r"。[0-9]{1,2}\.(?![0-9])|;[0-9]{1,2}\.(?![0-9])|\n[0-9]{1,2}\.(?![0-9])|"
+                r"第[一二三四五六七八九十](?=[,、])")
+_SIGNAL_RE = re.compile("|".join([_INSTRUMENT, _PROVIDE_GUARANTEE, _ENUMERATION,
+                                  _trie_regex(set(_CONCRETE_VERBS) | _BOILERPLATE_SET)]))
+_ENUM_AT_START_RE = re.compile(r"[0-9]{1,2}\.(?![0-9])")
+_VERB_SET = frozenset(_CONCRETE_VERBS) - _BOILERPLATE_SET
+
+
+def _sat(x: float, scale: float) -> float:
+    return 1.0 - math.exp(-x / scale)
+
+
+def concreteness(text: str, figures: Optional[list[Figure]] = None) -> float:
+    """How concretely ``text`` reports measures and results, in [0, 1].
+
+    ``figures`` may be passed when already extracted (saves the scan). Empty text is 0.0.
+    """
+    if not text:
+        return 0.0
+    w = CONCRETENESS_WEIGHTS
+    n_fig = len(figures) if figures is not None else len(_scan(text))
+    n_verb = n_boiler = n_instr = n_enum = 0
+    for sig in _SIGNAL_RE.findall(text):
+        if sig in _VERB_SET:
+            n_verb += 1
+        elif sig in _BOILERPLATE_SET:
+            n_boiler += 1
+        elif sig[0] == "《":
+            n_instr += 1
+        elif sig[0] == "为":
+            n_boiler += 1
+        else:
+            n_enum += 1
+    if _ENUM_AT_START_RE.match(text):
+        n_enum += 1
+    u = max(len(text), w["min_length"]) / 100.0
+    score = (w["figures"] * _sat(n_fig, w["figures_scale"])
+             + w["figure_density"] * _sat(n_fig / u, w["figure_density_scale"])
+             + w["instruments"] * _sat(n_instr / u, w["instruments_scale"])
+             + w["enumeration"] * _sat(n_enum / u, w["enumeration_scale"])
+             + w["verbs"] * _sat(n_verb / u, w["verbs_scale"])
+             - w["boilerplate"] * _sat(n_boiler / u, w["boilerplate_scale"]))
+    return 0.0 if score <= 0.0 else (1.0 if score >= 1.0 else score)

@@ -1,0 +1,211 @@
+"""Figures (quantities with units and subjects) and the concreteness score."""
+import re
+from pathlib import Path
+
+import pytest
+
+from searchlib.figures import concreteness, extract_figures, parse_chinese_number
+from searchlib.models import Figure
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def seed_paragraphs():
+    paras = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        paras += [p for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
+    assert paras, "the seed corpus ships with the project"
+    return paras
+
+
+def _sentence(paras, anchor):
+    """The sentence (up to 。) of the seed corpus that contains ``anchor``."""
+    for p in paras:
+        i = p.find(anchor)
+        if i >= 0:
+            start = max(p.rfind("。", 0, i) + 1, 0)
+            end = p.find("。", i + len(anchor))
+            return p[start:end + 1 if end >= 0 else len(p)]
+    raise AssertionError(f"anchor not in seeds: {anchor}")
+
+
+def _find(figs, value, unit):
+    hits = [f for f in figs if f.value == pytest.approx(value) and f.unit == unit]
+    assert hits, f"no ({value}, {unit}) in {[(f.text, f.value, f.unit) for f in figs]}"
+    return hits[0]
+
+
+# ----------------------------------------------------------------------------- seeds
+
+@pytest.mark.parametrize("anchor, value, unit, subject", [
+    ("移交区检察院涉刑案件30件", 30, "件", "涉刑案件"),
+    ("累计公布“最多跑一次”事项1192项", 1192, "项", "事项"),
+    ("新收行政复议案件36件", 36, "件", "行政复议案件"),
+    ("共处置违法建筑192.05万平方米", 1920500, "平方米", "违法建筑"),
+    ("7517台执法记录设备", 7517, "台", "执法记录设备"),
+    ("胜诉率95.7%", 95.7, "%", "胜诉率"),
+    ("检查对象库31100户", 31100, "户", "检查对象库"),
+    ("全年逾3000人次参与公务员学法用法考试", 3000, "人次", None),
+    ("全年组织区政府常务会议学法活动不少于4次", 4, "次", "学法活动"),
+    ("公众满意度达72.93%", 72.93, "%", "公众满意度"),
+])
+def test_seed_figures(seed_paragraphs, anchor, value, unit, subject):
+    sentence = _sentence(seed_paragraphs, anchor)
+    fig = _find(extract_figures(sentence), value, unit)
+    assert isinstance(fig, Figure)
+    assert sentence[fig.start:fig.end] == fig.text
+    assert fig.text in anchor
+    if subject:
+        assert subject in fig.subject
+    assert 0 < len(fig.subject) <= 20
+
+
+def test_subject_exact_forms(seed_paragraphs):
+    figs = extract_figures(_sentence(seed_paragraphs, "移交区检察院涉刑案件30件"))
+    assert _find(figs, 30, "件").subject == "移交区检察院涉刑案件"          # 共 is skipped
+    figs = extract_figures(_sentence(seed_paragraphs, "7517台执法记录设备"))
+    assert _find(figs, 7517, "台").subject == "执法记录设备"                 # thing after the unit
+    figs = extract_figures(_sentence(seed_paragraphs, "累计公布“最多跑一次”事项1192项"))
+    assert _find(figs, 1192, "项").subject in ("累计公布“最多跑一次”事项", "公布“最多跑一次”事项")
+    assert not any(f.subject.startswith(("累计", "共", "全年")) for f in figs)
+
+
+def test_two_figures_in_one_phrase(seed_paragraphs):
+    figs = extract_figures(_sentence(seed_paragraphs, "压紧压实81个部门698项普法责任"))
+    assert [(f.value, f.unit) for f in figs] == [(81, "个"), (698, "项")]
+    assert figs[0].subject == "部门" and figs[1].subject == "普法责任"
+
+
+def test_multiplier_and_approximation_kept_in_text(seed_paragraphs):
+    figs = extract_figures(_sentence(seed_paragraphs, "20万余册"))
+    fig = _find(figs, 200000, "册")
+    assert fig.text == "20万余册"
+    fig = _find(extract_figures("共处置违法建筑192.05万平方米"), 1920500, "平方米")
+    assert fig.text == "192.05万平方米"
+    fig = _find(extract_figures("总投资8.65亿元。"), 865000000, "元")
+    assert fig.text == "8.65亿元" and fig.subject == "总投资"
+    assert _find(extract_figures("各部门开展抽查3,823次"), 3823, "次").text == "3,823次"
+    assert _find(extract_figures("优秀率达95%以上"), 95, "%").subject == "优秀率"
+
+
+def test_figures_are_in_order_with_offsets(seed_paragraphs):
+    for para in seed_paragraphs:
+        figs = extract_figures(para)
+        assert [f.start for f in figs] == sorted(f.start for f in figs)
+        for f in figs:
+            assert para[f.start:f.end] == f.text and f.value >= 0 and f.unit
+
+
+def test_seed_counts_are_plausible(seed_paragraphs):
+    total = sum(len(extract_figures(p)) for p in seed_paragraphs)
+    assert 250 <= total <= 400
+
+
+# ----------------------------------------------------------------------------- negatives
+
+@pytest.mark.parametrize("text", [
+    "2017年", "2017年5月23日", "2017-12-17", "12月底前", "6月5日前", "2015—2020年",
+    "(2015-2020年)", "2018年度", "仑政〔2015〕69号", "莲政办发〔2017〕20号", "国务院令第711号",
+    "第10次区政府常务会议", "00035727X/2019-33", "16:46:09", "第十二条", "(一)", "1.", "一是", "二、",
+    "十八大", "十八届三中全会", "十九届四中全会", "三项制度", "出台三项制度", "“最多跑一次”",
+    "最多跑一次改革", "放管服", "双随机一公开", "七五普法", "“四个全面”", "“两个维护”", "一刀切",
+    "一站式", "一网通办", "三改一拆", "五水共治", "一窗受理", "第一责任人", "一把手", "一体化",
+    "一次性告知", "第一批", "二〇一七年", "一户一档", "先后查办一批有影响的典型案件", "人手一册",
+    "万人发明专利", "千家万户", "PM2.5", "《五年行动计划(2018-2022年)》", "打造“10分钟医疗服务圈”",
+    "发表时间 : 2019-05-07 16:56:142017年", "1993年以来", "八项规定", "劣五类河流",
+    "第二、三、四、五、七项规定", "省十四届人大五次会议", "十一届九次、十次全会",
+    "五十年代", "刚刚过去的一年", "总有一天", "这是一次极其重要的会议", "推进三年行动",
+    "比上一年增长", "榆林化学二期等项目", "三次产业结构", "进入前五位",
+])
+def test_not_figures(text):
+    assert extract_figures(text) == []
+
+
+def test_no_year_figures_in_seed_paragraph(seed_paragraphs):
+    para = next(p for p in seed_paragraphs if "(2015-2020年)" in p and "2017年" in p)
+    assert all(f.unit != "年" for f in extract_figures(para))
+    heading = next(p for p in seed_paragraphs if p.startswith("2018年依法行政工作思路"))
+    assert extract_figures(heading) == []
+
+
+def test_document_header_lines_have_no_figures(seed_paragraphs):
+    for p in seed_paragraphs:
+        if re.search(r"发布时间|发表时间|文号|索引号", p) and len(p) < 120:
+            assert extract_figures(p) == [], p
+
+
+def test_quoted_and_titled_numerals_are_names():
+    assert extract_figures("打造“四个平台”,推进四个功能性工作平台")[0].subject == "功能性工作平台"
+    assert len(extract_figures("打造“四个平台”,推进四个功能性工作平台")) == 1
+    assert extract_figures("《湖里区促进培训就业的十五条意见》") == []
+    figs = extract_figures("完成三项改革任务")
+    assert [(f.value, f.unit, f.subject) for f in figs] == [(3, "项", "改革任务")]
+
+
+# ----------------------------------------------------------------------------- Chinese numerals
+
+@pytest.mark.parametrize("text, value, unit, written", [
+    ("企业开办时间压缩至一个工作日以内", 1, "个工作日", "一个工作日"),
+    ("参与研讨活动十余件", 10, "件", "十余件"),
+    ("每年向区政府汇报两次依法行政工作情况", 2, "次", "两次"),
+    ("设立二十三个服务站", 23, "个", "二十三个"),
+    ("实施了两部地方性法规草案", 2, "部", "两部"),
+    ("支出增长百分之九十五点七", 95.7, "%", "百分之九十五点七"),
+    ("每季度开展一次案卷评查", 1, "次", "一次"),
+    ("受益一万二千人", 12000, "人", "一万二千人"),
+    ("比一九八○年增长一点六倍", 1.6, "倍", "一点六倍"),
+    ("成本上升百分之零点九", 0.9, "%", "百分之零点九"),
+    ("纺织行业提前一年实现目标", 1, "年", "一年"),
+])
+def test_chinese_numerals(text, value, unit, written):
+    fig = _find(extract_figures(text), value, unit)
+    assert fig.text == written
+
+
+def test_parse_chinese_number():
+    cases = {"十": 10, "十二": 12, "二十三": 23, "一百零五": 105, "两千": 2000, "三万": 30000,
+             "三亿五千万": 350_000_000, "二〇一七": 2017, "零": 0}
+    for s, v in cases.items():
+        assert parse_chinese_number(s) == v, s
+
+
+# ----------------------------------------------------------------------------- concreteness
+
+BOILER = "深入贯彻党的十九大精神,高度重视法治政府建设,进一步加强组织领导,不断提高依法行政水平。"
+FACT = "全年移交涉刑案件30件,办结行政复议案件36件,出台《行政执法公示办法》。"
+MIDDLE = "一是出台《行政执法公示办法》,规范公示内容。二是建立行政执法全过程记录制度,配备执法记录设备。"
+
+
+def test_concreteness_orders_boilerplate_measures_and_results():
+    b, m, f = concreteness(BOILER), concreteness(MIDDLE), concreteness(FACT)
+    assert b < 0.2 and f > 0.6
+    assert b < m < f
+
+
+def test_concreteness_bounds_and_empty():
+    assert concreteness("") == 0.0
+    for text in (BOILER, FACT, MIDDLE, FACT * 20, "30件" * 50):
+        assert 0.0 <= concreteness(text) <= 1.0
+
+
+def test_concreteness_accepts_precomputed_figures():
+    figs = extract_figures(FACT)
+    assert concreteness(FACT, figs) == pytest.approx(concreteness(FACT))
+    assert concreteness(FACT, []) < concreteness(FACT, figs)
+
+
+def test_concreteness_is_monotonic_in_concrete_content():
+    vague = "今年以来,区政府高度重视行政复议工作,切实加强复议案件办理,不断提高办案质量。"
+    concrete = "今年以来,区政府新收行政复议案件36件,受理28件,审结25件,办案质量不断提高。"
+    more = concrete + "出台《行政复议案件审理办法》。"
+    assert concreteness(vague) < concreteness(concrete) <= concreteness(more)
+
+
+def test_concreteness_normalises_by_length():
+    short_fact = "全年办结行政复议案件36件。"
+    long_boiler = ("坚持以习近平新时代中国特色社会主义思想为指导,深入贯彻党的十九大精神,认真贯彻落实"
+                   "上级决策部署,高度重视法治政府建设,进一步加强组织领导,切实加强统筹协调,扎实推进"
+                   "各项工作,不断提高依法行政水平,努力开创法治政府建设新局面。") * 3 + "办结案件36件。"
+    assert concreteness(long_boiler) < 0.2 < concreteness(short_fact)
+    assert concreteness(long_boiler) < concreteness(short_fact) - 0.2
