@@ -75,10 +75,10 @@ def analysis_fingerprint() -> str:
 
 
 def _subwords(seg, word: str):
-    """Dictionary words of length 2 and 3 inside a longer word (jieba's search mode)."""
+    """Dictionary words of 2-4 characters inside a longer word (jieba's search mode, plus 4)."""
     freq = seg.FREQ
     n = len(word)
-    for k in (2, 3):
+    for k in (2, 3, 4):
         if n > k:
             for i in range(n - k + 1):
                 gram = word[i:i + k]

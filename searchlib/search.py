@@ -208,7 +208,8 @@ class QueryBuilder:
                 plan.wants_figures = True
             elif word in QUERY_UNITS:
                 plan.wants_figures = True
-                plan.units.append(word)
+                # figures store money in 元 and areas in 平方米 (figures.py scales 万/亿)
+                plan.units.append({"万元": "元", "亿元": "元"}.get(word, word))
             else:
                 concepts.append(word)
         concepts = concepts[:MAX_CONCEPTS]

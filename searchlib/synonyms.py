@@ -1,0 +1,262 @@
+"""Synonym rules for query expansion (Solr / Elasticsearch synonym-file format).
+
+One rule per line::
+
+    a, b, c          equivalent: each term expands to all the others
+    a, b => c, d     one-way: a or b in a query also searches c and d, not the reverse
+    # comment        whole-line comments and blank lines are ignored
+
+Every term is reduced to a *key* before it is stored or looked up: ``normalize``
+(NFKC etc.), then quote marks and all whitespace removed, then Latin letters
+lower-cased. So ``“七五”普法``, ``七五普法`` and ``七五 普法`` are one key, and
+``互联网＋政务服务`` equals ``互联网+政务服务``.
+
+This module must stay cheap to import: no jieba, no whoosh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import SynonymFileError
+from .normalize import normalize
+
+__all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path"]
+
+# quote marks the engine ignores in terms: ASCII and typographic, plus corner brackets
+_QUOTES = "“”‘’\"'「」『』"
+_DROP = dict.fromkeys(map(ord, _QUOTES), None)
+
+
+def term_key(term: str) -> str:
+    """The lookup key of a term: normalised, quote marks and whitespace removed,
+    Latin letters lower-cased. Returns "" for a term that is only quotes/space."""
+    text = normalize(term).translate(_DROP)
+    return "".join(text.split()).lower()
+
+
+def default_synonyms_path() -> Path:
+    """The synonyms file shipped with searchlib (``searchlib/data/synonyms.txt``)."""
+    return Path(__file__).resolve().parent / "data" / "synonyms.txt"
+
+
+@dataclass(frozen=True)
+class SynonymRule:
+    """One line of a synonyms file.
+
+    ``targets`` is None for an equivalence group (``lhs`` are all the terms);
+    for a one-way rule it holds the right-hand terms. Terms are keys (see ``term_key``).
+    """
+
+    lhs: tuple[str, ...]
+    targets: tuple[str, ...] | None = None
+    source: str = "<string>"
+    line: int = 0
+
+    @property
+    def equivalent(self) -> bool:
+        return self.targets is None
+
+    def expansions_of(self, key: str) -> Iterator[str]:
+        """Terms this rule adds for ``key`` (which must be one of ``lhs``), in rule order."""
+        for term in self.lhs if self.targets is None else self.targets:
+            if term != key:
+                yield term
+
+
+def _split_terms(side: str, where: str, what: str) -> tuple[str, ...]:
+    raw = side.split(",")
+    keys: list[str] = []
+    for item in raw:
+        if not item.strip():
+            if len(raw) == 1:
+                raise SynonymFileError(f"{where}: {what} is empty")
+            raise SynonymFileError(f"{where}: empty term in {what} (stray comma?)")
+        key = term_key(item)
+        if not key:
+            raise SynonymFileError(f"{where}: term {item.strip()!r} in {what} is empty once quotes are removed")
+        if key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def _parse_line(line: str, source: str, lineno: int) -> SynonymRule | None:
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    where = f"{source}:{lineno}"
+    parts = text.split("=>")
+    if len(parts) > 2:
+        raise SynonymFileError(f"{where}: more than one '=>' in a rule")
+    if len(parts) == 2:
+        lhs = _split_terms(parts[0], where, "the left side of '=>'")
+        rhs = _split_terms(parts[1], where, "the right side of '=>'")
+        return SynonymRule(lhs, rhs, source, lineno)
+    terms = _split_terms(parts[0], where, "the group")
+    if len(parts[0].split(",")) < 2:
+        raise SynonymFileError(
+            f"{where}: a group needs at least two comma-separated terms (or 'a => b' for a one-way rule)")
+    return SynonymRule(terms, None, source, lineno)
+
+
+class SynonymMap:
+    """Synonym rules with lookup by term (``expand``) and inside a longer string (``find``)."""
+
+    def __init__(self, rules: Iterable[SynonymRule] = ()):
+        self._rules: list[SynonymRule] = []
+        self._exp: dict[str, list[str]] = {}
+        # first character -> candidate key lengths, longest first (for find())
+        self._by_first: dict[str, list[int]] = {}
+        for rule in rules:
+            self._add(rule)
+
+    # ------------------------------------------------------------ building
+    def _add(self, rule: SynonymRule) -> None:
+        self._rules.append(rule)
+        for key in rule.lhs:
+            out = self._exp.setdefault(key, [])
+            for term in rule.expansions_of(key):
+                if term not in out:
+                    out.append(term)
+            lengths = self._by_first.setdefault(key[0], [])
+            if len(key) not in lengths:
+                lengths.append(len(key))
+                lengths.sort(reverse=True)
+
+    @classmethod
+    def parse(cls, text: str, source: str = "<string>") -> "SynonymMap":
+        """Parse synonym-file text. Raises ``SynonymFileError`` ("source:line: message")
+        for a malformed line: an empty side of '=>', more than one '=>', an empty
+        term, or a group of a single term."""
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        rules = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            rule = _parse_line(line, source, lineno)
+            if rule is not None:
+                rules.append(rule)
+        return cls(rules)
+
+    @classmethod
+    def load(cls, path) -> "SynonymMap":
+        """Read a UTF-8 synonyms file (a leading BOM is fine)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SynonymFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            raise SynonymFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return cls.parse(text, source=str(path))
+
+    @classmethod
+    def merge(cls, *maps: "SynonymMap") -> "SynonymMap":
+        """A new map with the rules of all ``maps``, in order (later maps add rules)."""
+        return cls(rule for m in maps for rule in m._rules)
+
+    # ------------------------------------------------------------ lookup
+    @property
+    def rules(self) -> tuple[SynonymRule, ...]:
+        return tuple(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and term_key(term) in self._exp
+
+    def __repr__(self) -> str:
+        return f"<SynonymMap {len(self._rules)} rules, {len(self._exp)} terms>"
+
+    def terms(self) -> set[str]:
+        """All left-hand terms (as keys): every term of an equivalence group and
+        the left side of every one-way rule."""
+        return set(self._exp)
+
+    def expand(self, term: str) -> list[str]:
+        """The other terms a query term expands to (never the term itself), in file
+        order, without duplicates; [] for a term with no rule."""
+        return list(self._exp.get(term_key(term), ()))
+
+    def find(self, text: str, *, boundaries: Iterable[int] | None = None
+             ) -> list[tuple[int, int, str, list[str]]]:
+        """Occurrences of left-hand terms inside ``text`` (e.g. an unsegmented query
+        such as "两法衔接案件"), as ``(start, end, term, expansions)``.
+
+        Matching is greedy, left to right, longest term first, and matches do not
+        overlap. ``start``/``end`` index the original ``text``; ``term`` is the key
+        that matched. Quote marks and spaces in ``text`` are skipped, width and
+        Latin case are ignored, as for ``expand``.
+
+        A term is not reported where the text already spells out one of its own
+        expansions around it (复议 inside 行政复议 under ``复议 => 行政复议``).
+        If ``boundaries`` (offsets into ``text``, e.g. the token boundaries of the
+        segmented query) is given, only matches that start and end on a boundary
+        are reported, so a term is never cut out of the middle of a longer token.
+        """
+        if not self._exp or not text:
+            return []
+        chars, origin = self._keyed(text)
+        n = len(chars)
+        norm = "".join(chars)
+        allowed = None if boundaries is None else set(boundaries)
+        out = []
+        i = 0
+        while i < n:
+            hit = self._longest_at(norm, i, origin, len(text), allowed)
+            if hit is None:
+                i += 1
+                continue
+            key, j = hit
+            covered = self._covered_by_expansion(norm, i, key)
+            if covered is not None:
+                i = covered
+                continue
+            start = origin[i]
+            end = origin[j - 1] + 1
+            out.append((start, end, key, list(self._exp[key])))
+            i = j
+        return out
+
+    # ------------------------------------------------------------ helpers
+    @staticmethod
+    def _keyed(text: str) -> tuple[list[str], list[int]]:
+        """Key-normalise ``text`` character by character, remembering for every
+        output character the index of the input character it came from."""
+        chars: list[str] = []
+        origin: list[int] = []
+        for idx, ch in enumerate(text):
+            for out in term_key(ch):
+                chars.append(out)
+                origin.append(idx)
+        return chars, origin
+
+    def _longest_at(self, norm: str, i: int, origin: list[int], text_len: int, allowed):
+        for length in self._by_first.get(norm[i], ()):
+            j = i + length
+            if j > len(norm):
+                continue
+            key = norm[i:j]
+            if key not in self._exp:
+                continue
+            if allowed is not None:
+                end = origin[j - 1] + 1
+                if origin[i] not in allowed or end not in allowed:
+                    continue
+            return key, j
+        return None
+
+    def _covered_by_expansion(self, norm: str, i: int, key: str) -> int | None:
+        """If an expansion of ``key`` that contains ``key`` is written out in
+        ``norm`` around position ``i``, return the end of that occurrence."""
+        for exp in self._exp[key]:
+            if len(exp) <= len(key):
+                continue
+            offset = exp.find(key)
+            while offset != -1:
+                start = i - offset
+                if start >= 0 and norm.startswith(exp, start):
+                    return start + len(exp)
+                offset = exp.find(key, offset + 1)
+        return None
