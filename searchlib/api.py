@@ -140,7 +140,10 @@ class SearchIndex:
 
     def plan(self, query: str, synonyms: bool = True):
         from .search import QueryBuilder
-        return QueryBuilder(self.synonyms if synonyms else None, self.ranking).plan(query, use_synonyms=synonyms)
+        searcher = self._searcher()
+        builder = QueryBuilder(self.synonyms if synonyms else None, self.ranking,
+                               doc_frequency=lambda t: searcher.doc_frequency("body", t))
+        return builder.plan(query, use_synonyms=synonyms)
 
     def explain_query(self, query: str, synonyms: bool = True) -> str:
         """What a query becomes (concepts, synonym expansions, Whoosh query)."""
@@ -168,12 +171,20 @@ class SearchIndex:
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures)
         filters.validate()
-        plan = self.plan(query, synonyms)
         searcher = self._searcher()
-        results = searcher.search(plan.query, limit=limit, filter=filters.query(), terms=explain)
+        plan = self.plan(query, synonyms)
+        fq = filters.query()
+        results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain)
+        ranked = list(results)
+        if plan.strict is not None:
+            # passages with every concept first; the rest of the list keeps the relaxed order
+            strict = searcher.search(plan.strict, limit=limit, filter=fq, terms=explain)
+            first = list(strict)
+            seen = {r.docnum for r in first}
+            ranked = first + [r for r in ranked if r.docnum not in seen][: limit - len(first)]
         terms = plan.highlight_terms()
         hits = []
-        for r in results:
+        for r in ranked:
             stored = r.fields()
             doc = self._document_meta(searcher, stored["doc_id"])
             region_info = doc.get("region") or {}

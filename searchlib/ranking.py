@@ -22,6 +22,9 @@ class RankingConfig:
     phrase_bonus: float = 1.5    # a concept matched as a phrase vs as loose words
     synonym_weight: float = 0.6  # expanded terms weigh less than what the user typed
     coord_scale: float = 0.9     # coordination bonus for passages matching more concepts
+    partial_weight: float = 0.3  # a multi-word concept matched by only some of its words
+    relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts
+    kind_boost: float = 3.0      # a passage in the section kind the query names (存在的问题 → problems)
     concreteness_weight: float = 0.6
     figures_boost: float = 1.5   # added when the query asks for a quantity and the passage has figures
     unit_boost: float = 2.0      # added when the passage counts in the unit the query names

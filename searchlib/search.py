@@ -113,7 +113,9 @@ class QueryPlan:
     expansions: dict = field(default_factory=dict)     # concept -> [synonyms used]
     wants_figures: bool = False
     units: list[str] = field(default_factory=list)
+    kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
     advanced: bool = False
+    strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
 
     def highlight_terms(self) -> set[str]:
         terms = set()
@@ -129,11 +131,28 @@ class QueryPlan:
         for c in self.concepts:
             syn = self.expansions.get(c)
             lines.append(f"  concept {c}" + (f"  →  {' | '.join(syn)}" if syn else ""))
+        if self.kind_intent:
+            lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
+        if self.strict is not None:
+            lines.append("  passages with every concept first, then those missing one")
         if self.wants_figures:
             lines.append("  asks for a quantity: passages with figures"
                          + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
         lines.append(f"  whoosh: {self.query}")
         return "\n".join(lines)
+
+
+def subword_parts(token: str) -> list[str]:
+    """Dictionary words inside a long query token, longest first, not nested in each other."""
+    if len(token) < 4 or not token.isalpha():
+        return []
+    from .analysis import get_segmenter, _subwords
+    grams = sorted({g for _, g in _subwords(get_segmenter(), token)}, key=len, reverse=True)
+    out = []
+    for g in grams:
+        if not any(g in o for o in out):
+            out.append(g)
+    return out
 
 
 def analyse_query_text(text: str) -> list[str]:
@@ -142,9 +161,10 @@ def analyse_query_text(text: str) -> list[str]:
 
 
 class QueryBuilder:
-    def __init__(self, synonyms=None, config: RankingConfig = DEFAULT_RANKING):
+    def __init__(self, synonyms=None, config: RankingConfig = DEFAULT_RANKING, doc_frequency=None):
         self.synonyms = synonyms
         self.config = config
+        self.doc_frequency = doc_frequency   # term -> number of passages containing it (body)
 
     # -- fields ----------------------------------------------------------------------
     def _multifield(self, make) -> wq.Query:
@@ -156,14 +176,26 @@ class QueryBuilder:
             return None
         if len(tokens) == 1:
             q = self._multifield(lambda f, w: wq.Term(f, tokens[0], boost=w))
+            parts = []
+            if loose and self.config.partial_weight and self.doc_frequency is not None \
+                    and self.doc_frequency(tokens[0]) < self.config.relax_below:
+                parts = subword_parts(tokens[0])
+            if parts:
+                # a rare compound (信访积案) also finds passages with its parts (信访), well below it
+                part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
+                q = wq.Or([q, wq.Or(part_q, boost=self.config.partial_weight)])
         else:
             phrase = self._multifield(lambda f, w: wq.Phrase(f, tokens, slop=1, boost=w * self.config.phrase_bonus))
             content = [t for t in tokens if t not in FUNCTION_WORDS] or tokens
             if not loose:
                 q = phrase
             else:
-                words = wq.And([self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content])
-                q = wq.Or([phrase, words])
+                terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content]
+                subs = [phrase, wq.And(terms)]
+                if len(terms) > 1 and self.config.partial_weight:
+                    # some of the words: found, but well below the whole concept
+                    subs.append(wq.Or(terms, boost=self.config.partial_weight))
+                q = wq.Or(subs)
         if boost != 1.0:
             q = q.with_boost(boost) if hasattr(q, "with_boost") else q
             q.boost = boost
@@ -221,10 +253,23 @@ class QueryBuilder:
                 return plan
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
         core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
+        if len(subs) > 1:
+            plan.strict = wq.And(subs)
+        from .structure import classify_heading
+        plan.kind_intent = classify_heading("".join(concepts))
+        if plan.kind_intent:
+            # the passages of that kind are answers even when they word it differently
+            kind = wq.Term("kind", plan.kind_intent, boost=self.config.kind_boost)
+            core = wq.Or([core, kind])
+            if plan.strict is not None:
+                plan.strict = wq.Or([plan.strict, kind])
         if plan.wants_figures:
             boosts = [wq.Term("has_figures", True, boost=self.config.figures_boost)]
             boosts += [wq.Term("units", u, boost=self.config.unit_boost) for u in plan.units]
-            core = wq.AndMaybe(core, wq.Or(boosts) if len(boosts) > 1 else boosts[0])
+            boost = wq.Or(boosts) if len(boosts) > 1 else boosts[0]
+            core = wq.AndMaybe(core, boost)
+            if plan.strict is not None:
+                plan.strict = wq.AndMaybe(plan.strict, boost)
         plan.query = core
         return plan
 
