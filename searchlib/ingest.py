@@ -347,6 +347,9 @@ _BOILERPLATE_LINE = re.compile("|".join((
 _BOILERPLATE_START = re.compile(
     r"版权\s*:|<<\s*返回|<!--|\(?(?:信息|文章|稿件)?来源\s*:|\(?(?:责任)?编辑\s*:"
     r"|相关(?:链接|文章|新闻|阅读|文件|信息|报道|文档|稿件)")
+# markers no sentence of a report contains: they condemn even a line that ends like a sentence
+_STRONG_BOILERPLATE = re.compile(r"网站标识码|ICP备|ICP证|公网安备|Copyright|copyright|COPYRIGHT|All Rights Reserved"
+                                 r"|版权所有|扫一扫在手机|打印本页|关闭窗口|关闭本页")
 _SHORT_LINE = 60        # a boilerplate marker condemns a line shorter than this ...
 _LONG_LINE = 200        # ... or one shorter than this with two different markers that
 _SENTENCE_END = ("。", "!", "?", ";", "…")   # does not end like a sentence
@@ -456,6 +459,9 @@ def _is_boilerplate(line: str) -> bool:
     start = _BOILERPLATE_START.match(line)
     if start:
         hits.append(start.group(0))
+    if line.endswith(_SENTENCE_END) and len(line) >= 12:
+        # a sentence ("纠错5件。") is text, unless it carries a marker only furniture has
+        return len(line) < _SHORT_LINE and bool(_STRONG_BOILERPLATE.search(line))
     if len(line) < _SHORT_LINE:
         return bool(hits)
     return len({h.lower() for h in hits}) > 1 and not line.endswith(_SENTENCE_END)

@@ -171,13 +171,17 @@ class QueryBuilder:
         subs = [make(f, w) for f, w in self.config.field_weights.items() if w > 0]
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
-    def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True) -> Optional[wq.Query]:
+    def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
+                      relax: bool = False) -> Optional[wq.Query]:
+        """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
+        ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
+        rare one-word concept also match its dictionary parts."""
         if not tokens:
             return None
         if len(tokens) == 1:
             q = self._multifield(lambda f, w: wq.Term(f, tokens[0], boost=w))
             parts = []
-            if loose and self.config.partial_weight and self.doc_frequency is not None \
+            if relax and self.config.partial_weight and self.doc_frequency is not None \
                     and self.doc_frequency(tokens[0]) < self.config.relax_below:
                 parts = subword_parts(tokens[0])
             if parts:
@@ -202,9 +206,6 @@ class QueryBuilder:
         return q
 
     def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
-        main = self._tokens_query(analyse_query_text(concept))
-        if main is None:
-            return None
         alts = []
         if use_synonyms and self.synonyms is not None:
             alts = [a for a in self.synonyms.expand(concept) if a != concept]
@@ -213,6 +214,10 @@ class QueryBuilder:
                 for start, end, term, exps in self.synonyms.find(concept):
                     rest = concept[:start] + " " + concept[end:]
                     alts += [(concept[:start] + e + concept[end:]) for e in exps] if rest.strip() else exps
+        # a concept with synonyms is not also relaxed into its parts
+        main = self._tokens_query(analyse_query_text(concept), relax=not alts)
+        if main is None:
+            return None
         subs = [main]
         used = []
         for alt in dict.fromkeys(alts):

@@ -474,3 +474,12 @@ def test_doc_id_for(tmp_path):
     assert doc_id_for(tmp_path / "a" / "b.txt", tmp_path) == "a/b.txt"
     assert doc_id_for(Path("corpus/x.html"), Path("corpus")) == "x.html"
     assert SUFFIXES == (".txt", ".html", ".htm")
+
+
+def test_short_sentences_with_furniture_words_are_kept():
+    # 纠错, 联系我们, 无障碍 are buttons on gov sites, but also words in real sentences
+    text = ("某区2018年法治政府建设情况报告\n全年新收行政复议案件36件,纠错5件。\n"
+            "开通无障碍服务窗口3个。\n纠错\n")
+    body, _ = clean_text(text)
+    assert "纠错5件。" in body and "开通无障碍服务窗口3个。" in body
+    assert "\n纠错" not in body
