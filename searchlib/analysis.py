@@ -26,7 +26,7 @@ from whoosh.analysis import Token, Tokenizer
 
 from .normalize import normalize
 
-ANALYZER_VERSION = "1"   # bump when tokenisation changes: old indexes become stale
+ANALYZER_VERSION = "2"   # bump when tokenisation changes: old indexes become stale
 USERDICT_PATH = Path(__file__).parent / "data" / "userdict.txt"
 
 # A number as written in the reports: 3,823  192.05  95.7%  20万  1.5万余
@@ -37,6 +37,9 @@ UNITS = sorted("""件 项 条 人次 人 名 家 个 次 户 场 场次 期 批 
 个月 年 月 周 岁 % ‰ 倍 万 亿 万人 万人次 万件 万户 万册 余件 余人 余次 余项 余家 余个 余场 余名
 多名 多件 多人 多次 多家 多项 余万元 余万 多万""".split(), key=len, reverse=True)
 _UNIT_AFTER = re.compile("|".join(re.escape(u) for u in UNITS))
+# quotation marks around jargon (“七五”普法, “放管服”改革) are not word breaks: they are
+# removed before segmentation so the quoted and the unquoted spelling give the same tokens
+_QUOTES = re.compile(r"[“”‘’\"'「」『』]")
 _WORDCHAR = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff+#&]", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -120,16 +123,30 @@ def segment(text: str, subwords: bool = False):
 
 
 def _segment_words(seg, text, start, end, subwords):
-    offset = start
-    for word in seg.cut(text[start:end], HMM=False):
+    chunk = text[start:end]
+    if _QUOTES.search(chunk):
+        # segment without the quotes; map offsets back to the text with them
+        keep = [i for i, ch in enumerate(chunk) if not _QUOTES.match(ch)]
+        chunk = "".join(chunk[i] for i in keep)
+        where = [start + i for i in keep]
+    else:
+        where = None
+    offset = 0
+    for word in seg.cut(chunk, HMM=False):
         wstart = offset
         offset += len(word)
         if not _WORDCHAR.search(word):
             continue          # punctuation, spaces
-        yield word, wstart, offset, True
-        if subwords and len(word) > 2 and _HAN.match(word):
-            for i, gram in _subwords(seg, word):
-                yield gram, wstart + i, wstart + i + len(gram), False
+        if where is None:
+            yield word, start + wstart, start + offset, True
+            if subwords and len(word) > 2 and _HAN.match(word):
+                for i, gram in _subwords(seg, word):
+                    yield gram, start + wstart + i, start + wstart + i + len(gram), False
+        else:
+            yield word, where[wstart], where[offset - 1] + 1, True
+            if subwords and len(word) > 2 and _HAN.match(word):
+                for i, gram in _subwords(seg, word):
+                    yield gram, where[wstart + i], where[wstart + i + len(gram) - 1] + 1, False
 
 
 def tokens(text: str, subwords: bool = False) -> list[str]:

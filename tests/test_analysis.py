@@ -49,3 +49,11 @@ def test_normalisation_is_width_and_space_insensitive():
     assert normalize("（一）加强　领导，ＡＢＣ１２３") == "(一)加强 领导,ABC123"
     assert tokens("ＡＢＣ　１２３件") == tokens("abc 123件")
     assert normalize_document_text("县委 :\n\n\n 一、 工作 开展") == "县委:\n\n一、工作开展"
+
+
+def test_quotes_do_not_change_tokens():
+    # the reports write “七五”普法 and “放管服”改革; users type 七五普法, 放管服改革
+    assert tokens("全面落实“七五”普法计划") == tokens("全面落实七五普法计划")
+    toks = _toks("落实“七五”普法")
+    word = next(t for t in toks if t[0] == "七五普法")
+    assert "落实“七五”普法"[word[2]:word[3]] == "七五”普法"     # offsets still index the original text
