@@ -18,6 +18,7 @@ and only when text actually has to be segmented.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from pathlib import Path
@@ -47,34 +48,125 @@ _lock = threading.Lock()
 _segmenter = None
 
 
-def get_segmenter():
-    """The process-wide jieba tokenizer with the policy user dictionary (lazy, thread-safe)."""
-    global _segmenter
-    if _segmenter is None:
-        with _lock:
-            if _segmenter is None:
-                import logging
+def cache_dir() -> Path:
+    """Where the segmenter's dictionary database is kept (SEARCHLIB_CACHE overrides)."""
+    base = os.environ.get("SEARCHLIB_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "searchlib")
+    return Path(base)
 
-                import jieba
-                jieba.setLogLevel(logging.WARNING)
-                seg = jieba.Tokenizer()
-                seg.initialize()
-                if USERDICT_PATH.exists():
-                    seg.load_userdict(str(USERDICT_PATH))
-                _segmenter = seg
-    return _segmenter
+
+def _full_segmenter():
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    seg = jieba.Tokenizer()
+    seg.initialize()
+    if USERDICT_PATH.exists():
+        seg.load_userdict(str(USERDICT_PATH))
+    return seg
+
+
+class _LazyFreq:
+    """jieba's prefix dictionary (word → frequency, 0 for prefixes) read from SQLite on
+    demand and memoised: a process that segments only a query reads a few dozen rows
+    instead of loading 500k entries. Same data, so the same segmentation."""
+
+    def __init__(self, path: Path):
+        import sqlite3
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._memo: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, word, default=None):
+        try:
+            return self._memo[word]
+        except KeyError:
+            with self._lock:
+                row = self._db.execute("SELECT n FROM freq WHERE w = ?", (word,)).fetchone()
+            value = self._memo[word] = row[0] if row else None
+            return default if value is None else value
+
+    def __contains__(self, word):
+        return self.get(word) is not None
+
+    def __getitem__(self, word):
+        value = self.get(word)
+        if value is None:
+            raise KeyError(word)
+        return value
+
+    def total(self) -> int:
+        return self._db.execute("SELECT n FROM meta WHERE k = 'total'").fetchone()[0]
+
+
+def _dictionary_db() -> Path:
+    return cache_dir() / f"dict-{analysis_fingerprint()}.sqlite"
+
+
+def _write_dictionary_db(seg, path: Path) -> None:
+    """Persist ``seg``'s prefix dictionary; written to a temporary file and renamed, so
+    a reader never sees half a database."""
+    import sqlite3
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    db = sqlite3.connect(tmp)
+    db.execute("CREATE TABLE freq (w TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID")
+    db.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, n INTEGER)")
+    db.executemany("INSERT INTO freq VALUES (?, ?)", seg.FREQ.items())
+    db.execute("INSERT INTO meta VALUES ('total', ?)", (seg.total,))
+    db.commit()
+    db.close()
+    os.replace(tmp, path)
+
+
+def get_segmenter(full: bool = False):
+    """The process-wide jieba tokenizer with the policy user dictionary (lazy, thread-safe).
+
+    With ``full`` (indexing: lots of text) the whole dictionary is loaded in memory, and
+    saved once to the cache as SQLite. Otherwise (queries: a few words) the saved
+    dictionary is read on demand, which makes a one-off query start fast."""
+    global _segmenter
+    seg = _segmenter
+    if seg is not None and (not full or not isinstance(seg.FREQ, _LazyFreq)):
+        return seg
+    with _lock:
+        seg = _segmenter
+        if seg is not None and (not full or not isinstance(seg.FREQ, _LazyFreq)):
+            return seg
+        path = _dictionary_db()
+        if not full and path.exists():
+            import jieba
+            seg = jieba.Tokenizer()
+            freq = _LazyFreq(path)
+            seg.FREQ, seg.total, seg.initialized = freq, freq.total(), True
+        else:
+            seg = _full_segmenter()
+            if not path.exists():
+                try:
+                    _write_dictionary_db(seg, path)
+                except OSError:
+                    pass          # a read-only cache only costs start-up time
+        _segmenter = seg
+    return seg
+
+
+_fingerprint = None
 
 
 def analysis_fingerprint() -> str:
     """Identifies everything that decides which tokens a text produces. An index
     built with another fingerprint is stale and must be rebuilt."""
-    import jieba
-    h = hashlib.sha1()
-    h.update(ANALYZER_VERSION.encode())
-    h.update(jieba.__version__.encode())
-    if USERDICT_PATH.exists():
-        h.update(USERDICT_PATH.read_bytes())
-    return h.hexdigest()[:16]
+    global _fingerprint
+    if _fingerprint is None:
+        from importlib.metadata import version
+        h = hashlib.sha1()
+        h.update(ANALYZER_VERSION.encode())
+        h.update(version("jieba").encode())
+        if USERDICT_PATH.exists():
+            h.update(USERDICT_PATH.read_bytes())
+        _fingerprint = h.hexdigest()[:16]
+    return _fingerprint
 
 
 def _subwords(seg, word: str):

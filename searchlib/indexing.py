@@ -205,6 +205,9 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
     """Analyse ``jobs`` and add them to ``writer``; ``seen`` maps text hash → doc_id
     of documents already in the index (duplicates are reported, not indexed).
     Returns the doc_ids written."""
+    from .analysis import get_segmenter
+    if jobs:
+        get_segmenter(full=True)     # the writer segments a lot of text: the whole dictionary in memory
     total = len(jobs)
     written = []
     for i, result in enumerate(analyse_files(jobs, procs), 1):

@@ -1,23 +1,30 @@
 """Sentence-aware snippets with highlighted query terms.
 
-The passage is tokenised with the index's analyzer (so offsets are exact and a
-term matches the way it matched in the index), cut into sentences at 。；！？,
-and the sentence(s) with the most distinct query terms are shown, highlighted
-with ``<mark>…</mark>``.
+The query's terms (as the analyzer made them) are found in the passage by plain
+substring search — no second segmentation of the passage, so a snippet costs
+microseconds — the passage is cut into sentences at 。；！？, and the sentence(s)
+with the most distinct query terms are shown, highlighted with ``<mark>…</mark>``.
 """
 from __future__ import annotations
 
 import re
-
-from .analysis import segment
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 _SENTENCE_END = re.compile(r"[。;；!！?？]")
 
 
 def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Merged (start, end) character spans of tokens of ``text`` that are in ``terms``."""
-    spans = sorted((s, e) for w, s, e, _ in segment(text, subwords=True) if w.lower() in terms)
+    """Merged (start, end) character spans of ``terms`` in ``text`` (case-insensitive).
+    One-character terms are only marked when there is nothing longer to mark."""
+    lowered = text.lower()
+    long_terms = [t for t in terms if len(t) > 1]
+    spans = []
+    for term in (long_terms or terms):
+        start = lowered.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term)))
+            start = lowered.find(term, start + 1)
+    spans.sort()
     merged: list[list[int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:

@@ -57,3 +57,18 @@ def test_quotes_do_not_change_tokens():
     toks = _toks("落实“七五”普法")
     word = next(t for t in toks if t[0] == "七五普法")
     assert "落实“七五”普法"[word[2]:word[3]] == "七五”普法"     # offsets still index the original text
+
+
+def test_on_demand_dictionary_segments_exactly_like_the_loaded_one(tmp_path):
+    # queries read the dictionary from SQLite on demand; indexing loads it whole
+    import jieba
+
+    from searchlib.analysis import _full_segmenter, _LazyFreq, _write_dictionary_db
+    from tests.conftest import SEEDS
+    full = _full_segmenter()
+    _write_dictionary_db(full, tmp_path / "d.sqlite")
+    lazy = jieba.Tokenizer()
+    lazy.FREQ = _LazyFreq(tmp_path / "d.sqlite")
+    lazy.total, lazy.initialized = lazy.FREQ.total(), True
+    text = "".join(p.read_text(encoding="utf-8") for p in SEEDS)[:20000]
+    assert lazy.lcut(text, HMM=False) == full.lcut(text, HMM=False)
