@@ -57,12 +57,14 @@ def _paths(corpus) -> list[Path]:
 
 
 def update(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
-           procs: Optional[int] = None, remove_missing: bool = True) -> BuildReport:
+           procs: Optional[int] = None, remove_missing: bool = True, rebuild: bool = False) -> BuildReport:
     """Index new and changed files under ``corpus``, remove documents whose files there
-    are gone, leave unchanged ones untouched."""
+    are gone, leave unchanged ones untouched. A stale index (other analyzer, user
+    dictionary or schema) raises IndexVersionError, or with ``rebuild`` is replaced by a
+    full build of ``corpus`` (so is a missing one)."""
     from .indexing import update_index
     return update_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress,
-                        procs=procs, remove_missing=remove_missing)
+                        procs=procs, remove_missing=remove_missing, rebuild=rebuild)
 
 
 def add(files: Iterable[PathLike], index_dir: PathLike = None, root: PathLike = None) -> BuildReport:
@@ -83,6 +85,14 @@ def open_index(index_dir: PathLike = None, synonyms: Optional[PathLike] = None,
     return SearchIndex(index_dir or default_index_path(), synonyms=synonyms, ranking=ranking)
 
 
+def _dir_identity(path: Path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class SearchIndex:
     def __init__(self, index_dir: PathLike, synonyms: Optional[PathLike] = None,
                  ranking: RankingConfig = DEFAULT_RANKING):
@@ -92,11 +102,11 @@ class SearchIndex:
         self.path = Path(index_dir)
         self.meta = check_index(self.path)
         self._ix = windex.open_dir(str(self.path))
+        self._ix_identity = _dir_identity(self.path)
         self.ranking = ranking
         self._synonym_path = synonyms
         self._synonyms = None
-        self._local = threading.local()
-        self._doc_cache: dict = {}
+        self._local = threading.local()     # per thread: searcher, its index and document cache
         self._lock = threading.Lock()
         self.last_report: Optional[BuildReport] = None
 
@@ -114,16 +124,39 @@ class SearchIndex:
             self._local.searcher = None
 
     def _searcher(self):
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = self._ix.searcher(weighting=PolicyWeighting(self.ranking))
-        else:
-            fresh = s.refresh()
-            if fresh is not s:
-                self._doc_cache.clear()
-            s = fresh
-        self._local.searcher = s
+        """This thread's searcher on the latest committed version of the index. Call it
+        once per operation and use that searcher throughout: refreshing closes the
+        previous one."""
+        self._follow_rebuild()
+        local = self._local
+        old = getattr(local, "searcher", None)
+        if (old is not None and getattr(local, "ix", None) is self._ix
+                and old.reader().generation() == self._ix.latest_generation()):
+            return old
+        # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 it reuses the old segment readers,
+        # whose deletions are out of date, and keeps segments that a merge replaced, so a
+        # refreshed searcher shows replaced documents and merged ones twice. A new searcher
+        # costs a few file opens, once per commit.
+        s = self._ix.searcher(weighting=PolicyWeighting(self.ranking))
+        if old is not None:
+            old.close()
+        local.searcher, local.ix, local.doc_cache = s, self._ix, {}
         return s
+
+    def _follow_rebuild(self) -> None:
+        """A full build (``build``, ``update --rebuild``) swaps in a new index directory,
+        whose generation numbers may equal the old one's: reopen when the directory changed."""
+        identity = _dir_identity(self.path)
+        if identity is None or identity == self._ix_identity:
+            return
+        from whoosh import index as windex
+
+        from .indexing import check_index
+        with self._lock:
+            if identity != self._ix_identity:
+                self.meta = check_index(self.path)
+                self._ix = windex.open_dir(str(self.path))
+                self._ix_identity = identity
 
     # -- synonyms -------------------------------------------------------------------
     @property
@@ -138,9 +171,9 @@ class SearchIndex:
             self._synonyms = SynonymMap.merge(*maps)
         return self._synonyms
 
-    def plan(self, query: str, synonyms: bool = True):
+    def plan(self, query: str, synonyms: bool = True, searcher=None):
         from .search import QueryBuilder
-        searcher = self._searcher()
+        searcher = self._searcher() if searcher is None else searcher
         builder = QueryBuilder(self.synonyms if synonyms else None, self.ranking,
                                doc_frequency=lambda t: searcher.doc_frequency("body", t))
         return builder.plan(query, use_synonyms=synonyms)
@@ -161,9 +194,11 @@ class SearchIndex:
         from .snippets import make_snippet
 
         t0 = time.perf_counter()
+        if not isinstance(query, str):
+            raise QuerySyntaxError(f"the query must be text, not {query.__class__.__name__}")
         try:
             limit = int(limit)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise QuerySyntaxError(f"limit must be a number, not {limit!r}") from None
         if limit < 1:
             raise QuerySyntaxError("limit must be at least 1")
@@ -172,7 +207,7 @@ class SearchIndex:
                           has_figures=has_figures)
         filters.validate()
         searcher = self._searcher()
-        plan = self.plan(query, synonyms)
+        plan = self.plan(query, synonyms, searcher)
         fq = filters.query()
         results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain)
         ranked = list(results)
@@ -216,18 +251,20 @@ class SearchIndex:
                 "expansions": plan.expansions, "wants_figures": plan.wants_figures}
 
     def _document_meta(self, searcher, doc_id: str) -> dict:
-        meta = self._doc_cache.get(doc_id)
+        cache = getattr(self._local, "doc_cache", None)     # this thread's, for its current searcher
+        if cache is None:
+            cache = self._local.doc_cache = {}
+        meta = cache.get(doc_id)
         if meta is None:
             stored = searcher.document(id=f"{DOCUMENT}:{doc_id}")
-            meta = (stored or {}).get("meta") or {}
-            with self._lock:
-                self._doc_cache[doc_id] = meta
+            meta = cache[doc_id] = (stored or {}).get("meta") or {}
         return meta
 
     # -- updates --------------------------------------------------------------------
-    def update(self, corpus, progress=None, procs=None, remove_missing=True) -> BuildReport:
+    def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:
         """``searchlib.update`` on this index; later searches see the result."""
-        return update(corpus, self.path, progress=progress, procs=procs, remove_missing=remove_missing)
+        return update(corpus, self.path, progress=progress, procs=procs, remove_missing=remove_missing,
+                      rebuild=rebuild)
 
     def add(self, files, root=None) -> BuildReport:
         return add(files, self.path, root=root)

@@ -74,9 +74,12 @@ def _progress_bar(label):
 
 
 def _print_report(report, verb="Indexed"):
-    click.echo(f"{verb} {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s"
-               + (f" ({report.added} added, {report.updated} updated, {report.removed} removed, "
-                  f"{report.unchanged} unchanged)" if verb == "Updated" else ""))
+    if verb == "Updated":
+        click.echo(f"Updated the index in {report.seconds:.1f} s: {report.added} added, {report.updated} updated, "
+                   f"{report.removed} removed, {report.unchanged} unchanged ({report.passages} passages indexed); "
+                   f"{report.documents} documents in the index")
+    else:
+        click.echo(f"{verb} {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s")
     for path, dup_of in report.duplicates:
         click.echo(f"  duplicate: {path} has the same content as {dup_of}; indexed once")
     for s in report.skipped:
@@ -102,14 +105,33 @@ def build(ctx, corpus, procs):
 @main.command()
 @click.argument("corpus", nargs=-1, type=click.Path())
 @click.option("--keep-missing", is_flag=True, help="Do not remove documents whose files are gone.")
+@click.option("--rebuild", is_flag=True,
+              help="If the index is stale (built with another analyzer, user dictionary or schema) "
+                   "or missing, rebuild it from CORPUS instead of failing.")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
 @click.pass_context
-def update(ctx, corpus, keep_missing, procs):
-    """Index new and changed files under CORPUS (default: ./corpus); drop deleted ones."""
+def update(ctx, corpus, keep_missing, rebuild, procs):
+    """Index new and changed files under CORPUS (default: ./corpus); drop deleted ones.
+
+    Files are compared with the index by path and content hash: unchanged files are
+    hashed, never re-indexed. Exit status 3 when some files were skipped (each is listed).
+    """
+    from pathlib import Path
+
     from .api import update as api_update
-    report = api_update(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Updating"),
-                        procs=procs, remove_missing=not keep_missing)
-    _print_report(report, verb="Updated")
+    from .errors import IndexNotFoundError, IndexVersionError
+    from .indexing import check_index
+    paths = list(corpus) or ["corpus"]
+    rebuilding = False
+    if rebuild:
+        try:
+            check_index(Path(ctx.obj["index"]))
+        except (IndexNotFoundError, IndexVersionError) as e:
+            rebuilding = True
+            click.echo(f"{getattr(e, 'reason', e)}: rebuilding it from {' '.join(paths)}")
+    report = api_update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),
+                        procs=procs, remove_missing=not keep_missing, rebuild=rebuild)
+    _print_report(report, verb="Indexed" if rebuilding else "Updated")
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
 
@@ -119,7 +141,11 @@ def update(ctx, corpus, keep_missing, procs):
 @click.option("--root", type=click.Path(file_okay=False), help="Make doc_ids relative to this folder.")
 @click.pass_context
 def add(ctx, files, root):
-    """Index single report FILES (new or changed)."""
+    """Index single report FILES (new or changed).
+
+    A file already in the index (same path) keeps its doc_id; a new one gets its path
+    relative to --root (default: its own folder), e.g. 2019/report.txt with --root corpus.
+    """
     from .api import add as api_add
     report = api_add(list(files), ctx.obj["index"], root=root)
     _print_report(report, verb="Updated")
@@ -131,7 +157,10 @@ def add(ctx, files, root):
 @click.argument("doc_ids", nargs=-1, required=True)
 @click.pass_context
 def remove(ctx, doc_ids):
-    """Remove documents by DOC_ID."""
+    """Remove documents by DOC_ID (as shown by `search --json` or `show`).
+
+    A document whose file is still in the corpus comes back at the next `update`.
+    """
     from .api import remove as api_remove
     removed, unknown = api_remove(doc_ids, ctx.obj["index"])
     for d in removed:

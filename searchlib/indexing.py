@@ -130,35 +130,50 @@ def write_meta(index_dir: Path, extra: Optional[dict] = None) -> None:
     os.replace(tmp, index_dir / META_FILE)
 
 
+REBUILD_HINT = "rebuild it with `searchlib build CORPUS` (or `searchlib update --rebuild CORPUS`)"
+LOCKED_MESSAGE = "index is being updated by another process; try again when it has finished"
+
+
+def _index_error(cls, reason: str, hint: str):
+    e = cls(f"{reason}: {hint}" if cls is IndexVersionError else f"{reason} ({hint})")
+    e.reason = reason
+    return e
+
+
 def check_index(index_dir: Path) -> dict:
     """Raise IndexNotFoundError / IndexVersionError unless ``index_dir`` holds an index
-    this version can search and update."""
+    this version can search and update. The exception's ``reason`` attribute says what is
+    wrong without the advice. Synonyms are not part of the check: they apply at query
+    time, so changing them needs no rebuild."""
     from whoosh import index as windex
 
     index_dir = Path(index_dir)
     if not index_dir.is_dir() or not windex.exists_in(str(index_dir)):
-        raise IndexNotFoundError(f"no index at {index_dir} (run `searchlib build` first)")
+        raise _index_error(IndexNotFoundError, f"no index at {index_dir}", "run `searchlib build` first")
     try:
         meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError(META_FILE)
     except (OSError, ValueError):
-        raise IndexVersionError(f"{index_dir} was not built by searchlib (or its {META_FILE} is damaged); "
-                                "rebuild it with `searchlib build`") from None
+        raise _index_error(IndexVersionError, f"{index_dir} was not built by searchlib (or its {META_FILE} "
+                                              "is damaged)", REBUILD_HINT) from None
     want = index_meta()
     if meta.get("schema") != want["schema"]:
-        raise IndexVersionError(f"index at {index_dir} has schema version {meta.get('schema')}, this searchlib "
-                                f"needs {want['schema']}: rebuild it with `searchlib build`")
+        raise _index_error(IndexVersionError, f"index at {index_dir} has schema version {meta.get('schema')}, "
+                                              f"this searchlib needs {want['schema']}", REBUILD_HINT)
     if meta.get("analysis") != want["analysis"]:
-        raise IndexVersionError(f"index at {index_dir} was built with another analyzer or user dictionary: "
-                                "rebuild it with `searchlib build`")
+        raise _index_error(IndexVersionError, f"index at {index_dir} was built with another analyzer or "
+                                              "user dictionary", REBUILD_HINT)
     return meta
 
 
-def _open_writer(ix, timeout=LOCK_TIMEOUT, **kwargs):
+def _open_writer(ix, timeout: Optional[float] = None, **kwargs):
+    """A Whoosh writer, waiting up to LOCK_TIMEOUT seconds for another writer to finish."""
     from whoosh.index import LockError
     try:
-        return ix.writer(timeout=timeout, **kwargs)
+        return ix.writer(timeout=LOCK_TIMEOUT if timeout is None else timeout, **kwargs)
     except LockError:
-        raise IndexLockedError("index is being updated by another process; try again when it has finished") from None
+        raise IndexLockedError(LOCKED_MESSAGE) from None
 
 
 # --------------------------------------------------------------------------- build
@@ -167,7 +182,8 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
                 procs: Optional[int] = None) -> BuildReport:
     """Index every .txt/.html file under ``corpus_paths`` into a new index at
     ``index_dir``. The new index is built beside the old one and swapped in at the
-    end, so a failed build leaves the previous index untouched."""
+    end, so a failed build leaves the previous index untouched. The old index's
+    writer lock is held throughout: a build and an update never overlap."""
     from whoosh import index as windex
 
     from .ingest import discover
@@ -178,12 +194,16 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     report = BuildReport()
     jobs = list(discover(list(corpus_paths),
                          on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
+    jobs = _unique_jobs(jobs, report)
 
+    _check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_debris(index_dir)
+    lock = _lock_index(index_dir) if index_dir.is_dir() else None
     tmp_dir = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    tmp_dir.mkdir()
     try:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tmp_dir.mkdir()
         ix = windex.create_in(str(tmp_dir), build_schema())
         writer = _open_writer(ix, limitmb=256)
         try:
@@ -196,9 +216,72 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         write_meta(tmp_dir)
         _swap_in(tmp_dir, index_dir)
     finally:
+        if lock is not None:
+            lock.release()
         shutil.rmtree(tmp_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _unique_jobs(jobs, report: BuildReport) -> list:
+    """One job per file and per doc_id: a file reached twice is indexed once; a second
+    file with the same doc_id (the same relative path under two corpus folders) is
+    skipped, never indexed as a second document with the same id."""
+    from .ingest import doc_id_for
+    out, reached, owner = [], set(), {}
+    for path, root in jobs:
+        real = _real(path)
+        if real in reached:
+            continue
+        reached.add(real)
+        doc_id = doc_id_for(path, root)
+        if doc_id in owner:
+            report.skipped.append(SkippedFile(str(path), _taken(doc_id, owner[doc_id])))
+            continue
+        owner[doc_id] = real
+        out.append((path, root))
+    return out
+
+
+_OURS = (".gitkeep", "synonyms.txt")     # files of the user's that a build keeps
+
+
+def _check_replaceable(index_dir: Path) -> None:
+    """Refuse to replace a directory that holds files but no index (a wrong --index)."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise SearchlibError(f"{index_dir} exists and is not a directory")
+    names = {p.name for p in index_dir.iterdir()}
+    is_index = META_FILE in names or any(n.startswith("_MAIN_") and n.endswith(".toc") for n in names)
+    if not is_index and names - {*_OURS, "MAIN_WRITELOCK"}:
+        raise SearchlibError(f"{index_dir} is not a searchlib index (it holds other files): "
+                             "refusing to replace it; choose another --index directory")
+
+
+def _remove_debris(index_dir: Path) -> None:
+    """Remove what builds killed before they could clean up left beside the index."""
+    for p in index_dir.parent.glob(f".{index_dir.name}.*-*"):
+        kind, _, pid = p.name[len(index_dir.name) + 2:].rpartition("-")
+        if kind not in ("building", "old") or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue                          # that build is still running
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _lock_index(index_dir: Path):
+    """Acquire the Whoosh writer lock of the index at ``index_dir`` (waiting up to LOCK_TIMEOUT)."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.util.filelock import try_for
+    lock = FileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
+    if not try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1):
+        raise IndexLockedError(LOCKED_MESSAGE)
+    return lock
 
 
 def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict) -> list[str]:
@@ -230,15 +313,19 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
 
 
 def _swap_in(new_dir: Path, index_dir: Path) -> None:
+    """Put ``new_dir`` in the place of ``index_dir``; the old index ends up in ``new_dir``
+    (or is removed). Atomic on Linux: there is never a moment without an index."""
     if index_dir.exists():
         if not index_dir.is_dir():
             raise SearchlibError(f"{index_dir} exists and is not a directory")
-        old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
         # keep files that are not ours (e.g. .gitkeep, a user synonyms file)
-        keep = [p for p in index_dir.iterdir() if p.name in (".gitkeep", "synonyms.txt")]
+        keep = [p for p in index_dir.iterdir() if p.name in _OURS]
         for p in keep:
             shutil.copy2(p, new_dir / p.name)
+        if _exchange(new_dir, index_dir):
+            return
+        old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
         os.replace(index_dir, old)
         os.replace(new_dir, index_dir)
         shutil.rmtree(old, ignore_errors=True)
@@ -246,24 +333,57 @@ def _swap_in(new_dir: Path, index_dir: Path) -> None:
         os.replace(new_dir, index_dir)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE). False when the
+    system or file system cannot, and the caller falls back to two renames."""
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import errno
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 # --------------------------------------------------------------------------- incremental updates
+#
+# The manifest an update compares against is the set of document records (rtype=d) in
+# the index itself: doc_id, path, content hash (sha1 of the file's bytes) and text hash
+# (sha1 of its text without whitespace). It is committed with the passages, so it can
+# never disagree with them, whatever happens to the process.
 
 def _file_hash(path: Path) -> Optional[str]:
+    """sha1 of a file's bytes (read in blocks), or None if it cannot be read."""
+    h = hashlib.sha1()
     try:
-        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     except OSError:
         return None
+    return h.hexdigest()
 
 
 def _manifest(ix) -> dict[str, dict]:
-    """doc_id → {content_hash, path, text_hash} of every indexed document."""
+    """doc_id → {content_hash, path, text_hash, stored} of every indexed document
+    (``ix``: an index or a writer, anything with ``searcher()``)."""
     from whoosh import query as wq
     out = {}
     with ix.searcher() as s:
         for n in s.docs_for_query(wq.Term("rtype", DOCUMENT)):
             f = s.stored_fields(n)
             out[f["doc_id"]] = {"content_hash": f.get("content_hash"), "path": f["meta"].get("path"),
-                                "text_hash": f["meta"].get("text_hash")}
+                                "text_hash": f["meta"].get("text_hash"), "stored": f}
     return out
 
 
@@ -272,92 +392,236 @@ def _under(path: str, roots: list[Path]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
+def _real(path) -> str:
+    """The absolute path without symlinks (as stored in the manifest), never raising."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):       # a symlink loop appeared since the scan
+        return str(Path(path).absolute())
+
+
+def _missing(path: Optional[str]) -> bool:
+    """True only if ``path`` certainly does not exist. A path that cannot be checked
+    (permission denied, I/O error) is not missing: its document is kept."""
+    if not path:
+        return False
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def _root_for(real: str, doc_id: str) -> Optional[Path]:
+    """The folder that makes ``real`` have ``doc_id`` (the root it was indexed from)."""
+    p = Path(real)
+    parts = Path(doc_id).parts
+    if len(parts) < len(p.parts) and p.parts[-len(parts):] == parts:
+        return Path(*p.parts[:-len(parts)])
+    return None
+
+
+def _taken(doc_id: str, other: str) -> str:
+    return (f"its doc_id {doc_id!r} is taken by {other}; index it from a folder that gives it "
+            "another relative path, or with `searchlib add --root`")
+
+
+class _Plan:
+    """What an update or add has to do, worked out before any analysis."""
+
+    def __init__(self):
+        self.jobs: list[tuple[Path, Path]] = []       # files to analyse and (re)index
+        self.replaces: dict[str, str] = {}            # str(job path) → doc_id of its indexed version
+        self.matched: set[str] = set()                # indexed doc_ids whose files were found
+        self.moved: dict[str, str] = {}               # doc_id → new path (same content, file moved)
+
+
+def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
+    """Match found files to indexed documents: by path first (the same file keeps its
+    doc_id whatever root it is reached from), then by doc_id when the indexed file is
+    gone (the corpus was moved). Unchanged files (same content hash) are not analysed."""
+    from .ingest import doc_id_for
+
+    plan = _Plan()
+    by_path = {m["path"]: d for d, m in manifest.items() if m["path"]}
+    reached: set[str] = set()
+    claimed: dict[str, str] = {}
+    for path, root in found:
+        real = _real(path)
+        if real in reached:                 # the same file through overlapping corpus paths
+            continue
+        reached.add(real)
+        doc_id = doc_id_for(path, root)
+        old = by_path.get(real)
+        if old is not None and old != doc_id:
+            old_root = _root_for(real, old)
+            if old_root is not None:
+                path, root, doc_id = Path(real), old_root, old
+        if old is None and doc_id in manifest and _missing(manifest[doc_id]["path"]):
+            old = doc_id
+        if doc_id in claimed or (doc_id in manifest and doc_id != old):
+            report.skipped.append(SkippedFile(str(path), _taken(doc_id, claimed.get(doc_id)
+                                                                  or manifest[doc_id]["path"])))
+            continue
+        claimed[doc_id] = real
+        if old is not None:
+            plan.matched.add(old)
+            if manifest[old]["content_hash"] == _file_hash(path):
+                report.unchanged += 1
+                if manifest[old]["path"] != real:
+                    plan.moved[old] = real
+                continue
+            plan.replaces[str(path)] = old
+        plan.jobs.append((path, root))
+    return plan
+
+
+def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildReport) -> None:
+    """New files with the very bytes of an indexed document that stays are duplicates:
+    reported without being analysed."""
+    hashes = {manifest[d]["content_hash"]: d for d in sorted(keep)}
+    jobs = []
+    for path, root in plan.jobs:
+        if str(path) not in plan.replaces:
+            try:
+                small = os.stat(path).st_size <= 20_000_000
+            except OSError:
+                small = False
+            h = _file_hash(path) if small else None
+            if h in hashes:
+                report.duplicates.append((_real(path), hashes[h]))
+                continue
+        jobs.append((path, root))
+    plan.jobs = jobs
+
+
+def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildReport,
+           progress: Progress, procs) -> bool:
+    """Carry out ``plan`` in ``writer``; returns False if there was nothing to do."""
+    from .ingest import doc_id_for
+
+    if not (plan.jobs or gone or plan.moved):
+        return False
+    for doc_id in gone:
+        writer.delete_by_term("doc_id", doc_id)
+        report.removed += 1
+    for doc_id, real in plan.moved.items():        # a new path in the document record; no re-analysis
+        stored = manifest[doc_id]["stored"]
+        writer.delete_by_term("id", stored["id"])
+        writer.add_document(id=stored["id"], rtype=DOCUMENT, doc_id=doc_id, content_hash=stored["content_hash"],
+                            meta=dict(stored["meta"], path=real))
+    replaced = set(plan.replaces.values())
+    seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced and d not in gone}
+    first_skip = len(report.skipped)
+    written = set(_write_documents(writer, plan.jobs, report, progress, procs, seen))
+    failed = {s.path for s in report.skipped[first_skip:]}
+    new_ids = {str(p): doc_id_for(p, r) for p, r in plan.jobs}
+    for path, old in plan.replaces.items():
+        if path in failed:
+            continue                   # could not be read or parsed: the indexed version stays
+        # only the committed segments are searched for deletion, not the documents just added
+        writer.delete_by_term("doc_id", old)
+        if new_ids[path] in written:
+            report.updated += 1
+        else:
+            report.removed += 1        # its new content duplicates another document
+    report.added = len(written) - report.updated
+    return True
+
+
+def _count_documents(ix) -> int:
+    from whoosh import query as wq
+    with ix.searcher() as s:
+        return sum(1 for _ in s.docs_for_query(wq.Term("rtype", DOCUMENT)))
+
+
+def _finish(ix, writer, changed: bool, report: BuildReport, t0: float) -> BuildReport:
+    if changed:
+        writer.commit()
+    else:
+        writer.cancel()                # no empty commit: open searchers need not reopen
+    report.documents = _count_documents(ix)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
 def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, procs: Optional[int] = None,
-                 remove_missing: bool = True) -> BuildReport:
+                 remove_missing: bool = True, rebuild: bool = False) -> BuildReport:
     """Bring the index in line with ``corpus_paths``: index new and changed files,
     drop documents whose files under these paths are gone, leave the rest alone.
-    One Whoosh commit: a crash before it leaves the index exactly as it was."""
+    One Whoosh commit: a crash before it leaves the index exactly as it was.
+
+    With ``rebuild``, an index that is missing or stale (built with another analyzer,
+    user dictionary or schema) is replaced by a full build of ``corpus_paths``; without
+    it, such an index raises IndexNotFoundError / IndexVersionError."""
     from whoosh import index as windex
 
-    from .ingest import discover, doc_id_for
+    from .ingest import discover
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
-    check_index(index_dir)
-    ix = windex.open_dir(str(index_dir))
+    corpus_paths = [Path(p) for p in corpus_paths]
+    try:
+        check_index(index_dir)
+    except (IndexNotFoundError, IndexVersionError):
+        if not rebuild:
+            raise
+        return build_index(corpus_paths, index_dir, progress=progress, procs=procs)
     report = BuildReport()
-    roots = [Path(p).resolve() for p in corpus_paths]
-    found = list(discover(roots, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
-
+    found = list(discover(corpus_paths, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
+    roots = [Path(_real(p)) for p in corpus_paths]
+    ix = windex.open_dir(str(index_dir))
     writer = _open_writer(ix)
     try:
-        manifest = _manifest(ix)
-        jobs, seen_ids = [], set()
-        for path, root in found:
-            doc_id = doc_id_for(path, root)
-            seen_ids.add(doc_id)
-            old = manifest.get(doc_id)
-            if old and old["content_hash"] == _file_hash(path):
-                report.unchanged += 1
-                continue
-            jobs.append((path, root))
+        manifest = _manifest(writer)            # under the lock: what this writer will change
+        plan = _plan(found, manifest, report)
         gone = [d for d, m in manifest.items()
-                if d not in seen_ids and m["path"] and _under(m["path"], roots) and not Path(m["path"]).exists()]
-        if remove_missing:
-            for doc_id in gone:
-                writer.delete_by_term("doc_id", doc_id)
-                report.removed += 1
-        changed = {doc_id_for(p, r) for p, r in jobs} & set(manifest)
-        for doc_id in changed:
-            writer.delete_by_term("doc_id", doc_id)
-        seen = {m["text_hash"]: d for d, m in manifest.items()
-                if d not in changed and not (remove_missing and d in gone)}
-        written = set(_write_documents(writer, jobs, report, progress, procs, seen))
-        report.updated = len(written & changed)
-        report.added = len(written - changed)
+                if d not in plan.matched and m["path"] and _under(m["path"], roots) and _missing(m["path"])]
+        if not remove_missing:
+            gone = []
+        keep = set(manifest) - set(plan.replaces.values()) - set(gone)
+        _skip_known_copies(plan, manifest, keep, report)
+        changed = _apply(writer, plan, manifest, gone, report, progress, procs)
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
-    report.documents = len(manifest) - report.removed - len(changed) + len(written)
-    report.seconds = time.perf_counter() - t0
-    return report
+    return _finish(ix, writer, changed, report, t0)
 
 
 def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
-    """Index single files (doc_id relative to ``root``, default: each file's folder)."""
+    """Index single files, new or changed. A file already indexed (same path) keeps its
+    doc_id; a new one gets its path relative to ``root`` (default: its own folder)."""
+    from whoosh import index as windex
+
     from .errors import CorpusError
-    paths = [Path(f) for f in files]
-    for p in paths:
+
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    found = []
+    for f in files:
+        p = Path(f)
         if not p.is_file():
             raise CorpusError(f"not a readable file: {p}")
+        real = Path(_real(p))
+        base = Path(_real(root)) if root else real.parent
+        if base not in real.parents:
+            raise CorpusError(f"{p} is not inside --root {root}")
+        found.append((real, base))
+    check_index(index_dir)
     report = BuildReport()
-    t0 = time.perf_counter()
-    groups: dict[Path, list[Path]] = {}
-    for p in paths:
-        groups.setdefault(Path(root) if root else p.resolve().parent, []).append(p.resolve())
-    from whoosh import index as windex
-    check_index(Path(index_dir))
     ix = windex.open_dir(str(index_dir))
     writer = _open_writer(ix)
     try:
-        from .ingest import doc_id_for
-        manifest = _manifest(ix)
-        jobs = [(p, r) for r, ps in groups.items() for p in ps]
-        replaced = {doc_id_for(p, r) for p, r in jobs} & set(manifest)
-        for doc_id in replaced:
-            writer.delete_by_term("doc_id", doc_id)
-        seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced}
-        written = set(_write_documents(writer, jobs, report, None, 1, seen))
-        report.updated = len(written & replaced)
-        report.added = len(written - replaced)
+        manifest = _manifest(writer)
+        plan = _plan(found, manifest, report)
+        _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
+        changed = _apply(writer, plan, manifest, [], report, None, 1)
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
-    report.documents = len(manifest) - len(replaced) + len(written)
-    report.seconds = time.perf_counter() - t0
-    return report
+    return _finish(ix, writer, changed, report, t0)
 
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
@@ -368,8 +632,8 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     writer = _open_writer(ix)
     removed, unknown = [], []
     try:
-        manifest = _manifest(ix)
-        for doc_id in doc_ids:
+        manifest = _manifest(writer)
+        for doc_id in dict.fromkeys(doc_ids):
             if doc_id in manifest:
                 writer.delete_by_term("doc_id", doc_id)
                 removed.append(doc_id)
@@ -378,5 +642,8 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    if removed:
+        writer.commit()
+    else:
+        writer.cancel()
     return removed, unknown

@@ -1,0 +1,492 @@
+"""Reliability: kill -9 in the middle of an update, searching while another process
+updates, bad input files that must not stop a batch nor damage the index, and hostile
+queries that must give a result or a clear message quickly."""
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import api, indexing
+from searchlib.cli import main
+from searchlib.errors import IndexLockedError, QuerySyntaxError, SearchlibError
+from tests.conftest import ROOT
+from tests.test_update import MARKERS, SEED_PARAS, doc_ids, generation, make_corpus, write_report
+
+GENERATED = 60
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+def generate_reports(folder: Path, count: int = GENERATED, paras: int = 2) -> Path:
+    """``count`` new reports of seed paragraphs, each with the marker mkgen."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        start = (i * 11) % (len(SEED_PARAS) - paras)
+        body = SEED_PARAS[start:start + paras]
+        body[0] += "本项工作编号mkgen。"
+        (folder / f"g{i:03d}.txt").write_text(f"某某市第{i}号依法行政工作报告\n\n" + "\n".join(body) + "\n",
+                                             encoding="utf-8")
+    return folder
+
+
+def ranked(index_dir, query="法治政府 建设", limit=30, scores=True):
+    with api.open_index(index_dir) as idx:
+        return [(h.passage_id, h.score if scores else None, h.text) for h in idx.search(query, limit=limit).hits]
+
+
+def lock_is_held(index_dir) -> bool:
+    from whoosh.util.filelock import FileLock
+    lock = FileLock(str(Path(index_dir) / "MAIN_WRITELOCK"))
+    if lock.acquire():
+        lock.release()
+        return False
+    return True
+
+
+def wait_for(condition, timeout: float, step: float = 0.01) -> bool:
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def start_update(index, corpus, *extra):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "searchlib", "--index", str(index), "update", *extra, str(corpus)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(ROOT))
+
+
+def writing_has_begun(index) -> bool:
+    """The writer's temporary files hold data: documents are being written."""
+    tmp = Path(index) / "MAIN.tmp"
+    try:
+        return any(p.stat().st_size > 0 for p in tmp.iterdir())
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def base(tmp_path):
+    """A built index of 4 small reports, and GENERATED more reports waiting in corpus/new."""
+    corpus = make_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    generate_reports(corpus / "new")
+    return index, corpus
+
+
+@pytest.fixture
+def small_base(tmp_path):
+    """A built index of 4 small reports, and 20 more reports waiting in corpus/new."""
+    corpus = make_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    generate_reports(corpus / "new", count=20)
+    return index, corpus
+
+
+# --------------------------------------------------------------------------- kill -9
+
+def test_kill_9_during_update_leaves_the_index_as_it_was(base):
+    index, corpus = base
+    before_docs, before_hits, before_gen = doc_ids(index), ranked(index), generation(index)
+    proc = start_update(index, corpus)            # default: worker processes, as a user would run it
+    try:
+        assert wait_for(lambda: (index / "MAIN.tmp").exists() or proc.poll() is not None, 30)
+        assert wait_for(lambda: writing_has_begun(index) or proc.poll() is not None, 30)
+        assert proc.poll() is None, "the update finished before it could be killed: make it slower"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    # the index opens and is exactly what it was: same generation, documents and answers
+    indexing.check_index(index)
+    assert generation(index) == before_gen
+    assert doc_ids(index) == before_docs
+    assert ranked(index) == before_hits
+    # the killed writer's worker processes go away and free the lock; the next update completes the work
+    assert wait_for(lambda: not lock_is_held(index), 10, 0.05)
+    report = api.update([corpus], index, procs=1)
+    assert report.added == GENERATED and report.unchanged == 4 and not report.skipped
+    assert len(doc_ids(index)) == 4 + GENERATED
+    with api.open_index(index) as idx:
+        assert len({h.doc_id for h in idx.search("mkgen", limit=1000).hits}) == GENERATED
+    # the debris of the killed writer is gone
+    leftovers = {p.name for p in index.iterdir()} - {"MAIN_WRITELOCK", "searchlib.json"}
+    assert all(n.endswith(".seg") or n.startswith("_MAIN_") for n in leftovers), leftovers
+
+
+# --------------------------------------------------------------------------- search during an update
+
+def test_search_keeps_working_while_another_process_updates(small_base, monkeypatch):
+    index, corpus = small_base
+    monkeypatch.setattr(indexing, "LOCK_TIMEOUT", 0.2)
+    idx = api.open_index(index)
+    alpha = [(h.passage_id, h.text) for h in idx.search("mkalpha").hits]
+    assert alpha and idx.search("mkgen").total == 0
+    observed, errors = set(), []
+    proc = start_update(index, corpus, "--procs", "1")
+
+    def searching():
+        while proc.poll() is None:
+            try:
+                observed.add(idx.search("mkgen", limit=1000).total)
+                assert [(h.passage_id, h.text) for h in idx.search("mkalpha").hits] == alpha
+            except Exception as e:   # noqa: BLE001 - collected and reported below
+                errors.append(e)
+            time.sleep(0.03)
+    threads = [threading.Thread(target=searching) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        # a second writer meanwhile: a clear message, not a corrupt index
+        assert wait_for(lambda: lock_is_held(index) or proc.poll() is not None, 30)
+        if proc.poll() is None:
+            with pytest.raises(IndexLockedError, match="being updated by another process"):
+                api.update([corpus], index)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for t in threads:
+            t.join()
+    assert proc.returncode == 0, err.decode()
+    assert "20 added" in out.decode()
+    assert not errors, errors[:3]
+    final = idx.search("mkgen", limit=1000).total       # the next search sees the update
+    assert final >= 20
+    assert observed <= {0, final} and 0 in observed       # never a half-written index
+    assert len({h.doc_id for h in idx.search("mkgen", limit=1000).hits}) == 20
+    idx.close()
+
+
+# --------------------------------------------------------------------------- bad input
+
+SECRET = "TOPSECRETLOCALFILE"
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list = []
+
+    def do_GET(self):
+        self.requests.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'<!ENTITY remote "REMOTEENTITYTEXT">')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_recorder():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", _Recorder.requests
+    server.shutdown()
+    server.server_close()
+
+
+def _page(title: str, paras: list[str], head: str = "", extra: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (f"{head}<html xmlns='http://www.w3.org/1999/xhtml'><head><meta charset='utf-8'>"
+            f"<title>{title}</title></head><body><div class='content'><h1>{title}</h1>{extra}{body}</div>"
+            f"</body></html>")
+
+
+def bad_corpus(folder: Path, url: str, secret_file: Path) -> dict:
+    """Write good and bad files; return {name: expected skip reason, or None if it may be indexed}."""
+    folder.mkdir(parents=True)
+    paras = SEED_PARAS[:3]
+    expected = {}
+    write_report(folder / "good1.txt", 70, "mkindia")
+    write_report(folder / "good2.txt", 71, "mkjuliet")
+    (folder / "empty.txt").write_bytes(b"")
+    expected["empty.txt"] = "empty file"
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    expected["binary.txt"] = "binary file"
+    (folder / "undecodable.txt").write_bytes(b"report " + b"\x80\xff" * 2000)
+    expected["undecodable.txt"] = "cannot decode"
+    (folder / "noarticle.html").write_text(
+        "<html><body><ul>" + "".join(f"<li><a href='/p{i}'>栏目{i}</a></li>" for i in range(40)) + "</ul></body></html>",
+        encoding="utf-8")
+    expected["noarticle.html"] = "no article text found"
+    with open(folder / "huge.txt", "wb") as f:
+        f.write(("法治政府建设" * 1000 + "\n").encode("utf-8") * 2800)      # ~50 MB
+    expected["huge.txt"] = "file too large"
+    (folder / "nested.html").write_text("<html><body>" + "<div>" * 100_000 + "".join(paras) + "</div>" * 100_000
+                                        + "</body></html>", encoding="utf-8")
+    expected["nested.html"] = "unparseable HTML"
+    (folder / "broken.html").write_text("<html><body><div class='content'><p>" + paras[0] + "</span></table><p>"
+                                        + paras[1] + "<div><<<>>&&&#;&#xZZ;<td><p", encoding="utf-8")
+    expected["broken.html"] = None
+    os.symlink("loop.txt", folder / "loop.txt")                      # a symlink to itself
+    expected["loop.txt"] = "symlink"
+    (folder / "sub").mkdir()
+    os.symlink("..", folder / "sub" / "up")                          # a directory loop
+    write_report(folder / "sub" / "good3.txt", 72, "mkkilo")
+    # XHTML with external entities: a local file, a remote DTD and a remote entity
+    head = (f'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "{url}/x.dtd" [\n'
+            f'<!ENTITY local SYSTEM "file://{secret_file}">\n<!ENTITY remote SYSTEM "{url}/entity">\n'
+            f'<!ENTITY % dtd SYSTEM "{url}/param.dtd"> %dtd;\n]>\n')
+    (folder / "xxe.html").write_text(_page("某某县外部实体测试报告", paras, head, "<p>&local;&remote;</p>"),
+                                     encoding="utf-8")
+    expected["xxe.html"] = None
+    lol = ['<!ENTITY lol0 "lollollollollollollollollollol">']
+    lol += [f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">' for i in range(1, 10)]
+    head = '<?xml version="1.0"?>\n<!DOCTYPE html [\n' + "\n".join(lol) + "\n]>\n"
+    (folder / "bomb.html").write_text(_page("某某县实体膨胀测试报告", paras, head, "<p>&lol9;</p>"), encoding="utf-8")
+    expected["bomb.html"] = None
+    return expected
+
+
+@pytest.fixture
+def bad(tmp_path, http_recorder):
+    url, requests = http_recorder
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    folder = tmp_path / "bad"
+    return folder, bad_corpus(folder, url, secret), requests
+
+
+def _check_bad_report(report, expected, requests):
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    for name, reason in expected.items():
+        if reason is not None:
+            assert reason in reasons.get(name, ""), (name, reasons)
+    assert set(reasons) <= set(expected), reasons
+    assert requests == []                                          # no network access
+
+
+def _check_bad_index(index):
+    ids = doc_ids(index)
+    assert {"good1.txt", "good2.txt", "sub/good3.txt"} <= set(ids)
+    assert not any(i.startswith("sub/up/") for i in ids)
+    with api.open_index(index) as idx:
+        texts = " ".join(h.text for q in ("法治政府", "外部实体", "实体膨胀", "mkindia") for h in idx.search(q, limit=200).hits)
+        assert SECRET not in texts and "REMOTEENTITYTEXT" not in texts and "lollollollollol" not in texts
+        for doc in idx.documents():
+            assert SECRET not in doc["title"]
+            assert doc["chars"] < 1_000_000
+        assert {h.doc_id for h in idx.search("mkjuliet").hits} == {"good2.txt"}
+
+
+def test_bad_files_in_a_build(tmp_path, bad):
+    folder, expected, requests = bad
+    t0 = time.perf_counter()
+    r = run("--index", tmp_path / "index", "build", folder)
+    assert time.perf_counter() - t0 < 20
+    assert r.exit_code == 3, r.output
+    assert "Traceback" not in r.output
+    lines = r.output.splitlines()
+    for name, reason in expected.items():
+        if reason is not None:
+            assert any(f"/{name}: " in line and reason in line for line in lines), (name, r.output)
+    report = api.build([folder], tmp_path / "index")
+    _check_bad_report(report, expected, requests)
+    _check_bad_index(tmp_path / "index")
+
+
+def test_bad_files_in_an_update(tmp_path, bad):
+    folder, expected, requests = bad
+    index = tmp_path / "index"
+    corpus = make_corpus(tmp_path / "corpus")
+    api.build([corpus], index)
+    before = ranked(index, "mkalpha", scores=False)     # scores move with the corpus statistics
+    shutil.move(str(folder), str(corpus / "bad"))
+    report = api.update([corpus], index)
+    expected = {("bad/" + k if "/" not in k else k): v for k, v in expected.items()}
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    for name, reason in expected.items():
+        if reason is not None:
+            assert reason in reasons.get(Path(name).name, ""), (name, reasons)
+    assert requests == []
+    assert ranked(index, "mkalpha", scores=False) == before
+    assert {"bad/good1.txt", "bad/good2.txt", "bad/sub/good3.txt"} <= set(doc_ids(index))
+    r = run("--index", index, "update", corpus)
+    assert r.exit_code == 3 and "file(s) skipped" in r.output
+
+
+def test_a_file_vanishing_mid_run(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", count=2)
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    for i in range(2, 5):
+        write_report(corpus / f"r{i}.txt", i, MARKERS[i])
+
+    def progress(done, total):
+        if done == 1:
+            (corpus / "r4.txt").unlink()
+    report = api.update([corpus], index, progress=progress, procs=1)
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [("r4.txt", "file vanished before it could be read")]
+    assert report.added == 2 and doc_ids(index) == ["r0.txt", "r1.txt", "r2.txt", "r3.txt"]
+    report = api.update([corpus], index)
+    assert (report.added, report.removed, report.unchanged, report.skipped) == (0, 0, 4, [])
+
+
+def test_a_changed_file_that_can_no_longer_be_read_keeps_its_old_version(tmp_path, monkeypatch):
+    corpus = make_corpus(tmp_path / "corpus", count=3)
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    (corpus / "r0.txt").write_bytes(b"")                                   # truncated by a writer
+    report = api.update([corpus], index)
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [("r0.txt", "empty file")]
+    assert report.removed == 0 and "r0.txt" in doc_ids(index)
+    assert [h.doc_id for h in api.open_index(index).search("mkalpha").hits] == ["r0.txt"]
+    write_report(corpus / "r0.txt", 30, "mkkilo")                          # written in full later
+    report = api.update([corpus], index)
+    assert report.updated == 1 and not report.skipped
+
+
+def test_unreadable_files_simulated(tmp_path, monkeypatch):
+    """Permission errors, simulated (the tests may run as root, who can read anything)."""
+    corpus = make_corpus(tmp_path / "corpus", count=3, sub=True)
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    write_report(corpus / "r3.txt", 3, MARKERS[3])
+    write_report(corpus / "r1.txt", 31, "mkkilo")
+    locked_file, locked_dir = (corpus / "r3.txt").resolve(), (corpus / "sub").resolve()
+    real_open, real_stat, real_scandir = Path.open, os.stat, os.scandir
+
+    def guarded_open(self, *args, **kwargs):
+        if self.resolve() in (locked_file, (corpus / "r1.txt").resolve()):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    def guarded_stat(path, *args, **kwargs):
+        p = Path(os.fsdecode(path)) if not isinstance(path, int) else None
+        if p is not None and locked_dir in p.parents:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_stat(path, *args, **kwargs)
+
+    def guarded_scandir(path="."):
+        if Path(os.fsdecode(path)).resolve() == locked_dir:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(Path, "open", guarded_open)
+    monkeypatch.setattr(os, "stat", guarded_stat)
+    monkeypatch.setattr(os, "scandir", guarded_scandir)
+    report = api.update([corpus], index)
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert reasons == {"r3.txt": "permission denied", "r1.txt": "permission denied", "sub": "permission denied"}
+    # nothing is removed because it could not be read: r1's old version and sub/s0.txt stay
+    assert report.removed == 0 and report.added == 0
+    assert doc_ids(index) == ["r0.txt", "r1.txt", "r2.txt", "sub/s0.txt"]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can read unreadable files")
+def test_unreadable_files_for_real(tmp_path):
+    corpus = make_corpus(tmp_path / "corpus", count=2, sub=True)
+    (corpus / "r1.txt").chmod(0)
+    (corpus / "sub").chmod(0)
+    try:
+        r = run("--index", tmp_path / "index", "build", corpus)
+        assert r.exit_code == 3 and "r1.txt: permission denied" in r.output and "sub: permission denied" in r.output
+        assert doc_ids(tmp_path / "index") == ["r0.txt"]
+    finally:
+        (corpus / "sub").chmod(0o755)
+        (corpus / "r1.txt").chmod(0o644)
+
+
+# --------------------------------------------------------------------------- hostile queries
+
+HOSTILE = [
+    "行政" * 300, "行政 " * 120, "两法衔接" * 130, "a" * 499, "!!!", "。，、；：？！", "……", "'", '"', '"""',
+    "((", "))", "(行政", "行政)", ")(", '"行政 (复议"', "title:(行政 OR", "(" * 200 + "行政" + ")" * 200,
+    "foo:bar", "nosuch:行政", "title:", "year:", "year:abc", "year:99999999999999999999", "kind:nosuch",
+    "region:330206", "id:x", "meta:x", "*:*", "*", "?", "body:*", "body:?*", "*行*", "title:*政*",
+    "AND", "OR", "NOT", "AND OR NOT", "NOT 行政", "行政 AND", "OR 行政", "行政^1e400", "行政^nan", "行政^",
+    "^", "~", "行政~5", "+", "-", "-行政", "- -", "title:[a TO", "year:[2020 TO 2010]", "year:{",
+    "\x00", "\x00行政", "\ufffd", "\u200b", "🙂" * 100, "", " ", "\t\n", "\\", "行政\\", "<b>行政</b>", "&lt;",
+    "%s%n", "{}", "[", '"' + "行政 " * 100 + '"', " OR ".join(["行政"] * 100), "行政 " * 12 + "复议",
+    "行政 AND (复议 OR (诉讼 AND NOT (应诉 OR (调解 AND 仲裁))))",
+]
+
+
+@pytest.fixture(scope="module")
+def warm(seed_index):
+    seed_index.search("法治政府")            # load jieba and the region table outside the timings
+    return seed_index
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=[f"q{i}" for i in range(len(HOSTILE))])
+def test_hostile_query_api(warm, query):
+    t0 = time.perf_counter()
+    try:
+        result = warm.search(query, limit=50)
+        assert result.total >= 0 and len(result.hits) <= 50
+    except SearchlibError as e:
+        assert str(e)
+    assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize("query", HOSTILE[::3], ids=[f"q{i}" for i in range(0, len(HOSTILE), 3)])
+def test_hostile_query_cli(seed_index_dir, warm, query):
+    t0 = time.perf_counter()
+    r = run("--index", seed_index_dir, "search", "--json", "--", query)
+    assert time.perf_counter() - t0 < 2.0
+    assert r.exit_code in (0, 1, 2), r.output                  # 2: a usage error (empty query)
+    assert "Traceback" not in r.output and "internal error" not in r.output
+    if r.exit_code == 1:
+        assert r.output.startswith("Error:") and len(r.output.strip().splitlines()) == 1
+    if r.exit_code == 2:
+        assert "Error: give a QUERY" in r.output
+
+
+@pytest.mark.parametrize("limit", [10**18, 2**64, float("inf"), float("nan"), -1, 0, "abc", None, 1.5])
+def test_hostile_limit_api(warm, limit):
+    try:
+        result = warm.search("行政复议", limit=limit)
+        assert 0 < len(result.hits) <= 1000
+    except QuerySyntaxError as e:
+        assert "limit" in str(e)
+
+
+@pytest.mark.parametrize("limit", ["999999999999", "1001", "0", "-5", "abc", "inf"])
+def test_hostile_limit_cli(seed_index_dir, limit):
+    r = run("--index", seed_index_dir, "search", "行政复议", "--limit", limit)
+    assert r.exit_code == 2 and "Invalid value for '--limit'" in r.output and "Traceback" not in r.output
+
+
+def test_hostile_batch(seed_index_dir):
+    import json
+    lines = ['{"query": "' + "行政" * 400 + '"}', '{"query": "(((("}', '{"query": "行政", "limit": 1e999}',
+             '{"query": "行政", "limit": "lots"}', '{"query": "nosuch:x"}', "[1, 2]", "{", '{"query": "行政"}']
+    t0 = time.perf_counter()
+    r = run("--index", seed_index_dir, "search", "--batch", "-", "--json", input="\n".join(lines) + "\n")
+    assert time.perf_counter() - t0 < 5
+    assert r.exit_code == 1 and "Traceback" not in r.output and "internal error" not in r.output
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(out) == len(lines) and out[-1]["hits"]                  # every line answered, in order
+    assert ["error" in o for o in out] == [True, True, True, True, False, True, True, False]
+
+
+@pytest.mark.parametrize("query", [5, None, ["行政"], {"q": 1}])
+def test_batch_query_that_is_not_a_string(seed_index_dir, query):
+    """A JSON query that is not a string gets an error line, and the batch goes on."""
+    import json
+    stdin = json.dumps({"query": query}) + "\n" + '{"query": "行政"}\n'
+    r = run("--index", seed_index_dir, "search", "--batch", "-", "--json", input=stdin)
+    assert "internal error" not in r.output and "Traceback" not in r.output
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(out) == 2 and "error" in out[0] and out[1]["hits"]
