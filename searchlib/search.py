@@ -237,7 +237,7 @@ class QueryBuilder:
         if len(text) > MAX_QUERY_CHARS:
             raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
         if _ADVANCED.search(text.translate(_QUOTES)):
-            return self._advanced(text.translate(_QUOTES))
+            return self._advanced(text.translate(_QUOTES), use_synonyms)
         plan = QueryPlan(text=text, query=wq.NullQuery)
         concepts = []
         for word in text.split():
@@ -278,7 +278,7 @@ class QueryBuilder:
         plan.query = core
         return plan
 
-    def _advanced(self, text: str) -> QueryPlan:
+    def _advanced(self, text: str, use_synonyms: bool = True) -> QueryPlan:
         from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 
         from .schema import build_schema
@@ -295,4 +295,28 @@ class QueryBuilder:
             raise QuerySyntaxError(f"cannot parse query {text!r}: {e}") from None
         if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
-        return QueryPlan(text=text, query=q, advanced=True)
+        plan = QueryPlan(text=text, query=q, advanced=True)
+        if use_synonyms and self.synonyms is not None:
+            plan.query = q.accept(lambda node: self._expand_node(node, plan))
+        return plan
+
+    def _expand_node(self, node: wq.Query, plan: QueryPlan) -> wq.Query:
+        """Synonyms for a term or phrase of a parsed Whoosh query (same field, lower weight)."""
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS and isinstance(node.text, str):
+            text = node.text
+        elif isinstance(node, wq.Phrase) and node.fieldname in TEXT_FIELDS:
+            text = "".join(node.words)
+        else:
+            return node
+        alts = [a for a in self.synonyms.expand(text) if a != text]
+        subs = [node]
+        for alt in alts:
+            tokens = analyse_query_text(alt)
+            if tokens:
+                boost = node.boost * self.config.synonym_weight
+                subs.append(wq.Term(node.fieldname, tokens[0], boost=boost) if len(tokens) == 1
+                            else wq.Phrase(node.fieldname, tokens, slop=1, boost=boost))
+        if len(subs) == 1:
+            return node
+        plan.expansions.setdefault(text, alts)
+        return wq.Or(subs)

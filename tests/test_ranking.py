@@ -127,3 +127,9 @@ def test_json_has_figures(seed_index_dir):
     r = run("--index", seed_index_dir, "search", "涉刑案件", "--json", "--limit", "1")
     fig = json.loads(r.output)["hits"][0]["figures"]
     assert {"value": 30.0, "unit": "件"}.items() <= next(f for f in fig if f["value"] == 30).items()
+
+
+def test_synonyms_apply_inside_whoosh_syntax(seed_index):
+    res = seed_index.search('"行刑衔接" OR 三改一拆', limit=10)
+    assert any("移交区检察院涉刑案件30件" in t for t in texts(res))
+    assert not seed_index.search('"行刑衔接"', synonyms=False).hits
