@@ -21,7 +21,7 @@ from typing import Iterable, Optional, Union
 from .errors import DocumentNotFoundError, QuerySyntaxError
 from .models import BuildReport, Figure, Hit, SearchResult
 from .ranking import DEFAULT_RANKING, PolicyWeighting, RankingConfig
-from .schema import DOCUMENT, PASSAGE
+from .schema import DOCUMENT, PASSAGE, unpack_passage
 
 PathLike = Union[str, os.PathLike]
 MAX_LIMIT = 1000
@@ -208,7 +208,9 @@ class SearchIndex:
         filters.validate()
         searcher = self._searcher()
         plan = self.plan(query, synonyms, searcher)
-        fq = filters.query()
+        fq = self._filter_docs(searcher, filters)
+        if fq is not None and not fq:      # nothing passes the filters (Whoosh reads an empty set as "no filter")
+            return SearchResult(query=query, hits=[], total=0, elapsed_ms=(time.perf_counter() - t0) * 1000)
         results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain)
         ranked = list(results)
         if plan.strict is not None:
@@ -221,17 +223,17 @@ class SearchIndex:
         hits = []
         for r in ranked:
             stored = r.fields()
+            p = unpack_passage(stored["data"])
             doc = self._document_meta(searcher, stored["doc_id"])
             region_info = doc.get("region") or {}
             hit = Hit(
                 doc_id=stored["doc_id"], passage_id=stored["id"], title=doc.get("title", ""),
-                text=stored.get("body", ""), snippet=make_snippet(stored.get("body", ""), terms),
-                score=round(float(r.score), 4), heading_path=list(stored.get("heading_path") or []),
-                section_kind=stored.get("kind", "other"),
+                text=p["text"], snippet=make_snippet(p["text"], terms),
+                score=round(float(r.score), 4), heading_path=p["heading_path"], section_kind=p["section_kind"],
                 region=(region_info.get("city", "") + region_info.get("county", "")) or region_info.get("name"),
                 region_code=region_info.get("code"), year=doc.get("year"), published=doc.get("published"),
                 source=doc.get("source"), doc_number=doc.get("doc_number"), doc_type=doc.get("doc_type"),
-                figures=[Figure(**f) for f in stored.get("figures") or []],
+                figures=[Figure(**f) for f in p["figures"]],
             )
             if explain:
                 hit.explanation = self._explain(r, searcher, plan)
@@ -249,6 +251,23 @@ class SearchIndex:
                 "concreteness": round(c, 3), "concreteness_factor": round(factor, 3),
                 "text_score": round(float(r.score) / factor, 4),
                 "expansions": plan.expansions, "wants_figures": plan.wants_figures}
+
+    def _filter_docs(self, searcher, filters):
+        """The set of passage numbers a filter allows, or None for no filter. Sets are
+        cached for the searcher they were computed on: the same filters recur."""
+        fq = filters.query()
+        if fq is None:
+            return None
+        cache = getattr(self._local, "filter_cache", None)
+        if cache is None or cache[0] is not searcher:
+            cache = self._local.filter_cache = (searcher, {})
+        key = repr(fq)
+        docs = cache[1].get(key)
+        if docs is None:
+            if len(cache[1]) > 256:
+                cache[1].clear()
+            docs = cache[1][key] = set(searcher.docs_for_query(fq))
+        return docs
 
     def _document_meta(self, searcher, doc_id: str) -> dict:
         cache = getattr(self._local, "doc_cache", None)     # this thread's, for its current searcher
@@ -281,8 +300,7 @@ class SearchIndex:
             raise DocumentNotFoundError(f"no document {doc_id!r} in the index (see `searchlib stats` / search --json)")
         from whoosh import query as wq
         passages = sorted(
-            (dict(ordinal=f["ordinal"], heading_path=f.get("heading_path") or [], section_kind=f.get("kind"),
-                  text=f.get("body", ""), figures=f.get("figures") or [])
+            (dict(ordinal=f["ordinal"], **unpack_passage(f["data"]))
              for f in (searcher.stored_fields(n) for n in searcher.docs_for_query(
                  wq.And([wq.Term("doc_id", doc_id), wq.Term("rtype", PASSAGE)])))),
             key=lambda p: p["ordinal"])

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional
 from . import __version__
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, IngestError, SearchlibError
 from .models import BuildReport, Document, SkippedFile
-from .schema import DOCUMENT, PASSAGE, SCHEMA_VERSION
+from .schema import DOCUMENT, PASSAGE, SCHEMA_VERSION, pack_passage
 
 META_FILE = "searchlib.json"
 LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
@@ -105,12 +105,12 @@ def passage_records(doc: Document) -> Iterable[dict]:
                    body=p.text, heading=" ".join(p.heading_path), title=src.title,
                    kind=p.section_kind, doc_type=doc.doc_type, has_figures=bool(p.figures),
                    units=" ".join(sorted({f.unit for f in p.figures})),
-                   concreteness=float(p.concreteness), heading_path=list(p.heading_path),
-                   figures=[f.to_dict() for f in p.figures])
+                   concreteness=float(p.concreteness),
+                   data=pack_passage(p.text, p.heading_path, p.section_kind, p.figures))
         if region:
             rec["region"] = region
         if doc.year:
-            rec["year"] = doc.year
+            rec["year"] = str(doc.year)
         if src.published:
             rec["published"] = src.published
         yield rec

@@ -24,7 +24,7 @@ from .analysis import segment
 from .errors import QuerySyntaxError
 from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
-from .schema import PASSAGE, TEXT_FIELDS
+from .schema import PASSAGE, POSITIONAL_FIELDS, TEXT_FIELDS
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
@@ -80,9 +80,10 @@ class Filters:
                     raise QuerySyntaxError(f"--{name} must be a date like 2018, 2018-06 or 2018-06-30, not {v!r}")
                 setattr(self, name, v)
 
-    def query(self) -> wq.Query:
-        """The Whoosh filter query: passages only, plus the requested restrictions."""
-        parts = [wq.Term("rtype", PASSAGE)]
+    def query(self) -> Optional[wq.Query]:
+        """The Whoosh filter query, or None when nothing is restricted. (Document records
+        have no text fields, so text queries never match them: no filter is needed.)"""
+        parts = []
         if self.region:
             from .metadata import region_table
             codes = region_table().codes_for(self.region)
@@ -90,7 +91,7 @@ class Filters:
                 return wq.NullQuery
             parts.append(wq.Or([wq.Term("region", c) for c in codes]))
         if self.year is not None:
-            parts.append(wq.Term("year", self.year))
+            parts.append(wq.Term("year", str(self.year)))
         if self.type:
             parts.append(wq.Term("doc_type", self.type))
         if self.kind:
@@ -101,7 +102,9 @@ class Filters:
             parts.append(wq.TermRange("published", lo, hi))
         if self.has_figures:
             parts.append(wq.Term("has_figures", True))
-        return wq.And(parts)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
 @dataclass
@@ -167,8 +170,8 @@ class QueryBuilder:
         self.doc_frequency = doc_frequency   # term -> number of passages containing it (body)
 
     # -- fields ----------------------------------------------------------------------
-    def _multifield(self, make) -> wq.Query:
-        subs = [make(f, w) for f, w in self.config.field_weights.items() if w > 0]
+    def _multifield(self, make, fields=TEXT_FIELDS) -> wq.Query:
+        subs = [make(f, w) for f, w in self.config.field_weights.items() if w > 0 and f in fields]
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
@@ -189,7 +192,8 @@ class QueryBuilder:
                 part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
                 q = wq.Or([q, wq.Or(part_q, boost=self.config.partial_weight)])
         else:
-            phrase = self._multifield(lambda f, w: wq.Phrase(f, tokens, slop=1, boost=w * self.config.phrase_bonus))
+            phrase = self._multifield(lambda f, w: wq.Phrase(f, tokens, slop=1, boost=w * self.config.phrase_bonus),
+                                      POSITIONAL_FIELDS)
             content = [t for t in tokens if t not in FUNCTION_WORDS] or tokens
             if not loose:
                 q = phrase
@@ -296,9 +300,18 @@ class QueryBuilder:
         if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
         plan = QueryPlan(text=text, query=q, advanced=True)
-        if use_synonyms and self.synonyms is not None:
-            plan.query = q.accept(lambda node: self._expand_node(node, plan))
+        expand = use_synonyms and self.synonyms is not None
+        plan.query = q.accept(lambda node: self._rewrite_node(node, plan, expand))
+        # NOT and field:value can match document records, which plain text never does
+        plan.query = wq.And([plan.query, wq.Term("rtype", PASSAGE)])
         return plan
+
+    def _rewrite_node(self, node: wq.Query, plan: QueryPlan, expand: bool) -> wq.Query:
+        if isinstance(node, wq.Phrase) and node.fieldname not in POSITIONAL_FIELDS:
+            # only the body keeps positions: elsewhere a phrase is all of its words
+            node = wq.And([wq.Term(node.fieldname, w) for w in dict.fromkeys(node.words)], boost=node.boost)
+            return node
+        return self._expand_node(node, plan) if expand else node
 
     def _expand_node(self, node: wq.Query, plan: QueryPlan) -> wq.Query:
         """Synonyms for a term or phrase of a parsed Whoosh query (same field, lower weight)."""
@@ -314,8 +327,10 @@ class QueryBuilder:
             tokens = analyse_query_text(alt)
             if tokens:
                 boost = node.boost * self.config.synonym_weight
-                subs.append(wq.Term(node.fieldname, tokens[0], boost=boost) if len(tokens) == 1
-                            else wq.Phrase(node.fieldname, tokens, slop=1, boost=boost))
+                if len(tokens) == 1:
+                    subs.append(wq.Term(node.fieldname, tokens[0], boost=boost))
+                elif node.fieldname in POSITIONAL_FIELDS:
+                    subs.append(wq.Phrase(node.fieldname, tokens, slop=1, boost=boost))
         if len(subs) == 1:
             return node
         plan.expansions.setdefault(text, alts)
