@@ -175,7 +175,8 @@ class SearchIndex:
         from .search import QueryBuilder
         searcher = self._searcher() if searcher is None else searcher
         builder = QueryBuilder(self.synonyms if synonyms else None, self.ranking,
-                               doc_frequency=lambda t: searcher.doc_frequency("body", t))
+                               doc_frequency=lambda t: searcher.doc_frequency("body", t),
+                               doc_count=searcher.doc_frequency("rtype", PASSAGE))
         return builder.plan(query, use_synonyms=synonyms)
 
     def explain_query(self, query: str, synonyms: bool = True) -> str:
@@ -211,14 +212,18 @@ class SearchIndex:
         fq = self._filter_docs(searcher, filters)
         if fq is not None and not fq:      # nothing passes the filters (Whoosh reads an empty set as "no filter")
             return SearchResult(query=query, hits=[], total=0, elapsed_ms=(time.perf_counter() - t0) * 1000)
-        results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain)
-        ranked = list(results)
         if plan.strict is not None:
-            # passages with every concept first; the rest of the list keeps the relaxed order
-            strict = searcher.search(plan.strict, limit=limit, filter=fq, terms=explain)
-            first = list(strict)
-            seen = {r.docnum for r in first}
-            ranked = first + [r for r in ranked if r.docnum not in seen][: limit - len(first)]
+            # passages with every concept first; only if they are too few, the relaxed
+            # query fills the rest of the list in its own order
+            results = searcher.search(plan.strict, limit=limit, filter=fq, terms=explain)
+            ranked = list(results)
+            if len(ranked) < limit:
+                results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain)
+                seen = {r.docnum for r in ranked}
+                ranked += [r for r in results if r.docnum not in seen][: limit - len(ranked)]
+        else:
+            results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain)
+            ranked = list(results)
         terms = plan.highlight_terms()
         hits = []
         for r in ranked:

@@ -205,14 +205,25 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir()
         ix = windex.create_in(str(tmp_dir), build_schema())
-        writer = _open_writer(ix, limitmb=256)
+        from .analysis import get_segmenter
+        get_segmenter(full=True)        # loaded before any worker forks: they share it
+        procs = procs or min(2, os.cpu_count() or 1)
+        parallel = procs > 1 and len(jobs) >= PARALLEL_THRESHOLD
+        if parallel:
+            # tokenising and posting-writing dominate: Whoosh's worker processes do both,
+            # each into its own segment (no single-core merge at the end); this process
+            # reads and parses the files and feeds them
+            writer = _open_writer(ix, procs=procs, multisegment=True, limitmb=128, batchsize=64)
+        else:
+            writer = _open_writer(ix, limitmb=256)
         try:
-            written = _write_documents(writer, jobs, report, progress, procs, seen={})
+            written = _write_documents(writer, jobs, report, progress, 1 if parallel else procs, seen={})
             report.documents = report.added = len(written)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        _verify_counts(ix, report)
         write_meta(tmp_dir)
         _swap_in(tmp_dir, index_dir)
     finally:
@@ -221,6 +232,18 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         shutil.rmtree(tmp_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _verify_counts(ix, report: BuildReport) -> None:
+    """Whoosh's parallel writer drops a worker's segment silently if the worker dies:
+    check that every record written is in the index before it replaces the old one."""
+    from whoosh import query as wq
+    with ix.searcher() as s:
+        docs = s.doc_frequency("rtype", DOCUMENT)
+        passages = s.doc_frequency("rtype", PASSAGE)
+    if (docs, passages) != (report.documents, report.passages):
+        raise SearchlibError(f"indexing lost records ({docs} of {report.documents} documents, {passages} of "
+                             f"{report.passages} passages were written); the previous index is unchanged")
 
 
 def _unique_jobs(jobs, report: BuildReport) -> list:

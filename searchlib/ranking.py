@@ -24,7 +24,8 @@ class RankingConfig:
     phrase_bonus: float = 1.5    # a concept matched as a phrase vs as loose words
     synonym_weight: float = 0.6  # expanded terms weigh less than what the user typed
     coord_scale: float = 0.9     # coordination bonus for passages matching more concepts
-    partial_weight: float = 0.3  # a multi-word concept matched by only some of its words
+    partial_weight: float = 0.3  # a multi-word concept matched by only some of its words ...
+    partial_max_df: float = 0.05  # ... of those in at most this share of passages
     relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts
     kind_boost: float = 3.0      # a passage in the section kind the query names (存在的问题 → problems)
     concreteness_weight: float = 1.5   # plateau 1.5-3 on the dev set; 0 → 0.931, 0.6 → 0.944

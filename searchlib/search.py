@@ -164,10 +164,17 @@ def analyse_query_text(text: str) -> list[str]:
 
 
 class QueryBuilder:
-    def __init__(self, synonyms=None, config: RankingConfig = DEFAULT_RANKING, doc_frequency=None):
+    def __init__(self, synonyms=None, config: RankingConfig = DEFAULT_RANKING, doc_frequency=None,
+                 doc_count: int = 0):
         self.synonyms = synonyms
         self.config = config
         self.doc_frequency = doc_frequency   # term -> number of passages containing it (body)
+        self.doc_count = doc_count           # passages in the index
+
+    def _distinctive(self, token: str) -> bool:
+        if self.doc_frequency is None or not self.doc_count:
+            return True
+        return self.doc_frequency(token) <= self.config.partial_max_df * self.doc_count
 
     # -- fields ----------------------------------------------------------------------
     def _multifield(self, make, fields=TEXT_FIELDS) -> wq.Query:
@@ -200,9 +207,13 @@ class QueryBuilder:
             else:
                 terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content]
                 subs = [phrase, wq.And(terms)]
-                if len(terms) > 1 and self.config.partial_weight:
-                    # some of the words: found, but well below the whole concept
-                    subs.append(wq.Or(terms, boost=self.config.partial_weight))
+                # some of the words: found, but well below the whole concept; only the
+                # distinctive ones (a word in most passages finds nothing in particular,
+                # and scoring its postings is most of a query's time)
+                some = [q for t, q in zip(content, terms) if self._distinctive(t)]
+                if len(content) > 1 and some and self.config.partial_weight:
+                    subs.append(wq.Or(some, boost=self.config.partial_weight) if len(some) > 1
+                                else some[0].with_boost(self.config.partial_weight))
                 q = wq.Or(subs)
         if boost != 1.0:
             q = q.with_boost(boost) if hasattr(q, "with_boost") else q
