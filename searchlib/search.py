@@ -206,7 +206,9 @@ class QueryBuilder:
                 q = phrase
             else:
                 terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content]
-                subs = [phrase, wq.And(terms)]
+                # the phrase bonus only where a phrase says more than its words: when every
+                # word is common, checking positions costs most and ranks little
+                subs = ([phrase] if any(self._distinctive(t) for t in content) else []) + [wq.And(terms)]
                 # some of the words: found, but well below the whole concept; only the
                 # distinctive ones (a word in most passages finds nothing in particular,
                 # and scoring its postings is most of a query's time)
