@@ -53,3 +53,36 @@ def test_year_covered(title, text, published, year):
 ])
 def test_doc_type(title, kind):
     assert infer_doc_type(title) == kind
+
+
+SEED_META = {
+    "000_fe44817f17a5c838.txt": ("330206", 2017, "annual_report"),
+    "001_1019f52bb0b9dba4.txt": ("340621", 2019, "annual_report"),
+    "002_5d84313dd9fd48ad.txt": ("350206", 2017, "annual_report"),
+    "003_67b0e456f0c9070f.txt": ("610104", 2017, "work_plan"),
+    "004_c33dbd6b483a1526.txt": ("130300", 2018, "annual_report"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_META))
+def test_region_year_and_type_of_every_seed(name):
+    from searchlib.indexing import analyse_file
+    from tests.conftest import CORPUS
+    doc = analyse_file(CORPUS / name, CORPUS)
+    assert (doc.region.code, doc.year, doc.doc_type) == SEED_META[name]
+
+
+def _fixtures():
+    from tests.conftest import SHARED
+    return sorted((SHARED / "fixtures" / "html").glob("*.expect.json")) if SHARED.is_dir() else []
+
+
+@pytest.mark.parametrize("expect", _fixtures(), ids=lambda p: p.name)
+def test_region_and_year_of_html_fixtures(expect):
+    import json
+    from searchlib.indexing import analyse_file
+    want = json.loads(expect.read_text(encoding="utf-8"))
+    page = expect.with_name(want["file"])
+    doc = analyse_file(page, page.parent)
+    assert doc.year == want["year"]
+    assert doc.region.city + doc.region.county == want["region"]
