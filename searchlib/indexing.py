@@ -23,6 +23,7 @@ from .schema import DOCUMENT, PASSAGE, SCHEMA_VERSION, pack_passage
 META_FILE = "searchlib.json"
 LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
 PARALLEL_THRESHOLD = 40      # files; below this, worker processes cost more than they save
+SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 
 Progress = Optional[Callable[[int, int], None]]
 
@@ -312,8 +313,10 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
     of documents already in the index (duplicates are reported, not indexed).
     Returns the doc_ids written."""
     from .analysis import get_segmenter
-    if jobs:
-        get_segmenter(full=True)     # the writer segments a lot of text: the whole dictionary in memory
+    if len(jobs) > SMALL_BATCH:
+        # a lot of text to segment: load the whole dictionary (about 1.5 s) once; a few
+        # reports are segmented faster with the on-demand dictionary queries use
+        get_segmenter(full=True)
     total = len(jobs)
     written = []
     for i, result in enumerate(analyse_files(jobs, procs), 1):
