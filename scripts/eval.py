@@ -4,7 +4,9 @@
 Runs ../shared/eval/score.py on ../shared/eval/dev.jsonl and on the project's own
 judgements (eval/*.jsonl), through the real CLI protocol (`searchlib search --batch - --json`),
 and prints one table per judgement file. With --compare it also scores the same index
-with synonyms off, to show what expansion buys.
+with synonyms off, to show what expansion buys, and the naive set-up the product is
+measured against (jieba's ChineseAnalyzer, one Whoosh document per paragraph of the
+extracted text, plain OR query), built in the same run.
 
     .venv/bin/python scripts/eval.py [--index DIR] [--compare] [-v]
 """
@@ -37,6 +39,33 @@ def score(judgements: Path, index: Path, extra_args=(), verbose=False) -> str:
     return out.stdout
 
 
+def naive_results(judgements: Path, tmp: Path) -> Path:
+    """Run the judgements' queries on the naive set-up; write batch results for score.py."""
+    import json
+
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import fields, index
+    from whoosh.qparser import OrGroup, QueryParser
+
+    from searchlib.ingest import read_document
+    schema = fields.Schema(text=fields.TEXT(analyzer=ChineseAnalyzer(), stored=True))
+    ix = index.create_in(str(tmp), schema)
+    with ix.writer() as w:
+        for f in sorted((ROOT / "corpus").glob("*.txt")):
+            for para in read_document(f, f.parent).text.split("\n"):
+                if para.strip():
+                    w.add_document(text=para)
+    out = tmp / "naive.jsonl"
+    parser = QueryParser("text", schema, group=OrGroup)
+    with ix.searcher() as s, open(out, "w", encoding="utf-8") as fh:
+        for line in open(judgements, encoding="utf-8"):
+            if line.strip():
+                item = json.loads(line)
+                hits = s.search(parser.parse(item["query"]), limit=10)
+                fh.write(json.dumps({"hits": [{"text": h["text"]} for h in hits]}, ensure_ascii=False) + "\n")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", help="score this index instead of building one of corpus/")
@@ -57,6 +86,13 @@ def main():
             if args.compare:
                 print(f"== {f.name} (synonyms off)")
                 print(score(f, index, {"SEARCHLIB_NO_SYNONYMS": "1"}.items()), end="")
+                naive_dir = Path(tmp) / f"naive-{f.stem}"
+                naive_dir.mkdir()
+                results = naive_results(f, naive_dir)
+                print(f"== {f.name} (naive: ChineseAnalyzer, paragraph documents, OR)")
+                out = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), str(f),
+                                      "--results", str(results)], capture_output=True, text=True)
+                print(out.stdout, end="")
 
 
 if __name__ == "__main__":
