@@ -13,14 +13,14 @@ Everything here is imported lazily so that ``import searchlib`` stays cheap.
 __version__ = "0.1.0"
 
 __all__ = [
-    "open_index", "build_index", "SearchIndex", "Hit", "SearchResult", "BuildReport",
+    "open_index", "build_index", "build", "update", "add", "remove", "SearchIndex", "Hit", "SearchResult", "BuildReport",
     "SearchlibError", "IndexNotFoundError", "IndexVersionError", "IndexLockedError",
     "QuerySyntaxError", "CorpusError",
 ]
 
 
 def __getattr__(name):
-    if name in ("open_index", "build_index", "SearchIndex"):
+    if name in ("open_index", "build_index", "build", "update", "add", "remove", "SearchIndex"):
         from . import api
         return getattr(api, name)
     if name in ("Hit", "SearchResult", "BuildReport"):
