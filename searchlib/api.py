@@ -226,7 +226,7 @@ class SearchIndex:
         else:
             results = searcher.search(plan.query, limit=limit, filter=fq, terms=explain, optimize=False)
             ranked = list(results)
-        terms = plan.highlight_terms()
+        phrases, words = plan.highlight_terms()
         hits = []
         for r in ranked:
             stored = r.fields()
@@ -235,7 +235,7 @@ class SearchIndex:
             region_info = doc.get("region") or {}
             hit = Hit(
                 doc_id=stored["doc_id"], passage_id=stored["id"], title=doc.get("title", ""),
-                text=p["text"], snippet=make_snippet(p["text"], terms),
+                text=p["text"], snippet=make_snippet(p["text"], words, phrases),
                 score=round(float(r.score), 4), heading_path=p["heading_path"], section_kind=p["section_kind"],
                 region=(region_info.get("city", "") + region_info.get("county", "")) or region_info.get("name"),
                 region_code=region_info.get("code"), year=doc.get("year"), published=doc.get("published"),

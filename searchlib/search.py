@@ -120,12 +120,19 @@ class QueryPlan:
     advanced: bool = False
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
 
-    def highlight_terms(self) -> set[str]:
-        terms = set()
-        for fieldname, text in self.query.iter_all_terms():
-            if fieldname in TEXT_FIELDS and isinstance(text, str):
-                terms.add(text)
-        return terms
+    def highlight_terms(self) -> tuple[set[str], set[str]]:
+        """(phrases, words) to show in a snippet: the concepts and synonyms as written,
+        and the single words the user typed. Words of a synonym expansion are not shown
+        on their own (行政执法 from 行政执法与刑事司法衔接 would light up everywhere)."""
+        if self.advanced:
+            words = {t for f, t in self.query.iter_all_terms() if f in TEXT_FIELDS and isinstance(t, str)}
+            return set(), words
+        strip = str.maketrans("", "", "“”‘’\"'")
+        phrases = {c.translate(strip).lower() for c in self.concepts}
+        for alts in self.expansions.values():
+            phrases.update(a.translate(strip).lower() for a in alts)
+        words = {t for c in self.concepts for t in analyse_query_text(c)}
+        return phrases, words
 
     def describe(self) -> str:
         lines = [f"query: {self.text}"]

@@ -1,9 +1,10 @@
 """Sentence-aware snippets with highlighted query terms.
 
-The query's terms (as the analyzer made them) are found in the passage by plain
-substring search — no second segmentation of the passage, so a snippet costs
-microseconds — the passage is cut into sentences at 。；！？, and the sentence(s)
-with the most distinct query terms are shown, highlighted with ``<mark>…</mark>``.
+The query's phrases (its concepts and their synonyms, as written) and the words the
+user typed (as the analyzer made them) are found in the passage by plain substring
+search — no second segmentation of the passage, so a snippet costs microseconds —
+the passage is cut into sentences at 。；！？, and the sentence(s) with the most
+phrases, then the most words, are shown, highlighted with ``<mark>…</mark>``.
 """
 from __future__ import annotations
 
@@ -24,14 +25,7 @@ def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
         while start >= 0:
             spans.append((start, start + len(term)))
             start = lowered.find(term, start + 1)
-    spans.sort()
-    merged: list[list[int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+    return _merge(spans)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -57,15 +51,21 @@ def highlight(text: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
     return "".join(parts)
 
 
-def make_snippet(text: str, terms: set[str], max_chars: int = 160) -> str:
+def make_snippet(text: str, terms: set[str], phrases: set[str] = frozenset(), max_chars: int = 160) -> str:
+    """The best sentence(s) of ``text`` for the query, up to ``max_chars``: sentences
+    with more of the query's whole phrases (concepts, synonyms) win, then more of its
+    words; ``terms`` and ``phrases`` are marked."""
     if not text:
         return ""
-    spans = term_spans(text, terms) if terms else []
+    phrase_spans = term_spans(text, {p for p in phrases if p}) if phrases else []
+    word_spans = term_spans(text, terms) if terms else []
+    spans = _merge(phrase_spans + word_spans)
     sentences = _sentences(text)
     best, best_key = 0, None
     for i, (s, e) in enumerate(sentences):
-        inside = [text[a:b].lower() for a, b in spans if a >= s and b <= e]
-        key = (len(set(inside)), len(inside), -i)
+        inside_p = {text[a:b].lower() for a, b in phrase_spans if a >= s and b <= e}
+        inside_w = [text[a:b].lower() for a, b in word_spans if a >= s and b <= e]
+        key = (len(inside_p), len(set(inside_w)), len(inside_w), -i)
         if best_key is None or key > best_key:
             best, best_key = i, key
     s, e = sentences[best]
@@ -84,3 +84,13 @@ def make_snippet(text: str, terms: set[str], max_chars: int = 160) -> str:
         e = min(e, s + max_chars)
     snippet = highlight(text[s:e], [(a, b) for a, b in spans if a < e and b > s], offset=s)
     return ("…" if s > 0 else "") + snippet + ("…" if e < len(text) else "")
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]

@@ -135,3 +135,15 @@ def test_document_and_stats(seed_index):
     assert doc["passages_list"] and doc["passages_list"][0]["ordinal"] == 0
     st = seed_index.stats()
     assert st["documents"] == 5 and st["passages"] > 100
+
+
+def test_snippet_shows_the_jargon_sentence_not_expansion_words(seed_index):
+    hit = next(h for h in seed_index.search("两法衔接", limit=5).hits if "对全33个移送司法机关案件" in h.text)
+    assert "<mark>两法衔接</mark>" in hit.snippet and "对全33个移送司法机关案件" in hit.snippet
+
+
+def test_snippet_unit():
+    from searchlib.snippets import make_snippet
+    text = "深入推进依法行政。全年移交涉刑案件30件,开展两法衔接培训。其他工作。"
+    snip = make_snippet(text, {"案件"}, {"两法衔接"}, max_chars=30)
+    assert "<mark>两法衔接</mark>" in snip and "<mark>案件</mark>" in snip and snip.startswith("…")
