@@ -219,15 +219,12 @@ class QueryBuilder:
                 # some of the words: found, but well below the whole concept; only the
                 # distinctive ones (a word in most passages finds nothing in particular,
                 # and scoring its postings is most of a query's time)
-                some = [q for t, q in zip(content, terms) if self._distinctive(t)]
+                some = [tq for t, tq in zip(content, terms) if self._distinctive(t)]
                 if len(content) > 1 and some and self.config.partial_weight:
                     subs.append(wq.Or(some, boost=self.config.partial_weight) if len(some) > 1
                                 else some[0].with_boost(self.config.partial_weight))
                 q = wq.Or(subs)
-        if boost != 1.0:
-            q = q.with_boost(boost) if hasattr(q, "with_boost") else q
-            q.boost = boost
-        return q
+        return q.with_boost(boost) if boost != 1.0 else q
 
     def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
         alts = []
