@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
@@ -246,6 +247,16 @@ def tokens(text: str, subwords: bool = False) -> list[str]:
     return [w.lower() for w, _, _, main in segment(normalize(text), subwords) if main or subwords]
 
 
+_SHORT_TEXT = 120   # characters: titles, heading paths, queries
+
+
+@lru_cache(maxsize=8192)
+def _segment_short(text: str, subwords: bool) -> tuple:
+    """``segment`` memoised for short texts. Every passage of a section repeats its heading
+    path, so indexing would otherwise segment the same few strings thousands of times."""
+    return tuple(segment(text, subwords))
+
+
 class PolicyTokenizer(Tokenizer):
     """Whoosh tokenizer; see the module docstring. Pickled into the index schema by
     its import path ``searchlib.analysis.PolicyTokenizer``: keep that path stable."""
@@ -269,7 +280,9 @@ class PolicyTokenizer(Tokenizer):
             return
         text = normalize(value)
         pos = start_pos - 1
-        for word, s, e, main in segment(text, subwords=(mode != "query")):
+        subwords = mode != "query"
+        words = _segment_short(text, subwords) if len(text) <= _SHORT_TEXT else segment(text, subwords)
+        for word, s, e, main in words:
             if main:
                 pos += 1
             t.text = word.lower()

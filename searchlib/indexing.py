@@ -103,11 +103,15 @@ def passage_records(doc: Document) -> Iterable[dict]:
     region = " ".join(region_table().chain(doc.region.code)) if doc.region else ""
     for p in doc.passages:
         rec = dict(id=p.passage_id, rtype=PASSAGE, doc_id=src.doc_id, ordinal=p.ordinal,
-                   body=p.text, heading=" ".join(p.heading_path), title=src.title,
+                   body=p.text, heading=" ".join(p.heading_path),
                    kind=p.section_kind, doc_type=doc.doc_type, has_figures=bool(p.figures),
                    units=" ".join(sorted({f.unit for f in p.figures})),
                    concreteness=float(p.concreteness),
                    data=pack_passage(p.text, p.heading_path, p.section_kind, p.figures))
+        if p.ordinal == 0:
+            # the title is searchable (title:…) through the document's first passage; on
+            # every passage it would cost a tenth of the index and rank nothing better
+            rec["title"] = src.title
         if region:
             rec["region"] = region
         if doc.year:

@@ -147,3 +147,8 @@ def test_snippet_unit():
     text = "深入推进依法行政。全年移交涉刑案件30件,开展两法衔接培训。其他工作。"
     snip = make_snippet(text, {"案件"}, {"两法衔接"}, max_chars=30)
     assert "<mark>两法衔接</mark>" in snip and "<mark>案件</mark>" in snip and snip.startswith("…")
+
+
+def test_title_field_query_finds_the_document_opening(seed_index):
+    res = seed_index.search("title:秦皇岛", limit=10)
+    assert [h.passage_id for h in res.hits] == ["004_c33dbd6b483a1526.txt#0"]
