@@ -702,8 +702,9 @@ def parse_args(argv=None):
     return ap.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def start_run(args):
+    """What every benchmark run starts with: the output folder, the per-stage timeout, a
+    timestamped logger and the (cached) corpus. Returns (out, timeout, log, corpus, manifest)."""
     t_start = time.perf_counter()
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -713,6 +714,13 @@ def main(argv=None):
         print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", file=sys.stderr, flush=True)
 
     corpus, manifest = ensure_corpus(out, args.reports, args.seed, args.external_share, log)
+    return out, timeout, log, corpus, manifest
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    t_start = time.perf_counter()
+    out, timeout, log, corpus, manifest = start_run(args)
     extras = out / f"extra-s{args.seed}"
     work = out / f"work-{args.reports}"
     work.mkdir(parents=True, exist_ok=True)

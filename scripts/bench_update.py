@@ -38,14 +38,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=bench.ROOT / "bench-out")
     args = ap.parse_args(argv)
     t_start = time.perf_counter()
-    out = args.out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    timeout = args.timeout or 1800 + 0.5 * args.reports
-
-    def log(msg):
-        print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", file=sys.stderr, flush=True)
-
-    corpus, manifest = bench.ensure_corpus(out, args.reports, args.seed, args.external_share, log)
+    out, timeout, log, corpus, manifest = bench.start_run(args)
     extras = out / f"extra-s{args.seed}"
     work = out / f"work-update-{args.reports}"
     index = work / "searchlib"
