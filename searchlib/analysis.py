@@ -301,3 +301,15 @@ class PolicyTokenizer(Tokenizer):
 def PolicyAnalyzer():
     """The analyzer stored in the index schema for every full-text field."""
     return PolicyTokenizer()
+
+
+def index_stream(value: str):
+    """Yield (token, position) as a field's text is indexed: the tokenizer's index mode
+    (main words advance the position; their sub-words share it), lower-cased."""
+    text = normalize(value)
+    pos = -1
+    words = _segment_short(text, True) if len(text) <= _SHORT_TEXT else segment(text, True)
+    for word, _s, _e, main in words:
+        if main:
+            pos += 1
+        yield word.lower(), pos

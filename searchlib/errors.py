@@ -13,6 +13,10 @@ class IndexVersionError(SearchlibError):
     """The index was built by an incompatible version, analyzer or dictionary; rebuild it."""
 
 
+class IndexDamagedError(SearchlibError):
+    """Files of the index are missing, truncated or unreadable; rebuild it."""
+
+
 class IndexLockedError(SearchlibError):
     """Another process is writing to the index."""
 

@@ -18,11 +18,15 @@ from typing import Callable, Iterable, Optional
 from . import __version__
 from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, IngestError, SearchlibError
 from .models import BuildReport, Document, SkippedFile
-from .schema import DOCUMENT, PASSAGE, SCHEMA_VERSION, pack_passage
+from .passage_index import ReportPassages, report_passages
+from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, SCHEMA_VERSION, TITLE, YEAR,
+                     build_schema)
+from .segments import ReportWriter
 
 META_FILE = "searchlib.json"
 LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
 PARALLEL_THRESHOLD = 40      # files; below this, worker processes cost more than they save
+SEGMENT_REPORTS = 2000       # reports per segment written by a build (bounds the writer's memory)
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 
 Progress = Optional[Callable[[int, int], None]]
@@ -53,7 +57,8 @@ def analyse_file(path: Path, root: Path) -> Document:
 def _analyse_job(job):
     path, root = job
     try:
-        return analyse_file(path, root)
+        doc = analyse_file(path, root)
+        return doc, report_passages(doc)
     except IngestError as e:
         return SkippedFile(str(path), str(e))
     except (OSError, ValueError, RecursionError, MemoryError) as e:   # never let one file stop a batch
@@ -61,7 +66,7 @@ def _analyse_job(job):
 
 
 def analyse_files(jobs: list[tuple[Path, Path]], procs: Optional[int] = None):
-    """Yield Document or SkippedFile for each job, in order, using worker processes
+    """Yield (Document, ReportPassages) or SkippedFile for each job, in order, using worker processes
     when the batch is large enough to pay for them."""
     procs = procs or min(2, os.cpu_count() or 1)
     if procs > 1 and len(jobs) >= PARALLEL_THRESHOLD:
@@ -82,7 +87,27 @@ def text_hash(doc: Document) -> str:
 
 # --------------------------------------------------------------------------- records
 
-def document_record(doc: Document, thash: str) -> dict:
+def report_fields(stored: dict) -> dict:
+    """A report record rebuilt from what is stored of it (filter fields come from its metadata)."""
+    from .metadata import region_table
+    meta = stored[META]
+    rec = {DOC_ID: stored[DOC_ID], CONTENT_HASH: stored.get(CONTENT_HASH), META: meta,
+           DOC_TYPE: meta.get("doc_type") or "other"}
+    if meta.get("title"):
+        rec[TITLE] = meta["title"]
+    if meta.get("region"):
+        rec[REGION] = " ".join(region_table().chain(meta["region"]["code"]))
+    if meta.get("year"):
+        rec[YEAR] = str(meta["year"])
+    if meta.get("published"):
+        rec[PUBLISHED] = meta["published"]
+    return rec
+
+
+def report_record(doc: Document, thash: str) -> dict:
+    """The Whoosh record of a report: filters, title, manifest entry, display metadata."""
+    from .metadata import region_table
+
     src = doc.source
     meta = {
         "title": src.title, "path": src.path, "published": src.published, "source": src.source,
@@ -92,33 +117,16 @@ def document_record(doc: Document, thash: str) -> dict:
         "encoding": src.encoding, "format": src.format, "site": src.site,
         "passages": len(doc.passages), "text_hash": thash, "chars": len(src.text),
     }
-    return dict(id=f"{DOCUMENT}:{src.doc_id}", rtype=DOCUMENT, doc_id=src.doc_id,
-                content_hash=src.content_hash, meta=meta)
-
-
-def passage_records(doc: Document) -> Iterable[dict]:
-    from .metadata import region_table
-
-    src = doc.source
-    region = " ".join(region_table().chain(doc.region.code)) if doc.region else ""
-    for p in doc.passages:
-        rec = dict(id=p.passage_id, rtype=PASSAGE, doc_id=src.doc_id, ordinal=p.ordinal,
-                   body=p.text, heading=" ".join(p.heading_path),
-                   kind=p.section_kind, doc_type=doc.doc_type, has_figures=bool(p.figures),
-                   units=" ".join(sorted({f.unit for f in p.figures})),
-                   concreteness=float(p.concreteness),
-                   data=pack_passage(p.text, p.heading_path, p.section_kind, p.figures))
-        if p.ordinal == 0:
-            # the title is searchable (title:…) through the document's first passage; on
-            # every passage it would cost a tenth of the index and rank nothing better
-            rec["title"] = src.title
-        if region:
-            rec["region"] = region
-        if doc.year:
-            rec["year"] = str(doc.year)
-        if src.published:
-            rec["published"] = src.published
-        yield rec
+    rec = {DOC_ID: src.doc_id, CONTENT_HASH: src.content_hash, META: meta, DOC_TYPE: doc.doc_type}
+    if src.title:
+        rec[TITLE] = src.title
+    if doc.region:
+        rec[REGION] = " ".join(region_table().chain(doc.region.code))
+    if doc.year:
+        rec[YEAR] = str(doc.year)
+    if src.published:
+        rec[PUBLISHED] = src.published
+    return rec
 
 
 # --------------------------------------------------------------------------- index files
@@ -173,10 +181,11 @@ def check_index(index_dir: Path) -> dict:
 
 
 def _open_writer(ix, timeout: Optional[float] = None, **kwargs):
-    """A Whoosh writer, waiting up to LOCK_TIMEOUT seconds for another writer to finish."""
+    """A report writer (Whoosh segment + passage file), waiting up to LOCK_TIMEOUT
+    seconds for another writer to finish."""
     from whoosh.index import LockError
     try:
-        return ix.writer(timeout=LOCK_TIMEOUT if timeout is None else timeout, **kwargs)
+        return ReportWriter(ix, timeout=LOCK_TIMEOUT if timeout is None else timeout, **kwargs)
     except LockError:
         raise IndexLockedError(LOCKED_MESSAGE) from None
 
@@ -192,7 +201,6 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     from whoosh import index as windex
 
     from .ingest import discover
-    from .schema import build_schema
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -212,22 +220,21 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         ix = windex.create_in(str(tmp_dir), build_schema())
         from .analysis import get_segmenter
         get_segmenter(full=True)        # loaded before any worker forks: they share it
-        procs = procs or min(2, os.cpu_count() or 1)
-        parallel = procs > 1 and len(jobs) >= PARALLEL_THRESHOLD
-        if parallel:
-            # tokenising and posting-writing dominate: Whoosh's worker processes do both,
-            # each into its own segment (no single-core merge at the end); this process
-            # reads and parses the files and feeds them
-            writer = _open_writer(ix, procs=procs, multisegment=True, limitmb=128, batchsize=64)
-        else:
-            writer = _open_writer(ix, limitmb=256)
-        try:
-            written = _write_documents(writer, jobs, report, progress, 1 if parallel else procs, seen={})
-            report.documents = report.added = len(written)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        # worker processes read, analyse and tokenise files; this process writes them, one
+        # segment per SEGMENT_REPORTS reports, so memory stays bounded whatever the corpus
+        seen: dict = {}
+        for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
+            batch = jobs[start:start + SEGMENT_REPORTS]
+            writer = _open_writer(ix)
+            try:
+                step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
+                written = _write_documents(writer, batch, report, step, procs, seen=seen)
+                report.documents += len(written)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(merge=False)
+        report.added = report.documents
         _verify_counts(ix, report)
         write_meta(tmp_dir)
         _swap_in(tmp_dir, index_dir)
@@ -240,12 +247,11 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
 
 
 def _verify_counts(ix, report: BuildReport) -> None:
-    """Whoosh's parallel writer drops a worker's segment silently if the worker dies:
-    check that every record written is in the index before it replaces the old one."""
-    from whoosh import query as wq
+    """Check that every record written is in the index before it replaces the old one."""
+    from .segments import PassageFiles
     with ix.searcher() as s:
-        docs = s.doc_frequency("rtype", DOCUMENT)
-        passages = s.doc_frequency("rtype", PASSAGE)
+        docs = s.doc_count()
+        passages = sum(v.live_passages() for v in PassageFiles(Path(ix.storage.folder)).views(s))
     if (docs, passages) != (report.documents, report.passages):
         raise SearchlibError(f"indexing lost records ({docs} of {report.documents} documents, {passages} of "
                              f"{report.passages} passages were written); the previous index is unchanged")
@@ -327,16 +333,15 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
         if isinstance(result, SkippedFile):
             report.skipped.append(result)
         else:
-            thash = text_hash(result)
-            if thash in seen and seen[thash] != result.doc_id:
-                report.duplicates.append((result.source.path, seen[thash]))
+            doc, tokens = result
+            thash = text_hash(doc)
+            if thash in seen and seen[thash] != doc.doc_id:
+                report.duplicates.append((doc.source.path, seen[thash]))
             else:
-                seen[thash] = result.doc_id
-                writer.add_document(**document_record(result, thash))
-                for rec in passage_records(result):
-                    writer.add_document(**rec)
-                written.append(result.doc_id)
-                report.passages += len(result.passages)
+                seen[thash] = doc.doc_id
+                writer.add_report(report_record(doc, thash), tokens)
+                written.append(doc.doc_id)
+                report.passages += len(doc.passages)
         if progress:
             progress(i, total)
     return written
@@ -387,7 +392,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 # --------------------------------------------------------------------------- incremental updates
 #
-# The manifest an update compares against is the set of document records (rtype=d) in
+# The manifest an update compares against is the set of report records in
 # the index itself: doc_id, path, content hash (sha1 of the file's bytes) and text hash
 # (sha1 of its text without whitespace). It is committed with the passages, so it can
 # never disagree with them, whatever happens to the process.
@@ -407,13 +412,11 @@ def _file_hash(path: Path) -> Optional[str]:
 def _manifest(ix) -> dict[str, dict]:
     """doc_id → {content_hash, path, text_hash, stored} of every indexed document
     (``ix``: an index or a writer, anything with ``searcher()``)."""
-    from whoosh import query as wq
     out = {}
     with ix.searcher() as s:
-        for n in s.docs_for_query(wq.Term("rtype", DOCUMENT)):
-            f = s.stored_fields(n)
-            out[f["doc_id"]] = {"content_hash": f.get("content_hash"), "path": f["meta"].get("path"),
-                                "text_hash": f["meta"].get("text_hash"), "stored": f}
+        for f in s.all_stored_fields():
+            out[f[DOC_ID]] = {"content_hash": f.get(CONTENT_HASH), "path": f[META].get("path"),
+                              "text_hash": f[META].get("text_hash"), "stored": f}
     return out
 
 
@@ -535,13 +538,20 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
     if not (plan.jobs or gone or plan.moved):
         return False
     for doc_id in gone:
-        writer.delete_by_term("doc_id", doc_id)
+        writer.delete_by_term(DOC_ID, doc_id)
         report.removed += 1
-    for doc_id, real in plan.moved.items():        # a new path in the document record; no re-analysis
-        stored = manifest[doc_id]["stored"]
-        writer.delete_by_term("id", stored["id"])
-        writer.add_document(id=stored["id"], rtype=DOCUMENT, doc_id=doc_id, content_hash=stored["content_hash"],
-                            meta=dict(stored["meta"], path=real))
+    if plan.moved:
+        # the same content at a new path: the report record is written again with the new
+        # path and its passages are copied from the segment that holds them (no re-analysis)
+        copies = []
+        with writer.searcher() as searcher:
+            for doc_id, real in plan.moved.items():
+                stored = manifest[doc_id]["stored"]
+                record = dict(report_fields(stored), **{META: dict(stored[META], path=real)})
+                copies.append((record, searcher.document_number(**{DOC_ID: doc_id})))
+            writer.copy_reports(searcher, copies)
+        for doc_id in plan.moved:
+            writer.delete_by_term(DOC_ID, doc_id)
     replaced = set(plan.replaces.values())
     seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced and d not in gone}
     first_skip = len(report.skipped)
@@ -552,7 +562,7 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
         if path in failed:
             continue                   # could not be read or parsed: the indexed version stays
         # only the committed segments are searched for deletion, not the documents just added
-        writer.delete_by_term("doc_id", old)
+        writer.delete_by_term(DOC_ID, old)
         if new_ids[path] in written:
             report.updated += 1
         else:
@@ -562,9 +572,8 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
 
 
 def _count_documents(ix) -> int:
-    from whoosh import query as wq
     with ix.searcher() as s:
-        return sum(1 for _ in s.docs_for_query(wq.Term("rtype", DOCUMENT)))
+        return s.doc_count()
 
 
 def _finish(ix, writer, changed: bool, report: BuildReport, t0: float) -> BuildReport:
@@ -654,6 +663,14 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     return _finish(ix, writer, changed, report, t0)
 
 
+def optimize_index(index_dir) -> None:
+    """Merge every segment of the index into one (and drop deleted reports for good)."""
+    from whoosh import index as windex
+    check_index(Path(index_dir))
+    writer = _open_writer(windex.open_dir(str(index_dir)))
+    writer.commit(optimize=True)
+
+
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
     from whoosh import index as windex
@@ -665,7 +682,7 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
         manifest = _manifest(writer)
         for doc_id in dict.fromkeys(doc_ids):
             if doc_id in manifest:
-                writer.delete_by_term("doc_id", doc_id)
+                writer.delete_by_term(DOC_ID, doc_id)
                 removed.append(doc_id)
             else:
                 unknown.append(doc_id)

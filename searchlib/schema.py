@@ -1,121 +1,75 @@
 """The index schema: the one place field names live.
 
-One Whoosh index holds two kinds of records (field ``rtype``):
+An index is a Whoosh index with **one record per report** and, beside each Whoosh
+segment, a **passage file** (passage_index.py) holding that segment's passages. The
+report record carries what filters, title search and updates need:
 
-* ``p`` — a passage: its text, heading path, section kind and figures, plus the
-  document fields needed to search and filter it (title tokens, region codes,
-  year, type, date). Document metadata for display is not repeated per passage;
-* ``d`` — a document: its metadata, path and content hash. The set of ``d``
-  records is the manifest that incremental updates compare against, so it is
-  committed atomically with the passages.
+* ``doc_id`` (unique): the file's path relative to its corpus folder;
+* ``title`` (full text, for ``title:…`` queries);
+* filter fields: ``region`` (GB/T 2260 codes of the region and its parents), ``year``
+  (covered), ``doc_type``, ``published`` (YYYY-MM-DD, compared as text);
+* ``content_hash`` and ``meta`` (stored): the update manifest and the display metadata.
+
+Passage fields (searched in the passage files): ``body`` (text, with positions),
+``heading`` (the heading path), ``kind`` (section kind), ``has_figures`` and ``units``.
 """
 from __future__ import annotations
 
-import json
+from whoosh import fields
 
-from whoosh import formats
+from .analysis import PolicyAnalyzer
 
+SCHEMA_VERSION = "4"   # bump when the records or the passage files change: old indexes become stale
 
-def _put_varint(out: bytearray, n: int) -> None:
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
+# report record fields
+DOC_ID = "doc_id"
+TITLE = "title"
+REGION = "region"
+YEAR = "year"
+DOC_TYPE = "doc_type"
+PUBLISHED = "published"
+CONTENT_HASH = "content_hash"
+META = "meta"
+REPORT_FILTER_FIELDS = (REGION, YEAR, DOC_TYPE, PUBLISHED)
+REPORT_FIELDS = (TITLE,) + REPORT_FILTER_FIELDS
 
+# passage fields
+BODY = "body"
+HEADING = "heading"
+KIND = "kind"
+HAS_FIGURES = "has_figures"
+UNITS = "units"
+TEXT_FIELDS = (BODY, HEADING, TITLE)      # full-text fields; BM25F weights in ranking.py
+PASSAGE_TEXT_FIELDS = (BODY, HEADING)
+POSITIONAL_FIELDS = (BODY,)
+PASSAGE_ATTRIBUTE_FIELDS = (KIND, HAS_FIGURES, UNITS)
 
-def _get_varint(data: bytes, i: int) -> tuple[int, int]:
-    n = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        n |= (b & 0x7F) << shift
-        if b < 0x80:
-            return n, i
-        shift += 7
-
-
-class CompactPositions(formats.Positions):
-    """Whoosh's Positions format with the position list as varints instead of a
-    pickle: 2-3 bytes for a typical posting instead of about 13. Same information,
-    same query behaviour. Stored in the index schema by this import path."""
-
-    def encode(self, poslist):
-        out = bytearray()
-        _put_varint(out, len(poslist))
-        base = 0
-        for pos in poslist:
-            _put_varint(out, pos - base)
-            base = pos
-        return bytes(out)
-
-    def decode_positions(self, valuestring):
-        count, i = _get_varint(valuestring, 0)
-        positions, pos = [], 0
-        for _ in range(count):
-            delta, i = _get_varint(valuestring, i)
-            pos += delta
-            positions.append(pos)
-        return positions
-
-    def decode_frequency(self, valuestring):
-        return _get_varint(valuestring, 0)[0]
-
-    def decode_weight(self, valuestring):
-        return self.decode_frequency(valuestring) * self.field_boost
-
-SCHEMA_VERSION = "3"   # bump when fields change: old indexes become stale
-
-# full-text fields; their BM25F weights live in ranking.py
-TEXT_FIELDS = ("body", "heading", "title")
-POSITIONAL_FIELDS = ("body",)
-
-PASSAGE, DOCUMENT = "p", "d"
-FIGURE_FIELDS = ("value", "unit", "text", "subject", "start", "end")
+# field names a query may use (``type:`` is an alias of doc_type)
+QUERY_FIELD_ALIASES = {DOC_TYPE: ["type"]}
 
 
-def pack_passage(text: str, heading_path: list, kind: str, figures: list) -> str:
-    """What a hit displays, as one stored JSON string: one stored value is cheaper to
-    write and read than five. (A str, not bytes: Whoosh pickles stored values with
-    protocol 2, which inflates bytes, and then compresses them itself.)"""
-    payload = [text, list(heading_path), kind, [[getattr(f, k) for k in FIGURE_FIELDS] for f in figures]]
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+def build_schema() -> fields.Schema:
+    """The Whoosh schema of report records."""
+    return fields.Schema(**{
+        DOC_ID: fields.ID(unique=True, stored=True),
+        TITLE: fields.TEXT(analyzer=PolicyAnalyzer(), phrase=False),
+        REGION: fields.KEYWORD(),
+        YEAR: fields.ID(),
+        DOC_TYPE: fields.ID(),
+        PUBLISHED: fields.ID(),
+        CONTENT_HASH: fields.ID(stored=True),
+        META: fields.STORED(),
+    })
 
 
-def unpack_passage(blob: str) -> dict:
-    text, heading_path, kind, figures = json.loads(blob)
-    return {"text": text, "heading_path": heading_path, "section_kind": kind,
-            "figures": [dict(zip(FIGURE_FIELDS, f)) for f in figures]}
-
-
-def build_schema():
-    from whoosh import columns, fields
-
-    from .analysis import PolicyAnalyzer
-
+def query_schema() -> fields.Schema:
+    """The schema the query parser sees: report fields and passage fields together (the
+    passage fields are never written to Whoosh; the scorer evaluates them)."""
+    schema = build_schema()
     analyzer = PolicyAnalyzer()
-    body = fields.TEXT(analyzer=analyzer, phrase=True)
-    body.format = CompactPositions(field_boost=body.format.field_boost)
-    return fields.Schema(
-        id=fields.ID(unique=True, stored=True),
-        rtype=fields.ID(),
-        doc_id=fields.ID(stored=True),
-        ordinal=fields.STORED(),
-        # searchable text; only the body keeps positions (phrases)
-        body=body,
-        heading=fields.TEXT(analyzer=analyzer, phrase=False),
-        title=fields.TEXT(analyzer=analyzer, phrase=False),   # for title:… queries
-        # filters
-        region=fields.KEYWORD(),          # GB/T 2260 codes of the region and its parents
-        year=fields.ID(),
-        doc_type=fields.ID(),
-        kind=fields.ID(),
-        published=fields.ID(),            # YYYY-MM-DD, compared as text
-        has_figures=fields.BOOLEAN(),
-        units=fields.KEYWORD(),           # units of the passage's figures (件 条 % ...)
-        # ranking: a static per-passage signal, read by the scorer
-        concreteness=fields.COLUMN(columns.NumericColumn("f", default=0.0)),
-        # display
-        data=fields.STORED(),             # pack_passage(): text, heading path, kind, figures
-        meta=fields.STORED(),             # document records: dict of metadata
-        content_hash=fields.ID(stored=True),
-    )
+    schema.add(BODY, fields.TEXT(analyzer=analyzer, phrase=True))
+    schema.add(HEADING, fields.TEXT(analyzer=analyzer, phrase=False))
+    schema.add(KIND, fields.ID())
+    schema.add(HAS_FIGURES, fields.BOOLEAN())
+    schema.add(UNITS, fields.KEYWORD())
+    return schema

@@ -431,8 +431,7 @@ def test_open_searcher_matches_a_fresh_one_after_updates_and_merges(index, corpu
             idx.update([corpus])
             with api.open_index(index) as fresh:
                 assert state(idx) == state(fresh)
-        writer = windex.open_dir(str(index)).writer()
-        writer.commit(optimize=True)                                        # merge every segment
+        indexing.optimize_index(index)                                      # merge every segment
         with api.open_index(index) as fresh:
             assert state(idx) == state(fresh)
             assert idx.stats()["passages"] == fresh.stats()["passages"]
@@ -451,16 +450,17 @@ def test_search_survives_a_commit_in_the_middle_of_a_search(tmp_path, index, mon
     new = write_report(tmp_path / "in" / "n.txt", 11, "mkjuliet")
     idx = api.open_index(index)
     idx.search("mkalpha")
-    original = api.SearchIndex._searcher
+    from searchlib.search import IndexSearcher
+    original = IndexSearcher.snapshot
     state = {"committed": False}
 
-    def searcher_then_commit(self):
+    def snapshot_then_commit(self):
         s = original(self)
         if not state["committed"]:
             state["committed"] = True
             api.add([new], index)
         return s
-    monkeypatch.setattr(api.SearchIndex, "_searcher", searcher_then_commit)
+    monkeypatch.setattr(IndexSearcher, "snapshot", snapshot_then_commit)
     assert [h.doc_id for h in idx.search("mkalpha").hits] == ["r0.txt"]
     assert state["committed"]
     assert [h.doc_id for h in idx.search("mkjuliet").hits] == ["n.txt"]
@@ -533,19 +533,19 @@ def test_failed_update_leaves_the_index_as_it_was(index, corpus, monkeypatch):
     for i in range(4, 8):
         write_report(corpus / f"r{i}.txt", i, MARKERS[i])
     before = (doc_ids(index), generation(index), found(index, "法治政府"))
-    original = indexing.passage_records
+    original = indexing.report_record
     calls = []
 
-    def failing(doc):
+    def failing(doc, thash):
         calls.append(doc)
         if len(calls) == 3:
             raise RuntimeError("disk on fire")
-        return original(doc)
-    monkeypatch.setattr(indexing, "passage_records", failing)
+        return original(doc, thash)
+    monkeypatch.setattr(indexing, "report_record", failing)
     with pytest.raises(RuntimeError):
         api.update([corpus], index)
     assert (doc_ids(index), generation(index), found(index, "法治政府")) == before
-    monkeypatch.setattr(indexing, "passage_records", original)
+    monkeypatch.setattr(indexing, "report_record", original)
     report = api.update([corpus], index)                   # the lock was released; the work is redone
     assert report.added == 4 and len(doc_ids(index)) == 8
     assert not any(p.name.endswith(".tmp") for p in index.iterdir())

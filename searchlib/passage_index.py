@@ -1,0 +1,567 @@
+"""The passage index: the passages of one Whoosh segment, as memory-mapped numpy arrays.
+
+Whoosh holds one record per report (metadata, filters, title, the update manifest,
+deletions, locks, commits, merges). The passages of the reports in a Whoosh segment
+live in one file beside that segment's own files, written in the same commit and named
+after the segment, ``<segment id>.spx`` (``MAIN_k3j2….spx``): Whoosh's clean-up deletes
+it together with its segment, and a file written by a commit that never reached its
+table of contents is an orphan that the next commit removes. A merged segment gets a
+merged passage file (``SegmentBuilder.add_segment``); a deleted report keeps its
+passages in the file until a merge and is masked at query time.
+
+File format (version 1, little-endian)::
+
+    b"SLPX"  u32 format version  u32 header length  header (UTF-8 JSON)  zero padding to 8
+    arrays, each 8-byte aligned, at the offsets the header gives
+
+The header is ``{"version", "passages", "sections", "reports", "stats", "arrays":
+{name: [dtype, offset, count]}}``; ``stats`` holds the field-length totals the scorer
+needs (``body_length``, ``heading_length``). Arrays (N passages, S sections, R
+reports = the Whoosh documents of the segment, T terms of a field):
+
+=================  =======  ====  ==============================================
+name               dtype    len   what
+=================  =======  ====  ==============================================
+p_report           u4       N     report (Whoosh docnum in the segment) of each passage
+p_ordinal          u4       N     the passage's position in its report (``doc#ordinal``)
+p_section          u4       N     section number; a section is a run of passages with one heading path
+p_len              u2       N     body length in tokens (main words and sub-words), saturating
+p_conc             f4       N     concreteness (figures.py), the ranking's static signal
+p_kind             u1       N     section kind, an index into models.SECTION_KINDS
+p_units            u4       N     bit i: a figure in UNIT_BITS[i]; bit 31: the passage states figures
+r_first            u4       R+1   first passage of each report (reports are contiguous)
+s_first            u4       S+1   first passage of each section (sections are contiguous)
+s_len              u2       S     heading-path length in tokens
+{f}_terms          u1       -     field f's terms, sorted by UTF-8 bytes, concatenated
+{f}_toff           u4/u8    T+1   offset of each term in {f}_terms
+{f}_poff           u8       T+1   first posting of each term
+{f}_df             u4       T     passages containing the term
+{f}_ids            u4       P     postings: passage numbers (body) / section numbers (heading)
+{f}_tf             u2       P     term frequency in the passage / section heading
+body_xoff          u8       T+1   first position of each term in body_pos
+body_pos           u2       -     positions of each posting, in posting order (saturate at 65535)
+blocks             u1       -     zlib blocks of PAYLOAD_BLOCK passages, one JSON line each
+blocks_off         u8       B+1   offset of each block
+=================  =======  ====  ==============================================
+
+Fields: ``body`` (the passage text, with positions for phrases) and ``heading`` (the
+heading path, indexed once per section and scored per passage). A passage's payload is
+``[text, heading_path, section_kind, [[value, unit, text, subject, start, end], …]]``.
+
+Opening a file parses the header only; arrays are views of one read-only ``mmap``, so a
+query touches the pages of the terms it uses and nothing else.
+"""
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import struct
+import zlib
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import numpy as np
+
+from .models import SECTION_KINDS
+
+MAGIC = b"SLPX"
+FORMAT_VERSION = 1
+EXTENSION = ".spx"
+PAYLOAD_BLOCK = 32
+FIELDS = ("body", "heading")
+MAX_U16 = 65535
+FIGURES_BIT = 1 << 31
+# units whose presence a query can ask for (a bit each; bit 31 = the passage states figures)
+UNIT_BITS = ("件", "项", "条", "人", "人次", "名", "家", "个", "次", "户", "场", "篇", "份", "台", "元",
+             "%", "天", "个工作日", "平方米", "亩", "册", "所", "起", "宗", "公里", "吨", "小时", "个月",
+             "倍", "套", "批")
+_UNIT_BIT = {u: 1 << i for i, u in enumerate(UNIT_BITS)}
+_KIND_CODE = {k: i for i, k in enumerate(SECTION_KINDS)}
+
+
+def unit_mask(units: Iterable[str]) -> int:
+    """The p_units bits of these units (unknown units have none)."""
+    m = 0
+    for u in units:
+        m |= _UNIT_BIT.get(u, 0)
+    return m
+
+
+def kind_code(kind: str) -> int:
+    return _KIND_CODE.get(kind, _KIND_CODE["other"])
+
+
+# --------------------------------------------------------------------------- what one report brings
+
+@dataclass
+class ReportPassages:
+    """One report's passages, tokenised: what a worker process sends to the writer.
+
+    Terms are numbered per report (``vocab``); token arrays are flat: body tokens
+    ``(body_term, body_passage, body_pos)`` and heading tokens ``(head_term, head_section)``
+    with sections numbered within the report."""
+    vocab: list[str]               # body terms
+    head_vocab: list[str]          # heading terms
+    body_term: np.ndarray          # i4: index into vocab
+    body_passage: np.ndarray       # i4: passage index within the report
+    body_pos: np.ndarray           # u2
+    head_term: np.ndarray          # i4: index into head_vocab
+    head_section: np.ndarray       # i4: section index within the report
+    passage_section: np.ndarray    # i4 per passage: its section index
+    section_len: np.ndarray        # u2 per section: heading length in tokens
+    passage_len: np.ndarray        # u2 per passage: body length in tokens
+    ordinal: np.ndarray            # u4 per passage
+    concreteness: np.ndarray       # f4 per passage
+    kind: np.ndarray               # u1 per passage
+    units: np.ndarray              # u4 per passage
+    payloads: list[str] = field(default_factory=list)   # JSON per passage
+
+    @property
+    def passages(self) -> int:
+        return len(self.ordinal)
+
+
+def payload_json(text: str, heading_path: list, kind: str, figures: list) -> str:
+    figs = [[f.value, f.unit, f.text, f.subject, f.start, f.end] for f in figures]
+    return json.dumps([text, list(heading_path), kind, figs], ensure_ascii=False, separators=(",", ":"))
+
+
+FIGURE_KEYS = ("value", "unit", "text", "subject", "start", "end")
+
+
+def parse_payload(line: str) -> dict:
+    text, heading_path, kind, figures = json.loads(line)
+    return {"text": text, "heading_path": heading_path, "section_kind": kind,
+            "figures": [dict(zip(FIGURE_KEYS, f)) for f in figures]}
+
+
+# --------------------------------------------------------------------------- writing
+
+class SegmentBuilder:
+    """Collects the passages of one segment's reports, in report (Whoosh docnum) order,
+    and writes them as one passage file."""
+
+    def __init__(self):
+        self.vocab: dict[str, dict[str, int]] = {"body": {}, "heading": {}}
+        self._body: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # (term, passage, pos)
+        self._head: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # (term, section, count)
+        self._cols: dict[str, list[np.ndarray]] = {k: [] for k in PASSAGE_COLUMNS}
+        self._section_len: list[np.ndarray] = []
+        self._payloads: list[str] = []
+        self.passages = 0
+        self.sections = 0
+        self.last_report = -1
+
+    def _map(self, field_: str, words: list[str]) -> np.ndarray:
+        vocab = self.vocab[field_]
+        return np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.int64, count=len(words))
+
+    def _check_order(self, first_docnum: int) -> None:
+        if first_docnum <= self.last_report:
+            raise ValueError(f"reports must be added in docnum order ({first_docnum} after {self.last_report})")
+
+    def add_report(self, docnum: int, rp: Optional[ReportPassages]) -> None:
+        """Add the passages of the report with Whoosh ``docnum`` (increasing; a report
+        without passages need not be added)."""
+        self._check_order(docnum)
+        self.last_report = docnum
+        if rp is None or not rp.passages:
+            return
+        body_map = self._map("body", rp.vocab)
+        head_map = self._map("heading", rp.head_vocab)
+        self._body.append((body_map[rp.body_term], rp.body_passage.astype(np.int64) + self.passages,
+                           rp.body_pos.astype(np.uint16)))
+        self._head.append((head_map[rp.head_term], rp.head_section.astype(np.int64) + self.sections,
+                           np.ones(len(rp.head_term), np.int64)))
+        n = rp.passages
+        self._append_columns(report=np.full(n, docnum, np.uint32), ordinal=rp.ordinal,
+                             section=rp.passage_section.astype(np.int64) + self.sections, len=rp.passage_len,
+                             conc=rp.concreteness, kind=rp.kind, units=rp.units)
+        self._section_len.append(rp.section_len.astype(np.uint16))
+        self._payloads.extend(rp.payloads)
+        self.passages += n
+        self.sections += len(rp.section_len)
+
+    def _append_columns(self, **cols) -> None:
+        for name, (dtype, _) in PASSAGE_COLUMNS.items():
+            self._cols[name].append(np.asarray(cols[name]).astype(dtype, copy=False))
+
+    def add_segment(self, src: "SegmentPassages", docmap: np.ndarray) -> None:
+        """Copy the passages of another segment's live reports (a merge). ``docmap[old
+        docnum]`` is the report's new docnum, or -1 where the report was deleted; new
+        docnums must be increasing and above those added so far."""
+        docmap = np.asarray(docmap, np.int64)
+        live = np.flatnonzero(docmap >= 0)
+        if not len(live):
+            return
+        self._check_order(int(docmap[live[0]]))
+        self.last_report = int(docmap[live[-1]])
+        keep = docmap[src.p_report.astype(np.int64)] >= 0 if src.passages else np.zeros(0, bool)
+        new_pid = np.cumsum(keep) - 1 + self.passages
+        sec_keep = np.zeros(src.sections, bool)
+        sec_keep[src.p_section[keep].astype(np.int64)] = True
+        new_sec = np.cumsum(sec_keep) - 1 + self.sections
+        for field_, units_keep, new_unit, out in (("body", keep, new_pid, self._body),
+                                                  ("heading", sec_keep, new_sec, self._head)):
+            terms = [src.term_at(field_, i) for i in range(src.term_count(field_))]
+            tmap = self._map(field_, terms)
+            poff = getattr(src, f"{field_}_poff").astype(np.int64)
+            ids = getattr(src, f"{field_}_ids").astype(np.int64)
+            tf = getattr(src, f"{field_}_tf").astype(np.int64)
+            term_of = np.repeat(np.arange(len(terms)), np.diff(poff))
+            owner = np.repeat(np.arange(len(ids)), tf)          # one row per occurrence
+            rows = units_keep[ids[owner]]
+            if field_ == "body":
+                out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]], src.body_pos[rows]))
+            else:
+                out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]],
+                            np.ones(int(rows.sum()), np.int64)))
+        self._append_columns(report=docmap[src.p_report[keep].astype(np.int64)], ordinal=src.p_ordinal[keep],
+                             section=new_sec[src.p_section[keep].astype(np.int64)], len=src.p_len[keep],
+                             conc=src.p_conc[keep], kind=src.p_kind[keep], units=src.p_units[keep])
+        self._section_len.append(src.s_len[sec_keep])
+        kept = np.flatnonzero(keep)
+        self._payloads.extend(src.payload_line(int(p)) for p in kept)
+        self.passages += len(kept)
+        self.sections += int(sec_keep.sum())
+
+    # -- output ---------------------------------------------------------------------------
+    def write(self, path: Path, reports: int) -> None:
+        """Write the file for a segment of ``reports`` Whoosh documents (to a temporary
+        name, fsynced and renamed into place)."""
+        if self.last_report >= reports:
+            raise ValueError(f"report {self.last_report} beyond the segment's {reports} documents")
+        arrays: dict[str, np.ndarray] = {}
+        for name, (dtype, array_name) in PASSAGE_COLUMNS.items():
+            xs = self._cols[name]
+            arrays[array_name] = np.concatenate(xs).astype(dtype, copy=False) if xs else np.zeros(0, dtype)
+        arrays["r_first"] = np.searchsorted(arrays["p_report"], np.arange(reports + 1)).astype(np.uint32)
+        s_len = np.concatenate(self._section_len) if self._section_len else np.zeros(0, np.uint16)
+        arrays["s_len"] = s_len.astype(np.uint16, copy=False)
+        s_first = np.searchsorted(arrays["p_section"], np.arange(self.sections + 1)).astype(np.uint32)
+        arrays["s_first"] = s_first
+        heading_length = int(s_len[arrays["p_section"]].astype(np.int64).sum()) if self.passages else 0
+        arrays.update(_postings("body", self.vocab["body"], self._body, positions=True))
+        arrays.update(_postings("heading", self.vocab["heading"], self._head, positions=False,
+                                section_sizes=np.diff(s_first.astype(np.int64))))
+        blob, offsets = _payload_blocks(self._payloads)
+        arrays["blocks"] = blob
+        arrays["blocks_off"] = offsets
+        stats = {"body_length": int(arrays["p_len"].astype(np.int64).sum()), "heading_length": heading_length}
+        header = {"version": FORMAT_VERSION, "passages": self.passages, "sections": self.sections,
+                  "reports": reports, "stats": stats}
+        _write_file(path, header, arrays)
+
+
+# builder column -> (dtype, array name in the file)
+PASSAGE_COLUMNS = {"report": (np.uint32, "p_report"), "ordinal": (np.uint32, "p_ordinal"),
+                   "section": (np.uint32, "p_section"), "len": (np.uint16, "p_len"),
+                   "conc": (np.float32, "p_conc"), "kind": (np.uint8, "p_kind"), "units": (np.uint32, "p_units")}
+
+
+def _postings(name: str, vocab: dict[str, int], chunks, positions: bool, section_sizes=None) -> dict:
+    """Inverted lists of one field from flat (term, unit, pos-or-count) chunks."""
+    terms = sorted(vocab, key=lambda t: t.encode("utf-8"))
+    rank = np.zeros(len(vocab), np.int64)
+    if terms:
+        rank[np.fromiter((vocab[t] for t in terms), np.int64, len(terms))] = np.arange(len(terms))
+    if chunks:
+        term = rank[np.concatenate([c[0] for c in chunks])]
+        unit = np.concatenate([c[1] for c in chunks])
+        third = np.concatenate([c[2] for c in chunks])
+    else:
+        term = unit = np.zeros(0, np.int64)
+        third = np.zeros(0, np.uint16)
+    order = np.lexsort((third, unit, term)) if positions else np.lexsort((unit, term))
+    term, unit, third = term[order], unit[order], third[order]
+    key = (term << 32) | unit
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    else:
+        starts = np.zeros(0, np.int64)
+    p_term = term[starts]
+    p_unit = unit[starts]
+    if positions:
+        tf = np.diff(np.r_[starts, len(key)])
+    else:
+        tf = np.add.reduceat(third.astype(np.int64), starts) if len(starts) else np.zeros(0, np.int64)
+    T = len(terms)
+    poff = np.zeros(T + 1, np.uint64)
+    counts = np.bincount(p_term, minlength=T) if T else np.zeros(0, np.int64)
+    poff[1:] = np.cumsum(counts)
+    if section_sizes is not None:       # heading: passages containing the term = sizes of its sections
+        df = np.bincount(p_term, weights=section_sizes[p_unit], minlength=T).astype(np.uint32) if T else \
+            np.zeros(0, np.uint32)
+    else:
+        df = counts.astype(np.uint32)
+    blob = "".join(terms).encode("utf-8")
+    toff = np.zeros(T + 1, np.uint64)
+    if T:
+        toff[1:] = np.cumsum([len(t.encode("utf-8")) for t in terms])
+    out = {f"{name}_terms": np.frombuffer(blob, np.uint8), f"{name}_toff": toff, f"{name}_poff": poff,
+           f"{name}_df": df, f"{name}_ids": p_unit.astype(np.uint32),
+           f"{name}_tf": np.minimum(tf, MAX_U16).astype(np.uint16)}
+    if positions:
+        xoff = np.zeros(T + 1, np.uint64)
+        xoff[1:] = np.cumsum(np.bincount(term, minlength=T)) if T else []
+        out["body_xoff"] = xoff
+        out["body_pos"] = third.astype(np.uint16)
+    return out
+
+
+def _payload_blocks(payloads: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    parts, offsets, pos = [], [0], 0
+    for i in range(0, len(payloads), PAYLOAD_BLOCK):
+        block = zlib.compress("\n".join(payloads[i:i + PAYLOAD_BLOCK]).encode("utf-8"), 6)
+        parts.append(block)
+        pos += len(block)
+        offsets.append(pos)
+    return np.frombuffer(b"".join(parts), np.uint8), np.asarray(offsets, np.uint64)
+
+
+def _write_file(path: Path, header: dict, arrays: dict) -> None:
+    layout, offset = {}, 0
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        arrays[name] = arr
+        layout[name] = [arr.dtype.str, offset, int(arr.size)]
+        offset += (arr.nbytes + 7) // 8 * 8
+    header = dict(header, arrays=layout)
+    head = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    prefix = MAGIC + struct.pack("<II", FORMAT_VERSION, len(head)) + head
+    prefix += b"\0" * (-len(prefix) % 8)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(prefix)
+        for name, arr in arrays.items():
+            f.write(arr.tobytes())
+            f.write(b"\0" * (-arr.nbytes % 8))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- reading
+
+class PassageFileError(Exception):
+    """A passage file is missing, truncated or of another format version."""
+
+
+class SegmentPassages:
+    """Read-only view of one passage file. Arrays are attributes (``sp.p_conc``)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            with open(self.path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                self._mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        except (OSError, ValueError) as e:
+            raise PassageFileError(f"cannot read {self.path.name}: {e}") from None
+        mm = self._mm
+        if mm is None or len(mm) < 12 or mm[:4] != MAGIC:
+            raise PassageFileError(f"{self.path.name} is not a passage file")
+        version, hlen = struct.unpack_from("<II", mm, 4)
+        if version != FORMAT_VERSION:
+            raise PassageFileError(f"{self.path.name} has format version {version}, expected {FORMAT_VERSION}")
+        try:
+            header = json.loads(bytes(mm[12:12 + hlen]))
+        except ValueError:
+            raise PassageFileError(f"{self.path.name} has a damaged header") from None
+        base = 12 + hlen
+        base += -base % 8
+        self._base = base
+        self.header = header
+        self.passages = header["passages"]
+        self.sections = header["sections"]
+        self.reports = header["reports"]
+        self.stats = header["stats"]
+        self._layout = header["arrays"]
+        end = base + max((o + np.dtype(d).itemsize * n for d, o, n in self._layout.values()), default=0)
+        if end > len(mm):
+            raise PassageFileError(f"{self.path.name} is truncated ({len(mm)} of {end} bytes)")
+        self._arrays: dict[str, np.ndarray] = {}
+        self._term_cache: dict[str, dict] = {"body": {}, "heading": {}}
+
+    def __getattr__(self, name):
+        layout = self.__dict__.get("_layout")
+        if layout is None or name not in layout:
+            raise AttributeError(name)
+        dtype, offset, count = layout[name]
+        arr = np.frombuffer(self._mm, dtype=np.dtype(dtype), count=count, offset=self._base + offset)
+        self.__dict__[name] = arr      # later reads skip __getattr__
+        return arr
+
+    def close(self) -> None:
+        # views into the mmap may still be alive; the mapping goes when they do
+        self.__dict__.pop("_mm", None)
+
+    # -- terms ----------------------------------------------------------------------------
+    def term_index(self, field_: str, term: str) -> int:
+        """Index of ``term`` in ``field_``'s dictionary, or -1."""
+        cache = self._term_cache[field_]
+        hit = cache.get(term)
+        if hit is not None:
+            return hit
+        toff = getattr(self, f"{field_}_toff")
+        blob = getattr(self, f"{field_}_terms")
+        n = len(toff) - 1
+        key = term.encode("utf-8")
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            a, b = int(toff[mid]), int(toff[mid + 1])
+            if blob[a:b].tobytes() < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        ti = -1
+        if lo < n and blob[int(toff[lo]):int(toff[lo + 1])].tobytes() == key:
+            ti = lo
+        if len(cache) > 4096:
+            cache.clear()
+        cache[term] = ti
+        return ti
+
+    def term_count(self, field_: str) -> int:
+        return len(getattr(self, f"{field_}_toff")) - 1
+
+    def term_at(self, field_: str, ti: int) -> str:
+        toff = getattr(self, f"{field_}_toff")
+        return getattr(self, f"{field_}_terms")[int(toff[ti]):int(toff[ti + 1])].tobytes().decode("utf-8")
+
+    def prefix_range(self, field_: str, prefix: str) -> tuple[int, int]:
+        """[lo, hi) of the terms starting with ``prefix``."""
+        return self.term_range(field_, prefix, prefix + "\U0010ffff")
+
+    def term_range(self, field_: str, low: Optional[str], high: Optional[str]) -> tuple[int, int]:
+        """[lo, hi) of the terms t with low <= t < high (None: unbounded), in byte order."""
+        n = self.term_count(field_)
+        terms = _TermList(self, field_, n)
+        lo = bisect_left(terms, low.encode("utf-8")) if low is not None else 0
+        hi = bisect_left(terms, high.encode("utf-8")) if high is not None else n
+        return lo, max(lo, hi)
+
+    def df(self, field_: str, ti: int) -> int:
+        return int(getattr(self, f"{field_}_df")[ti])
+
+    def postings(self, field_: str, ti: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, tf) of term ``ti``: passage numbers for the body, section numbers for the heading."""
+        poff = getattr(self, f"{field_}_poff")
+        a, b = int(poff[ti]), int(poff[ti + 1])
+        return getattr(self, f"{field_}_ids")[a:b], getattr(self, f"{field_}_tf")[a:b]
+
+    def positions(self, ti: int, sel: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of body term ``ti`` in the postings ``sel`` (indexes into its posting
+        list, whose term frequencies are ``tf``): (owner index into sel, position)."""
+        start = int(self.body_xoff[ti])
+        ends = np.cumsum(tf, dtype=np.int64)
+        firsts = ends - tf
+        counts = tf[sel].astype(np.int64)
+        total = int(counts.sum())
+        owner = np.repeat(np.arange(len(sel)), counts)
+        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        idx = start + firsts[sel][owner] + within
+        return owner, self.body_pos[idx]
+
+    # -- passages -------------------------------------------------------------------------
+    def section_passages(self, sections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The passages of ``sections`` (ascending): (passage numbers, index of their section)."""
+        first = self.s_first[sections].astype(np.int64)
+        counts = self.s_first[sections + 1].astype(np.int64) - first
+        owner = np.repeat(np.arange(len(sections)), counts)
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return first[owner] + within, owner
+
+    def payload(self, pid: int) -> dict:
+        return parse_payload(self.payload_line(pid))
+
+    def _block(self, block: int) -> list[str]:
+        cache = self.__dict__.setdefault("_blocks", {})
+        lines = cache.get(block)
+        if lines is None:
+            off = self.blocks_off
+            raw = self.blocks[int(off[block]):int(off[block + 1])].tobytes()
+            lines = zlib.decompress(raw).decode("utf-8").split("\n")
+            if len(cache) > 256:
+                cache.clear()
+            cache[block] = lines
+        return lines
+
+    def payload_line(self, pid: int) -> str:
+        block, row = divmod(int(pid), PAYLOAD_BLOCK)
+        return self._block(block)[row]
+
+class _TermList:
+    """A field's sorted terms as a sequence of bytes, for bisect."""
+
+    def __init__(self, sp: SegmentPassages, field_: str, n: int):
+        self._toff = getattr(sp, f"{field_}_toff")
+        self._blob = getattr(sp, f"{field_}_terms")
+        self._n = n
+
+    def __len__(self):
+        return self._n
+
+    def __getitem__(self, i):
+        return self._blob[int(self._toff[i]):int(self._toff[i + 1])].tobytes()
+
+
+def passage_file(storage_dir: Path, segment_id: str) -> Path:
+    return Path(storage_dir) / f"{segment_id}{EXTENSION}"
+
+
+# --------------------------------------------------------------------------- tokenising a report
+
+def index_tokens(text: str) -> tuple[list[str], list[int]]:
+    """The tokens a field's text is indexed as, with their positions: the analyzer's
+    index mode (main words and their sub-words at the same position), lower-cased,
+    at most MAX_U16 positions."""
+    from .analysis import index_stream
+    words, positions = [], []
+    for word, pos in index_stream(text):
+        if pos >= MAX_U16:
+            break
+        words.append(word)
+        positions.append(pos)
+    return words, positions
+
+
+def report_passages(doc) -> ReportPassages:
+    """Tokenise an analysed Document's passages for the passage index (in a worker)."""
+    vocab: dict[str, int] = {}
+    hvocab: dict[str, int] = {}
+    body_t, body_p, body_x, p_len = [], [], [], []
+    head_t, head_s, s_len = [], [], []
+    p_section = []
+    last_path = None
+    for i, p in enumerate(doc.passages):
+        words, positions = index_tokens(p.text)
+        body_t.extend(vocab.setdefault(w, len(vocab)) for w in words)
+        body_p.extend([i] * len(words))
+        body_x.extend(positions)
+        p_len.append(min(len(words), MAX_U16))
+        path = tuple(p.heading_path)
+        if path != last_path or i == 0:
+            section = len(s_len)
+            hwords, _ = index_tokens(" ".join(path)) if path else ([], [])
+            head_t.extend(hvocab.setdefault(w, len(hvocab)) for w in hwords)
+            head_s.extend([section] * len(hwords))
+            s_len.append(min(len(hwords), MAX_U16))
+            last_path = path
+        p_section.append(len(s_len) - 1)
+    n = len(doc.passages)
+    return ReportPassages(
+        vocab=list(vocab), head_vocab=list(hvocab), body_term=np.asarray(body_t, np.int32), body_passage=np.asarray(body_p, np.int32),
+        body_pos=np.asarray(body_x, np.uint16), head_term=np.asarray(head_t, np.int32),
+        head_section=np.asarray(head_s, np.int32), passage_section=np.asarray(p_section, np.int32),
+        section_len=np.asarray(s_len, np.uint16), passage_len=np.asarray(p_len, np.uint16),
+        ordinal=np.fromiter((p.ordinal for p in doc.passages), np.uint32, n),
+        concreteness=np.fromiter((p.concreteness for p in doc.passages), np.float32, n),
+        kind=np.fromiter((kind_code(p.section_kind) for p in doc.passages), np.uint8, n),
+        units=np.fromiter(((unit_mask(f.unit for f in p.figures) | (FIGURES_BIT if p.figures else 0))
+                           for p in doc.passages), np.uint32, n),
+        payloads=[payload_json(p.text, p.heading_path, p.section_kind, p.figures) for p in doc.passages])

@@ -1,0 +1,363 @@
+"""Query planning: turning a user's query and filters into a plan the scorer evaluates.
+
+Plain queries (no operators) are read as *concepts* separated by spaces. Each
+concept is analysed with the index's analyzer; a multi-token concept matches as
+a phrase (bonus) or as all its tokens; synonyms of a concept are added as
+phrases at a lower weight. Concepts are OR-ed with a coordination bonus, so a
+passage that matches more of them ranks higher but one that misses a minor word
+is not lost. Words that ask for a quantity (数量, 多少, a bare unit such as 条 or
+件) are not matched as text: they favour passages that state figures (in that
+unit).
+
+Queries with Whoosh syntax (quotes, AND/OR/NOT, parentheses, field:value) go
+through Whoosh's parser with the same analyzer and field weights.
+
+Plans are Whoosh query trees (a well-known, printable representation); they are
+evaluated by scorer.py over the passage files, not by Whoosh's matchers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from whoosh import query as wq
+
+from .analysis import segment
+from .errors import QuerySyntaxError
+from .normalize import normalize
+from .ranking import DEFAULT_RANKING, RankingConfig
+from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
+                     TEXT_FIELDS, UNITS, YEAR, query_schema)
+
+MAX_QUERY_CHARS = 500
+MAX_CONCEPTS = 12
+
+QUANTITY_WORDS = {"数量", "多少", "几", "几个", "多少件", "多少条", "多少人", "件数", "人数", "次数", "总数",
+                  "数字", "数据", "数目", "规模", "比例", "多少个"}
+QUERY_UNITS = {"件", "项", "条", "人", "人次", "名", "家", "个", "次", "户", "场", "篇", "份", "台", "万元",
+               "亿元", "元", "%", "天", "个工作日", "平方米", "亩", "册", "所", "起", "宗"}
+# words too common to require on their own when a concept is loose-matched
+FUNCTION_WORDS = set("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从".split())
+
+_ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|'
+                       r'(?:^|\s)[+-]\S|\b(?:title|heading|body|kind|type|doc_type|year):')
+_QUOTES = str.maketrans({"“": '"', "”": '"'})
+
+
+@dataclass
+class Filters:
+    region: Optional[str] = None
+    year: Optional[int] = None
+    type: Optional[str] = None
+    kind: Optional[str] = None
+    since: Optional[str] = None
+    until: Optional[str] = None
+    has_figures: bool = False
+
+    @classmethod
+    def from_dict(cls, d: Optional[dict]) -> "Filters":
+        d = dict(d or {})
+        unknown = set(d) - {"region", "year", "type", "kind", "since", "until", "has_figures"}
+        if unknown:
+            raise QuerySyntaxError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+        f = cls(**d)
+        f.validate()
+        return f
+
+    def validate(self) -> None:
+        from .models import DOC_TYPES, SECTION_KINDS
+        if self.year is not None:
+            try:
+                self.year = int(self.year)
+            except (TypeError, ValueError):
+                raise QuerySyntaxError(f"year must be a number, not {self.year!r}") from None
+        if self.kind and self.kind not in SECTION_KINDS:
+            raise QuerySyntaxError(f"unknown section kind {self.kind!r} (one of: {', '.join(SECTION_KINDS)})")
+        if self.type and self.type not in DOC_TYPES:
+            raise QuerySyntaxError(f"unknown document type {self.type!r} (one of: {', '.join(DOC_TYPES)})")
+        for name in ("since", "until"):
+            v = getattr(self, name)
+            if v is not None:
+                v = str(v)
+                if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+                    raise QuerySyntaxError(f"--{name} must be a date like 2018, 2018-06 or 2018-06-30, not {v!r}")
+                setattr(self, name, v)
+
+    def report_query(self) -> Optional[wq.Query]:
+        """The Whoosh query on report records for the report-level filters (region, year,
+        type, published), or None when they restrict nothing; NullQuery when no report
+        can pass (an unknown region)."""
+        parts = []
+        if self.region:
+            from .metadata import region_table
+            codes = region_table().codes_for(self.region)
+            if not codes:
+                return wq.NullQuery
+            parts.append(wq.Or([wq.Term(REGION, c) for c in codes]))
+        if self.year is not None:
+            parts.append(wq.Term(YEAR, str(self.year)))
+        if self.type:
+            parts.append(wq.Term(DOC_TYPE, self.type))
+        if self.since or self.until:
+            lo = self.since or None
+            hi = (self.until + "-99") if self.until and len(self.until) < 10 else self.until
+            parts.append(wq.TermRange(PUBLISHED, lo, hi))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def passage_query(self) -> Optional[wq.Query]:
+        """The passage-level filters (section kind, has figures) as a query, or None."""
+        parts = []
+        if self.kind:
+            parts.append(wq.Term(KIND, self.kind))
+        if self.has_figures:
+            parts.append(wq.Term(HAS_FIGURES, True))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+@dataclass
+class QueryPlan:
+    """What a query string became: the Whoosh query and what it asks for."""
+    text: str
+    query: wq.Query
+    concepts: list[str] = field(default_factory=list)
+    expansions: dict = field(default_factory=dict)     # concept -> [synonyms used]
+    wants_figures: bool = False
+    units: list[str] = field(default_factory=list)
+    kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
+    advanced: bool = False
+    strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
+
+    def highlight_terms(self) -> tuple[set[str], set[str]]:
+        """(phrases, words) to show in a snippet: the concepts and synonyms as written,
+        and the single words the user typed. Words of a synonym expansion are not shown
+        on their own (行政执法 from 行政执法与刑事司法衔接 would light up everywhere)."""
+        if self.advanced:
+            words = {t for f, t in self.query.iter_all_terms() if f in TEXT_FIELDS and isinstance(t, str)}
+            return set(), words
+        strip = str.maketrans("", "", "“”‘’\"'")
+        phrases = {c.translate(strip).lower() for c in self.concepts}
+        for alts in self.expansions.values():
+            phrases.update(a.translate(strip).lower() for a in alts)
+        words = {t for c in self.concepts for t in analyse_query_text(c)}
+        return phrases, words
+
+    def describe(self) -> str:
+        lines = [f"query: {self.text}"]
+        if self.advanced:
+            lines.append("  parsed with Whoosh syntax")
+        for c in self.concepts:
+            syn = self.expansions.get(c)
+            lines.append(f"  concept {c}" + (f"  →  {' | '.join(syn)}" if syn else ""))
+        if self.kind_intent:
+            lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
+        if self.strict is not None:
+            lines.append("  passages with every concept first, then those missing one")
+        if self.wants_figures:
+            lines.append("  asks for a quantity: passages with figures"
+                         + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
+        lines.append(f"  whoosh: {self.query}")
+        return "\n".join(lines)
+
+
+def subword_parts(token: str) -> list[str]:
+    """Dictionary words inside a long query token, longest first, not nested in each other."""
+    if len(token) < 4 or not token.isalpha():
+        return []
+    from .analysis import get_segmenter, _subwords
+    grams = sorted({g for _, g in _subwords(get_segmenter(), token)}, key=len, reverse=True)
+    out = []
+    for g in grams:
+        if not any(g in o for o in out):
+            out.append(g)
+    return out
+
+
+def analyse_query_text(text: str) -> list[str]:
+    """Main tokens of a query fragment: the index's analyzer in query mode."""
+    return [w.lower() for w, _, _, main in segment(normalize(text)) if main]
+
+
+class QueryBuilder:
+    def __init__(self, synonyms=None, config: RankingConfig = DEFAULT_RANKING, doc_frequency=None,
+                 doc_count: int = 0):
+        self.synonyms = synonyms
+        self.config = config
+        self.doc_frequency = doc_frequency   # term -> number of passages containing it (body)
+        self.doc_count = doc_count           # passages in the index
+
+    def _distinctive(self, token: str) -> bool:
+        if self.doc_frequency is None or not self.doc_count:
+            return True
+        return self.doc_frequency(token) <= self.config.partial_max_df * self.doc_count
+
+    # -- fields ----------------------------------------------------------------------
+    def _multifield(self, make, fields=TEXT_FIELDS) -> wq.Query:
+        subs = [make(f, w) for f, w in self.config.field_weights.items() if w > 0 and f in fields]
+        return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+    def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
+                      relax: bool = False) -> Optional[wq.Query]:
+        """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
+        ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
+        rare one-word concept also match its dictionary parts."""
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            q = self._multifield(lambda f, w: wq.Term(f, tokens[0], boost=w))
+            parts = []
+            if relax and self.config.partial_weight and self.doc_frequency is not None \
+                    and self.doc_frequency(tokens[0]) < self.config.relax_below:
+                parts = subword_parts(tokens[0])
+            if parts:
+                # a rare compound (信访积案) also finds passages with its parts (信访), well below it
+                part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
+                q = wq.Or([q, wq.Or(part_q, boost=self.config.partial_weight)])
+        else:
+            phrase = self._multifield(lambda f, w: wq.Phrase(f, tokens, slop=1, boost=w * self.config.phrase_bonus),
+                                      POSITIONAL_FIELDS)
+            content = [t for t in tokens if t not in FUNCTION_WORDS] or tokens
+            if not loose:
+                q = phrase
+            else:
+                terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content]
+                # the phrase bonus only where a phrase says more than its words: when every
+                # word is common, checking positions costs most and ranks little
+                subs = ([phrase] if any(self._distinctive(t) for t in content) else []) + [wq.And(terms)]
+                # some of the words: found, but well below the whole concept; only the
+                # distinctive ones (a word in most passages finds nothing in particular,
+                # and scoring its postings is most of a query's time)
+                some = [tq for t, tq in zip(content, terms) if self._distinctive(t)]
+                if len(content) > 1 and some and self.config.partial_weight:
+                    subs.append(wq.Or(some, boost=self.config.partial_weight) if len(some) > 1
+                                else some[0].with_boost(self.config.partial_weight))
+                q = wq.Or(subs)
+        return q.with_boost(boost) if boost != 1.0 else q
+
+    def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
+        alts = []
+        if use_synonyms and self.synonyms is not None:
+            alts = [a for a in self.synonyms.expand(concept) if a != concept]
+            # jargon inside a longer concept (两法衔接工作 → 两法衔接's synonyms + 工作)
+            if not alts:
+                for start, end, term, exps in self.synonyms.find(concept):
+                    rest = concept[:start] + " " + concept[end:]
+                    alts += [(concept[:start] + e + concept[end:]) for e in exps] if rest.strip() else exps
+        # a concept with synonyms is not also relaxed into its parts
+        main = self._tokens_query(analyse_query_text(concept), relax=not alts)
+        if main is None:
+            return None
+        subs = [main]
+        used = []
+        for alt in dict.fromkeys(alts):
+            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight, loose=False)
+            if q is not None:
+                subs.append(q)
+                used.append(alt)
+        if used:
+            plan.expansions[concept] = used
+        return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+    # -- plans -----------------------------------------------------------------------
+    def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
+        text = normalize(text or "").strip()
+        if not text:
+            raise QuerySyntaxError("empty query")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        if _ADVANCED.search(text.translate(_QUOTES)):
+            return self._advanced(text.translate(_QUOTES), use_synonyms)
+        plan = QueryPlan(text=text, query=wq.NullQuery)
+        concepts = []
+        for word in text.split():
+            if word in QUANTITY_WORDS:
+                plan.wants_figures = True
+            elif word in QUERY_UNITS:
+                plan.wants_figures = True
+                # figures store money in 元 and areas in 平方米 (figures.py scales 万/亿)
+                plan.units.append({"万元": "元", "亿元": "元"}.get(word, word))
+            else:
+                concepts.append(word)
+        concepts = concepts[:MAX_CONCEPTS]
+        plan.concepts = concepts
+        subs = [q for q in (self._concept(c, use_synonyms, plan) for c in concepts) if q is not None]
+        if not subs:
+            if plan.wants_figures:        # "多少" alone: every passage with figures
+                plan.query = wq.Term(HAS_FIGURES, True)
+                return plan
+            raise QuerySyntaxError(f"the query {text!r} has no searchable words")
+        core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
+        if len(subs) > 1:
+            plan.strict = wq.And(subs)
+        from .structure import classify_heading
+        plan.kind_intent = classify_heading("".join(concepts))
+        if plan.kind_intent:
+            # the passages of that kind are answers even when they word it differently
+            kind = wq.Term(KIND, plan.kind_intent, boost=self.config.kind_boost)
+            core = wq.Or([core, kind])
+            if plan.strict is not None:
+                plan.strict = wq.Or([plan.strict, kind])
+        if plan.wants_figures:
+            boosts = [wq.Term(HAS_FIGURES, True, boost=self.config.figures_boost)]
+            boosts += [wq.Term(UNITS, u, boost=self.config.unit_boost) for u in plan.units]
+            boost = wq.Or(boosts) if len(boosts) > 1 else boosts[0]
+            core = wq.AndMaybe(core, boost)
+            if plan.strict is not None:
+                plan.strict = wq.AndMaybe(plan.strict, boost)
+        plan.query = core
+        return plan
+
+    def _advanced(self, text: str, use_synonyms: bool = True) -> QueryPlan:
+        from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+
+        parser = MultifieldParser(list(self.config.field_weights), query_schema(),
+                                  fieldboosts=dict(self.config.field_weights))
+        parser.add_plugin(FieldAliasPlugin(QUERY_FIELD_ALIASES))
+        if text.count('"') % 2:
+            raise QuerySyntaxError('unbalanced quote in query: add the closing "')
+        if text.count("(") != text.count(")"):
+            raise QuerySyntaxError("unbalanced parentheses in query")
+        try:
+            q = parser.parse(text)
+        except Exception as e:   # whoosh raises assorted errors on odd input
+            raise QuerySyntaxError(f"cannot parse query {text!r}: {e}") from None
+        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+            raise QuerySyntaxError(f"the query {text!r} has no searchable words")
+        plan = QueryPlan(text=text, query=q, advanced=True)
+        expand = use_synonyms and self.synonyms is not None
+        plan.query = q.accept(lambda node: self._rewrite_node(node, plan, expand))
+        return plan
+
+    def _rewrite_node(self, node: wq.Query, plan: QueryPlan, expand: bool) -> wq.Query:
+        if isinstance(node, wq.Phrase) and node.fieldname not in POSITIONAL_FIELDS:
+            # only the body keeps positions: elsewhere a phrase is all of its words
+            node = wq.And([wq.Term(node.fieldname, w) for w in dict.fromkeys(node.words)], boost=node.boost)
+            return node
+        return self._expand_node(node, plan) if expand else node
+
+    def _expand_node(self, node: wq.Query, plan: QueryPlan) -> wq.Query:
+        """Synonyms for a term or phrase of a parsed Whoosh query (same field, lower weight)."""
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS and isinstance(node.text, str):
+            text = node.text
+        elif isinstance(node, wq.Phrase) and node.fieldname in TEXT_FIELDS:
+            text = "".join(node.words)
+        else:
+            return node
+        alts = [a for a in self.synonyms.expand(text) if a != text]
+        subs = [node]
+        for alt in alts:
+            tokens = analyse_query_text(alt)
+            if tokens:
+                boost = node.boost * self.config.synonym_weight
+                if len(tokens) == 1:
+                    subs.append(wq.Term(node.fieldname, tokens[0], boost=boost))
+                elif node.fieldname in POSITIONAL_FIELDS:
+                    subs.append(wq.Phrase(node.fieldname, tokens, slop=1, boost=boost))
+        if len(subs) == 1:
+            return node
+        plan.expansions.setdefault(text, alts)
+        return wq.Or(subs)
