@@ -33,16 +33,23 @@ r_first            u4       R+1   first passage of each report (reports are cont
 s_first            u4       S+1   first passage of each section (sections are contiguous)
 s_len              u2       S     heading-path length in tokens
 {f}_terms          u1       -     field f's terms, sorted by UTF-8 bytes, concatenated
-{f}_toff           u4/u8    T+1   offset of each term in {f}_terms
-{f}_poff           u8       T+1   first posting of each term
+{f}_toff           u4|u8    T+1   offset of each term in {f}_terms
+{f}_poff           u4|u8    T+1   first posting of each term
 {f}_df             u4       T     passages containing the term
-{f}_ids            u4       P     postings: passage numbers (body) / section numbers (heading)
-{f}_tf             u2       P     term frequency in the passage / section heading
-body_xoff          u8       T+1   first position of each term in body_pos
-body_pos           u2       -     positions of each posting, in posting order (saturate at 65535)
+{f}_ids            u1*      P     postings: passage numbers (body) / section numbers (heading),
+                                  ascending per term, stored as gaps (the first one absolute)
+{f}_tf             u1*      P     term frequency in the passage / section heading
+body_xoff          u4|u8    T+1   first position of each term in body_pos
+body_pos           u1*      -     positions of each posting, in posting order, as gaps within
+                                  the posting (the first one absolute); at most 65535
 blocks             u1       -     zlib blocks of PAYLOAD_BLOCK passages, one JSON line each
 blocks_off         u8       B+1   offset of each block
 =================  =======  ====  ==============================================
+
+``u1*`` is a byte per value with exceptions: values of 255 and more are stored as 255
+and taken, in order, from ``{name}_x`` (u4 for ids, u2 for tf and positions), whose
+entries before term t number ``{name}_xoff[t]``. Most gaps, frequencies and positions fit
+in a byte, so postings cost a little over a byte each and decode with a few numpy passes.
 
 Fields: ``body`` (the passage text, with positions for phrases) and ``heading`` (the
 heading path, indexed once per section and scored per passage). A passage's payload is
@@ -208,14 +215,12 @@ class SegmentBuilder:
                                                   ("heading", sec_keep, new_sec, self._head)):
             terms = [src.term_at(field_, i) for i in range(src.term_count(field_))]
             tmap = self._map(field_, terms)
-            poff = getattr(src, f"{field_}_poff").astype(np.int64)
-            ids = getattr(src, f"{field_}_ids").astype(np.int64)
-            tf = getattr(src, f"{field_}_tf").astype(np.int64)
-            term_of = np.repeat(np.arange(len(terms)), np.diff(poff))
+            term_of, ids, tf = src.all_postings(field_)
             owner = np.repeat(np.arange(len(ids)), tf)          # one row per occurrence
             rows = units_keep[ids[owner]]
             if field_ == "body":
-                out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]], src.body_pos[rows]))
+                out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]],
+                            src.all_positions()[rows].astype(np.uint16)))
             else:
                 out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]],
                             np.ones(int(rows.sum()), np.int64)))
@@ -289,27 +294,60 @@ def _postings(name: str, vocab: dict[str, int], chunks, positions: bool, section
     else:
         tf = np.add.reduceat(third.astype(np.int64), starts) if len(starts) else np.zeros(0, np.int64)
     T = len(terms)
-    poff = np.zeros(T + 1, np.uint64)
     counts = np.bincount(p_term, minlength=T) if T else np.zeros(0, np.int64)
-    poff[1:] = np.cumsum(counts)
+    poff = np.r_[0, np.cumsum(counts)].astype(np.int64)
     if section_sizes is not None:       # heading: passages containing the term = sizes of its sections
         df = np.bincount(p_term, weights=section_sizes[p_unit], minlength=T).astype(np.uint32) if T else \
             np.zeros(0, np.uint32)
     else:
         df = counts.astype(np.uint32)
     blob = "".join(terms).encode("utf-8")
-    toff = np.zeros(T + 1, np.uint64)
-    if T:
-        toff[1:] = np.cumsum([len(t.encode("utf-8")) for t in terms])
-    out = {f"{name}_terms": np.frombuffer(blob, np.uint8), f"{name}_toff": toff, f"{name}_poff": poff,
-           f"{name}_df": df, f"{name}_ids": p_unit.astype(np.uint32),
-           f"{name}_tf": np.minimum(tf, MAX_U16).astype(np.uint16)}
+    toff = np.r_[0, np.cumsum([len(t.encode("utf-8")) for t in terms], dtype=np.int64)] if T else np.zeros(1, np.int64)
+    # ids: gaps within each term's list (the first one absolute); tf as is
+    first = np.zeros(len(p_unit), bool)
+    first[poff[:-1][counts > 0]] = True
+    gaps = p_unit - np.where(first, 0, np.r_[0, p_unit[:-1]])
+    out = {f"{name}_terms": np.frombuffer(blob, np.uint8), f"{name}_toff": _offsets(toff),
+           f"{name}_poff": _offsets(poff), f"{name}_df": df}
+    out.update(_escaped(f"{name}_ids", gaps, poff, np.uint32))
+    out.update(_escaped(f"{name}_tf", np.minimum(tf, MAX_U16), poff, np.uint16))
     if positions:
-        xoff = np.zeros(T + 1, np.uint64)
-        xoff[1:] = np.cumsum(np.bincount(term, minlength=T)) if T else []
-        out["body_xoff"] = xoff
-        out["body_pos"] = third.astype(np.uint16)
+        xoff = np.r_[0, np.cumsum(np.bincount(term, minlength=T))].astype(np.int64) if T else np.zeros(1, np.int64)
+        pos = third.astype(np.int64)
+        same = np.r_[False, key[1:] == key[:-1]]
+        pos_gaps = pos - np.where(same, np.r_[0, pos[:-1]], 0)
+        out["body_xoff"] = _offsets(xoff)
+        out.update(_escaped("body_pos", pos_gaps, xoff, np.uint16))
     return out
+
+
+ESCAPE = 255     # a byte value meaning "the value is the next entry of the exceptions array"
+
+
+def _offsets(cum: np.ndarray) -> np.ndarray:
+    return cum.astype(np.uint32 if (len(cum) == 0 or cum[-1] < 2 ** 32) else np.uint64)
+
+
+def _escaped(name: str, values: np.ndarray, groups: np.ndarray, exc_dtype) -> dict:
+    """``values`` (non-negative) as bytes, those ≥ ESCAPE replaced by ESCAPE and kept in
+    ``{name}_x``; ``{name}_xoff[g]`` counts the exceptions before group g (groups: offsets)."""
+    small = values < ESCAPE
+    data = np.where(small, values, ESCAPE).astype(np.uint8)
+    exceptions = values[~small].astype(exc_dtype)
+    before = np.r_[0, np.cumsum(~small, dtype=np.int64)]
+    return {name: data, f"{name}_x": exceptions, f"{name}_xoff": _offsets(before[groups])}
+
+
+def _unescape_all(data: np.ndarray, exceptions: np.ndarray) -> np.ndarray:
+    return _unescape(data, exceptions, 0)
+
+
+def _unescape(data: np.ndarray, exceptions: np.ndarray, first_exception: int) -> np.ndarray:
+    values = data.astype(np.int64)
+    esc = np.flatnonzero(data == ESCAPE)
+    if len(esc):
+        values[esc] = exceptions[first_exception:first_exception + len(esc)]
+    return values
 
 
 def _payload_blocks(payloads: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -449,23 +487,49 @@ class SegmentPassages:
         return int(getattr(self, f"{field_}_df")[ti])
 
     def postings(self, field_: str, ti: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, tf) of term ``ti``: passage numbers for the body, section numbers for the heading."""
+        """(ids, tf) of term ``ti`` (int64): passage numbers for the body, section numbers
+        for the heading, ascending."""
         poff = getattr(self, f"{field_}_poff")
         a, b = int(poff[ti]), int(poff[ti + 1])
-        return getattr(self, f"{field_}_ids")[a:b], getattr(self, f"{field_}_tf")[a:b]
+        gaps = _unescape(getattr(self, f"{field_}_ids")[a:b], getattr(self, f"{field_}_ids_x"),
+                         int(getattr(self, f"{field_}_ids_xoff")[ti]))
+        tf = _unescape(getattr(self, f"{field_}_tf")[a:b], getattr(self, f"{field_}_tf_x"),
+                       int(getattr(self, f"{field_}_tf_xoff")[ti]))
+        return np.cumsum(gaps), tf
 
     def positions(self, ti: int, sel: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of body term ``ti`` in the postings ``sel`` (indexes into its posting
         list, whose term frequencies are ``tf``): (owner index into sel, position)."""
-        start = int(self.body_xoff[ti])
-        ends = np.cumsum(tf, dtype=np.int64)
-        firsts = ends - tf
-        counts = tf[sel].astype(np.int64)
-        total = int(counts.sum())
+        a, b = int(self.body_xoff[ti]), int(self.body_xoff[ti + 1])
+        gaps = _unescape(self.body_pos[a:b], self.body_pos_x, int(self.body_pos_xoff[ti]))
+        tf = tf.astype(np.int64)
+        starts = np.cumsum(tf) - tf                   # each posting's first position, in the term's run
+        run = np.cumsum(gaps)
+        absolute = run - np.repeat(np.r_[0, run][starts], tf)
+        counts = tf[sel]
         owner = np.repeat(np.arange(len(sel)), counts)
-        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        idx = start + firsts[sel][owner] + within
-        return owner, self.body_pos[idx]
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return owner, absolute[starts[sel][owner] + within]
+
+    def all_postings(self, field_: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every posting of the field, decoded: (term index, id, tf), by term then id."""
+        poff = getattr(self, f"{field_}_poff").astype(np.int64)
+        T = len(poff) - 1
+        term_of = np.repeat(np.arange(T), np.diff(poff))
+        gaps = _unescape_all(getattr(self, f"{field_}_ids"), getattr(self, f"{field_}_ids_x"))
+        tf = _unescape_all(getattr(self, f"{field_}_tf"), getattr(self, f"{field_}_tf_x"))
+        run = np.cumsum(gaps)
+        first = poff[:-1][np.diff(poff) > 0]
+        ids = run - np.repeat(np.r_[0, run][first], np.diff(poff)[np.diff(poff) > 0])
+        return term_of, ids, tf
+
+    def all_positions(self) -> np.ndarray:
+        """Every body position, decoded, in posting order (as all_postings, tf each)."""
+        _, _, tf = self.all_postings("body")
+        gaps = _unescape_all(self.body_pos, self.body_pos_x)
+        run = np.cumsum(gaps)
+        starts = np.cumsum(tf) - tf
+        return run - np.repeat(np.r_[0, run][starts], tf)
 
     # -- passages -------------------------------------------------------------------------
     def section_passages(self, sections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

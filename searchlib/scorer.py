@@ -185,14 +185,13 @@ class SegmentScorer:
         ti = sp.term_index(field_, term)
         if ti < 0:
             return _empty()
-        ids, tf = sp.postings(field_, ti)
+        ids, tf = self._postings(field_, ti)
         if field_ == "heading":
-            passages, owner = sp.section_passages(ids.astype(np.int64))
+            passages, owner = sp.section_passages(ids)
             length = sp.s_len[ids][owner]
             tf = tf[owner]
             ids = passages
         else:
-            ids = ids.astype(np.int64)
             length = sp.p_len[ids]
         cfg = self.config
         B = cfg.body_B if field_ == "body" else cfg.B
@@ -202,6 +201,13 @@ class SegmentScorer:
         norm = K1 * ((1.0 - B) + B * length.astype(np.float64) / self.stats.avg_length[field_])
         score = idf * (tf * (K1 + 1.0)) / (tf + norm)
         return Scored(ids, score, np.zeros(len(ids)), np.ones(len(ids), np.int32))
+
+    def _postings(self, field_: str, ti: int):
+        key = ("postings", field_, ti)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self.sp.postings(field_, ti)
+        return hit
 
     def _attribute(self, field_: str, value) -> np.ndarray:
         """Passages whose kind / figures / units attribute matches."""
@@ -258,7 +264,7 @@ class SegmentScorer:
         cur = None
         slop = max(int(node.slop), 1)
         for i, ti in enumerate(tis):
-            ids, tf = sp.postings("body", ti)
+            ids, tf = self._postings("body", ti)
             sel = np.searchsorted(ids, cand)
             owner, pos = sp.positions(ti, sel, tf)
             keys = np.unique((owner.astype(np.int64) << _POS_SHIFT) | pos.astype(np.int64))
