@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from .errors import CorpusError
-from .indexing import add_files, check_index, remove_documents, update_index
+from .indexing import add_files, check_index, optimize_index, remove_documents, update_index
 from .indexing import build_index as _build_index
 from .models import BuildReport, SearchResult
 from .query import Filters
@@ -74,6 +74,12 @@ def add(files: Iterable[PathLike], index_dir: PathLike = None, root: PathLike = 
 def remove(doc_ids: Iterable[str], index_dir: PathLike = None) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
     return remove_documents(list(doc_ids), Path(index_dir or default_index_path()))
+
+
+def optimize(index_dir: PathLike = None) -> None:
+    """Merge the index's segments into one (searches touch fewer files; deleted reports
+    are dropped for good). Updates never need it."""
+    optimize_index(Path(index_dir or default_index_path()))
 
 
 def open_index(index_dir: PathLike = None, synonyms: Optional[PathLike] = None,

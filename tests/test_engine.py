@@ -153,3 +153,39 @@ def test_index_of_the_previous_schema_is_stale(tmp_path):
     (index / indexing.META_FILE).write_text(json.dumps(meta))
     with pytest.raises(IndexVersionError, match="schema version 3"):
         api.open_index(index)
+
+
+def test_every_error_class_is_importable_from_the_package():
+    import searchlib
+    from searchlib import errors
+    for name, obj in vars(errors).items():
+        if isinstance(obj, type) and issubclass(obj, errors.SearchlibError):
+            assert getattr(searchlib, name) is obj and name in searchlib.__all__
+
+
+def test_optimize_merges_segments_and_keeps_answers(tmp_path):
+    index = tmp_path / "index"
+    api.build([CORPUS], index)
+    for i, seed in enumerate(SEEDS[:2]):                 # two more segments
+        folder = tmp_path / f"more{i}"
+        folder.mkdir()
+        (folder / f"copy{i}.txt").write_text(seed.read_text(encoding="utf-8") + f"\n附记mkextra{i}。", encoding="utf-8")
+        api.add([folder / f"copy{i}.txt"], index)
+    with api.open_index(index) as idx:
+        before = [(h.passage_id, h.score) for h in idx.search("行政复议 案件", limit=50).hits]
+    assert len(list(index.glob("*.spx"))) == 3
+    api.optimize(index)
+    assert len(list(index.glob("*.spx"))) == 1
+    with api.open_index(index) as idx:
+        after = [(h.passage_id, h.score) for h in idx.search("行政复议 案件", limit=50).hits]
+    assert [p for p, _ in after] == [p for p, _ in before]
+    assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(after, before))
+    # a removed report's passages stay in their segment, masked, until a merge drops them
+    api.remove(["001_1019f52bb0b9dba4.txt"], index)
+    with api.open_index(index) as idx:
+        masked = {p for p, _ in before} - {h.passage_id for h in idx.search("行政复议 案件", limit=50).hits}
+    assert masked and all(p.startswith("001_") for p in masked)
+    api.optimize(index)
+    with api.open_index(index) as idx:
+        assert idx.stats()["passages"] == idx._searcher.passage_count()
+        assert not any(h.doc_id.startswith("001_") for h in idx.search("行政复议 案件", limit=50).hits)
