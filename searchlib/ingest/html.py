@@ -28,9 +28,9 @@ from typing import Callable, Iterable, Iterator, Optional
 from lxml import etree
 from lxml import html as lxml_html
 
-from .errors import CorpusError, IngestError
-from .models import SourceDocument
-from .normalize import normalize_document_text
+from ..errors import CorpusError, IngestError
+from ..models import SourceDocument
+from ..normalize import normalize_document_text
 
 SUFFIXES = (".txt", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
