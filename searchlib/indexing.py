@@ -1,8 +1,8 @@
 """Indexing: files in, Whoosh records out. Full builds and incremental updates.
 
-The pipeline for one file is ``analyse_file``: ingest (decode, extract, clean) →
-metadata (region, year, type) → structure (sections, passages) → figures and
-concreteness. It is a pure function of the file, so it runs in worker processes.
+Each file goes through ``pipeline.analyse_files`` (ingest → metadata → structure →
+figures, in worker processes for a large batch); this module turns the resulting
+documents into Whoosh records and writes them.
 """
 from __future__ import annotations
 
@@ -16,68 +16,15 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from . import __version__
-from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, IngestError, SearchlibError
+from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .models import BuildReport, Document, SkippedFile
 from .schema import DOCUMENT, PASSAGE, SCHEMA_VERSION, pack_passage
 
 META_FILE = "searchlib.json"
 LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
-PARALLEL_THRESHOLD = 40      # files; below this, worker processes cost more than they save
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 
 Progress = Optional[Callable[[int, int], None]]
-
-
-# --------------------------------------------------------------------------- analysis of one file
-
-def analyse_file(path: Path, root: Path) -> Document:
-    """Everything searchlib knows about one file, or IngestError saying why not."""
-    from .figures import concreteness, extract_figures
-    from .ingest import read_document
-    from .metadata import infer_doc_type, infer_year, resolve_region
-    from .structure import parse_sections, split_passages
-
-    src = read_document(Path(path), Path(root))
-    doc_type = infer_doc_type(src.title)
-    doc = Document(source=src, doc_type=doc_type,
-                   year=infer_year(src.title, src.text, src.published),
-                   region=resolve_region(src.title, src.source or "", src.site or "", src.text))
-    doc.sections = parse_sections(src.text, src.title, doc_type)
-    doc.passages = split_passages(src.doc_id, doc.sections)
-    for p in doc.passages:
-        p.figures = extract_figures(p.text)
-        p.concreteness = concreteness(p.text, p.figures)
-    return doc
-
-
-def _analyse_job(job):
-    path, root = job
-    try:
-        return analyse_file(path, root)
-    except IngestError as e:
-        return SkippedFile(str(path), str(e))
-    except (OSError, ValueError, RecursionError, MemoryError) as e:   # never let one file stop a batch
-        return SkippedFile(str(path), f"{type(e).__name__}: {e}")
-
-
-def analyse_files(jobs: list[tuple[Path, Path]], procs: Optional[int] = None):
-    """Yield Document or SkippedFile for each job, in order, using worker processes
-    when the batch is large enough to pay for them."""
-    procs = procs or min(2, os.cpu_count() or 1)
-    if procs > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        import multiprocessing as mp
-        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-        with ctx.Pool(procs) as pool:
-            yield from pool.imap(_analyse_job, jobs, chunksize=8)
-    else:
-        for job in jobs:
-            yield _analyse_job(job)
-
-
-def text_hash(doc: Document) -> str:
-    """Identity of a report's content, whatever its file format or encoding."""
-    text = "".join(doc.source.text.split())
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- records
@@ -212,6 +159,7 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         ix = windex.create_in(str(tmp_dir), build_schema())
         from .analysis import get_segmenter
         get_segmenter(full=True)        # loaded before any worker forks: they share it
+        from .pipeline import PARALLEL_THRESHOLD
         procs = procs or min(2, os.cpu_count() or 1)
         parallel = procs > 1 and len(jobs) >= PARALLEL_THRESHOLD
         if parallel:
@@ -317,6 +265,7 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
     of documents already in the index (duplicates are reported, not indexed).
     Returns the doc_ids written."""
     from .analysis import get_segmenter
+    from .pipeline import analyse_files, text_hash
     if len(jobs) > SMALL_BATCH:
         # a lot of text to segment: load the whole dictionary (about 1.5 s) once; a few
         # reports are segmented faster with the on-demand dictionary queries use

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchlib import api, indexing
+from searchlib import api, indexing, pipeline
 from searchlib.cli import main
 from searchlib.errors import (CorpusError, IndexLockedError, IndexNotFoundError, IndexVersionError,
                               SearchlibError)
@@ -87,12 +87,12 @@ def index(tmp_path, corpus):
 def analysed(monkeypatch):
     """Names of the files analysed (tokenised) from now on."""
     calls = []
-    original = indexing.analyse_file
+    original = pipeline.analyse_file
 
     def spy(path, root):
         calls.append(Path(path).name)
         return original(path, root)
-    monkeypatch.setattr(indexing, "analyse_file", spy)
+    monkeypatch.setattr(pipeline, "analyse_file", spy)
     return calls
 
 
