@@ -7,7 +7,6 @@ documents into Whoosh records and writes them.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -15,13 +14,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from . import __version__
-from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .errors import IndexNotFoundError, IndexVersionError, SearchlibError
 from .models import BuildReport, Document, SkippedFile
-from .schema import DOCUMENT, PASSAGE, SCHEMA_VERSION, pack_passage
+from .schema import DOCUMENT, PASSAGE, pack_passage
+from .storage import (check_index, check_replaceable, lock_index, open_writer, remove_debris, swap_in,
+                      write_meta)
 
-META_FILE = "searchlib.json"
-LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 
 Progress = Optional[Callable[[int, int], None]]
@@ -68,66 +66,6 @@ def passage_records(doc: Document) -> Iterable[dict]:
         yield rec
 
 
-# --------------------------------------------------------------------------- index files
-
-def index_meta() -> dict:
-    from .analysis import analysis_fingerprint
-    return {"searchlib": __version__, "schema": SCHEMA_VERSION, "analysis": analysis_fingerprint()}
-
-
-def write_meta(index_dir: Path, extra: Optional[dict] = None) -> None:
-    data = dict(index_meta(), **(extra or {}))
-    tmp = index_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, index_dir / META_FILE)
-
-
-REBUILD_HINT = "rebuild it with `searchlib build CORPUS` (or `searchlib update --rebuild CORPUS`)"
-LOCKED_MESSAGE = "index is being updated by another process; try again when it has finished"
-
-
-def _index_error(cls, reason: str, hint: str):
-    e = cls(f"{reason}: {hint}" if cls is IndexVersionError else f"{reason} ({hint})")
-    e.reason = reason
-    return e
-
-
-def check_index(index_dir: Path) -> dict:
-    """Raise IndexNotFoundError / IndexVersionError unless ``index_dir`` holds an index
-    this version can search and update. The exception's ``reason`` attribute says what is
-    wrong without the advice. Synonyms are not part of the check: they apply at query
-    time, so changing them needs no rebuild."""
-    from whoosh import index as windex
-
-    index_dir = Path(index_dir)
-    if not index_dir.is_dir() or not windex.exists_in(str(index_dir)):
-        raise _index_error(IndexNotFoundError, f"no index at {index_dir}", "run `searchlib build` first")
-    try:
-        meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
-        if not isinstance(meta, dict):
-            raise ValueError(META_FILE)
-    except (OSError, ValueError):
-        raise _index_error(IndexVersionError, f"{index_dir} was not built by searchlib (or its {META_FILE} "
-                                              "is damaged)", REBUILD_HINT) from None
-    want = index_meta()
-    if meta.get("schema") != want["schema"]:
-        raise _index_error(IndexVersionError, f"index at {index_dir} has schema version {meta.get('schema')}, "
-                                              f"this searchlib needs {want['schema']}", REBUILD_HINT)
-    if meta.get("analysis") != want["analysis"]:
-        raise _index_error(IndexVersionError, f"index at {index_dir} was built with another analyzer or "
-                                              "user dictionary", REBUILD_HINT)
-    return meta
-
-
-def _open_writer(ix, timeout: Optional[float] = None, **kwargs):
-    """A Whoosh writer, waiting up to LOCK_TIMEOUT seconds for another writer to finish."""
-    from whoosh.index import LockError
-    try:
-        return ix.writer(timeout=LOCK_TIMEOUT if timeout is None else timeout, **kwargs)
-    except LockError:
-        raise IndexLockedError(LOCKED_MESSAGE) from None
-
-
 # --------------------------------------------------------------------------- build
 
 def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
@@ -148,10 +86,10 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
                          on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     jobs = _unique_jobs(jobs, report)
 
-    _check_replaceable(index_dir)
+    check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_debris(index_dir)
-    lock = _lock_index(index_dir) if index_dir.is_dir() else None
+    remove_debris(index_dir)
+    lock = lock_index(index_dir) if index_dir.is_dir() else None
     tmp_dir = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
     try:
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -166,9 +104,9 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
             # tokenising and posting-writing dominate: Whoosh's worker processes do both,
             # each into its own segment (no single-core merge at the end); this process
             # reads and parses the files and feeds them
-            writer = _open_writer(ix, procs=procs, multisegment=True, limitmb=128, batchsize=64)
+            writer = open_writer(ix, procs=procs, multisegment=True, limitmb=128, batchsize=64)
         else:
-            writer = _open_writer(ix, limitmb=256)
+            writer = open_writer(ix, limitmb=256)
         try:
             written = _write_documents(writer, jobs, report, progress, 1 if parallel else procs, seen={})
             report.documents = report.added = len(written)
@@ -178,7 +116,7 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         writer.commit()
         _verify_counts(ix, report)
         write_meta(tmp_dir)
-        _swap_in(tmp_dir, index_dir)
+        swap_in(tmp_dir, index_dir)
     finally:
         if lock is not None:
             lock.release()
@@ -219,47 +157,6 @@ def _unique_jobs(jobs, report: BuildReport) -> list:
     return out
 
 
-_OURS = (".gitkeep", "synonyms.txt")     # files of the user's that a build keeps
-
-
-def _check_replaceable(index_dir: Path) -> None:
-    """Refuse to replace a directory that holds files but no index (a wrong --index)."""
-    if not index_dir.exists():
-        return
-    if not index_dir.is_dir():
-        raise SearchlibError(f"{index_dir} exists and is not a directory")
-    names = {p.name for p in index_dir.iterdir()}
-    is_index = META_FILE in names or any(n.startswith("_MAIN_") and n.endswith(".toc") for n in names)
-    if not is_index and names - {*_OURS, "MAIN_WRITELOCK"}:
-        raise SearchlibError(f"{index_dir} is not a searchlib index (it holds other files): "
-                             "refusing to replace it; choose another --index directory")
-
-
-def _remove_debris(index_dir: Path) -> None:
-    """Remove what builds killed before they could clean up left beside the index."""
-    for p in index_dir.parent.glob(f".{index_dir.name}.*-*"):
-        kind, _, pid = p.name[len(index_dir.name) + 2:].rpartition("-")
-        if kind not in ("building", "old") or not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue                          # that build is still running
-        except ProcessLookupError:
-            shutil.rmtree(p, ignore_errors=True)
-        except OSError:
-            continue
-
-
-def _lock_index(index_dir: Path):
-    """Acquire the Whoosh writer lock of the index at ``index_dir`` (waiting up to LOCK_TIMEOUT)."""
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.util.filelock import try_for
-    lock = FileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
-    if not try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1):
-        raise IndexLockedError(LOCKED_MESSAGE)
-    return lock
-
-
 def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict) -> list[str]:
     """Analyse ``jobs`` and add them to ``writer``; ``seen`` maps text hash → doc_id
     of documents already in the index (duplicates are reported, not indexed).
@@ -289,49 +186,6 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
         if progress:
             progress(i, total)
     return written
-
-
-def _swap_in(new_dir: Path, index_dir: Path) -> None:
-    """Put ``new_dir`` in the place of ``index_dir``; the old index ends up in ``new_dir``
-    (or is removed). Atomic on Linux: there is never a moment without an index."""
-    if index_dir.exists():
-        if not index_dir.is_dir():
-            raise SearchlibError(f"{index_dir} exists and is not a directory")
-        # keep files that are not ours (e.g. .gitkeep, a user synonyms file)
-        keep = [p for p in index_dir.iterdir() if p.name in _OURS]
-        for p in keep:
-            shutil.copy2(p, new_dir / p.name)
-        if _exchange(new_dir, index_dir):
-            return
-        old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(index_dir, old)
-        os.replace(new_dir, index_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new_dir, index_dir)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE). False when the
-    system or file system cannot, and the caller falls back to two renames."""
-    import sys
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    import errno
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
 
 
 # --------------------------------------------------------------------------- incremental updates
@@ -552,7 +406,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     found = list(discover(corpus_paths, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ix = windex.open_dir(str(index_dir))
-    writer = _open_writer(ix)
+    writer = open_writer(ix)
     try:
         manifest = _manifest(writer)            # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
@@ -591,7 +445,7 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     check_index(index_dir)
     report = BuildReport()
     ix = windex.open_dir(str(index_dir))
-    writer = _open_writer(ix)
+    writer = open_writer(ix)
     try:
         manifest = _manifest(writer)
         plan = _plan(found, manifest, report)
@@ -608,7 +462,7 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     from whoosh import index as windex
     check_index(Path(index_dir))
     ix = windex.open_dir(str(index_dir))
-    writer = _open_writer(ix)
+    writer = open_writer(ix)
     removed, unknown = [], []
     try:
         manifest = _manifest(writer)

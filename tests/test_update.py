@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchlib import api, indexing, pipeline
+from searchlib import api, indexing, pipeline, storage
 from searchlib.cli import main
 from searchlib.errors import (CorpusError, IndexLockedError, IndexNotFoundError, IndexVersionError,
                               SearchlibError)
@@ -98,7 +98,7 @@ def analysed(monkeypatch):
 
 @pytest.fixture
 def short_lock_wait(monkeypatch):
-    monkeypatch.setattr(indexing, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(storage, "LOCK_TIMEOUT", 0.3)
 
 
 # --------------------------------------------------------------------------- update
@@ -316,7 +316,7 @@ def _stale_by_userdict(monkeypatch, index):
 
 
 def _stale_by_schema(monkeypatch, index):
-    monkeypatch.setattr(indexing, "SCHEMA_VERSION", "999")
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", "999")
 
 
 @pytest.mark.parametrize("make_stale", [_stale_by_analyzer, _stale_by_userdict, _stale_by_schema],
