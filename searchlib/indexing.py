@@ -17,8 +17,7 @@ from typing import Callable, Iterable, Optional
 from .errors import IndexNotFoundError, IndexVersionError, SearchlibError
 from .models import BuildReport, Document, SkippedFile
 from .schema import DOCUMENT, PASSAGE, pack_passage
-from .storage import (check_index, check_replaceable, lock_index, open_writer, remove_debris, swap_in,
-                      write_meta)
+from .storage import check_index, check_replaceable, lock_index, remove_debris, swap_in, write_meta, writing
 
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 
@@ -104,16 +103,12 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
             # tokenising and posting-writing dominate: Whoosh's worker processes do both,
             # each into its own segment (no single-core merge at the end); this process
             # reads and parses the files and feeds them
-            writer = open_writer(ix, procs=procs, multisegment=True, limitmb=128, batchsize=64)
+            options = dict(procs=procs, multisegment=True, limitmb=128, batchsize=64)
         else:
-            writer = open_writer(ix, limitmb=256)
-        try:
+            options = dict(limitmb=256)
+        with writing(ix, **options) as writer:
             written = _write_documents(writer, jobs, report, progress, 1 if parallel else procs, seen={})
             report.documents = report.added = len(written)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
         _verify_counts(ix, report)
         write_meta(tmp_dir)
         swap_in(tmp_dir, index_dir)
@@ -370,11 +365,7 @@ def _count_documents(ix) -> int:
         return sum(1 for _ in s.docs_for_query(wq.Term("rtype", DOCUMENT)))
 
 
-def _finish(ix, writer, changed: bool, report: BuildReport, t0: float) -> BuildReport:
-    if changed:
-        writer.commit()
-    else:
-        writer.cancel()                # no empty commit: open searchers need not reopen
+def _finish(ix, report: BuildReport, t0: float) -> BuildReport:
     report.documents = _count_documents(ix)
     report.seconds = time.perf_counter() - t0
     return report
@@ -406,8 +397,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     found = list(discover(corpus_paths, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ix = windex.open_dir(str(index_dir))
-    writer = open_writer(ix)
-    try:
+    with writing(ix) as writer:
         manifest = _manifest(writer)            # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
         gone = [d for d, m in manifest.items()
@@ -416,11 +406,9 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
             gone = []
         keep = set(manifest) - set(plan.replaces.values()) - set(gone)
         _skip_known_copies(plan, manifest, keep, report)
-        changed = _apply(writer, plan, manifest, gone, report, progress, procs)
-    except BaseException:
-        writer.cancel()
-        raise
-    return _finish(ix, writer, changed, report, t0)
+        if not _apply(writer, plan, manifest, gone, report, progress, procs):
+            writer.cancel()                     # no empty commit: open searchers need not reopen
+    return _finish(ix, report, t0)
 
 
 def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
@@ -445,16 +433,13 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     check_index(index_dir)
     report = BuildReport()
     ix = windex.open_dir(str(index_dir))
-    writer = open_writer(ix)
-    try:
+    with writing(ix) as writer:
         manifest = _manifest(writer)
         plan = _plan(found, manifest, report)
         _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
-        changed = _apply(writer, plan, manifest, [], report, None, 1)
-    except BaseException:
-        writer.cancel()
-        raise
-    return _finish(ix, writer, changed, report, t0)
+        if not _apply(writer, plan, manifest, [], report, None, 1):
+            writer.cancel()                     # no empty commit
+    return _finish(ix, report, t0)
 
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
@@ -462,9 +447,8 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     from whoosh import index as windex
     check_index(Path(index_dir))
     ix = windex.open_dir(str(index_dir))
-    writer = open_writer(ix)
     removed, unknown = [], []
-    try:
+    with writing(ix) as writer:
         manifest = _manifest(writer)
         for doc_id in dict.fromkeys(doc_ids):
             if doc_id in manifest:
@@ -472,11 +456,6 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
                 removed.append(doc_id)
             else:
                 unknown.append(doc_id)
-    except BaseException:
-        writer.cancel()
-        raise
-    if removed:
-        writer.commit()
-    else:
-        writer.cancel()
+        if not removed:
+            writer.cancel()                     # no empty commit
     return removed, unknown

@@ -1,11 +1,12 @@
-"""The index directory: what lives in it besides Whoosh's segments and how it is replaced.
-``check_index`` accepts an index this version can search and update (its ``searchlib.json``
-records the searchlib version, schema version and analyzer fingerprint; ``write_meta`` writes
-it), ``open_writer`` opens a Whoosh writer waiting a bounded time for another one
-(``IndexLockedError`` after that), ``lock_index`` holds an existing index's writer lock during
-a full build, and a build's new directory is put in place with ``swap_in`` (atomically on
-Linux), after ``check_replaceable`` has refused to replace a directory that is not an index and
-``remove_debris`` has cleared what killed builds left beside it.
+"""The index directory: what lives in it besides Whoosh's segments, and how it is written and
+replaced. ``check_index`` accepts an index this version can search and update (its
+``searchlib.json`` records the searchlib version, schema version and analyzer fingerprint;
+``write_meta`` writes it); ``writing`` holds a Whoosh writer for a ``with`` block, waiting a
+bounded time for another writer (then ``IndexLockedError``) and cancelling it on an exception;
+``lock_index`` holds an existing index's writer lock during a full build, whose new directory
+``swap_in`` puts in place (atomically on Linux) once ``check_replaceable`` has refused to
+replace a directory that is not an index and ``remove_debris`` has cleared what killed builds
+left beside it.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import json
 import os
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from whoosh import index as windex
 from whoosh.filedb.filestore import FileStorage
@@ -82,12 +84,27 @@ def check_index(index_dir: Path) -> dict:
 
 # --------------------------------------------------------------------------- writers and locks
 
-def open_writer(ix, timeout: Optional[float] = None, **kwargs):
-    """A Whoosh writer, waiting up to LOCK_TIMEOUT seconds for another writer to finish."""
+@contextmanager
+def writing(ix, **options) -> Iterator:
+    """A Whoosh writer on ``ix`` (``options`` go to ``ix.writer``), waiting up to
+    LOCK_TIMEOUT seconds for another writer to finish, then raising IndexLockedError.
+
+    The writer is cancelled if the block raises and committed when it ends, unless the
+    block has closed it: a block with nothing to do cancels it, so that no empty commit
+    makes open searchers reopen.
+    """
     try:
-        return ix.writer(timeout=LOCK_TIMEOUT if timeout is None else timeout, **kwargs)
+        writer = ix.writer(timeout=LOCK_TIMEOUT, **options)
     except LockError:
         raise IndexLockedError(LOCKED_MESSAGE) from None
+    try:
+        yield writer
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    if not writer.is_closed:
+        writer.commit()
 
 
 def lock_index(index_dir: Path):
