@@ -1,8 +1,10 @@
-"""Indexing: files in, Whoosh records out. Full builds and incremental updates.
-
-Each file goes through ``pipeline.analyse_files`` (ingest → metadata → structure →
-figures, in worker processes for a large batch); this module turns the resulting
-documents into Whoosh records and writes them.
+"""Indexing: files in, Whoosh records out. ``build_index`` indexes a corpus into a new index
+that replaces the old one whole; ``update_index``, ``add_files`` and ``remove_documents``
+change an existing index in one commit, matching the files found against the document
+records the index holds (its manifest) so that only new and changed files are analysed.
+Files are analysed by ``pipeline.analyse_files``; this module turns each document into
+records (one for the document, one per passage) and writes them. The index directory itself
+(version check, writer and lock, swap-in) is ``storage``'s.
 """
 from __future__ import annotations
 
@@ -14,10 +16,20 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from .errors import IndexNotFoundError, IndexVersionError, SearchlibError
+from whoosh import index as windex
+from whoosh import query as wq
+
+from .analysis import get_segmenter
+from .errors import CorpusError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .models import BuildReport, Document, SkippedFile
-from .schema import DOCUMENT, PASSAGE, pack_passage
+from .schema import DOCUMENT, PASSAGE, build_schema, pack_passage
 from .storage import check_index, check_replaceable, lock_index, remove_debris, swap_in, write_meta, writing
+
+# check_index is re-exported: api.py and cli.py import it from here, so opening an index to
+# search it imports this module. That is why the stages that read files (ingest, pipeline,
+# metadata: lxml, multiprocessing, the figure and metadata regexes; about 70 ms) are imported
+# in the functions that use them, not up here. Once api.py and cli.py import check_index from
+# storage, these imports can move up here.
 
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 
@@ -41,7 +53,7 @@ def document_record(doc: Document, thash: str) -> dict:
 
 
 def passage_records(doc: Document) -> Iterable[dict]:
-    from .metadata import region_table
+    from .metadata import region_table         # deferred: see the note under the imports
 
     src = doc.source
     region = " ".join(region_table().chain(doc.region.code)) if doc.region else ""
@@ -73,10 +85,8 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     ``index_dir``. The new index is built beside the old one and swapped in at the
     end, so a failed build leaves the previous index untouched. The old index's
     writer lock is held throughout: a build and an update never overlap."""
-    from whoosh import index as windex
-
-    from .ingest import discover
-    from .schema import build_schema
+    from .ingest import discover               # deferred: see the note under the imports
+    from .pipeline import PARALLEL_THRESHOLD
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -94,9 +104,7 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir()
         ix = windex.create_in(str(tmp_dir), build_schema())
-        from .analysis import get_segmenter
         get_segmenter(full=True)        # loaded before any worker forks: they share it
-        from .pipeline import PARALLEL_THRESHOLD
         procs = procs or min(2, os.cpu_count() or 1)
         parallel = procs > 1 and len(jobs) >= PARALLEL_THRESHOLD
         if parallel:
@@ -123,7 +131,6 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
 def _verify_counts(ix, report: BuildReport) -> None:
     """Whoosh's parallel writer drops a worker's segment silently if the worker dies:
     check that every record written is in the index before it replaces the old one."""
-    from whoosh import query as wq
     with ix.searcher() as s:
         docs = s.doc_frequency("rtype", DOCUMENT)
         passages = s.doc_frequency("rtype", PASSAGE)
@@ -136,7 +143,7 @@ def _unique_jobs(jobs, report: BuildReport) -> list:
     """One job per file and per doc_id: a file reached twice is indexed once; a second
     file with the same doc_id (the same relative path under two corpus folders) is
     skipped, never indexed as a second document with the same id."""
-    from .ingest import doc_id_for
+    from .ingest import doc_id_for             # deferred: see the note under the imports
     out, reached, owner = [], set(), {}
     for path, root in jobs:
         real = _real(path)
@@ -156,8 +163,7 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
     """Analyse ``jobs`` and add them to ``writer``; ``seen`` maps text hash → doc_id
     of documents already in the index (duplicates are reported, not indexed).
     Returns the doc_ids written."""
-    from .analysis import get_segmenter
-    from .pipeline import analyse_files, text_hash
+    from .pipeline import analyse_files, text_hash     # deferred: see the note under the imports
     if len(jobs) > SMALL_BATCH:
         # a lot of text to segment: load the whole dictionary (about 1.5 s) once; a few
         # reports are segmented faster with the on-demand dictionary queries use
@@ -205,7 +211,6 @@ def _file_hash(path: Path) -> Optional[str]:
 def _manifest(ix) -> dict[str, dict]:
     """doc_id → {content_hash, path, text_hash, stored} of every indexed document
     (``ix``: an index or a writer, anything with ``searcher()``)."""
-    from whoosh import query as wq
     out = {}
     with ix.searcher() as s:
         for n in s.docs_for_query(wq.Term("rtype", DOCUMENT)):
@@ -270,7 +275,7 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
     """Match found files to indexed documents: by path first (the same file keeps its
     doc_id whatever root it is reached from), then by doc_id when the indexed file is
     gone (the corpus was moved). Unchanged files (same content hash) are not analysed."""
-    from .ingest import doc_id_for
+    from .ingest import doc_id_for             # deferred: see the note under the imports
 
     plan = _Plan()
     by_path = {m["path"]: d for d, m in manifest.items() if m["path"]}
@@ -328,7 +333,7 @@ def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildRepo
 def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildReport,
            progress: Progress, procs) -> bool:
     """Carry out ``plan`` in ``writer``; returns False if there was nothing to do."""
-    from .ingest import doc_id_for
+    from .ingest import doc_id_for             # deferred: see the note under the imports
 
     if not (plan.jobs or gone or plan.moved):
         return False
@@ -360,7 +365,6 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
 
 
 def _count_documents(ix) -> int:
-    from whoosh import query as wq
     with ix.searcher() as s:
         return sum(1 for _ in s.docs_for_query(wq.Term("rtype", DOCUMENT)))
 
@@ -380,9 +384,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     With ``rebuild``, an index that is missing or stale (built with another analyzer,
     user dictionary or schema) is replaced by a full build of ``corpus_paths``; without
     it, such an index raises IndexNotFoundError / IndexVersionError."""
-    from whoosh import index as windex
-
-    from .ingest import discover
+    from .ingest import discover               # deferred: see the note under the imports
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -414,10 +416,6 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
 def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     """Index single files, new or changed. A file already indexed (same path) keeps its
     doc_id; a new one gets its path relative to ``root`` (default: its own folder)."""
-    from whoosh import index as windex
-
-    from .errors import CorpusError
-
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     found = []
@@ -444,7 +442,6 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
-    from whoosh import index as windex
     check_index(Path(index_dir))
     ix = windex.open_dir(str(index_dir))
     removed, unknown = [], []
