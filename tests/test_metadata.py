@@ -66,7 +66,7 @@ SEED_META = {
 
 @pytest.mark.parametrize("name", sorted(SEED_META))
 def test_region_year_and_type_of_every_seed(name):
-    from searchlib.indexing import analyse_file
+    from searchlib.pipeline import analyse_file
     from tests.conftest import CORPUS
     doc = analyse_file(CORPUS / name, CORPUS)
     assert (doc.region.code, doc.year, doc.doc_type) == SEED_META[name]
@@ -80,7 +80,7 @@ def _fixtures():
 @pytest.mark.parametrize("expect", _fixtures(), ids=lambda p: p.name)
 def test_region_and_year_of_html_fixtures(expect):
     import json
-    from searchlib.indexing import analyse_file
+    from searchlib.pipeline import analyse_file
     want = json.loads(expect.read_text(encoding="utf-8"))
     page = expect.with_name(want["file"])
     doc = analyse_file(page, page.parent)

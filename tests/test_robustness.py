@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchlib import api, indexing
+from searchlib import api, indexing, storage
 from searchlib.cli import main
 from searchlib.errors import IndexLockedError, QuerySyntaxError, SearchlibError
 from tests.conftest import ROOT
@@ -138,7 +138,7 @@ def test_kill_9_during_update_leaves_the_index_before_or_after(base, delay):
 
 def test_search_keeps_working_while_another_process_updates(small_base, monkeypatch):
     index, corpus = small_base
-    monkeypatch.setattr(indexing, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(storage, "LOCK_TIMEOUT", 0.2)
     idx = api.open_index(index)
     alpha = [(h.passage_id, h.text) for h in idx.search("mkalpha").hits]
     assert alpha and idx.search("mkgen").total == 0

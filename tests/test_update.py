@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from searchlib import api, indexing
+from searchlib import api, indexing, pipeline, storage
 from searchlib.cli import main
 from searchlib.errors import (CorpusError, IndexLockedError, IndexNotFoundError, IndexVersionError,
                               SearchlibError)
@@ -87,18 +87,18 @@ def index(tmp_path, corpus):
 def analysed(monkeypatch):
     """Names of the files analysed (tokenised) from now on."""
     calls = []
-    original = indexing.analyse_file
+    original = pipeline.analyse_file
 
     def spy(path, root):
         calls.append(Path(path).name)
         return original(path, root)
-    monkeypatch.setattr(indexing, "analyse_file", spy)
+    monkeypatch.setattr(pipeline, "analyse_file", spy)
     return calls
 
 
 @pytest.fixture
 def short_lock_wait(monkeypatch):
-    monkeypatch.setattr(indexing, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(storage, "LOCK_TIMEOUT", 0.3)
 
 
 # --------------------------------------------------------------------------- update
@@ -316,7 +316,7 @@ def _stale_by_userdict(monkeypatch, index):
 
 
 def _stale_by_schema(monkeypatch, index):
-    monkeypatch.setattr(indexing, "SCHEMA_VERSION", "999")
+    monkeypatch.setattr(storage, "SCHEMA_VERSION", "999")
 
 
 @pytest.mark.parametrize("make_stale", [_stale_by_analyzer, _stale_by_userdict, _stale_by_schema],

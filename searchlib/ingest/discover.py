@@ -1,0 +1,113 @@
+"""Discovery of corpus files: ``discover`` walks the corpus paths and yields every .txt/.html/.htm
+file with the root it was found under (sorted by name, hidden entries skipped, symlinked
+directories followed once, problems below a given path reported to a callback and skipped);
+``doc_id_for`` names a document by its path relative to that root.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from ..errors import CorpusError
+
+SUFFIXES = (".txt", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+
+ErrorCallback = Callable[[Path, str], None]
+
+
+def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallback] = None
+             ) -> Iterator[tuple[Path, Path]]:
+    """Yield ``(file_path, root)`` for every corpus file under ``paths``.
+
+    A directory is walked recursively, entries sorted by name (so the order equals sorting
+    the paths), hidden entries (``.name``) skipped, symlinked directories followed once per
+    real directory (a loop or a second link to the same directory is skipped silently).
+    ``root`` is the directory as given, or the parent of a file given directly.
+
+    A given path that is missing or unreadable raises ``CorpusError``. Problems below it (an
+    unreadable subdirectory, a file vanishing mid-walk, a dangling symlink, a file given
+    directly with another suffix) are reported to ``on_error(path, reason)`` and skipped.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    report = on_error or (lambda path, reason: None)
+    for given in map(Path, paths):
+        _check_corpus_path(given)
+        if given.is_dir():
+            yield from _walk(given, report)
+        elif _has_suffix(given.name):
+            yield given, given.parent
+        else:
+            report(given, f"not a {'/'.join(SUFFIXES)} file")
+
+
+def _check_corpus_path(path: Path) -> None:
+    if not path.exists():
+        raise CorpusError(f"corpus path does not exist: {path}")
+    mode = os.R_OK | os.X_OK if path.is_dir() else os.R_OK
+    if not os.access(path, mode):
+        raise CorpusError(f"corpus path is not readable: {path}")
+
+
+def _has_suffix(name: str) -> bool:
+    return name.lower().endswith(SUFFIXES)
+
+
+def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
+    """Depth first with each directory's entries in name order, which is the order of the
+    sorted paths. Iterative, so directory depth does not meet the recursion limit."""
+    visited = {os.path.realpath(root)}
+    pending = [iter(_list_dir(root, report))]
+    while pending:
+        path = next(pending[-1], None)
+        if path is None:
+            pending.pop()
+            continue
+        try:
+            if path.is_dir():
+                real = os.path.realpath(path)
+                if real not in visited:
+                    visited.add(real)
+                    pending.append(iter(_list_dir(path, report)))
+            elif not _has_suffix(path.name):
+                continue
+            elif path.is_file():
+                yield path, root
+            elif path.is_symlink():
+                report(path, "dangling symlink")
+            elif path.exists():
+                report(path, "not a regular file")
+            else:
+                report(path, "vanished during the scan")
+        except OSError as exc:
+            report(path, _os_reason(exc))
+
+
+def _list_dir(directory: Path, report: ErrorCallback) -> list[Path]:
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(e.name for e in entries if not e.name.startswith("."))
+    except OSError as exc:
+        report(directory, _os_reason(exc))
+        return []
+    return [directory / name for name in names]
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "vanished during the scan"
+    return exc.strerror or str(exc)
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    """The document id: ``path`` relative to ``root``, '/'-separated."""
+    path, root = Path(path), Path(root)
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(os.path.relpath(path.resolve(), root.resolve()))
+    return relative.as_posix()

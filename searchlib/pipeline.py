@@ -1,0 +1,74 @@
+"""The per-file pipeline: ``analyse_file`` turns one corpus file into a ``Document`` by
+ingesting it (decode, extract, clean), inferring its metadata (region, year, type), parsing
+its structure (sections, passages) and reading each passage's figures and concreteness; for indexing, its passages are also
+tokenised (``passage_index.report_passages``) in the same worker.
+It is a pure function of the file and knows nothing of Whoosh, so it runs in worker
+processes: ``analyse_files`` fans a batch out over a process pool when the batch is large
+enough to pay for one, and reports a file that cannot be analysed as a ``SkippedFile``.
+``text_hash`` identifies a document's text whatever its file format or encoding.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+from .errors import IngestError
+from .figures import concreteness, extract_figures
+from .ingest import read_document
+from .metadata import infer_doc_type, infer_year, resolve_region
+from .models import Document, SkippedFile
+from .passage_index import ReportPassages, report_passages
+from .structure import parse_sections, split_passages
+
+PARALLEL_THRESHOLD = 40      # files; below this, worker processes cost more than they save
+
+
+def analyse_file(path: Path, root: Path) -> Document:
+    """Everything searchlib knows about one file, or IngestError saying why not."""
+    src = read_document(Path(path), Path(root))
+    doc_type = infer_doc_type(src.title)
+    doc = Document(source=src, doc_type=doc_type,
+                   year=infer_year(src.title, src.text, src.published),
+                   region=resolve_region(src.title, src.source or "", src.site or "", src.text))
+    doc.sections = parse_sections(src.text, src.title, doc_type)
+    doc.passages = split_passages(src.doc_id, doc.sections)
+    for p in doc.passages:
+        p.figures = extract_figures(p.text)
+        p.concreteness = concreteness(p.text, p.figures)
+    return doc
+
+
+def _analyse_job(job):
+    path, root, tokenise = job
+    try:
+        doc = analyse_file(path, root)
+        return (doc, report_passages(doc)) if tokenise else doc
+    except IngestError as e:
+        return SkippedFile(str(path), str(e))
+    except (OSError, ValueError, RecursionError, MemoryError) as e:   # never let one file stop a batch
+        return SkippedFile(str(path), f"{type(e).__name__}: {e}")
+
+
+def analyse_files(jobs: list[tuple[Path, Path]], procs: Optional[int] = None, tokenise: bool = False
+                  ) -> Iterator[Union[Document, tuple[Document, ReportPassages], SkippedFile]]:
+    """Yield Document (with ``tokenise``: the Document and its passages tokenised for the
+    passage index) or SkippedFile for each job, in order, using worker processes when
+    the batch is large enough to pay for them."""
+    procs = procs or min(2, os.cpu_count() or 1)
+    jobs = [(path, root, tokenise) for path, root in jobs]
+    if procs > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+        ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else multiprocessing.get_context()
+        with ctx.Pool(procs) as pool:
+            yield from pool.imap(_analyse_job, jobs, chunksize=8)
+    else:
+        for job in jobs:
+            yield _analyse_job(job)
+
+
+def text_hash(doc: Document) -> str:
+    """Identity of a report's content, whatever its file format or encoding."""
+    text = "".join(doc.source.text.split())
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()

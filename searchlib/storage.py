@@ -1,0 +1,187 @@
+"""The index directory: what lives in it besides Whoosh's segments, and how it is written and
+replaced. ``check_index`` accepts an index this version can search and update (its
+``searchlib.json`` records the searchlib version, schema version and analyzer fingerprint;
+``write_meta`` writes it); ``writing`` holds a Whoosh writer for a ``with`` block, waiting a
+bounded time for another writer (then ``IndexLockedError``) and cancelling it on an exception;
+``lock_index`` holds an existing index's writer lock during a full build, whose new directory
+``swap_in`` puts in place (atomically on Linux) once ``check_replaceable`` has refused to
+replace a directory that is not an index and ``remove_debris`` has cleared what killed builds
+left beside it.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+from whoosh import index as windex
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.util.filelock import try_for
+
+from . import __version__
+from .analysis import analysis_fingerprint
+from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .schema import SCHEMA_VERSION
+from .segments import ReportWriter
+
+META_FILE = "searchlib.json"
+LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
+_OURS = (".gitkeep", "synonyms.txt")     # files of the user's that a build keeps
+
+REBUILD_HINT = "rebuild it with `searchlib build CORPUS` (or `searchlib update --rebuild CORPUS`)"
+LOCKED_MESSAGE = "index is being updated by another process; try again when it has finished"
+
+
+# --------------------------------------------------------------------------- version check
+
+def index_meta() -> dict:
+    return {"searchlib": __version__, "schema": SCHEMA_VERSION, "analysis": analysis_fingerprint()}
+
+
+def write_meta(index_dir: Path, extra: Optional[dict] = None) -> None:
+    data = dict(index_meta(), **(extra or {}))
+    tmp = index_dir / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, index_dir / META_FILE)
+
+
+def _index_error(cls, reason: str, hint: str):
+    e = cls(f"{reason}: {hint}" if cls is IndexVersionError else f"{reason} ({hint})")
+    e.reason = reason
+    return e
+
+
+def check_index(index_dir: Path) -> dict:
+    """Raise IndexNotFoundError / IndexVersionError unless ``index_dir`` holds an index
+    this version can search and update. The exception's ``reason`` attribute says what is
+    wrong without the advice. Synonyms are not part of the check: they apply at query
+    time, so changing them needs no rebuild."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir() or not windex.exists_in(str(index_dir)):
+        raise _index_error(IndexNotFoundError, f"no index at {index_dir}", "run `searchlib build` first")
+    try:
+        meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError(META_FILE)
+    except (OSError, ValueError):
+        raise _index_error(IndexVersionError, f"{index_dir} was not built by searchlib (or its {META_FILE} "
+                                              "is damaged)", REBUILD_HINT) from None
+    want = index_meta()
+    if meta.get("schema") != want["schema"]:
+        raise _index_error(IndexVersionError, f"index at {index_dir} has schema version {meta.get('schema')}, "
+                                              f"this searchlib needs {want['schema']}", REBUILD_HINT)
+    if meta.get("analysis") != want["analysis"]:
+        raise _index_error(IndexVersionError, f"index at {index_dir} was built with another analyzer or "
+                                              "user dictionary", REBUILD_HINT)
+    return meta
+
+
+# --------------------------------------------------------------------------- writers and locks
+
+@contextmanager
+def writing(ix, merge: bool = True, optimize: bool = False) -> Iterator[ReportWriter]:
+    """A report writer on ``ix`` (Whoosh segment + passage file), waiting up to
+    LOCK_TIMEOUT seconds for another writer to finish, then raising IndexLockedError.
+    ``merge``/``optimize`` are Whoosh's commit options (merge small segments / all).
+
+    The writer is cancelled if the block raises and committed when it ends, unless the
+    block has closed it: a block with nothing to do cancels it, so that no empty commit
+    makes open searchers reopen.
+    """
+    try:
+        writer = ReportWriter(ix, timeout=LOCK_TIMEOUT)
+    except LockError:
+        raise IndexLockedError(LOCKED_MESSAGE) from None
+    try:
+        yield writer
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    if not writer.is_closed:
+        writer.commit(merge=merge, optimize=optimize)
+
+
+def lock_index(index_dir: Path):
+    """Acquire the Whoosh writer lock of the index at ``index_dir`` (waiting up to LOCK_TIMEOUT)."""
+    lock = FileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
+    if not try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1):
+        raise IndexLockedError(LOCKED_MESSAGE)
+    return lock
+
+
+# --------------------------------------------------------------------------- replacing an index
+
+def check_replaceable(index_dir: Path) -> None:
+    """Refuse to replace a directory that holds files but no index (a wrong --index)."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise SearchlibError(f"{index_dir} exists and is not a directory")
+    names = {p.name for p in index_dir.iterdir()}
+    is_index = META_FILE in names or any(n.startswith("_MAIN_") and n.endswith(".toc") for n in names)
+    if not is_index and names - {*_OURS, "MAIN_WRITELOCK"}:
+        raise SearchlibError(f"{index_dir} is not a searchlib index (it holds other files): "
+                             "refusing to replace it; choose another --index directory")
+
+
+def remove_debris(index_dir: Path) -> None:
+    """Remove what builds killed before they could clean up left beside the index."""
+    for p in index_dir.parent.glob(f".{index_dir.name}.*-*"):
+        kind, _, pid = p.name[len(index_dir.name) + 2:].rpartition("-")
+        if kind not in ("building", "old") or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue                          # that build is still running
+        except ProcessLookupError:
+            shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def swap_in(new_dir: Path, index_dir: Path) -> None:
+    """Put ``new_dir`` in the place of ``index_dir``; the old index ends up in ``new_dir``
+    (or is removed). Atomic on Linux: there is never a moment without an index."""
+    if index_dir.exists():
+        if not index_dir.is_dir():
+            raise SearchlibError(f"{index_dir} exists and is not a directory")
+        # keep files that are not ours (e.g. .gitkeep, a user synonyms file)
+        keep = [p for p in index_dir.iterdir() if p.name in _OURS]
+        for p in keep:
+            shutil.copy2(p, new_dir / p.name)
+        if _exchange(new_dir, index_dir):
+            return
+        old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(index_dir, old)
+        os.replace(new_dir, index_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new_dir, index_dir)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE). False when the
+    system or file system cannot, and the caller falls back to two renames."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
