@@ -9,13 +9,39 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
-from .errors import SearchlibError
+from . import api
+from .query import Filters
+from .storage import check_index
+
+from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
+                     IndexVersionError, SearchlibError)
 
 EXIT_ERROR = 1
 EXIT_SKIPPED = 3      # build/update finished but some files were skipped
+
+
+REBUILD = "rebuild it with `searchlib build CORPUS` (or `searchlib update --rebuild CORPUS`)"
+# what a user can do about an error, in commands: the library's messages give the reason only
+HINTS = {
+    IndexNotFoundError: "run `searchlib build CORPUS` first, or pass --index DIR",
+    IndexVersionError: REBUILD,
+    IndexDamagedError: REBUILD,
+    IndexLockedError: "",
+    DocumentNotFoundError: "doc_ids are shown under each search hit and in `searchlib search --json`",
+}
+
+
+def error_message(e: SearchlibError) -> str:
+    """One line: the reason, and the command that helps when there is one."""
+    hint = next((h for cls, h in HINTS.items() if isinstance(e, cls)), "")
+    if not hint:
+        return str(e)
+    reason = getattr(e, "reason", None)
+    return f"{reason}: {hint}" if reason else f"{e} ({hint})"
 
 
 class SearchlibGroup(click.Group):
@@ -23,7 +49,7 @@ class SearchlibGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SearchlibError as e:
-            click.echo(f"Error: {e}", err=True)
+            click.echo(f"Error: {error_message(e)}", err=True)
             ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -52,8 +78,7 @@ def main(ctx, index_dir):
 
 
 def _open(ctx, synonyms_file=None):
-    from .api import open_index
-    return open_index(ctx.obj["index"], synonyms=synonyms_file)
+    return api.open_index(ctx.obj["index"], synonyms=synonyms_file)
 
 
 def _progress_bar(label):
@@ -94,8 +119,7 @@ def _print_report(report, verb="Indexed"):
 @click.pass_context
 def build(ctx, corpus, procs):
     """Build the index from CORPUS paths (default: ./corpus), replacing any old index."""
-    from .api import build as api_build
-    report = api_build(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Indexing"),
+    report = api.build(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Indexing"),
                        procs=procs)
     _print_report(report)
     if report.skipped:
@@ -116,11 +140,6 @@ def update(ctx, corpus, keep_missing, rebuild, procs):
     Files are compared with the index by path and content hash: unchanged files are
     hashed, never re-indexed. Exit status 3 when some files were skipped (each is listed).
     """
-    from pathlib import Path
-
-    from .api import update as api_update
-    from .errors import IndexNotFoundError, IndexVersionError
-    from .storage import check_index
     paths = list(corpus) or ["corpus"]
     rebuilding = False
     if rebuild:
@@ -129,7 +148,7 @@ def update(ctx, corpus, keep_missing, rebuild, procs):
         except (IndexNotFoundError, IndexVersionError) as e:
             rebuilding = True
             click.echo(f"{getattr(e, 'reason', e)}: rebuilding it from {' '.join(paths)}")
-    report = api_update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),
+    report = api.update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),
                         procs=procs, remove_missing=not keep_missing, rebuild=rebuild)
     _print_report(report, verb="Indexed" if rebuilding else "Updated")
     if report.skipped:
@@ -146,8 +165,7 @@ def add(ctx, files, root):
     A file already in the index (same path) keeps its doc_id; a new one gets its path
     relative to --root (default: its own folder), e.g. 2019/report.txt with --root corpus.
     """
-    from .api import add as api_add
-    report = api_add(list(files), ctx.obj["index"], root=root)
+    report = api.add(list(files), ctx.obj["index"], root=root)
     _print_report(report, verb="Updated")
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
@@ -161,8 +179,7 @@ def remove(ctx, doc_ids):
 
     A document whose file is still in the corpus comes back at the next `update`.
     """
-    from .api import remove as api_remove
-    removed, unknown = api_remove(doc_ids, ctx.obj["index"])
+    removed, unknown = api.remove(doc_ids, ctx.obj["index"])
     for d in removed:
         click.echo(f"removed {d}")
     if unknown:
@@ -228,7 +245,6 @@ def _run_batch(idx, stream, default_limit, synonyms, explain) -> int:
             req = json.loads(line)
             if not isinstance(req, dict) or "query" not in req:
                 raise SearchlibError('each line must be a JSON object with a "query"')
-            from .search import Filters
             f = Filters.from_dict(req.get("filters"))
             res = idx.search(req["query"], limit=req.get("limit") or default_limit, region=f.region,
                              year=f.year, type=f.type, kind=f.kind, since=f.since, until=f.until,

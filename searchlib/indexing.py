@@ -24,10 +24,11 @@ from .errors import CorpusError, IndexNotFoundError, IndexVersionError, Searchli
 from .ingest import discover, doc_id_for
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
-from .pipeline import _analyse_job, analyse_files, text_hash
+from .pipeline import analyse_files, text_hash
 from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, TITLE, YEAR, build_schema)
 from .segments import PassageFiles
-from .storage import check_index, check_replaceable, lock_index, remove_debris, swap_in, write_meta, writing
+from .storage import (check_index, check_replaceable, lock_index, open_whoosh, remove_debris, swap_in, write_meta,
+                      writing)
 
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 SEGMENT_REPORTS = 2000       # reports per segment written by a build (bounds the writer's memory)
@@ -248,7 +249,7 @@ def _root_for(real: str, doc_id: str) -> Optional[Path]:
 
 def _taken(doc_id: str, other: str) -> str:
     return (f"its doc_id {doc_id!r} is taken by {other}; index it from a folder that gives it "
-            "another relative path, or with `searchlib add --root`")
+            "another relative path, or add it with another root")
 
 
 class _Plan:
@@ -392,7 +393,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     report = BuildReport()
     found = list(discover(corpus_paths, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
-    ix = windex.open_dir(str(index_dir))
+    ix = open_whoosh(index_dir)
     with writing(ix) as writer:
         manifest = _manifest(writer)            # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
@@ -424,7 +425,7 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
         found.append((real, base))
     check_index(index_dir)
     report = BuildReport()
-    ix = windex.open_dir(str(index_dir))
+    ix = open_whoosh(index_dir)
     with writing(ix) as writer:
         manifest = _manifest(writer)
         plan = _plan(found, manifest, report)
@@ -437,14 +438,14 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
 def optimize_index(index_dir) -> None:
     """Merge every segment of the index into one (and drop deleted reports for good)."""
     check_index(Path(index_dir))
-    with writing(windex.open_dir(str(index_dir)), optimize=True):
+    with writing(open_whoosh(index_dir), optimize=True):
         pass
 
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
     check_index(Path(index_dir))
-    ix = windex.open_dir(str(index_dir))
+    ix = open_whoosh(index_dir)
     removed, unknown = [], []
     with writing(ix) as writer:
         manifest = _manifest(writer)

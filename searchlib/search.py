@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-from whoosh import index as windex
 from whoosh import query as wq
 
 from .errors import DocumentNotFoundError, QuerySyntaxError
@@ -33,6 +32,7 @@ from .schema import DOC_ID, META
 from .scorer import CorpusStats, SegmentScorer
 from .segments import PassageFiles, SegmentView
 from .snippets import make_snippet
+from .storage import DAMAGE_ERRORS, damaged, open_whoosh
 
 MAX_LIMIT = 1000
 
@@ -112,7 +112,7 @@ class IndexSearcher:
         self._lock = threading.Lock()
 
     def _open(self) -> None:
-        self._ix = windex.open_dir(str(self.path))
+        self._ix = open_whoosh(self.path)
         self._files = PassageFiles(self.path)
         self._identity = _dir_identity(self.path)
 
@@ -133,13 +133,15 @@ class IndexSearcher:
             return snap
         # a new Whoosh searcher per commit, not Searcher.refresh(): in whoosh-reloaded 2.7.5
         # refresh keeps segment readers whose deletions are out of date
-        searcher = ix.searcher()
+        try:
+            searcher = ix.searcher()
+        except DAMAGE_ERRORS as e:
+            raise damaged(self.path, e) from None
         try:
             views = self._files.views(searcher)
-        except PassageFileError as e:
+        except (PassageFileError, *DAMAGE_ERRORS) as e:
             searcher.close()
-            from .errors import IndexDamagedError
-            raise IndexDamagedError(f"index at {self.path} is damaged ({e})") from None
+            raise damaged(self.path, e) from None
         live = sum(v.live_passages() for v in views)
         new = Snapshot(searcher, views, CorpusStats([v.passages for v in views], live),
                        searcher.reader().generation())

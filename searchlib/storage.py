@@ -14,6 +14,8 @@ import ctypes
 import errno
 import json
 import os
+import pickle
+import struct
 import shutil
 import sys
 from contextlib import contextmanager
@@ -27,7 +29,7 @@ from whoosh.util.filelock import try_for
 
 from . import __version__
 from .analysis import analysis_fingerprint
-from .errors import IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .schema import SCHEMA_VERSION
 from .segments import ReportWriter
 
@@ -35,8 +37,10 @@ META_FILE = "searchlib.json"
 LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
 _OURS = (".gitkeep", "synonyms.txt")     # files of the user's that a build keeps
 
-REBUILD_HINT = "rebuild it with `searchlib build CORPUS` (or `searchlib update --rebuild CORPUS`)"
 LOCKED_MESSAGE = "index is being updated by another process; try again when it has finished"
+# errors a damaged Whoosh index raises on open (truncated, missing or foreign files)
+DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error,
+                 pickle.UnpicklingError, windex.IndexError)
 
 
 # --------------------------------------------------------------------------- version check
@@ -52,10 +56,27 @@ def write_meta(index_dir: Path, extra: Optional[dict] = None) -> None:
     os.replace(tmp, index_dir / META_FILE)
 
 
-def _index_error(cls, reason: str, hint: str):
-    e = cls(f"{reason}: {hint}" if cls is IndexVersionError else f"{reason} ({hint})")
+def _index_error(cls, reason: str):
+    """The library's error says what is wrong and what to do in general terms; the CLI
+    adds the command that does it."""
+    e = cls(f"{reason}: rebuild it" if cls is not IndexNotFoundError else reason)
     e.reason = reason
     return e
+
+
+def open_whoosh(index_dir: Path):
+    """The Whoosh index at ``index_dir`` (checked with check_index first), or
+    IndexDamagedError when its files cannot be read."""
+    try:
+        return windex.open_dir(str(index_dir))
+    except DAMAGE_ERRORS as e:
+        raise damaged(index_dir, e) from None
+
+
+def damaged(index_dir: Path, e: BaseException) -> IndexDamagedError:
+    err = IndexDamagedError(f"index at {index_dir} is damaged ({type(e).__name__}: {e}): rebuild it")
+    err.reason = f"index at {index_dir} is damaged"
+    return err
 
 
 def check_index(index_dir: Path) -> dict:
@@ -65,21 +86,21 @@ def check_index(index_dir: Path) -> dict:
     time, so changing them needs no rebuild."""
     index_dir = Path(index_dir)
     if not index_dir.is_dir() or not windex.exists_in(str(index_dir)):
-        raise _index_error(IndexNotFoundError, f"no index at {index_dir}", "run `searchlib build` first")
+        raise _index_error(IndexNotFoundError, f"no index at {index_dir}")
     try:
         meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))
         if not isinstance(meta, dict):
             raise ValueError(META_FILE)
     except (OSError, ValueError):
         raise _index_error(IndexVersionError, f"{index_dir} was not built by searchlib (or its {META_FILE} "
-                                              "is damaged)", REBUILD_HINT) from None
+                                              "is damaged)") from None
     want = index_meta()
     if meta.get("schema") != want["schema"]:
         raise _index_error(IndexVersionError, f"index at {index_dir} has schema version {meta.get('schema')}, "
-                                              f"this searchlib needs {want['schema']}", REBUILD_HINT)
+                                              f"this searchlib needs {want['schema']}")
     if meta.get("analysis") != want["analysis"]:
         raise _index_error(IndexVersionError, f"index at {index_dir} was built with another analyzer or "
-                                              "user dictionary", REBUILD_HINT)
+                                              "user dictionary")
     return meta
 
 

@@ -182,7 +182,7 @@ def test_same_doc_id_from_another_folder_does_not_replace_a_document(tmp_path, i
     write_report(other / "r0.txt", 50, "mklima")
     report = api.update([other], index)
     assert [Path(s.path).name for s in report.skipped] == ["r0.txt"]
-    assert "doc_id" in report.skipped[0].reason and "--root" in report.skipped[0].reason
+    assert "doc_id" in report.skipped[0].reason and "another root" in report.skipped[0].reason
     assert found(index, "mkalpha") == {"r0.txt"} and found(index, "mklima") == set()
     # the same when both folders are built together: one is indexed, the other reported
     report = api.build([corpus, other], tmp_path / "both")
