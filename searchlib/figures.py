@@ -5,6 +5,7 @@
 an optional 万/亿 multiplier and 余/多 ("approximately") marker, then a unit or
 counter (件, 项, 人次, 平方米, %, 个工作日 ...) -- and returns it as a
 :class:`~searchlib.models.Figure` with the phrase it counts (``subject``).
+Numerals, scales and units come from :mod:`searchlib.vocabulary`.
 
 Values are scaled to the base unit: ``192.05万平方米`` is 1920500 平方米 and
 ``8.65亿元`` is 865000000 元 (``text`` keeps the figure as written).
@@ -26,88 +27,23 @@ Input is expected to be normalised (NFKC, see :mod:`searchlib.normalize`).
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from .models import Figure
+from .vocabulary import (AMOUNT_UNITS, APPROX, CN_DIGITS, CN_NUMERAL_CHARS, CN_PLACES, CN_POINTS, COUNT, EVENT,
+                         LARGE_SCALES, PEOPLE, PERCENT, RATIO, SCALES, TIME, alternation,
+                         parse_chinese_decimal, unit_regex, units_of)
 
-__all__ = ["extract_figures", "count_figures", "parse_chinese_number"]
+__all__ = ["extract_figures", "count_figures"]
 
-# --------------------------------------------------------------------------- numbers
+# --------------------------------------------------------------------------- numbers and units
+# The tables live in searchlib.vocabulary; what figures read of them:
 
-_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_CHARS = "零〇○一二两三四五六七八九十百千万亿"
-_MULT = {"": 1, "十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000,
-         "千万": 10_000_000, "百万": 1_000_000}
-
-
-def parse_chinese_number(s: str) -> Optional[int]:
-    """Value of a Chinese numeral: 二十三 -> 23, 十 -> 10, 一百零五 -> 105,
-    三亿五千万 -> 350000000, 两 -> 2. Digit-by-digit strings (二〇一七) give the
-    positional reading (2017). None for an empty string."""
-    if not s:
-        return None
-    if not any(ch in "十百千万亿" for ch in s):          # 二〇一七: positional digits
-        v = 0
-        for ch in s:
-            v = v * 10 + _CN_DIGITS[ch]
-        return v
-    yi = wan = section = digit = 0
-    for ch in s:
-        d = _CN_DIGITS.get(ch)
-        if d is not None:
-            digit = d
-        elif ch in _CN_SMALL:
-            section += (digit or 1) * _CN_SMALL[ch]
-            digit = 0
-        elif ch == "万":
-            wan = ((section + digit) or 1) * 10_000
-            section = digit = 0
-        else:  # 亿
-            yi = ((yi + wan + section + digit) or 1) * 100_000_000
-            wan = section = digit = 0
-    return yi + wan + section + digit
-
-
-# --------------------------------------------------------------------------- units
-# (unit, what must NOT follow it: a string of single characters, or after "|" extra
-# alternatives); longest units first in the regex.
-_UNITS = [
-    ("个工作日", ""), ("工作日", ""), ("个百分点", ""), ("百分点", ""),
-    ("平方公里", ""), ("平方米", ""), ("立方米", ""), ("个月", ""),
-    ("场次", ""), ("人次", ""), ("户次", ""), ("家次", ""), ("件次", ""), ("批次", ""),
-    ("架次", ""), ("车次", ""), ("个次", ""),
-    ("公里", ""), ("公顷", ""), ("小时", ""), ("分钟", ""), ("学时", ""), ("课时", ""),
-    ("千米", ""), ("公斤", ""), ("千克", ""), ("千瓦时", ""), ("千瓦", ""), ("方面", ""),
-    ("件", ""), ("项", "目"), ("条", "例件款线理约文规"),
-    ("人", "民大员口才均力事防社类格性权工身文居行"),
-    ("名", "单称录义额誉片牌"), ("家", "庭长属乡园具电居政族底"),
-    ("个", "体性案别税"), ("次", "性日年月要级序"), ("户", "籍口外型主数头政"),
-    ("场", "所地景馆合面主区站域镇"), ("期", "间限末初满刊待望货权"),
-    ("批", "准复示评发件判"), ("篇", ""), ("份", "额"), ("册", ""),
-    ("本", "级单部地市区县年次届着身人土质领金科位溪辖"),
-    ("台", "账湾阶风前后州上下"), ("套", "餐路"),
-    ("部", "门署分委长位队属件级局际"), ("所", "有属在以得谓长"),
-    ("座", "谈位席"), ("处", "理罚置分长室级于在境事"), ("宗", "教旨"),
-    ("起", "草来点步止始见算到"), ("只", "有能要是需进跑在会"), ("辆", ""),
-    ("元", "旦素宵化"), ("亩", ""), ("%", ""), ("‰", ""),
-    ("天", "然气津下空地河天"),
-    ("年", "度底初末中份级会报鉴货薪金龄检来代|多来|计划|规划|行动|一遇|纲要"),
-    ("例", "如"), ("张", "贴"), ("位", "置于列数"), ("吨", ""),
-    ("类", "别型似"), ("种", "类植子"), ("支", "持付出部撑援柱"), ("轮", "车胎"),
-    ("栋", ""), ("棵", ""), ("株", ""), ("艘", ""), ("倍", ""),
-]
-_UNITS.sort(key=lambda u: -len(u[0]))
-
-
-def _unit_pattern(unit: str, bad: str) -> str:
-    chars, _, alts = bad.partition("|")
-    neg = "|".join(([f"[{chars}]"] if chars else []) + ([alts] if alts else []))
-    return re.escape(unit) + (f"(?!{neg})" if neg else "")
-
-
-_UNIT_ALT = "|".join(_unit_pattern(u, bad) for u, bad in _UNITS)
+_CN_CHARS = CN_NUMERAL_CHARS          # short name for the patterns below
+# digits after the decimal point (九十五点七): 两 is never one
+_CN_FRACTION = "".join(d for d in CN_DIGITS if d != "两")
+# the numeral of 百分之…: digits, 十 and 百 (a percentage is below a thousand)
+_CN_PERCENT = "".join(CN_DIGITS) + "十百"
+_UNIT_ALT = unit_regex(AMOUNT_UNITS)
 
 # The pattern opens with one character class, so the engine skips to numeral
 # characters in C; the "not preceded by" checks come after that first character.
@@ -116,22 +52,23 @@ _UNIT_ALT = "|".join(_unit_pattern(u, bad) for u, bad in _UNITS)
 _FIGURE_RE = re.compile(rf"""
     [0-9{_CN_CHARS}]
     (?:
-        (?<=百)分之(?P<pct>[零〇一二两三四五六七八九十百]++(?:[点點][零〇○一二三四五六七八九]++)?)
+        (?<=百)分之(?P<pct>[{_CN_PERCENT}]++(?:[{CN_POINTS}][{_CN_FRACTION}]++)?)
       | (?<=[0-9])(?<![0-9.A-Za-z第][0-9])
         (?P<ar>[0-9]{{0,2}}(?:,[0-9]{{3}})+(?![0-9])|[0-9]*+)
-        (?P<dec>\.[0-9]++)?(?P<amult>千万|百万|[万亿千百])?
-      | (?<=[{_CN_CHARS}])(?<![第数几{_CN_CHARS}][{_CN_CHARS}])(?<![{_CN_CHARS}][点點][{_CN_CHARS}])
-        (?P<cn>[{_CN_CHARS}]*+)(?P<cdec>[点點][零〇○一二三四五六七八九]++)?
+        (?P<dec>\.[0-9]++)?(?P<amult>{alternation(SCALES)})?
+      | (?<=[{_CN_CHARS}])(?<![第数几{_CN_CHARS}][{_CN_CHARS}])(?<![{_CN_CHARS}][{CN_POINTS}][{_CN_CHARS}])
+        (?P<cn>[{_CN_CHARS}]*+)(?P<cdec>[{CN_POINTS}][{_CN_FRACTION}]++)?
     )
-    (?(pct)|(?P<approx>[余多])?(?P<mult2>[万亿])?(?P<unit>{_UNIT_ALT}))
+    (?(pct)|(?P<approx>[{APPROX}])?(?P<mult2>[{LARGE_SCALES}])?(?P<unit>{_UNIT_ALT}))
 """, re.X)
 
-# Units after which the counted thing usually FOLLOWS (7517台执法记录设备, 81个部门).
-_CLASSIFIERS = frozenset("个件项条名家所座处宗起只辆台套部本册份篇张批类种支例位场期轮栋棵株艘户人")
-# Units that a bare 一 may carry as a real quantity (一个工作日, 一次); with any other
-# counter 一 is the indefinite article (一批典型案件, 一个窗口, 一件事).
-_ONE_OK_UNITS = frozenset(["个工作日", "工作日", "天", "小时", "分钟", "个月", "年",
-                           "次", "学时", "课时", "倍", "%", "个百分点"])
+# Units after which the counted thing usually FOLLOWS (7517台执法记录设备, 81个部门):
+# the one-character counters of things and people.
+_CLASSIFIERS = frozenset(u.text for u in units_of(COUNT, PEOPLE) if len(u.text) == 1)
+# Units that a bare 一 may carry as a real quantity (一个工作日, 一次, 一倍): durations,
+# events, multiples and percentages; with a counter of things or people 一 is the
+# indefinite article (一批典型案件, 一个窗口, 一件事).
+_ONE_OK_UNITS = frozenset(u.text for u in units_of(TIME, EVENT, RATIO, PERCENT))
 # Named set phrases that contain numerals; a Chinese-numeral figure overlapping one is dropped.
 _SET_PHRASES = [
     "三项制度", "八项规定", "最多跑一次", "跑一次", "一次性", "一次办", "一次告知", "一次办结",
@@ -147,7 +84,7 @@ _SET_PHRASES = [
 ]
 _SET_PHRASE_RE = re.compile("|".join(sorted(map(re.escape, _SET_PHRASES), key=len, reverse=True)))
 _ONE_PAIR_RE = re.compile(r"[^\W\d_]{0,2}?一")            # 一户一档, 一年一度: 一X一Y
-_CN_ONLY_MULT = frozenset("十百千万亿")
+_CN_ONLY_MULT = frozenset(CN_PLACES)
 _ORDINAL_LIST = frozenset(_CN_CHARS + "0123456789、至到")      # 第二、三、七项 / 第五至七项
 _ONE_DEICTIC = frozenset("有这那某同当哪每又上下")   # 总有一天, 这一年, 又一次, 上一年: not a count
 # a Chinese numeral + 期/轮 is a phase (二期工程) unless it follows a verb (举办三期)
@@ -272,11 +209,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
         elif cn is not None:
             cn = text[s] + cn
         if pct is not None:
-            whole, _, frac = pct.replace("點", "点").partition("点")
-            value = float(parse_chinese_number(whole))
-            if frac:
-                value += int("".join(str(_CN_DIGITS[c]) for c in frac)) / 10 ** len(frac)
-            out.append((s, e, value, "%"))
+            out.append((s, e, parse_chinese_decimal(pct), "%"))
             continue
         prev = text[s - 1] if s else ""
         nxt = text[e] if e < n else ""
@@ -286,7 +219,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                 continue                                             # calendar year
             value = float(digits + dec if dec else digits)
             if amult:
-                value *= _MULT[amult]
+                value *= SCALES[amult]
             # digits inside 《titles》 or a short “quoted term” (“8类案件”) are names
             if _in_pair(text, s, e, "《", "》", 60) or _in_pair(text, s, e, "“", "”", 12):
                 continue
@@ -296,9 +229,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                 continue                                             # 万人, 千年大计, 百优
             if len(cn) > 1 and not any(c in _CN_ONLY_MULT for c in cn):
                 continue                                             # 二〇一七年, 一二审
-            value = float(parse_chinese_number(cn))
-            if cdec:                                                 # 一点三倍 -> 1.3
-                value += int("".join(str(_CN_DIGITS[c]) for c in cdec[1:])) / 10 ** (len(cdec) - 1)
+            value = parse_chinese_decimal(cn + cdec if cdec else cn)   # 一点三倍 -> 1.3
             if cn == "一" and not approx and not cdec:
                 if unit not in _ONE_OK_UNITS or prev in _ONE_DEICTIC \
                         or prev == "前" and text[s - 2:s] != "提前":
@@ -338,7 +269,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                             or text.startswith("会议", e) and "届" in text[max(0, s - 8):s]):
             continue
         if mult2:
-            value *= _MULT[mult2]
+            value *= SCALES[mult2]
         out.append((s, e, value, unit))
     return out
 

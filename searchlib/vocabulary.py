@@ -209,6 +209,11 @@ def unit_regex(units: Iterable[Unit], guarded: bool = True) -> str:
     return "|".join(alts)
 
 
+# units that state an amount (figures extracts these): every class but dates (5月, 23日
+# name a day) and ages (65岁以上老年人 names a group of people)
+AMOUNT_UNITS = tuple(u for u in UNITS if u.kind not in (DATE, AGE))
+
+
 def alternation(words: Iterable[str]) -> str:
     """Regex alternation of literal ``words``, longest first."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
@@ -220,9 +225,9 @@ def alternation(words: Iterable[str]) -> str:
 # of being matched as text
 QUANTITY_WORDS = frozenset({"数量", "多少", "几", "几个", "多少件", "多少条", "多少人", "件数", "人数", "次数",
                             "总数", "数字", "数据", "数目", "规模", "比例", "多少个"})
-# a unit typed on its own in a query asks for figures in that unit: every unit but the
-# date parts (2019 年 names a year), and money with its scales (万元, 亿元)
-QUERY_UNITS = frozenset([u.text for u in UNITS if u.text not in DATE_PARTS]
+# a unit typed on its own in a query asks for figures in that unit: the amount units but
+# 年 (2019 年 names a year), and money with its scales (万元, 亿元)
+QUERY_UNITS = frozenset([u.text for u in AMOUNT_UNITS if u.text not in DATE_PARTS]
                         + [s + u.text for u in units_of(MONEY) for s in LARGE_SCALES])
 # words too common to require on their own when a concept is loose-matched
 FUNCTION_WORDS = frozenset("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从".split())

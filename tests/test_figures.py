@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.figures import count_figures, extract_figures, parse_chinese_number
+from searchlib.figures import count_figures, extract_figures
 from searchlib.models import Figure
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -163,11 +163,18 @@ def test_chinese_numerals(text, value, unit, written):
     assert fig.text == written
 
 
-def test_parse_chinese_number():
-    cases = {"十": 10, "十二": 12, "二十三": 23, "一百零五": 105, "两千": 2000, "三万": 30000,
-             "三亿五千万": 350_000_000, "二〇一七": 2017, "零": 0}
-    for s, v in cases.items():
-        assert parse_chinese_number(s) == v, s
+@pytest.mark.parametrize("text, value, unit", [
+    ("粮食总产量3,680亿斤", 368_000_000_000, "斤"),
+    ("海拔5000米以上", 5000, "米"),
+    ("提前两周向基层投放", 2, "周"),
+])
+def test_units_of_the_shared_vocabulary(text, value, unit):
+    _find(extract_figures(text), value, unit)
+
+
+@pytest.mark.parametrize("text", ["65岁以上老年人", "建党100周年", "2019年5月23日", "联合12部门"])
+def test_ages_dates_and_words_are_not_amounts(text):
+    assert extract_figures(text) == []
 
 
 def test_count_figures(seed_paragraphs):

@@ -11,7 +11,7 @@ from searchlib import vocabulary as v
 @pytest.mark.parametrize("numeral, value", [
     ("一百零五", 105), ("两千三百", 2300), ("十二", 12), ("三万五千", 35000), ("〇", 0),
     ("十", 10), ("二十三", 23), ("两", 2), ("零", 0), ("一万二千", 12000), ("三亿五千万", 350_000_000),
-    ("二〇一七", 2017), ("一九八○", 1980), ("十万", 100_000), ("一千零一", 1001),
+    ("二〇一七", 2017), ("一九八○", 1980), ("十万", 100_000), ("一千零一", 1001), ("两千", 2000), ("三万", 30000),
 ])
 def test_parse_chinese_number(numeral, value):
     assert v.parse_chinese_number(numeral) == value
