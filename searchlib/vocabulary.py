@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Container, Iterable, Optional
 
 # --------------------------------------------------------------------------- characters
 
@@ -198,14 +198,15 @@ def base_unit(text: str) -> Optional[tuple[str, int]]:
     return None
 
 
-def unit_regex(units: Iterable[Unit], guarded: bool = True) -> str:
+def unit_regex(units: Iterable[Unit], unguarded: Container[str] = ()) -> str:
     """Regex alternation of ``units``, longest first (个工作日 before 个), each unit
-    followed by a negative lookahead for its ``not_before`` unless ``guarded`` is off."""
+    followed by a negative lookahead for its ``not_before``, except the units named in
+    ``unguarded``."""
     alts = []
     for u in sorted(units, key=lambda u: -len(u.text)):
         chars, _, words = u.not_before.partition("|")
         neg = "|".join(([f"[{chars}]"] if chars else []) + ([words] if words else []))
-        alts.append(re.escape(u.text) + (f"(?!{neg})" if neg and guarded else ""))
+        alts.append(re.escape(u.text) + (f"(?!{neg})" if neg and u.text not in unguarded else ""))
     return "|".join(alts)
 
 

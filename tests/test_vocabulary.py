@@ -69,8 +69,8 @@ def test_unit_regex_longest_first_and_guarded():
     assert rx.match("平方米").group() == "平方米"
     assert rx.match("部门") is None and rx.match("年度") is None and rx.match("年计划") is None
     assert rx.match("部") and rx.match("年内")
-    loose = re.compile(f"(?:{v.unit_regex(v.UNITS, guarded=False)})")
-    assert loose.match("部门").group() == "部"
+    loose = re.compile(f"(?:{v.unit_regex(v.UNITS, unguarded={'部'})})")
+    assert loose.match("部门").group() == "部" and loose.match("年度") is None
 
 
 def test_query_units():
