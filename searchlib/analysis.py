@@ -20,10 +20,13 @@ and only when text actually has to be segmented.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import sqlite3
 import threading
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
@@ -63,9 +66,7 @@ def cache_dir() -> Path:
 
 
 def _full_segmenter():
-    import logging
-
-    import jieba
+    import jieba          # here, not at the top: slow to import, and only needed once text is segmented
     jieba.setLogLevel(logging.WARNING)
     seg = jieba.Tokenizer()
     seg.initialize()
@@ -80,7 +81,6 @@ class _LazyFreq:
     instead of loading 500k entries. Same data, so the same segmentation."""
 
     def __init__(self, path: Path):
-        import sqlite3
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._memo: dict = {}
         self._lock = threading.Lock()
@@ -114,7 +114,6 @@ def _dictionary_db() -> Path:
 def _write_dictionary_db(seg, path: Path) -> None:
     """Persist ``seg``'s prefix dictionary; written to a temporary file and renamed, so
     a reader never sees half a database."""
-    import sqlite3
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     db = sqlite3.connect(tmp)
@@ -143,7 +142,7 @@ def get_segmenter(full: bool = False):
             return seg
         path = _dictionary_db()
         if not full and path.exists():
-            import jieba
+            import jieba      # slow to import; see _full_segmenter
             seg = jieba.Tokenizer()
             freq = _LazyFreq(path)
             seg.FREQ, seg.total, seg.initialized = freq, freq.total(), True
@@ -166,7 +165,6 @@ def analysis_fingerprint() -> str:
     built with another fingerprint is stale and must be rebuilt."""
     global _fingerprint
     if _fingerprint is None:
-        from importlib.metadata import version
         h = hashlib.sha1()
         h.update(ANALYZER_VERSION.encode())
         h.update(version("jieba").encode())
