@@ -30,7 +30,7 @@ import re
 
 from .models import Figure
 from .vocabulary import (AMOUNT_UNITS, APPROX, CN_DIGITS, CN_NUMERAL_CHARS, CN_PLACES, CN_POINTS, COUNT, EVENT,
-                         LARGE_SCALES, PEOPLE, PERCENT, RATIO, SCALES, TIME, alternation,
+                         LARGE_SCALES, PEOPLE, PERCENT, RATIO, SCALES, TIME, alternation, char_class,
                          parse_chinese_decimal, unit_regex, units_of)
 
 __all__ = ["extract_figures", "count_figures"]
@@ -92,8 +92,8 @@ _PHASE_VERBS = frozenset("办开举共计达了训讲行展经过满")
 
 # --------------------------------------------------------------------------- subjects
 
-_STOP = frozenset(",。;:、!?()\n\t;:!?,()[]【】|—–~～-")
-_STOP_CLASS = ",。;:、!?()\\n\\t;:!?,()\\[\\]【】|—–~～\\-"
+_STOP_CHARS = ",。;:、!?()\n\t[]【】|—–~～-"     # what ends a clause
+_STOP = frozenset(_STOP_CHARS)
 
 
 def _rev_alt(words, guards=None):
@@ -106,7 +106,8 @@ def _rev_alt(words, guards=None):
 # ending here", "strip these trailing words" and "the last 共/累计" are all anchored
 # matches at the start of a string (one C call each instead of a scan).
 # The clause back to the previous stop, keeping “quoted” and 《titled》 spans whole:
-_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《|[^{_STOP_CLASS}“”《》])*+")
+_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《"
+                            rf"|{char_class(_STOP_CHARS + '“”《》', negate=True)})*+")
 # words that may stand between the counted phrase and the number: 率达|95%, 共|30件
 _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到", "均达", "已达到", "已达", "达到了",
                 "达到", "高达", "多达", "共计", "总计", "合计", "累计", "共有", "共", "约为", "约", "近",
@@ -125,7 +126,7 @@ _LEAD_RE = re.compile(
     r"其中|此外|同时|另外|并且|并|已经|已|还|先后|分别|又|均|都|累计|共计|总计|合计|一共|共|"
     r"[0-9]{4}年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
     r"[0-9]{1,2}\.|\(\w{1,2}\)|[一二三四五六七八九十]+是|\s)+)")
-_AFTER_END_RE = re.compile(r"[,。;:、!?()\n\t;:!?,()\[\]【】|\d\s《—–~～-]")
+_AFTER_END_RE = re.compile(char_class(_STOP_CHARS + "《") + r"|[\d\s]")
 _AFTER_CUT_RE = re.compile(
     r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
     r"完成|获得|通过|纳入|配备|建立|设立|开通|受理|办理|接受|进驻|入驻|签约|投入|达到|覆盖|全部|"

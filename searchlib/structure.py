@@ -182,7 +182,7 @@ _ORDINALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十
 _SHI_FAMILY = [re.compile(rf"(?<![十之唯第统]){o}是") for o in _ORDINALS]
 _DI_FAMILY = [re.compile(rf"第{o}[,、]") for o in _ORDINALS]
 _THEN_WORDS = ("其次", "再次", "最后")   # after 首先
-_SENTENCE = re.compile(rf"[^{SENTENCE_ENDS}]*(?:{char_class(SENTENCE_ENDS)}+[”’)]*|$)")
+_SENTENCE = re.compile(rf"{char_class(SENTENCE_ENDS, negate=True)}*(?:{char_class(SENTENCE_ENDS)}+[”’)]*|$)")
 
 
 # --------------------------------------------------------------------------- public API

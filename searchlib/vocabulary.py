@@ -30,9 +30,9 @@ FULL_STOPS = "。!！?？"
 SENTENCE_ENDS = FULL_STOPS + ";；"
 
 
-def char_class(chars: str) -> str:
-    """A regex character class matching any of ``chars``."""
-    return "[" + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
+def char_class(chars: Iterable[str], negate: bool = False) -> str:
+    """A regex character class matching any of ``chars`` (any other character if ``negate``)."""
+    return ("[^" if negate else "[") + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
 
 
 # --------------------------------------------------------------------------- numerals

@@ -7,6 +7,7 @@ import pytest
 from searchlib.models import SECTION_KINDS
 from searchlib.normalize import normalize_document_text
 from searchlib.structure import classify_heading, parse_sections, split_paragraph, split_passages
+from searchlib.vocabulary import CJK
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -24,7 +25,7 @@ SEEDS = {
 _META = re.compile(r"^(发布时间|发表时间|来源|发布机构|索引号|当前位置|<<返回|名称:|发文日期|文号)")
 _CLUTTER = re.compile(r"^(上一篇|下一篇|扫一扫|打印|Copyright|主办单位|版权)")
 _STAMP = re.compile(r"^发表时间 ?: ?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"[{CJK}]")
 
 
 def _seed_path(prefix):
