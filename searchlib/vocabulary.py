@@ -35,6 +35,11 @@ def char_class(chars: Iterable[str], negate: bool = False) -> str:
     return ("[^" if negate else "[") + "".join("\\" + c if c in "\\]^-[" else c for c in chars) + "]"
 
 
+def alternation(words: Iterable[str]) -> str:
+    """Regex alternation of literal ``words``, longest first."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 # --------------------------------------------------------------------------- numerals
 
 # Chinese digits and their values (〇 and ○ are both written for zero: 二〇一七, 一九八○)
@@ -103,20 +108,20 @@ def parse_chinese_decimal(s: str) -> Optional[float]:
 # --------------------------------------------------------------------------- units
 
 # Unit classes: what a unit measures.
-COUNT = "count"          # things, counted by a counter; the thing usually follows (81个部门)
+COUNT = "count"          # things, by their counter; the thing usually follows (81个部门, 698项)
 EVENT = "event"          # how often something was done; the action comes first (抽查3823次)
-PEOPLE = "people"        # people and attendances
-MONEY = "money"          # 元; with a scale 万元 and 亿元 (stored in 元, see base_unit)
-AREA = "area"
-LENGTH = "length"
-WEIGHT = "weight"
-VOLUME = "volume"
-ENERGY = "energy"        # energy and power
+PEOPLE = "people"        # people and attendances (120名, 3000人次)
+MONEY = "money"          # 元; with a scale 万元, 亿元 (stored in 元, see base_unit)
+AREA = "area"            # 平方米, 亩, 公顷
+LENGTH = "length"        # 公里, 米
+WEIGHT = "weight"        # 吨, 斤
+VOLUME = "volume"        # 立方米
+ENERGY = "energy"        # energy and power (千瓦时, 千瓦)
 TIME = "time"            # durations (个工作日, 个月; 年 also after a calendar year: 2017年)
 DATE = "date"            # after a number a calendar date, not an amount (5月, 23日)
-PERCENT = "percent"
+PERCENT = "percent"      # %, ‰, 个百分点
 RATIO = "ratio"          # multiples (增长1.6倍)
-AGE = "age"
+AGE = "age"              # 60岁
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,9 @@ UNITS: tuple[Unit, ...] = (
     Unit("岁", AGE),
 )
 _BY_TEXT = {u.text: u for u in UNITS}
+# units that state an amount (figures extracts these): every class but dates (5月, 23日
+# name a day) and ages (65岁以上老年人 names a group of people)
+AMOUNT_UNITS = tuple(u for u in UNITS if u.kind not in (DATE, AGE))
 
 # after a number these make it a date, a time or a serial number, not an amount:
 # 2017年5月23日, 〔2015〕69号, 9时30分 (only 年 月 日 are units too)
@@ -205,19 +213,10 @@ def unit_regex(units: Iterable[Unit], unguarded: Container[str] = ()) -> str:
     alts = []
     for u in sorted(units, key=lambda u: -len(u.text)):
         chars, _, words = u.not_before.partition("|")
-        neg = "|".join(([f"[{chars}]"] if chars else []) + ([words] if words else []))
+        neg = "|".join(([char_class(chars)] if chars else []) + ([words] if words else []))
         alts.append(re.escape(u.text) + (f"(?!{neg})" if neg and u.text not in unguarded else ""))
     return "|".join(alts)
 
-
-# units that state an amount (figures extracts these): every class but dates (5月, 23日
-# name a day) and ages (65岁以上老年人 names a group of people)
-AMOUNT_UNITS = tuple(u for u in UNITS if u.kind not in (DATE, AGE))
-
-
-def alternation(words: Iterable[str]) -> str:
-    """Regex alternation of literal ``words``, longest first."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 # --------------------------------------------------------------------------- query words
