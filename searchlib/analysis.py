@@ -8,7 +8,9 @@ always segments the same way) with the project's user dictionary of policy terms
   search mode) at the *same* position, so 两法衔接 is one token yet 衔接 still
   finds it, and a phrase over main tokens is not broken by the extra tokens;
 * numbers keep their unit: "30件" is a token (with "30" and "件" beside it),
-  "95.7%" and "192.05万平方米" stay whole instead of falling apart at the dot;
+  "95.7%" and "192.05万平方米" stay whole instead of falling apart at the dot; the
+  units are those of :mod:`searchlib.vocabulary`, with their scales and 余/多
+  (30余件, 1.5万余人), but not where the unit starts a word (12|部门, 100|周年);
 * character offsets are exact, for highlighting Chinese text;
 * Latin letters are lower-cased; punctuation and spaces are dropped.
 
@@ -18,32 +20,39 @@ and only when text actually has to be segmented.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
+import sqlite3
 import threading
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
 
 from .normalize import normalize
+from .vocabulary import APPROX, CJK, DATE_PARTS, LARGE_SCALES, QUOTES, SCALES, UNITS, alternation, unit_regex
 
-ANALYZER_VERSION = "2"   # bump when tokenisation changes: old indexes become stale
+ANALYZER_VERSION = "3"   # bump when tokenisation changes: old indexes become stale (3: units from vocabulary)
 USERDICT_PATH = Path(__file__).parent / "data" / "userdict.txt"
 
 # A number as written in the reports: 3,823  192.05  95.7%  20万  1.5万余
 _NUMBER = re.compile(r"\d+(?:,\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?")
-# units and counters that stay attached to a number (longest first)
-UNITS = sorted("""件 项 条 人次 人 名 家 个 次 户 场 场次 期 批 篇 份 册 本 台 套 部 所 座 处 宗 起
-只 辆 元 万元 亿元 千元 平方米 万平方米 亩 万亩 公里 千米 米 吨 万吨 天 日 个工作日 工作日 小时 分钟
-个月 年 月 周 岁 % ‰ 倍 万 亿 万人 万人次 万件 万户 万册 余件 余人 余次 余项 余家 余个 余场 余名
-多名 多件 多人 多次 多家 多项 余万元 余万 多万""".split(), key=len, reverse=True)
-_UNIT_AFTER = re.compile("|".join(re.escape(u) for u in UNITS))
+# What stays attached to a number (vocabulary.UNITS, read as figures read them):
+# * a unit of any class (dates and ages too: 5月, 23日, 60岁) with an optional scale and
+#   "approximately" marker (192.05万平方米, 30余件, 1.5万余人, 20余万元);
+# * unless the unit's guard says it starts a word (12|部门, 100|周年); the date parts
+#   年 月 日 keep the year whole whatever follows (2017年|度, 2017年|底);
+# * or a large scale alone (20万, 3000多万).
+_UNIT_AFTER = re.compile(rf"""(?:{alternation(SCALES)})?[{APPROX}]?[{LARGE_SCALES}]?
+                              (?:{unit_regex(UNITS, unguarded=DATE_PARTS)})
+                            |[{APPROX}]?[{LARGE_SCALES}]""", re.X)
 # quotation marks around jargon (“七五”普法, “放管服”改革) are not word breaks: they are
 # removed before segmentation so the quoted and the unquoted spelling give the same tokens
-_QUOTES = re.compile(r"[“”‘’\"'「」『』]")
-_WORDCHAR = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff+#&]", re.UNICODE)
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_QUOTES = re.compile(f"[{re.escape(QUOTES)}]")
+_WORDCHAR = re.compile(rf"[\w{CJK}+#&]", re.UNICODE)
+_HAN = re.compile(f"[{CJK}]")
 
 _lock = threading.Lock()
 _segmenter = None
@@ -57,9 +66,7 @@ def cache_dir() -> Path:
 
 
 def _full_segmenter():
-    import logging
-
-    import jieba
+    import jieba          # here, not at the top: slow to import, and only needed once text is segmented
     jieba.setLogLevel(logging.WARNING)
     seg = jieba.Tokenizer()
     seg.initialize()
@@ -74,7 +81,6 @@ class _LazyFreq:
     instead of loading 500k entries. Same data, so the same segmentation."""
 
     def __init__(self, path: Path):
-        import sqlite3
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._memo: dict = {}
         self._lock = threading.Lock()
@@ -108,7 +114,6 @@ def _dictionary_db() -> Path:
 def _write_dictionary_db(seg, path: Path) -> None:
     """Persist ``seg``'s prefix dictionary; written to a temporary file and renamed, so
     a reader never sees half a database."""
-    import sqlite3
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     db = sqlite3.connect(tmp)
@@ -137,7 +142,7 @@ def get_segmenter(full: bool = False):
             return seg
         path = _dictionary_db()
         if not full and path.exists():
-            import jieba
+            import jieba      # slow to import; see _full_segmenter
             seg = jieba.Tokenizer()
             freq = _LazyFreq(path)
             seg.FREQ, seg.total, seg.initialized = freq, freq.total(), True
@@ -160,7 +165,6 @@ def analysis_fingerprint() -> str:
     built with another fingerprint is stale and must be rebuilt."""
     global _fingerprint
     if _fingerprint is None:
-        from importlib.metadata import version
         h = hashlib.sha1()
         h.update(ANALYZER_VERSION.encode())
         h.update(version("jieba").encode())

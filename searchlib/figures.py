@@ -1,10 +1,11 @@
-"""Figures and concreteness: what a passage counts, and how concretely it reports.
+"""Figures: what a passage counts.
 
 ``extract_figures(text)`` finds every stated quantity -- a number (Arabic such as
 ``30``, ``3,823``, ``192.05`` or Chinese such as ``十余``, ``二十三``, ``两``),
 an optional 万/亿 multiplier and 余/多 ("approximately") marker, then a unit or
 counter (件, 项, 人次, 平方米, %, 个工作日 ...) -- and returns it as a
 :class:`~searchlib.models.Figure` with the phrase it counts (``subject``).
+Numerals, scales and units come from :mod:`searchlib.vocabulary`.
 
 Values are scaled to the base unit: ``192.05万平方米`` is 1920500 平方米 and
 ``8.65亿元`` is 865000000 元 (``text`` keeps the figure as written).
@@ -17,104 +18,32 @@ inside 《titles》, Chinese numerals inside short “quotes”, set phrases tha
 contain numerals (三项制度, 最多跑一次, 一次性, 四个全面, 一户一档 ...) and the
 indefinite article 一 + counter (一批典型案件, 一个窗口).
 
-``concreteness(text, figures=None)`` scores a passage in [0, 1]: figures, named
-instruments (《…办法》), enumerated measures (一是/二是, (1)) and concrete verbs
-(出台, 移交, 办结 ...) push it up; boilerplate (深入贯彻, 高度重视, 新局面 ...)
-pulls it down. Every signal is a per-100-character rate, so a long boilerplate
-paragraph with one number does not score like a short factual sentence. The
-weights live in :data:`CONCRETENESS_WEIGHTS`.
+The concreteness score that uses the figure count is in :mod:`searchlib.concreteness`.
 
-Both functions run at index time on every passage, so every pattern is compiled
-once at import, keyword lists are merged into one prefix-factored alternation,
-and no state is kept between calls.
+Extraction runs at index time on every passage, so every pattern is compiled
+once at import and no state is kept between calls.
 Input is expected to be normalised (NFKC, see :mod:`searchlib.normalize`).
 """
 from __future__ import annotations
 
-import math
 import re
-from typing import Optional
 
 from .models import Figure
+from .vocabulary import (AMOUNT_UNITS, APPROX, CN_DIGITS, CN_NUMERAL_CHARS, CN_PLACES, CN_POINTS, COUNT, EVENT,
+                         LARGE_SCALES, PEOPLE, PERCENT, RATIO, SCALES, TIME, alternation, char_class,
+                         parse_chinese_decimal, unit_regex, units_of)
 
-__all__ = ["extract_figures", "concreteness", "CONCRETENESS_WEIGHTS", "parse_chinese_number"]
+__all__ = ["extract_figures", "count_figures"]
 
-# --------------------------------------------------------------------------- numbers
+# --------------------------------------------------------------------------- numbers and units
+# The tables live in searchlib.vocabulary; what figures read of them:
 
-_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_CHARS = "零〇○一二两三四五六七八九十百千万亿"
-_MULT = {"": 1, "十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000,
-         "千万": 10_000_000, "百万": 1_000_000}
-
-
-def parse_chinese_number(s: str) -> Optional[int]:
-    """Value of a Chinese numeral: 二十三 -> 23, 十 -> 10, 一百零五 -> 105,
-    三亿五千万 -> 350000000, 两 -> 2. Digit-by-digit strings (二〇一七) give the
-    positional reading (2017). None for an empty string."""
-    if not s:
-        return None
-    if not any(ch in "十百千万亿" for ch in s):          # 二〇一七: positional digits
-        v = 0
-        for ch in s:
-            v = v * 10 + _CN_DIGITS[ch]
-        return v
-    yi = wan = section = digit = 0
-    for ch in s:
-        d = _CN_DIGITS.get(ch)
-        if d is not None:
-            digit = d
-        elif ch in _CN_SMALL:
-            section += (digit or 1) * _CN_SMALL[ch]
-            digit = 0
-        elif ch == "万":
-            wan = ((section + digit) or 1) * 10_000
-            section = digit = 0
-        else:  # 亿
-            yi = ((yi + wan + section + digit) or 1) * 100_000_000
-            wan = section = digit = 0
-    return yi + wan + section + digit
-
-
-# --------------------------------------------------------------------------- units
-# (unit, what must NOT follow it: a string of single characters, or after "|" extra
-# alternatives); longest units first in the regex.
-_UNITS = [
-    ("个工作日", ""), ("工作日", ""), ("个百分点", ""), ("百分点", ""),
-    ("平方公里", ""), ("平方米", ""), ("立方米", ""), ("个月", ""),
-    ("场次", ""), ("人次", ""), ("户次", ""), ("家次", ""), ("件次", ""), ("批次", ""),
-    ("架次", ""), ("车次", ""), ("个次", ""),
-    ("公里", ""), ("公顷", ""), ("小时", ""), ("分钟", ""), ("学时", ""), ("课时", ""),
-    ("千米", ""), ("公斤", ""), ("千克", ""), ("千瓦时", ""), ("千瓦", ""), ("方面", ""),
-    ("件", ""), ("项", "目"), ("条", "例件款线理约文规"),
-    ("人", "民大员口才均力事防社类格性权工身文居行"),
-    ("名", "单称录义额誉片牌"), ("家", "庭长属乡园具电居政族底"),
-    ("个", "体性案别税"), ("次", "性日年月要级序"), ("户", "籍口外型主数头政"),
-    ("场", "所地景馆合面主区站域镇"), ("期", "间限末初满刊待望货权"),
-    ("批", "准复示评发件判"), ("篇", ""), ("份", "额"), ("册", ""),
-    ("本", "级单部地市区县年次届着身人土质领金科位溪辖"),
-    ("台", "账湾阶风前后州上下"), ("套", "餐路"),
-    ("部", "门署分委长位队属件级局际"), ("所", "有属在以得谓长"),
-    ("座", "谈位席"), ("处", "理罚置分长室级于在境事"), ("宗", "教旨"),
-    ("起", "草来点步止始见算到"), ("只", "有能要是需进跑在会"), ("辆", ""),
-    ("元", "旦素宵化"), ("亩", ""), ("%", ""), ("‰", ""),
-    ("天", "然气津下空地河天"),
-    ("年", "度底初末中份级会报鉴货薪金龄检来代|多来|计划|规划|行动|一遇|纲要"),
-    ("例", "如"), ("张", "贴"), ("位", "置于列数"), ("吨", ""),
-    ("类", "别型似"), ("种", "类植子"), ("支", "持付出部撑援柱"), ("轮", "车胎"),
-    ("栋", ""), ("棵", ""), ("株", ""), ("艘", ""), ("倍", ""),
-]
-_UNITS.sort(key=lambda u: -len(u[0]))
-
-
-def _unit_pattern(unit: str, bad: str) -> str:
-    chars, _, alts = bad.partition("|")
-    neg = "|".join(([f"[{chars}]"] if chars else []) + ([alts] if alts else []))
-    return re.escape(unit) + (f"(?!{neg})" if neg else "")
-
-
-_UNIT_ALT = "|".join(_unit_pattern(u, bad) for u, bad in _UNITS)
+_CN_CHARS = CN_NUMERAL_CHARS          # short name for the patterns below
+# digits after the decimal point (九十五点七): 两 is never one
+_CN_FRACTION = "".join(d for d in CN_DIGITS if d != "两")
+# the numeral of 百分之…: digits, 十 and 百 (a percentage is below a thousand)
+_CN_PERCENT = "".join(CN_DIGITS) + "十百"
+_UNIT_ALT = unit_regex(AMOUNT_UNITS)
 
 # The pattern opens with one character class, so the engine skips to numeral
 # characters in C; the "not preceded by" checks come after that first character.
@@ -123,22 +52,23 @@ _UNIT_ALT = "|".join(_unit_pattern(u, bad) for u, bad in _UNITS)
 _FIGURE_RE = re.compile(rf"""
     [0-9{_CN_CHARS}]
     (?:
-        (?<=百)分之(?P<pct>[零〇一二两三四五六七八九十百]++(?:[点點][零〇○一二三四五六七八九]++)?)
+        (?<=百)分之(?P<pct>[{_CN_PERCENT}]++(?:[{CN_POINTS}][{_CN_FRACTION}]++)?)
       | (?<=[0-9])(?<![0-9.A-Za-z第][0-9])
         (?P<ar>[0-9]{{0,2}}(?:,[0-9]{{3}})+(?![0-9])|[0-9]*+)
-        (?P<dec>\.[0-9]++)?(?P<amult>千万|百万|[万亿千百])?
-      | (?<=[{_CN_CHARS}])(?<![第数几{_CN_CHARS}][{_CN_CHARS}])(?<![{_CN_CHARS}][点點][{_CN_CHARS}])
-        (?P<cn>[{_CN_CHARS}]*+)(?P<cdec>[点點][零〇○一二三四五六七八九]++)?
+        (?P<dec>\.[0-9]++)?(?P<amult>{alternation(SCALES)})?
+      | (?<=[{_CN_CHARS}])(?<![第数几{_CN_CHARS}][{_CN_CHARS}])(?<![{_CN_CHARS}][{CN_POINTS}][{_CN_CHARS}])
+        (?P<cn>[{_CN_CHARS}]*+)(?P<cdec>[{CN_POINTS}][{_CN_FRACTION}]++)?
     )
-    (?(pct)|(?P<approx>[余多])?(?P<mult2>[万亿])?(?P<unit>{_UNIT_ALT}))
+    (?(pct)|(?P<approx>[{APPROX}])?(?P<mult2>[{LARGE_SCALES}])?(?P<unit>{_UNIT_ALT}))
 """, re.X)
 
-# Units after which the counted thing usually FOLLOWS (7517台执法记录设备, 81个部门).
-_CLASSIFIERS = frozenset("个件项条名家所座处宗起只辆台套部本册份篇张批类种支例位场期轮栋棵株艘户人")
-# Units that a bare 一 may carry as a real quantity (一个工作日, 一次); with any other
-# counter 一 is the indefinite article (一批典型案件, 一个窗口, 一件事).
-_ONE_OK_UNITS = frozenset(["个工作日", "工作日", "天", "小时", "分钟", "个月", "年",
-                           "次", "学时", "课时", "倍", "%", "个百分点"])
+# Units after which the counted thing usually FOLLOWS (7517台执法记录设备, 81个部门):
+# the one-character counters of things and people.
+_CLASSIFIERS = frozenset(u.text for u in units_of(COUNT, PEOPLE) if len(u.text) == 1)
+# Units that a bare 一 may carry as a real quantity (一个工作日, 一次, 一倍): durations,
+# events, multiples and percentages; with a counter of things or people 一 is the
+# indefinite article (一批典型案件, 一个窗口, 一件事).
+_ONE_OK_UNITS = frozenset(u.text for u in units_of(TIME, EVENT, RATIO, PERCENT))
 # Named set phrases that contain numerals; a Chinese-numeral figure overlapping one is dropped.
 _SET_PHRASES = [
     "三项制度", "八项规定", "最多跑一次", "跑一次", "一次性", "一次办", "一次告知", "一次办结",
@@ -154,7 +84,7 @@ _SET_PHRASES = [
 ]
 _SET_PHRASE_RE = re.compile("|".join(sorted(map(re.escape, _SET_PHRASES), key=len, reverse=True)))
 _ONE_PAIR_RE = re.compile(r"[^\W\d_]{0,2}?一")            # 一户一档, 一年一度: 一X一Y
-_CN_ONLY_MULT = frozenset("十百千万亿")
+_CN_ONLY_MULT = frozenset(CN_PLACES)
 _ORDINAL_LIST = frozenset(_CN_CHARS + "0123456789、至到")      # 第二、三、七项 / 第五至七项
 _ONE_DEICTIC = frozenset("有这那某同当哪每又上下")   # 总有一天, 这一年, 又一次, 上一年: not a count
 # a Chinese numeral + 期/轮 is a phase (二期工程) unless it follows a verb (举办三期)
@@ -162,8 +92,8 @@ _PHASE_VERBS = frozenset("办开举共计达了训讲行展经过满")
 
 # --------------------------------------------------------------------------- subjects
 
-_STOP = frozenset(",。;:、!?()\n\t;:!?,()[]【】|—–~～-")
-_STOP_CLASS = ",。;:、!?()\\n\\t;:!?,()\\[\\]【】|—–~～\\-"
+_STOP_CHARS = ",。;:、!?()\n\t[]【】|—–~～-"     # what ends a clause
+_STOP = frozenset(_STOP_CHARS)
 
 
 def _rev_alt(words, guards=None):
@@ -176,7 +106,8 @@ def _rev_alt(words, guards=None):
 # ending here", "strip these trailing words" and "the last 共/累计" are all anchored
 # matches at the start of a string (one C call each instead of a scan).
 # The clause back to the previous stop, keeping “quoted” and 《titled》 spans whole:
-_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《|[^{_STOP_CLASS}“”《》])*+")
+_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《"
+                            rf"|{char_class(_STOP_CHARS + '“”《》', negate=True)})*+")
 # words that may stand between the counted phrase and the number: 率达|95%, 共|30件
 _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到", "均达", "已达到", "已达", "达到了",
                 "达到", "高达", "多达", "共计", "总计", "合计", "累计", "共有", "共", "约为", "约", "近",
@@ -195,7 +126,7 @@ _LEAD_RE = re.compile(
     r"其中|此外|同时|另外|并且|并|已经|已|还|先后|分别|又|均|都|累计|共计|总计|合计|一共|共|"
     r"[0-9]{4}年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
     r"[0-9]{1,2}\.|\(\w{1,2}\)|[一二三四五六七八九十]+是|\s)+)")
-_AFTER_END_RE = re.compile(r"[,。;:、!?()\n\t;:!?,()\[\]【】|\d\s《—–~～-]")
+_AFTER_END_RE = re.compile(char_class(_STOP_CHARS + "《") + r"|[\d\s]")
 _AFTER_CUT_RE = re.compile(
     r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
     r"完成|获得|通过|纳入|配备|建立|设立|开通|受理|办理|接受|进驻|入驻|签约|投入|达到|覆盖|全部|"
@@ -279,11 +210,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
         elif cn is not None:
             cn = text[s] + cn
         if pct is not None:
-            whole, _, frac = pct.replace("點", "点").partition("点")
-            value = float(parse_chinese_number(whole))
-            if frac:
-                value += int("".join(str(_CN_DIGITS[c]) for c in frac)) / 10 ** len(frac)
-            out.append((s, e, value, "%"))
+            out.append((s, e, parse_chinese_decimal(pct), "%"))
             continue
         prev = text[s - 1] if s else ""
         nxt = text[e] if e < n else ""
@@ -293,7 +220,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                 continue                                             # calendar year
             value = float(digits + dec if dec else digits)
             if amult:
-                value *= _MULT[amult]
+                value *= SCALES[amult]
             # digits inside 《titles》 or a short “quoted term” (“8类案件”) are names
             if _in_pair(text, s, e, "《", "》", 60) or _in_pair(text, s, e, "“", "”", 12):
                 continue
@@ -303,9 +230,7 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                 continue                                             # 万人, 千年大计, 百优
             if len(cn) > 1 and not any(c in _CN_ONLY_MULT for c in cn):
                 continue                                             # 二〇一七年, 一二审
-            value = float(parse_chinese_number(cn))
-            if cdec:                                                 # 一点三倍 -> 1.3
-                value += int("".join(str(_CN_DIGITS[c]) for c in cdec[1:])) / 10 ** (len(cdec) - 1)
+            value = parse_chinese_decimal(cn + cdec if cdec else cn)   # 一点三倍 -> 1.3
             if cn == "一" and not approx and not cdec:
                 if unit not in _ONE_OK_UNITS or prev in _ONE_DEICTIC \
                         or prev == "前" and text[s - 2:s] != "提前":
@@ -345,9 +270,14 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                             or text.startswith("会议", e) and "届" in text[max(0, s - 8):s]):
             continue
         if mult2:
-            value *= _MULT[mult2]
+            value *= SCALES[mult2]
         out.append((s, e, value, unit))
     return out
+
+
+def count_figures(text: str) -> int:
+    """How many figures ``text`` states: ``len(extract_figures(text))`` without the subjects."""
+    return len(_scan(text)) if text else 0
 
 
 def extract_figures(text: str) -> list[Figure]:
@@ -398,129 +328,11 @@ def extract_figures(text: str) -> list[Figure]:
     return figures
 
 
-# --------------------------------------------------------------------------- concreteness
-
-#: Weights of the concreteness signals. Each signal is a saturating function
-#: ``1 - exp(-x / scale)`` of its rate; the positive terms add, boilerplate subtracts.
-CONCRETENESS_WEIGHTS = {
-    # weight of each signal (the positive ones sum to 1.15 so that a short passage
-    # with figures, an instrument and action verbs reaches 1.0 before boilerplate)
-    "figures": 0.30,          # number of figures, absolute: 1 - exp(-n / 2)
-    "figure_density": 0.30,   # figures per 100 characters
-    "instruments": 0.20,      # 《…办法/方案/规定/意见/制度/…》 per 100 characters
-    "enumeration": 0.15,      # 一是/二是, (1)(2), 1. 2., 第一、 per 100 characters
-    "verbs": 0.20,            # concrete verbs (出台, 移交, 办结 …) per 100 characters
-    "boilerplate": 0.35,      # boilerplate phrases per 100 characters (subtracted)
-    # scale of each saturation 1 - exp(-x / scale): the rate at which a signal
-    # reaches 63% of its weight
-    "figures_scale": 2.0,
-    "figure_density_scale": 1.0,
-    "instruments_scale": 0.5,
-    "enumeration_scale": 1.0,
-    "verbs_scale": 2.0,
-    "boilerplate_scale": 1.5,
-    # passages shorter than this are rated as if this long, so that a 10-character
-    # fragment with one number does not get an extreme per-100-character rate
-    "min_length": 60,
-}
-
-_CONCRETE_VERBS = [
-    "出台", "印发", "制定", "修订", "建立", "完成", "移交", "移送", "审结", "办结", "受理", "办理",
-    "开展", "举办", "组织", "聘请", "聘任", "实现", "化解", "公开", "审查", "培训", "查处", "立案",
-    "纠正", "撤销", "备案", "清理", "废止", "调解", "答复", "审核", "发放", "处置", "整治", "取消",
-    "下放", "公布", "签订", "出具", "编制", "开通", "上线", "设立", "组建", "成立", "配备", "评查",
-    "抽查", "验收", "新收", "结案", "收到", "接待", "办复", "罚没", "查办", "查封", "扣押", "拘留",
-    "整改", "问责", "约谈", "建成", "压缩", "缩短", "精简", "梳理", "起草", "听证", "旁听", "出庭",
-    "应诉", "审理", "维持", "驳回", "确认", "注销", "申领", "考试", "评估", "论证", "公示", "通报",
-]
-_BOILERPLATE = [
-    "深入贯彻", "认真贯彻", "贯彻落实", "认真贯彻落实", "全面贯彻落实", "深入贯彻落实", "高度重视",
-    "进一步加强", "进一步提高", "进一步完善", "进一步推进", "进一步提升", "进一步深化", "进一步健全",
-    "重要讲话精神", "重要指示精神", "系列重要讲话", "习近平新时代中国特色社会主义思想", "习近平法治思想",
-    "党的十九大精神", "党的十九大", "党的十八大", "党的二十大", "全会精神", "坚强领导", "正确领导",
-    "全面推进", "切实加强", "扎实推进", "不断提高", "不断提升", "不断完善", "不断加强", "努力开创",
-    "新局面", "新成效", "新篇章", "新跨越", "新台阶", "新气象", "新常态", "坚强有力", "强有力",
-    "以人民为中心", "四个意识", "四个自信", "两个维护", "两个确立", "统筹推进", "持续推进", "着力推进",
-    "大力推进", "积极推进", "紧紧围绕", "牢固树立", "坚定不移", "始终坚持", "为指导", "为指引",
-    "重要内容", "重要位置", "良好氛围", "运用法治思维", "明显成效", "显著成效", "取得了明显成效",
-    "决策部署", "总体要求", "落到实处", "组织领导", "公开公正", "守法诚信", "廉洁高效",
-    "职能科学", "权责法定", "全面依法治国", "更大贡献", "锐意进取",
-    "攻坚克难", "开拓创新", "与时俱进", "求真务实", "真抓实干", "高质量发展", "营造良好", "切实增强",
-    "关键少数", "第一责任人", "思想认识", "使命感", "重要性", "紧迫性", "努力打造", "奋力",
-]
-_BOILERPLATE_SET = frozenset(_BOILERPLATE)
-
-
-def _trie_regex(words) -> str:
-    """One alternation for many literal words, factored by common prefixes
-    (出台|出具|出庭 -> 出(?:台|具|庭)) so each position tries few branches.
-    Longer words win over their prefixes (认真贯彻落实 before 认真贯彻)."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    # the root is left ungrouped: a top-level alternation of literal-led branches
-    # lets the regex engine skip straight to possible first characters
-    return "|".join(re.escape(ch) + build(child) for ch, child in sorted(trie.items()))
-
-
-# All concreteness signals in ONE pass. Every branch opens with a literal character,
-# so the engine only stops at characters that can start a signal; the special
-# patterns come before the keyword trie so that they win at the same position.
-_INSTRUMENT = (r"《[^《》\n]{0,60}?(?:办法|方案|规定|意见|制度|细则|清单|条例|通知|计划|指引|目录|"
-               r"规则|标准|指南|预案|要点|台账|规程|守则|名录|导则)(?:\([^()\n]{1,8}\))?》")
-_PROVIDE_GUARANTEE = r"为[^,。;]{0,20}提供[^,。;]{0,6}(?:保障|支撑|保证)"      # 为…提供坚强法治保障
-_ENUMERATION = (r"是(?<=[一二三四五六七八九十]是)(?<![统唯之单同逐万其]..)|\((?:[0-9]{1,2}|[a-z])\)|"
-                r"。[0-9]{1,2}\.(?![0-9])|;[0-9]{1,2}\.(?![0-9])|\n[0-9]{1,2}\.(?![0-9])|"
-                r"第[一二三四五六七八九十](?=[,、])")
-_SIGNAL_RE = re.compile("|".join([_INSTRUMENT, _PROVIDE_GUARANTEE, _ENUMERATION,
-                                  _trie_regex(set(_CONCRETE_VERBS) | _BOILERPLATE_SET)]))
-_ENUM_AT_START_RE = re.compile(r"[0-9]{1,2}\.(?![0-9])")
-_VERB_SET = frozenset(_CONCRETE_VERBS) - _BOILERPLATE_SET
-
-
-def _sat(x: float, scale: float) -> float:
-    return 1.0 - math.exp(-x / scale)
-
-
-def concreteness(text: str, figures: Optional[list[Figure]] = None) -> float:
-    """How concretely ``text`` reports measures and results, in [0, 1].
-
-    ``figures`` may be passed when already extracted (saves the scan). Empty text is 0.0.
-    """
-    if not text:
-        return 0.0
-    w = CONCRETENESS_WEIGHTS
-    n_fig = len(figures) if figures is not None else len(_scan(text))
-    n_verb = n_boiler = n_instr = n_enum = 0
-    for sig in _SIGNAL_RE.findall(text):
-        if sig in _VERB_SET:
-            n_verb += 1
-        elif sig in _BOILERPLATE_SET:
-            n_boiler += 1
-        elif sig[0] == "《":
-            n_instr += 1
-        elif sig[0] == "为":
-            n_boiler += 1
-        else:
-            n_enum += 1
-    if _ENUM_AT_START_RE.match(text):
-        n_enum += 1
-    u = max(len(text), w["min_length"]) / 100.0
-    score = (w["figures"] * _sat(n_fig, w["figures_scale"])
-             + w["figure_density"] * _sat(n_fig / u, w["figure_density_scale"])
-             + w["instruments"] * _sat(n_instr / u, w["instruments_scale"])
-             + w["enumeration"] * _sat(n_enum / u, w["enumeration_scale"])
-             + w["verbs"] * _sat(n_verb / u, w["verbs_scale"])
-             - w["boilerplate"] * _sat(n_boiler / u, w["boilerplate_scale"]))
-    return 0.0 if score <= 0.0 else (1.0 if score >= 1.0 else score)
+def __getattr__(name):
+    # concreteness moved to searchlib.concreteness; indexing.py still imports it from
+    # here. Resolved on first use: an import at module level would be circular
+    # (concreteness imports count_figures from this module).
+    if name in ("concreteness", "CONCRETENESS_WEIGHTS"):
+        from . import concreteness as module
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

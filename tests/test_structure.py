@@ -7,6 +7,7 @@ import pytest
 from searchlib.models import SECTION_KINDS
 from searchlib.normalize import normalize_document_text
 from searchlib.structure import classify_heading, parse_sections, split_paragraph, split_passages
+from searchlib.vocabulary import CJK
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -24,7 +25,7 @@ SEEDS = {
 _META = re.compile(r"^(发布时间|发表时间|来源|发布机构|索引号|当前位置|<<返回|名称:|发文日期|文号)")
 _CLUTTER = re.compile(r"^(上一篇|下一篇|扫一扫|打印|Copyright|主办单位|版权)")
 _STAMP = re.compile(r"^发表时间 ?: ?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"[{CJK}]")
 
 
 def _seed_path(prefix):
@@ -148,6 +149,22 @@ def test_body_lines_that_start_like_numbers_are_not_headings(line):
     sections = _parse(f"{line}\n{BODY}", "annual_report")
     assert _headings(sections) == []
     assert sections[0].paragraphs == [line, BODY]
+
+
+@pytest.mark.parametrize("heading", ["1部门联动机制", "1人员培训", "1本级预算公开"])
+def test_bare_number_before_a_word_that_starts_with_a_unit_is_a_heading(heading):
+    # ① becomes a bare 1 under NFKC; 部门, 人员, 本级 are words, not 1 部, 1 人, 1 本
+    # (the guards of vocabulary.UNITS)
+    line = heading + "。全区32个部门建立联席会议制度,定期会商。"
+    assert _headings(_parse(f"{line}\n{BODY}")) == [(1, heading)]
+
+
+@pytest.mark.parametrize("line", [
+    "1部法规草案提请审议。", "3本执法手册印发全区。", "2年内完成清理。", "1至3月开展专项检查。",
+    "5星级窗口创建完成。", "3届法治论坛成功举办。", "1季度完成集中审查。", "20余家单位参加。",
+])
+def test_bare_number_with_a_unit_or_date_part_is_body_text(line):
+    assert _headings(_parse(f"{line}\n{BODY}", "annual_report")) == []
 
 
 def test_inline_heading_is_split_at_first_full_stop_and_line_kept_whole():
