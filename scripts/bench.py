@@ -177,7 +177,7 @@ def _warm_searchlib():
     the modules, the region table and the segmenter in the state indexing uses."""
     import searchlib.indexing  # noqa: F401
     import searchlib.pipeline
-    import whoosh.index  # noqa: F401
+    import whoosh.index  # noqa: F401 (loaded, as in a long-running process)
     from searchlib import analysis
     from searchlib.metadata import region_table
     try:

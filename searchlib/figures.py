@@ -327,12 +327,3 @@ def extract_figures(text: str) -> list[Figure]:
             b.subject = a.subject
     return figures
 
-
-def __getattr__(name):
-    # concreteness moved to searchlib.concreteness; indexing.py still imports it from
-    # here. Resolved on first use: an import at module level would be circular
-    # (concreteness imports count_figures from this module).
-    if name in ("concreteness", "CONCRETENESS_WEIGHTS"):
-        from . import concreteness as module
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

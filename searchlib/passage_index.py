@@ -28,7 +28,7 @@ p_section          u4       N     section number; a section is a run of passages
 p_len              u2       N     body length in tokens (main words and sub-words), saturating
 p_conc             f4       N     concreteness (figures.py), the ranking's static signal
 p_kind             u1       N     section kind, an index into models.SECTION_KINDS
-p_units            u4       N     bit i: a figure in UNIT_BITS[i]; bit 31: the passage states figures
+p_flags            u1       N     bit 0: the passage states figures
 r_first            u4       R+1   first passage of each report (reports are contiguous)
 s_first            u4       S+1   first passage of each section (sections are contiguous)
 s_len              u2       S     heading-path length in tokens
@@ -36,7 +36,7 @@ s_len              u2       S     heading-path length in tokens
 {f}_toff           u4|u8    T+1   offset of each term in {f}_terms
 {f}_poff           u4|u8    T+1   first posting of each term
 {f}_df             u4       T     passages containing the term
-{f}_ids            u1*      P     postings: passage numbers (body) / section numbers (heading),
+{f}_ids            u1*      P     postings: passage numbers (body, units) / section numbers (heading),
                                   ascending per term, stored as gaps (the first one absolute)
 {f}_tf             u1*      P     term frequency in the passage / section heading
 body_xoff          u4|u8    T+1   first position of each term in body_pos
@@ -51,8 +51,9 @@ and taken, in order, from ``{name}_x`` (u4 for ids, u2 for tf and positions), wh
 entries before term t number ``{name}_xoff[t]``. Most gaps, frequencies and positions fit
 in a byte, so postings cost a little over a byte each and decode with a few numpy passes.
 
-Fields: ``body`` (the passage text, with positions for phrases) and ``heading`` (the
-heading path, indexed once per section and scored per passage). A passage's payload is
+Fields: ``body`` (the passage text, with positions for phrases), ``heading`` (the
+heading path, indexed once per section and scored per passage) and ``units`` (the units
+of the passage's figures, for quantity queries). A passage's payload is
 ``[text, heading_path, section_kind, [[value, unit, text, subject, start, end], …]]``.
 
 Opening a file parses the header only; arrays are views of one read-only ``mmap``, so a
@@ -68,7 +69,7 @@ import zlib
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -78,23 +79,10 @@ MAGIC = b"SLPX"
 FORMAT_VERSION = 1
 EXTENSION = ".spx"
 PAYLOAD_BLOCK = 32
-FIELDS = ("body", "heading")
+FIELDS = ("body", "heading", "units")     # units: the units of a passage's figures (件, 元, % ...)
 MAX_U16 = 65535
-FIGURES_BIT = 1 << 31
-# units whose presence a query can ask for (a bit each; bit 31 = the passage states figures)
-UNIT_BITS = ("件", "项", "条", "人", "人次", "名", "家", "个", "次", "户", "场", "篇", "份", "台", "元",
-             "%", "天", "个工作日", "平方米", "亩", "册", "所", "起", "宗", "公里", "吨", "小时", "个月",
-             "倍", "套", "批")
-_UNIT_BIT = {u: 1 << i for i, u in enumerate(UNIT_BITS)}
+HAS_FIGURES = 1       # p_flags bit
 _KIND_CODE = {k: i for i, k in enumerate(SECTION_KINDS)}
-
-
-def unit_mask(units: Iterable[str]) -> int:
-    """The p_units bits of these units (unknown units have none)."""
-    m = 0
-    for u in units:
-        m |= _UNIT_BIT.get(u, 0)
-    return m
 
 
 def kind_code(kind: str) -> int:
@@ -116,6 +104,9 @@ class ReportPassages:
     body_passage: np.ndarray       # i4: passage index within the report
     body_pos: np.ndarray           # u2
     head_term: np.ndarray          # i4: index into head_vocab
+    unit_vocab: list[str]          # units of the passages' figures
+    unit_term: np.ndarray          # i4: index into unit_vocab
+    unit_passage: np.ndarray       # i4: passage index within the report
     head_section: np.ndarray       # i4: section index within the report
     passage_section: np.ndarray    # i4 per passage: its section index
     section_len: np.ndarray        # u2 per section: heading length in tokens
@@ -123,7 +114,7 @@ class ReportPassages:
     ordinal: np.ndarray            # u4 per passage
     concreteness: np.ndarray       # f4 per passage
     kind: np.ndarray               # u1 per passage
-    units: np.ndarray              # u4 per passage
+    flags: np.ndarray              # u1 per passage
     payloads: list[str] = field(default_factory=list)   # JSON per passage
 
     @property
@@ -152,9 +143,10 @@ class SegmentBuilder:
     and writes them as one passage file."""
 
     def __init__(self):
-        self.vocab: dict[str, dict[str, int]] = {"body": {}, "heading": {}}
+        self.vocab: dict[str, dict[str, int]] = {f: {} for f in FIELDS}
         self._body: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # (term, passage, pos)
         self._head: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # (term, section, count)
+        self._units: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (unit, passage, count)
         self._cols: dict[str, list[np.ndarray]] = {k: [] for k in PASSAGE_COLUMNS}
         self._section_len: list[np.ndarray] = []
         self._payloads: list[str] = []
@@ -183,10 +175,13 @@ class SegmentBuilder:
                            rp.body_pos.astype(np.uint16)))
         self._head.append((head_map[rp.head_term], rp.head_section.astype(np.int64) + self.sections,
                            np.ones(len(rp.head_term), np.int64)))
+        unit_map = self._map("units", rp.unit_vocab)
+        self._units.append((unit_map[rp.unit_term], rp.unit_passage.astype(np.int64) + self.passages,
+                            np.ones(len(rp.unit_term), np.int64)))
         n = rp.passages
         self._append_columns(report=np.full(n, docnum, np.uint32), ordinal=rp.ordinal,
                              section=rp.passage_section.astype(np.int64) + self.sections, len=rp.passage_len,
-                             conc=rp.concreteness, kind=rp.kind, units=rp.units)
+                             conc=rp.concreteness, kind=rp.kind, flags=rp.flags)
         self._section_len.append(rp.section_len.astype(np.uint16))
         self._payloads.extend(rp.payloads)
         self.passages += n
@@ -212,7 +207,8 @@ class SegmentBuilder:
         sec_keep[src.p_section[keep].astype(np.int64)] = True
         new_sec = np.cumsum(sec_keep) - 1 + self.sections
         for field_, units_keep, new_unit, out in (("body", keep, new_pid, self._body),
-                                                  ("heading", sec_keep, new_sec, self._head)):
+                                                  ("heading", sec_keep, new_sec, self._head),
+                                                  ("units", keep, new_pid, self._units)):
             terms = [src.term_at(field_, i) for i in range(src.term_count(field_))]
             tmap = self._map(field_, terms)
             term_of, ids, tf = src.all_postings(field_)
@@ -226,7 +222,7 @@ class SegmentBuilder:
                             np.ones(int(rows.sum()), np.int64)))
         self._append_columns(report=docmap[src.p_report[keep].astype(np.int64)], ordinal=src.p_ordinal[keep],
                              section=new_sec[src.p_section[keep].astype(np.int64)], len=src.p_len[keep],
-                             conc=src.p_conc[keep], kind=src.p_kind[keep], units=src.p_units[keep])
+                             conc=src.p_conc[keep], kind=src.p_kind[keep], flags=src.p_flags[keep])
         self._section_len.append(src.s_len[sec_keep])
         kept = np.flatnonzero(keep)
         self._payloads.extend(src.payload_line(int(p)) for p in kept)
@@ -252,6 +248,7 @@ class SegmentBuilder:
         arrays.update(_postings("body", self.vocab["body"], self._body, positions=True))
         arrays.update(_postings("heading", self.vocab["heading"], self._head, positions=False,
                                 section_sizes=np.diff(s_first.astype(np.int64))))
+        arrays.update(_postings("units", self.vocab["units"], self._units, positions=False))
         blob, offsets = _payload_blocks(self._payloads)
         arrays["blocks"] = blob
         arrays["blocks_off"] = offsets
@@ -264,7 +261,7 @@ class SegmentBuilder:
 # builder column -> (dtype, array name in the file)
 PASSAGE_COLUMNS = {"report": (np.uint32, "p_report"), "ordinal": (np.uint32, "p_ordinal"),
                    "section": (np.uint32, "p_section"), "len": (np.uint16, "p_len"),
-                   "conc": (np.float32, "p_conc"), "kind": (np.uint8, "p_kind"), "units": (np.uint32, "p_units")}
+                   "conc": (np.float32, "p_conc"), "kind": (np.uint8, "p_kind"), "flags": (np.uint8, "p_flags")}
 
 
 def _postings(name: str, vocab: dict[str, int], chunks, positions: bool, section_sizes=None) -> dict:
@@ -422,7 +419,7 @@ class SegmentPassages:
         if end > len(mm):
             raise PassageFileError(f"{self.path.name} is truncated ({len(mm)} of {end} bytes)")
         self._arrays: dict[str, np.ndarray] = {}
-        self._term_cache: dict[str, dict] = {"body": {}, "heading": {}}
+        self._term_cache: dict[str, dict] = {f: {} for f in FIELDS}
 
     def __getattr__(self, name):
         layout = self.__dict__.get("_layout")
@@ -598,6 +595,8 @@ def report_passages(doc) -> ReportPassages:
     """Tokenise an analysed Document's passages for the passage index (in a worker)."""
     vocab: dict[str, int] = {}
     hvocab: dict[str, int] = {}
+    uvocab: dict[str, int] = {}
+    unit_t, unit_p = [], []
     body_t, body_p, body_x, p_len = [], [], [], []
     head_t, head_s, s_len = [], [], []
     p_section = []
@@ -617,15 +616,18 @@ def report_passages(doc) -> ReportPassages:
             s_len.append(min(len(hwords), MAX_U16))
             last_path = path
         p_section.append(len(s_len) - 1)
+        for unit in sorted({f.unit for f in p.figures}):
+            unit_t.append(uvocab.setdefault(unit, len(uvocab)))
+            unit_p.append(i)
     n = len(doc.passages)
     return ReportPassages(
-        vocab=list(vocab), head_vocab=list(hvocab), body_term=np.asarray(body_t, np.int32), body_passage=np.asarray(body_p, np.int32),
+        vocab=list(vocab), head_vocab=list(hvocab), unit_vocab=list(uvocab),
+        unit_term=np.asarray(unit_t, np.int32), unit_passage=np.asarray(unit_p, np.int32), body_term=np.asarray(body_t, np.int32), body_passage=np.asarray(body_p, np.int32),
         body_pos=np.asarray(body_x, np.uint16), head_term=np.asarray(head_t, np.int32),
         head_section=np.asarray(head_s, np.int32), passage_section=np.asarray(p_section, np.int32),
         section_len=np.asarray(s_len, np.uint16), passage_len=np.asarray(p_len, np.uint16),
         ordinal=np.fromiter((p.ordinal for p in doc.passages), np.uint32, n),
         concreteness=np.fromiter((p.concreteness for p in doc.passages), np.float32, n),
         kind=np.fromiter((kind_code(p.section_kind) for p in doc.passages), np.uint8, n),
-        units=np.fromiter(((unit_mask(f.unit for f in p.figures) | (FIGURES_BIT if p.figures else 0))
-                           for p in doc.passages), np.uint32, n),
+        flags=np.fromiter((HAS_FIGURES if p.figures else 0 for p in doc.passages), np.uint8, n),
         payloads=[payload_json(p.text, p.heading_path, p.section_kind, p.figures) for p in doc.passages])

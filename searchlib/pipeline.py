@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Iterator, Optional, Union
 
 from .errors import IngestError
-from .figures import concreteness, extract_figures
+from .concreteness import concreteness
+from .figures import extract_figures
 from .ingest import read_document
 from .metadata import infer_doc_type, infer_year, resolve_region
 from .models import Document, SkippedFile

@@ -29,16 +29,10 @@ from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
                      TEXT_FIELDS, UNITS, YEAR, query_schema)
+from .vocabulary import FUNCTION_WORDS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
-
-QUANTITY_WORDS = {"数量", "多少", "几", "几个", "多少件", "多少条", "多少人", "件数", "人数", "次数", "总数",
-                  "数字", "数据", "数目", "规模", "比例", "多少个"}
-QUERY_UNITS = {"件", "项", "条", "人", "人次", "名", "家", "个", "次", "户", "场", "篇", "份", "台", "万元",
-               "亿元", "元", "%", "天", "个工作日", "平方米", "亩", "册", "所", "起", "宗"}
-# words too common to require on their own when a concept is loose-matched
-FUNCTION_WORDS = set("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从".split())
 
 _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|'
                        r'(?:^|\s)[+-]\S|\b(?:title|heading|body|kind|type|doc_type|year):')
@@ -139,7 +133,7 @@ class QueryPlan:
         if self.advanced:
             words = {t for f, t in self.query.iter_all_terms() if f in TEXT_FIELDS and isinstance(t, str)}
             return set(), words
-        strip = str.maketrans("", "", "“”‘’\"'")
+        strip = str.maketrans("", "", QUOTES)
         phrases = {c.translate(strip).lower() for c in self.concepts}
         for alts in self.expansions.values():
             phrases.update(a.translate(strip).lower() for a in alts)
@@ -279,7 +273,7 @@ class QueryBuilder:
             elif word in QUERY_UNITS:
                 plan.wants_figures = True
                 # figures store money in 元 and areas in 平方米 (figures.py scales 万/亿)
-                plan.units.append({"万元": "元", "亿元": "元"}.get(word, word))
+                plan.units.append(base_unit(word)[0])
             else:
                 concepts.append(word)
         concepts = concepts[:MAX_CONCEPTS]

@@ -35,7 +35,7 @@ from typing import Callable, Optional
 import numpy as np
 from whoosh import query as wq
 
-from .passage_index import FIGURES_BIT, SegmentPassages, kind_code, unit_mask
+from .passage_index import HAS_FIGURES, SegmentPassages, kind_code
 from .ranking import RankingConfig
 
 TEXT_FIELDS = ("body", "heading")
@@ -220,11 +220,11 @@ class SegmentScorer:
             ids = np.flatnonzero(sp.p_kind == kind_code(str(value)))
         elif field_ == "has_figures":
             want = value is True or str(value).lower() in ("true", "1", "yes", "t", "y")
-            has = (sp.p_units & FIGURES_BIT) != 0
+            has = (sp.p_flags & HAS_FIGURES) != 0
             ids = np.flatnonzero(has if want else ~has)
         else:
-            bit = unit_mask([str(value)])
-            ids = np.flatnonzero(sp.p_units & bit) if bit else np.zeros(0, np.int64)
+            ti = sp.term_index("units", str(value))
+            ids = self._postings("units", ti)[0] if ti >= 0 else np.zeros(0, np.int64)
         self._memo[key] = ids
         return ids
 

@@ -46,11 +46,3 @@ def test_concreteness_normalises_by_length():
 def test_weights_are_named():
     assert {"figures", "boilerplate", "min_length"} <= set(CONCRETENESS_WEIGHTS)
 
-
-def test_still_importable_from_figures():
-    # indexing.py imports it from searchlib.figures; the old path is kept for it
-    from searchlib import figures
-    assert figures.concreteness is concreteness
-    assert figures.CONCRETENESS_WEIGHTS is CONCRETENESS_WEIGHTS
-    with pytest.raises(AttributeError):
-        figures.no_such_name

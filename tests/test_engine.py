@@ -2,15 +2,13 @@
 scorer against the reference ranking of the previous (Whoosh-matcher) engine, damaged
 and stale indexes."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from searchlib import api, indexing, storage
+from searchlib import api, storage
 from searchlib.errors import IndexDamagedError, IndexVersionError
-from searchlib.passage_index import (FIGURES_BIT, SegmentBuilder, SegmentPassages, report_passages,
-                                     unit_mask)
+from searchlib.passage_index import HAS_FIGURES, SegmentBuilder, SegmentPassages, report_passages
 from searchlib.pipeline import analyse_file
 from tests.conftest import CORPUS, ROOT, SEEDS
 
@@ -43,7 +41,7 @@ def test_passage_file_holds_every_passage_with_its_payload(seed_file, seed_docs)
         payload = sp.payload(pid)
         assert payload["text"] == passage.text and payload["heading_path"] == passage.heading_path
         assert [f["text"] for f in payload["figures"]] == [f.text for f in passage.figures]
-        assert bool(sp.p_units[pid] & FIGURES_BIT) == bool(passage.figures)
+        assert bool(sp.p_flags[pid] & HAS_FIGURES) == bool(passage.figures)
 
 
 def test_postings_and_positions(seed_file, seed_docs):
@@ -95,9 +93,11 @@ def test_merge_drops_deleted_reports_and_renumbers(tmp_path, seed_file):
         list(merged.positions(idx_new, np.arange(len(ids_n)), tf_n)[1])
 
 
-def test_unit_mask_is_a_bit_per_known_unit():
-    assert unit_mask(["件"]) and unit_mask(["件"]) != unit_mask(["人"])
-    assert unit_mask(["不是单位"]) == 0
+def test_units_field_lists_the_passages_with_figures_in_a_unit(seed_file, seed_docs):
+    ids, _ = seed_file.postings("units", seed_file.term_index("units", "件"))
+    want = [(r, p.ordinal) for r, d in enumerate(seed_docs) for p in d.passages if any(f.unit == "件" for f in p.figures)]
+    assert [(int(seed_file.p_report[i]), int(seed_file.p_ordinal[i])) for i in ids] == want
+    assert seed_file.term_index("units", "不是单位") == -1
 
 
 def test_truncated_passage_file_is_reported_as_damage(tmp_path, seed_file):

@@ -418,7 +418,6 @@ def test_open_searcher_matches_a_fresh_one_after_updates_and_merges(index, corpu
     """whoosh-reloaded 2.7.5's Searcher.refresh() reuses segment readers with out-of-date
     deletions and keeps segments a merge replaced: replaced documents stay visible and
     merged ones appear twice. The API must give what a freshly opened index gives."""
-    from whoosh import index as windex
 
     def state(idx):
         result = idx.search("法治政府 建设", limit=1000)
