@@ -14,8 +14,16 @@ always segments the same way) with the project's user dictionary of policy terms
 * character offsets are exact, for highlighting Chinese text;
 * Latin letters are lower-cased; punctuation and spaces are dropped.
 
-jieba is loaded lazily, once per process (the only global state in searchlib),
-and only when text actually has to be segmented.
+Segmentation is jieba's, with two interchangeable engines: the ``jieba`` package
+(always; queries use it with the dictionary read on demand from SQLite, see
+``get_segmenter``) and, for indexing when it is installed, ``rjieba`` (jieba-rs, the
+same algorithm and dictionary in Rust, several times faster). Both are given the same
+user dictionary; tests/test_analysis.py checks that they cut every seed paragraph into
+the same words, and an index records which one built it (``segmenter_name``).
+
+Global state (per process, all lazy): the segmenter (``get_segmenter``), the analysis
+fingerprint (a hash of constants), a per-word cache of sub-words and the memo of short
+texts (``_segment_short``); none of them depends on an index.
 """
 from __future__ import annotations
 
@@ -75,6 +83,54 @@ def _full_segmenter():
     return seg
 
 
+def _userdict_entries():
+    """(word, freq or None, tag or None) of the user dictionary, as jieba reads it."""
+    if not USERDICT_PATH.exists():
+        return
+    for line in USERDICT_PATH.read_text(encoding="utf-8").splitlines():
+        parts = line.strip().split()
+        if not parts:
+            continue
+        word = parts[0]
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
+        yield word, freq, tag
+
+
+class RustSegmenter:
+    """jieba's dictionary (``FREQ``, read for sub-words) with rjieba's ``cut``: the
+    same words as jieba's, several times faster. Used to index when rjieba is installed
+    (SEARCHLIB_SEGMENTER=jieba turns it off)."""
+
+    def __init__(self, seg):
+        import rjieba     # optional accelerator, imported only to index
+        self.FREQ, self.total, self.initialized = seg.FREQ, seg.total, True
+        self._rust = rjieba.Jieba()
+        for word, freq, tag in _userdict_entries():
+            self._rust.add_word(word, freq, tag)
+
+    def cut(self, text: str, HMM: bool = False):
+        return self._rust.cut(text, hmm=HMM)
+
+
+def rjieba_available() -> bool:
+    if os.environ.get("SEARCHLIB_SEGMENTER", "").lower() == "jieba":
+        return False
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def segmenter_name(seg=None) -> str:
+    """Which engine segments (recorded in the index): 'rjieba X' or 'jieba X'."""
+    seg = seg or _segmenter
+    if isinstance(seg, RustSegmenter):
+        return f"rjieba {version('rjieba')}"
+    return f"jieba {version('jieba')}"
+
+
 class _LazyFreq:
     """jieba's prefix dictionary (word → frequency, 0 for prefixes) read from SQLite on
     demand and memoised: a process that segments only a query reads a few dozen rows
@@ -130,8 +186,9 @@ def get_segmenter(full: bool = False):
     """The process-wide jieba tokenizer with the policy user dictionary (lazy, thread-safe).
 
     With ``full`` (indexing: lots of text) the whole dictionary is loaded in memory, and
-    saved once to the cache as SQLite. Otherwise (queries: a few words) the saved
-    dictionary is read on demand, which makes a one-off query start fast."""
+    saved once to the cache as SQLite, and rjieba cuts when it is installed. Otherwise
+    (queries: a few words) the saved dictionary is read on demand, which makes a
+    one-off query start fast."""
     global _segmenter
     seg = _segmenter
     if seg is not None and (not full or not isinstance(seg.FREQ, _LazyFreq)):
@@ -153,6 +210,8 @@ def get_segmenter(full: bool = False):
                     _write_dictionary_db(seg, path)
                 except OSError:
                     pass          # a read-only cache only costs start-up time
+            if full and rjieba_available():
+                seg = RustSegmenter(seg)
         _segmenter = seg
     return seg
 
@@ -174,6 +233,25 @@ def analysis_fingerprint() -> str:
     return _fingerprint
 
 
+_WORD_INFO: dict = {}      # word -> None (punctuation, space) or its sub-words ((offset, gram), ...)
+_WORD_INFO_MAX = 500_000
+
+
+def _word_info(seg, word: str):
+    info = _WORD_INFO.get(word, _WORD_INFO)
+    if info is _WORD_INFO:
+        if not _WORDCHAR.search(word):
+            info = None
+        elif len(word) > 2 and _HAN.match(word):
+            info = tuple(_subwords(seg, word))
+        else:
+            info = ()
+        if len(_WORD_INFO) >= _WORD_INFO_MAX:
+            _WORD_INFO.clear()
+        _WORD_INFO[word] = info
+    return info
+
+
 def _subwords(seg, word: str):
     """Dictionary words of 2-4 characters inside a longer word (jieba's search mode, plus 4)."""
     freq = seg.FREQ
@@ -186,40 +264,43 @@ def _subwords(seg, word: str):
                     yield i, gram
 
 
-def segment(text: str, subwords: bool = False):
-    """Yield (word, start, end, is_main) over normalised ``text``.
+def segment(text: str, subwords: bool = False) -> list[tuple[str, int, int, bool]]:
+    """(word, start, end, is_main) over normalised ``text``.
 
     Main words tile the text (punctuation and spaces excluded); sub-words follow
     the main word they belong to. This is the whole tokenisation logic: the
-    Whoosh tokenizer and the benchmarks both call it.
+    Whoosh tokenizer, the passage index and the benchmarks all call it.
     """
+    out: list = []
     seg = None
     pos = 0
     for m in _NUMBER.finditer(text):
         if m.start() > pos:
             if seg is None:
                 seg = get_segmenter()
-            yield from _segment_words(seg, text, pos, m.start(), subwords)
+            _segment_words(out, seg, text, pos, m.start(), subwords)
         start, end = m.span()
         number = m.group().replace(",", "")
         unit = _UNIT_AFTER.match(text, end)
         if unit:
             uend = unit.end()
-            yield number + unit.group(), start, uend, True
+            out.append((number + unit.group(), start, uend, True))
             if subwords:
-                yield number, start, end, False
-                yield unit.group(), end, uend, False
+                out.append((number, start, end, False))
+                out.append((unit.group(), end, uend, False))
             pos = uend
         else:
-            yield number, start, end, True
+            out.append((number, start, end, True))
             pos = end
     if pos < len(text):
         if seg is None:
             seg = get_segmenter()
-        yield from _segment_words(seg, text, pos, len(text), subwords)
+        _segment_words(out, seg, text, pos, len(text), subwords)
+    return out
 
 
-def _segment_words(seg, text, start, end, subwords):
+def _segment_words(out: list, seg, text, start, end, subwords) -> None:
+    """Append the words (and sub-words) of text[start:end] to ``out``."""
     chunk = text[start:end]
     if _QUOTES.search(chunk):
         # segment without the quotes; map offsets back to the text with them
@@ -229,21 +310,29 @@ def _segment_words(seg, text, start, end, subwords):
     else:
         where = None
     offset = 0
+    # the sub-word cache is only for a segmenter with the whole dictionary (indexing)
+    cached = not isinstance(seg.FREQ, _LazyFreq)
+    append = out.append
     for word in seg.cut(chunk, HMM=False):
         wstart = offset
         offset += len(word)
-        if not _WORDCHAR.search(word):
-            continue          # punctuation, spaces
-        if where is None:
-            yield word, start + wstart, start + offset, True
-            if subwords and len(word) > 2 and _HAN.match(word):
-                for i, gram in _subwords(seg, word):
-                    yield gram, start + wstart + i, start + wstart + i + len(gram), False
+        if cached:
+            info = _word_info(seg, word)
+            if info is None:
+                continue      # punctuation, spaces
+            subs = info if subwords else ()
         else:
-            yield word, where[wstart], where[offset - 1] + 1, True
-            if subwords and len(word) > 2 and _HAN.match(word):
-                for i, gram in _subwords(seg, word):
-                    yield gram, where[wstart + i], where[wstart + i + len(gram) - 1] + 1, False
+            if not _WORDCHAR.search(word):
+                continue
+            subs = tuple(_subwords(seg, word)) if subwords and len(word) > 2 and _HAN.match(word) else ()
+        if where is None:
+            append((word, start + wstart, start + offset, True))
+            for i, gram in subs:
+                append((gram, start + wstart + i, start + wstart + i + len(gram), False))
+        else:
+            append((word, where[wstart], where[offset - 1] + 1, True))
+            for i, gram in subs:
+                append((gram, where[wstart + i], where[wstart + i + len(gram) - 1] + 1, False))
 
 
 def tokens(text: str, subwords: bool = False) -> list[str]:
@@ -307,13 +396,20 @@ def PolicyAnalyzer():
     return PolicyTokenizer()
 
 
-def index_stream(value: str):
-    """Yield (token, position) as a field's text is indexed: the tokenizer's index mode
-    (main words advance the position; their sub-words share it), lower-cased."""
+def index_tokens(value: str, max_positions: int = 65535) -> tuple[list[str], list[int]]:
+    """The tokens a field's text is indexed as, and their positions: the tokenizer's
+    index mode (main words advance the position, their sub-words share it), lower-cased,
+    stopping before position ``max_positions``."""
     text = normalize(value)
-    pos = -1
     words = _segment_short(text, True) if len(text) <= _SHORT_TEXT else segment(text, True)
+    out_words: list[str] = []
+    out_pos: list[int] = []
+    pos = -1
     for word, _s, _e, main in words:
         if main:
             pos += 1
-        yield word.lower(), pos
+            if pos >= max_positions:
+                break
+        out_words.append(word.lower())
+        out_pos.append(pos)
+    return out_words, out_pos

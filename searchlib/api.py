@@ -181,5 +181,5 @@ class SearchIndex:
             "doc_types": dict(Counter(d.get("doc_type") for d in docs).most_common()),
             "years": dict(sorted(Counter(d.get("year") for d in docs if d.get("year")).items())),
             "regions": dict(Counter((d.get("region") or {}).get("name") for d in docs if d.get("region")).most_common()),
-            "built_with": {k: self.meta.get(k) for k in ("searchlib", "schema", "analysis")},
+            "built_with": {k: self.meta.get(k) for k in ("searchlib", "schema", "analysis", "segmenter")},
         }

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional
 
 from whoosh import index as windex
 
-from .analysis import get_segmenter
+from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .ingest import discover, doc_id_for
 from .metadata import region_table
@@ -114,7 +114,7 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
                 report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen))
         report.added = report.documents
         _verify_counts(ix, report)
-        write_meta(tmp_dir)
+        write_meta(tmp_dir, {"segmenter": segmenter_name(get_segmenter(full=True))})
         swap_in(tmp_dir, index_dir)
     finally:
         if lock is not None:

@@ -73,6 +73,7 @@ from typing import Optional
 
 import numpy as np
 
+from .analysis import index_tokens
 from .models import SECTION_KINDS
 
 MAGIC = b"SLPX"
@@ -577,20 +578,6 @@ def passage_file(storage_dir: Path, segment_id: str) -> Path:
 
 # --------------------------------------------------------------------------- tokenising a report
 
-def index_tokens(text: str) -> tuple[list[str], list[int]]:
-    """The tokens a field's text is indexed as, with their positions: the analyzer's
-    index mode (main words and their sub-words at the same position), lower-cased,
-    at most MAX_U16 positions."""
-    from .analysis import index_stream
-    words, positions = [], []
-    for word, pos in index_stream(text):
-        if pos >= MAX_U16:
-            break
-        words.append(word)
-        positions.append(pos)
-    return words, positions
-
-
 def report_passages(doc) -> ReportPassages:
     """Tokenise an analysed Document's passages for the passage index (in a worker)."""
     vocab: dict[str, int] = {}
@@ -602,7 +589,7 @@ def report_passages(doc) -> ReportPassages:
     p_section = []
     last_path = None
     for i, p in enumerate(doc.passages):
-        words, positions = index_tokens(p.text)
+        words, positions = index_tokens(p.text, MAX_U16)
         body_t.extend(vocab.setdefault(w, len(vocab)) for w in words)
         body_p.extend([i] * len(words))
         body_x.extend(positions)
@@ -610,7 +597,7 @@ def report_passages(doc) -> ReportPassages:
         path = tuple(p.heading_path)
         if path != last_path or i == 0:
             section = len(s_len)
-            hwords, _ = index_tokens(" ".join(path)) if path else ([], [])
+            hwords, _ = index_tokens(" ".join(path), MAX_U16) if path else ([], [])
             head_t.extend(hvocab.setdefault(w, len(hvocab)) for w in hwords)
             head_s.extend([section] * len(hwords))
             s_len.append(min(len(hwords), MAX_U16))

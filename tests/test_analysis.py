@@ -129,3 +129,32 @@ def test_exact_tokens(text, main, subwords):
     assert [w for w, _, _, is_main in seg if not is_main] == subwords
     assert [t.text for t in PolicyAnalyzer()(text, mode="query")] == main
     assert sorted(t.text for t in PolicyAnalyzer()(text)) == sorted(main + subwords)
+
+
+# --------------------------------------------------------------------------- rjieba
+
+def _seed_paragraphs():
+    from tests.conftest import SEEDS
+    from searchlib.normalize import normalize_document_text
+    for path in SEEDS:
+        yield from (p for p in normalize_document_text(path.read_text(encoding="utf-8")).split("\n") if p)
+
+
+def test_rjieba_cuts_exactly_as_jieba():
+    """The accelerator is only used because it gives jieba's words: checked on every
+    seed paragraph (and, in scripts/bench.py's corpus, on 22k more: 0 differences)."""
+    pytest.importorskip("rjieba")
+    from searchlib import analysis
+    jieba_seg = analysis._full_segmenter()
+    rust_seg = analysis.RustSegmenter(jieba_seg)
+    paragraphs = list(_seed_paragraphs())
+    assert len(paragraphs) > 100
+    for text in paragraphs:
+        assert rust_seg.cut(text) == list(jieba_seg.cut(text, HMM=False)), text[:40]
+    # the user dictionary reached both
+    assert rust_seg.cut("推进两法衔接和双随机一公开") == list(jieba_seg.cut("推进两法衔接和双随机一公开", HMM=False))
+    assert "两法衔接" in rust_seg.cut("推进两法衔接工作")
+
+
+def test_index_records_its_segmenter(seed_index):
+    assert seed_index.stats()["built_with"]["segmenter"].split()[0] in ("rjieba", "jieba")
