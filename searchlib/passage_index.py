@@ -145,9 +145,10 @@ class SegmentBuilder:
 
     def __init__(self):
         self.vocab: dict[str, dict[str, int]] = {f: {} for f in FIELDS}
-        self._body: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # (term, passage, pos)
-        self._head: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []    # (term, section, count)
-        self._units: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (unit, passage, count)
+        # token chunks: (term, passage or section, position or None), one row per occurrence
+        self._body: list[tuple] = []
+        self._head: list[tuple] = []
+        self._units: list[tuple] = []
         self._cols: dict[str, list[np.ndarray]] = {k: [] for k in PASSAGE_COLUMNS}
         self._section_len: list[np.ndarray] = []
         self._payloads: list[str] = []
@@ -172,13 +173,13 @@ class SegmentBuilder:
             return
         body_map = self._map("body", rp.vocab)
         head_map = self._map("heading", rp.head_vocab)
-        self._body.append((body_map[rp.body_term], rp.body_passage.astype(np.int64) + self.passages,
-                           rp.body_pos.astype(np.uint16)))
-        self._head.append((head_map[rp.head_term], rp.head_section.astype(np.int64) + self.sections,
-                           np.ones(len(rp.head_term), np.int64)))
+        self._body.append((body_map[rp.body_term].astype(np.int32),
+                           (rp.body_passage + self.passages).astype(np.int32), rp.body_pos.astype(np.uint16)))
+        self._head.append((head_map[rp.head_term].astype(np.int32),
+                           (rp.head_section + self.sections).astype(np.int32), None))
         unit_map = self._map("units", rp.unit_vocab)
-        self._units.append((unit_map[rp.unit_term], rp.unit_passage.astype(np.int64) + self.passages,
-                            np.ones(len(rp.unit_term), np.int64)))
+        self._units.append((unit_map[rp.unit_term].astype(np.int32),
+                            (rp.unit_passage + self.passages).astype(np.int32), None))
         n = rp.passages
         self._append_columns(report=np.full(n, docnum, np.uint32), ordinal=rp.ordinal,
                              section=rp.passage_section.astype(np.int64) + self.sections, len=rp.passage_len,
@@ -215,12 +216,9 @@ class SegmentBuilder:
             term_of, ids, tf = src.all_postings(field_)
             owner = np.repeat(np.arange(len(ids)), tf)          # one row per occurrence
             rows = units_keep[ids[owner]]
-            if field_ == "body":
-                out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]],
-                            src.all_positions()[rows].astype(np.uint16)))
-            else:
-                out.append((tmap[term_of[owner][rows]], new_unit[ids[owner][rows]],
-                            np.ones(int(rows.sum()), np.int64)))
+            positions = src.all_positions()[rows].astype(np.uint16) if field_ == "body" else None
+            out.append((tmap[term_of[owner][rows]].astype(np.int32), new_unit[ids[owner][rows]].astype(np.int32),
+                        positions))
         self._append_columns(report=docmap[src.p_report[keep].astype(np.int64)], ordinal=src.p_ordinal[keep],
                              section=new_sec[src.p_section[keep].astype(np.int64)], len=src.p_len[keep],
                              conc=src.p_conc[keep], kind=src.p_kind[keep], flags=src.p_flags[keep])
@@ -266,31 +264,30 @@ PASSAGE_COLUMNS = {"report": (np.uint32, "p_report"), "ordinal": (np.uint32, "p_
 
 
 def _postings(name: str, vocab: dict[str, int], chunks, positions: bool, section_sizes=None) -> dict:
-    """Inverted lists of one field from flat (term, unit, pos-or-count) chunks."""
+    """Inverted lists of one field from flat (term, unit, position or None) chunks, one
+    row per occurrence."""
     terms = sorted(vocab, key=lambda t: t.encode("utf-8"))
     rank = np.zeros(len(vocab), np.int64)
     if terms:
         rank[np.fromiter((vocab[t] for t in terms), np.int64, len(terms))] = np.arange(len(terms))
+    # one sort of packed 64-bit keys, term | unit | position (or 0): a fraction of the
+    # memory of an argsort over separate arrays
     if chunks:
-        term = rank[np.concatenate([c[0] for c in chunks])]
-        unit = np.concatenate([c[1] for c in chunks])
-        third = np.concatenate([c[2] for c in chunks])
+        key = np.concatenate([(rank[c[0]].astype(np.uint64) << np.uint64(40))
+                              | (c[1].astype(np.uint64) << np.uint64(16))
+                              | (c[2].astype(np.uint64) if positions else np.uint64(0)) for c in chunks])
+        key.sort()
     else:
-        term = unit = np.zeros(0, np.int64)
-        third = np.zeros(0, np.uint16)
-    order = np.lexsort((third, unit, term)) if positions else np.lexsort((unit, term))
-    term, unit, third = term[order], unit[order], third[order]
-    key = (term << 32) | unit
-    if len(key):
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    else:
-        starts = np.zeros(0, np.int64)
-    p_term = term[starts]
-    p_unit = unit[starts]
-    if positions:
-        tf = np.diff(np.r_[starts, len(key)])
-    else:
-        tf = np.add.reduceat(third.astype(np.int64), starts) if len(starts) else np.zeros(0, np.int64)
+        key = np.zeros(0, np.uint64)
+    pair = key >> np.uint64(16)                  # term | unit
+    third = (key & np.uint64(0xFFFF)).astype(np.uint16) if positions else None
+    del key
+    new_pair = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+    starts = np.flatnonzero(new_pair)
+    p_term = (pair[starts] >> np.uint64(24)).astype(np.int64)
+    p_unit = (pair[starts] & np.uint64(0xFFFFFF)).astype(np.int64)
+    del pair
+    tf = np.diff(np.r_[starts, len(new_pair)])  # occurrences of the term in the passage / section
     T = len(terms)
     counts = np.bincount(p_term, minlength=T) if T else np.zeros(0, np.int64)
     poff = np.r_[0, np.cumsum(counts)].astype(np.int64)
@@ -310,10 +307,10 @@ def _postings(name: str, vocab: dict[str, int], chunks, positions: bool, section
     out.update(_escaped(f"{name}_ids", gaps, poff, np.uint32))
     out.update(_escaped(f"{name}_tf", np.minimum(tf, MAX_U16), poff, np.uint16))
     if positions:
-        xoff = np.r_[0, np.cumsum(np.bincount(term, minlength=T))].astype(np.int64) if T else np.zeros(1, np.int64)
-        pos = third.astype(np.int64)
-        same = np.r_[False, key[1:] == key[:-1]]
-        pos_gaps = pos - np.where(same, np.r_[0, pos[:-1]], 0)
+        per_term = np.bincount(p_term, weights=tf, minlength=T).astype(np.int64) if T else np.zeros(0, np.int64)
+        xoff = np.r_[0, np.cumsum(per_term)].astype(np.int64)
+        pos_gaps = third.astype(np.int32)
+        pos_gaps[1:] -= np.where(new_pair[1:], 0, third[:-1]).astype(np.int32)
         out["body_xoff"] = _offsets(xoff)
         out.update(_escaped("body_pos", pos_gaps, xoff, np.uint16))
     return out
