@@ -75,14 +75,15 @@ import numpy as np
 
 from .analysis import index_tokens
 from .models import SECTION_KINDS
+from .schema import BODY, HEADING, UNITS
 
 MAGIC = b"SLPX"
 FORMAT_VERSION = 1
 EXTENSION = ".spx"
 PAYLOAD_BLOCK = 32
-FIELDS = ("body", "heading", "units")     # units: the units of a passage's figures (件, 元, % ...)
+FIELDS = (BODY, HEADING, UNITS)     # units: the units of a passage's figures (件, 元, % ...)
 MAX_U16 = 65535
-HAS_FIGURES = 1       # p_flags bit
+FIGURES_FLAG = 1      # p_flags bit: the passage states figures
 _KIND_CODE = {k: i for i, k in enumerate(SECTION_KINDS)}
 
 
@@ -171,13 +172,13 @@ class SegmentBuilder:
         self.last_report = docnum
         if rp is None or not rp.passages:
             return
-        body_map = self._map("body", rp.vocab)
-        head_map = self._map("heading", rp.head_vocab)
+        body_map = self._map(BODY, rp.vocab)
+        head_map = self._map(HEADING, rp.head_vocab)
         self._body.append((body_map[rp.body_term].astype(np.int32),
                            (rp.body_passage + self.passages).astype(np.int32), rp.body_pos.astype(np.uint16)))
         self._head.append((head_map[rp.head_term].astype(np.int32),
                            (rp.head_section + self.sections).astype(np.int32), None))
-        unit_map = self._map("units", rp.unit_vocab)
+        unit_map = self._map(UNITS, rp.unit_vocab)
         self._units.append((unit_map[rp.unit_term].astype(np.int32),
                             (rp.unit_passage + self.passages).astype(np.int32), None))
         n = rp.passages
@@ -208,15 +209,15 @@ class SegmentBuilder:
         sec_keep = np.zeros(src.sections, bool)
         sec_keep[src.p_section[keep].astype(np.int64)] = True
         new_sec = np.cumsum(sec_keep) - 1 + self.sections
-        for field_, units_keep, new_unit, out in (("body", keep, new_pid, self._body),
-                                                  ("heading", sec_keep, new_sec, self._head),
-                                                  ("units", keep, new_pid, self._units)):
+        for field_, units_keep, new_unit, out in ((BODY, keep, new_pid, self._body),
+                                                  (HEADING, sec_keep, new_sec, self._head),
+                                                  (UNITS, keep, new_pid, self._units)):
             terms = [src.term_at(field_, i) for i in range(src.term_count(field_))]
             tmap = self._map(field_, terms)
             term_of, ids, tf = src.all_postings(field_)
             owner = np.repeat(np.arange(len(ids)), tf)          # one row per occurrence
             rows = units_keep[ids[owner]]
-            positions = src.all_positions()[rows].astype(np.uint16) if field_ == "body" else None
+            positions = src.all_positions()[rows].astype(np.uint16) if field_ == BODY else None
             out.append((tmap[term_of[owner][rows]].astype(np.int32), new_unit[ids[owner][rows]].astype(np.int32),
                         positions))
         self._append_columns(report=docmap[src.p_report[keep].astype(np.int64)], ordinal=src.p_ordinal[keep],
@@ -244,10 +245,10 @@ class SegmentBuilder:
         s_first = np.searchsorted(arrays["p_section"], np.arange(self.sections + 1)).astype(np.uint32)
         arrays["s_first"] = s_first
         heading_length = int(s_len[arrays["p_section"]].astype(np.int64).sum()) if self.passages else 0
-        arrays.update(_postings("body", self.vocab["body"], self._body, positions=True))
-        arrays.update(_postings("heading", self.vocab["heading"], self._head, positions=False,
+        arrays.update(_postings(BODY, self.vocab[BODY], self._body, positions=True))
+        arrays.update(_postings(HEADING, self.vocab[HEADING], self._head, positions=False,
                                 section_sizes=np.diff(s_first.astype(np.int64))))
-        arrays.update(_postings("units", self.vocab["units"], self._units, positions=False))
+        arrays.update(_postings(UNITS, self.vocab[UNITS], self._units, positions=False))
         blob, offsets = _payload_blocks(self._payloads)
         arrays["blocks"] = blob
         arrays["blocks_off"] = offsets
@@ -520,7 +521,7 @@ class SegmentPassages:
 
     def all_positions(self) -> np.ndarray:
         """Every body position, decoded, in posting order (as all_postings, tf each)."""
-        _, _, tf = self.all_postings("body")
+        _, _, tf = self.all_postings(BODY)
         gaps = _unescape_all(self.body_pos, self.body_pos_x)
         run = np.cumsum(gaps)
         starts = np.cumsum(tf) - tf
@@ -613,5 +614,5 @@ def report_passages(doc) -> ReportPassages:
         ordinal=np.fromiter((p.ordinal for p in doc.passages), np.uint32, n),
         concreteness=np.fromiter((p.concreteness for p in doc.passages), np.float32, n),
         kind=np.fromiter((kind_code(p.section_kind) for p in doc.passages), np.uint8, n),
-        flags=np.fromiter((HAS_FIGURES if p.figures else 0 for p in doc.passages), np.uint8, n),
+        flags=np.fromiter((FIGURES_FLAG if p.figures else 0 for p in doc.passages), np.uint8, n),
         payloads=[payload_json(p.text, p.heading_path, p.section_kind, p.figures) for p in doc.passages])

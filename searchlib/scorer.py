@@ -35,12 +35,13 @@ from typing import Callable, Optional
 import numpy as np
 from whoosh import query as wq
 
-from .passage_index import HAS_FIGURES, SegmentPassages, kind_code
+from .passage_index import FIGURES_FLAG, SegmentPassages, kind_code
 from .ranking import RankingConfig
+from .schema import BODY, HAS_FIGURES, HEADING, KIND, PASSAGE_ATTRIBUTE_FIELDS, \
+    PASSAGE_TEXT_FIELDS, REPORT_FIELDS, UNITS
 
-TEXT_FIELDS = ("body", "heading")
-PASSAGE_FIELDS = ("kind", "has_figures", "units")
-REPORT_FIELDS = ("title", "region", "year", "doc_type", "published")
+TEXT_FIELDS = PASSAGE_TEXT_FIELDS
+PASSAGE_FIELDS = PASSAGE_ATTRIBUTE_FIELDS
 MAX_EXPANSIONS = 512
 _POS_SHIFT = 20          # key = candidate << 20 | position (positions < 65536)
 
@@ -78,10 +79,10 @@ class CorpusStats:
     def __init__(self, segments: list[SegmentPassages], live_passages: int):
         self.segments = segments
         self.N = max(live_passages, 1)
-        total = {"body": 0, "heading": 0}
+        total = {BODY: 0, HEADING: 0}
         for sp in segments:
-            total["body"] += sp.stats["body_length"]
-            total["heading"] += sp.stats["heading_length"]
+            total[BODY] += sp.stats["body_length"]
+            total[HEADING] += sp.stats["heading_length"]
         n_all = max(sum(sp.passages for sp in segments), 1)
         self.avg_length = {f: (total[f] / n_all) or 1.0 for f in TEXT_FIELDS}
         self._df: dict[tuple[str, str], int] = {}
@@ -186,7 +187,7 @@ class SegmentScorer:
         if ti < 0:
             return _empty()
         ids, tf = self._postings(field_, ti)
-        if field_ == "heading":
+        if field_ == HEADING:
             passages, owner = sp.section_passages(ids)
             length = sp.s_len[ids][owner]
             tf = tf[owner]
@@ -194,7 +195,7 @@ class SegmentScorer:
         else:
             length = sp.p_len[ids]
         cfg = self.config
-        B = cfg.body_B if field_ == "body" else cfg.B
+        B = cfg.body_B if field_ == BODY else cfg.B
         K1 = cfg.K1
         idf = self.stats.idf(field_, term)
         tf = tf.astype(np.float64)
@@ -216,15 +217,15 @@ class SegmentScorer:
         if hit is not None:
             return hit
         sp = self.sp
-        if field_ == "kind":
+        if field_ == KIND:
             ids = np.flatnonzero(sp.p_kind == kind_code(str(value)))
-        elif field_ == "has_figures":
+        elif field_ == HAS_FIGURES:
             want = value is True or str(value).lower() in ("true", "1", "yes", "t", "y")
-            has = (sp.p_flags & HAS_FIGURES) != 0
+            has = (sp.p_flags & FIGURES_FLAG) != 0
             ids = np.flatnonzero(has if want else ~has)
         else:
-            ti = sp.term_index("units", str(value))
-            ids = self._postings("units", ti)[0] if ti >= 0 else np.zeros(0, np.int64)
+            ti = sp.term_index(UNITS, str(value))
+            ids = self._postings(UNITS, ti)[0] if ti >= 0 else np.zeros(0, np.int64)
         self._memo[key] = ids
         return ids
 
@@ -249,14 +250,14 @@ class SegmentScorer:
         words = [w.decode() if isinstance(w, bytes) else w for w in node.words]
         if not words:
             return _empty()
-        if node.fieldname != "body" or len(words) == 1:
+        if node.fieldname != BODY or len(words) == 1:
             subs = [self._term(node.fieldname, w) for w in words]
             return self._intersect_all(subs).scaled(node.boost)
         sp = self.sp
-        tis = [sp.term_index("body", w) for w in words]
+        tis = [sp.term_index(BODY, w) for w in words]
         if min(tis) < 0:
             return _empty()
-        subs = [self._term("body", w) for w in words]
+        subs = [self._term(BODY, w) for w in words]
         both = self._intersect_all(subs)
         if not len(both):
             return both
@@ -264,7 +265,7 @@ class SegmentScorer:
         cur = None
         slop = max(int(node.slop), 1)
         for i, ti in enumerate(tis):
-            ids, tf = self._postings("body", ti)
+            ids, tf = self._postings(BODY, ti)
             sel = np.searchsorted(ids, cand)
             owner, pos = sp.positions(ti, sel, tf)
             keys = np.unique((owner.astype(np.int64) << _POS_SHIFT) | pos.astype(np.int64))
@@ -353,8 +354,8 @@ class SegmentScorer:
             return 1
         if isinstance(node, wq.Phrase):
             words = [str(w) for w in node.words]
-            if node.fieldname == "body" and len(words) > 1:
-                return len(words) if all(self.stats.df("body", w) for w in words) else 0
+            if node.fieldname == BODY and len(words) > 1:
+                return len(words) if all(self.stats.df(BODY, w) for w in words) else 0
             return sum(1 for w in words if self.stats.df(node.fieldname, w)) if node.fieldname in TEXT_FIELDS \
                 else len(words)
         if isinstance(node, wq.AndMaybe):

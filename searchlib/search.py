@@ -28,7 +28,7 @@ from .models import Figure, Hit, SearchResult
 from .passage_index import PassageFileError
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
-from .schema import DOC_ID, META
+from .schema import BODY, CONTENT_HASH, DOC_ID, META
 from .scorer import CorpusStats, SegmentScorer
 from .segments import PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -160,7 +160,7 @@ class IndexSearcher:
     def plan(self, text: str, synonyms=None, snap: Optional[Snapshot] = None) -> QueryPlan:
         snap = snap or self.snapshot()
         stats = snap.stats
-        builder = QueryBuilder(synonyms, self.ranking, doc_frequency=lambda t: stats.df("body", t),
+        builder = QueryBuilder(synonyms, self.ranking, doc_frequency=lambda t: stats.df(BODY, t),
                                doc_count=stats.N)
         return builder.plan(text, use_synonyms=synonyms is not None)
 
@@ -303,12 +303,12 @@ class IndexSearcher:
                     passages.append(dict(ordinal=int(sp.p_ordinal[pid]), **sp.payload(pid)))
                 break
         passages.sort(key=lambda p: p["ordinal"])
-        return dict(doc_id=doc_id, content_hash=stored.get("content_hash"), **stored[META], passages_list=passages)
+        return dict(doc_id=doc_id, content_hash=stored.get(CONTENT_HASH), **stored[META], passages_list=passages)
 
     def documents(self) -> list[dict]:
         """Metadata of every indexed document, by doc_id."""
         snap = self.snapshot()
-        out = [dict(doc_id=f[DOC_ID], content_hash=f.get("content_hash"), **f[META])
+        out = [dict(doc_id=f[DOC_ID], content_hash=f.get(CONTENT_HASH), **f[META])
                for f in snap.searcher.all_stored_fields()]
         return sorted(out, key=lambda d: d["doc_id"])
 

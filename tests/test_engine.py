@@ -8,7 +8,7 @@ import pytest
 
 from searchlib import api, storage
 from searchlib.errors import IndexDamagedError, IndexVersionError
-from searchlib.passage_index import HAS_FIGURES, SegmentBuilder, SegmentPassages, report_passages
+from searchlib.passage_index import FIGURES_FLAG, SegmentBuilder, SegmentPassages, report_passages
 from searchlib.pipeline import analyse_file
 from tests.conftest import CORPUS, ROOT, SEEDS
 
@@ -41,7 +41,7 @@ def test_passage_file_holds_every_passage_with_its_payload(seed_file, seed_docs)
         payload = sp.payload(pid)
         assert payload["text"] == passage.text and payload["heading_path"] == passage.heading_path
         assert [f["text"] for f in payload["figures"]] == [f.text for f in passage.figures]
-        assert bool(sp.p_flags[pid] & HAS_FIGURES) == bool(passage.figures)
+        assert bool(sp.p_flags[pid] & FIGURES_FLAG) == bool(passage.figures)
 
 
 def test_postings_and_positions(seed_file, seed_docs):
