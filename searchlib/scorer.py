@@ -108,11 +108,12 @@ class CorpusStats:
 ReportMatcher = Callable[[wq.Query], tuple[np.ndarray, np.ndarray]]
 
 
-class SegmentScorer:
-    """Evaluates query trees over one segment. ``reports(node)`` evaluates a query on
-    report fields and returns (report docnums in this segment, scores)."""
+class Scorer:
+    """Evaluates query trees over a set of passages (``segments.CombinedPassages``, or a
+    single ``SegmentPassages`` with the same methods). ``reports(node)`` evaluates a
+    query on report fields and returns (global report docnums, ascending; scores)."""
 
-    def __init__(self, sp: SegmentPassages, stats: CorpusStats, config: RankingConfig,
+    def __init__(self, sp, stats: CorpusStats, config: RankingConfig,
                  reports: Optional[ReportMatcher] = None):
         self.sp = sp
         self.stats = stats
@@ -122,50 +123,83 @@ class SegmentScorer:
         self.notes: list[str] = []
 
     # -- entry ------------------------------------------------------------------------
-    def evaluate(self, node: wq.Query) -> Scored:
+    def evaluate(self, node: wq.Query, within: Optional[np.ndarray] = None) -> Scored:
+        """The passages matching ``node`` and their scores; with ``within`` (ascending
+        passage ids), only those among them: a conjunction evaluates its rarest part
+        first and the others only where it matched, so common words cost little."""
+        if within is not None:
+            return self._evaluate(node, within)
         key = ("node", id(node))
         hit = self._memo.get(key)
         if hit is not None and hit[0] is node:
             return hit[1]
-        result = self._evaluate(node)
+        result = self._evaluate(node, None)
         self._memo[key] = (node, result)
         return result
 
     def leaf_results(self):
-        """(field, text, Scored) of every term evaluated so far (for explanations)."""
+        """(field, text, Scored) of every whole term evaluated so far (for explanations)."""
         for key, value in self._memo.items():
             if key[0] == "term":
                 yield key[1], key[2], value
 
-    def _evaluate(self, node: wq.Query) -> Scored:
+    def _evaluate(self, node: wq.Query, within) -> Scored:
         if isinstance(node, wq.Term):
-            return self._term(node.fieldname, node.text).scaled(node.boost)
+            return self._term(node.fieldname, node.text, within).scaled(node.boost)
         if isinstance(node, wq.Phrase):
-            return self._phrase(node)
+            return self._phrase(node, within)
         if isinstance(node, wq.AndMaybe):
-            return self._and_maybe(self.evaluate(node.a), self.evaluate(node.b)).scaled(node.boost)
+            a = self.evaluate(node.a, within)
+            return self._and_maybe(a, self.evaluate(node.b, a.ids)).scaled(node.boost)
         if isinstance(node, wq.AndNot):
-            return self._exclude(self.evaluate(node.a), self.evaluate(node.b)).scaled(node.boost)
+            a = self.evaluate(node.a, within)
+            return self._exclude(a, self.evaluate(node.b, a.ids)).scaled(node.boost)
         if isinstance(node, wq.Not):
-            return self._exclude(self._all(), self.evaluate(node.query)).scaled(node.boost)
+            universe = self._all(within)
+            return self._exclude(universe, self.evaluate(node.query, universe.ids)).scaled(node.boost)
         if isinstance(node, wq.And):
-            return self._and(node)
+            return self._and(node, within)
         if isinstance(node, wq.Or):
-            return self._or(node)
+            return self._or(node, within)
         if isinstance(node, wq.Every):
-            return self._all()
+            return self._all(within)
         if isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)):
-            return self._multiterm(node)
+            return self._multiterm(node, within)
         if isinstance(node, wq.NullQuery.__class__):
             return _empty()
         if isinstance(node, wq.Query) and getattr(node, "fieldname", None) in REPORT_FIELDS:
-            return self._report_level(node)
+            return _restrict(self._report_level(node), within)
         raise ValueError(f"unsupported query node {node!r}")
 
+    def estimate(self, node: wq.Query) -> float:
+        """About how many passages ``node`` matches (to order the parts of a conjunction)."""
+        if isinstance(node, wq.Term):
+            if node.fieldname in TEXT_FIELDS:
+                return self.stats.df(node.fieldname, str(node.text))
+            return self.stats.N / 4
+        if isinstance(node, wq.Phrase):
+            return min((self.stats.df(node.fieldname, str(w)) for w in node.words), default=0) \
+                if node.fieldname in TEXT_FIELDS else self.stats.N / 4
+        if isinstance(node, (wq.AndMaybe, wq.AndNot)):
+            return self.estimate(node.a)
+        if isinstance(node, wq.And):
+            return min((self.estimate(q) for q in node.subqueries if not isinstance(q, wq.Not)),
+                       default=self.stats.N)
+        if isinstance(node, wq.Or):
+            return sum(self.estimate(q) for q in node.subqueries)
+        return self.stats.N
+
     # -- leaves -----------------------------------------------------------------------
-    def _term(self, field_: str, text) -> Scored:
+    def _term(self, field_: str, text, within=None) -> Scored:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
+        if within is not None:
+            key = ("term", field_, text)
+            if key in self._memo:                    # already computed whole: restrict it
+                return _restrict(self._memo[key], within)
+            if field_ in TEXT_FIELDS:
+                return self._text_term(field_, str(text), within)
+            return _restrict(self._term(field_, text), within)
         key = ("term", field_, text)
         hit = self._memo.get(key)
         if hit is not None:
@@ -181,34 +215,28 @@ class SegmentScorer:
         self._memo[key] = result
         return result
 
-    def _text_term(self, field_: str, term: str) -> Scored:
-        sp = self.sp
-        ti = sp.term_index(field_, term)
-        if ti < 0:
+    def _text_term(self, field_: str, term: str, within=None) -> Scored:
+        found = self._postings(field_, term)
+        if found is None:
             return _empty()
-        ids, tf = self._postings(field_, ti)
-        if field_ == HEADING:
-            passages, owner = sp.section_passages(ids)
-            length = sp.s_len[ids][owner]
-            tf = tf[owner]
-            ids = passages
-        else:
-            length = sp.p_len[ids]
+        ids, tf, length = found
+        if within is not None:
+            sel = _positions_in(ids, within)
+            ids, tf, length = ids[sel], tf[sel], length[sel]
         cfg = self.config
         B = cfg.body_B if field_ == BODY else cfg.B
         K1 = cfg.K1
         idf = self.stats.idf(field_, term)
         tf = tf.astype(np.float64)
-        norm = K1 * ((1.0 - B) + B * length.astype(np.float64) / self.stats.avg_length[field_])
+        norm = K1 * ((1.0 - B) + B * length / self.stats.avg_length[field_])
         score = idf * (tf * (K1 + 1.0)) / (tf + norm)
         return Scored(ids, score, np.zeros(len(ids)), np.ones(len(ids), np.int32))
 
-    def _postings(self, field_: str, ti: int):
-        key = ("postings", field_, ti)
-        hit = self._memo.get(key)
-        if hit is None:
-            hit = self._memo[key] = self.sp.postings(field_, ti)
-        return hit
+    def _postings(self, field_: str, term: str):
+        key = ("postings", field_, term)
+        if key not in self._memo:
+            self._memo[key] = self.sp.field_postings(field_, term)
+        return self._memo[key]
 
     def _attribute(self, field_: str, value) -> np.ndarray:
         """Passages whose kind / figures / units attribute matches."""
@@ -224,8 +252,8 @@ class SegmentScorer:
             has = (sp.p_flags & FIGURES_FLAG) != 0
             ids = np.flatnonzero(has if want else ~has)
         else:
-            ti = sp.term_index(UNITS, str(value))
-            ids = self._postings(UNITS, ti)[0] if ti >= 0 else np.zeros(0, np.int64)
+            found = self._postings(UNITS, str(value))
+            ids = found[0] if found is not None else np.zeros(0, np.int64)
         self._memo[key] = ids
         return ids
 
@@ -235,60 +263,58 @@ class SegmentScorer:
         docnums, scores = self.reports(node)
         if not len(docnums):
             return _empty()
-        sp = self.sp
-        first = sp.r_first[docnums].astype(np.int64)
-        counts = sp.r_first[docnums + 1].astype(np.int64) - first
-        owner = np.repeat(np.arange(len(docnums)), counts)
-        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        ids = first[owner] + within
+        ids, owner = self.sp.report_passages(docnums)
         order = np.argsort(ids, kind="stable")
-        ids = ids[order]
         flat = np.asarray(scores, np.float64)[owner][order]     # a report's score, not the passage's text
-        return Scored(ids, np.zeros(len(ids)), flat, np.ones(len(ids), np.int32))
+        return Scored(ids[order], np.zeros(len(ids)), flat, np.ones(len(ids), np.int32))
 
-    def _phrase(self, node: wq.Phrase) -> Scored:
+    def _phrase(self, node: wq.Phrase, within=None) -> Scored:
         words = [w.decode() if isinstance(w, bytes) else w for w in node.words]
         if not words:
             return _empty()
         if node.fieldname != BODY or len(words) == 1:
-            subs = [self._term(node.fieldname, w) for w in words]
-            return self._intersect_all(subs).scaled(node.boost)
-        sp = self.sp
-        tis = [sp.term_index(BODY, w) for w in words]
-        if min(tis) < 0:
+            return self._conjunction([wq.Term(node.fieldname, w) for w in words], within).scaled(node.boost)
+        postings = [self._postings(BODY, w) for w in words]
+        if any(p is None for p in postings):
             return _empty()
-        subs = [self._term(BODY, w) for w in words]
-        both = self._intersect_all(subs)
-        if not len(both):
-            return both
-        cand = both.ids
+        # candidates: passages with every word, found on the raw postings, rarest first
+        cand = within
+        for ids, _, _ in sorted(postings, key=lambda p: len(p[0])):
+            cand = ids if cand is None else cand[_positions_in(cand, ids)] if len(cand) < len(ids) \
+                else ids[_positions_in(ids, cand)]
+            if not len(cand):
+                return _empty()
         cur = None
         slop = max(int(node.slop), 1)
-        for i, ti in enumerate(tis):
-            ids, tf = self._postings(BODY, ti)
-            sel = np.searchsorted(ids, cand)
-            owner, pos = sp.positions(ti, sel, tf)
-            keys = np.unique((owner.astype(np.int64) << _POS_SHIFT) | pos.astype(np.int64))
+        for w, (ids, tf, _) in zip(words, postings):
+            owner, pos = self.sp.term_positions(w, ids, tf, cand)
+            # (candidate, position) keys, ascending: candidates and each one's positions are
+            keys = (owner.astype(np.int64) << _POS_SHIFT) | pos.astype(np.int64)
             if cur is None:
                 cur = keys
             else:
-                nxt = [keys[np.isin(keys, cur + d, assume_unique=True)] for d in range(1, slop + 1)]
-                cur = np.unique(np.concatenate(nxt)) if len(nxt) > 1 else nxt[0]
+                hit = np.zeros(len(keys), bool)
+                for d in range(1, slop + 1):      # this word 1..slop positions after the previous one
+                    hit |= _members(keys - d, cur)
+                cur = keys[hit]
             if not len(cur):
                 return _empty()
-        keep = np.unique(cur >> _POS_SHIFT)
-        return Scored(cand[keep], both.text[keep], both.flat[keep], both.count[keep]).scaled(node.boost)
+        found = cur >> _POS_SHIFT
+        cand = cand[found[np.r_[True, found[1:] != found[:-1]]]]
+        # scored as the sum of its words, where they all occur in order
+        parts = [self._term(BODY, w, cand) for w in words]
+        text = np.sum([p.text for p in parts], axis=0)
+        return Scored(cand, text, np.zeros(len(cand)), np.full(len(cand), len(words), np.int32)).scaled(node.boost)
 
-    def _multiterm(self, node) -> Scored:
+    def _multiterm(self, node, within=None) -> Scored:
         field_ = node.fieldname
         if field_ in REPORT_FIELDS:
-            return self._report_level(node)
+            return _restrict(self._report_level(node), within)
         if field_ not in TEXT_FIELDS:
             return _empty()
         sp = self.sp
         if isinstance(node, wq.TermRange):
-            lo, hi = sp.term_range(field_, node.start or None, None)
-            terms = [sp.term_at(field_, i) for i in range(lo, min(hi, lo + 100_000))]
+            terms = sp.terms_between(field_, node.start or None, None, 100_000)
             end = node.end
             terms = [t for t in terms if end is None or t < end or (node.endexcl is False and t == end)]
             if node.start and node.startexcl:
@@ -306,34 +332,43 @@ class SegmentScorer:
             else:
                 prefix = text
                 accept = None
-            lo, hi = sp.prefix_range(field_, prefix)
-            terms = [sp.term_at(field_, i) for i in range(lo, min(hi, lo + 100_000))]
+            terms = sp.terms_between(field_, prefix, prefix + "\U0010ffff", 100_000)
             if accept is not None:
                 terms = [t for t in terms if accept(t)]
         if len(terms) > MAX_EXPANSIONS:
             self.notes.append(f"{node} matches {len(terms)} terms; only the first {MAX_EXPANSIONS} were searched")
             terms = terms[:MAX_EXPANSIONS]
-        subs = [self._term(field_, t) for t in terms]
+        subs = [self._term(field_, t, within) for t in terms]
         return self._union(subs).scaled(node.boost)
 
-    def _all(self) -> Scored:
-        return _flat(np.arange(self.sp.passages, dtype=np.int64), 0.0)
+    def _all(self, within=None) -> Scored:
+        ids = np.arange(self.sp.passages, dtype=np.int64) if within is None else within
+        return _flat(ids, 0.0)
 
     # -- combinations -----------------------------------------------------------------
-    def _and(self, node: wq.And) -> Scored:
-        required, excluded = [], []
-        for sub in node.subqueries:
-            if isinstance(sub, wq.Not):
-                excluded.append(self.evaluate(sub.query))
-            else:
-                required.append(self.evaluate(sub))
-        result = self._intersect_all(required) if required else self._all()
-        for ex in excluded:
-            result = self._exclude(result, ex)
-        return result.scaled(node.boost)
+    def _conjunction(self, required: list[wq.Query], within, excluded: list[wq.Query] = ()) -> Scored:
+        """Every one of ``required``, none of ``excluded``: the rarest part first, each
+        next part evaluated only on the passages that still match."""
+        if not required:
+            result = self._all(within)
+        else:
+            result = None
+            for q in sorted(required, key=self.estimate):
+                part = self.evaluate(q, within if result is None else result.ids)
+                result = part if result is None else self._intersect(result, part)
+                if not len(result):
+                    return _empty()
+        for q in excluded:
+            result = self._exclude(result, self.evaluate(q, result.ids))
+        return result
 
-    def _or(self, node: wq.Or) -> Scored:
-        subs = [self.evaluate(s) for s in node.subqueries]
+    def _and(self, node: wq.And, within=None) -> Scored:
+        required = [q for q in node.subqueries if not isinstance(q, wq.Not)]
+        excluded = [q.query for q in node.subqueries if isinstance(q, wq.Not)]
+        return self._conjunction(required, within, excluded).scaled(node.boost)
+
+    def _or(self, node: wq.Or, within=None) -> Scored:
+        subs = [self.evaluate(q, within) for q in node.subqueries]
         result = self._union(subs)
         scale = getattr(node, "scale", None)
         if scale and len(node.subqueries) > 1:
@@ -374,10 +409,7 @@ class SegmentScorer:
             return _empty()
         if len(a) > len(b):
             a, b = b, a
-        idx = np.searchsorted(b.ids, a.ids)
-        idx[idx >= len(b.ids)] = 0
-        hit = b.ids[idx] == a.ids
-        ia, ib = np.flatnonzero(hit), idx[hit]
+        ia, ib = _matches(a.ids, b.ids)
         return Scored(a.ids[ia], a.text[ia] + b.text[ib], a.flat[ia] + b.flat[ib], a.count[ia] + b.count[ib])
 
     def _intersect_all(self, subs: list[Scored]) -> Scored:
@@ -399,7 +431,7 @@ class SegmentScorer:
             return subs[0]
         total = sum(len(s) for s in subs)
         n = self.sp.passages
-        if total * 8 > n:       # large: accumulate densely over the segment
+        if total * 4 > n:       # a large share of the passages: accumulate densely (no sorting)
             text = np.zeros(n)
             flat = np.zeros(n)
             count = np.zeros(n, np.int32)
@@ -409,33 +441,87 @@ class SegmentScorer:
                 count[s.ids] += s.count
             ids = np.flatnonzero(count)
             return Scored(ids, text[ids], flat[ids], count[ids])
+        # otherwise merge the sorted lists: a stable sort of concatenated sorted runs is a
+        # merge (timsort), then equal ids are summed
         ids = np.concatenate([s.ids for s in subs])
-        uniq, inv = np.unique(ids, return_inverse=True)
-        m = len(uniq)
-        return Scored(uniq, np.bincount(inv, np.concatenate([s.text for s in subs]), m),
-                      np.bincount(inv, np.concatenate([s.flat for s in subs]), m),
-                      np.bincount(inv, np.concatenate([s.count for s in subs]), m).astype(np.int32))
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        text = np.add.reduceat(np.concatenate([s.text for s in subs])[order], starts)
+        flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
+        count = np.add.reduceat(np.concatenate([s.count for s in subs])[order], starts)
+        return Scored(ids[starts], text, flat, count.astype(np.int32))
 
     @staticmethod
     def _and_maybe(a: Scored, b: Scored) -> Scored:
         if not len(a) or not len(b):
             return a
-        idx = np.searchsorted(b.ids, a.ids)
-        idx[idx >= len(b.ids)] = 0
-        hit = b.ids[idx] == a.ids
+        ia, ib = _matches(a.ids, b.ids)
         text, flat, count = a.text.copy(), a.flat.copy(), a.count.copy()
-        ib = idx[hit]
-        text[hit] += b.text[ib]
-        flat[hit] += b.flat[ib]
-        count[hit] += b.count[ib]
+        text[ia] += b.text[ib]
+        flat[ia] += b.flat[ib]
+        count[ia] += b.count[ib]
         return Scored(a.ids, text, flat, count)
 
     @staticmethod
     def _exclude(a: Scored, b: Scored) -> Scored:
         if not len(a) or not len(b):
             return a
-        keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+        keep = ~_members(a.ids, b.ids)
         return Scored(a.ids[keep], a.text[keep], a.flat[keep], a.count[keep])
+
+
+def _positions_in(ids: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Indexes of the elements of ascending ``ids`` that are in ascending ``within``:
+    by binary search when one side is much smaller, else through a mask."""
+    if not len(ids) or not len(within):
+        return np.zeros(0, np.int64)
+    if len(within) * 16 < len(ids):
+        idx = np.searchsorted(ids, within)
+        idx[idx >= len(ids)] = len(ids) - 1
+        return idx[ids[idx] == within]
+    return np.flatnonzero(_members(ids, within))
+
+
+def _matches(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(indexes into a, indexes into b) of the ids both ascending arrays hold."""
+    if len(a) * 16 < len(b) or len(b) * 16 < len(a):
+        small, big, swap = (a, b, False) if len(a) <= len(b) else (b, a, True)
+        idx = np.searchsorted(big, small)
+        idx[idx >= len(big)] = len(big) - 1
+        hit = big[idx] == small
+        i_small, i_big = np.flatnonzero(hit), idx[hit]
+        return (i_big, i_small) if swap else (i_small, i_big)
+    where = np.empty(int(max(a[-1], b[-1])) + 1, np.int64)
+    where[b] = np.arange(len(b))
+    ia = np.flatnonzero(_members(a, b))
+    return ia, where[a[ia]]
+
+
+def _restrict(r: Scored, within) -> Scored:
+    if within is None or not len(r):
+        return r
+    sel = _positions_in(r.ids, within)
+    return Scored(r.ids[sel], r.text[sel], r.flat[sel], r.count[sel])
+
+
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in the ascending array ``sorted_set`` (no sorting): a
+    binary search per value when there are few values, else a mask over the id range."""
+    if not len(sorted_set) or not len(values):
+        return np.zeros(len(values), bool)
+    if len(values) * 16 < len(sorted_set):
+        idx = np.searchsorted(sorted_set, values)
+        idx[idx >= len(sorted_set)] = len(sorted_set) - 1
+        return sorted_set[idx] == values
+    hi = int(max(sorted_set[-1], values.max())) + 1
+    if hi > 64 * (len(values) + len(sorted_set)):      # a sparse range: search after all
+        idx = np.searchsorted(sorted_set, values)
+        idx[idx >= len(sorted_set)] = len(sorted_set) - 1
+        return sorted_set[idx] == values
+    mask = np.zeros(hi, bool)
+    mask[sorted_set] = True
+    return mask[values]
 
 
 def _within_distance(a: str, b: str, maxdist: int) -> bool:

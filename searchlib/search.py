@@ -29,8 +29,8 @@ from .passage_index import PassageFileError
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import BODY, CONTENT_HASH, DOC_ID, META
-from .scorer import CorpusStats, SegmentScorer
-from .segments import PassageFiles, SegmentView
+from .scorer import CorpusStats, Scorer, _members
+from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
 
@@ -50,6 +50,7 @@ class Snapshot:
     """One committed generation of the index, as one thread searches it."""
     searcher: object                         # Whoosh searcher of report records
     views: list[SegmentView]
+    passages: CombinedPassages               # every segment's passages, numbered as one set
     stats: CorpusStats
     generation: int
     meta_cache: dict = field(default_factory=dict)       # global docnum -> stored fields
@@ -72,11 +73,6 @@ class Snapshot:
             hit = self.report_cache[key] = (docnums, scores)
         return hit
 
-    def segment_reports(self, q: wq.Query, view: SegmentView) -> tuple[np.ndarray, np.ndarray]:
-        docnums, scores = self.report_matches(q)
-        lo, hi = np.searchsorted(docnums, [view.docbase, view.docbase + view.reader.doc_count_all()])
-        return docnums[lo:hi] - view.docbase, scores[lo:hi]
-
     def stored(self, docnum: int) -> dict:
         meta = self.meta_cache.get(docnum)
         if meta is None:
@@ -87,18 +83,20 @@ class Snapshot:
 
 
 @dataclass
-class _Candidate:
-    tier: int
-    score: float
-    view: int
-    pid: int
-    docnum: int          # global Whoosh docnum of the report
-    ordinal: int
-    text: float
-    flat: float
+class _Ranked:
+    """The top passages of a search (global passage ids, best first) and their score parts."""
+    ids: np.ndarray
+    score: np.ndarray
+    text: np.ndarray
+    flat: np.ndarray
+    tier: np.ndarray
+    factor: np.ndarray
+    total: int
 
-    def key(self):
-        return (-self.tier, -self.score, self.docnum, self.ordinal)
+    @classmethod
+    def empty(cls) -> "_Ranked":
+        z = np.zeros(0)
+        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, 0)
 
 
 class IndexSearcher:
@@ -143,7 +141,7 @@ class IndexSearcher:
             searcher.close()
             raise damaged(self.path, e) from None
         live = sum(v.live_passages() for v in views)
-        new = Snapshot(searcher, views, CorpusStats([v.passages for v in views], live),
+        new = Snapshot(searcher, views, CombinedPassages(views), CorpusStats([v.passages for v in views], live),
                        searcher.reader().generation())
         if snap is not None:
             snap.close()
@@ -180,108 +178,90 @@ class IndexSearcher:
         filters.validate()
         snap = self.snapshot()
         plan = self.plan(text, synonyms, snap)
-        report_filter = filters.report_query()
-        passage_filter = filters.passage_query()
-        total = 0
-        candidates: list[_Candidate] = []
-        scorers = []
-        if report_filter is not wq.NullQuery:
-            for vi, view in enumerate(snap.views):
-                scorer = SegmentScorer(view.passages, snap.stats, self.ranking,
-                                       reports=lambda q, v=view: snap.segment_reports(q, v))
-                scorers.append(scorer)
-                found, cands = self._search_segment(scorer, view, vi, plan, report_filter, passage_filter,
-                                                    snap, limit)
-                total += found
-                candidates += cands
-        candidates.sort(key=_Candidate.key)
-        top = candidates[:limit]
+        scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches)
+        ranked = self._rank(scorer, plan, filters, snap, limit)
         phrases, words = plan.highlight_terms()
-        hits = [self._hit(snap, c, phrases, words) for c in top]
+        hits = [self._hit(snap, int(pid), float(score), phrases, words) for pid, score in zip(ranked.ids, ranked.score)]
         if explain:
-            for h, c in zip(hits, top):
-                h.explanation = self._explain(c, scorers[c.view], snap, plan)
-        return SearchResult(query=text, hits=hits, total=total,
+            for i, h in enumerate(hits):
+                h.explanation = self._explain(ranked, i, scorer, snap, plan)
+        return SearchResult(query=text, hits=hits, total=ranked.total,
                             expanded_query=str(plan.query) if plan.expansions else "",
                             elapsed_ms=(time.perf_counter() - t0) * 1000)
 
-    def _search_segment(self, scorer: SegmentScorer, view: SegmentView, vi: int, plan: QueryPlan,
-                        report_filter, passage_filter, snap: Snapshot, limit: int):
-        sp = view.passages
+    def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int) -> "_Ranked":
+        """The top ``limit`` passages matching the plan and the filters, and how many match."""
+        sp = snap.passages
+        report_filter = filters.report_query()
+        if report_filter is wq.NullQuery:
+            return _Ranked.empty()
         relaxed = scorer.evaluate(plan.query)
         if not len(relaxed):
-            return 0, []
-        keep = view.live(relaxed.ids)
+            return _Ranked.empty()
+        keep = sp.live(relaxed.ids)
         if report_filter is not None:
-            docs, _ = snap.segment_reports(report_filter, view)
-            allowed = np.zeros(sp.reports + 1, bool)
-            allowed[docs] = True
-            keep &= allowed[sp.p_report[relaxed.ids]]
+            docs, _ = snap.report_matches(report_filter)
+            keep &= _members(sp.p_report[relaxed.ids], docs)
+        passage_filter = filters.passage_query()
         if passage_filter is not None:
-            keep &= np.isin(relaxed.ids, scorer.evaluate(passage_filter).ids, assume_unique=True)
+            keep &= _members(relaxed.ids, scorer.evaluate(passage_filter).ids)
         ids = relaxed.ids[keep]
         if not len(ids):
-            return 0, []
+            return _Ranked.empty()
         factor = 1.0 + self.ranking.concreteness_weight * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]
-        score = text * factor + flat
         tier = np.zeros(len(ids), np.int8)
         if plan.strict is not None:
+            # passages with every concept first, scored by the strict query
             strict = scorer.evaluate(plan.strict)
-            if len(strict):
-                idx = np.searchsorted(strict.ids, ids)
-                idx[idx >= len(strict.ids)] = 0
-                hit = strict.ids[idx] == ids
+            hit = _members(ids, strict.ids)
+            if hit.any():
+                si = np.searchsorted(strict.ids, ids[hit])
                 tier[hit] = 1
-                si = idx[hit]
-                text = text.copy()
-                flat = flat.copy()
+                text, flat = text.copy(), flat.copy()
                 text[hit] = strict.text[si]
                 flat[hit] = strict.flat[si]
-                score[hit] = strict.text[si] * factor[hit] + strict.flat[si]
-        # the best `limit` of this segment (ties resolved after the merge, by report and ordinal)
+        score = text * factor + flat
         key = tier.astype(np.float64) * 1e12 + score
         if len(ids) > limit:
-            part = np.argpartition(-key, limit - 1)[:limit]
-            cutoff = key[part].min()
-            part = np.flatnonzero(key >= cutoff)          # keep ties at the cut
+            cutoff = key[np.argpartition(-key, limit - 1)[limit - 1]]
+            part = np.flatnonzero(key >= cutoff)
         else:
             part = np.arange(len(ids))
-        docbase = view.docbase
-        cands = [_Candidate(int(tier[i]), float(score[i]), vi, int(ids[i]), docbase + int(sp.p_report[ids[i]]),
-                            int(sp.p_ordinal[ids[i]]), float(text[i]), float(flat[i])) for i in part]
-        return len(ids), cands
+        # by tier and score, then by report and position in it (ids are in that order)
+        part = part[np.lexsort((ids[part], -key[part]))][:limit]
+        return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], len(ids))
 
-    def _hit(self, snap: Snapshot, c: _Candidate, phrases, words) -> Hit:
-        view = snap.views[c.view]
-        p = view.passages.payload(c.pid)
-        stored = snap.stored(c.docnum)
+    def _hit(self, snap: Snapshot, pid: int, score: float, phrases, words) -> Hit:
+        sp = snap.passages
+        p = sp.payload(pid)
+        stored = snap.stored(int(sp.p_report[pid]))
         doc = stored.get(META) or {}
         doc_id = stored[DOC_ID]
         region = doc.get("region") or {}
         return Hit(
-            doc_id=doc_id, passage_id=f"{doc_id}#{c.ordinal}", title=doc.get("title", ""),
+            doc_id=doc_id, passage_id=f"{doc_id}#{int(sp.p_ordinal[pid])}", title=doc.get("title", ""),
             text=p["text"], snippet=make_snippet(p["text"], words, phrases),
-            score=round(c.score, 4), heading_path=p["heading_path"], section_kind=p["section_kind"],
+            score=round(score, 4), heading_path=p["heading_path"], section_kind=p["section_kind"],
             region=(region.get("city", "") + region.get("county", "")) or region.get("name"),
             region_code=region.get("code"), year=doc.get("year"), published=doc.get("published"),
             source=doc.get("source"), doc_number=doc.get("doc_number"), doc_type=doc.get("doc_type"),
             figures=[Figure(**f) for f in p["figures"]])
 
-    def _explain(self, c: _Candidate, scorer: SegmentScorer, snap: Snapshot, plan: QueryPlan) -> dict:
-        sp = snap.views[c.view].passages
+    def _explain(self, ranked: "_Ranked", i: int, scorer: Scorer, snap: Snapshot, plan: QueryPlan) -> dict:
+        pid = int(ranked.ids[i])
         matched = set()
         for field_, term, res in scorer.leaf_results():
             if len(res):
-                i = np.searchsorted(res.ids, c.pid)
-                if i < len(res.ids) and res.ids[i] == c.pid:
+                j = np.searchsorted(res.ids, pid)
+                if j < len(res.ids) and res.ids[j] == pid:
                     matched.add(f"{field_}:{term}")
-        conc = float(sp.p_conc[c.pid])
-        factor = 1.0 + self.ranking.concreteness_weight * conc
-        return {"score": round(c.score, 4), "matched_terms": sorted(matched),
-                "all_concepts": bool(c.tier), "text_score": round(c.text, 4),
-                "concreteness": round(conc, 3), "concreteness_factor": round(factor, 4),
-                "boosts": round(c.flat, 4), "expansions": plan.expansions, "wants_figures": plan.wants_figures}
+        conc = float(snap.passages.p_conc[pid])
+        return {"score": round(float(ranked.score[i]), 4), "matched_terms": sorted(matched),
+                "all_concepts": bool(ranked.tier[i]), "text_score": round(float(ranked.text[i]), 4),
+                "concreteness": round(conc, 3), "concreteness_factor": round(float(ranked.factor[i]), 4),
+                "boosts": round(float(ranked.flat[i]), 4), "expansions": plan.expansions,
+                "wants_figures": plan.wants_figures}
 
     # -- documents ------------------------------------------------------------------------
     def _locate(self, snap: Snapshot, doc_id: str) -> tuple[int, dict]:

@@ -14,6 +14,7 @@ reports and the document offset of each segment.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -105,6 +106,156 @@ class SegmentView:
         return sp.passages - int((sp.r_first[dead + 1].astype(np.int64) - sp.r_first[dead]).sum())
 
 
+CACHE_BYTES = 128 << 20       # decoded postings of common terms kept per snapshot
+CACHE_MIN_POSTINGS = 20_000   # lists shorter than this decode in well under a millisecond
+
+
+class CombinedPassages:
+    """All passages of a searcher's segments as one numbered set: passage ``g`` of the
+    whole index is passage ``g - base[i]`` of segment ``i``. The scorer evaluates a
+    query once over this set instead of once per segment; per-passage arrays are
+    concatenated on first use (a few bytes per passage), postings per term."""
+
+    def __init__(self, views: list[SegmentView]):
+        self.views = views
+        self.segments = [v.passages for v in views]
+        sizes = [sp.passages for sp in self.segments]
+        self.base = np.r_[0, np.cumsum(sizes, dtype=np.int64)].astype(np.int64)
+        self.passages = int(self.base[-1])
+        self._arrays: dict[str, np.ndarray] = {}
+        self._live = None
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_bytes = 0
+
+    def _concat(self, name: str) -> np.ndarray:
+        arr = self._arrays.get(name)
+        if arr is None:
+            parts = [getattr(sp, name) for sp in self.segments]
+            arr = np.concatenate(parts) if len(parts) != 1 else parts[0]
+            self._arrays[name] = arr
+        return arr
+
+    @property
+    def p_conc(self) -> np.ndarray:
+        return self._concat("p_conc")
+
+    @property
+    def p_kind(self) -> np.ndarray:
+        return self._concat("p_kind")
+
+    @property
+    def p_flags(self) -> np.ndarray:
+        return self._concat("p_flags")
+
+    @property
+    def p_ordinal(self) -> np.ndarray:
+        return self._concat("p_ordinal")
+
+    @property
+    def p_report(self) -> np.ndarray:
+        """Global Whoosh docnum of each passage's report."""
+        arr = self._arrays.get("p_report_global")
+        if arr is None:
+            arr = np.concatenate([v.passages.p_report.astype(np.int64) + v.docbase for v in self.views]) \
+                if self.views else np.zeros(0, np.int64)
+            self._arrays["p_report_global"] = arr
+        return arr
+
+    def live(self, ids: np.ndarray) -> np.ndarray:
+        """Mask of the passages in ``ids`` whose report is not deleted."""
+        if all(v.live_reports is None for v in self.views):
+            return np.ones(len(ids), bool)
+        if self._live is None:
+            self._live = np.concatenate([v.live_reports[v.passages.p_report] if v.live_reports is not None
+                                         else np.ones(v.passages.passages, bool) for v in self.views])
+        return self._live[ids]
+
+    def _split(self, ids: np.ndarray):
+        """(segment index, slice of ids) for ascending global ids."""
+        cuts = np.searchsorted(ids, self.base)
+        for i in range(len(self.segments)):
+            if cuts[i + 1] > cuts[i]:
+                yield i, slice(int(cuts[i]), int(cuts[i + 1]))
+
+    # -- what the scorer reads -------------------------------------------------------------
+    def field_postings(self, field_: str, term: str):
+        """(passage ids, tf, field length) of ``term`` over all segments, or None. The
+        decoded lists of common terms are kept (up to CACHE_BYTES per snapshot): they
+        recur in query after query, and decoding them is most of a broad query's work."""
+        key = (field_, term)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit[0]
+        found = self._field_postings(field_, term)
+        if found is not None and len(found[0]) >= CACHE_MIN_POSTINGS:
+            size = sum(a.nbytes for a in found)
+            self._cache[key] = (found, size)
+            self._cache_bytes += size
+            while self._cache_bytes > CACHE_BYTES and self._cache:
+                _, (_, old) = self._cache.popitem(last=False)
+                self._cache_bytes -= old
+        return found
+
+    def _field_postings(self, field_: str, term: str):
+        parts = []
+        for i, sp in enumerate(self.segments):
+            r = sp.field_postings(field_, term)
+            if r is not None:
+                parts.append((r[0] + self.base[i], r[1], r[2]))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+    def term_positions(self, term: str, ids: np.ndarray, tf: np.ndarray, cand: np.ndarray):
+        owners, positions = [], []
+        id_cuts = np.searchsorted(ids, self.base)
+        for i, sl in self._split(cand):
+            a, b = int(id_cuts[i]), int(id_cuts[i + 1])
+            base = self.base[i]
+            owner, pos = self.segments[i].term_positions(term, ids[a:b] - base, tf[a:b], cand[sl] - base)
+            owners.append(owner + sl.start)
+            positions.append(pos)
+        if not owners:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(owners), np.concatenate(positions)
+
+    def terms_between(self, field_: str, low, high, limit: int) -> list[str]:
+        terms = set()
+        for sp in self.segments:
+            terms.update(sp.terms_between(field_, low, high, limit))
+        return sorted(terms, key=lambda t: t.encode("utf-8"))[:limit]
+
+    def report_passages(self, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Passages of the reports with these global docnums (ascending): (passage ids,
+        index of their report in ``docnums``)."""
+        ids, owners = [], []
+        for i, v in enumerate(self.views):
+            lo, hi = np.searchsorted(docnums, [v.docbase, v.docbase + v.reader.doc_count_all()])
+            if hi <= lo:
+                continue
+            local = docnums[lo:hi] - v.docbase
+            first = v.passages.r_first[local].astype(np.int64)
+            counts = v.passages.r_first[local + 1].astype(np.int64) - first
+            owner = np.repeat(np.arange(len(local)), counts)
+            within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            ids.append(first[owner] + within + self.base[i])
+            owners.append(owner + lo)
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(ids), np.concatenate(owners)
+
+    def locate(self, pid: int) -> tuple[SegmentPassages, int]:
+        i = int(np.searchsorted(self.base, pid, side="right")) - 1
+        return self.segments[i], int(pid - self.base[i])
+
+    def payload(self, pid: int) -> dict:
+        sp, local = self.locate(pid)
+        return sp.payload(local)
+
+
 class PassageFiles:
     """Open passage files, by segment id (files never change once written)."""
 
@@ -141,4 +292,4 @@ class PassageFiles:
         return out
 
 
-__all__ = ["ReportWriter", "SegmentView", "PassageFiles", "PassageFileError"]
+__all__ = ["ReportWriter", "SegmentView", "CombinedPassages", "PassageFiles", "PassageFileError"]
