@@ -186,6 +186,14 @@ def remove(ctx, doc_ids):
         raise SearchlibError(f"not in the index: {', '.join(unknown)}")
 
 
+@main.command()
+@click.pass_context
+def optimize(ctx):
+    """Merge the index's segments into one (after many updates; never required)."""
+    api.optimize(ctx.obj["index"])
+    click.echo(f"Optimized {ctx.obj['index']}: one segment")
+
+
 FILTER_OPTIONS = [
     click.option("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code."),
     click.option("--year", type=int, help="Year the document covers."),

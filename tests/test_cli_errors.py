@@ -86,3 +86,8 @@ def test_locked_index(index):
         lock.release()
     assert r.exit_code == 1
     assert error_lines(r) == ["Error: index is being updated by another process; try again when it has finished"]
+
+
+def test_optimize_command(index):
+    r = run("--index", index, "optimize")
+    assert r.exit_code == 0 and r.output == f"Optimized {index}: one segment\n"
