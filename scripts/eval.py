@@ -1,61 +1,106 @@
 #!/usr/bin/env python3
-"""Relevance evaluation: build an index of corpus/ (or use --index) and score it.
+"""Relevance evaluation on the shared judgement files, each on its own corpus.
 
-Runs ../shared/eval/score.py on ../shared/eval/dev.jsonl and on the project's own
-judgements (eval/*.jsonl), through the real CLI protocol (`searchlib search --batch - --json`),
-and prints one table per judgement file. With --compare it also scores the same index
-with synonyms off, to show what expansion buys, and the naive set-up the product is
-measured against (jieba's ChineseAnalyzer, one Whoosh document per paragraph of the
-extracted text, plain OR query), built in the same run.
+    .venv/bin/python scripts/eval.py [--sets dev,dev-108,dev-full] [--compare] [-v] [--out DIR]
 
-    .venv/bin/python scripts/eval.py [--index DIR] [--compare] [-v]
+| set      | judgements                     | corpus                                                            |
+|----------|--------------------------------|-------------------------------------------------------------------|
+| dev      | ../shared/eval/dev.jsonl       | corpus/ (the seeds)                                               |
+| dev-108  | ../shared/eval/dev-108.jsonl   | seeds + corpus-external/provincial-gwr-2026 + chinese-political-corpora |
+| dev-full | ../shared/eval/dev-full.jsonl  | seeds + all of corpus-external                                    |
+| own      | eval/*.jsonl                   | corpus/ (the project's own judgements, written after tuning)      |
+
+The index of each corpus is kept in OUT/eval-<set> and rebuilt when missing or stale
+(with a progress line). Every set is scored by ../shared/eval/score.py through the real
+CLI protocol (``searchlib --index DIR search --batch - --json``). With --compare, each set
+is also scored with synonyms off and on the naive set-up (jieba's ChineseAnalyzer, one
+Whoosh document per paragraph of the extracted text, plain OR query), built in the same
+run. Prints one table: nDCG@10 / P@3 of grade-2 passages per set and configuration.
 """
+from __future__ import annotations
+
 import argparse
+import json
 import os
 import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+EXTERNAL = SHARED / "corpus-external"
+CORPUS = ROOT / "corpus"
+
+SETS = {
+    "dev": (SHARED / "eval" / "dev.jsonl", [CORPUS]),
+    "dev-108": (SHARED / "eval" / "dev-108.jsonl",
+                [CORPUS, EXTERNAL / "provincial-gwr-2026", EXTERNAL / "chinese-political-corpora"]),
+    "dev-full": (SHARED / "eval" / "dev-full.jsonl", [CORPUS, EXTERNAL]),
+}
 
 
-def searchlib_cmd() -> str:
+def searchlib_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("searchlib")
-    return str(exe) if exe.exists() else f"{sys.executable} -m searchlib"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "searchlib"]
 
 
-def score(judgements: Path, index: Path, extra_args=(), verbose=False) -> str:
-    cmd = searchlib_cmd()
-    # score.py builds the command line itself; options of `search` reach it through the environment
-    args = [sys.executable, str(SHARED / "eval" / "score.py"), str(judgements), "--cmd", cmd, "--index", str(index)]
+def ensure_index(name: str, corpora: list[Path], out: Path) -> Path:
+    """The index of a set's corpora, built (or rebuilt when stale) under OUT."""
+    from searchlib.errors import SearchlibError
+    from searchlib.storage import check_index
+    index = out / f"eval-{name}"
+    try:
+        check_index(index)
+        return index
+    except SearchlibError:
+        pass
+    print(f"building the {name} index ({', '.join(p.name for p in corpora)}) ...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    subprocess.run(searchlib_cmd() + ["--index", str(index), "build", *map(str, corpora)], check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"  built in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    return index
+
+
+def score(judgements: Path, index: Path, env: dict = None, results: Path = None, verbose=False) -> dict:
+    args = [sys.executable, str(SHARED / "eval" / "score.py"), str(judgements), "--json"]
+    if results is not None:
+        args += ["--results", str(results)]
+    else:
+        args += ["--cmd", " ".join(searchlib_cmd()), "--index", str(index)]
     if verbose:
         args.append("-v")
-    env = dict(os.environ, **dict(extra_args))
-    out = subprocess.run(args, capture_output=True, text=True, env=env)
+    out = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, **(env or {})))
     if out.returncode:
         sys.exit(out.stdout + out.stderr)
-    return out.stdout
+    lines = out.stdout.strip().splitlines()
+    if verbose:
+        print("\n".join(lines[:-1]))
+    return json.loads(lines[-1])
 
 
-def naive_results(judgements: Path, tmp: Path) -> Path:
+def naive_results(judgements: Path, corpora: list[Path], work: Path) -> Path:
     """Run the judgements' queries on the naive set-up; write batch results for score.py."""
-    import json
-
     from jieba.analyse import ChineseAnalyzer
     from whoosh import fields, index
     from whoosh.qparser import OrGroup, QueryParser
 
-    from searchlib.ingest import read_document
+    from searchlib.errors import IngestError
+    from searchlib.ingest import discover, read_document
+    work.mkdir(parents=True, exist_ok=True)
     schema = fields.Schema(text=fields.TEXT(analyzer=ChineseAnalyzer(), stored=True))
-    ix = index.create_in(str(tmp), schema)
-    with ix.writer() as w:
-        for f in sorted((ROOT / "corpus").glob("*.txt")):
-            for para in read_document(f, f.parent).text.split("\n"):
+    ix = index.create_in(str(work), schema)
+    with ix.writer(limitmb=256) as w:
+        for path, root in discover(corpora):
+            try:
+                text = read_document(path, root).text
+            except IngestError:
+                continue
+            for para in text.split("\n"):
                 if para.strip():
                     w.add_document(text=para)
-    out = tmp / "naive.jsonl"
+    out = work / "naive.jsonl"
     parser = QueryParser("text", schema, group=OrGroup)
     with ix.searcher() as s, open(out, "w", encoding="utf-8") as fh:
         for line in open(judgements, encoding="utf-8"):
@@ -66,33 +111,55 @@ def naive_results(judgements: Path, tmp: Path) -> Path:
     return out
 
 
+def cell(m: dict) -> str:
+    return f"{m['all']['ndcg']:.3f} / {m['all']['p3']:.2f}"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--index", help="score this index instead of building one of corpus/")
-    ap.add_argument("--compare", action="store_true", help="also score with synonyms off")
+    ap.add_argument("--sets", default="dev,dev-108,dev-full,own", help="comma-separated: dev, dev-108, dev-full, own")
+    ap.add_argument("--compare", action="store_true", help="also synonyms off and the naive set-up")
+    ap.add_argument("--out", default=str(ROOT / "bench-out"), help="where the indexes are kept (default bench-out/)")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per query")
     args = ap.parse_args()
     if not (SHARED / "eval" / "score.py").exists():
         sys.exit("../shared/eval is not present")
-    files = [SHARED / "eval" / "dev.jsonl"] + sorted((ROOT / "eval").glob("*.jsonl"))
-    with tempfile.TemporaryDirectory() as tmp:
-        index = Path(args.index) if args.index else Path(tmp) / "index"
-        if not args.index:
-            subprocess.run(searchlib_cmd().split() + ["--index", str(index), "build", str(ROOT / "corpus")],
-                           check=True, stdout=subprocess.DEVNULL)
-        for f in files:
-            print(f"== {f.name}")
-            print(score(f, index, verbose=args.verbose), end="")
-            if args.compare:
-                print(f"== {f.name} (synonyms off)")
-                print(score(f, index, {"SEARCHLIB_NO_SYNONYMS": "1"}.items()), end="")
-                naive_dir = Path(tmp) / f"naive-{f.stem}"
-                naive_dir.mkdir()
-                results = naive_results(f, naive_dir)
-                print(f"== {f.name} (naive: ChineseAnalyzer, paragraph documents, OR)")
-                out = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), str(f),
-                                      "--results", str(results)], capture_output=True, text=True)
-                print(out.stdout, end="")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for name in args.sets.split(","):
+        if name == "own":
+            for f in sorted((ROOT / "eval").glob("*.jsonl")):
+                runs.append((f"own: {f.name}", f, [CORPUS], "dev"))
+        elif name in SETS:
+            judgements, corpora = SETS[name]
+            if all(p.exists() for p in corpora):
+                runs.append((name, judgements, corpora, name))
+            else:
+                print(f"skipping {name}: its corpus is not present", file=sys.stderr)
+        else:
+            sys.exit(f"unknown set {name!r}")
+    header = "| judgements (queries) | corpus | searchlib |" + (" synonyms off | naive |" if args.compare else "")
+    rows = []
+    for label, judgements, corpora, index_name in runs:
+        index = ensure_index(index_name, corpora, out)
+        n = sum(1 for line in open(judgements, encoding="utf-8") if line.strip())
+        if args.verbose:
+            print(f"== {label}")
+        main_score = score(judgements, index, verbose=args.verbose)
+        row = f"| {label} ({n}) | {index_name} | **{cell(main_score)}** |"
+        if args.compare:
+            off = score(judgements, index, {"SEARCHLIB_NO_SYNONYMS": "1"})
+            naive = score(judgements, index, results=naive_results(judgements, corpora, out / f"naive-{index_name}"
+                                                                   / judgements.stem))
+            row += f" {cell(off)} | {cell(naive)} |"
+        rows.append(row)
+        print(f"{label}: nDCG@10 / P@3 = {cell(main_score)}  "
+              + "  ".join(f"{k} {v['ndcg']:.3f}" for k, v in main_score.items() if k != "all"), file=sys.stderr)
+    print("\nnDCG@10 / P@3 (grade 2)\n")
+    print(header)
+    print("|" + "|".join("---" for _ in header.split("|")[1:-1]) + "|")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
