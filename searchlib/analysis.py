@@ -264,6 +264,11 @@ def _subwords(seg, word: str):
                     yield i, gram
 
 
+def dictionary_parts(word: str) -> list[str]:
+    """The dictionary words of 2-4 characters inside ``word`` (what its sub-words are)."""
+    return [gram for _, gram in _subwords(get_segmenter(), word)]
+
+
 def segment(text: str, subwords: bool = False) -> list[tuple[str, int, int, bool]]:
     """(word, start, end, is_main) over normalised ``text``.
 

@@ -22,13 +22,17 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from whoosh import query as wq
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 
-from .analysis import segment
+from .analysis import dictionary_parts, segment
 from .errors import QuerySyntaxError
+from .metadata import region_table
+from .models import DOC_TYPES, SECTION_KINDS
 from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
                      TEXT_FIELDS, UNITS, YEAR, query_schema)
+from .structure import classify_heading
 from .vocabulary import FUNCTION_WORDS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
 
 MAX_QUERY_CHARS = 500
@@ -60,7 +64,6 @@ class Filters:
         return f
 
     def validate(self) -> None:
-        from .models import DOC_TYPES, SECTION_KINDS
         if self.year is not None:
             try:
                 self.year = int(self.year)
@@ -84,7 +87,6 @@ class Filters:
         can pass (an unknown region)."""
         parts = []
         if self.region:
-            from .metadata import region_table
             codes = region_table().codes_for(self.region)
             if not codes:
                 return wq.NullQuery
@@ -162,8 +164,7 @@ def subword_parts(token: str) -> list[str]:
     """Dictionary words inside a long query token, longest first, not nested in each other."""
     if len(token) < 4 or not token.isalpha():
         return []
-    from .analysis import get_segmenter, _subwords
-    grams = sorted({g for _, g in _subwords(get_segmenter(), token)}, key=len, reverse=True)
+    grams = sorted(set(dictionary_parts(token)), key=len, reverse=True)
     out = []
     for g in grams:
         if not any(g in o for o in out):
@@ -287,7 +288,6 @@ class QueryBuilder:
         core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
         if len(subs) > 1:
             plan.strict = wq.And(subs)
-        from .structure import classify_heading
         plan.kind_intent = classify_heading("".join(concepts))
         if plan.kind_intent:
             # the passages of that kind are answers even when they word it differently
@@ -306,8 +306,6 @@ class QueryBuilder:
         return plan
 
     def _advanced(self, text: str, use_synonyms: bool = True) -> QueryPlan:
-        from whoosh.qparser import FieldAliasPlugin, MultifieldParser
-
         parser = MultifieldParser(list(self.config.field_weights), query_schema(),
                                   fieldboosts=dict(self.config.field_weights))
         parser.add_plugin(FieldAliasPlugin(QUERY_FIELD_ALIASES))
