@@ -37,6 +37,7 @@ from .vocabulary import FUNCTION_WORDS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, bas
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
+MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
 
 _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|'
                        r'(?:^|\s)[+-]\S|\b(?:title|heading|body|kind|type|doc_type|year):')
@@ -213,9 +214,11 @@ class QueryBuilder:
                 part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
                 q = wq.Or([q, wq.Or(part_q, boost=self.config.partial_weight)])
         else:
-            phrase = self._multifield(lambda f, w: wq.Phrase(f, tokens, slop=1, boost=w * self.config.phrase_bonus),
+            words = tokens[:MAX_PHRASE_WORDS]
+            phrase = self._multifield(lambda f, w: wq.Phrase(f, words, slop=1, boost=w * self.config.phrase_bonus),
                                       POSITIONAL_FIELDS)
-            content = [t for t in tokens if t not in FUNCTION_WORDS] or tokens
+            # each distinct word once (行政行政… is not a longer conjunction)
+            content = list(dict.fromkeys(t for t in tokens if t not in FUNCTION_WORDS)) or list(dict.fromkeys(tokens))
             if not loose:
                 q = phrase
             else:
@@ -277,7 +280,7 @@ class QueryBuilder:
                 plan.units.append(base_unit(word)[0])
             else:
                 concepts.append(word)
-        concepts = concepts[:MAX_CONCEPTS]
+        concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
         subs = [q for q in (self._concept(c, use_synonyms, plan) for c in concepts) if q is not None]
         if not subs:

@@ -189,3 +189,13 @@ def test_optimize_merges_segments_and_keeps_answers(tmp_path):
     with api.open_index(index) as idx:
         assert idx.stats()["passages"] == idx._searcher.passage_count()
         assert not any(h.doc_id.startswith("001_") for h in idx.search("行政复议 案件", limit=50).hits)
+
+
+def test_repeated_words_collapse(seed_index):
+    """行政 × 240 (480 characters) once took minutes: a repeated word is one word."""
+    import time
+    t0 = time.perf_counter()
+    long_one = seed_index.search("行政" * 240)
+    assert time.perf_counter() - t0 < 2.0
+    assert long_one.total == seed_index.search("行政" * 2).total > 0
+    assert seed_index.search(" ".join(["行政"] * 12)).total == seed_index.search("行政").total
