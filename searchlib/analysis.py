@@ -237,15 +237,20 @@ _WORD_INFO: dict = {}      # word -> None (punctuation, space) or its sub-words 
 _WORD_INFO_MAX = 500_000
 
 
+def _classify(seg, word: str):
+    """None for punctuation and spaces, else the word's sub-words ((offset, gram), ...)."""
+    if not _WORDCHAR.search(word):
+        return None
+    if len(word) > 2 and _HAN.match(word):
+        return tuple(_subwords(seg, word))
+    return ()
+
+
 def _word_info(seg, word: str):
+    """``_classify`` through the per-word cache (a segmenter with the whole dictionary)."""
     info = _WORD_INFO.get(word, _WORD_INFO)
     if info is _WORD_INFO:
-        if not _WORDCHAR.search(word):
-            info = None
-        elif len(word) > 2 and _HAN.match(word):
-            info = tuple(_subwords(seg, word))
-        else:
-            info = ()
+        info = _classify(seg, word)
         if len(_WORD_INFO) >= _WORD_INFO_MAX:
             _WORD_INFO.clear()
         _WORD_INFO[word] = info
@@ -316,28 +321,26 @@ def _segment_words(out: list, seg, text, start, end, subwords) -> None:
         where = None
     offset = 0
     # the sub-word cache is only for a segmenter with the whole dictionary (indexing)
-    cached = not isinstance(seg.FREQ, _LazyFreq)
+    cache = _WORD_INFO if not isinstance(seg.FREQ, _LazyFreq) else None
     append = out.append
     for word in seg.cut(chunk, HMM=False):
         wstart = offset
         offset += len(word)
-        if cached:
-            info = _word_info(seg, word)
-            if info is None:
-                continue      # punctuation, spaces
-            subs = info if subwords else ()
-        else:
-            if not _WORDCHAR.search(word):
-                continue
-            subs = tuple(_subwords(seg, word)) if subwords and len(word) > 2 and _HAN.match(word) else ()
+        info = cache.get(word, _WORD_INFO) if cache is not None else _WORD_INFO
+        if info is _WORD_INFO:
+            info = _word_info(seg, word) if cache is not None else _classify(seg, word)
+        if info is None:
+            continue          # punctuation, spaces
         if where is None:
             append((word, start + wstart, start + offset, True))
-            for i, gram in subs:
-                append((gram, start + wstart + i, start + wstart + i + len(gram), False))
+            if subwords:
+                for i, gram in info:
+                    append((gram, start + wstart + i, start + wstart + i + len(gram), False))
         else:
             append((word, where[wstart], where[offset - 1] + 1, True))
-            for i, gram in subs:
-                append((gram, where[wstart + i], where[wstart + i + len(gram) - 1] + 1, False))
+            if subwords:
+                for i, gram in info:
+                    append((gram, where[wstart + i], where[wstart + i + len(gram) - 1] + 1, False))
 
 
 def tokens(text: str, subwords: bool = False) -> list[str]:

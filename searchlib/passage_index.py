@@ -599,40 +599,50 @@ def passage_file(storage_dir: Path, segment_id: str) -> Path:
 
 # --------------------------------------------------------------------------- tokenising a report
 
+def _encode(words: list[str]) -> tuple[list[str], np.ndarray]:
+    """(distinct words in first-seen order, each word's index in that list)."""
+    vocab = list(dict.fromkeys(words))
+    index = {w: i for i, w in enumerate(vocab)}
+    return vocab, np.fromiter(map(index.__getitem__, words), np.int32, len(words))
+
+
 def report_passages(doc) -> ReportPassages:
     """Tokenise an analysed Document's passages for the passage index (in a worker)."""
-    vocab: dict[str, int] = {}
-    hvocab: dict[str, int] = {}
-    uvocab: dict[str, int] = {}
-    unit_t, unit_p = [], []
-    body_t, body_p, body_x, p_len = [], [], [], []
-    head_t, head_s, s_len = [], [], []
-    p_section = []
+    body_w: list[str] = []
+    body_x: list[int] = []
+    p_len, passage_of = [], []
+    head_w: list[str] = []
+    head_s, s_len, p_section = [], [], []
+    unit_w, unit_p = [], []
     last_path = None
     for i, p in enumerate(doc.passages):
         words, positions = index_tokens(p.text, MAX_U16)
-        body_t.extend(vocab.setdefault(w, len(vocab)) for w in words)
-        body_p.extend([i] * len(words))
-        body_x.extend(positions)
+        body_w += words
+        body_x += positions
+        passage_of.append(len(words))
         p_len.append(min(len(words), MAX_U16))
         path = tuple(p.heading_path)
         if path != last_path or i == 0:
-            section = len(s_len)
             hwords, _ = index_tokens(" ".join(path), MAX_U16) if path else ([], [])
-            head_t.extend(hvocab.setdefault(w, len(hvocab)) for w in hwords)
-            head_s.extend([section] * len(hwords))
+            head_w += hwords
+            head_s.append(len(hwords))
             s_len.append(min(len(hwords), MAX_U16))
             last_path = path
         p_section.append(len(s_len) - 1)
         for unit in sorted({f.unit for f in p.figures}):
-            unit_t.append(uvocab.setdefault(unit, len(uvocab)))
+            unit_w.append(unit)
             unit_p.append(i)
+    vocab, body_t = _encode(body_w)
+    head_vocab, head_t = _encode(head_w)
+    unit_vocab, unit_t = _encode(unit_w)
+    body_p = np.repeat(np.arange(len(passage_of), dtype=np.int32), passage_of)
+    head_s = np.repeat(np.arange(len(head_s), dtype=np.int32), head_s)
     n = len(doc.passages)
     return ReportPassages(
-        vocab=list(vocab), head_vocab=list(hvocab), unit_vocab=list(uvocab),
-        unit_term=np.asarray(unit_t, np.int32), unit_passage=np.asarray(unit_p, np.int32), body_term=np.asarray(body_t, np.int32), body_passage=np.asarray(body_p, np.int32),
-        body_pos=np.asarray(body_x, np.uint16), head_term=np.asarray(head_t, np.int32),
-        head_section=np.asarray(head_s, np.int32), passage_section=np.asarray(p_section, np.int32),
+        vocab=vocab, head_vocab=head_vocab, unit_vocab=unit_vocab,
+        unit_term=unit_t, unit_passage=np.asarray(unit_p, np.int32), body_term=body_t, body_passage=body_p,
+        body_pos=np.asarray(body_x, np.uint16), head_term=head_t,
+        head_section=head_s, passage_section=np.asarray(p_section, np.int32),
         section_len=np.asarray(s_len, np.uint16), passage_len=np.asarray(p_len, np.uint16),
         ordinal=np.fromiter((p.ordinal for p in doc.passages), np.uint32, n),
         concreteness=np.fromiter((p.concreteness for p in doc.passages), np.float32, n),
