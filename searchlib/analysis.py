@@ -37,6 +37,7 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 from whoosh.analysis import Token, Tokenizer
 
 from .normalize import normalize
@@ -61,6 +62,7 @@ _UNIT_AFTER = re.compile(rf"""(?:{alternation(SCALES)})?[{APPROX}]?[{LARGE_SCALE
 _QUOTES = re.compile(f"[{re.escape(QUOTES)}]")
 _WORDCHAR = re.compile(rf"[\w{CJK}+#&]", re.UNICODE)
 _HAN = re.compile(f"[{CJK}]")
+_UPPER = re.compile(r"[^\W\d_a-z\u3400-\u9fff]")      # a character lower() would change (roughly)
 
 _lock = threading.Lock()
 _segmenter = None
@@ -404,20 +406,17 @@ def PolicyAnalyzer():
     return PolicyTokenizer()
 
 
-def index_tokens(value: str, max_positions: int = 65535) -> tuple[list[str], list[int]]:
-    """The tokens a field's text is indexed as, and their positions: the tokenizer's
-    index mode (main words advance the position, their sub-words share it), lower-cased,
-    stopping before position ``max_positions``."""
+def index_tokens(value: str, max_positions: int = 65535) -> tuple[list[str], "np.ndarray"]:
+    """The tokens a field's text is indexed as, and their positions (an int array): the
+    tokenizer's index mode (main words advance the position, their sub-words share it),
+    lower-cased, stopping before position ``max_positions``."""
     text = normalize(value)
-    words = _segment_short(text, True) if len(text) <= _SHORT_TEXT else segment(text, True)
-    out_words: list[str] = []
-    out_pos: list[int] = []
-    pos = -1
-    for word, _s, _e, main in words:
-        if main:
-            pos += 1
-            if pos >= max_positions:
-                break
-        out_words.append(word.lower())
-        out_pos.append(pos)
-    return out_words, out_pos
+    tokens = _segment_short(text, True) if len(text) <= _SHORT_TEXT else segment(text, True)
+    words = [t[0] for t in tokens]
+    positions = np.cumsum(np.fromiter((t[3] for t in tokens), bool, len(tokens)), dtype=np.int64) - 1
+    if len(positions) and positions[-1] >= max_positions:
+        cut = int(np.searchsorted(positions, max_positions))
+        words, positions = words[:cut], positions[:cut]
+    if _UPPER.search(text):
+        words = [w.lower() for w in words]
+    return words, positions

@@ -158,8 +158,11 @@ class SegmentBuilder:
         self.last_report = -1
 
     def _map(self, field_: str, words: list[str]) -> np.ndarray:
+        """Segment-wide term numbers of ``words`` (new words get the next numbers)."""
         vocab = self.vocab[field_]
-        return np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.int64, count=len(words))
+        for w in [w for w in words if w not in vocab]:
+            vocab[w] = len(vocab)
+        return np.fromiter(map(vocab.__getitem__, words), dtype=np.int64, count=len(words))
 
     def _check_order(self, first_docnum: int) -> None:
         if first_docnum <= self.last_report:
@@ -609,7 +612,7 @@ def _encode(words: list[str]) -> tuple[list[str], np.ndarray]:
 def report_passages(doc) -> ReportPassages:
     """Tokenise an analysed Document's passages for the passage index (in a worker)."""
     body_w: list[str] = []
-    body_x: list[int] = []
+    body_x: list[np.ndarray] = []
     p_len, passage_of = [], []
     head_w: list[str] = []
     head_s, s_len, p_section = [], [], []
@@ -618,7 +621,7 @@ def report_passages(doc) -> ReportPassages:
     for i, p in enumerate(doc.passages):
         words, positions = index_tokens(p.text, MAX_U16)
         body_w += words
-        body_x += positions
+        body_x.append(positions)
         passage_of.append(len(words))
         p_len.append(min(len(words), MAX_U16))
         path = tuple(p.heading_path)
@@ -641,7 +644,7 @@ def report_passages(doc) -> ReportPassages:
     return ReportPassages(
         vocab=vocab, head_vocab=head_vocab, unit_vocab=unit_vocab,
         unit_term=unit_t, unit_passage=np.asarray(unit_p, np.int32), body_term=body_t, body_passage=body_p,
-        body_pos=np.asarray(body_x, np.uint16), head_term=head_t,
+        body_pos=(np.concatenate(body_x) if body_x else np.zeros(0)).astype(np.uint16), head_term=head_t,
         head_section=head_s, passage_section=np.asarray(p_section, np.int32),
         section_len=np.asarray(s_len, np.uint16), passage_len=np.asarray(p_len, np.uint16),
         ordinal=np.fromiter((p.ordinal for p in doc.passages), np.uint32, n),
