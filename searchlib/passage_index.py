@@ -498,17 +498,26 @@ class SegmentPassages:
 
     def positions(self, ti: int, sel: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of body term ``ti`` in the postings ``sel`` (indexes into its posting
-        list, whose term frequencies are ``tf``): (owner index into sel, position)."""
-        a, b = int(self.body_xoff[ti]), int(self.body_xoff[ti + 1])
-        gaps = _unescape(self.body_pos[a:b], self.body_pos_x, int(self.body_pos_xoff[ti]))
+        list, whose term frequencies are ``tf``): (owner index into sel, position). Only
+        the selected postings' bytes are decoded."""
+        a = int(self.body_xoff[ti])
         tf = tf.astype(np.int64)
-        starts = np.cumsum(tf) - tf                   # each posting's first position, in the term's run
-        run = np.cumsum(gaps)
-        absolute = run - np.repeat(np.r_[0, run][starts], tf)
         counts = tf[sel]
+        firsts = (np.cumsum(tf) - tf)[sel]             # each selected posting's first byte, in the term's run
         owner = np.repeat(np.arange(len(sel)), counts)
         within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        return owner, absolute[starts[sel][owner] + within]
+        where = firsts[owner] + within                  # byte offsets in the term's run
+        raw = self.body_pos[a + where]
+        gaps = raw.astype(np.int64)
+        esc = np.flatnonzero(raw == ESCAPE)
+        if len(esc):
+            # an escaped byte's value is the k-th exception of the term, k = escapes before it
+            run = self.body_pos[a:int(self.body_xoff[ti + 1])]
+            before = np.cumsum(run == ESCAPE) - 1
+            gaps[esc] = self.body_pos_x[int(self.body_pos_xoff[ti]) + before[where[esc]]]
+        run_sum = np.cumsum(gaps)
+        starts = np.cumsum(counts) - counts
+        return owner, run_sum - np.repeat(np.r_[0, run_sum][starts], counts)
 
     def all_postings(self, field_: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every posting of the field, decoded: (term index, id, tf), by term then id."""

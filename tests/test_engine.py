@@ -199,3 +199,17 @@ def test_repeated_words_collapse(seed_index):
     assert time.perf_counter() - t0 < 2.0
     assert long_one.total == seed_index.search("行政" * 2).total > 0
     assert seed_index.search(" ".join(["行政"] * 12)).total == seed_index.search("行政").total
+
+
+def test_positions_of_selected_postings_match_a_full_decode(seed_file):
+    sp = seed_file
+    term_of, ids, tf = sp.all_postings("body")
+    every = sp.all_positions()
+    offsets = np.r_[0, np.cumsum(tf)]
+    rng = np.random.default_rng(7)
+    for ti in rng.choice(sp.term_count("body"), 200, replace=False):
+        rows = np.flatnonzero(term_of == ti)
+        sel = np.sort(rng.choice(len(rows), min(len(rows), 3), replace=False))
+        owner, pos = sp.positions(int(ti), sel, tf[rows])
+        want = [(k, int(p)) for k, r in enumerate(rows[sel]) for p in every[offsets[r]:offsets[r + 1]]]
+        assert list(zip(owner.tolist(), pos.tolist())) == want
