@@ -446,7 +446,10 @@ class Scorer:
         ids = np.concatenate([s.ids for s in subs])
         order = np.argsort(ids, kind="stable")
         ids = ids[order]
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        first = np.empty(len(ids), bool)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
         text = np.add.reduceat(np.concatenate([s.text for s in subs])[order], starts)
         flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
         count = np.add.reduceat(np.concatenate([s.count for s in subs])[order], starts)
