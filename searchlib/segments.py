@@ -135,21 +135,11 @@ class CombinedPassages:
             self._arrays[name] = arr
         return arr
 
-    @property
-    def p_conc(self) -> np.ndarray:
-        return self._concat("p_conc")
-
-    @property
-    def p_kind(self) -> np.ndarray:
-        return self._concat("p_kind")
-
-    @property
-    def p_flags(self) -> np.ndarray:
-        return self._concat("p_flags")
-
-    @property
-    def p_ordinal(self) -> np.ndarray:
-        return self._concat("p_ordinal")
+    def __getattr__(self, name: str) -> np.ndarray:
+        # p_conc, p_kind, p_flags, p_ordinal: the segments' arrays, concatenated on first use
+        if name in ("p_conc", "p_kind", "p_flags", "p_ordinal"):
+            return self._concat(name)
+        raise AttributeError(name)
 
     @property
     def p_report(self) -> np.ndarray:
