@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .errors import CorpusError
+from .errors import CorpusError, QuerySyntaxError
 from .models import BuildReport, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
@@ -140,14 +140,22 @@ class SearchIndex:
     def search(self, query: str, *, limit: int = 10, region: Optional[str] = None,
                year: Optional[int] = None, type: Optional[str] = None, kind: Optional[str] = None,
                since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
-               synonyms: bool = True, explain: bool = False) -> SearchResult:
+               synonyms: bool = True, explain: bool = False, per_doc: Optional[int] = None) -> SearchResult:
         """Ranked passages for ``query``. Filters: region (name at any level, or a
         GB/T 2260 code), year (covered), type (doc type), kind (section kind),
-        since/until (published date, YYYY[-MM[-DD]]), has_figures."""
+        since/until (published date, YYYY[-MM[-DD]]), has_figures. ``per_doc``: at most
+        this many passages of one document (default ``ranking.per_doc``, 3; 0: no cap)."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures)
-        return self._searcher.search(query, filters, limit=limit,
-                                     synonyms=self.synonyms if synonyms else None, explain=explain)
+        if per_doc is not None:
+            try:
+                per_doc = int(per_doc)
+            except (TypeError, ValueError):
+                raise QuerySyntaxError(f"per_doc must be a number, not {per_doc!r}") from None
+            if per_doc < 0:
+                raise QuerySyntaxError("per_doc must be 0 (no cap) or more")
+        return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
+                                     explain=explain, per_doc=per_doc)
 
     # -- updates --------------------------------------------------------------------
     def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:

@@ -222,9 +222,11 @@ def filter_options(f):
               help="Do not expand policy jargon (or set SEARCHLIB_NO_SYNONYMS=1).")
 @click.option("--synonyms-file", type=click.Path(exists=True, dir_okay=False), help="Extra synonyms file.")
 @click.option("--explain", is_flag=True, help="Show how each hit was scored.")
+@click.option("--per-doc", type=click.IntRange(0, None), default=None,
+              help="At most N passages of one document (default 3; 0: no cap).")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, as_json,
-           no_synonyms, synonyms_file, explain):
+           no_synonyms, synonyms_file, explain, per_doc):
     """Search passages for QUERY.
 
     \b
@@ -233,18 +235,19 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
     """
     idx = _open(ctx, synonyms_file)
     if batch is not None:
-        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain))
+        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc))
     if not query:
         raise click.UsageError("give a QUERY or --batch FILE")
     result = idx.search(query, limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
-                        until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain)
+                        until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
+                        per_doc=per_doc)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         _print_result(result, explain)
 
 
-def _run_batch(idx, stream, default_limit, synonyms, explain) -> int:
+def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None) -> int:
     status = 0
     for lineno, line in enumerate(stream, 1):
         if not line.strip():
@@ -256,7 +259,8 @@ def _run_batch(idx, stream, default_limit, synonyms, explain) -> int:
             f = Filters.from_dict(req.get("filters"))
             res = idx.search(req["query"], limit=req.get("limit") or default_limit, region=f.region,
                              year=f.year, type=f.type, kind=f.kind, since=f.since, until=f.until,
-                             has_figures=f.has_figures, synonyms=synonyms, explain=explain)
+                             has_figures=f.has_figures, synonyms=synonyms, explain=explain,
+                             per_doc=req.get("per_doc", per_doc))
             out = res.to_dict()
         except (SearchlibError, ValueError) as e:
             out = {"query": None, "error": f"line {lineno}: {e}", "hits": []}

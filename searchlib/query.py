@@ -38,6 +38,11 @@ from .vocabulary import FUNCTION_WORDS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, bas
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
 MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
+# a query that asks for the rule itself: a title in 《》, a law's or regulation's name, an
+# article number, or words that ask for the legal basis
+# (a word ending in 法 is a law's name unless the 法 is a verb's: 普法, 执法, 司法, 依法 ...)
+RULE_INTENT = re.compile(r"《[^》]+》|\S{2,}(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)(?:\s|$)"
+                         r"|第[一二三四五六七八九十百零\d]+条|法律依据|法律规定|法定|依据")
 
 _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|'
                        r'(?:^|\s)[+-]\S|\b(?:title|heading|body|kind|type|doc_type|year):')
@@ -126,6 +131,7 @@ class QueryPlan:
     wants_figures: bool = False
     units: list[str] = field(default_factory=list)
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
+    rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     advanced: bool = False
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
 
@@ -152,6 +158,8 @@ class QueryPlan:
             lines.append(f"  concept {c}" + (f"  →  {' | '.join(syn)}" if syn else ""))
         if self.kind_intent:
             lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
+        if self.rule_intent:
+            lines.append("  asks for a rule: laws and regulations are not ranked below reports")
         if self.strict is not None:
             lines.append("  passages with every concept first, then those missing one")
         if self.wants_figures:
@@ -262,6 +270,11 @@ class QueryBuilder:
 
     # -- plans -----------------------------------------------------------------------
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
+        plan = self._plan(text, use_synonyms)
+        plan.rule_intent = bool(RULE_INTENT.search(plan.text))
+        return plan
+
+    def _plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
         text = normalize(text or "").strip()
         if not text:
             raise QuerySyntaxError("empty query")

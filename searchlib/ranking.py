@@ -32,6 +32,11 @@ class RankingConfig:
     concreteness_weight: float = 1.5   # plateau 1.5-3 on the dev set; 0 → 0.931, 0.6 → 0.944
     figures_boost: float = 1.5   # added when the query asks for a quantity and the passage has figures
     unit_boost: float = 2.0      # added when the passage counts in the unit the query names
+    # genre: a query about what was done (the default) prefers reports to the rules they
+    # cite; a query that asks for the rule itself (《…法》, 条例, 第…条, 法律依据) does not
+    type_priors: dict = field(default_factory=lambda: {"law": 0.3, "regulation": 0.3})   # plateau 0.2-0.3 on dev-full
+    rule_type_priors: dict = field(default_factory=lambda: {"law": 1.2, "regulation": 1.2})
+    per_doc: int = 3             # at most this many passages of one document in a page of hits (0: no cap)
 
 
 DEFAULT_RANKING = RankingConfig()

@@ -28,13 +28,28 @@ from .models import Figure, Hit, SearchResult
 from .passage_index import PassageFileError
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
-from .schema import BODY, CONTENT_HASH, DOC_ID, META
+from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META
 from .scorer import CorpusStats, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
 
 MAX_LIMIT = 1000
+POOL_FACTOR = 5       # with a per-document cap, the best limit × this passages are ranked first
+
+
+def _cap_per_report(order: np.ndarray, reports: np.ndarray, cap: int, limit: int) -> np.ndarray:
+    """The entries of ``order`` (best first) keeping at most ``cap`` per report, up to limit."""
+    seen: dict = {}
+    out = []
+    for i, r in zip(order.tolist(), reports.tolist()):
+        n = seen.get(r, 0)
+        if n < cap:
+            seen[r] = n + 1
+            out.append(i)
+            if len(out) >= limit:
+                break
+    return np.asarray(out, np.int64)
 
 
 def _dir_identity(path: Path):
@@ -91,12 +106,13 @@ class _Ranked:
     flat: np.ndarray
     tier: np.ndarray
     factor: np.ndarray
+    prior: np.ndarray
     total: int
 
     @classmethod
     def empty(cls) -> "_Ranked":
         z = np.zeros(0)
-        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, 0)
+        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0)
 
 
 class IndexSearcher:
@@ -164,7 +180,7 @@ class IndexSearcher:
 
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
-               explain: bool = False) -> SearchResult:
+               explain: bool = False, per_doc: Optional[int] = None) -> SearchResult:
         t0 = time.perf_counter()
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {text.__class__.__name__}")
@@ -179,7 +195,8 @@ class IndexSearcher:
         snap = self.snapshot()
         plan = self.plan(text, synonyms, snap)
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches)
-        ranked = self._rank(scorer, plan, filters, snap, limit)
+        per_doc = self.ranking.per_doc if per_doc is None else per_doc
+        ranked = self._rank(scorer, plan, filters, snap, limit, per_doc)
         phrases, words = plan.highlight_terms()
         hits = [self._hit(snap, int(pid), float(score), phrases, words) for pid, score in zip(ranked.ids, ranked.score)]
         if explain:
@@ -189,7 +206,8 @@ class IndexSearcher:
                             expanded_query=str(plan.query) if plan.expansions else "",
                             elapsed_ms=(time.perf_counter() - t0) * 1000)
 
-    def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int) -> "_Ranked":
+    def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int,
+              per_doc: int = 0) -> "_Ranked":
         """The top ``limit`` passages matching the plan and the filters, and how many match."""
         sp = snap.passages
         report_filter = filters.report_query()
@@ -221,16 +239,37 @@ class IndexSearcher:
                 text, flat = text.copy(), flat.copy()
                 text[hit] = strict.text[si]
                 flat[hit] = strict.flat[si]
-        score = text * factor + flat
+        prior = self._genre_prior(snap, sp.p_report[ids], plan)
+        score = (text * factor + flat) * prior
         key = tier.astype(np.float64) * 1e12 + score
-        if len(ids) > limit:
-            cutoff = key[np.argpartition(-key, limit - 1)[limit - 1]]
+        # by tier and score, then by report and position in it (ids are in that order)
+        pool = min(len(ids), limit * POOL_FACTOR if per_doc else limit)
+        if len(ids) > pool:
+            cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
             part = np.flatnonzero(key >= cutoff)
         else:
             part = np.arange(len(ids))
-        # by tier and score, then by report and position in it (ids are in that order)
-        part = part[np.lexsort((ids[part], -key[part]))][:limit]
-        return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], len(ids))
+        part = part[np.lexsort((ids[part], -key[part]))]
+        if per_doc:
+            part = _cap_per_report(part, sp.p_report[ids[part]], per_doc, limit)
+            if len(part) < limit and len(ids) > pool:     # a few documents fill the pool: rank them all
+                order = np.lexsort((ids, -key))
+                part = _cap_per_report(order, sp.p_report[ids[order]], per_doc, limit)
+        part = part[:limit]
+        return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
+                       len(ids))
+
+    def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
+        """Per-passage weight of its document's type (ranking.type_priors; with a query
+        that asks for a rule, rule_type_priors)."""
+        priors = self.ranking.rule_type_priors if plan.rule_intent else self.ranking.type_priors
+        prior = np.ones(len(reports))
+        for doc_type, weight in priors.items():
+            if weight != 1.0:
+                docs, _ = snap.report_matches(wq.Term(DOC_TYPE, doc_type))
+                if len(docs):
+                    prior[_members(reports, docs)] = weight
+        return prior
 
     def _hit(self, snap: Snapshot, pid: int, score: float, phrases, words) -> Hit:
         sp = snap.passages
@@ -260,7 +299,8 @@ class IndexSearcher:
         return {"score": round(float(ranked.score[i]), 4), "matched_terms": sorted(matched),
                 "all_concepts": bool(ranked.tier[i]), "text_score": round(float(ranked.text[i]), 4),
                 "concreteness": round(conc, 3), "concreteness_factor": round(float(ranked.factor[i]), 4),
-                "boosts": round(float(ranked.flat[i]), 4), "expansions": plan.expansions,
+                "boosts": round(float(ranked.flat[i]), 4), "genre_prior": round(float(ranked.prior[i]), 4),
+                "expansions": plan.expansions,
                 "wants_figures": plan.wants_figures}
 
     # -- documents ------------------------------------------------------------------------

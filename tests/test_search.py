@@ -150,5 +150,5 @@ def test_snippet_unit():
 
 
 def test_title_field_query_finds_the_document_opening(seed_index):
-    res = seed_index.search("title:秦皇岛", limit=10)
+    res = seed_index.search("title:秦皇岛", limit=10, per_doc=0)
     assert [h.passage_id for h in res.hits] == [f"004_c33dbd6b483a1526.txt#{i}" for i in range(10)]

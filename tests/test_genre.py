@@ -1,0 +1,75 @@
+"""Genre-aware ranking and diversity: a report passage that says what was done beats a law
+article that names the same term, unless the query asks for the rule itself; one document
+does not fill the first page."""
+import pytest
+
+from searchlib import api
+from searchlib.query import RULE_INTENT
+
+LAW = """中华人民共和国行政复议法
+
+第一章 总则
+
+第一条 为了防止和纠正违法的或者不当的行政行为，保护公民、法人和其他组织的合法权益，监督和保障行政机关依法行使职权，根据宪法，制定本法。
+
+第二条 公民、法人或者其他组织认为行政行为侵犯其合法权益，向行政复议机关提出行政复议申请，行政复议机关办理行政复议案件，适用本法。
+"""
+
+REPORT = """某某区2019年法治政府建设年度报告
+
+一、主要工作
+
+（一）行政复议工作。全年共收到行政复议申请42件，受理38件，审结35件，纠错率11.4%，行政复议案件办理质量进一步提升。
+
+（二）行政应诉工作。全年行政诉讼案件21件，行政机关负责人出庭应诉率100%。
+"""
+
+
+@pytest.fixture(scope="module")
+def genre_index(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("genre")
+    (corpus / "law.txt").write_text(LAW, encoding="utf-8")
+    (corpus / "report.txt").write_text(REPORT, encoding="utf-8")
+    for i in range(3):
+        (corpus / f"filler{i}.txt").write_text(f"某县{i}号工作报告\n\n开展普法宣传活动{i + 3}场。\n", encoding="utf-8")
+    index = tmp_path_factory.mktemp("genre-idx") / "index"
+    api.build([corpus], index)
+    with api.open_index(index) as idx:
+        yield idx
+
+
+def test_rule_intent():
+    for q in ["行政复议法 第十二条", "《行政处罚法》", "行政许可 法律依据", "优化营商环境条例", "土地管理法"]:
+        assert RULE_INTENT.search(q), q
+    for q in ["两法衔接", "七五普法", "严格执法", "行政执法与刑事司法衔接", "行政复议 案件", "依法行政"]:
+        assert not RULE_INTENT.search(q), q
+
+
+def test_types_are_what_the_titles_say(genre_index):
+    types = {d["doc_id"]: d["doc_type"] for d in genre_index.documents()}
+    assert types["law.txt"] == "law" and types["report.txt"] == "annual_report"
+
+
+def test_a_report_passage_beats_a_law_article_naming_the_term(genre_index):
+    hits = genre_index.search("行政复议 案件", limit=5).hits
+    assert hits[0].doc_id == "report.txt"
+    assert hits[0].explanation is None
+    law = [h for h in hits if h.doc_id == "law.txt"]
+    assert law and law[0].score < hits[0].score
+
+
+def test_a_query_for_the_rule_gets_the_law(genre_index):
+    hits = genre_index.search("行政复议法 第二条", limit=5, explain=True).hits
+    assert hits[0].doc_id == "law.txt" and "第二条" in hits[0].text
+    assert hits[0].explanation["genre_prior"] > 1
+
+
+def test_at_most_n_passages_per_document(seed_index):
+    capped = seed_index.search("行政执法", limit=10).hits
+    assert max(sum(h.doc_id == d for h in capped) for d in {h.doc_id for h in capped}) <= 3
+    uncapped = seed_index.search("行政执法", limit=10, per_doc=0).hits
+    assert len(uncapped) == 10 == len(capped)
+    one = seed_index.search("行政执法", limit=10, per_doc=1).hits
+    assert len({h.doc_id for h in one}) == len(one) == 4          # the four seeds that say 行政执法
+    with pytest.raises(api.QuerySyntaxError):
+        seed_index.search("行政执法", per_doc=-1)
