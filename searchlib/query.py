@@ -33,7 +33,7 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
                      TEXT_FIELDS, UNITS, YEAR, query_schema)
 from .structure import classify_heading
-from .vocabulary import FUNCTION_WORDS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
+from .vocabulary import FUNCTION_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
@@ -285,7 +285,10 @@ class QueryBuilder:
         plan = QueryPlan(text=text, query=wq.NullQuery)
         concepts = []
         for word in text.split():
-            if word in QUANTITY_WORDS:
+            if word in QUANTITY_UNITS:            # 面积, 金额, 人数, 时限, 比例 ...: figures in those units
+                plan.wants_figures = True
+                plan.units.extend(u for u in QUANTITY_UNITS[word] if u not in plan.units)
+            elif word in QUANTITY_WORDS:
                 plan.wants_figures = True
             elif word in QUERY_UNITS:
                 plan.wants_figures = True

@@ -225,6 +225,19 @@ def unit_regex(units: Iterable[Unit], unguarded: Container[str] = ()) -> str:
 # of being matched as text
 QUANTITY_WORDS = frozenset({"数量", "多少", "几", "几个", "多少件", "多少条", "多少人", "件数", "人数", "次数",
                             "总数", "数字", "数据", "数目", "规模", "比例", "多少个"})
+# words that ask for a quantity of a kind: figures in these units answer them (the word
+# itself is not searched as text: 面积 is rarely written next to 192.05万平方米)
+QUANTITY_UNITS = {
+    "面积": tuple(u.text for u in units_of(AREA)),
+    "占地": tuple(u.text for u in units_of(AREA)),
+    "金额": ("元",), "资金": ("元",), "经费": ("元",), "费用": ("元",), "罚款": ("元",), "罚没款": ("元",),
+    "人数": tuple(u.text for u in units_of(PEOPLE)), "人次": ("人次",),
+    "时限": ("天", "个工作日", "工作日", "小时", "个月"), "时长": ("天", "小时", "分钟", "学时", "课时"),
+    "天数": ("天", "个工作日", "工作日"), "学时": ("学时", "课时"),
+    "比例": tuple(u.text for u in units_of(PERCENT)), "比重": tuple(u.text for u in units_of(PERCENT)),
+    "占比": tuple(u.text for u in units_of(PERCENT)), "百分比": tuple(u.text for u in units_of(PERCENT)),
+    "件数": ("件", "件次"), "次数": tuple(u.text for u in units_of(EVENT)), "户数": ("户", "户次"),
+}
 # a unit typed on its own in a query asks for figures in that unit: the amount units but
 # 年 (2019 年 names a year), and money with its scales (万元, 亿元)
 QUERY_UNITS = frozenset([u.text for u in AMOUNT_UNITS if u.text not in DATE_PARTS]

@@ -73,3 +73,30 @@ def test_at_most_n_passages_per_document(seed_index):
     assert len({h.doc_id for h in one}) == len(one) == 4          # the four seeds that say 行政执法
     with pytest.raises(api.QuerySyntaxError):
         seed_index.search("行政执法", per_doc=-1)
+
+
+QUANTITY = {
+    "a.txt": "甲区工作报告\n\n一、城市绿化\n\n加强城市绿化管理，持续推进城市绿化工作，城市绿化水平不断提高，城市绿化成效明显。\n",
+    "b.txt": "乙区工作报告\n\n一、城市绿化\n\n全年新增城市绿化面积12.5万平方米，建成口袋公园6个。\n",
+    "c.txt": "丙区工作报告\n\n一、执法经费\n\n落实行政执法经费保障，全年执法经费380万元。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def quantity_index(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("qty")
+    for name, text in QUANTITY.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    index = tmp_path_factory.mktemp("qty-idx") / "index"
+    api.build([corpus], index)
+    with api.open_index(index) as idx:
+        yield idx
+
+
+@pytest.mark.parametrize("query, first, unit", [("城市绿化 面积", "b.txt", "平方米"), ("执法 经费", "c.txt", "元")])
+def test_a_quantity_word_asks_for_figures_in_its_units(quantity_index, query, first, unit):
+    plan = quantity_index.plan(query)
+    assert plan.wants_figures and unit in plan.units
+    assert all(c not in ("面积", "经费") for c in plan.concepts)      # not searched as text
+    hits = quantity_index.search(query, limit=3).hits
+    assert hits[0].doc_id == first and any(f.unit == unit for f in hits[0].figures)
