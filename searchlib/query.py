@@ -134,6 +134,7 @@ class QueryPlan:
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     advanced: bool = False
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
+    concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
         """(phrases, words) to show in a snippet: the concepts and synonyms as written,
@@ -299,6 +300,7 @@ class QueryBuilder:
         concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
         subs = [q for q in (self._concept(c, use_synonyms, plan) for c in concepts) if q is not None]
+        plan.concept_queries = subs
         if not subs:
             if plan.wants_figures:        # "多少" alone: every passage with figures
                 plan.query = wq.Term(HAS_FIGURES, True)

@@ -10,6 +10,7 @@ the list however many numbers it has: it needs a topical score to multiply.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .schema import BODY, HEADING
 
@@ -36,6 +37,9 @@ class RankingConfig:
     # cite; a query that asks for the rule itself (《…法》, 条例, 第…条, 法律依据) does not
     type_priors: dict = field(default_factory=lambda: {"law": 0.3, "regulation": 0.3})   # plateau 0.2-0.3 on dev-full
     rule_type_priors: dict = field(default_factory=lambda: {"law": 1.2, "regulation": 1.2})
+    # coordination: None ranks passages with every concept first (tiers); a number p
+    # multiplies each score by (concepts matched / concepts) ** p instead
+    coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements; tiers (None) too
     per_doc: int = 3             # at most this many passages of one document in a page of hits (0: no cap)
 
 

@@ -207,7 +207,13 @@ class Scorer:
         if field_ in TEXT_FIELDS:
             result = self._text_term(field_, str(text))
         elif field_ in PASSAGE_FIELDS:
-            result = _flat(self._attribute(field_, text), 1.0)
+            ids = self._attribute(field_, text)
+            if field_ == KIND:
+                # the section kind a query names is topical: concrete passages of that kind
+                # come first (the concreteness factor multiplies it, as it does text scores)
+                result = Scored(ids, np.ones(len(ids)), np.zeros(len(ids)), np.ones(len(ids), np.int32))
+            else:
+                result = _flat(ids, 1.0)
         elif field_ in REPORT_FIELDS:
             result = self._report_level(wq.Term(field_, text))
         else:

@@ -25,7 +25,7 @@ from whoosh import query as wq
 
 from .errors import DocumentNotFoundError, QuerySyntaxError
 from .models import Figure, Hit, SearchResult
-from .passage_index import PassageFileError
+from .passage_index import PassageFileError, kind_code
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META
@@ -229,7 +229,18 @@ class IndexSearcher:
         factor = 1.0 + self.ranking.concreteness_weight * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]
         tier = np.zeros(len(ids), np.int8)
-        if plan.strict is not None:
+        power = self.ranking.coordination_power
+        if power is not None and len(plan.concept_queries) > 1:
+            # graded: a score shrinks with the share of the query's concepts a passage misses
+            matched = np.zeros(len(ids))
+            for q in plan.concept_queries:
+                matched += _members(ids, scorer.evaluate(q).ids)
+            if plan.kind_intent:       # a passage of the kind the query names answers all of it
+                matched[sp.p_kind[ids] == kind_code(plan.kind_intent)] = len(plan.concept_queries)
+            coord = (matched / len(plan.concept_queries)) ** power
+            text, flat = text * coord, flat * coord
+            tier[matched == len(plan.concept_queries)] = 1
+        elif plan.strict is not None:
             # passages with every concept first, scored by the strict query
             strict = scorer.evaluate(plan.strict)
             hit = _members(ids, strict.ids)
@@ -241,7 +252,7 @@ class IndexSearcher:
                 flat[hit] = strict.flat[si]
         prior = self._genre_prior(snap, sp.p_report[ids], plan)
         score = (text * factor + flat) * prior
-        key = tier.astype(np.float64) * 1e12 + score
+        key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         # by tier and score, then by report and position in it (ids are in that order)
         pool = min(len(ids), limit * POOL_FACTOR if per_doc else limit)
         if len(ids) > pool:

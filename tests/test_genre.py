@@ -100,3 +100,20 @@ def test_a_quantity_word_asks_for_figures_in_its_units(quantity_index, query, fi
     assert all(c not in ("面积", "经费") for c in plan.concepts)      # not searched as text
     hits = quantity_index.search(query, limit=3).hits
     assert hits[0].doc_id == first and any(f.unit == unit for f in hits[0].figures)
+
+
+def test_kind_intent_ranks_by_relevance_not_document_order(seed_index):
+    """下一步工作打算 names the plans: every plans passage answers it, the concrete ones
+    first, not the first ones in the document."""
+    hits = seed_index.search("下一步工作打算", limit=8).hits
+    assert all(h.section_kind == "plans" for h in hits)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) > 1
+    order = [(h.doc_id, int(h.passage_id.split("#")[1])) for h in hits]
+    assert order != sorted(order)
+
+
+def test_graded_coordination_keeps_passages_with_every_concept_on_top(seed_index):
+    res = seed_index.search("行政复议 案件", limit=10, explain=True)
+    flags = [h.explanation["all_concepts"] for h in res.hits]
+    assert flags[0] and flags[:3] == [True, True, True]
