@@ -30,6 +30,7 @@ class RankingConfig:
     partial_max_df: float = 0.05  # ... of those in at most this share of passages
     relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts
     kind_boost: float = 3.0      # a passage in the section kind the query names (存在的问题 → problems)
+    kind_is_topical: bool = True  # ... and the concreteness factor multiplies it (concrete ones first)
     concreteness_weight: float = 1.5   # plateau 1.5-3 on the dev set; 0 → 0.931, 0.6 → 0.944
     figures_boost: float = 1.5   # added when the query asks for a quantity and the passage has figures
     unit_boost: float = 2.0      # added when the passage counts in the unit the query names

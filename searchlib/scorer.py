@@ -208,7 +208,7 @@ class Scorer:
             result = self._text_term(field_, str(text))
         elif field_ in PASSAGE_FIELDS:
             ids = self._attribute(field_, text)
-            if field_ == KIND:
+            if field_ == KIND and self.config.kind_is_topical:
                 # the section kind a query names is topical: concrete passages of that kind
                 # come first (the concreteness factor multiplies it, as it does text scores)
                 result = Scored(ids, np.ones(len(ids)), np.zeros(len(ids)), np.ones(len(ids), np.int32))

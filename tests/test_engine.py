@@ -113,7 +113,8 @@ def test_truncated_passage_file_is_reported_as_damage(tmp_path, seed_file):
 # --------------------------------------------------------------------------- ranking
 
 # the ranking of the previous engine: tiers, no genre prior, no per-document cap
-REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, per_doc=0)
+REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, per_doc=0,
+                            kind_is_topical=False)
 
 
 def test_ranking_matches_the_reference_engine(seed_index_dir):
