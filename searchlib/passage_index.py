@@ -29,6 +29,7 @@ p_len              u2       N     body length in tokens (main words and sub-word
 p_conc             f4       N     concreteness (figures.py), the ranking's static signal
 p_kind             u1       N     section kind, an index into models.SECTION_KINDS
 p_flags            u1       N     bit 0: the passage states figures
+p_hash             u8       N     hash of the passage's words (letters and digits only): equal text, equal hash
 r_first            u4       R+1   first passage of each report (reports are contiguous)
 s_first            u4       S+1   first passage of each section (sections are contiguous)
 s_len              u2       S     heading-path length in tokens
@@ -61,8 +62,10 @@ query touches the pages of the terms it uses and nothing else.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import mmap
+import re
 import os
 import struct
 import zlib
@@ -78,7 +81,7 @@ from .models import SECTION_KINDS
 from .schema import BODY, HEADING, UNITS
 
 MAGIC = b"SLPX"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 EXTENSION = ".spx"
 PAYLOAD_BLOCK = 32
 FIELDS = (BODY, HEADING, UNITS)     # units: the units of a passage's figures (件, 元, % ...)
@@ -117,6 +120,7 @@ class ReportPassages:
     concreteness: np.ndarray       # f4 per passage
     kind: np.ndarray               # u1 per passage
     flags: np.ndarray              # u1 per passage
+    text_hash: np.ndarray          # u8 per passage
     payloads: list[str] = field(default_factory=list)   # JSON per passage
 
     @property
@@ -187,7 +191,7 @@ class SegmentBuilder:
         n = rp.passages
         self._append_columns(report=np.full(n, docnum, np.uint32), ordinal=rp.ordinal,
                              section=rp.passage_section.astype(np.int64) + self.sections, len=rp.passage_len,
-                             conc=rp.concreteness, kind=rp.kind, flags=rp.flags)
+                             conc=rp.concreteness, kind=rp.kind, flags=rp.flags, hash=rp.text_hash)
         self._section_len.append(rp.section_len.astype(np.uint16))
         self._payloads.extend(rp.payloads)
         self.passages += n
@@ -225,7 +229,8 @@ class SegmentBuilder:
                         positions))
         self._append_columns(report=docmap[src.p_report[keep].astype(np.int64)], ordinal=src.p_ordinal[keep],
                              section=new_sec[src.p_section[keep].astype(np.int64)], len=src.p_len[keep],
-                             conc=src.p_conc[keep], kind=src.p_kind[keep], flags=src.p_flags[keep])
+                             conc=src.p_conc[keep], kind=src.p_kind[keep], flags=src.p_flags[keep],
+                             hash=src.p_hash[keep])
         self._section_len.append(src.s_len[sec_keep])
         kept = np.flatnonzero(keep)
         self._payloads.extend(src.payload_line(int(p)) for p in kept)
@@ -264,7 +269,8 @@ class SegmentBuilder:
 # builder column -> (dtype, array name in the file)
 PASSAGE_COLUMNS = {"report": (np.uint32, "p_report"), "ordinal": (np.uint32, "p_ordinal"),
                    "section": (np.uint32, "p_section"), "len": (np.uint16, "p_len"),
-                   "conc": (np.float32, "p_conc"), "kind": (np.uint8, "p_kind"), "flags": (np.uint8, "p_flags")}
+                   "conc": (np.float32, "p_conc"), "kind": (np.uint8, "p_kind"), "flags": (np.uint8, "p_flags"),
+                   "hash": (np.uint64, "p_hash")}
 
 
 def _postings(name: str, vocab: dict[str, int], chunks, positions: bool, section_sizes=None) -> dict:
@@ -611,6 +617,16 @@ def passage_file(storage_dir: Path, segment_id: str) -> Path:
 
 # --------------------------------------------------------------------------- tokenising a report
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def passage_hash(text: str) -> int:
+    """64-bit hash of a passage's letters and digits: the same sentence in two reports,
+    whatever its spacing and punctuation, hashes the same (shown once in a result list)."""
+    digest = hashlib.blake2b(_NOT_WORD.sub("", text).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
 def _encode(words: list[str]) -> tuple[list[str], np.ndarray]:
     """(distinct words in first-seen order, each word's index in that list)."""
     vocab = list(dict.fromkeys(words))
@@ -660,4 +676,5 @@ def report_passages(doc) -> ReportPassages:
         concreteness=np.fromiter((p.concreteness for p in doc.passages), np.float32, n),
         kind=np.fromiter((kind_code(p.section_kind) for p in doc.passages), np.uint8, n),
         flags=np.fromiter((FIGURES_FLAG if p.figures else 0 for p in doc.passages), np.uint8, n),
+        text_hash=np.fromiter((passage_hash(p.text) for p in doc.passages), np.uint64, n),
         payloads=[payload_json(p.text, p.heading_path, p.section_kind, p.figures) for p in doc.passages])

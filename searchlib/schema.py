@@ -19,7 +19,7 @@ from whoosh import fields
 
 from .analysis import PolicyAnalyzer
 
-SCHEMA_VERSION = "4"   # bump when the records or the passage files change: old indexes become stale
+SCHEMA_VERSION = "5"   # bump when the records or the passage files change: old indexes become stale
 
 # report record fields
 DOC_ID = "doc_id"

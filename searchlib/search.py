@@ -35,20 +35,24 @@ from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
 
 MAX_LIMIT = 1000
-POOL_FACTOR = 5       # with a per-document cap, the best limit × this passages are ranked first
+POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
+                      # and the removal of repeated passages)
 
 
-def _cap_per_report(order: np.ndarray, reports: np.ndarray, cap: int, limit: int) -> np.ndarray:
-    """The entries of ``order`` (best first) keeping at most ``cap`` per report, up to limit."""
-    seen: dict = {}
+def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int) -> np.ndarray:
+    """The entries of ``order`` (best first), up to ``limit``: a passage whose text an
+    earlier one already showed is left out, and with ``cap`` at most that many per report."""
+    per_report: dict = {}
+    shown: set = set()
     out = []
-    for i, r in zip(order.tolist(), reports.tolist()):
-        n = seen.get(r, 0)
-        if n < cap:
-            seen[r] = n + 1
-            out.append(i)
-            if len(out) >= limit:
-                break
+    for i, r, h in zip(order.tolist(), reports.tolist(), hashes.tolist()):
+        if h in shown or (cap and per_report.get(r, 0) >= cap):
+            continue
+        shown.add(h)
+        per_report[r] = per_report.get(r, 0) + 1
+        out.append(i)
+        if len(out) >= limit:
+            break
     return np.asarray(out, np.int64)
 
 
@@ -254,18 +258,17 @@ class IndexSearcher:
         score = (text * factor + flat) * prior
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         # by tier and score, then by report and position in it (ids are in that order)
-        pool = min(len(ids), limit * POOL_FACTOR if per_doc else limit)
+        pool = min(len(ids), limit * POOL_FACTOR)
         if len(ids) > pool:
             cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
             part = np.flatnonzero(key >= cutoff)
         else:
             part = np.arange(len(ids))
         part = part[np.lexsort((ids[part], -key[part]))]
-        if per_doc:
-            part = _cap_per_report(part, sp.p_report[ids[part]], per_doc, limit)
-            if len(part) < limit and len(ids) > pool:     # a few documents fill the pool: rank them all
-                order = np.lexsort((ids, -key))
-                part = _cap_per_report(order, sp.p_report[ids[order]], per_doc, limit)
+        part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, limit)
+        if len(part) < limit and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
+            order = np.lexsort((ids, -key))
+            part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, limit)
         part = part[:limit]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        len(ids))

@@ -136,8 +136,8 @@ class CombinedPassages:
         return arr
 
     def __getattr__(self, name: str) -> np.ndarray:
-        # p_conc, p_kind, p_flags, p_ordinal: the segments' arrays, concatenated on first use
-        if name in ("p_conc", "p_kind", "p_flags", "p_ordinal"):
+        # p_conc, p_kind, p_flags, p_ordinal, p_hash: the segments' arrays, concatenated on first use
+        if name in ("p_conc", "p_kind", "p_flags", "p_ordinal", "p_hash"):
             return self._concat(name)
         raise AttributeError(name)
 

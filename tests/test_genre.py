@@ -117,3 +117,17 @@ def test_graded_coordination_keeps_passages_with_every_concept_on_top(seed_index
     res = seed_index.search("行政复议 案件", limit=10, explain=True)
     flags = [h.explanation["all_concepts"] for h in res.hits]
     assert flags[0] and flags[:3] == [True, True, True]
+
+
+def test_the_same_passage_in_two_reports_is_shown_once(tmp_path):
+    text = "二、主要做法\n\n全年共办理行政复议案件58件，纠错率12%，行政复议主渠道作用进一步发挥。\n"
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("甲县法治政府建设年度报告\n\n" + text, encoding="utf-8")
+    (corpus / "b.txt").write_text("乙县法治政府建设年度报告\n\n一、其他\n\n本县推进依法行政。\n\n" + text.replace("，", ", "),
+                                  encoding="utf-8")
+    api.build([corpus], tmp_path / "i")
+    with api.open_index(tmp_path / "i") as idx:
+        hits = idx.search("行政复议 案件", limit=10).hits
+        assert sum("纠错率12%" in h.text for h in hits) == 1
+        assert idx.search("行政复议 案件", limit=10).total >= 2         # both still count as matches
