@@ -49,6 +49,21 @@ _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s
 _QUOTES = str.maketrans({"“": '"', "”": '"'})
 
 
+class Near(wq.Phrase):
+    """All of ``words`` within ``window`` positions of one another, in any order (a
+    multi-word concept whose words are scattered across a long passage is a weaker match)."""
+
+    def __init__(self, fieldname, words, window=8, boost=1.0):
+        super().__init__(fieldname, words, slop=window, boost=boost)
+        self.window = window
+
+    def __repr__(self):
+        return f"Near({self.fieldname!r}, {self.words!r}, window={self.window}, boost={self.boost})"
+
+    def __str__(self):
+        return f"{self.fieldname}:near{self.window}({' '.join(self.words)})"
+
+
 @dataclass
 class Filters:
     region: Optional[str] = None
@@ -234,7 +249,13 @@ class QueryBuilder:
                 terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content]
                 # the phrase bonus only where a phrase says more than its words: when every
                 # word is common, checking positions costs most and ranks little
-                subs = ([phrase] if any(self._distinctive(t) for t in content) else []) + [wq.And(terms)]
+                anywhere = wq.And(terms)
+                window = self.config.proximity_window
+                if window and len(content) > 1:
+                    # the words close together count fully, scattered anywhere for less
+                    anywhere = wq.Or([Near(POSITIONAL_FIELDS[0], content, window),
+                                      anywhere.with_boost(self.config.scattered_weight)])
+                subs = ([phrase] if any(self._distinctive(t) for t in content) else []) + [anywhere]
                 # some of the words: found, but well below the whole concept; only the
                 # distinctive ones (a word in most passages finds nothing in particular,
                 # and scoring its postings is most of a query's time)

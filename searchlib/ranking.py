@@ -26,6 +26,8 @@ class RankingConfig:
     phrase_bonus: float = 1.5    # a concept matched as a phrase vs as loose words
     synonym_weight: float = 0.6  # expanded terms weigh less than what the user typed
     coord_scale: float = 0.9     # coordination bonus for passages matching more concepts
+    proximity_window: Optional[int] = None   # a concept's words within this many positions ...
+    scattered_weight: float = 0.5            # ... count fully; scattered further apart, this much
     partial_weight: float = 0.3  # a multi-word concept matched by only some of its words ...
     partial_max_df: float = 0.05  # ... of those in at most this share of passages
     relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts

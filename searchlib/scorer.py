@@ -36,6 +36,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .passage_index import FIGURES_FLAG, SegmentPassages, kind_code
+from .query import Near
 from .ranking import RankingConfig
 from .schema import BODY, HAS_FIGURES, HEADING, KIND, PASSAGE_ATTRIBUTE_FIELDS, \
     PASSAGE_TEXT_FIELDS, REPORT_FIELDS, UNITS
@@ -146,6 +147,8 @@ class Scorer:
     def _evaluate(self, node: wq.Query, within) -> Scored:
         if isinstance(node, wq.Term):
             return self._term(node.fieldname, node.text, within).scaled(node.boost)
+        if isinstance(node, Near):
+            return self._near(node, within)
         if isinstance(node, wq.Phrase):
             return self._phrase(node, within)
         if isinstance(node, wq.AndMaybe):
@@ -308,6 +311,45 @@ class Scorer:
         found = cur >> _POS_SHIFT
         cand = cand[found[np.r_[True, found[1:] != found[:-1]]]]
         # scored as the sum of its words, where they all occur in order
+        parts = [self._term(BODY, w, cand) for w in words]
+        text = np.sum([p.text for p in parts], axis=0)
+        return Scored(cand, text, np.zeros(len(cand)), np.full(len(cand), len(words), np.int32)).scaled(node.boost)
+
+    def _candidates(self, postings, within):
+        """Passages with every word, from the raw postings, rarest first."""
+        cand = within
+        for ids, _, _ in sorted(postings, key=lambda p: len(p[0])):
+            cand = ids if cand is None else cand[_positions_in(cand, ids)] if len(cand) < len(ids) \
+                else ids[_positions_in(ids, cand)]
+            if not len(cand):
+                break
+        return cand
+
+    def _near(self, node, within=None) -> Scored:
+        words = list(dict.fromkeys(str(w) for w in node.words))
+        postings = [self._postings(BODY, w) for w in words]
+        if not words or any(p is None for p in postings):
+            return _empty()
+        cand = self._candidates(postings, within)
+        if cand is None or not len(cand):
+            return _empty()
+        keys = []
+        for w, (ids, tf, _) in zip(words, postings):
+            owner, pos = self.sp.term_positions(w, ids, tf, cand)
+            keys.append((owner.astype(np.int64) << _POS_SHIFT) | pos.astype(np.int64))
+        anchor = min(range(len(words)), key=lambda i: len(keys[i]))
+        a = keys[anchor]
+        ok = np.ones(len(a), bool)
+        floor = (a >> _POS_SHIFT) << _POS_SHIFT          # the anchor's passage: never look into the one before
+        for i, k in enumerate(keys):
+            if i != anchor:
+                lo = np.searchsorted(k, np.maximum(a - node.window, floor))
+                hi = np.searchsorted(k, a + node.window, side="right")
+                ok &= hi > lo
+        found = a[ok] >> _POS_SHIFT
+        if not len(found):
+            return _empty()
+        cand = cand[np.unique(found)]
         parts = [self._term(BODY, w, cand) for w in words]
         text = np.sum([p.text for p in parts], axis=0)
         return Scored(cand, text, np.zeros(len(cand)), np.full(len(cand), len(words), np.int32)).scaled(node.boost)

@@ -131,3 +131,29 @@ def test_the_same_passage_in_two_reports_is_shown_once(tmp_path):
         hits = idx.search("行政复议 案件", limit=10).hits
         assert sum("纠错率12%" in h.text for h in hits) == 1
         assert idx.search("行政复议 案件", limit=10).total >= 2         # both still count as matches
+
+
+def test_near_finds_words_close_together_in_any_order(tmp_path):
+    from dataclasses import replace
+
+    from whoosh import query as wq
+
+    from searchlib.query import Near
+    from searchlib.ranking import DEFAULT_RANKING
+    from searchlib.scorer import Scorer
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("甲报告\n\n规范执法行为，严格行政程序。\n", encoding="utf-8")
+    far = "这是一段很长的文字" * 8
+    (corpus / "b.txt").write_text(f"乙报告\n\n执法工作{far}行政改革。\n", encoding="utf-8")
+    api.build([corpus], tmp_path / "i")
+    with api.open_index(tmp_path / "i") as idx:
+        snap = idx._searcher.snapshot()
+        scorer = Scorer(snap.passages, snap.stats, DEFAULT_RANKING)
+        near = scorer.evaluate(Near("body", ["行政", "执法"], window=4))
+        anywhere = scorer.evaluate(wq.And([wq.Term("body", "行政"), wq.Term("body", "执法")]))
+        assert len(anywhere) == 2 and len(near) == 1
+        assert snap.passages.payload(int(near.ids[0]))["text"].startswith("规范执法行为")
+    # as a ranking option: concepts whose words are close together score more
+    with api.open_index(tmp_path / "i", ranking=replace(DEFAULT_RANKING, proximity_window=4)) as idx:
+        assert "near4" in str(idx.plan("行政执法规范").query)
