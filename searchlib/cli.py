@@ -224,9 +224,14 @@ def filter_options(f):
 @click.option("--explain", is_flag=True, help="Show how each hit was scored.")
 @click.option("--per-doc", type=click.IntRange(0, None), default=None,
               help="At most N passages of one document (default 3; 0: no cap).")
+@click.option("--offset", type=click.IntRange(0, 10_000), default=0, show_default=True,
+              help="Skip the first N hits (paging).")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
+              help="Order: relevance, date (published, oldest first) or -date (newest first).")
+@click.option("--facets", is_flag=True, help="Count matches by province, city, year, type and section kind.")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, as_json,
-           no_synonyms, synonyms_file, explain, per_doc):
+           no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets):
     """Search passages for QUERY.
 
     \b
@@ -240,7 +245,7 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
         raise click.UsageError("give a QUERY or --batch FILE")
     result = idx.search(query, limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
-                        per_doc=per_doc)
+                        per_doc=per_doc, offset=offset, sort=sort, facets=facets)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -260,7 +265,8 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None) -> i
             res = idx.search(req["query"], limit=req.get("limit") or default_limit, region=f.region,
                              year=f.year, type=f.type, kind=f.kind, since=f.since, until=f.until,
                              has_figures=f.has_figures, synonyms=synonyms, explain=explain,
-                             per_doc=req.get("per_doc", per_doc))
+                             per_doc=req.get("per_doc", per_doc), offset=req.get("offset", 0),
+                             sort=req.get("sort", "relevance"), facets=bool(req.get("facets")))
             out = res.to_dict()
         except (SearchlibError, ValueError) as e:
             out = {"query": None, "error": f"line {lineno}: {e}", "hits": []}
@@ -276,12 +282,28 @@ def _render_snippet(snippet: str) -> str:
     return snippet.replace("<mark>", "【").replace("</mark>", "】")
 
 
+def _facet_line(facets: dict, top: int = 3) -> str:
+    """One line: the largest values of each facet with their passage counts."""
+    parts = []
+    for name in ("province", "city", "year", "type", "kind"):
+        values = facets.get(name) or []
+        if values:
+            shown = ", ".join(f"{v['value']} {v['passages']}" for v in values[:top])
+            parts.append(f"{name}: {shown}" + (" …" if len(values) > top else ""))
+    return "facets: " + "; ".join(parts)
+
+
 def _print_result(result, explain=False):
     if not result.hits:
         click.echo("No results.")
         return
-    click.echo(f"{result.total} matching passages; top {len(result.hits)} ({result.elapsed_ms:.0f} ms)\n")
-    for i, h in enumerate(result.hits, 1):
+    shown = (f"top {len(result.hits)}" if not result.offset
+             else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")
+    click.echo(f"{result.total} matching passages; {shown} ({result.elapsed_ms:.0f} ms)")
+    if result.facets:
+        click.echo(_facet_line(result.facets))
+    click.echo()
+    for i, h in enumerate(result.hits, result.offset + 1):
         meta = " · ".join(str(x) for x in (h.region, h.year, h.section_kind) if x)
         click.echo(click.style(f"{i}. {h.title}", bold=True) + f"  [{meta}]")
         if h.heading_path:

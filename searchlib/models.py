@@ -133,10 +133,16 @@ class SearchResult:
     total: int                 # number of matching passages
     expanded_query: str = ""   # what the query became after synonym expansion
     elapsed_ms: float = 0.0
+    offset: int = 0            # hits before the first one here (paging)
+    facets: Optional[dict] = None   # name -> [{value, passages, documents}], when asked for
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
-                "elapsed_ms": round(self.elapsed_ms, 2), "hits": [h.to_dict() for h in self.hits]}
+        d = {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
+             "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),
+             "hits": [h.to_dict() for h in self.hits]}
+        if self.facets is not None:
+            d["facets"] = self.facets
+        return d
 
 
 @dataclass

@@ -28,15 +28,32 @@ from .models import Figure, Hit, SearchResult
 from .passage_index import PassageFileError, kind_code
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
-from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META
+from .metadata import region_table
+from .models import SECTION_KINDS
+from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, YEAR
 from .scorer import CorpusStats, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 10_000
+SORTS = ("relevance", "date", "-date")   # date: oldest first, -date: newest first; ties by relevance
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
+
+
+def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None) -> list[dict]:
+    """[{value, passages, documents}] for the codes (-1: none), most passages first."""
+    if not len(values):
+        return []
+    known = codes >= 0
+    passages = np.bincount(codes[known], minlength=len(values))
+    pairs = np.unique(codes[known] * (int(reports.max(initial=0)) + 1) + reports[known])   # (value, report) once
+    documents = np.bincount(pairs // (int(reports.max(initial=0)) + 1), minlength=len(values))
+    order = sorted(np.flatnonzero(passages), key=lambda i: (-passages[i], values[i]))
+    return [{"value": label(values[i]) if label else values[i], "passages": int(passages[i]),
+             "documents": int(documents[i])} for i in order]
 
 
 def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int) -> np.ndarray:
@@ -92,6 +109,42 @@ class Snapshot:
             hit = self.report_cache[key] = (docnums, scores)
         return hit
 
+    def report_dates(self) -> np.ndarray:
+        """Published date of every report as YYYYMMDD (0: unknown), by global docnum;
+        read once per snapshot from the index's terms, not from stored documents."""
+        dates = self.report_cache.get("__dates__")
+        if dates is None:
+            reader = self.searcher.reader()
+            dates = np.zeros(reader.doc_count_all() + 1, np.int64)
+            for term in reader.field_terms(PUBLISHED):
+                value = term.decode() if isinstance(term, bytes) else term
+                digits = value.replace("-", "")[:8].ljust(8, "0")
+                if digits.isdigit():
+                    docs = np.fromiter(reader.postings(PUBLISHED, term).all_ids(), np.int64)
+                    dates[docs] = int(digits)
+            self.report_cache["__dates__"] = dates
+        return dates
+
+    def report_terms(self, field_: str, select=None, name: str = "") -> tuple[np.ndarray, list[str]]:
+        """(code of each report by global docnum, -1 for none; the values the codes stand
+        for) for a single-valued report field, or the terms ``select`` keeps of a
+        multi-valued one (region: one level of its codes). Read once per snapshot from the
+        index's terms."""
+        key = ("__terms__", field_, name)
+        hit = self.report_cache.get(key)
+        if hit is None:
+            reader = self.searcher.reader()
+            codes = np.full(reader.doc_count_all() + 1, -1, np.int64)
+            values: list[str] = []
+            for term in reader.field_terms(field_):
+                value = term.decode() if isinstance(term, bytes) else str(term)
+                if select is not None and not select(value):
+                    continue
+                codes[np.fromiter(reader.postings(field_, term).all_ids(), np.int64)] = len(values)
+                values.append(value)
+            hit = self.report_cache[key] = (codes, values)
+        return hit
+
     def stored(self, docnum: int) -> dict:
         meta = self.meta_cache.get(docnum)
         if meta is None:
@@ -112,11 +165,12 @@ class _Ranked:
     factor: np.ndarray
     prior: np.ndarray
     total: int
+    matched: np.ndarray        # every matching passage (for facets)
 
     @classmethod
     def empty(cls) -> "_Ranked":
         z = np.zeros(0)
-        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0)
+        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0, np.zeros(0, np.int64))
 
 
 class IndexSearcher:
@@ -184,7 +238,8 @@ class IndexSearcher:
 
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
-               explain: bool = False, per_doc: Optional[int] = None) -> SearchResult:
+               explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
+               sort: str = "relevance", facets: bool = False) -> SearchResult:
         t0 = time.perf_counter()
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {text.__class__.__name__}")
@@ -195,24 +250,53 @@ class IndexSearcher:
         if limit < 1:
             raise QuerySyntaxError("limit must be at least 1")
         limit = min(limit, MAX_LIMIT)
+        try:
+            offset = int(offset)
+        except (TypeError, ValueError, OverflowError):
+            raise QuerySyntaxError(f"offset must be a number, not {offset!r}") from None
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QuerySyntaxError(f"offset must be between 0 and {MAX_OFFSET}")
+        if sort not in SORTS:
+            raise QuerySyntaxError(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
         filters.validate()
         snap = self.snapshot()
         plan = self.plan(text, synonyms, snap)
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches)
         per_doc = self.ranking.per_doc if per_doc is None else per_doc
-        ranked = self._rank(scorer, plan, filters, snap, limit, per_doc)
+        ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort)
         phrases, words = plan.highlight_terms()
         hits = [self._hit(snap, int(pid), float(score), phrases, words) for pid, score in zip(ranked.ids, ranked.score)]
         if explain:
             for i, h in enumerate(hits):
                 h.explanation = self._explain(ranked, i, scorer, snap, plan)
-        return SearchResult(query=text, hits=hits, total=ranked.total,
-                            expanded_query=str(plan.query) if plan.expansions else "",
-                            elapsed_ms=(time.perf_counter() - t0) * 1000)
+        result = SearchResult(query=text, hits=hits, total=ranked.total,
+                              expanded_query=str(plan.query) if plan.expansions else "", offset=offset)
+        if facets:
+            result.facets = self._facets(snap, ranked.matched)
+        result.elapsed_ms = (time.perf_counter() - t0) * 1000
+        return result
+
+    def _facets(self, snap: Snapshot, ids: np.ndarray) -> dict:
+        """Counts of the matching passages and of their documents by province, city, year,
+        document type and section kind, largest first."""
+        sp = snap.passages
+        reports = sp.p_report[ids]
+        out = {}
+        table = region_table()
+        facets = (("province", REGION, lambda c: c.endswith("0000")),
+                  ("city", REGION, lambda c: c.endswith("00") and not c.endswith("0000")),
+                  ("year", YEAR, None), ("type", DOC_TYPE, None))
+        for name, field_, select in facets:
+            codes, values = snap.report_terms(field_, select, name)
+            out[name] = _count(codes[reports], reports, values,
+                               (lambda v: table.names.get(v, v)) if field_ == REGION else None)
+        out["kind"] = _count(sp.p_kind[ids].astype(np.int64), reports, list(SECTION_KINDS))
+        return out
 
     def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int,
-              per_doc: int = 0) -> "_Ranked":
-        """The top ``limit`` passages matching the plan and the filters, and how many match."""
+              per_doc: int = 0, offset: int = 0, sort: str = "relevance") -> "_Ranked":
+        """The passages ranked ``offset`` to ``offset + limit`` of those matching the plan
+        and the filters, and how many match."""
         sp = snap.passages
         report_filter = filters.report_query()
         if report_filter is wq.NullQuery:
@@ -257,21 +341,29 @@ class IndexSearcher:
         prior = self._genre_prior(snap, sp.p_report[ids], plan)
         score = (text * factor + flat) * prior
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
-        # by tier and score, then by report and position in it (ids are in that order)
-        pool = min(len(ids), limit * POOL_FACTOR)
-        if len(ids) > pool:
-            cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
-            part = np.flatnonzero(key >= cutoff)
+        want = offset + limit
+        if sort != "relevance":
+            # by published date (unknown dates last), then by relevance, then by position
+            dates = snap.report_dates()[sp.p_report[ids]]
+            dates = np.where(dates > 0, dates if sort == "date" else -dates, np.iinfo(np.int64).max)
+            order = np.lexsort((ids, -key, dates))
+            part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want)
         else:
-            part = np.arange(len(ids))
-        part = part[np.lexsort((ids[part], -key[part]))]
-        part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, limit)
-        if len(part) < limit and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
-            order = np.lexsort((ids, -key))
-            part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, limit)
-        part = part[:limit]
+            # by tier and score, then by report and position in it (ids are in that order)
+            pool = min(len(ids), want * POOL_FACTOR)
+            if len(ids) > pool:
+                cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
+                part = np.flatnonzero(key >= cutoff)
+            else:
+                part = np.arange(len(ids))
+            part = part[np.lexsort((ids[part], -key[part]))]
+            part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, want)
+            if len(part) < want and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
+                order = np.lexsort((ids, -key))
+                part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want)
+        part = part[offset:want]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
-                       len(ids))
+                       len(ids), ids)
 
     def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
         """Per-passage weight of its document's type (ranking.type_priors; with a query
