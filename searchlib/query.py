@@ -37,6 +37,8 @@ from .vocabulary import FUNCTION_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UN
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
+_FIELD_EXAMPLES = {"region": "宁波", "year": "2018", "type": "annual_report", "kind": "plans",
+                   "since": "2018-01", "until": "2019", "has_figures": "true"}
 MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
 # a query that asks for the rule itself: a title in 《》, a law's or regulation's name, an
 # article number, or words that ask for the legal basis
@@ -44,8 +46,12 @@ MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at 
 RULE_INTENT = re.compile(r"《[^》]+》|\S{2,}(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)(?:\s|$)"
                          r"|第[一二三四五六七八九十百零\d]+条|法律依据|法律规定|法定|依据")
 
-_ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|'
-                       r'(?:^|\s)[+-]\S|\b(?:title|heading|body|kind|type|doc_type|year):')
+# Whoosh syntax: quotes, parentheses, boolean operators, text-field prefixes
+_ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:title|heading|body):')
+# in a plain query: field:value filters, -excluded, +required, word^boost
+FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures")
+_FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
+_BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
 _QUOTES = str.maketrans({"“": '"', "”": '"'})
 
 
@@ -102,6 +108,19 @@ class Filters:
                     raise QuerySyntaxError(f"--{name} must be a date like 2018, 2018-06 or 2018-06-30, not {v!r}")
                 setattr(self, name, v)
 
+    def merged(self, written: dict) -> "Filters":
+        """These filters and those written in the query (region:宁波 …); a filter given
+        both ways with different values is an error."""
+        values = {k: getattr(self, k) for k in FILTER_FIELDS}
+        for name, value in written.items():
+            given = values.get(name)
+            if given not in (None, False) and str(given) != str(value):
+                raise QuerySyntaxError(f"{name}:{value} in the query disagrees with the {name} filter {given!r}")
+            values[name] = value
+        merged = Filters(**values)
+        merged.validate()
+        return merged
+
     def report_query(self) -> Optional[wq.Query]:
         """The Whoosh query on report records for the report-level filters (region, year,
         type, published), or None when they restrict nothing; NullQuery when no report
@@ -150,6 +169,7 @@ class QueryPlan:
     advanced: bool = False
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
+    filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
         """(phrases, words) to show in a snippet: the concepts and synonyms as written,
@@ -306,7 +326,29 @@ class QueryBuilder:
             return self._advanced(text.translate(_QUOTES), use_synonyms)
         plan = QueryPlan(text=text, query=wq.NullQuery)
         concepts = []
+        required, excluded, boosts = [], [], {}
         for word in text.split():
+            m = _FIELD.match(word)
+            if m:
+                name, value = m.group(1).lower(), m.group(2)
+                if name not in FILTER_FIELDS and name not in ("title", "heading", "body"):
+                    raise QuerySyntaxError(f"unknown field {name!r} in the query (filters: "
+                                           f"{', '.join(n + ':' for n in FILTER_FIELDS)}; text: title: heading: body:)")
+                if not value:
+                    raise QuerySyntaxError(f"{name}: needs a value (e.g. {name}:{_FIELD_EXAMPLES.get(name, '…')})")
+                if name in plan.filters and plan.filters[name] != value:
+                    raise QuerySyntaxError(f"{name}: is given twice in the query")
+                plan.filters[name] = value if name != "has_figures" else value.lower() in ("true", "1", "yes", "y")
+                continue
+            if len(word) > 1 and word[0] in "+-":
+                (required if word[0] == "+" else excluded).append(word[1:])
+                if word[0] == "-":
+                    continue
+                word = word[1:]
+            m = _BOOST.match(word)
+            if m:
+                word = m.group(1)
+                boosts[word] = float(m.group(2))
             if word in QUANTITY_UNITS:            # 面积, 金额, 人数, 时限, 比例 ...: figures in those units
                 plan.wants_figures = True
                 plan.units.extend(u for u in QUANTITY_UNITS[word] if u not in plan.units)
@@ -318,9 +360,15 @@ class QueryBuilder:
                 plan.units.append(base_unit(word)[0])
             else:
                 concepts.append(word)
+        if not concepts and not plan.wants_figures and plan.filters and not excluded:
+            raise QuerySyntaxError("the query has filters but no words to search for")
         concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
-        subs = [q for q in (self._concept(c, use_synonyms, plan) for c in concepts) if q is not None]
+        subs = []
+        for c in concepts:
+            q = self._concept(c, use_synonyms, plan)
+            if q is not None:
+                subs.append(q.with_boost(boosts[c]) if c in boosts else q)
         plan.concept_queries = subs
         if not subs:
             if plan.wants_figures:        # "多少" alone: every passage with figures
@@ -344,6 +392,20 @@ class QueryBuilder:
             core = wq.AndMaybe(core, boost)
             if plan.strict is not None:
                 plan.strict = wq.AndMaybe(plan.strict, boost)
+        if required:
+            # +word: a passage must have it (no extra score: it is a concept already)
+            must = [q for q in (self._concept(c, use_synonyms, plan) for c in required) if q is not None]
+            core = wq.And([core] + [q.with_boost(0.0) for q in must])
+            if plan.strict is not None:
+                plan.strict = wq.And([plan.strict] + [q.with_boost(0.0) for q in must])
+        if excluded:
+            # -word: no passage with it (nor with its synonyms)
+            ban = [q for q in (self._concept(c, use_synonyms, plan) for c in excluded) if q is not None]
+            if ban:
+                ban_q = ban[0] if len(ban) == 1 else wq.Or(ban)
+                core = wq.AndNot(core, ban_q)
+                if plan.strict is not None:
+                    plan.strict = wq.AndNot(plan.strict, ban_q)
         plan.query = core
         return plan
 

@@ -261,6 +261,8 @@ class IndexSearcher:
         filters.validate()
         snap = self.snapshot()
         plan = self.plan(text, synonyms, snap)
+        if plan.filters:
+            filters = filters.merged(plan.filters)
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches)
         per_doc = self.ranking.per_doc if per_doc is None else per_doc
         ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort)

@@ -1,0 +1,62 @@
+"""The query language of plain queries, one test per construct in the README's table."""
+import pytest
+
+from searchlib.errors import QuerySyntaxError
+
+
+def ids(res):
+    return [h.passage_id for h in res.hits]
+
+
+def test_concepts(seed_index):                                   # 行政复议 案件
+    res = seed_index.search("行政复议 案件", limit=5, explain=True)
+    assert res.hits and res.hits[0].explanation["all_concepts"]
+
+
+def test_exclude(seed_index):                                    # 行政执法 -刑事
+    with_word = seed_index.search("行政执法", limit=100, per_doc=0)
+    without = seed_index.search("行政执法 -刑事", limit=100, per_doc=0)
+    assert any("刑事" in h.text for h in with_word.hits)
+    assert not any("刑事" in h.text for h in without.hits) and 0 < without.total < with_word.total
+
+
+def test_require(seed_index):                                    # +行政 +复议
+    res = seed_index.search("+行政 +复议", limit=50, per_doc=0)
+    where = ["".join(h.heading_path) + h.text for h in res.hits]      # text or heading path
+    assert res.total > 0 and all("行政" in w and "复议" in w for w in where)
+    assert res.total < seed_index.search("行政 复议").total
+
+
+def test_boost(seed_index):                                      # 普法^3 行政复议
+    plain = seed_index.search("普法 行政复议", limit=1).hits[0]
+    boosted = seed_index.search("普法^3 行政复议", limit=1).hits[0]
+    assert "普法" in boosted.text and boosted.passage_id != plain.passage_id or "普法" in plain.text
+    assert "2" not in seed_index.plan("行政^2").concepts
+
+
+@pytest.mark.parametrize("query, option", [("region:宁波 行政复议", {"region": "宁波"}),
+                                           ("year:2018 行政复议", {"year": 2018}),
+                                           ("type:work_plan 行政复议", {"type": "work_plan"}),
+                                           ("kind:plans 行政复议", {"kind": "plans"}),
+                                           ("since:2019 行政复议", {"since": "2019"}),
+                                           ("until:2018-06 行政复议", {"until": "2018-06"})])
+def test_field_filters_are_filters(seed_index, query, option):
+    written = seed_index.search(query, limit=20)
+    given = seed_index.search("行政复议", limit=20, **option)
+    assert ids(written) == ids(given) and written.total == given.total
+    assert written.total < seed_index.search("行政复议").total
+
+
+@pytest.mark.parametrize("query, message", [("foo:bar 行政", "unknown field 'foo'"),
+                                            ("region: 行政", "needs a value"),
+                                            ("region:宁波", "no words to search"),
+                                            ("region:宁波 region:西安 行政", "given twice")])
+def test_query_language_errors(seed_index, query, message):
+    with pytest.raises(QuerySyntaxError, match=message):
+        seed_index.search(query)
+
+
+def test_a_filter_in_the_query_and_a_different_option(seed_index):
+    with pytest.raises(QuerySyntaxError, match="disagrees"):
+        seed_index.search("region:宁波 行政复议", region="西安")
+    assert seed_index.search("region:宁波 行政复议", region="宁波").total > 0
