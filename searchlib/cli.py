@@ -20,7 +20,9 @@ from .storage import check_index
 from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
                      IndexVersionError, SearchlibError)
 
-EXIT_ERROR = 1
+# exit statuses, as grep and ripgrep use them
+EXIT_NOTHING = 1      # a search that found nothing
+EXIT_ERROR = 2        # a usage or input error: bad option, malformed query, no/stale/damaged/locked index
 EXIT_SKIPPED = 3      # build/update finished but some files were skipped
 
 
@@ -45,6 +47,19 @@ def error_message(e: SearchlibError) -> str:
 
 
 class SearchlibGroup(click.Group):
+    def main(self, *args, **kwargs):
+        """click's own errors (a bad option, a missing argument) as one ``Error:`` line too."""
+        kwargs.pop("standalone_mode", None)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            sys.exit(EXIT_ERROR if isinstance(e, click.UsageError) else e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -249,7 +264,11 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
-        _print_result(result, explain)
+        applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
+                   "has-figures": has_figures or None}
+        _print_result(result, explain, {k: v for k, v in applied.items() if v is not None})
+    if not result.hits and not result.total:
+        ctx.exit(EXIT_NOTHING)
 
 
 def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None) -> int:
@@ -293,9 +312,15 @@ def _facet_line(facets: dict, top: int = 3) -> str:
     return "facets: " + "; ".join(parts)
 
 
-def _print_result(result, explain=False):
+def _print_result(result, explain=False, applied=None):
     if not result.hits:
-        click.echo("No results.")
+        if result.total:
+            click.echo(f"No results on this page ({result.total} matching passages).")
+        elif applied:
+            shown = ", ".join(f"--{k} {v}" if v is not True else f"--{k}" for k, v in applied.items())
+            click.echo(f"No results (filters: {shown}).")
+        else:
+            click.echo("No results.")
         return
     shown = (f"top {len(result.hits)}" if not result.offset
              else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")

@@ -57,7 +57,7 @@ def test_batch_protocol_keeps_order(seed_index_dir):
 def test_batch_bad_line_is_reported_in_place(seed_index_dir):
     stdin = '{"query": "两法衔接"}\nnot json\n{"query": "行政复议", "filters": {"colour": 1}}\n'
     r = run("--index", seed_index_dir, "search", "--batch", "-", "--json", input=stdin)
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     lines = [json.loads(l) for l in r.stdout.splitlines()]
     assert len(lines) == 3 and lines[0]["hits"] and "error" in lines[1] and "error" in lines[2]
 
@@ -80,24 +80,24 @@ def test_synonyms_command(seed_index_dir):
 ])
 def test_missing_index_is_one_clear_line(tmp_path, args, message):
     r = run("--index", tmp_path / "none", *args)
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.strip().startswith("Error:") and message in r.output
     assert "Traceback" not in r.output
 
 
 def test_unreadable_corpus_path(tmp_path):
     r = run("--index", tmp_path / "ix", "build", tmp_path / "does-not-exist")
-    assert r.exit_code == 1 and r.output.startswith("Error:") and "does-not-exist" in r.output
+    assert r.exit_code == 2 and r.output.startswith("Error:") and "does-not-exist" in r.output
 
 
 def test_malformed_query(seed_index_dir):
     r = run("--index", seed_index_dir, "search", '"行政复议')
-    assert r.exit_code == 1 and r.output.startswith("Error:") and "quote" in r.output
+    assert r.exit_code == 2 and r.output.startswith("Error:") and "quote" in r.output
 
 
 def test_unknown_document(seed_index_dir):
     r = run("--index", seed_index_dir, "show", "nope.txt")
-    assert r.exit_code == 1 and "no document" in r.output
+    assert r.exit_code == 2 and "no document" in r.output
 
 
 def test_incompatible_index_tells_user_to_rebuild(tmp_path):
@@ -105,7 +105,7 @@ def test_incompatible_index_tells_user_to_rebuild(tmp_path):
     assert run("--index", ix, "build", CORPUS).exit_code == 0
     (ix / "searchlib.json").write_text('{"schema": "0"}')
     r = run("--index", ix, "search", "两法衔接")
-    assert r.exit_code == 1 and "rebuild" in r.output
+    assert r.exit_code == 2 and "rebuild" in r.output
 
 
 def test_build_skips_bad_files_and_says_so(tmp_path):

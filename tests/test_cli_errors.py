@@ -31,7 +31,7 @@ def error_lines(result):
 
 def test_missing_index(tmp_path):
     r = run("--index", tmp_path / "nothing", "search", "行政复议")
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert error_lines(r) == [f"Error: no index at {tmp_path / 'nothing'}: run `searchlib build CORPUS` first, "
                               "or pass --index DIR"]
     with pytest.raises(IndexNotFoundError, match="^no index at "):
@@ -42,7 +42,7 @@ def test_stale_index(index):
     meta = json.loads((index / storage.META_FILE).read_text())
     (index / storage.META_FILE).write_text(json.dumps(dict(meta, schema="3")))
     r = run("--index", index, "search", "行政复议")
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert error_lines(r) == [f"Error: index at {index} has schema version 3, this searchlib needs "
                               f"{storage.SCHEMA_VERSION}: {REBUILD}"]
     with pytest.raises(IndexVersionError, match="needs .*: rebuild it$"):
@@ -58,7 +58,7 @@ def test_damaged_index(index, damage):
     else:
         victim.write_bytes(victim.read_bytes()[:100])
     r = run("--index", index, "search", "行政复议")
-    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.exit_code == 2 and "Traceback" not in r.output
     assert error_lines(r) == [f"Error: index at {index} is damaged: {REBUILD}"]
     with pytest.raises(IndexDamagedError, match="is damaged .*: rebuild it$"):
         api.open_index(index).search("行政复议")
@@ -69,7 +69,7 @@ def test_damaged_index(index, damage):
 
 def test_unknown_document(index):
     r = run("--index", index, "show", "no/such.txt")
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert error_lines(r) == ["Error: no document 'no/such.txt' in the index (doc_ids are shown under each "
                               "search hit and in `searchlib search --json`)"]
 
@@ -84,10 +84,33 @@ def test_locked_index(index):
     finally:
         storage.LOCK_TIMEOUT = old
         lock.release()
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert error_lines(r) == ["Error: index is being updated by another process; try again when it has finished"]
 
 
 def test_optimize_command(index):
     r = run("--index", index, "optimize")
     assert r.exit_code == 0 and r.output == f"Optimized {index}: one segment\n"
+
+
+def test_exit_status_follows_grep(index):
+    found = run("--index", index, "search", "行政复议")
+    assert found.exit_code == 0
+    nothing = run("--index", index, "search", "量子计算")
+    assert nothing.exit_code == 1 and nothing.output == "No results.\n"
+    filtered = run("--index", index, "search", "行政复议", "--region", "宁波", "--year", "2030")
+    assert filtered.exit_code == 1 and filtered.output == "No results (filters: --region 宁波, --year 2030).\n"
+    as_json = run("--index", index, "search", "量子计算", "--json")
+    assert as_json.exit_code == 1 and json.loads(as_json.output)["hits"] == []
+
+
+@pytest.mark.parametrize("args, line", [
+    (["search", "行政复议", "--limit", "x"],
+     "Error: Invalid value for '--limit' / '-n': 'x' is not a valid integer range."),
+    (["search", "行政复议", "--bogus"], "Error: No such option '--bogus'."),
+    (["nosuchcommand"], "Error: No such command 'nosuchcommand'."),
+    (["search"], "Error: give a QUERY or --batch FILE"),
+])
+def test_usage_errors_are_one_line_with_status_2(index, args, line):
+    r = run("--index", index, *args)
+    assert r.exit_code == 2 and r.output.splitlines() == [line]

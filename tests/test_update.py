@@ -198,9 +198,9 @@ def test_update_cli_output_and_exit_codes(index, corpus):
     r = run("--index", index, "update", corpus)
     assert r.exit_code == 3 and "empty.txt: empty file" in r.output and "1 file(s) skipped" in r.output
     r = run("--index", index, "update", corpus / "nope")
-    assert r.exit_code == 1 and r.output.startswith("Error:") and "nope" in r.output
+    assert r.exit_code == 2 and r.output.startswith("Error:") and "nope" in r.output
     r = run("--index", index.parent / "none", "update", corpus)
-    assert r.exit_code == 1 and "no index" in r.output
+    assert r.exit_code == 2 and "no index" in r.output
 
 
 # --------------------------------------------------------------------------- add / remove
@@ -233,7 +233,7 @@ def test_add_and_remove_cli(tmp_path, index):
     r = run("--index", index, "remove", "n1.txt")
     assert r.exit_code == 0 and "removed n1.txt" in r.output
     r = run("--index", index, "remove", "r0.txt", "nope.txt")
-    assert r.exit_code == 1 and "nope.txt" in r.output and "r0.txt" not in doc_ids(index)
+    assert r.exit_code == 2 and "nope.txt" in r.output and "r0.txt" not in doc_ids(index)
 
 
 def test_add_with_root_and_of_an_indexed_file(tmp_path, analysed):
@@ -329,7 +329,7 @@ def test_stale_index_is_detected_and_rebuilt_when_asked(index, corpus, monkeypat
         with pytest.raises(IndexVersionError, match="rebuild"):
             call()
     r = run("--index", index, "update", corpus)
-    assert r.exit_code == 1 and "update --rebuild" in r.output
+    assert r.exit_code == 2 and "update --rebuild" in r.output
     r = run("--index", index, "update", "--rebuild", corpus)
     assert r.exit_code == 0, r.output
     assert "rebuilding" in r.output and "Indexed 5 documents" in r.output
@@ -514,7 +514,7 @@ def test_second_writer_cli_message(index, corpus, short_lock_wait):
         r = run("--index", index, "update", corpus)
     finally:
         writer.cancel()
-    assert r.exit_code == 1
+    assert r.exit_code == 2
     assert r.output.strip() == "Error: index is being updated by another process; try again when it has finished"
 
 
