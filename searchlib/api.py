@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .errors import CorpusError, QuerySyntaxError
+from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
 from .models import BuildReport, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
@@ -179,9 +179,27 @@ class SearchIndex:
         """A document's metadata and its passages (with heading paths), in order."""
         return self._searcher.document(doc_id)
 
-    def documents(self) -> list[dict]:
-        """Metadata of every indexed document."""
-        return self._searcher.documents()
+    def documents(self, *, region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
+                  since: Optional[str] = None, until: Optional[str] = None) -> list[dict]:
+        """Metadata of the indexed documents, all or those the filters allow, by doc_id."""
+        filters = Filters(region=region, year=year, type=type, since=since, until=until)
+        filters.validate()
+        return self._searcher.documents(filters)
+
+    def passage(self, passage_id: str, context: int = 1) -> dict:
+        """One passage by its id (``doc_id#ordinal``, as hits show it) with its document's
+        title and metadata and ``context`` passages before and after it."""
+        doc_id, sep, ordinal = passage_id.rpartition("#")
+        if not sep or not ordinal.isdigit():
+            raise QuerySyntaxError(f"a passage id is DOC_ID#NUMBER (as shown under each hit), not {passage_id!r}")
+        doc = self.document(doc_id)
+        passages = doc.pop("passages_list")
+        n = int(ordinal)
+        at = next((i for i, p in enumerate(passages) if p["ordinal"] == n), None)
+        if at is None:
+            raise DocumentNotFoundError(f"{doc_id!r} has no passage {n} (it has {len(passages)})")
+        return dict(passage_id=passage_id, document=doc, passage=passages[at],
+                    before=passages[max(0, at - context):at], after=passages[at + 1:at + 1 + context])
 
     def stats(self) -> dict:
         docs = self.documents()

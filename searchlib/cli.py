@@ -220,6 +220,55 @@ FILTER_OPTIONS = [
 ]
 
 
+OUTPUT_FORMATS = {
+    "json": "One JSON object (search: the result set; docs: a list).",
+    "jsonl": "One JSON object per line: a hit (search) or a document (docs).",
+    "csv": "CSV with a header row: a hit or a document per row.",
+}
+
+
+def output_options(f):
+    """--json / --jsonl / --csv, one choice stored as ``fmt`` (None: for people)."""
+    for name in reversed(OUTPUT_FORMATS):
+        f = click.option(f"--{name}", "fmt", flag_value=name, help=OUTPUT_FORMATS[name])(f)
+    return f
+
+
+HIT_COLUMNS = ("doc_id", "passage_id", "title", "region", "region_code", "year", "published", "doc_type",
+               "section_kind", "heading_path", "score", "figures", "snippet", "text")
+DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "region_code", "source",
+               "doc_number", "passages", "path")
+
+
+def _hit_row(hit) -> dict:
+    d = hit.to_dict()
+    d["heading_path"] = " › ".join(hit.heading_path)
+    d["figures"] = "; ".join(f"{f.subject} {f.text}".strip() for f in hit.figures)
+    d["snippet"] = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    return d
+
+
+def _doc_row(doc: dict) -> dict:
+    region = doc.get("region") or {}
+    return dict(doc, region=region.get("name"), region_code=region.get("code"))
+
+
+def _emit_rows(rows: list[dict], fmt: str, columns) -> None:
+    """Rows as JSON lines or CSV (with a header row)."""
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    import csv
+    import io
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+    click.echo(buf.getvalue(), nl=False)
+
+
 def filter_options(f):
     for opt in reversed(FILTER_OPTIONS):
         f = opt(f)
@@ -232,7 +281,7 @@ def filter_options(f):
 @filter_options
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help='Run one JSON request per line ({"query", "filters", "limit"}) from FILE or -.')
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per result set.")
+@output_options
 @click.option("--no-synonyms", is_flag=True, envvar="SEARCHLIB_NO_SYNONYMS",
               help="Do not expand policy jargon (or set SEARCHLIB_NO_SYNONYMS=1).")
 @click.option("--synonyms-file", type=click.Path(exists=True, dir_okay=False), help="Extra synonyms file.")
@@ -245,7 +294,7 @@ def filter_options(f):
               help="Order: relevance, date (published, oldest first) or -date (newest first).")
 @click.option("--facets", is_flag=True, help="Count matches by province, city, year, type and section kind.")
 @click.pass_context
-def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, as_json,
+def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, fmt,
            no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets):
     """Search passages for QUERY.
 
@@ -261,8 +310,10 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
     result = idx.search(query, limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
                         per_doc=per_doc, offset=offset, sort=sort, facets=facets)
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    elif fmt:
+        _emit_rows([_hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
     else:
         applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
                    "has-figures": has_figures or None}
@@ -347,28 +398,75 @@ def _print_result(result, explain=False, applied=None):
 
 @main.command()
 @click.argument("doc_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.option("--context", type=click.IntRange(0, 20), default=1, show_default=True,
+              help="With a passage id: how many passages before and after it.")
 @click.pass_context
-def show(ctx, doc_id, as_json):
-    """Show one document: metadata and its passages with heading paths."""
-    doc = _open(ctx).document(doc_id)
+def show(ctx, doc_id, as_json, context):
+    """Show a document (DOC_ID) or one passage with its neighbours (DOC_ID#N, as printed
+    under each search hit)."""
+    idx = _open(ctx)
+    if "#" in doc_id and doc_id.rpartition("#")[2].isdigit():
+        found = idx.passage(doc_id, context=context)
+        if as_json:
+            click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+            return
+        doc, p = found["document"], found["passage"]
+        click.echo(click.style(doc["title"], bold=True) + f"  [{doc_id}]")
+        click.echo(click.style("[" + p["section_kind"] + "] " + " › ".join(p["heading_path"]), fg="blue"))
+        for q in found["before"]:
+            click.echo(click.style(f"  {q['text']}", dim=True))
+        click.echo(click.style(f"› {p['text']}", bold=True))
+        for q in found["after"]:
+            click.echo(click.style(f"  {q['text']}", dim=True))
+        return
+    doc = idx.document(doc_id)
     if as_json:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
     region = (doc.get("region") or {}).get("name", "")
-    click.echo(click.style(doc["title"], bold=True))
+    lines = [click.style(doc["title"], bold=True)]
     for key in ("doc_id", "doc_type", "year", "published", "source", "doc_number", "index_number", "path"):
         if doc.get(key):
-            click.echo(f"  {key}: {doc[key]}")
+            lines.append(f"  {key}: {doc[key]}")
     if region:
-        click.echo(f"  region: {region} ({doc['region']['code']})")
+        lines.append(f"  region: {region} ({doc['region']['code']})")
     last = None
     for p in doc["passages_list"]:
         path = " › ".join(p["heading_path"])
         if path != last:
-            click.echo(click.style(f"\n[{p['section_kind']}] {path}", fg="blue"))
+            lines.append(click.style(f"\n[{p['section_kind']}] {path}", fg="blue"))
             last = path
-        click.echo(f"  {p['text']}")
+        lines.append(f"  #{p['ordinal']} {p['text']}")
+    text = "\n".join(lines)
+    if sys.stdout.isatty():
+        click.echo_via_pager(text + "\n")       # a long report pages on a terminal
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code.")
+@click.option("--year", type=int, help="Year the document covers.")
+@click.option("--type", "type_", help="Document type: annual_report, work_plan, notice, ...")
+@click.option("--since", help="Published on or after (YYYY[-MM[-DD]]).")
+@click.option("--until", help="Published on or before (YYYY[-MM[-DD]]).")
+@output_options
+@click.pass_context
+def docs(ctx, region, year, type_, since, until, fmt):
+    """List the indexed documents (all, or those the filters allow)."""
+    found = _open(ctx).documents(region=region, year=year, type=type_, since=since, until=until)
+    if fmt == "json":
+        click.echo(json.dumps([_doc_row(d) for d in found], ensure_ascii=False, indent=1))
+    elif fmt:
+        _emit_rows([_doc_row(d) for d in found], fmt, DOC_COLUMNS)
+    else:
+        for d in found:
+            region_name = (d.get("region") or {}).get("name") or "—"
+            click.echo(f"{d['doc_id']}  {d.get('year') or '—'}  {region_name}  {d.get('doc_type')}  {d.get('title')}")
+        click.echo(f"{len(found)} documents")
+    if not found:
+        ctx.exit(EXIT_NOTHING)
 
 
 @main.command()

@@ -433,11 +433,18 @@ class IndexSearcher:
         passages.sort(key=lambda p: p["ordinal"])
         return dict(doc_id=doc_id, content_hash=stored.get(CONTENT_HASH), **stored[META], passages_list=passages)
 
-    def documents(self) -> list[dict]:
-        """Metadata of every indexed document, by doc_id."""
+    def documents(self, filters: Optional[Filters] = None) -> list[dict]:
+        """Metadata of the indexed documents (those the report-level filters allow), by doc_id."""
         snap = self.snapshot()
-        out = [dict(doc_id=f[DOC_ID], content_hash=f.get(CONTENT_HASH), **f[META])
-               for f in snap.searcher.all_stored_fields()]
+        fq = filters.report_query() if filters is not None else None
+        if fq is wq.NullQuery:
+            return []
+        if fq is None:
+            stored = snap.searcher.all_stored_fields()
+        else:
+            docs, _ = snap.report_matches(fq)
+            stored = (snap.stored(int(d)) for d in docs)
+        out = [dict(doc_id=f[DOC_ID], content_hash=f.get(CONTENT_HASH), **f[META]) for f in stored]
         return sorted(out, key=lambda d: d["doc_id"])
 
     def passage_count(self) -> int:
