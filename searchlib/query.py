@@ -17,6 +17,8 @@ evaluated by scorer.py over the passage files, not by Whoosh's matchers.
 """
 from __future__ import annotations
 
+import datetime
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -70,6 +72,25 @@ class Near(wq.Phrase):
         return f"{self.fieldname}:near{self.window}({' '.join(self.words)})"
 
 
+def _real_date(v: str) -> bool:
+    """2018, 2018-06 and 2018-06-30 are dates; 2017-13 and 2017-02-30 are not."""
+    parts = [int(x) for x in v.split("-")]
+    try:
+        datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
+
+def _suggest(name: str) -> str:
+    """'; did you mean …' with the closest region names, or a hint."""
+    table = region_table()
+    close = difflib.get_close_matches(name, list(table.full) + list(table.short), n=4, cutoff=0.5)
+    if close:
+        return f"; did you mean {', '.join(dict.fromkeys(close))}?"
+    return " (a province, city or county name such as 浙江, 宁波, 北仑, or a GB/T 2260 code such as 330206)"
+
+
 @dataclass
 class Filters:
     region: Optional[str] = None
@@ -94,8 +115,16 @@ class Filters:
         if self.year is not None:
             try:
                 self.year = int(self.year)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise QuerySyntaxError(f"year must be a number, not {self.year!r}") from None
+            if not 1000 <= self.year <= 9999:
+                raise QuerySyntaxError(f"year must be a year like 2018, not {self.year}")
+        if self.region is not None:
+            self.region = str(self.region).strip()
+            if not self.region:
+                raise QuerySyntaxError("region is empty")
+            if not region_table().codes_for(self.region):
+                raise QuerySyntaxError(f"unknown region {self.region!r}" + _suggest(self.region))
         if self.kind and self.kind not in SECTION_KINDS:
             raise QuerySyntaxError(f"unknown section kind {self.kind!r} (one of: {', '.join(SECTION_KINDS)})")
         if self.type and self.type not in DOC_TYPES:
@@ -104,9 +133,11 @@ class Filters:
             v = getattr(self, name)
             if v is not None:
                 v = str(v)
-                if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+                if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v) or not _real_date(v):
                     raise QuerySyntaxError(f"--{name} must be a date like 2018, 2018-06 or 2018-06-30, not {v!r}")
                 setattr(self, name, v)
+        if self.since and self.until and self.since > self.until:
+            raise QuerySyntaxError(f"--since {self.since} is after --until {self.until}")
 
     def merged(self, written: dict) -> "Filters":
         """These filters and those written in the query (region:宁波 …); a filter given

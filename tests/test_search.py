@@ -71,8 +71,18 @@ def test_has_figures_filter(seed_index):
     assert res.hits and all(h.figures for h in res.hits)
 
 
-def test_unknown_region_matches_nothing(seed_index):
-    assert seed_index.search("行政复议", region="火星").hits == []
+def test_unknown_region_is_an_error_with_suggestions(seed_index):
+    with pytest.raises(QuerySyntaxError, match="unknown region '火星'"):
+        seed_index.search("行政复议", region="火星")
+    with pytest.raises(QuerySyntaxError, match="did you mean 浙江"):
+        seed_index.search("行政复议", region="浙将")
+
+
+@pytest.mark.parametrize("kwargs", [{"since": "2017-13-45"}, {"since": "2017-02-30"}, {"until": "2018-00"},
+                                    {"year": -5}, {"year": 20180}, {"since": "2019", "until": "2018"}])
+def test_impossible_dates_and_years_are_errors(seed_index, kwargs):
+    with pytest.raises(QuerySyntaxError):
+        seed_index.search("行政复议", **kwargs)
 
 
 def test_multi_concept_query_is_neither_strict_and_nor_flooding_or(seed_index):
