@@ -85,11 +85,18 @@ class SearchlibGroup(click.Group):
 @click.group(cls=SearchlibGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--index", "index_dir", envvar="SEARCHLIB_INDEX", default="index", show_default=True,
               type=click.Path(file_okay=False), help="Index directory (or set SEARCHLIB_INDEX).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour and bold in the output: auto (on a terminal, unless NO_COLOR is set), always, never.")
 @click.version_option(package_name="searchlib")
 @click.pass_context
-def main(ctx, index_dir):
+def main(ctx, index_dir, color):
     """Full-text search for Chinese policy documents (法治政府建设年度报告, 工作要点, ...)."""
     ctx.obj = {"index": index_dir}
+    if color == "always":
+        ctx.color = True
+    elif color == "never" or os.environ.get("NO_COLOR"):
+        ctx.color = False
+    # auto: click keeps styles on a terminal and strips them elsewhere
 
 
 def _open(ctx, synonyms_file=None):
@@ -346,10 +353,27 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None) -> i
     return status
 
 
+def _colour() -> bool:
+    """Whether this output gets colour: --color, NO_COLOR, else whether stdout is a terminal."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.color is None and ctx.parent is not None:
+        ctx = ctx.parent
+    if ctx is not None and ctx.color is not None:
+        return ctx.color
+    return sys.stdout.isatty()
+
+
 def _render_snippet(snippet: str) -> str:
-    if sys.stdout.isatty():
+    snippet = " ".join(snippet.split("\n"))          # one line on a terminal, whatever the passage held
+    if _colour():
         return snippet.replace("<mark>", "\x1b[1;31m").replace("</mark>", "\x1b[0m")
     return snippet.replace("<mark>", "【").replace("</mark>", "】")
+
+
+def _figures_first(hit) -> list:
+    """The hit's figures, those inside the snippet (the sentence that matched) first."""
+    shown = hit.snippet.replace("<mark>", "").replace("</mark>", "").strip("…")
+    return sorted(hit.figures, key=lambda f: (f.text not in shown, f.start))
 
 
 def _facet_line(facets: dict, top: int = 3) -> str:
@@ -386,8 +410,7 @@ def _print_result(result, explain=False, applied=None):
             click.echo("   " + " › ".join(h.heading_path))
         click.echo("   " + _render_snippet(h.snippet))
         if h.figures:
-            figs = "; ".join(f"{f.subject} {f.text}".strip() for f in h.figures[:6])
-            click.echo("   figures: " + figs)
+            click.echo("   figures: " + "; ".join(f"{f.subject} {f.text}".strip() for f in _figures_first(h)[:6]))
         click.echo(f"   {h.passage_id}  score {h.score:.2f}")
         if explain and h.explanation:
             e = h.explanation

@@ -64,3 +64,23 @@ def test_api_passage_and_documents(seed_index):
         seed_index.passage("nosuch.txt#1")
     assert [d["doc_id"] for d in seed_index.documents(region="宁波")] == ["000_fe44817f17a5c838.txt"]
     assert len(seed_index.documents()) == 5
+
+
+@pytest.mark.parametrize("args, env, coloured", [([], {}, False), (["--color", "always"], {}, True),
+                                                 (["--color", "always"], {"NO_COLOR": "1"}, True),
+                                                 (["--color", "never"], {}, False)])
+def test_colour_only_when_asked_or_on_a_terminal(seed_index_dir, args, env, coloured):
+    r = CliRunner(env=env).invoke(main, [*args, "--index", str(seed_index_dir), "search", "两法衔接", "-n", "1"])
+    assert r.exit_code == 0 and ("\x1b[" in r.output) == coloured
+    assert ("【两法衔接】" in r.output) == (not coloured)
+
+
+def test_snippets_have_no_raw_line_breaks(seed_index):
+    for h in seed_index.search("法治政府 建设", limit=30).hits:
+        assert "\n" not in h.snippet
+
+
+def test_figures_of_the_matched_sentence_come_first(seed_index_dir):
+    out = run("--index", seed_index_dir, "search", "两法衔接", "-n", "1").output
+    line = next(x for x in out.splitlines() if x.strip().startswith("figures:"))
+    assert line.strip().startswith("figures: 移交区检察院涉刑案件 30件")
