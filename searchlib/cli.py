@@ -284,7 +284,8 @@ def filter_options(f):
 
 @main.command()
 @click.argument("query", required=False)
-@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="How many hits (1-1000).")
 @filter_options
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help='Run one JSON request per line ({"query", "filters", "limit"}) from FILE or -.')
@@ -493,7 +494,7 @@ def docs(ctx, region, year, type_, since, until, fmt):
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_context
 def stats(ctx, as_json):
     """Counts of documents and passages by type, year and region."""

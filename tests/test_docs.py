@@ -85,3 +85,15 @@ def test_every_command_and_option_is_in_the_readme():
             for opt in param.opts:
                 if opt.startswith("--") and opt not in ("--help",):
                     assert opt in README, f"{name} {opt}"
+
+
+def test_every_option_has_help_text():
+    for name, command in [("", main), *main.commands.items()]:
+        assert command.help, name
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{name} {param.opts}"
+        help_text = CliRunner().invoke(main, [name, "--help"] if name else ["--help"]).output
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.opts[0] in help_text, f"{name} {param.opts[0]}"
