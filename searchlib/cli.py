@@ -301,9 +301,10 @@ def filter_options(f):
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
               help="Order: relevance, date (published, oldest first) or -date (newest first).")
 @click.option("--facets", is_flag=True, help="Count matches by province, city, year, type and section kind.")
+@click.option("--group-by-doc", is_flag=True, help="List each document once, with its best passages.")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, fmt,
-           no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets):
+           no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets, group_by_doc):
     """Search passages for QUERY.
 
     \b
@@ -319,9 +320,15 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
                         per_doc=per_doc, offset=offset, sort=sort, facets=facets)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        data = result.to_dict()
+        if group_by_doc:
+            data["documents"] = [dict(g, hits=[h.to_dict() for h in g["hits"]]) for g in result.by_document()]
+            del data["hits"]
+        click.echo(json.dumps(data, ensure_ascii=False))
     elif fmt:
         _emit_rows([_hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
+    elif group_by_doc and result.hits:
+        _print_groups(result)
     else:
         applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
                    "has-figures": has_figures or None}
@@ -369,6 +376,19 @@ def _render_snippet(snippet: str) -> str:
     if _colour():
         return snippet.replace("<mark>", "\x1b[1;31m").replace("</mark>", "\x1b[0m")
     return snippet.replace("<mark>", "【").replace("</mark>", "】")
+
+
+def _print_groups(result) -> None:
+    groups = result.by_document()
+    click.echo(f"{result.total} matching passages; {len(result.hits)} shown from {len(groups)} documents "
+               f"({result.elapsed_ms:.0f} ms)\n")
+    for i, g in enumerate(groups, 1):
+        meta = " · ".join(str(x) for x in (g["region"], g["year"], g["doc_type"]) if x)
+        click.echo(click.style(f"{i}. {g['title']}", bold=True) + f"  [{meta}]  {g['doc_id']}")
+        for h in g["hits"]:
+            click.echo(f"   #{h.passage_id.rpartition('#')[2]} " + " › ".join(h.heading_path[-1:]))
+            click.echo("      " + _render_snippet(h.snippet))
+        click.echo()
 
 
 def _figures_first(hit) -> list:

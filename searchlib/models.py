@@ -136,6 +136,19 @@ class SearchResult:
     offset: int = 0            # hits before the first one here (paging)
     facets: Optional[dict] = None   # name -> [{value, passages, documents}], when asked for
 
+    def by_document(self) -> list[dict]:
+        """The hits grouped by document, each document once, in the order of its best hit:
+        ``[{doc_id, title, region, region_code, year, doc_type, published, hits: [Hit]}]``."""
+        groups: dict[str, dict] = {}
+        for h in self.hits:
+            g = groups.get(h.doc_id)
+            if g is None:
+                g = groups[h.doc_id] = {"doc_id": h.doc_id, "title": h.title, "region": h.region,
+                                        "region_code": h.region_code, "year": h.year, "doc_type": h.doc_type,
+                                        "published": h.published, "hits": []}
+            g["hits"].append(h)
+        return list(groups.values())
+
     def to_dict(self) -> dict:
         d = {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
              "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),

@@ -84,3 +84,18 @@ def test_figures_of_the_matched_sentence_come_first(seed_index_dir):
     out = run("--index", seed_index_dir, "search", "两法衔接", "-n", "1").output
     line = next(x for x in out.splitlines() if x.strip().startswith("figures:"))
     assert line.strip().startswith("figures: 移交区检察院涉刑案件 30件")
+
+
+def test_group_by_doc(seed_index, seed_index_dir):
+    res = seed_index.search("行政复议", limit=12)
+    groups = res.by_document()
+    assert len({g["doc_id"] for g in groups}) == len(groups) > 1
+    assert [h.passage_id for g in groups for h in g["hits"]] == sorted(
+        (h.passage_id for h in res.hits), key=lambda p: [g["doc_id"] for g in groups].index(p.split("#")[0]))
+    out = run("--index", seed_index_dir, "search", "行政复议", "-n", "12", "--group-by-doc").output.splitlines()
+    import re
+    assert f"shown from {len(groups)} documents" in out[0]
+    assert sum(1 for x in out if re.match(r"^\d+\. ", x)) == len(groups)
+    data = json.loads(run("--index", seed_index_dir, "search", "行政复议", "-n", "12", "--group-by-doc",
+                          "--json").output)
+    assert [d["doc_id"] for d in data["documents"]] == [g["doc_id"] for g in groups] and "hits" not in data
