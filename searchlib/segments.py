@@ -267,7 +267,9 @@ class PassageFiles:
     def views(self, searcher) -> list[SegmentView]:
         out = []
         for reader, docbase in searcher.reader().leaf_readers():
-            segment = reader.segment()
+            segment = reader.segment() if hasattr(reader, "segment") else None
+            if segment is None:
+                continue                  # an index with no documents yet has no segments
             sp = self.get(segment.segment_id())
             live = None
             if reader.has_deletions():

@@ -224,3 +224,13 @@ def test_positions_of_selected_postings_match_a_full_decode(seed_file):
         owner, pos = sp.positions(int(ti), sel, tf[rows])
         want = [(k, int(p)) for k, r in enumerate(rows[sel]) for p in every[offsets[r]:offsets[r + 1]]]
         assert list(zip(owner.tolist(), pos.tolist())) == want
+
+
+def test_an_index_with_no_documents_answers_nothing(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "empty.txt").write_text("", encoding="utf-8")
+    report = api.build([tmp_path / "c"], tmp_path / "i")
+    assert report.documents == 0 and len(report.skipped) == 1
+    with api.open_index(tmp_path / "i") as idx:
+        res = idx.search("行政复议")
+        assert res.total == 0 and res.hits == [] and idx.documents() == []

@@ -490,3 +490,26 @@ def test_batch_query_that_is_not_a_string(seed_index_dir, query):
     assert "internal error" not in r.output and "Traceback" not in r.output
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(out) == 2 and "error" in out[0] and out[1]["hits"]
+
+
+# --------------------------------------------------------------------------- linear-time parsing
+
+PATHOLOGICAL_HTML = {
+    "doctype_unterminated": "<html><body><p>" + "法治政府建设正文。" * 20 + "</p>" + "<!DOCTYPE a " * 20000,
+    "doctype_subsets": "<!DOCTYPE x [" + "<!DOCTYPE y [" * 20000,
+    "entity_declarations": "<!DOCTYPE x [" + "<!ENTITY a 'x'>" * 3600 + "]><html><body><p>" + "正文。" * 50
+                           + "</p></body></html>",
+    "entity_unterminated": "<html><body><p>" + "正文。" * 50 + "</p>" + "<!ENTITY a \"" * 20000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL_HTML))
+def test_pathological_declarations_parse_in_linear_time(tmp_path, name):
+    """A 200 KB page of 20,000 unterminated declarations once took 105 s to build."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / f"{name}.html").write_text(PATHOLOGICAL_HTML[name], encoding="utf-8")
+    t0 = time.perf_counter()
+    report = api.build([corpus], tmp_path / "i")
+    assert time.perf_counter() - t0 < 5
+    assert report.documents + len(report.skipped) == 1
