@@ -27,8 +27,8 @@ from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
 from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, TITLE, YEAR, build_schema)
 from .segments import PassageFiles
-from .storage import (check_index, check_replaceable, lock_index, open_whoosh, remove_debris, swap_in, write_meta,
-                      writing)
+from .storage import (check_index, check_replaceable, lock_index, open_whoosh, remove_debris, swap_in, write_error,
+                      write_meta, writing)
 
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 SEGMENT_REPORTS = 2000       # reports per segment written by a build (bounds the writer's memory)
@@ -100,8 +100,11 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     lock = lock_index(index_dir) if index_dir.is_dir() else None
     tmp_dir = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
     try:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        tmp_dir.mkdir()
+        try:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            tmp_dir.mkdir()
+        except OSError as e:
+            raise write_error(index_dir, e) from None
         ix = windex.create_in(str(tmp_dir), build_schema())
         get_segmenter(full=True)        # loaded before any worker forks: they share it
         # worker processes read, analyse and tokenise files; this process writes them, one
@@ -114,8 +117,11 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
                 report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen))
         report.added = report.documents
         _verify_counts(ix, report)
-        write_meta(tmp_dir, {"segmenter": segmenter_name(get_segmenter(full=True))})
-        swap_in(tmp_dir, index_dir)
+        try:
+            write_meta(tmp_dir, {"segmenter": segmenter_name(get_segmenter(full=True))})
+            swap_in(tmp_dir, index_dir)
+        except OSError as e:
+            raise write_error(index_dir, e) from None
     finally:
         if lock is not None:
             lock.release()

@@ -116,18 +116,57 @@ def writing(ix, merge: bool = True, optimize: bool = False) -> Iterator[ReportWr
     block has closed it: a block with nothing to do cancels it, so that no empty commit
     makes open searchers reopen.
     """
+    folder = Path(ix.storage.folder)
     try:
         writer = ReportWriter(ix, timeout=LOCK_TIMEOUT)
     except LockError:
         raise IndexLockedError(LOCKED_MESSAGE) from None
+    except OSError as e:
+        raise write_error(folder, e) from None
     try:
         yield writer
-    except BaseException:
+    except BaseException as e:
         if not writer.is_closed:
-            writer.cancel()
+            try:
+                writer.cancel()
+            except OSError:
+                pass
+        if isinstance(e, OSError):
+            raise write_error(folder, e) from None
         raise
     if not writer.is_closed:
-        writer.commit(merge=merge, optimize=optimize)
+        try:
+            writer.commit(merge=merge, optimize=optimize)
+        except BaseException as e:
+            _abandon(writer)          # release the lock: the table of contents was not written
+            if isinstance(e, OSError):
+                raise write_error(folder, e) from None
+            raise
+
+
+def _abandon(writer) -> None:
+    """Release a writer whose commit failed (its temporary files and the lock)."""
+    try:
+        writer._close_segment()
+    except Exception:
+        pass
+    try:
+        writer._finish()             # Whoosh's own clean-up: temp storage, lock, closed
+    except Exception:
+        if writer.writelock:
+            writer.writelock.release()
+
+
+def write_error(index_dir: Path, e: OSError) -> SearchlibError:
+    """What a failed write means for the user: the reason, and that nothing changed (the
+    table of contents is written last, so a failed commit leaves the previous index)."""
+    if e.errno == errno.ENOSPC:
+        reason = "no space left on the device"
+    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "the index directory cannot be written (read-only or permission denied; searching it still works)"
+    else:
+        reason = f"{e.strerror or e}"
+    return SearchlibError(f"cannot write the index at {index_dir}: {reason}; the index is unchanged")
 
 
 def lock_index(index_dir: Path):

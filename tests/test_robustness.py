@@ -513,3 +513,38 @@ def test_pathological_declarations_parse_in_linear_time(tmp_path, name):
     report = api.build([corpus], tmp_path / "i")
     assert time.perf_counter() - t0 < 5
     assert report.documents + len(report.skipped) == 1
+
+
+def test_a_symlink_to_a_device_is_not_a_regular_file(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    (corpus / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (corpus / "ok.txt").write_text("某县报告\n\n开展行政复议工作。\n", encoding="utf-8")
+    report = api.build([corpus], tmp_path / "i")
+    reasons = {Path(s.path).name: s.reason for s in report.skipped}
+    assert reasons == {"zero.txt": "not a regular file", "gone.txt": "dangling symlink"}
+    assert report.documents == 1
+
+
+@pytest.mark.parametrize("err, words", [(28, "no space left on the device"), (30, "cannot be written")])
+def test_a_failed_write_leaves_the_index_and_says_why(small_base, monkeypatch, err, words):
+    """ENOSPC (28) or a read-only file system (EROFS, 30) while the passage file is written:
+    one clear error, the index exactly as it was, and it still answers."""
+    import errno
+    import os as _os
+    from searchlib import passage_index
+    index, corpus = small_base
+    before = (doc_ids(index), generation(index), ranked(index))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(err, _os.strerror(err))
+    monkeypatch.setattr(passage_index, "_write_file", full_disk)
+    with pytest.raises(SearchlibError, match=words) as info:
+        api.update([corpus], index)
+    assert "the index is unchanged" in str(info.value) and err in (errno.ENOSPC, errno.EROFS)
+    assert (doc_ids(index), generation(index), ranked(index)) == before
+    r = run("--index", index, "update", corpus)
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and words in r.output
+    monkeypatch.undo()
+    assert api.update([corpus], index).added == 20                 # with space again, the update completes

@@ -75,10 +75,10 @@ def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
                 continue
             elif path.is_file():
                 yield path, root
+            elif path.exists():               # a device, FIFO or socket (or a symlink to one)
+                report(path, "not a regular file")
             elif path.is_symlink():
                 report(path, "dangling symlink")
-            elif path.exists():
-                report(path, "not a regular file")
             else:
                 report(path, "vanished during the scan")
         except OSError as exc:
