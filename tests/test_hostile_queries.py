@@ -1,0 +1,35 @@
+"""Property test: any query built from the corpus vocabulary, operators, punctuation,
+field names and odd Unicode gives an answer or one clear error, quickly, through the API
+and the batch protocol (no traceback, no hang)."""
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from searchlib.errors import SearchlibError
+
+WORDS = ["行政复议", "两法衔接", "法治政府", "建设", "行政", "执法", "案件", "数量", "面积", "经费", "下一步",
+         "存在的问题", "条", "件", "%", "三项制度", "普法", "依法行政", "的", "和", "政", "府"]
+OPERATORS = ["AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "(", ")", '"', "“", "”", "+", "-", "^2", "^", "~", "~2",
+             "*", "?", "[", "]", "{", "}", " TO ", ":", "\\", "/", "》", "《"]
+FIELDS = ["title:", "heading:", "body:", "kind:", "type:", "year:", "region:", "since:", "until:", "nosuch:",
+          "has_figures:"]
+ODD = ["\x00", "\u200b", "\ufeff", "🙂", "\u3000", "\t", "\n", "ｗｗｗ", "Ⅻ", "\U0010ffff", "𠀀", "a" * 30, "1" * 30]
+
+token = st.one_of(st.sampled_from(WORDS), st.sampled_from(OPERATORS), st.sampled_from(FIELDS),
+                  st.sampled_from(ODD), st.text(max_size=6))
+query = st.lists(token, min_size=0, max_size=24).map(lambda parts: " ".join(parts) if len(parts) % 2 else
+                                                     "".join(parts))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=query, limit=st.integers(1, 60), offset=st.integers(0, 30))
+def test_any_query_answers_or_fails_clearly(seed_index, q, limit, offset):
+    t0 = time.perf_counter()
+    try:
+        res = seed_index.search(q, limit=limit, offset=offset, facets=True)
+        assert res.total >= 0 and len(res.hits) <= limit
+        assert [h.score for h in res.hits] == sorted((h.score for h in res.hits), reverse=True)
+    except SearchlibError as e:
+        assert str(e) and "\n" not in str(e)
+    assert time.perf_counter() - t0 < 2.0, q
