@@ -44,3 +44,20 @@ def normalize_document_text(text: str) -> str:
         if line or (lines and lines[-1]):
             lines.append(line)
     return "\n".join(lines).strip()
+
+
+# NFKC turns the full-width punctuation of Chinese text into ASCII (，→ , ：→ :); matching
+# needs that, people reading a passage do not. Between or next to Chinese characters the
+# ASCII forms are put back as they are written in Chinese text (3,823 and 1:2 stay as they are).
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_CJK_CONTEXT = CJK + "、。“”‘’《》〈〉【】〔〕，：；！？（）"
+_ASCII_PUNCT_BY_CJK = re.compile(rf"(?<=[{_CJK_CONTEXT}])[,:;!?()]|[,:;!?()](?=[{_CJK_CONTEXT}])")
+
+
+def display_text(text: str) -> str:
+    """Normalised text as a reader expects to see it: ASCII punctuation next to Chinese
+    characters in its full-width form. Same length, so character offsets still hold."""
+    # twice: a mark next to one just put back (…):) is next to Chinese punctuation too
+    for _ in range(2):
+        text = _ASCII_PUNCT_BY_CJK.sub(lambda m: _FULL_WIDTH[m.group()], text)
+    return text

@@ -77,6 +77,7 @@ from typing import Optional
 import numpy as np
 
 from .analysis import index_tokens
+from .normalize import display_text
 from .models import SECTION_KINDS
 from .schema import BODY, HEADING, UNITS
 
@@ -677,4 +678,6 @@ def report_passages(doc) -> ReportPassages:
         kind=np.fromiter((kind_code(p.section_kind) for p in doc.passages), np.uint8, n),
         flags=np.fromiter((FIGURES_FLAG if p.figures else 0 for p in doc.passages), np.uint8, n),
         text_hash=np.fromiter((passage_hash(p.text) for p in doc.passages), np.uint64, n),
-        payloads=[payload_json(p.text, p.heading_path, p.section_kind, p.figures) for p in doc.passages])
+        # what a reader sees: the text with the full-width punctuation NFKC took away
+        payloads=[payload_json(display_text(p.text), [display_text(h) for h in p.heading_path], p.section_kind,
+                               p.figures) for p in doc.passages])

@@ -162,3 +162,12 @@ def test_snippet_unit():
 def test_title_field_query_finds_the_document_opening(seed_index):
     res = seed_index.search("title:秦皇岛", limit=10, per_doc=0)
     assert [h.passage_id for h in res.hits] == [f"004_c33dbd6b483a1526.txt#{i}" for i in range(10)]
+
+
+def test_displayed_text_keeps_chinese_punctuation(seed_index):
+    """Matching uses NFKC text (，→ ,); what a hit shows has the document's full-width
+    punctuation back, and numbers keep their own (3,823)."""
+    hit = seed_index.search("两法衔接", limit=1).hits[0]
+    assert "，建立健全协作联席会议" in hit.text and "," not in hit.text.replace("3,823", "")
+    assert "（三）创新行政执法监督工作机制" in hit.heading_path[-1]
+    assert "，" in hit.snippet and "<mark>两法衔接</mark>" in hit.snippet
