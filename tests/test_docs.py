@@ -97,3 +97,11 @@ def test_every_option_has_help_text():
         for param in command.params:
             if param.param_type_name == "option":
                 assert param.opts[0] in help_text, f"{name} {param.opts[0]}"
+
+
+def test_the_readme_cli_reference_is_current():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "scripts" / "cli_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.reference() in README, "run scripts/cli_reference.py --write"
