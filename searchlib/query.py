@@ -354,7 +354,17 @@ class QueryBuilder:
         if len(text) > MAX_QUERY_CHARS:
             raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
         if _ADVANCED.search(text.translate(_QUOTES)):
-            return self._advanced(text.translate(_QUOTES), use_synonyms)
+            # filters written as words (region:宁波) apply in Whoosh syntax too
+            written, rest = {}, []
+            for word in text.split():
+                m = _FIELD.match(word)
+                if m and m.group(1).lower() in FILTER_FIELDS and m.group(2):
+                    written[m.group(1).lower()] = m.group(2)
+                else:
+                    rest.append(word)
+            plan = self._advanced(" ".join(rest).translate(_QUOTES), use_synonyms)
+            plan.filters = written
+            return plan
         plan = QueryPlan(text=text, query=wq.NullQuery)
         concepts = []
         required, excluded, boosts = [], [], {}

@@ -60,3 +60,10 @@ def test_a_filter_in_the_query_and_a_different_option(seed_index):
     with pytest.raises(QuerySyntaxError, match="disagrees"):
         seed_index.search("region:宁波 行政复议", region="西安")
     assert seed_index.search("region:宁波 行政复议", region="宁波").total > 0
+
+
+def test_filters_also_apply_in_whoosh_syntax(seed_index):
+    written = seed_index.search('region:宁波 "行政复议" OR 行政诉讼', limit=20)
+    given = seed_index.search('"行政复议" OR 行政诉讼', limit=20, region="宁波")
+    assert ids(written) == ids(given) and written.total == given.total > 0
+    assert all(h.region.startswith("宁波") for h in written.hits)
