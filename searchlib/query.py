@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from whoosh import query as wq
-from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser, PlusMinusPlugin
 
 from .analysis import dictionary_parts, segment
 from .errors import QuerySyntaxError
@@ -53,6 +53,7 @@ _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s
 # in a plain query: field:value filters, -excluded, +required, word^boost
 FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures")
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
+_FIELD_NAME = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?!//)")
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
 _QUOTES = str.maketrans({"“": '"', "”": '"'})
 
@@ -354,11 +355,12 @@ class QueryBuilder:
         if len(text) > MAX_QUERY_CHARS:
             raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
         if _ADVANCED.search(text.translate(_QUOTES)):
-            # filters written as words (region:宁波) apply in Whoosh syntax too
+            # filters that are not index fields (region:宁波 names a place, since:/until: a
+            # date) are taken out and applied as filters; year:, type:, kind: stay Whoosh terms
             written, rest = {}, []
             for word in text.split():
                 m = _FIELD.match(word)
-                if m and m.group(1).lower() in FILTER_FIELDS and m.group(2):
+                if m and m.group(1).lower() in ("region", "since", "until") and m.group(2):
                     written[m.group(1).lower()] = m.group(2)
                 else:
                     rest.append(word)
@@ -451,9 +453,16 @@ class QueryBuilder:
         return plan
 
     def _advanced(self, text: str, use_synonyms: bool = True) -> QueryPlan:
-        parser = MultifieldParser(list(self.config.field_weights), query_schema(),
+        schema = query_schema()
+        parser = MultifieldParser(list(self.config.field_weights), schema,
                                   fieldboosts=dict(self.config.field_weights))
         parser.add_plugin(FieldAliasPlugin(QUERY_FIELD_ALIASES))
+        parser.add_plugin(PlusMinusPlugin())          # +word required, -word excluded, as in plain queries
+        known = set(schema.names()) | {a for aliases in QUERY_FIELD_ALIASES.values() for a in aliases}
+        for name in _FIELD_NAME.findall(text):
+            if name.lower() not in known:
+                raise QuerySyntaxError(f"unknown field {name!r} in the query (fields: "
+                                       f"{', '.join(n + ':' for n in sorted(known - {'meta', 'content_hash', 'doc_id'}))})")
         if text.count('"') % 2:
             raise QuerySyntaxError('unbalanced quote in query: add the closing "')
         if text.count("(") != text.count(")"):

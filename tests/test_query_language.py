@@ -67,3 +67,11 @@ def test_filters_also_apply_in_whoosh_syntax(seed_index):
     given = seed_index.search('"行政复议" OR 行政诉讼', limit=20, region="宁波")
     assert ids(written) == ids(given) and written.total == given.total > 0
     assert all(h.region.startswith("宁波") for h in written.hits)
+
+
+def test_plus_minus_and_unknown_fields_in_whoosh_syntax(seed_index):
+    excluded = seed_index.search('"行政复议" -诉讼', limit=100, per_doc=0)
+    assert excluded.total > 0 and not any("诉讼" in h.text for h in excluded.hits)
+    with pytest.raises(QuerySyntaxError, match="unknown field 'nosuch'"):
+        seed_index.search("nosuch:x AND 行政")
+    assert seed_index.search("type:annual_report OR 行政").total > 0
