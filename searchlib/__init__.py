@@ -15,7 +15,7 @@ __version__ = "0.2.0"
 _API = ("open_index", "build_index", "build", "update", "add", "remove", "optimize", "SearchIndex")
 _MODELS = ("Hit", "SearchResult", "BuildReport", "Figure")
 _ERRORS = ("SearchlibError", "IndexNotFoundError", "IndexVersionError", "IndexDamagedError", "IndexLockedError",
-           "QuerySyntaxError", "CorpusError", "IngestError", "DocumentNotFoundError", "SynonymFileError")
+           "QuerySyntaxError", "QueryTimeoutError", "CorpusError", "IngestError", "DocumentNotFoundError", "SynonymFileError")
 
 __all__ = [*_API, *_MODELS, *_ERRORS]
 

@@ -141,7 +141,8 @@ class SearchIndex:
                year: Optional[int] = None, type: Optional[str] = None, kind: Optional[str] = None,
                since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
                synonyms: bool = True, explain: bool = False, per_doc: Optional[int] = None,
-               offset: int = 0, sort: str = "relevance", facets: bool = False) -> SearchResult:
+               offset: int = 0, sort: str = "relevance", facets: bool = False,
+               timeout: Optional[float] = None) -> SearchResult:
         """Ranked passages for ``query``. Filters: region (name at any level, or a
         GB/T 2260 code), year (covered), type (doc type), kind (section kind),
         since/until (published date, YYYY[-MM[-DD]]), has_figures. ``per_doc``: at most
@@ -149,7 +150,9 @@ class SearchIndex:
         ``offset``: skip that many hits (paging; the order is stable). ``sort``:
         ``relevance``, ``date`` (published, oldest first) or ``-date`` (newest first), ties
         by relevance. ``facets``: also count the matching passages and documents by
-        province, city, year, type and section kind (``result.facets``)."""
+        province, city, year, type and section kind (``result.facets``). ``timeout``:
+        seconds of search time (default 0.5); past it the query is ranked on the concepts
+        evaluated so far (``result.partial``) or, if none, QueryTimeoutError."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures)
         if per_doc is not None:
@@ -160,7 +163,8 @@ class SearchIndex:
             if per_doc < 0:
                 raise QuerySyntaxError("per_doc must be 0 (no cap) or more")
         return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
-                                     explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets)
+                                     explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
+                                     timeout=timeout)
 
     # -- updates --------------------------------------------------------------------
     def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:

@@ -302,9 +302,11 @@ def filter_options(f):
               help="Order: relevance, date (published, oldest first) or -date (newest first).")
 @click.option("--facets", is_flag=True, help="Count matches by province, city, year, type and section kind.")
 @click.option("--group-by-doc", is_flag=True, help="List each document once, with its best passages.")
+@click.option("--timeout", type=click.FloatRange(0.001, 600), default=None,
+              help="Seconds of search time per query (default 0.5); then the concepts searched so far.")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, fmt,
-           no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets, group_by_doc):
+           no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets, group_by_doc, timeout):
     """Search passages for QUERY.
 
     \b
@@ -313,12 +315,12 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
     """
     idx = _open(ctx, synonyms_file)
     if batch is not None:
-        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc))
+        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc, timeout))
     if not query:
         raise click.UsageError("give a QUERY or --batch FILE")
     result = idx.search(query, limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
-                        per_doc=per_doc, offset=offset, sort=sort, facets=facets)
+                        per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout)
     if fmt == "json":
         data = result.to_dict()
         if group_by_doc:
@@ -337,7 +339,7 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
         ctx.exit(EXIT_NOTHING)
 
 
-def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None) -> int:
+def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, timeout=None) -> int:
     status = 0
     for lineno, line in enumerate(stream, 1):
         if not line.strip():
@@ -351,7 +353,8 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None) -> i
                              year=f.year, type=f.type, kind=f.kind, since=f.since, until=f.until,
                              has_figures=f.has_figures, synonyms=synonyms, explain=explain,
                              per_doc=req.get("per_doc", per_doc), offset=req.get("offset", 0),
-                             sort=req.get("sort", "relevance"), facets=bool(req.get("facets")))
+                             sort=req.get("sort", "relevance"), facets=bool(req.get("facets")),
+                             timeout=timeout)
             out = res.to_dict()
         except (SearchlibError, ValueError) as e:
             out = {"query": None, "error": f"line {lineno}: {e}", "hits": []}
@@ -420,7 +423,8 @@ def _print_result(result, explain=False, applied=None):
         return
     shown = (f"top {len(result.hits)}" if not result.offset
              else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")
-    click.echo(f"{result.total} matching passages; {shown} ({result.elapsed_ms:.0f} ms)")
+    click.echo(f"{result.total} matching passages; {shown} ({result.elapsed_ms:.0f} ms)"
+               + ("; out of time: ranked on the first concepts only" if result.partial else ""))
     if result.facets:
         click.echo(_facet_line(result.facets))
     click.echo()

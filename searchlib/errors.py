@@ -25,6 +25,11 @@ class QuerySyntaxError(SearchlibError):
     """The query could not be parsed."""
 
 
+class QueryTimeoutError(QuerySyntaxError):
+    """A query needed more search time than its budget allows and nothing sensible could
+    be returned (narrow it: more words, a filter, a phrase in quotes)."""
+
+
 class CorpusError(SearchlibError):
     """A corpus path does not exist or cannot be read."""
 

@@ -135,6 +135,7 @@ class SearchResult:
     elapsed_ms: float = 0.0
     offset: int = 0            # hits before the first one here (paging)
     facets: Optional[dict] = None   # name -> [{value, passages, documents}], when asked for
+    partial: bool = False      # the time budget ran out: ranked on the query's first concepts only
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:
@@ -155,6 +156,8 @@ class SearchResult:
              "hits": [h.to_dict() for h in self.hits]}
         if self.facets is not None:
             d["facets"] = self.facets
+        if self.partial:
+            d["partial"] = True
         return d
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -45,6 +46,10 @@ TEXT_FIELDS = PASSAGE_TEXT_FIELDS
 PASSAGE_FIELDS = PASSAGE_ATTRIBUTE_FIELDS
 MAX_EXPANSIONS = 512
 _POS_SHIFT = 20          # key = candidate << 20 | position (positions < 65536)
+
+
+class OutOfTime(Exception):
+    """The scorer's deadline passed (raised between nodes, caught by the search)."""
 
 
 @dataclass
@@ -122,18 +127,23 @@ class Scorer:
         self.reports = reports
         self._memo: dict = {}
         self.notes: list[str] = []
+        self.deadline: Optional[float] = None     # time.perf_counter() value; None: no bound
+        self.partial = False                      # the deadline cut the evaluation short
 
     # -- entry ------------------------------------------------------------------------
     def evaluate(self, node: wq.Query, within: Optional[np.ndarray] = None) -> Scored:
         """The passages matching ``node`` and their scores; with ``within`` (ascending
         passage ids), only those among them: a conjunction evaluates its rarest part
         first and the others only where it matched, so common words cost little."""
+        if within is None:
+            hit = self._memo.get(("node", id(node)))
+            if hit is not None and hit[0] is node:
+                return hit[1]
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise OutOfTime()
         if within is not None:
             return self._evaluate(node, within)
         key = ("node", id(node))
-        hit = self._memo.get(key)
-        if hit is not None and hit[0] is node:
-            return hit[1]
         result = self._evaluate(node, None)
         self._memo[key] = (node, result)
         return result
@@ -416,9 +426,19 @@ class Scorer:
         return self._conjunction(required, within, excluded).scaled(node.boost)
 
     def _or(self, node: wq.Or, within=None) -> Scored:
-        subs = [self.evaluate(q, within) for q in node.subqueries]
-        result = self._union(subs)
         scale = getattr(node, "scale", None)
+        subs = []
+        for q in node.subqueries:
+            try:
+                subs.append(self.evaluate(q, within))
+            except OutOfTime:
+                if not scale or not subs:
+                    raise
+                # the query's concepts (a coordinated Or): out of time after some of them,
+                # rank on those; the rest of the plan is cheap and runs unbounded
+                self.partial, self.deadline = True, None
+                break
+        result = self._union(subs)
         if scale and len(node.subqueries) > 1:
             result = self._coordinate(result, self.leaf_count(node), scale)
         return result.scaled(node.boost)

@@ -23,7 +23,7 @@ from typing import Optional
 import numpy as np
 from whoosh import query as wq
 
-from .errors import DocumentNotFoundError, QuerySyntaxError
+from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
 from .passage_index import PassageFileError, kind_code
 from .query import Filters, QueryBuilder, QueryPlan
@@ -31,13 +31,14 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
 from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, YEAR
-from .scorer import CorpusStats, Scorer, _members
+from .scorer import CorpusStats, OutOfTime, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
+DEFAULT_TIMEOUT = 0.5      # seconds of search time per query; then the concepts evaluated so far, or an error
 SORTS = ("relevance", "date", "-date")   # date: oldest first, -date: newest first; ties by relevance
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
@@ -239,7 +240,7 @@ class IndexSearcher:
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
                explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
-               sort: str = "relevance", facets: bool = False) -> SearchResult:
+               sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None) -> SearchResult:
         t0 = time.perf_counter()
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {text.__class__.__name__}")
@@ -264,15 +265,25 @@ class IndexSearcher:
         if plan.filters:
             filters = filters.merged(plan.filters)
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches)
+        timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        if timeout <= 0:
+            raise QuerySyntaxError("timeout must be more than 0 seconds")
+        scorer.deadline = time.perf_counter() + timeout
         per_doc = self.ranking.per_doc if per_doc is None else per_doc
-        ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort)
+        try:
+            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort)
+        except OutOfTime:
+            raise QueryTimeoutError(f"the query needs more than {timeout:g} s of search time: narrow it (more "
+                                    "words, a filter, a phrase in quotes) or allow more time") from None
+        scorer.deadline = None
         phrases, words = plan.highlight_terms()
         hits = [self._hit(snap, int(pid), float(score), phrases, words) for pid, score in zip(ranked.ids, ranked.score)]
         if explain:
             for i, h in enumerate(hits):
                 h.explanation = self._explain(ranked, i, scorer, snap, plan)
         result = SearchResult(query=text, hits=hits, total=ranked.total,
-                              expanded_query=str(plan.query) if plan.expansions else "", offset=offset)
+                              expanded_query=str(plan.query) if plan.expansions else "", offset=offset,
+                              partial=scorer.partial)
         if facets:
             result.facets = self._facets(snap, ranked.matched)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -304,6 +315,7 @@ class IndexSearcher:
         if report_filter is wq.NullQuery:
             return _Ranked.empty()
         relaxed = scorer.evaluate(plan.query)
+        scorer.deadline = None           # the rest reuses what the query evaluated, or is small
         if not len(relaxed):
             return _Ranked.empty()
         keep = sp.live(relaxed.ids)

@@ -3,6 +3,7 @@ field names and odd Unicode gives an answer or one clear error, quickly, through
 and the batch protocol (no traceback, no hang)."""
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,3 +34,19 @@ def test_any_query_answers_or_fails_clearly(seed_index, q, limit, offset):
     except SearchlibError as e:
         assert str(e) and "\n" not in str(e)
     assert time.perf_counter() - t0 < 2.0, q
+
+
+def test_out_of_time_ranks_on_the_concepts_evaluated_so_far(seed_index, monkeypatch):
+    import itertools
+    import time as time_module
+
+    from searchlib.errors import QueryTimeoutError
+    query = "行政复议 法律顾问 人民调解 普法"
+    whole = seed_index.search(query, limit=10)
+    assert not whole.partial
+    ticks = itertools.count()
+    monkeypatch.setattr(time_module, "perf_counter", lambda: float(next(ticks)))     # each look: 1 s later
+    cut = seed_index.search(query, limit=10, timeout=12)
+    assert cut.partial and 0 < cut.total < whole.total and cut.to_dict()["partial"] is True
+    with pytest.raises(QueryTimeoutError, match="needs more than 1 s of search time"):
+        seed_index.search(query, limit=10, timeout=1)
