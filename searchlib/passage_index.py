@@ -635,9 +635,28 @@ def _encode(words: list[str]) -> tuple[list[str], np.ndarray]:
     return vocab, np.fromiter(map(index.__getitem__, words), np.int32, len(words))
 
 
+class _Vocabulary:
+    """Term numbers of a report, assigned as passages are tokenised (so a passage's word
+    strings can go as soon as it is encoded: memory follows the passage, not the report)."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+
+    def encode(self, words: list[str]) -> np.ndarray:
+        index = self.index
+        for w in [w for w in dict.fromkeys(words) if w not in index]:
+            index[w] = len(index)
+        return np.fromiter(map(index.__getitem__, words), np.int32, len(words))
+
+    @property
+    def words(self) -> list[str]:
+        return list(self.index)
+
+
 def report_passages(doc) -> ReportPassages:
     """Tokenise an analysed Document's passages for the passage index (in a worker)."""
-    body_w: list[str] = []
+    body_vocab = _Vocabulary()
+    body_t: list[np.ndarray] = []
     body_x: list[np.ndarray] = []
     p_len, passage_of = [], []
     head_w: list[str] = []
@@ -646,7 +665,7 @@ def report_passages(doc) -> ReportPassages:
     last_path = None
     for i, p in enumerate(doc.passages):
         words, positions = index_tokens(p.text, MAX_U16)
-        body_w += words
+        body_t.append(body_vocab.encode(words))
         body_x.append(positions)
         passage_of.append(len(words))
         p_len.append(min(len(words), MAX_U16))
@@ -661,7 +680,8 @@ def report_passages(doc) -> ReportPassages:
         for unit in sorted({f.unit for f in p.figures}):
             unit_w.append(unit)
             unit_p.append(i)
-    vocab, body_t = _encode(body_w)
+    vocab = body_vocab.words
+    body_t = np.concatenate(body_t) if body_t else np.zeros(0, np.int32)
     head_vocab, head_t = _encode(head_w)
     unit_vocab, unit_t = _encode(unit_w)
     body_p = np.repeat(np.arange(len(passage_of), dtype=np.int32), passage_of)

@@ -225,14 +225,33 @@ def parse_sections(text: str, title: str = "", doc_type: str = "other") -> list[
     return _Builder(lines, headings, doc_type).build()
 
 
+MAX_PASSAGE_CHARS = 3000    # a longer paragraph is cut (at a sentence end when there is one)
+
+
 def split_passages(doc_id: str, sections: list[Section], max_chars: int = 600) -> list[Passage]:
-    """The passages to index, in document order, numbered 0..n-1."""
+    """The passages to index, in document order, numbered 0..n-1. No passage is longer
+    than MAX_PASSAGE_CHARS, so one line of a huge file costs what any passage costs."""
     passages: list[Passage] = []
     for sec in sections:
         for text, kind in _section_chunks(sec, max_chars):
-            passages.append(Passage(doc_id=doc_id, ordinal=len(passages), text=text,
-                                    heading_path=list(sec.heading_path), section_kind=kind))
+            for piece in _bounded(text, MAX_PASSAGE_CHARS):
+                passages.append(Passage(doc_id=doc_id, ordinal=len(passages), text=piece,
+                                        heading_path=list(sec.heading_path), section_kind=kind))
     return passages
+
+
+def _bounded(text: str, limit: int):
+    """``text`` in pieces of at most ``limit`` characters, cut after the last sentence end
+    within the limit, else at the limit."""
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind(c) for c in SENTENCE_ENDS) + 1
+        if cut < limit // 2:
+            cut = limit
+        yield text[:cut]
+        text = text[cut:]
+    if text:
+        yield text
 
 
 # --------------------------------------------------------------------------- pass 1: lines
