@@ -12,11 +12,14 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Union
 
-from .errors import IngestError
 from .concreteness import concreteness
+from .errors import IngestError
 from .figures import extract_figures
 from .ingest import read_document
 from .metadata import infer_doc_type, infer_year, resolve_region
@@ -25,6 +28,7 @@ from .passage_index import ReportPassages, report_passages
 from .structure import parse_sections, split_passages
 
 PARALLEL_THRESHOLD = 40      # files; below this, worker processes cost more than they save
+FILE_TIME_BUDGET = 120.0     # seconds one file may take to analyse before it is skipped
 
 
 def analyse_file(path: Path, root: Path) -> Document:
@@ -42,11 +46,49 @@ def analyse_file(path: Path, root: Path) -> Document:
     return doc
 
 
+class _OutOfTime(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _OutOfTime()
+
+
+@contextmanager
+def _time_budget(seconds: float):
+    """Raise _OutOfTime in this block after ``seconds`` (where signals can be used: the
+    main thread of a process on a POSIX system; elsewhere no bound)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread() \
+        and seconds > 0
+    if not usable:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def file_time_budget() -> float:
+    """Seconds one file may take to analyse before it is skipped (SEARCHLIB_FILE_TIMEOUT)."""
+    try:
+        return float(os.environ.get("SEARCHLIB_FILE_TIMEOUT") or FILE_TIME_BUDGET)
+    except ValueError:
+        return FILE_TIME_BUDGET
+
+
 def _analyse_job(job):
     path, root, tokenise = job
+    budget = file_time_budget()
     try:
-        doc = analyse_file(path, root)
-        return (doc, report_passages(doc)) if tokenise else doc
+        with _time_budget(budget):
+            doc = analyse_file(path, root)
+            return (doc, report_passages(doc)) if tokenise else doc
+    except _OutOfTime:
+        return SkippedFile(str(path), f"took longer than {budget:g} s to analyse (SEARCHLIB_FILE_TIMEOUT)")
     except IngestError as e:
         return SkippedFile(str(path), str(e))
     except (OSError, ValueError, RecursionError, MemoryError) as e:   # never let one file stop a batch

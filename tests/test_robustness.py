@@ -571,3 +571,16 @@ def test_one_huge_line_is_cut_into_passages_and_memory_stays_bounded(tmp_path):
     documents, passages = map(int, out.stdout.split())
     assert documents == 1 and passages >= 2_000_000 // 3000
     assert time.perf_counter() - t0 < 30 and peak_mb < 600
+
+
+def test_a_file_over_its_time_budget_is_skipped_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCHLIB_FILE_TIMEOUT", "0.05")
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "slow.txt").write_text("某县报告\n\n" + "法治政府建设行政执法。" * 60_000, encoding="utf-8")
+    (corpus / "ok.txt").write_text("某县报告\n\n开展行政复议工作。\n", encoding="utf-8")
+    monkeypatch.setenv("SEARCHLIB_FILE_TIMEOUT", "0.05")
+    report = api.build([corpus], tmp_path / "i", procs=1)
+    assert report.documents == 1
+    assert [(Path(s.path).name, s.reason) for s in report.skipped] == [
+        ("slow.txt", "took longer than 0.05 s to analyse (SEARCHLIB_FILE_TIMEOUT)")]
