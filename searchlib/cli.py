@@ -427,6 +427,8 @@ def _print_result(result, explain=False, applied=None):
                + ("; out of time: ranked on the first concepts only" if result.partial else ""))
     if result.facets:
         click.echo(_facet_line(result.facets))
+    for warning in result.warnings:
+        click.echo(f"note: {warning}")
     click.echo()
     for i, h in enumerate(result.hits, result.offset + 1):
         meta = " · ".join(str(x) for x in (h.region, h.year, h.section_kind) if x)

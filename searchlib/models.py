@@ -136,6 +136,7 @@ class SearchResult:
     offset: int = 0            # hits before the first one here (paging)
     facets: Optional[dict] = None   # name -> [{value, passages, documents}], when asked for
     partial: bool = False      # the time budget ran out: ranked on the query's first concepts only
+    warnings: list = field(default_factory=list)   # e.g. a wildcard that matched too many terms
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:
@@ -158,6 +159,8 @@ class SearchResult:
             d["facets"] = self.facets
         if self.partial:
             d["partial"] = True
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
         return d
 
 

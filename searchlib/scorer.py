@@ -394,7 +394,8 @@ class Scorer:
             if accept is not None:
                 terms = [t for t in terms if accept(t)]
         if len(terms) > MAX_EXPANSIONS:
-            self.notes.append(f"{node} matches {len(terms)} terms; only the first {MAX_EXPANSIONS} were searched")
+            self.notes.append(f"{node} matches more than {MAX_EXPANSIONS} index terms; only the first "
+                              f"{MAX_EXPANSIONS} were searched")
             terms = terms[:MAX_EXPANSIONS]
         subs = [self._term(field_, t, within) for t in terms]
         return self._union(subs).scaled(node.boost)

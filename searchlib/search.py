@@ -283,7 +283,7 @@ class IndexSearcher:
                 h.explanation = self._explain(ranked, i, scorer, snap, plan)
         result = SearchResult(query=text, hits=hits, total=ranked.total,
                               expanded_query=str(plan.query) if plan.expansions else "", offset=offset,
-                              partial=scorer.partial)
+                              partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)))
         if facets:
             result.facets = self._facets(snap, ranked.matched)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000

@@ -50,3 +50,11 @@ def test_out_of_time_ranks_on_the_concepts_evaluated_so_far(seed_index, monkeypa
     assert cut.partial and 0 < cut.total < whole.total and cut.to_dict()["partial"] is True
     with pytest.raises(QueryTimeoutError, match="needs more than 1 s of search time"):
         seed_index.search(query, limit=10, timeout=1)
+
+
+def test_a_wildcard_over_too_many_terms_is_capped_with_a_note(seed_index, monkeypatch):
+    from searchlib import scorer
+    monkeypatch.setattr(scorer, "MAX_EXPANSIONS", 5)
+    res = seed_index.search("(行*)", limit=5)
+    assert res.total > 0 and res.warnings and "only the first 5 were searched" in res.warnings[0]
+    assert "only the first 5" in res.to_dict()["warnings"][0]

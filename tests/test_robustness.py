@@ -584,3 +584,27 @@ def test_a_file_over_its_time_budget_is_skipped_with_the_reason(tmp_path, monkey
     assert report.documents == 1
     assert [(Path(s.path).name, s.reason) for s in report.skipped] == [
         ("slow.txt", "took longer than 0.05 s to analyse (SEARCHLIB_FILE_TIMEOUT)")]
+
+
+@pytest.mark.parametrize("delay", (0.5, 1.5))
+def test_kill_9_during_a_build_leaves_the_old_index(base, delay):
+    """A build writes beside the index and swaps it in at the end: killed before that, the
+    old index is untouched; the debris is cleaned by the next build or update."""
+    index, corpus = base
+    before_docs, before_hits = doc_ids(index), ranked(index)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "searchlib", "--index", str(index), "build", str(corpus)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=str(ROOT),
+                            start_new_session=True)
+    time.sleep(delay)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    indexing.check_index(index)
+    if len(doc_ids(index)) == len(before_docs):
+        assert doc_ids(index) == before_docs and ranked(index) == before_hits
+    else:
+        assert len(doc_ids(index)) == 4 + GENERATED                   # the build finished first
+    assert wait_for(lambda: not lock_is_held(index), 10, 0.05)
+    report = api.update([corpus], index, procs=1)
+    assert not report.skipped and len(doc_ids(index)) == 4 + GENERATED
