@@ -328,7 +328,7 @@ class QueryBuilder:
                     rest = concept[:start] + " " + concept[end:]
                     alts += [(concept[:start] + e + concept[end:]) for e in exps] if rest.strip() else exps
         # a concept with synonyms is not also relaxed into its parts
-        main = self._tokens_query(analyse_query_text(concept), relax=not alts)
+        main = self._tokens_query(analyse_query_text(concept), relax=self.config.parts_with_synonyms or not alts)
         if main is None:
             return None
         subs = [main]
