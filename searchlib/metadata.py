@@ -15,7 +15,16 @@ from .models import Region
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
              "地区", "省", "市", "区", "县", "盟", "旗")
-_GENERIC = {"郊区", "城区", "市中区", "矿区", "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+_GENERIC = {"郊区", "城区", "市中区", "矿区", "市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划",
+            # a division named only by a generic word (唐山市新区, 130206) must not catch every
+            # 两江新区 / 西海岸新区 / 高新区: those resolve to the city or province named with them
+            "新区", "开发区", "高新区", "经济开发区", "经济技术开发区", "高新技术产业开发区", "工业园区"}
+_ZONE = re.compile(r"新区|开发区|高新区|工业园区|保税区|自贸区|自由贸易试验区")
+NATIONAL_CODE, NATIONAL_NAME = "100000", "全国"
+NATIONAL_NAMES = ("全国", "中国", "中华人民共和国", "国家")
+# a document of the state itself: its title or issuer names a national body or the state
+_NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华人民共和国|中共中央|最高人民法院|最高人民检察院|"
+                       r"^(?:\d{4}年)?政府工作报告$")
 
 
 def _short(name: str) -> str:
@@ -54,6 +63,8 @@ class RegionTable:
 
     def chain(self, code: str) -> list[str]:
         """Codes from province down to ``code`` (those present in the dataset)."""
+        if code == NATIONAL_CODE:
+            return [NATIONAL_CODE]
         out = [code[:2] + "0000"]
         if not code.endswith("0000"):
             out.append(code[:4] + "00")
@@ -62,6 +73,8 @@ class RegionTable:
         return [c for c in dict.fromkeys(out) if c in self.names]
 
     def region(self, code: str) -> Region:
+        if code == NATIONAL_CODE:
+            return Region(code=NATIONAL_CODE, name=NATIONAL_NAME, province=NATIONAL_NAME, level="national")
         parts = {self.level(c): self.names[c] for c in self.chain(code)}
         return Region(code=code, name="".join(parts.get(k, "") for k in ("province", "city", "county")),
                       province=parts.get("province", ""), city=parts.get("city", ""),
@@ -114,10 +127,16 @@ class RegionTable:
         retired = any(n.endswith("地区") for n in chain_names[1:2])
         return (not retired, -level if shared else level, self.order[code])
 
+    def name_of(self, code: str) -> str:
+        """The name of a division code (全国 for 100000)."""
+        return NATIONAL_NAME if code == NATIONAL_CODE else self.names.get(code, code)
+
     def codes_for(self, query: str) -> list[str]:
         """Codes a user's region filter may mean: a code, a full name, a short name or
-        a chain such as 浙江宁波."""
+        a chain such as 浙江宁波; 全国 / 中国 / 100000 mean national documents."""
         q = query.strip()
+        if q in NATIONAL_NAMES or q == NATIONAL_CODE:
+            return [NATIONAL_CODE]
         if re.fullmatch(r"\d{6}", q):
             return [q] if q in self.names else []
         if q in self.full:
@@ -139,11 +158,21 @@ def region_table() -> RegionTable:
 def resolve_region(title: str, source: str = "", site: str = "", text: str = "") -> Optional[Region]:
     """Region of a document: from its title, else its issuer/site, else its opening text."""
     table = region_table()
-    for candidate in (title, source or "", site or "", text[:300]):
+    for candidate in (title, source or "", site or ""):
         if candidate:
             region = table.resolve_text(candidate)
             if region:
                 return region
+    if title and _ZONE.search(title):
+        # 重庆两江新区, 青岛西海岸新区: a zone that is not a division belongs to the place
+        # its name starts with, written short (重庆, 青岛)
+        region = table.resolve_text(title[:_ZONE.search(title).start()], use_short=True)
+        if region:
+            return region
+    if _NATIONAL.search(title or "") or _NATIONAL.search(source or ""):
+        return table.region(NATIONAL_CODE)       # the state's own documents: region 全国
+    if text:
+        return table.resolve_text(text[:300])
     return None
 
 

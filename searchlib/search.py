@@ -302,7 +302,7 @@ class IndexSearcher:
         for name, field_, select in facets:
             codes, values = snap.report_terms(field_, select, name)
             out[name] = _count(codes[reports], reports, values,
-                               (lambda v: table.names.get(v, v)) if field_ == REGION else None)
+                               table.name_of if field_ == REGION else None)
         out["kind"] = _count(sp.p_kind[ids].astype(np.int64), reports, list(SECTION_KINDS))
         return out
 

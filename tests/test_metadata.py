@@ -17,8 +17,38 @@ def test_region_from_title(title, code, name):
     assert (r.code, r.name) == (code, name)
 
 
-def test_no_region_from_words_that_only_look_like_places():
-    assert resolve_region("中华人民共和国行政复议法") is None
+@pytest.mark.parametrize("title", ["中华人民共和国行政复议法", "国务院关于加强市县政府依法行政的决定",
+                                   "全国人民代表大会常务委员会关于修改《行政复议法》的决定"])
+def test_national_documents_are_region_quanguo(title):
+    r = resolve_region(title)
+    assert (r.code, r.name, r.level) == ("100000", "全国", "national")
+
+
+@pytest.mark.parametrize("title, code", [("重庆两江新区2020年法治政府建设工作报告", "500000"),
+                                         ("青岛西海岸新区法治政府建设报告", "370200"),
+                                         ("郑州高新区法治政府建设报告", "410100"),
+                                         ("雄安新区工作报告", None), ("贵安新区2019年工作报告", None)])
+def test_a_zone_that_is_not_a_division_is_never_tangshan_xinqu(title, code):
+    """新区 alone was 河北省唐山市新区 (130206): a zone resolves to the place named with it,
+    or to nothing, never to a wrong place."""
+    r = resolve_region(title)
+    assert (r.code if r else None) == code
+
+
+def test_region_quanguo_finds_national_documents(tmp_path):
+    from searchlib import api
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "law.txt").write_text("中华人民共和国行政复议法\n\n第一条 为了防止和纠正违法的行政行为，制定本法。\n",
+                                    encoding="utf-8")
+    (corpus / "local.txt").write_text("宁波市北仑区2019年法治政府建设报告\n\n全年办理行政复议案件36件。\n",
+                                      encoding="utf-8")
+    api.build([corpus], tmp_path / "i")
+    with api.open_index(tmp_path / "i") as idx:
+        for name in ("全国", "中国", "100000"):
+            assert [h.doc_id for h in idx.search("行政复议", region=name).hits] == ["law.txt"]
+        assert {h.doc_id for h in idx.search("行政复议", region="宁波").hits} == {"local.txt"}
+        assert idx.search("行政复议", facets=True).facets["province"][0]["value"] in ("全国", "浙江省")
 
 
 @pytest.mark.parametrize("query,code", [("浙江", "330000"), ("宁波", "330200"), ("北仑", "330206"),
