@@ -155,13 +155,6 @@ class SearchIndex:
         evaluated so far (``result.partial``) or, if none, QueryTimeoutError."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures)
-        if per_doc is not None:
-            try:
-                per_doc = int(per_doc)
-            except (TypeError, ValueError):
-                raise QuerySyntaxError(f"per_doc must be a number, not {per_doc!r}") from None
-            if per_doc < 0:
-                raise QuerySyntaxError("per_doc must be 0 (no cap) or more")
         return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
                                      explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
                                      timeout=timeout)

@@ -40,23 +40,11 @@ Progress = Optional[Callable[[int, int], None]]
 
 def report_fields(stored: dict) -> dict:
     """A report record rebuilt from what is stored of it (filter fields come from its metadata)."""
-    meta = stored[META]
-    rec = {DOC_ID: stored[DOC_ID], CONTENT_HASH: stored.get(CONTENT_HASH), META: meta,
-           DOC_TYPE: meta.get("doc_type") or "other"}
-    if meta.get("title"):
-        rec[TITLE] = meta["title"]
-    if meta.get("region"):
-        rec[REGION] = " ".join(region_table().chain(meta["region"]["code"]))
-    if meta.get("year"):
-        rec[YEAR] = str(meta["year"])
-    if meta.get("published"):
-        rec[PUBLISHED] = meta["published"]
-    return rec
+    return _record(stored[DOC_ID], stored.get(CONTENT_HASH), stored[META])
 
 
 def report_record(doc: Document, thash: str) -> dict:
     """The Whoosh record of a report: filters, title, manifest entry, display metadata."""
-
     src = doc.source
     meta = {
         "title": src.title, "path": src.path, "published": src.published, "source": src.source,
@@ -66,15 +54,20 @@ def report_record(doc: Document, thash: str) -> dict:
         "encoding": src.encoding, "format": src.format, "site": src.site,
         "passages": len(doc.passages), "text_hash": thash, "chars": len(src.text),
     }
-    rec = {DOC_ID: src.doc_id, CONTENT_HASH: src.content_hash, META: meta, DOC_TYPE: doc.doc_type}
-    if src.title:
-        rec[TITLE] = src.title
-    if doc.region:
-        rec[REGION] = " ".join(region_table().chain(doc.region.code))
-    if doc.year:
-        rec[YEAR] = str(doc.year)
-    if src.published:
-        rec[PUBLISHED] = src.published
+    return _record(src.doc_id, src.content_hash, meta)
+
+
+def _record(doc_id: str, content_hash: Optional[str], meta: dict) -> dict:
+    """The record's searchable fields, all derived from its metadata."""
+    rec = {DOC_ID: doc_id, CONTENT_HASH: content_hash, META: meta, DOC_TYPE: meta.get("doc_type") or "other"}
+    if meta.get("title"):
+        rec[TITLE] = meta["title"]
+    if meta.get("region"):
+        rec[REGION] = " ".join(region_table().chain(meta["region"]["code"]))
+    if meta.get("year"):
+        rec[YEAR] = str(meta["year"])
+    if meta.get("published"):
+        rec[PUBLISHED] = meta["published"]
     return rec
 
 

@@ -628,13 +628,6 @@ def passage_hash(text: str) -> int:
     return int.from_bytes(digest, "little")
 
 
-def _encode(words: list[str]) -> tuple[list[str], np.ndarray]:
-    """(distinct words in first-seen order, each word's index in that list)."""
-    vocab = list(dict.fromkeys(words))
-    index = {w: i for i, w in enumerate(vocab)}
-    return vocab, np.fromiter(map(index.__getitem__, words), np.int32, len(words))
-
-
 class _Vocabulary:
     """Term numbers of a report, assigned as passages are tokenised (so a passage's word
     strings can go as soon as it is encoded: memory follows the passage, not the report)."""
@@ -682,8 +675,9 @@ def report_passages(doc) -> ReportPassages:
             unit_p.append(i)
     vocab = body_vocab.words
     body_t = np.concatenate(body_t) if body_t else np.zeros(0, np.int32)
-    head_vocab, head_t = _encode(head_w)
-    unit_vocab, unit_t = _encode(unit_w)
+    head_terms, unit_terms = _Vocabulary(), _Vocabulary()
+    head_t, unit_t = head_terms.encode(head_w), unit_terms.encode(unit_w)
+    head_vocab, unit_vocab = head_terms.words, unit_terms.words
     body_p = np.repeat(np.arange(len(passage_of), dtype=np.int32), passage_of)
     head_s = np.repeat(np.arange(len(head_s), dtype=np.int32), head_s)
     n = len(doc.passages)

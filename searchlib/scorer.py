@@ -296,13 +296,9 @@ class Scorer:
         postings = [self._postings(BODY, w) for w in words]
         if any(p is None for p in postings):
             return _empty()
-        # candidates: passages with every word, found on the raw postings, rarest first
-        cand = within
-        for ids, _, _ in sorted(postings, key=lambda p: len(p[0])):
-            cand = ids if cand is None else cand[_positions_in(cand, ids)] if len(cand) < len(ids) \
-                else ids[_positions_in(ids, cand)]
-            if not len(cand):
-                return _empty()
+        cand = self._candidates(postings, within)
+        if not len(cand):
+            return _empty()
         cur = None
         slop = max(int(node.slop), 1)
         for w, (ids, tf, _) in zip(words, postings):

@@ -257,6 +257,12 @@ class IndexSearcher:
             raise QuerySyntaxError(f"offset must be a number, not {offset!r}") from None
         if not 0 <= offset <= MAX_OFFSET:
             raise QuerySyntaxError(f"offset must be between 0 and {MAX_OFFSET}")
+        try:
+            per_doc = self.ranking.per_doc if per_doc is None else int(per_doc)
+        except (TypeError, ValueError, OverflowError):
+            raise QuerySyntaxError(f"per_doc must be a number, not {per_doc!r}") from None
+        if per_doc < 0:
+            raise QuerySyntaxError("per_doc must be 0 (no cap) or more")
         if sort not in SORTS:
             raise QuerySyntaxError(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
         filters.validate()
@@ -269,7 +275,6 @@ class IndexSearcher:
         if timeout <= 0:
             raise QuerySyntaxError("timeout must be more than 0 seconds")
         scorer.deadline = time.perf_counter() + timeout
-        per_doc = self.ranking.per_doc if per_doc is None else per_doc
         try:
             ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort)
         except OutOfTime:
