@@ -31,3 +31,15 @@ def seed_index(seed_index_dir):
     from searchlib.api import open_index
     with open_index(seed_index_dir) as idx:
         yield idx
+
+
+def build_small_index(folder: Path, files: dict) -> Path:
+    """Write ``files`` ({name: text}) to ``folder``/corpus, build an index of them in
+    ``folder``/index and return the index path."""
+    from searchlib.api import build
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build([corpus], folder / "index")
+    return folder / "index"

@@ -5,6 +5,7 @@ import pytest
 
 from searchlib import api
 from searchlib.query import RULE_INTENT
+from tests.conftest import build_small_index
 
 LAW = """中华人民共和国行政复议法
 
@@ -27,14 +28,9 @@ REPORT = """某某区2019年法治政府建设年度报告
 
 @pytest.fixture(scope="module")
 def genre_index(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("genre")
-    (corpus / "law.txt").write_text(LAW, encoding="utf-8")
-    (corpus / "report.txt").write_text(REPORT, encoding="utf-8")
-    for i in range(3):
-        (corpus / f"filler{i}.txt").write_text(f"某县{i}号工作报告\n\n开展普法宣传活动{i + 3}场。\n", encoding="utf-8")
-    index = tmp_path_factory.mktemp("genre-idx") / "index"
-    api.build([corpus], index)
-    with api.open_index(index) as idx:
+    files = {"law.txt": LAW, "report.txt": REPORT}
+    files.update({f"filler{i}.txt": f"某县{i}号工作报告\n\n开展普法宣传活动{i + 3}场。\n" for i in range(3)})
+    with api.open_index(build_small_index(tmp_path_factory.mktemp("genre"), files)) as idx:
         yield idx
 
 
@@ -84,12 +80,7 @@ QUANTITY = {
 
 @pytest.fixture(scope="module")
 def quantity_index(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("qty")
-    for name, text in QUANTITY.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    index = tmp_path_factory.mktemp("qty-idx") / "index"
-    api.build([corpus], index)
-    with api.open_index(index) as idx:
+    with api.open_index(build_small_index(tmp_path_factory.mktemp("qty"), QUANTITY)) as idx:
         yield idx
 
 
@@ -121,13 +112,10 @@ def test_graded_coordination_keeps_passages_with_every_concept_on_top(seed_index
 
 def test_the_same_passage_in_two_reports_is_shown_once(tmp_path):
     text = "二、主要做法\n\n全年共办理行政复议案件58件，纠错率12%，行政复议主渠道作用进一步发挥。\n"
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("甲县法治政府建设年度报告\n\n" + text, encoding="utf-8")
-    (corpus / "b.txt").write_text("乙县法治政府建设年度报告\n\n一、其他\n\n本县推进依法行政。\n\n" + text.replace("，", ", "),
-                                  encoding="utf-8")
-    api.build([corpus], tmp_path / "i")
-    with api.open_index(tmp_path / "i") as idx:
+    index = build_small_index(tmp_path, {
+        "a.txt": "甲县法治政府建设年度报告\n\n" + text,
+        "b.txt": "乙县法治政府建设年度报告\n\n一、其他\n\n本县推进依法行政。\n\n" + text.replace("，", ", ")})
+    with api.open_index(index) as idx:
         hits = idx.search("行政复议 案件", limit=10).hits
         assert sum("纠错率12%" in h.text for h in hits) == 1
         assert idx.search("行政复议 案件", limit=10).total >= 2         # both still count as matches
@@ -141,13 +129,10 @@ def test_near_finds_words_close_together_in_any_order(tmp_path):
     from searchlib.query import Near
     from searchlib.ranking import DEFAULT_RANKING
     from searchlib.scorer import Scorer
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text("甲报告\n\n规范执法行为，严格行政程序。\n", encoding="utf-8")
     far = "这是一段很长的文字" * 8
-    (corpus / "b.txt").write_text(f"乙报告\n\n执法工作{far}行政改革。\n", encoding="utf-8")
-    api.build([corpus], tmp_path / "i")
-    with api.open_index(tmp_path / "i") as idx:
+    index = build_small_index(tmp_path, {"a.txt": "甲报告\n\n规范执法行为，严格行政程序。\n",
+                                         "b.txt": f"乙报告\n\n执法工作{far}行政改革。\n"})
+    with api.open_index(index) as idx:
         snap = idx._searcher.snapshot()
         scorer = Scorer(snap.passages, snap.stats, DEFAULT_RANKING)
         near = scorer.evaluate(Near("body", ["行政", "执法"], window=4))
@@ -155,5 +140,5 @@ def test_near_finds_words_close_together_in_any_order(tmp_path):
         assert len(anywhere) == 2 and len(near) == 1
         assert snap.passages.payload(int(near.ids[0]))["text"].startswith("规范执法行为")
     # as a ranking option: concepts whose words are close together score more
-    with api.open_index(tmp_path / "i", ranking=replace(DEFAULT_RANKING, proximity_window=4)) as idx:
+    with api.open_index(index, ranking=replace(DEFAULT_RANKING, proximity_window=4)) as idx:
         assert "near4" in str(idx.plan("行政执法规范").query)

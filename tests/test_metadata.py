@@ -37,14 +37,11 @@ def test_a_zone_that_is_not_a_division_is_never_tangshan_xinqu(title, code):
 
 def test_region_quanguo_finds_national_documents(tmp_path):
     from searchlib import api
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "law.txt").write_text("中华人民共和国行政复议法\n\n第一条 为了防止和纠正违法的行政行为，制定本法。\n",
-                                    encoding="utf-8")
-    (corpus / "local.txt").write_text("宁波市北仑区2019年法治政府建设报告\n\n全年办理行政复议案件36件。\n",
-                                      encoding="utf-8")
-    api.build([corpus], tmp_path / "i")
-    with api.open_index(tmp_path / "i") as idx:
+    from tests.conftest import build_small_index
+    index = build_small_index(tmp_path, {
+        "law.txt": "中华人民共和国行政复议法\n\n第一条 为了防止和纠正违法的行政行为，制定本法。\n",
+        "local.txt": "宁波市北仑区2019年法治政府建设报告\n\n全年办理行政复议案件36件。\n"})
+    with api.open_index(index) as idx:
         for name in ("全国", "中国", "100000"):
             assert [h.doc_id for h in idx.search("行政复议", region=name).hits] == ["law.txt"]
         assert {h.doc_id for h in idx.search("行政复议", region="宁波").hits} == {"local.txt"}
