@@ -39,6 +39,8 @@ from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, QUO
                          base_unit, unit_kind)
 
 GROUPINGS = ("region", "year", "document")
+# document types that state rules rather than report figures: left out of tables unless asked for
+RULE_TYPES = ("law", "regulation", "judicial_interpretation")
 UNIT_CLASSES = {"count": COUNT, "event": EVENT, "people": PEOPLE, "money": MONEY, "area": AREA, "length": LENGTH,
                 "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO}
 # units that count the same thing and so compare: value in the asked unit = value × factor
@@ -128,7 +130,12 @@ def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, i
     lowered = text.lower()
     everything = set(range(len(groups)))
     spans = sentence_spans(text)
-    topic = lowered[spans[0][0]:spans[0][1]] if spans else ""
+
+    def numberless(lo: int, hi: int) -> bool:       # a topic: states no number
+        return not any(c.isdigit() for c in text[lo:hi]) and not any(lo <= f.start < hi for f in figures)
+    opening = set()
+    if spans and numberless(*spans[0]):
+        opening = _covered(lowered[spans[0][0]:spans[0][1]], groups)
     out = []
     for k, (s, e) in enumerate(spans):
         figs = [f for f in figures if s <= f.start < e]
@@ -138,25 +145,38 @@ def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, i
             subject = (f.subject or "").lower()
             own = len(_ADVERBS.sub("", subject)) >= 4        # 行政诉讼案件, not 受理 / 已审结 / 纠错
             after = own and lowered.startswith(subject, f.end)      # 7517台执法记录设备
-            own = own and (after or subject in lowered[prev_end:f.start])
-            if own or f is figs[0]:
-                local = _covered(lowered[prev_end:f.end + len(subject) if after else f.start], groups)
-                if local == everything:
-                    answered = True
-                elif own and _covered(lowered[s:prev_end], groups):
-                    # the sentence's concept belongs to a figure before this one, which counts
-                    # something else (受理行政复议案件126件，行政诉讼案件300件)
-                    answered = False
-                else:
-                    # the rest of the concepts in the passage's opening sentence (一是健全两法
-                    # 衔接机制。全年移送涉嫌犯罪案件12件)
-                    answered = local | (_covered(topic, groups) if k else set()) == everything
+            clause = max(prev_end, _clause_start(lowered, s, f.start))
+            own = own and (after or subject in lowered[clause:f.start])
+            if own:
+                # it counts what it names: the concepts in its clause or its subject, or
+                # in a clause before it that states no number (两法衔接工作扎实推进，移送
+                # 涉嫌犯罪案件30件); "受理行政复议案件126件，行政诉讼案件300件": 300件
+                # does not answer 行政复议
+                got = _covered(lowered[clause:f.start] + " " + subject, groups)
+                prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
+                if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
+                    got |= _covered(lowered[prev_clause:clause], groups)
+                answered = got | (opening if k else set()) == everything
+            elif f is figs[0]:
+                # no subject of its own: the sentence before it names the concepts, or the
+                # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
+                answered = _covered(lowered[s:f.start], groups) | (opening if k else set()) == everything
             # else: no subject of its own, only a verb (受理28件, 办结120件): it counts what
             # the figure before it counts, and answers as that one does
             prev_end = f.end
             if answered:
                 out.append((f, s, e))
     return out
+
+
+
+def _clause_start(text: str, lo: int, pos: int) -> int:
+    """Where the clause holding ``pos`` starts (after the last comma, semicolon or colon
+    between ``lo`` and ``pos``)."""
+    for i in range(pos - 1, lo - 1, -1):
+        if text[i] in ",;:，；：":
+            return i + 1
+    return lo
 
 
 def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .answers import GROUPINGS, answer_rows, group_rows, unit_converter
+from .answers import GROUPINGS, RULE_TYPES, answer_rows, group_rows, unit_converter
 from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
 from .models import BuildReport, FigureTable, SearchResult
 from .query import Filters
@@ -174,14 +174,15 @@ class SearchIndex:
     def figures(self, query: str, *, unit: Optional[str] = None, by: Optional[str] = None, limit: int = 100,
                 region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
                 kind: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
-                synonyms: bool = True, passages: int = 300, timeout: Optional[float] = None) -> FigureTable:
+                synonyms: bool = True, passages: int = 1000, timeout: Optional[float] = None) -> FigureTable:
         """The answer table of ``query``: the figures that the best ``passages`` matching
         passages state about the query's concepts, one row per figure (region, year,
         document, subject, value, unit, sentence), at most ``limit`` rows. ``unit``: a
         unit (件, 万元, 亩) or a class (count, money, area, people, time, percent);
         comparable units match and convert (件 also finds case counts in 宗/起, 亩 areas
         in 公顷). ``by``: ``region``, ``year`` or ``document`` groups the rows
-        (``table.groups``). Filters as in :meth:`search`."""
+        (``table.groups``). Filters as in :meth:`search`; laws and regulations (rules,
+        not reported figures) only with ``type``."""
         t0 = time.perf_counter()
         if by is not None and by not in GROUPINGS:
             raise QuerySyntaxError(f"cannot group by {by!r} (one of: {', '.join(GROUPINGS)})")
@@ -191,7 +192,10 @@ class SearchIndex:
                              kind=kind, since=since, until=until, has_figures=True, synonyms=synonyms,
                              per_doc=0, timeout=timeout)
         plan = self.plan(query, synonyms)
-        rows = answer_rows(result.hits, plan, unit)
+        # laws and regulations state rules (处五千元以下罚款), not what a region reported:
+        # in a table only when asked for by --type
+        hits = [h for h in result.hits if type or h.doc_type not in RULE_TYPES]
+        rows = answer_rows(hits, plan, unit)
         total = len(rows)
         rows = rows[:limit]
         return FigureTable(query=query, rows=rows, by=by, unit=unit, groups=group_rows(rows, by), total=total,

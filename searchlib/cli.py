@@ -465,7 +465,7 @@ FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_i
               help="Group rows: per region (latest report first), per year (a time series) or per document.")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=100, show_default=True,
               help="At most this many rows.")
-@click.option("--passages", type=click.IntRange(1, 1000), default=300, show_default=True,
+@click.option("--passages", type=click.IntRange(1, 1000), default=1000, show_default=True,
               help="How many of the best matching passages to read figures from.")
 @filter_options(exclude=("has_figures",))
 @output_options
