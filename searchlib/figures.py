@@ -87,6 +87,9 @@ _ONE_PAIR_RE = re.compile(r"[^\W\d_]{0,2}?一")            # 一户一档, 一�
 _CN_ONLY_MULT = frozenset(CN_PLACES)
 _ORDINAL_LIST = frozenset(_CN_CHARS + "0123456789、至到")      # 第二、三、七项 / 第五至七项
 _ONE_DEICTIC = frozenset("有这那某同当哪每又上下")   # 总有一天, 这一年, 又一次, 上一年: not a count
+# N年 is an amount of time only after a word that measures one (缩短2年, 为期3年, 期限5年);
+# otherwise a period (过去五年, 近三年, 五年来, 今后5年, 极不平凡的五年)
+_DURATION_CUE = re.compile(r"(?:缩短|延长|提前|为期|期限|时限|长达|历时|满|压缩|缩减|减少|增加|延至|延期)(?:了|到|至|为)?$")
 # a Chinese numeral + 期/轮 is a phase (二期工程) unless it follows a verb (举办三期)
 _PHASE_VERBS = frozenset("办开举共计达了训讲行展经过满")
 
@@ -117,7 +120,7 @@ _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到",
                 "增加至", "增加到", "减少至", "减少到", "下降至", "下降到", "上升至", "上升到", "降低至",
                 "降低到", "和", "及", "与", "或",
                 # change and attainment verbs: 地区生产总值增长|6.5%, 突破|3万亿元, 同比增长|15%
-                "增长", "下降", "提高", "降低", "减少", "增加", "上升", "突破", "迈上", "跨过", "跨越", "跃上",
+                "增长", "下降", "提高", "降低", "减少", "增加", "上升", "缩短", "延长", "压缩", "突破", "迈上", "跨过", "跨越", "跃上",
                 "跃升至", "跃居", "历史性", "同比", "比上年", "较上年", "比去年", "较去年", "年均", "分别增长"]
 _REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
     "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])"}) + ")+")
@@ -125,10 +128,12 @@ _REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
 _REV_BOUNDARY_RE = re.compile(
     "(?:计共|有共|计累|计合|计总|共一|共总)|(?<![同享建治性识产担赢])共")
 _LEAD_RE = re.compile(
-    r"(?:(?:今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|"
+    r"(?:(?:今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|(?:到|至|从|截至)[0-9]{4}年(?:底|末)?|"
     r"其中|此外|同时|另外|并且|并|已经|已|还|先后|分别|又|均|都|累计|共计|总计|合计|一共|共|"
     r"[0-9]{4}年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
     r"[0-9]{1,2}\.|\(\w{1,2}\)|[一二三四五六七八九十]+是|\s)+)")
+# a year or a period at the end of a subject: 从2020年的, 五年, 近三年
+_TRAIL_TIME_RE = re.compile(rf"(?:从|由|比|较|到|至|近|过去)?(?:[0-9]{{4}}|[{_CN_CHARS}]{{1,3}})年(?:来|间|的|底|末|初)?$")
 _AFTER_END_RE = re.compile(char_class(_STOP_CHARS + "《") + r"|[\d\s]")
 _AFTER_CUT_RE = re.compile(
     r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
@@ -171,6 +176,9 @@ def _subject_before(text: str, start: int, floor: int) -> str:
     m = _LEAD_RE.match(clause)
     if m:
         clause = clause[m.end():]
+    m = _TRAIL_TIME_RE.search(clause)
+    if m and m.start() > 0:
+        clause = _strip_trailing(clause[:m.start()])   # 人均地区生产总值从2020年 | 就业五年 (累计…)
     if " " in clause:
         clause = clause.replace(" ", "")
     return clause[-20:]
@@ -269,6 +277,8 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                 continue
         elif prev == "前" and (unit == "位" or unit == "名"):
             continue
+        if unit == "年" and not _DURATION_CUE.search(text, max(0, s - 4), s):
+            continue                                                 # 过去五年, 近三年, 今后5年: a period
         if unit == "次" and (text.startswith("全会", e) or text.startswith("全体会议", e)
                             or text.startswith("会议", e) and "届" in text[max(0, s - 8):s]):
             continue
