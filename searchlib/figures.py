@@ -109,7 +109,8 @@ def _rev_alt(words, guards=None):
 # ending here", "strip these trailing words" and "the last 共/累计" are all anchored
 # matches at the start of a string (one C call each instead of a scan).
 # The clause back to the previous stop, keeping “quoted” and 《titled》 spans whole:
-_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《"
+# also a short (…) (镇(园区)调委会)
+_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《|\)[^()\n,。;:]{{1,8}}\("
                             rf"|{char_class(_STOP_CHARS + '“”《》', negate=True)})*+")
 # words that may stand between the counted phrase and the number: 率达|95%, 共|30件
 _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到", "均达", "已达到", "已达", "达到了",
@@ -121,32 +122,37 @@ _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到",
                 "降低到", "和", "及", "与", "或",
                 # change and attainment verbs: 地区生产总值增长|6.5%, 突破|3万亿元, 同比增长|15%
                 "增长", "下降", "提高", "降低", "减少", "增加", "上升", "缩短", "延长", "压缩", "突破", "迈上", "跨过", "跨越", "跃上",
-                "跃升至", "跃居", "历史性", "同比", "比上年", "较上年", "比去年", "较去年", "年均", "分别增长"]
+                "跃升至", "跃居", "历史性", "同比", "环比", "比上年", "比上一年", "比上年同期", "较上年", "比去年", "较去年",
+                "年均", "分别增长"]
 _REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
     "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])"}) + ")+")
 # words that open the counted phrase: 共移交区检察院涉刑案件30件 -> 移交区检察院涉刑案件
 _REV_BOUNDARY_RE = re.compile(
     "(?:计共|有共|计累|计合|计总|共一|共总)|(?<![同享建治性识产担赢])共")
 _LEAD_RE = re.compile(
-    r"(?:(?:今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|(?:到|至|从|截至)[0-9]{4}年(?:底|末)?|"
+    r"(?:(?:和(?![谐平美睦])|及(?![时早格])|与(?![会])|或(?![许者])|今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|(?:到|至|从|截至)[0-9]{4}年(?:底|末)?|"
     r"其中|此外|同时|另外|并且|并|已经|已|还|先后|分别|又|均|都|累计|共计|总计|合计|一共|共|"
-    r"[0-9]{4}年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
+    r"(?:[0-9]{4}|[〇○零一二三四五六七八九]{4})年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
     r"[0-9]{1,2}\.|\(\w{1,2}\)|[一二三四五六七八九十]+是|\s)+)")
+# where the head noun of a subject starts: after the last 等 (复康路等道路), or after the last
+# 的 of a long phrase (及以区政府和部门为共同被告的行政诉讼案件, 全国建成交付使用的职工住宅面积)
+_HEAD_RE = re.compile(r"^.*等(?![级次同奖])(?=[^\W\d_]{2})|^.{8,}的(?=[^\W\d_]{2})")
 # a year or a period at the end of a subject: 从2020年的, 五年, 近三年
 _TRAIL_TIME_RE = re.compile(rf"(?:从|由|比|较|到|至|近|过去)?(?:[0-9]{{4}}|[{_CN_CHARS}]{{1,3}})年(?:来|间|的|底|末|初)?$")
 _AFTER_END_RE = re.compile(char_class(_STOP_CHARS + "《") + r"|[\d\s]")
 _AFTER_CUT_RE = re.compile(
     r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
     r"完成|获得|通过|纳入|配备|建立|设立|开通|受理|办理|接受|进驻|入驻|签约|投入|达到|覆盖|全部|"
-    r"组建|予以|给予|作为|正在|得到|成为|涉及|包括|其中|分别|发现|提出|形成|负责|报送|同比|存在|"
+    r"组建|予以|给予|作为|正在|得到|成为|涉及|包括|其中|分别|发现|提出|形成|负责|报送|同比|存在|参照|获批|"
     r"就业|增至|降至|增加|增长|减少|下降|上升|缩短|压缩|提高|提升|降低|入选|获评|荣获|创新|分解|"
     r"今年|目前|全年|先后|全覆盖|全面|公示|逐一|整体|"
-    r"均|都|已|被(?!告|申请|执行|诉|害|征)|并|及|和|与|或|在(?!建|校|职|编|岗|押|逃|线|用)|"
+    r"均|都|已|被(?!告|申请|执行|诉|害|征)|并|在(?!建|校|职|编|岗|押|逃|线|用)|"
     r"对(?!象|接|口|外)|向|从(?!业|事)|于|共|累计")
 _AFTER_LEAD_RE = re.compile(r"^(?:以上|以下|以内|左右|的|之|等|来)+")
 _VERBISH = frozenset(["受理", "办结", "审结", "缩短", "压缩", "增加", "减少", "下降", "提高", "提升",
                       "增长", "降低", "上升", "增", "降", "减", "新增", "维持", "驳回", "撤销",
                       "保留", "废止", "修改", "明确", "明确了", ""])
+_GAP_YEAR_RE = re.compile(r"[0-9]{4}年的?")        # 从2006年的18亿元增加到2010年的306亿元
 _LINKERS = frozenset("、和及与或至到—–~～-")
 
 
@@ -181,12 +187,17 @@ def _subject_before(text: str, start: int, floor: int) -> str:
         clause = _strip_trailing(clause[:m.start()])   # 人均地区生产总值从2020年 | 就业五年 (累计…)
     if " " in clause:
         clause = clause.replace(" ", "")
+    m = _HEAD_RE.search(clause)
+    if m:
+        clause = clause[m.end():]                     # 复康路等|道路, …为共同被告的|行政诉讼案件
     return clause[-20:]
 
 
 def _subject_after(text: str, end: int, raw: bool = False) -> str:
     """Noun phrase starting at ``end`` (7517台|执法记录设备使用情况 -> 执法记录设备)."""
     window = text[end:end + 24]
+    if window[:1] in _LINKERS:
+        return ""                                    # 30件和行政复议8件: the next item, not a subject
     m = _AFTER_END_RE.search(window)
     if m:
         window = window[:m.start()]
@@ -288,6 +299,38 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
     return out
 
 
+# a percentage followed by the things it is a share of
+_PERCENT_OF_RE = re.compile(r"(?:左右|以上|以下)?的?(?=[^\W\d_]{2})(?!的|左右|以上|以下|和|及|与|或|是|为|以|在|并|均|都|已|用于|来自)")
+# a share named by a ratio word takes the subject of the figure before it
+_SHARE_WORDS = frozenset(["占比", "比重", "占比重", "所占比重", "占全部", "占"])
+_LIST_GAP_RE = re.compile(r"(?:左右|以上|以内|以下|多|余)?[、,和及与]{1,2}")
+_ITEM_SPLIT_RE = re.compile(r"、|和|及|与")
+
+
+def _respectively(text: str, figures: list[Figure]) -> None:
+    """"A、B、C分别提升至95%、96%、93%": the i-th figure of a run after 分别 counts the
+    i-th item of the list before it (each figure's subject is set in place)."""
+    i = 0
+    while i < len(figures):
+        j = i
+        while j + 1 < len(figures) and _LIST_GAP_RE.fullmatch(text, figures[j].end, figures[j + 1].start):
+            j += 1
+        run = figures[i:j + 1]
+        i = j + 1
+        if len(run) < 2:
+            continue
+        at = text.rfind("分别", max(0, run[0].start - 8), run[0].start)
+        if at < 0:
+            continue
+        lo = at
+        while lo > 0 and text[lo - 1] not in ",。;:!?\n" and at - lo < 80:
+            lo -= 1
+        items = [_LEAD_RE.sub("", x) for x in _ITEM_SPLIT_RE.split(text[lo:at])]
+        if len(items) == len(run) and all(len(x) >= 2 for x in items):
+            for f, item in zip(run, items):
+                f.subject = _strip_trailing(item)
+
+
 def count_figures(text: str) -> int:
     """How many figures ``text`` states: ``len(extract_figures(text))`` without the subjects."""
     return len(_scan(text)) if text else 0
@@ -309,6 +352,9 @@ def extract_figures(text: str) -> list[Figure]:
         if unit in _CLASSIFIERS or len(unit) == 2 and unit[1] in _CLASSIFIERS and unit[0] == "个":
             subject = _subject_after(text, e)
             source = "after" if subject else ""
+        elif unit == "%" and (m := _PERCENT_OF_RE.match(text, e)):
+            subject = _subject_after(text, m.end())          # 70%(的)村卫生室, 百分之四十左右的主要工业产品
+            source = "after" if subject else ""
         if not subject:
             subject = _subject_before(text, s, prev_end)
             source = "before"
@@ -319,12 +365,17 @@ def extract_figures(text: str) -> list[Figure]:
             elif not subject:
                 subject = _subject_after(text, e) or _subject_after(text, e, raw=True)
                 source = "after" if subject else ""
-                if not subject and figures and s - prev_end <= 6 and \
-                        all(c in _STOP or c in _LINKERS for c in _strip_trailing(text[prev_end:s])):
+                if not subject and figures and s - prev_end <= 12 and \
+                        all(c in _STOP or c in _LINKERS
+                            for c in _strip_trailing(_GAP_YEAR_RE.sub("", text[prev_end:s]))):
                     subject, source = figures[-1].subject, "inherit"  # 抽查3823次,57973户
         figures.append(Figure(value=value, unit=unit, text=text[s:e], subject=subject, start=s, end=e))
         sources.append(source)
         prev_end = e
+    for k in range(1, len(figures)):
+        if figures[k].subject in _SHARE_WORDS and figures[k - 1].subject and sources[k] == "before":
+            figures[k].subject = figures[k - 1].subject + figures[k].subject     # 新能源装机 … 占比44.7%
+    _respectively(text, figures)
     # lists sharing one noun: 18项、46项和50项改革任务 / 197家、2429家
     for k in range(len(figures) - 2, -1, -1):
         a, b = figures[k], figures[k + 1]

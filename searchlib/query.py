@@ -319,14 +319,18 @@ class QueryBuilder:
         return q.with_boost(boost) if boost != 1.0 else q
 
     def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
-        alts = []
+        alts, weight = [], {}
         if use_synonyms and self.synonyms is not None:
             alts = [a for a in self.synonyms.expand(concept) if a != concept]
+            weight = {a: self.synonyms.weight(concept, a) for a in alts}
             # jargon inside a longer concept (两法衔接工作 → 两法衔接's synonyms + 工作)
             if not alts:
                 for start, end, term, exps in self.synonyms.find(concept):
                     rest = concept[:start] + " " + concept[end:]
-                    alts += [(concept[:start] + e + concept[end:]) for e in exps] if rest.strip() else exps
+                    for e in exps:
+                        alt = concept[:start] + e + concept[end:] if rest.strip() else e
+                        alts.append(alt)
+                        weight[alt] = self.synonyms.weight(term, e)
         # a concept with synonyms is not also relaxed into its parts
         main = self._tokens_query(analyse_query_text(concept), relax=self.config.parts_with_synonyms or not alts)
         if main is None:
@@ -334,7 +338,9 @@ class QueryBuilder:
         subs = [main]
         used = []
         for alt in dict.fromkeys(alts):
-            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight, loose=False)
+            # a related concept (a => b^0.5 in the synonyms file) at that fraction of a synonym
+            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight * weight.get(alt, 1.0),
+                                   loose=False)
             if q is not None:
                 subs.append(q)
                 used.append(alt)
@@ -498,7 +504,7 @@ class QueryBuilder:
         for alt in alts:
             tokens = analyse_query_text(alt)
             if tokens:
-                boost = node.boost * self.config.synonym_weight
+                boost = node.boost * self.config.synonym_weight * self.synonyms.weight(text, alt)
                 if len(tokens) == 1:
                     subs.append(wq.Term(node.fieldname, tokens[0], boost=boost))
                 elif node.fieldname in POSITIONAL_FIELDS:

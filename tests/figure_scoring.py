@@ -7,7 +7,8 @@ names, periods ... with why). The labels were written by hand before the extract
 tuned on them (see the file's README entry) and are not edited to match its output.
 
 A predicted figure is *right* when a labelled figure of the sentence has its value
-(relative error < 1e-6) and unit; each labelled figure is matched once.
+(relative error < 1e-6) and unit (each labelled figure is matched once), or is the far
+end of a labelled range (5000元以上2万元以下: 20000 元).
 Value+unit precision = right / predicted; recall = matched labels / labels.
 A matched figure's subject is right when it contains the labelled subject and adds at
 most ``SUBJECT_SLACK`` characters to it (qualifiers such as 区政府新收 are fine; a
@@ -84,7 +85,12 @@ def score(labels: list[dict]) -> FigureScore:
             match = next((i for i, g in enumerate(gold) if i not in used and _same_value(f.value, g["value"])
                           and _unit(f.unit) == _unit(g["unit"])), None)
             if match is None:
-                s.wrong.append((item["sentence"], f.text, f.value, f.unit))
+                # the far end of a labelled range (5000元以上2万元以下) is a figure too
+                if any(g.get("range_to") is not None and _same_value(f.value, g["range_to"])
+                       and _unit(f.unit) == _unit(g["unit"]) for g in gold):
+                    s.right += 1
+                else:
+                    s.wrong.append((item["sentence"], f.text, f.value, f.unit))
                 continue
             used.add(match)
             s.right += 1
