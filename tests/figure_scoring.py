@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LABELS = Path(__file__).parent / "data" / "figure_labels.jsonl"
+LABELS = sorted((Path(__file__).parent / "data").glob("figure_labels*.jsonl"))
 SUBJECT_SLACK = 6
 _UNIT_ALIASES = {"工作日": "个工作日", "百分点": "个百分点", "千米": "公里", "千克": "公斤"}
 
@@ -66,9 +66,13 @@ class FigureScore:
         return self.subjects_exact / self.subjects_scored if self.subjects_scored else 1.0
 
 
-def load_labels(path: Path = LABELS) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def load_labels(paths=None) -> list[dict]:
+    """The label records of ``paths`` (default: every tests/data/figure_labels*.jsonl)."""
+    out = []
+    for path in paths or LABELS:
+        with open(path, encoding="utf-8") as f:
+            out += [json.loads(line) for line in f if line.strip()]
+    return out
 
 
 def score(labels: list[dict]) -> FigureScore:
