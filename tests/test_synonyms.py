@@ -189,8 +189,8 @@ def test_shipped_required_groups(shipped):
     assert "最多跑一次改革" in shipped.expand("最多跑一次")
     assert "一网通办" in shipped.expand("互联网+政务服务")
     assert "互联网+政务服务" not in shipped.expand("一网通办")
-    # related but not the same: kept apart
-    assert "政府法律顾问" not in shipped.expand("公职律师")
+    # related but not the same: a weaker one-way rule, or kept apart
+    assert shipped.weight("公职律师", "政府法律顾问") < 1.0
     assert "司法局" not in shipped.expand("法制办")
 
 
