@@ -194,6 +194,7 @@ class QueryPlan:
     query: wq.Query
     concepts: list[str] = field(default_factory=list)
     expansions: dict = field(default_factory=dict)     # concept -> [synonyms used]
+    related: set = field(default_factory=set)          # expansions that are related concepts (a => b^0.5)
     wants_figures: bool = False
     units: list[str] = field(default_factory=list)
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
@@ -213,7 +214,8 @@ class QueryPlan:
         strip = str.maketrans("", "", QUOTES)
         phrases = {c.translate(strip).lower() for c in self.concepts}
         for alts in self.expansions.values():
-            phrases.update(a.translate(strip).lower() for a in alts)
+            # a related concept is searched, not shown as if it were what the user typed
+            phrases.update(a.translate(strip).lower() for a in alts if a not in self.related)
         words = {t for c in self.concepts for t in analyse_query_text(c)}
         return phrases, words
 
@@ -223,7 +225,8 @@ class QueryPlan:
             lines.append("  parsed with Whoosh syntax")
         for c in self.concepts:
             syn = self.expansions.get(c)
-            lines.append(f"  concept {c}" + (f"  →  {' | '.join(syn)}" if syn else ""))
+            shown = [a + " (related)" if a in self.related else a for a in syn or ()]
+            lines.append(f"  concept {c}" + (f"  →  {' | '.join(shown)}" if shown else ""))
         if self.kind_intent:
             lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
         if self.rule_intent:
@@ -344,6 +347,8 @@ class QueryBuilder:
             if q is not None:
                 subs.append(q)
                 used.append(alt)
+                if weight.get(alt, 1.0) < 1.0:
+                    plan.related.add(alt)
         if used:
             plan.expansions[concept] = used
         return subs[0] if len(subs) == 1 else wq.Or(subs)
