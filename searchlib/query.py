@@ -252,6 +252,26 @@ def subword_parts(token: str) -> list[str]:
     return out
 
 
+def coordinated_parts(tokens: list[str]) -> list[str]:
+    """A coordinated pair inside a compound, distributed over its head: 食品药品 安全 →
+    食品安全, 药品安全; 法律法规 清理 → 法律清理, 法规清理. A pair is two two-character
+    words sharing a character in the same place (食品/药品, 法律/法规), which keeps out
+    modifier + head words such as 行政执法 or 信息公开."""
+    out = []
+    for i, t in enumerate(tokens):
+        if len(t) != 4 or not t.isalpha() or len(tokens) < 2:
+            continue
+        a, b = t[:2], t[2:]
+        if (a[0] == b[0] or a[1] == b[1]) and a != b and a in _dictionary_words(t) and b in _dictionary_words(t):
+            for part in (a, b):
+                out.append("".join(tokens[:i] + [part] + tokens[i + 1:]))
+    return out
+
+
+def _dictionary_words(token: str) -> set[str]:
+    return set(dictionary_parts(token))
+
+
 def analyse_query_text(text: str) -> list[str]:
     """Main tokens of a query fragment: the index's analyzer in query mode."""
     return [w.lower() for w, _, _, main in segment(normalize(text)) if main]
@@ -276,10 +296,10 @@ class QueryBuilder:
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
-                      relax: bool = False) -> Optional[wq.Query]:
+                      relax: Optional[str] = None) -> Optional[wq.Query]:
         """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
         ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
-        rare one-word concept also match its dictionary parts."""
+        rare one-word concept also match any (``"any"``) or all (``"all"``) of its dictionary parts."""
         if not tokens:
             return None
         if len(tokens) == 1:
@@ -288,10 +308,15 @@ class QueryBuilder:
             if relax and self.config.partial_weight and self.doc_frequency is not None \
                     and self.doc_frequency(tokens[0]) < self.config.relax_below:
                 parts = subword_parts(tokens[0])
+                if relax == "all" and sum(map(len, parts)) != len(tokens[0]):
+                    parts = []         # all parts: only when they make up the whole word
             if parts:
-                # a rare compound (信访积案) also finds passages with its parts (信访), well below it
+                # a rare compound (信访积案) also finds passages with its parts (信访), well
+                # below it; a jargon word with synonyms only with all of them (失信惩戒 →
+                # 失信行为惩戒, never 两法衔接 → 衔接 alone)
                 part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
-                q = wq.Or([q, wq.Or(part_q, boost=self.config.partial_weight)])
+                both = wq.Or if relax == "any" else wq.And
+                q = wq.Or([q, both(part_q, boost=self.config.partial_weight)])
         else:
             words = tokens[:MAX_PHRASE_WORDS]
             phrase = self._multifield(lambda f, w: wq.Phrase(f, words, slop=1, boost=w * self.config.phrase_bonus),
@@ -334,8 +359,13 @@ class QueryBuilder:
                         alt = concept[:start] + e + concept[end:] if rest.strip() else e
                         alts.append(alt)
                         weight[alt] = self.synonyms.weight(term, e)
-        # a concept with synonyms is not also relaxed into its parts
-        main = self._tokens_query(analyse_query_text(concept), relax=self.config.parts_with_synonyms or not alts)
+        # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
+        tokens = analyse_query_text(concept)
+        main = self._tokens_query(tokens, relax="any" if self.config.parts_with_synonyms or not alts else "all")
+        if use_synonyms:
+            for alt in coordinated_parts(tokens):         # 食品药品安全 → 食品安全, 药品安全
+                if alt not in alts:
+                    alts.append(alt)
         if main is None:
             return None
         subs = [main]

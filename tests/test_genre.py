@@ -189,3 +189,24 @@ def test_what_was_done_beats_a_plan_repeating_the_words(tmp_path):
         # a query that asks for plans gets them
         planned = idx.search("审计监督 下一步工作").hits
         assert planned[0].section_kind == "plans"
+
+
+COMPOUNDS = {
+    "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
+    "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
+    "c.txt": "丙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）开展普法宣传活动12场，发放资料3000份。\n\n"
+             "（二）加强安全生产监管，检查企业200家，做好政策衔接。\n",
+}
+
+
+def test_a_compound_query_reaches_its_parts(tmp_path):
+    with api.open_index(build_small_index(tmp_path, COMPOUNDS)) as idx:
+        # a coordinated pair distributed over its head: 食品药品安全 → 食品安全, 药品安全
+        assert [h.doc_id for h in idx.search("食品药品安全").hits] == ["a.txt"]
+        assert "食品安全" in idx.plan("食品药品安全").expansions["食品药品安全"]
+        # jargon with synonyms reaches all of its parts (失信行为惩戒) ...
+        assert [h.doc_id for h in idx.search("失信惩戒").hits] == ["b.txt"]
+        # ... but not one part alone (衔接 is not 两法衔接)
+        assert idx.search("两法衔接").total == 0
+        # a one-line measure with figures is a passage of its own (not only a heading)
+        assert idx.search("抽检食品样品").hits[0].passage_id == "a.txt#0"
