@@ -310,7 +310,8 @@ def _numbered(line: str, htype: str, value: int, marker_end: int) -> Optional[_H
     term = _TERMINATOR.search(rest)
     # a short item that states figures in clauses is a measure, not a title: its text is
     # a passage too ((一)加强食品安全监管,全年抽检食品样品300批次。)
-    stated = _CLAUSE_PUNCT.search(rest) is not None and count_figures(rest) > 0
+    one_sentence = term is None or not rest[term.end():].strip(_TRAILING_PUNCT + "”’)")
+    stated = one_sentence and _CLAUSE_PUNCT.search(rest) is not None and count_figures(rest) > 0
     if term is None and len(rest) <= MAX_HEADING_LINE and not stated:
         head, has_body = rest, False
     elif term is not None and term.start() <= MAX_INLINE_HEADING and not stated:
