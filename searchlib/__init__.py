@@ -13,7 +13,7 @@ Names are imported lazily so that ``import searchlib`` stays cheap.
 __version__ = "0.2.0"
 
 _API = ("open_index", "build_index", "build", "update", "add", "remove", "optimize", "SearchIndex")
-_MODELS = ("Hit", "SearchResult", "BuildReport", "Figure")
+_MODELS = ("Hit", "SearchResult", "BuildReport", "Figure", "FigureRow", "FigureTable")
 _ERRORS = ("SearchlibError", "IndexNotFoundError", "IndexVersionError", "IndexDamagedError", "IndexLockedError",
            "QuerySyntaxError", "QueryTimeoutError", "CorpusError", "IngestError", "DocumentNotFoundError", "SynonymFileError")
 

@@ -13,12 +13,14 @@ when another process has committed an update.
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
+from .answers import GROUPINGS, RULE_TYPES, answer_rows, group_rows, unit_converter
 from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
-from .models import BuildReport, SearchResult
+from .models import BuildReport, FigureTable, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
@@ -84,6 +86,16 @@ def optimize(index_dir: PathLike = None) -> None:
     are dropped for good). Updates never need it."""
     from .indexing import optimize_index  # the write path (lxml, workers): not loaded to search
     optimize_index(Path(index_dir or default_index_path()))
+
+
+def _positive(value, name: str) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise QuerySyntaxError(f"{name} must be a number, not {value!r}") from None
+    if not 1 <= value <= 1000:
+        raise QuerySyntaxError(f"{name} must be between 1 and 1000, not {value}")
+    return value
 
 
 def open_index(index_dir: PathLike = None, synonyms: Optional[PathLike] = None,
@@ -158,6 +170,37 @@ class SearchIndex:
         return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
                                      explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
                                      timeout=timeout)
+
+    def figures(self, query: str, *, unit: Optional[str] = None, by: Optional[str] = None, limit: int = 100,
+                region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
+                kind: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
+                synonyms: bool = True, passages: int = 1000, timeout: Optional[float] = None) -> FigureTable:
+        """The answer table of ``query``: the figures that the best ``passages`` matching
+        passages state about the query's concepts, one row per figure (region, year,
+        document, subject, value, unit, sentence), at most ``limit`` rows. ``unit``: a
+        unit (件, 万元, 亩) or a class (count, money, area, people, time, percent);
+        comparable units match and convert (件 also finds case counts in 宗/起, 亩 areas
+        in 公顷). ``by``: ``region``, ``year`` or ``document`` groups the rows
+        (``table.groups``). Filters as in :meth:`search`; laws and regulations (rules,
+        not reported figures) only with ``type``."""
+        t0 = time.perf_counter()
+        if by is not None and by not in GROUPINGS:
+            raise QuerySyntaxError(f"cannot group by {by!r} (one of: {', '.join(GROUPINGS)})")
+        limit = _positive(limit, "limit")
+        unit_converter(unit)                         # an unknown unit fails before searching
+        result = self.search(query, limit=_positive(passages, "passages"), region=region, year=year, type=type,
+                             kind=kind, since=since, until=until, has_figures=True, synonyms=synonyms,
+                             per_doc=0, timeout=timeout)
+        plan = self.plan(query, synonyms)
+        # laws and regulations state rules (处五千元以下罚款), not what a region reported:
+        # in a table only when asked for by --type
+        hits = [h for h in result.hits if type or h.doc_type not in RULE_TYPES]
+        rows = answer_rows(hits, plan, unit)
+        total = len(rows)
+        rows = rows[:limit]
+        return FigureTable(query=query, rows=rows, by=by, unit=unit, groups=group_rows(rows, by), total=total,
+                           passages=len(result.hits), expansions=plan.expansions,
+                           elapsed_ms=(time.perf_counter() - t0) * 1000)
 
     # -- updates --------------------------------------------------------------------
     def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:

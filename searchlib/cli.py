@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -227,6 +228,8 @@ FILTER_OPTIONS = [
 ]
 
 
+FILTER_NAMES = ("region", "year", "type", "kind", "since", "until", "has_figures")
+
 OUTPUT_FORMATS = {
     "json": "One JSON object (search: the result set; docs: a list).",
     "jsonl": "One JSON object per line: a hit (search) or a document (docs).",
@@ -276,10 +279,14 @@ def _emit_rows(rows: list[dict], fmt: str, columns) -> None:
     click.echo(buf.getvalue(), nl=False)
 
 
-def filter_options(f):
-    for opt in reversed(FILTER_OPTIONS):
-        f = opt(f)
-    return f
+def filter_options(f=None, exclude=()):
+    """The filter options (--region … --has-figures), but those named in ``exclude``."""
+    def apply(f):
+        for name, opt in reversed(list(zip(FILTER_NAMES, FILTER_OPTIONS))):
+            if name not in exclude:
+                f = opt(f)
+        return f
+    return apply(f) if f is not None else apply
 
 
 @main.command()
@@ -444,6 +451,91 @@ def _print_result(result, explain=False, applied=None):
             click.echo(f"   explain: text score {e['text_score']} × concreteness factor {e['concreteness_factor']}"
                        f" (concreteness {e['concreteness']}); matched {', '.join(e['matched_terms'])}")
         click.echo()
+
+
+FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "subject", "value", "unit",
+                  "text", "sentence")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--unit", help="Only figures in this unit (件, 人, 万元, 亩, %) or class (count, money, area, "
+                             "people, time, percent); comparable units match and convert.")
+@click.option("--by", type=click.Choice(["region", "year", "document"]),
+              help="Group rows: per region (latest report first), per year (a time series) or per document.")
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=100, show_default=True,
+              help="At most this many rows.")
+@click.option("--passages", type=click.IntRange(1, 1000), default=1000, show_default=True,
+              help="How many of the best matching passages to read figures from.")
+@filter_options(exclude=("has_figures",))
+@output_options
+@click.option("--no-synonyms", is_flag=True, envvar="SEARCHLIB_NO_SYNONYMS",
+              help="Do not expand policy jargon (or set SEARCHLIB_NO_SYNONYMS=1).")
+@click.pass_context
+def figures(ctx, query, unit, by, limit, passages, region, year, type_, kind, since, until, fmt, no_synonyms):
+    """Answer table: the figures that passages matching QUERY state about it.
+
+    \b
+    One row per figure: region, year, document, subject, value (万/亿 scaled),
+    unit and the sentence it comes from, e.g.
+      searchlib figures 行政复议 --unit 件 --by year
+    """
+    idx = _open(ctx)
+    table = idx.figures(query, unit=unit, by=by, limit=limit, region=region, year=year, type=type_, kind=kind,
+                        since=since, until=until, synonyms=not no_synonyms, passages=passages)
+    if fmt == "json":
+        click.echo(json.dumps(table.to_dict(), ensure_ascii=False))
+    elif fmt:
+        _emit_rows([r.to_dict() for r in table.rows], fmt, FIGURE_COLUMNS)
+    else:
+        _print_table(table)
+    if not table.rows:
+        ctx.exit(EXIT_NOTHING)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut (with …) and padded to ``width`` terminal columns."""
+    if _width(text) > width:
+        while text and _width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _width(text))
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _print_table(table) -> None:
+    if not table.rows:
+        click.echo(f"No figures for {table.query!r}" + (f" in {table.unit}" if table.unit else "")
+                   + f" ({table.passages} matching passages read).")
+        return
+    shown = f"{len(table.rows)} of {table.total}" if table.total > len(table.rows) else str(table.total)
+    click.echo(f"{shown} figures from {table.passages} matching passages ({table.elapsed_ms:.0f} ms)")
+    if table.expansions:
+        click.echo("expanded: " + "; ".join(f"{c} → {' | '.join(a)}" for c, a in table.expansions.items()))
+    columns = [("region", 14), ("year", 4), ("value", 14), ("unit", 6), ("subject", 24), ("document", 30)]
+    header = "  ".join(_fit(name, w) if name != "value" else name.rjust(w) for name, w in columns)
+
+    def line(r) -> str:
+        cells = [_fit(r.region or "", 14), _fit(str(r.year or ""), 4), _number(r.value).rjust(14),
+                 _fit(r.unit, 6), _fit(r.subject or "", 24), _fit(r.title, 30)]
+        return "  ".join(cells).rstrip()
+    groups = table.groups if table.by else [{"key": None, "rows": table.rows}]
+    for g in groups:
+        click.echo()
+        if g["key"] is not None:
+            click.echo(click.style(f"{table.by}: {g['key']}", bold=True))
+        click.echo(click.style(header.rstrip(), dim=True))
+        for r in g["rows"]:
+            click.echo(line(r))
+            click.echo(click.style(f"    {r.passage_id}  {r.sentence[:80]}", dim=True))
 
 
 @main.command()

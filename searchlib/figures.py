@@ -87,6 +87,9 @@ _ONE_PAIR_RE = re.compile(r"[^\W\d_]{0,2}?一")            # 一户一档, 一�
 _CN_ONLY_MULT = frozenset(CN_PLACES)
 _ORDINAL_LIST = frozenset(_CN_CHARS + "0123456789、至到")      # 第二、三、七项 / 第五至七项
 _ONE_DEICTIC = frozenset("有这那某同当哪每又上下")   # 总有一天, 这一年, 又一次, 上一年: not a count
+# N年 is an amount of time only after a word that measures one (缩短2年, 为期3年, 期限5年);
+# otherwise a period (过去五年, 近三年, 五年来, 今后5年, 极不平凡的五年)
+_DURATION_CUE = re.compile(r"(?:缩短|延长|提前|为期|期限|时限|长达|历时|满|压缩|缩减|减少|增加|延至|延期)(?:了|到|至|为)?$")
 # a Chinese numeral + 期/轮 is a phase (二期工程) unless it follows a verb (举办三期)
 _PHASE_VERBS = frozenset("办开举共计达了训讲行展经过满")
 
@@ -106,7 +109,8 @@ def _rev_alt(words, guards=None):
 # ending here", "strip these trailing words" and "the last 共/累计" are all anchored
 # matches at the start of a string (one C call each instead of a scan).
 # The clause back to the previous stop, keeping “quoted” and 《titled》 spans whole:
-_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《"
+# also a short (…) (镇(园区)调委会)
+_REV_CLAUSE_RE = re.compile(rf"(?:”[^“”\n]{{0,30}}“|》[^《》\n]{{0,60}}《|\)[^()\n,。;:]{{1,8}}\("
                             rf"|{char_class(_STOP_CHARS + '“”《》', negate=True)})*+")
 # words that may stand between the counted phrase and the number: 率达|95%, 共|30件
 _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到", "均达", "已达到", "已达", "达到了",
@@ -115,30 +119,52 @@ _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到",
                 "达", "了", "至", "到", "由", "从", "增至", "降至", "分别", "均", "已", "有", "计", "在",
                 "的", " ", "压缩至", "压缩到", "缩短至", "缩短到", "提高至", "提高到", "提升至", "提升到",
                 "增加至", "增加到", "减少至", "减少到", "下降至", "下降到", "上升至", "上升到", "降低至",
-                "降低到", "和", "及", "与", "或"]
+                "降低到", "和", "及", "与", "或",
+                # change and attainment verbs: 地区生产总值增长|6.5%, 突破|3万亿元, 同比增长|15%
+                "增长", "下降", "提高", "降低", "减少", "增加", "上升", "缩短", "延长", "压缩", "突破", "迈上", "跨过", "跨越", "跃上",
+                "跃升至", "跃居", "历史性", "首次", "首超", "同比", "环比", "比上年", "比上一年", "比上年同期", "较上年", "比去年", "较去年",
+                "年均", "分别增长"]
 _REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
-    "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])"}) + ")+")
+    "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])", "及": "(?![惠涉普波顾危])"}) + ")+")
 # words that open the counted phrase: 共移交区检察院涉刑案件30件 -> 移交区检察院涉刑案件
 _REV_BOUNDARY_RE = re.compile(
     "(?:计共|有共|计累|计合|计总|共一|共总)|(?<![同享建治性识产担赢])共")
 _LEAD_RE = re.compile(
-    r"(?:(?:今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|"
+    r"(?:(?:和(?![谐平美睦])|及(?![时早格])|与(?![会])|或(?![许者])|今年以来|年初至今|从年初至今|截至目前|截至[0-9]+年底|目前|今年|年内|全年|当年|(?:到|至|从|截至)[0-9]{4}年(?:底|末)?|"
     r"其中|此外|同时|另外|并且|并|已经|已|还|先后|分别|又|均|都|累计|共计|总计|合计|一共|共|"
-    r"[0-9]{4}年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
+    r"(?:[0-9]{4}|[〇○零一二三四五六七八九]{4})年(?:度|底|初|末)?(?:以来)?|[0-9]{1,2}月(?:份|底|初)?(?:以来)?|"
     r"[0-9]{1,2}\.|\(\w{1,2}\)|[一二三四五六七八九十]+是|\s)+)")
+# where the head noun of a subject starts: after the last 等 (复康路等道路), or after the last
+# 的 of a long phrase (及以区政府和部门为共同被告的行政诉讼案件, 全国建成交付使用的职工住宅面积)
+_HEAD_RE = re.compile(r"^.*等(?![级次同奖])(?=[^\W\d_]{2})|^.{8,}的(?=[^\W\d_]{2})")
+# a year inside a subject (比1954年的铺轨里数, 部门2018年查办…案件): what follows it is the subject
+_INNER_YEAR_RE = re.compile(r"^.*?(?:比|较|从|由)?[0-9]{4}年(?:的|度|底|末|初|以来)?(?:查办|办理|共|累计|全年)?")
+# X占Y的N%: the share of X
+_SHARE_OF_RE = re.compile(r"^([^\W\d_]{2,}?)占(?!比)[^\W\d_]{2,}(?<!比例)(?<!比重)(?<!份额)$")
+# 对 + whom, then what was done to them: the latter was counted
+_TARGET_RE = re.compile(r"^对.{1,14}?(?:干部|人员|企业|单位|群众|对象|部门|机关|国家|地区)(?=[^\W\d_]{2})")
+# in a long subject, what follows its last verb is what was counted (严格依法深度治理|工业企业)
+_LONG_VERB_RE = re.compile(r"^.*(?:治理|整治|淘汰|出台|审议|实现|开展|查办|查处|组建|培育|引进|建成|新建|承办|审核|出具|"
+                           r"提供|推出|发布|制定|修订|清理|选调|聘请|邀请|签订|纳入|通过|设立|建立|举办|召开|开通)(?=[^\W\d_]{2})")
+# a year or a period at the end of a subject: 从2020年的, 五年, 近三年
+_TRAIL_TIME_RE = re.compile(rf"(?:从|由|比|较|到|至|近|过去)?(?:[0-9]{{4}}|[{_CN_CHARS}]{{1,3}})年(?:来|间|的|底|末|初)?$")
 _AFTER_END_RE = re.compile(char_class(_STOP_CHARS + "《") + r"|[\d\s]")
 _AFTER_CUT_RE = re.compile(
     r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
     r"完成|获得|通过|纳入|配备|建立|设立|开通|受理|办理|接受|进驻|入驻|签约|投入|达到|覆盖|全部|"
-    r"组建|予以|给予|作为|正在|得到|成为|涉及|包括|其中|分别|发现|提出|形成|负责|报送|同比|存在|"
-    r"就业|增至|降至|增加|增长|减少|下降|上升|缩短|压缩|提高|提升|降低|入选|获评|荣获|创新|分解|"
+    r"组建|予以|给予|作为|正在|得到|成为|涉及|包括|其中|分别|发现|提出|形成|负责(?!人)|报送|同比|存在|参照|获批|以及|"
+    r"就业|增至|降至|增加|增长|减少|下降|上升|缩短|压缩|提高|提升|降低|入选|获评|荣获|分解|"
     r"今年|目前|全年|先后|全覆盖|全面|公示|逐一|整体|"
-    r"均|都|已|被(?!告|申请|执行|诉|害|征)|并|及|和|与|或|在(?!建|校|职|编|岗|押|逃|线|用)|"
+    r"均|都|已|被(?!告|申请|执行|诉|害|征)|并|在(?!建|校|职|编|岗|押|逃|线|用)|"
     r"对(?!象|接|口|外)|向|从(?!业|事)|于|共|累计")
 _AFTER_LEAD_RE = re.compile(r"^(?:以上|以下|以内|左右|的|之|等|来)+")
+_AFTER_RANGE_RE = re.compile(r"^(?:以上|以下|以内|左右)+")
+_AFTER_PAREN_RE = re.compile(r"^[^\W\d_]{1,6}\([^()\n]{1,10}\)")
+_AFTER_OF_RE = re.compile(r"^[^\W\d_]{2,8}?的(?=[^\W\d_]{3})")
 _VERBISH = frozenset(["受理", "办结", "审结", "缩短", "压缩", "增加", "减少", "下降", "提高", "提升",
                       "增长", "降低", "上升", "增", "降", "减", "新增", "维持", "驳回", "撤销",
-                      "保留", "废止", "修改", "明确", "明确了", ""])
+                      "保留", "废止", "修改", "明确", "明确了", "覆盖", "惠及", "涉及", "达", ""])
+_GAP_YEAR_RE = re.compile(r"[0-9]{4}年的?")        # 从2006年的18亿元增加到2010年的306亿元
 _LINKERS = frozenset("、和及与或至到—–~～-")
 
 
@@ -168,20 +194,43 @@ def _subject_before(text: str, start: int, floor: int) -> str:
     m = _LEAD_RE.match(clause)
     if m:
         clause = clause[m.end():]
+    m = _TRAIL_TIME_RE.search(clause)
+    if m:
+        clause = _strip_trailing(clause[:m.start()])   # 人均地区生产总值从2020年 | 就业五年 (累计…) | 比1954年
+    m = _INNER_YEAR_RE.search(clause)
+    if m and len(clause) - m.end() >= 2:
+        clause = clause[m.end():]                     # 市场监督管理部门2018年查办|一般程序行政处罚案件
+    m = _SHARE_OF_RE.match(clause)
+    if m:
+        clause = m.group(1)                           # 案件受理总数|占年度总任务数(的130.37%)
+    if len(clause) > 8:
+        m = _LONG_VERB_RE.match(clause) or _TARGET_RE.match(clause)
+        if m:
+            clause = clause[m.end():]                 # 对县级以上领导干部|学法培训
     if " " in clause:
         clause = clause.replace(" ", "")
+    m = _HEAD_RE.search(clause)
+    if m:
+        clause = clause[m.end():]                     # 复康路等|道路, …为共同被告的|行政诉讼案件
     return clause[-20:]
 
 
 def _subject_after(text: str, end: int, raw: bool = False) -> str:
     """Noun phrase starting at ``end`` (7517台|执法记录设备使用情况 -> 执法记录设备)."""
     window = text[end:end + 24]
+    if window[:1] in _LINKERS:
+        return ""                                    # 30件和行政复议8件: the next item, not a subject
+    window = _AFTER_LEAD_RE.sub("", window) if raw else _AFTER_RANGE_RE.sub("", window)   # 100个以上|项目
+    paren = _AFTER_PAREN_RE.match(window)             # 25个省(自治区、直辖市)
+    if paren:
+        return paren.group()
     m = _AFTER_END_RE.search(window)
     if m:
         window = window[:m.start()]
-    if raw:
-        window = _AFTER_LEAD_RE.sub("", window)
-    else:
+    if not raw:
+        m = _AFTER_OF_RE.match(window)
+        if m:
+            window = window[m.end():]                 # 9名新任职的|市政府部门行政负责人
         m = _AFTER_CUT_RE.search(window)
         if m:
             window = window[:m.start()]
@@ -266,6 +315,8 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                 continue
         elif prev == "前" and (unit == "位" or unit == "名"):
             continue
+        if unit == "年" and not _DURATION_CUE.search(text, max(0, s - 4), s):
+            continue                                                 # 过去五年, 近三年, 今后5年: a period
         if unit == "次" and (text.startswith("全会", e) or text.startswith("全体会议", e)
                             or text.startswith("会议", e) and "届" in text[max(0, s - 8):s]):
             continue
@@ -273,6 +324,42 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
             value *= SCALES[mult2]
         out.append((s, e, value, unit))
     return out
+
+
+_TIME_UNITS = frozenset(u.text for u in units_of(TIME))
+# a sum of a rule followed by what it is: 处5000元以上2万元以下的罚款
+_PENALTY_RE = re.compile(r"(?:以上|以下|以内|左右)?(?:[至到-]?[0-9.]+[万亿千百]*元(?:以上|以下)?)?的?"
+                         r"(罚款|罚金|赔偿金|违约金|滞纳金|奖励|补助|补贴)")
+# a percentage followed by the things it is a share of
+_PERCENT_OF_RE = re.compile(r"(?:左右|以上|以下)?的?(?=[^\W\d_]{2})(?!的|左右|以上|以下|和|及|与|或|是|为|以|在|并|均|都|已|用于|来自)")
+# a share named by a ratio word takes the subject of the figure before it
+_SHARE_WORDS = frozenset(["占比", "比重", "占比重", "所占比重", "占全部", "占"])
+_LIST_GAP_RE = re.compile(r"(?:左右|以上|以内|以下|多|余)?[、,和及与]{1,2}")
+_ITEM_SPLIT_RE = re.compile(r"、|和|及|与")
+
+
+def _respectively(text: str, figures: list[Figure]) -> None:
+    """"A、B、C分别提升至95%、96%、93%": the i-th figure of a run after 分别 counts the
+    i-th item of the list before it (each figure's subject is set in place)."""
+    i = 0
+    while i < len(figures):
+        j = i
+        while j + 1 < len(figures) and _LIST_GAP_RE.fullmatch(text, figures[j].end, figures[j + 1].start):
+            j += 1
+        run = figures[i:j + 1]
+        i = j + 1
+        if len(run) < 2:
+            continue
+        at = text.rfind("分别", max(0, run[0].start - 8), run[0].start)
+        if at < 0:
+            continue
+        lo = at
+        while lo > 0 and text[lo - 1] not in ",。;:!?\n" and at - lo < 80:
+            lo -= 1
+        items = [_LEAD_RE.sub("", x) for x in _ITEM_SPLIT_RE.split(text[lo:at])]
+        if len(items) == len(run) and all(len(x) >= 2 for x in items):
+            for f, item in zip(run, items):
+                f.subject = _strip_trailing(item)
 
 
 def count_figures(text: str) -> int:
@@ -296,6 +383,14 @@ def extract_figures(text: str) -> list[Figure]:
         if unit in _CLASSIFIERS or len(unit) == 2 and unit[1] in _CLASSIFIERS and unit[0] == "个":
             subject = _subject_after(text, e)
             source = "after" if subject else ""
+        elif unit in _TIME_UNITS and text.startswith("内", e) and e + 1 < len(text) and text[e + 1].isalpha():
+            subject = _subject_after(text, e + 1, raw=True)   # 3个工作日内|发放进口配额许可证
+            source = "after" if subject else ""
+        elif unit == "元" and (m := _PENALTY_RE.match(text, e)):
+            subject, source = m.group(1), "after"     # 处2万元以上10万元以下的|罚款
+        elif unit == "%" and (m := _PERCENT_OF_RE.match(text, e)):
+            subject = _subject_after(text, m.end())          # 70%(的)村卫生室, 百分之四十左右的主要工业产品
+            source = "after" if subject else ""
         if not subject:
             subject = _subject_before(text, s, prev_end)
             source = "before"
@@ -306,12 +401,17 @@ def extract_figures(text: str) -> list[Figure]:
             elif not subject:
                 subject = _subject_after(text, e) or _subject_after(text, e, raw=True)
                 source = "after" if subject else ""
-                if not subject and figures and s - prev_end <= 6 and \
-                        all(c in _STOP or c in _LINKERS for c in _strip_trailing(text[prev_end:s])):
+                if not subject and figures and s - prev_end <= 12 and \
+                        all(c in _STOP or c in _LINKERS
+                            for c in _strip_trailing(_GAP_YEAR_RE.sub("", text[prev_end:s]))):
                     subject, source = figures[-1].subject, "inherit"  # 抽查3823次,57973户
         figures.append(Figure(value=value, unit=unit, text=text[s:e], subject=subject, start=s, end=e))
         sources.append(source)
         prev_end = e
+    for k in range(1, len(figures)):
+        if figures[k].subject in _SHARE_WORDS and figures[k - 1].subject and sources[k] == "before":
+            figures[k].subject = figures[k - 1].subject + figures[k].subject     # 新能源装机 … 占比44.7%
+    _respectively(text, figures)
     # lists sharing one noun: 18项、46项和50项改革任务 / 197家、2429家
     for k in range(len(figures) - 2, -1, -1):
         a, b = figures[k], figures[k + 1]

@@ -184,3 +184,47 @@ class BuildReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class FigureRow:
+    """One figure that answers the query, with where it was found."""
+    region: Optional[str]
+    region_code: Optional[str]
+    year: Optional[int]
+    title: str
+    doc_id: str
+    passage_id: str
+    subject: str
+    value: float          # in ``unit``; 万/亿 scaled (3.6亿元 → 360000000 元)
+    unit: str
+    text: str             # the figure as written (3.6亿元, 126件)
+    sentence: str         # the sentence it comes from
+    published: Optional[str] = None
+    doc_type: Optional[str] = None
+    heading_path: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FigureTable:
+    """The answer table of a query: rows in ranking order, or grouped (``by``)."""
+    query: str
+    rows: list[FigureRow]
+    by: Optional[str] = None
+    unit: Optional[str] = None
+    groups: list[dict] = field(default_factory=list)    # [{"key", "rows"}] when ``by`` is given
+    total: int = 0               # figures that answer the query (rows may be fewer: limit)
+    passages: int = 0            # matching passages read
+    expansions: dict = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        d = {"query": self.query, "by": self.by, "unit": self.unit, "total": self.total,
+             "passages": self.passages, "expansions": self.expansions, "elapsed_ms": round(self.elapsed_ms, 2),
+             "rows": [r.to_dict() for r in self.rows]}
+        if self.by:
+            d["groups"] = [{"key": g["key"], "rows": [r.to_dict() for r in g["rows"]]} for g in self.groups]
+        return d

@@ -194,6 +194,7 @@ class QueryPlan:
     query: wq.Query
     concepts: list[str] = field(default_factory=list)
     expansions: dict = field(default_factory=dict)     # concept -> [synonyms used]
+    related: set = field(default_factory=set)          # expansions that are related concepts (a => b^0.5)
     wants_figures: bool = False
     units: list[str] = field(default_factory=list)
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
@@ -213,7 +214,8 @@ class QueryPlan:
         strip = str.maketrans("", "", QUOTES)
         phrases = {c.translate(strip).lower() for c in self.concepts}
         for alts in self.expansions.values():
-            phrases.update(a.translate(strip).lower() for a in alts)
+            # a related concept is searched, not shown as if it were what the user typed
+            phrases.update(a.translate(strip).lower() for a in alts if a not in self.related)
         words = {t for c in self.concepts for t in analyse_query_text(c)}
         return phrases, words
 
@@ -223,7 +225,8 @@ class QueryPlan:
             lines.append("  parsed with Whoosh syntax")
         for c in self.concepts:
             syn = self.expansions.get(c)
-            lines.append(f"  concept {c}" + (f"  →  {' | '.join(syn)}" if syn else ""))
+            shown = [a + " (related)" if a in self.related else a for a in syn or ()]
+            lines.append(f"  concept {c}" + (f"  →  {' | '.join(shown)}" if shown else ""))
         if self.kind_intent:
             lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
         if self.rule_intent:
@@ -247,6 +250,26 @@ def subword_parts(token: str) -> list[str]:
         if not any(g in o for o in out):
             out.append(g)
     return out
+
+
+def coordinated_parts(tokens: list[str]) -> list[str]:
+    """A coordinated pair inside a compound, distributed over its head: 食品药品 安全 →
+    食品安全, 药品安全; 法律法规 清理 → 法律清理, 法规清理. A pair is two two-character
+    words sharing a character in the same place (食品/药品, 法律/法规), which keeps out
+    modifier + head words such as 行政执法 or 信息公开."""
+    out = []
+    for i, t in enumerate(tokens):
+        if len(t) != 4 or not t.isalpha() or len(tokens) < 2:
+            continue
+        a, b = t[:2], t[2:]
+        if (a[0] == b[0] or a[1] == b[1]) and a != b and a in _dictionary_words(t) and b in _dictionary_words(t):
+            for part in (a, b):
+                out.append("".join(tokens[:i] + [part] + tokens[i + 1:]))
+    return out
+
+
+def _dictionary_words(token: str) -> set[str]:
+    return set(dictionary_parts(token))
 
 
 def analyse_query_text(text: str) -> list[str]:
@@ -273,10 +296,10 @@ class QueryBuilder:
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
-                      relax: bool = False) -> Optional[wq.Query]:
+                      relax: Optional[str] = None) -> Optional[wq.Query]:
         """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
         ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
-        rare one-word concept also match its dictionary parts."""
+        rare one-word concept also match any (``"any"``) or all (``"all"``) of its dictionary parts."""
         if not tokens:
             return None
         if len(tokens) == 1:
@@ -285,10 +308,15 @@ class QueryBuilder:
             if relax and self.config.partial_weight and self.doc_frequency is not None \
                     and self.doc_frequency(tokens[0]) < self.config.relax_below:
                 parts = subword_parts(tokens[0])
+                if relax == "all" and sum(map(len, parts)) != len(tokens[0]):
+                    parts = []         # all parts: only when they make up the whole word
             if parts:
-                # a rare compound (信访积案) also finds passages with its parts (信访), well below it
+                # a rare compound (信访积案) also finds passages with its parts (信访), well
+                # below it; a jargon word with synonyms only with all of them (失信惩戒 →
+                # 失信行为惩戒, never 两法衔接 → 衔接 alone)
                 part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
-                q = wq.Or([q, wq.Or(part_q, boost=self.config.partial_weight)])
+                both = wq.Or if relax == "any" else wq.And
+                q = wq.Or([q, both(part_q, boost=self.config.partial_weight)])
         else:
             words = tokens[:MAX_PHRASE_WORDS]
             phrase = self._multifield(lambda f, w: wq.Phrase(f, words, slop=1, boost=w * self.config.phrase_bonus),
@@ -319,25 +347,38 @@ class QueryBuilder:
         return q.with_boost(boost) if boost != 1.0 else q
 
     def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
-        alts = []
+        alts, weight = [], {}
         if use_synonyms and self.synonyms is not None:
             alts = [a for a in self.synonyms.expand(concept) if a != concept]
+            weight = {a: self.synonyms.weight(concept, a) for a in alts}
             # jargon inside a longer concept (两法衔接工作 → 两法衔接's synonyms + 工作)
             if not alts:
                 for start, end, term, exps in self.synonyms.find(concept):
                     rest = concept[:start] + " " + concept[end:]
-                    alts += [(concept[:start] + e + concept[end:]) for e in exps] if rest.strip() else exps
-        # a concept with synonyms is not also relaxed into its parts
-        main = self._tokens_query(analyse_query_text(concept), relax=self.config.parts_with_synonyms or not alts)
+                    for e in exps:
+                        alt = concept[:start] + e + concept[end:] if rest.strip() else e
+                        alts.append(alt)
+                        weight[alt] = self.synonyms.weight(term, e)
+        # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
+        tokens = analyse_query_text(concept)
+        main = self._tokens_query(tokens, relax="any" if self.config.parts_with_synonyms or not alts else "all")
+        if use_synonyms:
+            for alt in coordinated_parts(tokens):         # 食品药品安全 → 食品安全, 药品安全
+                if alt not in alts:
+                    alts.append(alt)
         if main is None:
             return None
         subs = [main]
         used = []
         for alt in dict.fromkeys(alts):
-            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight, loose=False)
+            # a related concept (a => b^0.5 in the synonyms file) at that fraction of a synonym
+            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight * weight.get(alt, 1.0),
+                                   loose=False)
             if q is not None:
                 subs.append(q)
                 used.append(alt)
+                if weight.get(alt, 1.0) < 1.0:
+                    plan.related.add(alt)
         if used:
             plan.expansions[concept] = used
         return subs[0] if len(subs) == 1 else wq.Or(subs)
@@ -498,7 +539,7 @@ class QueryBuilder:
         for alt in alts:
             tokens = analyse_query_text(alt)
             if tokens:
-                boost = node.boost * self.config.synonym_weight
+                boost = node.boost * self.config.synonym_weight * self.synonyms.weight(text, alt)
                 if len(tokens) == 1:
                     subs.append(wq.Term(node.fieldname, tokens[0], boost=boost))
                 elif node.fieldname in POSITIONAL_FIELDS:

@@ -358,6 +358,12 @@ class IndexSearcher:
                 text[hit] = strict.text[si]
                 flat[hit] = strict.flat[si]
         prior = self._genre_prior(snap, sp.p_report[ids], plan)
+        if not plan.kind_intent and self.ranking.kind_priors:
+            # what was done: a plan or a to-do list weighs less unless the query asks for one
+            kinds = sp.p_kind[ids]
+            for kind, weight in self.ranking.kind_priors.items():
+                if weight != 1.0:
+                    prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         want = offset + limit

@@ -30,7 +30,7 @@ def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
     return _merge(spans)
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
     out, start = [], 0
     for m in _SENTENCE_END.finditer(text):
         out.append((start, m.end()))
@@ -62,7 +62,7 @@ def make_snippet(text: str, terms: set[str], phrases: set[str] = frozenset(), ma
     phrase_spans = term_spans(text, {p for p in phrases if p}) if phrases else []
     word_spans = term_spans(text, terms) if terms else []
     spans = _merge(phrase_spans + word_spans)
-    sentences = _sentences(text)
+    sentences = sentence_spans(text)
     best, best_key = 0, None
     for i, (s, e) in enumerate(sentences):
         inside_p = {text[a:b].lower() for a, b in phrase_spans if a >= s and b <= e}

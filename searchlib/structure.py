@@ -57,6 +57,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .figures import count_figures
 from .models import Passage, Section
 from .vocabulary import (APPROX, CJK, CN_DIGITS, DATE_PARTS, DIVISIONS, FULL_STOPS, LARGE_SCALES, SENTENCE_ENDS,
                          UNITS, alternation, char_class, parse_chinese_number, unit_regex)
@@ -307,9 +308,13 @@ def _numbered(line: str, htype: str, value: int, marker_end: int) -> Optional[_H
     if not rest.strip(_TRAILING_PUNCT):
         return None
     term = _TERMINATOR.search(rest)
-    if term is None and len(rest) <= MAX_HEADING_LINE:
+    # a short item that states figures in clauses is a measure, not a title: its text is
+    # a passage too ((一)加强食品安全监管,全年抽检食品样品300批次。)
+    one_sentence = term is None or not rest[term.end():].strip(_TRAILING_PUNCT + "”’)")
+    stated = one_sentence and _CLAUSE_PUNCT.search(rest) is not None and count_figures(rest) > 0
+    if term is None and len(rest) <= MAX_HEADING_LINE and not stated:
         head, has_body = rest, False
-    elif term is not None and term.start() <= MAX_INLINE_HEADING:
+    elif term is not None and term.start() <= MAX_INLINE_HEADING and not stated:
         head = rest[:term.start()]
         has_body = bool(rest[term.end():].strip(_TRAILING_PUNCT + "”’)"))
     else:

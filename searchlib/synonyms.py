@@ -4,6 +4,8 @@ One rule per line::
 
     a, b, c          equivalent: each term expands to all the others
     a, b => c, d     one-way: a or b in a query also searches c and d, not the reverse
+    a => c^0.5       a weight (Lucene's boost syntax) on a one-way target: a related,
+                     not equal, concept, searched at that fraction of a synonym's weight
     # comment        whole-line comments and blank lines are ignored
 
 Every term is reduced to a *key* before it is stored or looked up: ``normalize``
@@ -15,6 +17,7 @@ This module must stay cheap to import: no jieba, no whoosh.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -53,6 +56,13 @@ class SynonymRule:
     targets: tuple[str, ...] | None = None
     source: str = "<string>"
     line: int = 0
+    weights: tuple[float, ...] = ()     # per target (one-way rules); () means all 1.0
+
+    def weight_of(self, term: str) -> float:
+        """The weight of ``term`` as an expansion of this rule (1.0 unless written ``term^w``)."""
+        if self.weights and self.targets is not None and term in self.targets:
+            return self.weights[self.targets.index(term)]
+        return 1.0
 
     @property
     def equivalent(self) -> bool:
@@ -63,6 +73,31 @@ class SynonymRule:
         for term in self.lhs if self.targets is None else self.targets:
             if term != key:
                 yield term
+
+
+_WEIGHT = re.compile(r"\^\s*([0-9]*\.?[0-9]+)\s*$")
+
+
+def _split_weighted(side: str, where: str, what: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The terms of a rule's right side and their weights (``term^0.5``; 1.0 without)."""
+    items, weights = [], []
+    for item in side.split(","):
+        m = _WEIGHT.search(item)
+        w = 1.0
+        if m:
+            w = float(m.group(1))
+            if not 0 < w <= 1:
+                raise SynonymFileError(f"{where}: weight {m.group(1)} of {item[:m.start()].strip()!r} "
+                                       f"must be above 0 and at most 1")
+            item = item[:m.start()]
+        items.append(item)
+        weights.append(w)
+    keys = _split_terms(",".join(items), where, what)
+    by_key = {}
+    for item, w in zip(items, weights):
+        key = term_key(item)
+        by_key[key] = max(w, by_key.get(key, 0.0))
+    return keys, tuple(by_key[k] for k in keys)
 
 
 def _split_terms(side: str, where: str, what: str) -> tuple[str, ...]:
@@ -91,8 +126,10 @@ def _parse_line(line: str, source: str, lineno: int) -> SynonymRule | None:
         raise SynonymFileError(f"{where}: more than one '=>' in a rule")
     if len(parts) == 2:
         lhs = _split_terms(parts[0], where, "the left side of '=>'")
-        rhs = _split_terms(parts[1], where, "the right side of '=>'")
-        return SynonymRule(lhs, rhs, source, lineno)
+        rhs, weights = _split_weighted(parts[1], where, "the right side of '=>'")
+        return SynonymRule(lhs, rhs, source, lineno, weights if any(w != 1.0 for w in weights) else ())
+    if _WEIGHT.search(parts[0].split(",")[0]) or any(_WEIGHT.search(t) for t in parts[0].split(",")):
+        raise SynonymFileError(f"{where}: weights (term^0.5) are for the targets of a one-way rule (a => b^0.5)")
     terms = _split_terms(parts[0], where, "the group")
     if len(parts[0].split(",")) < 2:
         raise SynonymFileError(
@@ -106,6 +143,7 @@ class SynonymMap:
     def __init__(self, rules: Iterable[SynonymRule] = ()):
         self._rules: list[SynonymRule] = []
         self._exp: dict[str, list[str]] = {}
+        self._weights: dict[tuple[str, str], float] = {}     # (key, expansion) -> weight below 1
         # first character -> candidate key lengths, longest first (for find())
         self._by_first: dict[str, list[int]] = {}
         for rule in rules:
@@ -117,8 +155,16 @@ class SynonymMap:
         for key in rule.lhs:
             out = self._exp.setdefault(key, [])
             for term in rule.expansions_of(key):
+                w = rule.weight_of(term)
                 if term not in out:
                     out.append(term)
+                    if w < 1.0:
+                        self._weights[key, term] = w
+                elif (key, term) in self._weights:            # the larger weight of two rules
+                    if w >= 1.0:
+                        del self._weights[key, term]
+                    else:
+                        self._weights[key, term] = max(w, self._weights[key, term])
             lengths = self._by_first.setdefault(key[0], [])
             if len(key) not in lengths:
                 lengths.append(len(key))
@@ -178,6 +224,11 @@ class SynonymMap:
         """The other terms a query term expands to (never the term itself), in file
         order, without duplicates; [] for a term with no rule."""
         return list(self._exp.get(term_key(term), ()))
+
+    def weight(self, term: str, expansion: str) -> float:
+        """How much ``expansion`` of ``term`` counts: 1.0 for a synonym, the rule's
+        ``^weight`` for a related concept."""
+        return self._weights.get((term_key(term), term_key(expansion)), 1.0)
 
     def find(self, text: str, *, boundaries: Iterable[int] | None = None
              ) -> list[tuple[int, int, str, list[str]]]:

@@ -157,7 +157,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("件次", EVENT), Unit("批次", EVENT), Unit("架次", EVENT), Unit("车次", EVENT), Unit("个次", EVENT),
     Unit("人", PEOPLE, "民大员口才均力事防社类格性权工身文居行"), Unit("名", PEOPLE, "单称录义额誉片牌"),
     Unit("人次", PEOPLE),
-    Unit("元", MONEY, "旦素宵化"),
+    Unit("元", MONEY, "旦素宵化"), Unit("美元", MONEY), Unit("欧元", MONEY),
     Unit("平方米", AREA), Unit("平方公里", AREA), Unit("亩", AREA), Unit("公顷", AREA),
     Unit("公里", LENGTH), Unit("千米", LENGTH), Unit("米", LENGTH),
     Unit("吨", WEIGHT), Unit("公斤", WEIGHT), Unit("千克", WEIGHT), Unit("斤", WEIGHT),

@@ -1,6 +1,7 @@
 """The passage engine: the passage file format, merges and deletions, the vectorised
 scorer against the reference ranking of the previous (Whoosh-matcher) engine, damaged
 and stale indexes."""
+import hashlib
 import json
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ from searchlib.errors import IndexDamagedError, IndexVersionError
 from searchlib.ranking import DEFAULT_RANKING
 from searchlib.passage_index import FIGURES_FLAG, SegmentBuilder, SegmentPassages, report_passages
 from searchlib.normalize import display_text
+from searchlib.synonyms import SynonymMap
 from searchlib.pipeline import analyse_file
 from tests.conftest import CORPUS, ROOT, SEEDS
 
@@ -115,22 +117,34 @@ def test_truncated_passage_file_is_reported_as_damage(tmp_path, seed_file):
 
 # --------------------------------------------------------------------------- ranking
 
-# the ranking of the previous engine: tiers, no genre prior, no per-document cap
-REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, per_doc=0,
+# the ranking of the previous engine: tiers, no genre or kind prior, no per-document cap
+REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, kind_priors={}, per_doc=0,
                             kind_is_topical=False)
 
 
 def test_ranking_matches_the_reference_engine(seed_index_dir):
     """The vectorised scorer ranks as the Whoosh-matcher engine did (reference recorded
-    from it on the seeds): the same top 5 for every request, and at least 9 of the top 10
+    from it on the seeds): the same top passages for every request, and at least 9 of the top 10
     in common (the rest are near-ties: Whoosh quantised field lengths to a byte and
-    counted document records in N)."""
+    counted document records in N). Since figure extraction was refined on hand labels
+    (concreteness moved near-ties: 三项制度's first two, 43.5 and 41.3, swapped; 政务公开's
+    5th and 6th), at least 4 of the top 5 in common, in any order."""
     ref = json.loads(REFERENCE.read_text(encoding="utf-8"))
     seed_index = api.open_index(seed_index_dir, ranking=REFERENCE_RANKING)
+    # the synonyms it had: no related-concept (weighted) rules yet
+    seed_index._synonyms = SynonymMap(rule for rule in seed_index.synonyms.rules if not rule.weights)
+    # passages are compared by their text: passages the structure parser has found since
+    # (a one-line measure with figures) are left out of the comparison
+    known = set(ref["passage_text_hashes"])
     for r in ref["requests"]:
-        got = [h.passage_id for h in seed_index.search(r["query"], limit=10, **r["filters"]).hits]
-        assert got[:5] == r["top10"][:5], r["query"]
-        assert len(set(got) & set(r["top10"])) >= min(9, len(r["top10"])), r["query"]
+        hits = seed_index.search(r["query"], limit=30, **r["filters"]).hits
+        got = [t for t in (_text_hash(h.text) for h in hits) if t in known][:10]
+        assert len(set(got[:5]) & set(r["top10_text_hash"][:5])) >= min(4, len(r["top10"])), r["query"]
+        assert len(set(got) & set(r["top10_text_hash"])) >= min(9, len(r["top10"])), r["query"]
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def test_total_does_not_depend_on_the_limit(seed_index):

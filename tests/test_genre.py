@@ -142,3 +142,71 @@ def test_near_finds_words_close_together_in_any_order(tmp_path):
     # as a ranking option: concepts whose words are close together score more
     with api.open_index(index, ranking=replace(DEFAULT_RANKING, proximity_window=4)) as idx:
         assert "near4" in str(idx.plan("行政执法规范").query)
+
+
+PLAN = """某区2019年法治政府建设工作要点
+
+一、主要任务
+
+（九）强化依法行政监督
+
+3.严格审计监督。实现公共资金、国有资产、国有资源和领导干部经济责任情况审计全覆盖，对审计中发现的问题及时纠正，对责任人员依法追究责任。
+"""
+
+DONE = """某市2019年法治政府建设工作报告
+
+一、主要工作
+
+（一）强化政府内部层级监督。依法开展审计监督，全市审计机关共完成审计项目111个，移送案件线索14个，提出审计建议270条。
+"""
+
+
+TWIN = """某县2019年法治政府建设工作报告
+
+一、主要工作
+
+（一）审计监督。全面开展审计监督，推进审计全覆盖工作。
+
+二、下一步工作计划
+
+（一）审计监督。全面开展审计监督，强化审计监督。
+"""
+
+
+def test_what_was_done_beats_a_plan_repeating_the_words(tmp_path):
+    files = {"plan.txt": PLAN, "done.txt": DONE}
+    files.update({f"filler{i}.txt": f"某县{i}号工作报告\n\n开展普法宣传活动{i + 3}场，加强行政监督。\n" for i in range(4)})
+    index = build_small_index(tmp_path, files)
+    with api.open_index(index) as idx:
+        hits = idx.search("审计监督").hits
+        assert hits[0].doc_id == "done.txt" and hits[0].section_kind == "achievements"
+        assert any(h.section_kind == "plans" for h in hits[1:])
+        # the same words planned and done, in one report: done first, planned first when asked
+        both = build_small_index(tmp_path / "both", {"r.txt": TWIN})
+        with api.open_index(both) as idx2:
+            assert [h.section_kind for h in idx2.search("审计监督", per_doc=0).hits] == ["achievements", "plans"]
+            assert [h.section_kind for h in idx2.search("审计监督 下一步", per_doc=0).hits][0] == "plans"
+        # a query that asks for plans gets them
+        planned = idx.search("审计监督 下一步工作").hits
+        assert planned[0].section_kind == "plans"
+
+
+COMPOUNDS = {
+    "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
+    "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
+    "c.txt": "丙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）开展普法宣传活动12场，发放资料3000份。\n\n"
+             "（二）加强安全生产监管，检查企业200家，做好政策衔接。\n",
+}
+
+
+def test_a_compound_query_reaches_its_parts(tmp_path):
+    with api.open_index(build_small_index(tmp_path, COMPOUNDS)) as idx:
+        # a coordinated pair distributed over its head: 食品药品安全 → 食品安全, 药品安全
+        assert [h.doc_id for h in idx.search("食品药品安全").hits] == ["a.txt"]
+        assert "食品安全" in idx.plan("食品药品安全").expansions["食品药品安全"]
+        # jargon with synonyms reaches all of its parts (失信行为惩戒) ...
+        assert [h.doc_id for h in idx.search("失信惩戒").hits] == ["b.txt"]
+        # ... but not one part alone (衔接 is not 两法衔接)
+        assert idx.search("两法衔接").total == 0
+        # a one-line measure with figures is a passage of its own (not only a heading)
+        assert idx.search("抽检食品样品").hits[0].passage_id == "a.txt#0"

@@ -189,8 +189,8 @@ def test_shipped_required_groups(shipped):
     assert "最多跑一次改革" in shipped.expand("最多跑一次")
     assert "一网通办" in shipped.expand("互联网+政务服务")
     assert "互联网+政务服务" not in shipped.expand("一网通办")
-    # related but not the same: kept apart
-    assert "政府法律顾问" not in shipped.expand("公职律师")
+    # related but not the same: a weaker one-way rule, or kept apart
+    assert shipped.weight("公职律师", "政府法律顾问") < 1.0
     assert "司法局" not in shipped.expand("法制办")
 
 
@@ -275,3 +275,33 @@ def test_every_userdict_entry_is_one_token_on_its_own(tokenizer):
     for m in _userdict_entries():
         word = m.group(1)
         assert tokenizer.lcut(word, HMM=False) == [word]
+
+
+# ---------------------------------------------------------------- related concepts (a => b^0.5)
+
+def test_weighted_one_way_rule_parses_and_keeps_the_larger_weight():
+    m = SynonymMap.parse("执法记录仪 => 执法全过程记录^0.5, 执法记录设备\n甲 => 乙^0.3\n甲 => 乙^0.6")
+    assert m.expand("执法记录仪") == ["执法全过程记录", "执法记录设备"]
+    assert m.weight("执法记录仪", "执法全过程记录") == 0.5
+    assert m.weight("执法记录仪", "执法记录设备") == 1.0
+    assert m.weight("甲", "乙") == 0.6
+    assert m.expand("执法全过程记录") == []                 # one-way
+
+
+@pytest.mark.parametrize("line, message", [
+    ("a^0.5, b", "targets of a one-way rule"),
+    ("a => b^2", "at most 1"),
+    ("a => b^0", "above 0"),
+])
+def test_bad_weights_are_errors_with_the_line(line, message):
+    with pytest.raises(SynonymFileError, match=message):
+        SynonymMap.parse(line, source="mine.txt")
+
+
+def test_related_concept_is_searched_at_its_weight():
+    from searchlib.query import QueryBuilder
+    m = SynonymMap.parse("两法衔接 => 移送涉嫌犯罪案件^0.5, 行刑衔接")
+    plan = QueryBuilder(synonyms=m).plan("两法衔接")
+    _, related, synonym = plan.query.subqueries
+    assert related.words == ["移送", "涉嫌犯罪", "案件"]
+    assert related.boost == pytest.approx(0.5 * synonym.boost)

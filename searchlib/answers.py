@@ -1,0 +1,251 @@
+"""Answer tables: the figures the matching passages state about what the query asks.
+
+A search ranks passages; an answer is the figures in them, one row per figure, with
+its region, year, document, subject, value and unit, and the sentence it comes from.
+This module turns the hits of a search (search.py) and the query's plan (query.py)
+into those rows, and groups them by region, year or document.
+
+Which figures of a passage answer the query (precision first: a table is read as fact):
+
+* the concepts of the query (or their synonyms) are written in the figure's sentence
+  since the figure before it, or in the figure's subject (受理行政复议案件126件);
+* a figure that counts something it names itself, in a sentence whose concept belongs
+  to an earlier figure, does not answer: "受理行政复议案件126件，行政诉讼案件300件"
+  answers 行政复议 with 126件 only;
+* concepts missing from the sentence may be in the passage's opening sentence
+  (一是健全两法衔接机制。全年移送涉嫌犯罪案件12件);
+* a figure with no subject of its own, only a verb (受理28件, 已审结25件), counts what
+  the figure before it counts and answers as that one does.
+
+Headings are not used: "（三）行政复议和应诉" heads figures of both.
+
+Units: ``--unit`` takes a unit (件, 万元, 亩) or a class (count, money, area, people,
+time, percent). Comparable units match each other: a count of cases in 件 also
+matches 宗 and 起 (when the subject is about cases); 人 matches 名; money is stored in
+元 whatever its scale; areas convert (亩, 公顷, 平方公里 → the unit asked for);
+个工作日 and 工作日 are one unit. Unrelated units never merge (人次 is not 人).
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable, Optional
+
+from .errors import QuerySyntaxError
+from .models import Figure, FigureRow, Hit
+from .normalize import normalize
+from .query import QueryPlan, analyse_query_text
+from .snippets import sentence_spans
+from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, QUOTES, RATIO, TIME, VOLUME, WEIGHT,
+                         base_unit, unit_kind)
+
+GROUPINGS = ("region", "year", "document")
+# document types that state rules rather than report figures: left out of tables unless asked for
+RULE_TYPES = ("law", "regulation", "judicial_interpretation")
+UNIT_CLASSES = {"count": COUNT, "event": EVENT, "people": PEOPLE, "money": MONEY, "area": AREA, "length": LENGTH,
+                "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO}
+# units that count the same thing and so compare: value in the asked unit = value × factor
+_AREA_M2 = {"平方米": 1.0, "亩": 10_000 / 15, "公顷": 10_000.0, "平方公里": 1_000_000.0}
+_SAME = [{"人": 1.0, "名": 1.0}, {"个工作日": 1.0, "工作日": 1.0}, {"公里": 1.0, "千米": 1.0},
+         {"公斤": 1.0, "千克": 1.0}]
+# counters of cases: 件 宗 起 count the same cases (行政复议案件126件, 案件3宗, 事故2起)
+_CASE_UNITS = {"件", "宗", "起"}
+_CASE_SUBJECT = re.compile(r"案|纠纷|事故|事件|诉讼|复议|投诉|举报|信访")
+_STRIP_QUOTES = str.maketrans("", "", QUOTES)
+# adverbs before the verb of a short subject (已经审结, 共受理): not part of what is counted
+_ADVERBS = re.compile(r"^(?:已经|已|共|累计|共计|其中|另|又|再|均|还)+")
+
+
+# --------------------------------------------------------------------------- units
+
+def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[float, str]]]:
+    """For ``--unit``: a function giving a figure's (value, unit) in the asked unit, or
+    None when the figure is in another unit. QuerySyntaxError for an unknown unit."""
+    if not unit:
+        return lambda f: (f.value, f.unit)
+    unit = normalize(unit).strip()
+    if unit.lower() in UNIT_CLASSES:
+        kind = UNIT_CLASSES[unit.lower()]
+        return lambda f: (f.value, f.unit) if unit_kind(f.unit) == kind else None
+    base = base_unit(unit)
+    if base is None:
+        raise QuerySyntaxError(f"unknown unit {unit!r} (a unit such as 件, 人, 万元, 亩, %, or a class: "
+                               f"{', '.join(UNIT_CLASSES)})")
+    asked, scale = base
+    if asked in _AREA_M2:
+        to_m2 = _AREA_M2[asked] * scale
+
+        def area(f: Figure):
+            return (f.value * _AREA_M2[f.unit] / to_m2, unit) if f.unit in _AREA_M2 else None
+        return area
+    same = next((s for s in _SAME if asked in s), {asked: 1.0})
+
+    def convert(f: Figure):
+        if f.unit in same:
+            return f.value * same[f.unit] / scale, unit
+        if asked in _CASE_UNITS and f.unit in _CASE_UNITS and _CASE_SUBJECT.search(f.subject or ""):
+            return f.value / scale, unit
+        return None
+    return convert
+
+
+# --------------------------------------------------------------------------- concepts
+
+def _alternatives(plan: QueryPlan) -> list[list[tuple[str, list[str]]]]:
+    """Per concept of the query: its alternatives (the concept and its synonyms), each as
+    (text, tokens). An advanced (Whoosh syntax) query: each of its words on its own."""
+    if plan.advanced:
+        _, words = plan.highlight_terms()
+        return [[(w, [w]) for w in sorted(words)]] if words else []
+    groups = []
+    for c in plan.concepts:
+        alts = []
+        for a in [c] + list(plan.expansions.get(c, [])):
+            text = normalize(a).translate(_STRIP_QUOTES).lower()
+            alts.append((text, analyse_query_text(a)))
+        groups.append(alts)
+    return groups
+
+
+def _mentions(text: str, alternatives: list[tuple[str, list[str]]]) -> bool:
+    """Whether ``text`` (lowercased) names the concept: an alternative as written, or
+    every word of it."""
+    for whole, tokens in alternatives:
+        if whole and whole in text:
+            return True
+        if len(tokens) > 1 and all(t in text for t in tokens):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- rows
+
+def _covered(text: str, groups) -> set[int]:
+    """The concepts (indexes into ``groups``) that ``text`` names."""
+    return {i for i, g in enumerate(groups) if _mentions(text, g)}
+
+
+def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, int, int]]:
+    """(figure, sentence start, sentence end) of the figures in ``text`` that answer the
+    concepts ``groups`` (see the module's docstring for the rules)."""
+    lowered = text.lower()
+    everything = set(range(len(groups)))
+    spans = sentence_spans(text)
+
+    def numberless(lo: int, hi: int) -> bool:       # a topic: states no number
+        return not any(c.isdigit() for c in text[lo:hi]) and not any(lo <= f.start < hi for f in figures)
+    opening = set()
+    if spans and numberless(*spans[0]):
+        opening = _covered(lowered[spans[0][0]:spans[0][1]], groups)
+    out = []
+    for k, (s, e) in enumerate(spans):
+        figs = [f for f in figures if s <= f.start < e]
+        answered = False
+        prev_end = s
+        for f in figs:
+            subject = (f.subject or "").lower()
+            own = len(_ADVERBS.sub("", subject)) >= 4        # 行政诉讼案件, not 受理 / 已审结 / 纠错
+            after = own and lowered.startswith(subject, f.end)      # 7517台执法记录设备
+            clause = max(prev_end, _clause_start(lowered, s, f.start))
+            own = own and (after or subject in lowered[clause:f.start])
+            if own:
+                # it counts what it names: the concepts in its clause or its subject, or
+                # in a clause before it that states no number (两法衔接工作扎实推进，移送
+                # 涉嫌犯罪案件30件); "受理行政复议案件126件，行政诉讼案件300件": 300件
+                # does not answer 行政复议
+                got = _covered(lowered[clause:f.start] + " " + subject, groups)
+                prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
+                if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
+                    got |= _covered(lowered[prev_clause:clause], groups)
+                answered = got | (opening if k else set()) == everything
+            elif f is figs[0]:
+                # no subject of its own: the sentence before it names the concepts, or the
+                # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
+                answered = _covered(lowered[s:f.start], groups) | (opening if k else set()) == everything
+            # else: no subject of its own, only a verb (受理28件, 办结120件): it counts what
+            # the figure before it counts, and answers as that one does
+            prev_end = f.end
+            if answered:
+                out.append((f, s, e))
+    return out
+
+
+
+def _clause_start(text: str, lo: int, pos: int) -> int:
+    """Where the clause holding ``pos`` starts (after the last comma, semicolon or colon
+    between ``lo`` and ``pos``)."""
+    for i in range(pos - 1, lo - 1, -1):
+        if text[i] in ",;:，；：":
+            return i + 1
+    return lo
+
+
+def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:
+    """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
+    groups = _alternatives(plan)
+    convert = unit_converter(unit)
+    wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
+    rows, seen = [], set()
+    for hit in hits:
+        if not hit.figures:
+            continue
+        text = hit.text
+        for f, s, e in _answering(text, hit.figures, groups):
+            if wanted_units and f.unit not in wanted_units:
+                continue
+            converted = convert(f)
+            if converted is None:
+                continue
+            sentence = text[s:e].strip()
+            key = (hit.doc_id, f.text, f.subject, sentence)
+            if key in seen:               # the same sentence twice in one report
+                continue
+            seen.add(key)
+            value, unit_ = converted
+            rows.append(FigureRow(
+                region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
+                doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),
+                unit=unit_, text=f.text, sentence=sentence, published=hit.published,
+                doc_type=hit.doc_type, heading_path=list(hit.heading_path)))
+    return rows
+
+
+def _tidy(value: float) -> float:
+    """12000.0 stays a float but 1666.6666666 becomes 1666.67 (a converted area)."""
+    return round(value, 2) if value != int(value) else float(value)
+
+
+def group_rows(rows: list[FigureRow], by: Optional[str]) -> list[dict]:
+    """Rows grouped: ``region`` (regions by code; each region's latest report first),
+    ``year`` (a time series, oldest first; within a year by region) or ``document``
+    (documents in the order of their best figure)."""
+    if not by:
+        return []
+    if by not in GROUPINGS:
+        raise QuerySyntaxError(f"cannot group by {by!r} (one of: {', '.join(GROUPINGS)})")
+    rank = {id(r): i for i, r in enumerate(rows)}
+    groups: dict = {}
+    for r in rows:
+        if by == "region":
+            key = r.region or "(no region)"
+        elif by == "year":
+            key = r.year
+        else:
+            key = r.doc_id
+        groups.setdefault(key, []).append(r)
+    if by == "region":
+        order = sorted(groups, key=lambda k: (groups[k][0].region_code or "999999", str(k)))
+        for k in order:
+            groups[k].sort(key=lambda r: (-(r.year or 0), r.published or "", rank[id(r)]))
+    elif by == "year":
+        order = sorted(groups, key=lambda k: (k is None, k or 0))
+        for k in order:
+            groups[k].sort(key=lambda r: (r.region_code or "999999", rank[id(r)]))
+    else:
+        order = list(groups)
+    out = []
+    for k in order:
+        first = groups[k][0]
+        key = k if by != "document" else first.title
+        out.append({"key": key, "rows": groups[k]} if by != "document" else
+                   {"key": key, "doc_id": k, "rows": groups[k]})
+    return out

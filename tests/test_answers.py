@@ -1,0 +1,165 @@
+"""Answer tables (searchlib figures / SearchIndex.figures): crafted reports whose true
+table is known -- three regions, two years, one 两法衔接 figure each -- among distractor
+numbers (dates, 文号, phone numbers, ordinals, durations, other counts)."""
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib.answers import answer_rows, unit_converter
+from searchlib.api import open_index
+from searchlib.cli import main
+from searchlib.errors import QuerySyntaxError
+from searchlib.models import Figure, Hit
+
+from .conftest import build_small_index
+
+# region, code, year, transfers (the true table)
+TRUTH = [("杭州市西湖区", "330106", 2018, 12), ("杭州市西湖区", "330106", 2019, 15),
+         ("宁波市北仑区", "330206", 2018, 7), ("宁波市北仑区", "330206", 2019, 9),
+         ("温州市鹿城区", "330302", 2018, 21), ("温州市鹿城区", "330302", 2019, 4)]
+
+
+def _report(region: str, year: int, transfers: int, unit: str = "件") -> str:
+    return f"""{region}{year}年法治政府建设工作报告
+
+{region}人民政府
+{year + 1}年3月15日
+{region[:3]}政〔{year + 1}〕12号
+
+一、{year}年法治政府建设主要成效
+（一）推进两法衔接
+一是健全两法衔接机制，召开第三次联席会议。全年向公安机关移送涉嫌犯罪案件{transfers}{unit}，办理时限压缩至5个工作日。
+二是办理行政诉讼案件{transfers + 100}件，行政复议案件{transfers + 50}件。
+（二）深化放管服改革
+全年减少审批事项30项，咨询电话0571-87654321。
+二、存在的问题
+执法人员培训不足，近三年仅培训2次。
+"""
+
+
+@pytest.fixture(scope="module")
+def answers_index(tmp_path_factory):
+    files = {}
+    for i, (region, _, year, n) in enumerate(TRUTH):
+        unit = "宗" if (region, year) == ("温州市鹿城区", 2019) else "件"
+        files[f"r{i}.txt"] = _report(region, year, n, unit)
+    return build_small_index(tmp_path_factory.mktemp("answers"), files)
+
+
+def _table(rows):
+    return sorted((r.region, r.year, r.value, r.unit) for r in rows)
+
+
+def test_the_true_table_and_nothing_else(answers_index):
+    with open_index(answers_index) as idx:
+        table = idx.figures("两法衔接 移送", unit="件")
+    assert _table(table.rows) == sorted((r, y, float(n), "件") for r, _, y, n in TRUTH)
+    assert table.total == 6
+    assert {r.region_code for r in table.rows} == {c for _, c, _, _ in TRUTH}
+    row = next(r for r in table.rows if r.region == "宁波市北仑区" and r.year == 2019)
+    assert row.subject == "向公安机关移送涉嫌犯罪案件" and row.text == "9件"
+    assert row.sentence.startswith("全年向公安机关移送涉嫌犯罪案件9件")
+    assert row.passage_id.startswith(row.doc_id + "#")
+
+
+def test_distractors_are_not_rows(answers_index):
+    with open_index(answers_index) as idx:
+        table = idx.figures("两法衔接")
+    values = {(r.value, r.unit) for r in table.rows}
+    # the transfer counts and the time limit in their sentence; no date, 文号, phone
+    # number, ordinal (第三次) or the other cases of the next sentence
+    assert {(float(n), "件") for _, _, _, n in TRUTH if n != 4} <= values
+    assert (5.0, "个工作日") in values
+    assert all(r.unit in ("件", "宗", "个工作日") for r in table.rows), values
+    assert not any(r.value in (2019, 2020, 12, 3, 571) and r.unit != "件" for r in table.rows)
+    assert not any("行政诉讼" in r.subject or "行政复议" in r.subject for r in table.rows)
+
+
+def test_by_region_puts_each_regions_latest_report_first(answers_index):
+    with open_index(answers_index) as idx:
+        table = idx.figures("两法衔接 移送", unit="件", by="region")
+    assert [g["key"] for g in table.groups] == ["杭州市西湖区", "宁波市北仑区", "温州市鹿城区"]
+    assert [[r.year for r in g["rows"]] for g in table.groups] == [[2019, 2018]] * 3
+    assert [[r.value for r in g["rows"]] for g in table.groups] == [[15, 12], [9, 7], [4, 21]]
+
+
+def test_by_year_is_a_time_series(answers_index):
+    with open_index(answers_index) as idx:
+        table = idx.figures("两法衔接 移送", unit="件", by="year")
+    assert [g["key"] for g in table.groups] == [2018, 2019]
+    assert [[r.value for r in g["rows"]] for g in table.groups] == [[12, 7, 21], [15, 9, 4]]
+
+
+def test_filters_apply(answers_index):
+    with open_index(answers_index) as idx:
+        table = idx.figures("两法衔接 移送", unit="件", region="宁波", year=2019)
+    assert _table(table.rows) == [("宁波市北仑区", 2019, 9.0, "件")]
+
+
+def test_quantity_word_in_the_query_chooses_the_unit(answers_index):
+    with open_index(answers_index) as idx:
+        table = idx.figures("两法衔接 时限")
+    assert {(r.value, r.unit) for r in table.rows} == {(5.0, "个工作日")}
+
+
+def test_a_figure_counting_something_else_in_the_same_sentence_is_not_an_answer():
+    text = "全年办理行政复议案件126件，行政诉讼案件300件，办结280件。受理行政复议申请36件，受理28件，已经审结25件。"
+    plan = _plan("行政复议")
+    hit = _hit(text)
+    got = [(r.value, r.subject) for r in answer_rows([hit], plan)]
+    assert got == [(126, "办理行政复议案件"), (36, "受理行政复议申请"), (28, "受理"), (25, "审结")]
+
+
+def test_units_compare_only_with_comparable_units():
+    case = Figure(3, "宗", "3宗", "移送涉刑案件")
+    land = Figure(3, "宗", "3宗", "出让土地")
+    assert unit_converter("件")(case) == (3, "件")
+    assert unit_converter("件")(land) is None                     # 宗 of land is no case count
+    assert unit_converter("人")(Figure(5, "名", "5名", "执法人员")) == (5, "人")
+    assert unit_converter("人")(Figure(5, "人次", "5人次", "培训")) is None
+    assert unit_converter("万元")(Figure(3_000_000, "元", "300万元", "罚没款")) == (300, "万元")
+    assert unit_converter("亩")(Figure(2, "公顷", "2公顷", "用地")) == (30, "亩")
+    assert unit_converter("money")(Figure(5, "元", "5元", "x")) == (5, "元")
+    assert unit_converter("money")(Figure(5, "件", "5件", "x")) is None
+    with pytest.raises(QuerySyntaxError, match="unknown unit"):
+        unit_converter("斤斤")
+
+
+def test_cli_table_csv_json_and_errors(answers_index):
+    runner = CliRunner()
+    base = ["--index", str(answers_index), "figures", "两法衔接 移送", "--unit", "件"]
+    out = runner.invoke(main, base + ["--by", "region"])
+    assert out.exit_code == 0, out.output
+    assert "region: 宁波市北仑区" in out.output and "向公安机关移送涉嫌犯罪案件" in out.output
+    lines = [line for line in out.output.splitlines() if line.startswith("宁波市北仑区")]
+    assert [line.split()[1:3] for line in lines] == [["2019", "9"], ["2018", "7"]]
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(main, base + ["--csv"]).output)))
+    assert len(rows) == 6 and {r["region_code"] for r in rows} == {"330106", "330206", "330302"}
+    data = json.loads(runner.invoke(main, base + ["--json", "--by", "year"]).output)
+    assert data["total"] == 6 and [g["key"] for g in data["groups"]] == [2018, 2019]
+    assert runner.invoke(main, ["--index", str(answers_index), "figures", "食品安全"]).exit_code == 1
+    bad = runner.invoke(main, base[:-1] + ["斤斤"])
+    assert bad.exit_code == 2 and bad.output.startswith("Error: unknown unit")
+
+
+def test_seed_table_for_administrative_review(seed_index):
+    table = seed_index.figures("行政复议", unit="件", by="region")
+    got = {(r.region, r.year, r.value) for r in table.rows}
+    assert ("宁波市北仑区", 2017, 36.0) in got and ("秦皇岛市", 2018, 292.0) in got
+    assert all("行政诉讼" not in r.subject for r in table.rows)
+
+
+def _plan(query):
+    from searchlib.query import QueryBuilder
+    return QueryBuilder().plan(query)
+
+
+def _hit(text):
+    from searchlib.figures import extract_figures
+    from searchlib.normalize import normalize
+    text = normalize(text)
+    return Hit(doc_id="d", passage_id="d#0", title="t", text=text, snippet="", score=1.0,
+               figures=extract_figures(text))
