@@ -15,6 +15,7 @@ import click
 
 from . import api
 from .query import Filters
+from .serialize import DOC_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
 from .storage import check_index
 
 from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
@@ -241,39 +242,9 @@ def output_options(f):
     return f
 
 
-HIT_COLUMNS = ("doc_id", "passage_id", "title", "region", "region_code", "year", "published", "doc_type",
-               "section_kind", "heading_path", "score", "figures", "snippet", "text")
-DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "region_code", "source",
-               "doc_number", "passages", "path")
-
-
-def _hit_row(hit) -> dict:
-    d = hit.to_dict()
-    d["heading_path"] = " › ".join(hit.heading_path)
-    d["figures"] = "; ".join(f"{f.subject} {f.text}".strip() for f in hit.figures)
-    d["snippet"] = hit.snippet.replace("<mark>", "").replace("</mark>", "")
-    return d
-
-
-def _doc_row(doc: dict) -> dict:
-    region = doc.get("region") or {}
-    return dict(doc, region=region.get("name"), region_code=region.get("code"))
-
-
 def _emit_rows(rows: list[dict], fmt: str, columns) -> None:
     """Rows as JSON lines or CSV (with a header row)."""
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
-    import csv
-    import io
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
-    click.echo(buf.getvalue(), nl=False)
+    click.echo(jsonl_text(rows) if fmt == "jsonl" else csv_text(rows, columns), nl=False)
 
 
 def filter_options(f):
@@ -322,13 +293,9 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
                         per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout)
     if fmt == "json":
-        data = result.to_dict()
-        if group_by_doc:
-            data["documents"] = [dict(g, hits=[h.to_dict() for h in g["hits"]]) for g in result.by_document()]
-            del data["hits"]
-        click.echo(json.dumps(data, ensure_ascii=False))
+        click.echo(json.dumps(result_dict(result, group_by_doc), ensure_ascii=False))
     elif fmt:
-        _emit_rows([_hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
+        _emit_rows([hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
     elif group_by_doc and result.hits:
         _print_groups(result)
     else:
@@ -507,9 +474,9 @@ def docs(ctx, region, year, type_, since, until, fmt):
     """List the indexed documents (all, or those the filters allow)."""
     found = _open(ctx).documents(region=region, year=year, type=type_, since=since, until=until)
     if fmt == "json":
-        click.echo(json.dumps([_doc_row(d) for d in found], ensure_ascii=False, indent=1))
+        click.echo(json.dumps([doc_row(d) for d in found], ensure_ascii=False, indent=1))
     elif fmt:
-        _emit_rows([_doc_row(d) for d in found], fmt, DOC_COLUMNS)
+        _emit_rows([doc_row(d) for d in found], fmt, DOC_COLUMNS)
     else:
         for d in found:
             region_name = (d.get("region") or {}).get("name") or "—"
