@@ -508,3 +508,24 @@ def stats(ctx, as_json):
 def synonyms(ctx, query, synonyms_file):
     """Print what QUERY becomes after synonym expansion."""
     click.echo(_open(ctx, synonyms_file).explain_query(query))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--index", "serve_index", type=click.Path(file_okay=False), default=None,
+              help="Index directory (default: the global --index).")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Requests served at once.")
+@click.pass_context
+def serve(ctx, host, port, serve_index, threads):
+    """Serve the search page and the JSON API over HTTP (read-only)."""
+    try:
+        from .web import serve as run_server
+    except ImportError as e:
+        raise SearchlibError(f"the web server needs Flask and waitress ({e}): "
+                             "pip install 'flask>=3.1,<4' 'waitress>=3.0,<4'") from None
+    index_dir = serve_index or ctx.obj["index"]
+    click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    run_server(index_dir, host=host, port=port, threads=threads)
