@@ -261,6 +261,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     default ``$SEARCHLIB_INDEX`` or ./index, or an open ``SearchIndex``). Read-only."""
     holder = IndexHolder(index if index is not None else api.default_index_path(), synonyms=synonyms)
     app = Flask(__name__)
+    app.url_map.merge_slashes = False      # a doc_id is looked up as given, never redirected
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_AS_ASCII=False, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
