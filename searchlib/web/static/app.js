@@ -4,6 +4,6 @@ document.addEventListener("keydown", function (e) {
   var t = e.target;
   if (e.key === "/" && !(t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable))) {
     var q = document.getElementById("q");
-    if (q) { e.preventDefault(); q.focus(); q.select(); }
+    if (q) { e.preventDefault(); q.focus(); q.setSelectionRange(q.value.length, q.value.length); }
   }
 });
