@@ -248,6 +248,24 @@ def outline(passages: list[dict]) -> list[dict]:
     return out
 
 
+def with_headings(passages: list[dict]) -> list[tuple[list[tuple[int, str]], dict]]:
+    """Each passage with the headings to print before it: those of its heading path from
+    the first level where it differs from the previous passage's (depth, heading), less
+    a last heading the passage itself starts with (an inline heading)."""
+    out, previous = [], []
+    for p in passages:
+        path = p["heading_path"]
+        same = 0
+        while same < min(len(path), len(previous)) and path[same] == previous[same]:
+            same += 1
+        heads = [(depth, path[depth]) for depth in range(same, len(path))]
+        if heads and p["text"].startswith(heads[-1][1]):
+            heads.pop()
+        out.append((heads, p))
+        previous = path
+    return out
+
+
 def answer_tables(idx, args: dict):
     """The answer tables of a query (figures by region and year), shown above the hits.
     A hook for the figures feature: None until searchlib.api offers them."""
@@ -442,7 +460,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         doc = index_().document(_check_id(doc_id, "document"))
         passages = doc.pop("passages_list")
         current = _int(request.args.get("p"), "p", 0, 10_000_000, None)
-        return render_template("document.html", doc=doc, passages=passages, outline=outline(passages),
+        return render_template("document.html", doc=doc, passages=with_headings(passages), outline=outline(passages),
                                current=current, q=_text(request.args.get("q"), "q", MAX_QUERY_CHARS) or "",
                                source_url=_safe_url(doc.get("url")))
 
