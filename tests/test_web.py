@@ -152,7 +152,9 @@ def test_odd_doc_ids_round_trip(odd_client, odd_index):
 
 
 def test_document_text_is_escaped(odd_client):
-    html = odd_client.get("/?q=行政复议").get_data(as_text=True) + odd_client.get("/doc/xss.txt").get_data(as_text=True)
+    html = "".join(odd_client.get(url).get_data(as_text=True)
+                   for url in ("/?q=行政复议", "/doc/xss.txt", "/doc/xss.txt?q=行政复议 onerror script"))
+    assert "<mark>行政复议</mark>" in html
     for raw in ["<script>window", "<img", "<svg", "<iframe", "<style>*", "</textarea>", "<b>粗体"]:
         assert raw not in html, raw
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
@@ -192,6 +194,10 @@ def test_document_page(client, seed_index):
     assert html.count('class="passage kind-') == len(doc["passages_list"])
     assert 'id="p-14" class="passage kind-' in html and 'current"' in html.split('id="p-14"')[1].split(">")[0]
     assert client.get("/doc/nope.txt").status_code == 404
+    # the query's terms and synonyms are marked in the document, as in the snippet
+    assert "<mark>两法衔接</mark>" in html and "<mark>行政执法和刑事司法衔接</mark>" in html
+    assert "<mark>" not in client.get("/doc/000_fe44817f17a5c838.txt").get_data(as_text=True)
+    assert client.get("/doc/000_fe44817f17a5c838.txt?q=((").status_code == 200
 
 
 def test_csv_and_json_export(client):

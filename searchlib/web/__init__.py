@@ -198,13 +198,14 @@ def marked(snippet: str) -> Markup:
     return Markup("").join(out)
 
 
-def _region_label(code_or_name: Optional[str]) -> str:
-    if not code_or_name:
-        return ""
-    from ..metadata import region_table
-    table = region_table()
-    codes = table.codes_for(code_or_name)
-    return table.region(codes[0]).name if codes else code_or_name
+def marked_spans(text: str, spans) -> Markup:
+    """``text`` escaped, with ``<mark>`` around the (start, end) character spans."""
+    out, pos = [], 0
+    for start, end in spans:
+        out += [escape(text[pos:start]), Markup("<mark>{}</mark>").format(text[start:end])]
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
 
 
 def region_trail(region: Optional[str]) -> list[tuple[str, str]]:
@@ -285,7 +286,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     app.json.sort_keys = False
     app.extensions["searchlib"] = holder
     app.jinja_env.globals.update(TYPE_LABELS=TYPE_LABELS, KIND_LABELS=KIND_LABELS, SORT_LABELS=SORT_LABELS,
-                                 marked=marked, region_label=_region_label)
+                                 marked=marked, marked_spans=marked_spans)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 
     def index_():
@@ -460,8 +461,15 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         doc = index_().document(_check_id(doc_id, "document"))
         passages = doc.pop("passages_list")
         current = _int(request.args.get("p"), "p", 0, 10_000_000, None)
+        q = _text(request.args.get("q"), "q", MAX_QUERY_CHARS) or ""
+        spans = lambda text: []                              # noqa: E731
+        if q:
+            try:
+                spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms", True), "synonyms"))
+            except QuerySyntaxError:
+                pass                                         # a query that cannot be planned marks nothing
         return render_template("document.html", doc=doc, passages=with_headings(passages), outline=outline(passages),
-                               current=current, q=_text(request.args.get("q"), "q", MAX_QUERY_CHARS) or "",
+                               current=current, q=q, spans=spans,
                                source_url=_safe_url(doc.get("url")))
 
     return app
