@@ -275,3 +275,17 @@ def test_serve_defaults_to_loopback_and_says_when_flask_is_missing(seed_index_di
     monkeypatch.setitem(sys.modules, "searchlib.web", None)
     r = CliRunner().invoke(main, ["serve"])
     assert r.exit_code == 2 and "Error: the web server needs Flask and waitress" in r.output
+
+
+def test_region_sidebar_nests_province_city_county():
+    from searchlib.web import region_choices, region_trail
+    f = {"province": [{"value": "北京市", "code": "110000"}, {"value": "浙江省", "code": "330000"}],
+         "city": [{"value": "市辖区", "code": "110100"}, {"value": "宁波市", "code": "330200"}],
+         "county": [{"value": "朝阳区", "code": "110105"}, {"value": "北仑区", "code": "330206"}]}
+    assert [v["value"] for v in region_choices(f, None)] == ["北京市", "浙江省"]
+    assert [v["value"] for v in region_choices(f, "浙江")] == ["宁波市"]
+    assert [v["value"] for v in region_choices(f, "330200")] == ["北仑区"]
+    assert region_choices(f, "北仑") == []
+    assert [v["value"] for v in region_choices(f, "北京")] == ["朝阳区"]       # no 市辖区 level
+    assert region_trail("北仑") == [("330000", "浙江省"), ("330200", "宁波市"), ("330206", "北仑区")]
+    assert [name for _, name in region_trail("110105")] == ["北京市", "朝阳区"]

@@ -208,6 +208,9 @@ def marked_spans(text: str, spans) -> Markup:
     return Markup("").join(out)
 
 
+_NOT_A_CITY = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
 def region_trail(region: Optional[str]) -> list[tuple[str, str]]:
     """(code, name) from province down to the filtered region (for a breadcrumb)."""
     if not region:
@@ -217,7 +220,8 @@ def region_trail(region: Optional[str]) -> list[tuple[str, str]]:
     codes = table.codes_for(region)
     if not codes:
         return []
-    return [(c, table.name_of(c)) for c in table.chain(codes[0])]
+    trail = [(c, table.name_of(c)) for c in table.chain(codes[0])]
+    return [t for t in trail[:-1] if t[1] not in _NOT_A_CITY] + trail[-1:]
 
 
 def region_choices(facets: dict, region: Optional[str]) -> list[dict]:
@@ -227,11 +231,16 @@ def region_choices(facets: dict, region: Optional[str]) -> list[dict]:
     if not trail:
         return facets.get("province", [])
     code = trail[-1][0]
+    counties = facets.get("county", [])
     if code.endswith("0000"):
-        inside = [v for v in facets.get("city", []) if v["code"][:2] == code[:2]]
-        return inside or [v for v in facets.get("county", []) if v["code"][:2] == code[:2]]
+        out = []
+        for v in facets.get("city", []):
+            if v["code"][:2] == code[:2]:
+                # a city level without a city of its own (北京市 › 市辖区): its counties instead
+                out += [c for c in counties if c["code"][:4] == v["code"][:4]] if v["value"] in _NOT_A_CITY else [v]
+        return out or [v for v in counties if v["code"][:2] == code[:2]]
     if code.endswith("00"):
-        return [v for v in facets.get("county", []) if v["code"][:4] == code[:4]]
+        return [v for v in counties if v["code"][:4] == code[:4]]
     return []
 
 
@@ -449,10 +458,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
                        choices=region_choices(result.facets or {}, args["region"]),
                        trail=region_trail(args["region"]), answers=answer_tables(idx, args))
         else:
-            try:
-                ctx["stats"] = index_().stats()
-            except UNAVAILABLE:
-                raise
+            ctx["stats"] = index_().stats()
         ctx["link"] = _page_link(args)
         return render_template("search.html", **ctx)
 
