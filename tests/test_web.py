@@ -289,3 +289,10 @@ def test_region_sidebar_nests_province_city_county():
     assert [v["value"] for v in region_choices(f, "北京")] == ["朝阳区"]       # no 市辖区 level
     assert region_trail("北仑") == [("330000", "浙江省"), ("330200", "宁波市"), ("330206", "北仑区")]
     assert [name for _, name in region_trail("110105")] == ["北京市", "朝阳区"]
+
+
+def test_only_http_source_urls_become_links():
+    from searchlib.web import _safe_url
+    assert _safe_url("https://www.gov.cn/a.html") == "https://www.gov.cn/a.html"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//evil", None, 3):
+        assert _safe_url(bad) is None
