@@ -527,5 +527,12 @@ def serve(ctx, host, port, serve_index, threads):
         raise SearchlibError(f"the web server needs Flask and waitress ({e}): "
                              "pip install 'flask>=3.1,<4' 'waitress>=3.0,<4'") from None
     index_dir = serve_index or ctx.obj["index"]
+    try:
+        check_index(Path(index_dir))
+    except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
+        click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
     click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    run_server(index_dir, host=host, port=port, threads=threads)
+    try:
+        run_server(index_dir, host=host, port=port, threads=threads)
+    except OSError as e:
+        raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None

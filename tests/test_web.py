@@ -272,6 +272,15 @@ def test_serve_defaults_to_loopback_and_says_when_flask_is_missing(seed_index_di
     monkeypatch.setattr(searchlib.web, "serve", lambda index, **kw: calls.append((index, kw)))
     r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir)])
     assert r.exit_code == 0 and calls == [(str(seed_index_dir), {"host": "127.0.0.1", "port": 8000, "threads": 8})]
+    r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir) + "-missing"])
+    assert r.exit_code == 0 and "note: no index at" in r.output and "requests get 503" in r.output
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.undo()
+        r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir), "--port", str(taken.getsockname()[1])])
+    assert r.exit_code == 2 and "Error: cannot listen on 127.0.0.1:" in r.output and "Traceback" not in r.output
     monkeypatch.setitem(sys.modules, "searchlib.web", None)
     r = CliRunner().invoke(main, ["serve"])
     assert r.exit_code == 2 and "Error: the web server needs Flask and waitress" in r.output
