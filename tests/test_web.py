@@ -234,6 +234,9 @@ def test_sees_updates_by_another_process_without_restart(tmp_path):
     subprocess.run([*cli, "remove", "b.txt"], check=True, capture_output=True)
     assert get_json(client, "/api/search?q=执法记录仪")["total"] == 0
     assert get_json(client, "/api/documents/b.txt", status=404)
+    # a full rebuild swaps in a new index directory: seen from the next request too
+    subprocess.run([*cli, "build", str(tmp_path / "corpus")], check=True, capture_output=True)
+    assert get_json(client, "/api/search?q=执法记录仪")["hits"][0]["doc_id"] == "b.txt"
 
 
 def test_concurrent_requests_share_one_index(seed_index_dir):
