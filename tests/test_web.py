@@ -114,6 +114,8 @@ def test_documents_passages_stats_synonyms(client, seed_index):
     assert listing["total"] == len(seed_index.documents(region="浙江")) and len(listing["documents"]) == 1
     assert {"doc_id", "title", "region", "region_code", "passages"} <= set(listing["documents"][0])
     assert get_json(client, "/api/documents?offset=100")["documents"] == []
+    rows = client.get("/api/documents?format=csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("doc_id,title,doc_type") and "path" not in rows[0] and len(rows) == 6
     st = get_json(client, "/api/stats")
     assert st["documents"] == 5 and "index" not in st
     syn = get_json(client, "/api/synonyms?q=两法衔接")

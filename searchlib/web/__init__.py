@@ -17,7 +17,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Optional, Union
-from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -401,17 +400,24 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     @app.get("/api/documents")
     def api_documents():
         p = request.args
-        unknown = set(p) - {"region", "year", "type", "since", "until", "limit", "offset"}
+        unknown = set(p) - {"region", "year", "type", "since", "until", "limit", "offset", "format"}
         if unknown:
             raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        fmt = p.get("format", "json")
+        if fmt not in ("json", "jsonl", "csv"):
+            raise BadRequest("format must be json, jsonl or csv")
         limit = _int(p.get("limit"), "limit", 1, MAX_DOCS_LIMIT, 100)
         offset = _int(p.get("offset"), "offset", 0, 10_000_000, 0)
         found = index_().documents(region=_text(p.get("region"), "region"),
                                    year=_int(p.get("year"), "year", 1000, 9999, None),
                                    type=_text(p.get("type"), "type"), since=_text(p.get("since"), "since"),
                                    until=_text(p.get("until"), "until"))
-        return jsonify(total=len(found), offset=offset,
-                       documents=[_public_doc(doc_row(d)) for d in found[offset:offset + limit]])
+        rows = [_public_doc(doc_row(d)) for d in found[offset:offset + limit]]
+        if fmt == "jsonl":
+            return Response(jsonl_text(rows), mimetype="application/x-ndjson")
+        if fmt == "csv":
+            return Response("\ufeff" + csv_text(rows, [c for c in DOC_COLUMNS if c != "path"]), mimetype="text/csv")
+        return jsonify(total=len(found), offset=offset, documents=rows)
 
     @app.get("/api/documents/<path:doc_id>")
     def api_document(doc_id):
