@@ -182,6 +182,8 @@ def test_search_page(client):
     assert 'id="export-csv"' in html
     narrowed = client.get("/?q=两法衔接 案件&region=330000").get_data(as_text=True)
     assert "<strong>浙江省</strong>" in narrowed and "宁波市" in narrowed
+    dated = client.get("/?q=行政复议&since=2018&until=2019-06").get_data(as_text=True)
+    assert "发布日期：2018 至 2019-06" in dated and 'name="since" value="2018"' in dated
     off = client.get("/?q=两法衔接&synonyms=0").get_data(as_text=True)
     assert "未使用同义词扩展" in off
     assert client.get("/").status_code == 200 and "份文件" in client.get("/").get_data(as_text=True)
