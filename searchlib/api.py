@@ -148,6 +148,14 @@ class SearchIndex:
         """What a query becomes (concepts, synonym expansions, query tree)."""
         return self.plan(query, synonyms).describe()
 
+    def highlighter(self, query: str, synonyms: bool = True):
+        """A function ``text -> [(start, end)]``: the character spans of ``text`` that a
+        snippet for ``query`` would mark (its concepts, synonyms and words)."""
+        from .snippets import merge_spans, term_spans
+        phrases, words = self.plan(query, synonyms).highlight_terms()
+        phrases = {p for p in phrases if p}
+        return lambda text: merge_spans(term_spans(text, phrases) + term_spans(text, words))
+
     # -- search ---------------------------------------------------------------------
     def search(self, query: str, *, limit: int = 10, region: Optional[str] = None,
                year: Optional[int] = None, type: Optional[str] = None, kind: Optional[str] = None,

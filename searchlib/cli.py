@@ -16,6 +16,7 @@ import click
 
 from . import api
 from .query import Filters
+from .serialize import DOC_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
 from .storage import check_index
 
 from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
@@ -244,39 +245,9 @@ def output_options(f):
     return f
 
 
-HIT_COLUMNS = ("doc_id", "passage_id", "title", "region", "region_code", "year", "published", "doc_type",
-               "section_kind", "heading_path", "score", "figures", "snippet", "text")
-DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "region_code", "source",
-               "doc_number", "passages", "path")
-
-
-def _hit_row(hit) -> dict:
-    d = hit.to_dict()
-    d["heading_path"] = " › ".join(hit.heading_path)
-    d["figures"] = "; ".join(f"{f.subject} {f.text}".strip() for f in hit.figures)
-    d["snippet"] = hit.snippet.replace("<mark>", "").replace("</mark>", "")
-    return d
-
-
-def _doc_row(doc: dict) -> dict:
-    region = doc.get("region") or {}
-    return dict(doc, region=region.get("name"), region_code=region.get("code"))
-
-
 def _emit_rows(rows: list[dict], fmt: str, columns) -> None:
     """Rows as JSON lines or CSV (with a header row)."""
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
-    import csv
-    import io
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
-    click.echo(buf.getvalue(), nl=False)
+    click.echo(jsonl_text(rows) if fmt == "jsonl" else csv_text(rows, columns), nl=False)
 
 
 def filter_options(f=None, exclude=()):
@@ -329,13 +300,9 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
                         per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout)
     if fmt == "json":
-        data = result.to_dict()
-        if group_by_doc:
-            data["documents"] = [dict(g, hits=[h.to_dict() for h in g["hits"]]) for g in result.by_document()]
-            del data["hits"]
-        click.echo(json.dumps(data, ensure_ascii=False))
+        click.echo(json.dumps(result_dict(result, group_by_doc), ensure_ascii=False))
     elif fmt:
-        _emit_rows([_hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
+        _emit_rows([hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
     elif group_by_doc and result.hits:
         _print_groups(result)
     else:
@@ -599,9 +566,9 @@ def docs(ctx, region, year, type_, since, until, fmt):
     """List the indexed documents (all, or those the filters allow)."""
     found = _open(ctx).documents(region=region, year=year, type=type_, since=since, until=until)
     if fmt == "json":
-        click.echo(json.dumps([_doc_row(d) for d in found], ensure_ascii=False, indent=1))
+        click.echo(json.dumps([doc_row(d) for d in found], ensure_ascii=False, indent=1))
     elif fmt:
-        _emit_rows([_doc_row(d) for d in found], fmt, DOC_COLUMNS)
+        _emit_rows([doc_row(d) for d in found], fmt, DOC_COLUMNS)
     else:
         for d in found:
             region_name = (d.get("region") or {}).get("name") or "—"
@@ -633,3 +600,31 @@ def stats(ctx, as_json):
 def synonyms(ctx, query, synonyms_file):
     """Print what QUERY becomes after synonym expansion."""
     click.echo(_open(ctx, synonyms_file).explain_query(query))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--index", "serve_index", type=click.Path(file_okay=False), default=None,
+              help="Index directory (default: the global --index).")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Requests served at once.")
+@click.pass_context
+def serve(ctx, host, port, serve_index, threads):
+    """Serve the search page and the JSON API over HTTP (read-only)."""
+    try:
+        from .web import serve as run_server
+    except ImportError as e:
+        raise SearchlibError(f"the web server needs Flask and waitress ({e}): "
+                             "pip install 'flask>=3.1,<4' 'waitress>=3.0,<4'") from None
+    index_dir = serve_index or ctx.obj["index"]
+    try:
+        check_index(Path(index_dir))
+    except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
+        click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
+    click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    try:
+        run_server(index_dir, host=host, port=port, threads=threads)
+    except OSError as e:
+        raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None

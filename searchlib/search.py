@@ -25,7 +25,7 @@ from whoosh import query as wq
 
 from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
-from .passage_index import PassageFileError, kind_code
+from .passage_index import FIGURES_FLAG, PassageFileError, kind_code
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
@@ -45,7 +45,8 @@ POOL_FACTOR = 5       # the best limit × this passages are ranked first (before
 
 
 def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None) -> list[dict]:
-    """[{value, passages, documents}] for the codes (-1: none), most passages first."""
+    """[{value, passages, documents}] for the codes (-1: none), most passages first; with
+    ``label`` (regions) the value is the label and ``code`` the indexed term."""
     if not len(values):
         return []
     known = codes >= 0
@@ -53,8 +54,10 @@ def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None
     pairs = np.unique(codes[known] * (int(reports.max(initial=0)) + 1) + reports[known])   # (value, report) once
     documents = np.bincount(pairs // (int(reports.max(initial=0)) + 1), minlength=len(values))
     order = sorted(np.flatnonzero(passages), key=lambda i: (-passages[i], values[i]))
-    return [{"value": label(values[i]) if label else values[i], "passages": int(passages[i]),
-             "documents": int(documents[i])} for i in order]
+    if label is not None:
+        return [{"value": label(values[i]), "code": values[i], "passages": int(passages[i]),
+                 "documents": int(documents[i])} for i in order]
+    return [{"value": values[i], "passages": int(passages[i]), "documents": int(documents[i])} for i in order]
 
 
 def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int) -> np.ndarray:
@@ -295,20 +298,25 @@ class IndexSearcher:
         return result
 
     def _facets(self, snap: Snapshot, ids: np.ndarray) -> dict:
-        """Counts of the matching passages and of their documents by province, city, year,
-        document type and section kind, largest first."""
+        """Counts of the matching passages and of their documents by province, city,
+        county (region values carry their GB/T 2260 ``code``), year, document type, section
+        kind and whether the passage states figures (``has_figures``: one value, true),
+        largest first."""
         sp = snap.passages
         reports = sp.p_report[ids]
         out = {}
         table = region_table()
         facets = (("province", REGION, lambda c: c.endswith("0000")),
                   ("city", REGION, lambda c: c.endswith("00") and not c.endswith("0000")),
+                  ("county", REGION, lambda c: not c.endswith("00")),
                   ("year", YEAR, None), ("type", DOC_TYPE, None))
         for name, field_, select in facets:
             codes, values = snap.report_terms(field_, select, name)
             out[name] = _count(codes[reports], reports, values,
                                table.name_of if field_ == REGION else None)
         out["kind"] = _count(sp.p_kind[ids].astype(np.int64), reports, list(SECTION_KINDS))
+        figures = (sp.p_flags[ids] & FIGURES_FLAG).astype(bool)
+        out["has_figures"] = _count(np.where(figures, 0, -1), reports, [True])
         return out
 
     def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int,

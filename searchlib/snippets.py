@@ -88,6 +88,11 @@ def make_snippet(text: str, terms: set[str], phrases: set[str] = frozenset(), ma
     return ("…" if s > 0 else "") + snippet + ("…" if e < len(text) else "")
 
 
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans covering the same characters."""
+    return _merge(spans)
+
+
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[list[int]] = []
     for s, e in sorted(spans):

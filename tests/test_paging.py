@@ -51,7 +51,7 @@ def test_cli_offset_and_sort(seed_index_dir):
 def test_facets_count_passages_and_documents(seed_index):
     res = seed_index.search("行政复议", limit=3, facets=True)
     f = res.facets
-    assert set(f) == {"province", "city", "year", "type", "kind"}
+    assert set(f) == {"province", "city", "county", "year", "type", "kind", "has_figures"}
     for name in ("province", "year", "type", "kind"):          # every seed has a region, year, type
         assert sum(v["passages"] for v in f[name]) == res.total, name
         assert all(1 <= v["documents"] <= v["passages"] for v in f[name])
@@ -72,5 +72,16 @@ def test_facets_in_json_and_one_human_line(seed_index_dir):
 
 
 def test_city_facet_holds_cities(seed_index):
-    cities = {v["value"] for v in seed_index.search("行政复议", facets=True).facets["city"]}
-    assert "宁波市" in cities and "浙江省" not in cities
+    f = seed_index.search("行政复议", facets=True).facets
+    cities = {v["value"]: v["code"] for v in f["city"]}
+    assert cities["宁波市"] == "330200" and "浙江省" not in cities
+    assert {v["value"]: v["code"] for v in f["county"]}["北仑区"] == "330206"
+    assert all(v["code"].endswith("0000") for v in f["province"])
+
+
+def test_has_figures_facet_counts_what_the_filter_keeps(seed_index):
+    f = seed_index.search("行政复议", facets=True).facets["has_figures"]
+    narrowed = seed_index.search("行政复议", has_figures=True)
+    assert f == [{"value": True, "passages": narrowed.total,
+                  "documents": len({h.doc_id for h in seed_index.search("行政复议", has_figures=True, limit=1000,
+                                                                         per_doc=0).hits})}]

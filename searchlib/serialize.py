@@ -1,0 +1,55 @@
+"""The output shapes of search results and documents, shared by the CLI and the web
+layer: one code path for ``--json`` / ``--jsonl`` / ``--csv`` and the HTTP API."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Iterable
+
+from .models import Hit, SearchResult
+
+HIT_COLUMNS = ("doc_id", "passage_id", "title", "region", "region_code", "year", "published", "doc_type",
+               "section_kind", "heading_path", "score", "figures", "snippet", "text")
+DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "region_code", "source",
+               "doc_number", "passages", "path")
+
+
+def result_dict(result: SearchResult, group_by_doc: bool = False) -> dict:
+    """A result set as ``search --json`` prints it (``documents`` instead of ``hits``
+    with ``group_by_doc``)."""
+    data = result.to_dict()
+    if group_by_doc:
+        data["documents"] = [dict(g, hits=[h.to_dict() for h in g["hits"]]) for g in result.by_document()]
+        del data["hits"]
+    return data
+
+
+def hit_row(hit: Hit) -> dict:
+    """A hit as one flat row (``--jsonl``, ``--csv``): heading path and figures as text,
+    the snippet without markup."""
+    d = hit.to_dict()
+    d["heading_path"] = " › ".join(hit.heading_path)
+    d["figures"] = "; ".join(f"{f.subject} {f.text}".strip() for f in hit.figures)
+    d["snippet"] = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    return d
+
+
+def doc_row(doc: dict) -> dict:
+    """A document's metadata as ``docs --json`` prints it (region name and code flat)."""
+    region = doc.get("region") or {}
+    return dict(doc, region=region.get("name"), region_code=region.get("code"))
+
+
+def jsonl_text(rows: Iterable[dict]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+def csv_text(rows: Iterable[dict], columns) -> str:
+    """CSV with a header row; missing values empty."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+    return buf.getvalue()

@@ -1,0 +1,314 @@
+"""The HTTP API and the server-rendered pages, at the HTTP level (Flask's test client;
+the browser tests are in test_web_browser.py)."""
+import json
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import api
+from searchlib.cli import main
+from searchlib.serialize import HIT_COLUMNS
+from searchlib.web import MAX_LIMIT, create_app
+from tests.conftest import CORPUS, ROOT
+from tests.web_fixtures import HOSTILE_LINES, HOSTILE_TITLE, ODD_NAMES, build_web_index
+
+
+@pytest.fixture(scope="module")
+def client(seed_index_dir):
+    return create_app(seed_index_dir).test_client()
+
+
+@pytest.fixture(scope="module")
+def odd_index(tmp_path_factory):
+    return build_web_index(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def odd_client(odd_index):
+    return create_app(odd_index).test_client()
+
+
+def get_json(client, url, status=200, **kw):
+    r = client.get(url, **kw)
+    assert r.status_code == status, r.get_data(as_text=True)[:500]
+    assert r.mimetype == "application/json"
+    return r.get_json()
+
+
+def test_search_json_is_the_cli_json(client, seed_index_dir):
+    data = get_json(client, "/api/search?q=两法衔接&limit=3&facets=1&region=浙江")
+    cli = json.loads(CliRunner().invoke(main, ["--index", str(seed_index_dir), "search", "两法衔接", "-n", "3",
+                                               "--facets", "--region", "浙江", "--json"]).output)
+    for d in (data, cli):
+        d.pop("elapsed_ms")
+    assert data == cli
+    assert list(data["hits"][0]) == list(cli["hits"][0])      # the same field names, in the same order
+    assert set(data["facets"]) >= {"province", "city", "county", "year", "type", "kind", "has_figures"}
+
+
+def test_every_search_option(client, seed_index):
+    url = "/api/search?q=行政复议&year=2017&kind=achievements&has_figures=true&sort=-date&per_doc=1&offset=1&limit=2"
+    data = get_json(client, url)
+    res = seed_index.search("行政复议", year=2017, kind="achievements", has_figures=True, sort="-date", per_doc=1,
+                            offset=1, limit=2)
+    assert [h["passage_id"] for h in data["hits"]] == [h.passage_id for h in res.hits]
+    assert data["total"] == res.total and data["offset"] == 1
+    assert all(h["year"] == 2017 and h["section_kind"] == "achievements" and h["figures"] for h in data["hits"])
+    explained = get_json(client, "/api/search?q=行政复议&explain=1&limit=1")["hits"][0]
+    assert "text_score" in explained["explanation"]
+    off = get_json(client, "/api/search?q=两法衔接&synonyms=false")
+    assert off["expanded_query"] == "" and get_json(client, "/api/search?q=两法衔接")["expanded_query"]
+    grouped = get_json(client, "/api/search?q=行政复议&group_by_doc=1")
+    assert "documents" in grouped and "hits" not in grouped
+
+
+def test_post_search_takes_the_batch_shape(client):
+    r = client.post("/api/search", json={"query": "行政复议", "filters": {"region": "北仑", "year": 2017}, "limit": 2})
+    assert r.status_code == 200
+    assert all("北仑" in h["region"] for h in r.get_json()["hits"])
+    assert client.post("/api/search", data="not json", content_type="application/json").status_code == 400
+    big = client.post("/api/search", data=b"x" * (100 * 1024), content_type="application/json")
+    assert big.status_code == 413 and big.get_json()["status"] == 413
+
+
+@pytest.mark.parametrize("url, message", [
+    ("/api/search?q=((", "parenthes"),
+    ("/api/search?q=行政&region=火星", "unknown region"),
+    ("/api/search?q=行政&year=abc", "year"),
+    ("/api/search?q=行政&kind=nope", "section kind"),
+    ("/api/search?q=行政&since=2018-13", "since"),
+    ("/api/search?q=行政&limit=101", "limit"),
+    ("/api/search?q=行政&limit=0", "limit"),
+    ("/api/search?q=行政&offset=10001", "offset"),
+    ("/api/search?q=行政&offset=-1", "offset"),
+    ("/api/search?q=行政&sort=size", "sort"),
+    ("/api/search?q=行政&bogus=1", "unknown parameter"),
+    ("/api/search?q=行政&facets=maybe", "facets"),
+    ("/api/search?q=" + "行" * 501, "longer than 500"),
+    ("/api/search?q=", "empty"),
+    ("/api/search?q=行政&format=xml", "format"),
+    ("/api/passages/000_fe44817f17a5c838.txt%23x", "passage id"),
+])
+def test_bad_requests_are_400_with_a_message(client, url, message):
+    t0 = time.perf_counter()
+    data = get_json(client, url, status=400)
+    assert message in data["error"] and data["status"] == 400
+    assert "Traceback" not in data["error"]
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_documents_passages_stats_synonyms(client, seed_index):
+    doc_id = seed_index.documents()[0]["doc_id"]
+    doc = get_json(client, f"/api/documents/{quote(doc_id)}")
+    assert doc["doc_id"] == doc_id and doc["passages_list"] and "path" not in doc
+    found = get_json(client, f"/api/passages/{quote(doc_id + '#3')}?context=2")
+    assert found["passage"]["ordinal"] == 3 and [p["ordinal"] for p in found["before"]] == [1, 2]
+    assert [p["ordinal"] for p in found["after"]] == [4, 5]
+    assert get_json(client, f"/api/passages/{quote(doc_id + '#3')}?context=21", status=400)
+    listing = get_json(client, "/api/documents?region=浙江&limit=1")
+    assert listing["total"] == len(seed_index.documents(region="浙江")) and len(listing["documents"]) == 1
+    assert {"doc_id", "title", "region", "region_code", "passages"} <= set(listing["documents"][0])
+    assert get_json(client, "/api/documents?offset=100")["documents"] == []
+    rows = client.get("/api/documents?format=csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("doc_id,title,doc_type") and "path" not in rows[0] and len(rows) == 6
+    st = get_json(client, "/api/stats")
+    assert st["documents"] == 5 and "index" not in st
+    syn = get_json(client, "/api/synonyms?q=两法衔接")
+    assert "行刑衔接" in syn["expansions"]["两法衔接"] and "concept 两法衔接" in syn["text"]
+    assert get_json(client, "/api/health")["status"] == "ok"
+
+
+def test_unknown_ids_and_paths_outside_the_index_are_404(client, odd_client):
+    for url in ["/api/documents/nope.txt", "/api/documents/../../etc/passwd", "/api/documents/..%2F..%2Fetc%2Fpasswd",
+                "/api/documents/%2Fetc%2Fpasswd", "/api/documents/a%00b", "/api/passages/nope.txt%2312",
+                "/api/passages/000_fe44817f17a5c838.txt%23999", "/doc/..%2Fsetup.cfg", "/doc/%2e%2e/%2e%2e/setup.cfg",
+                "/static/..%2f__init__.py", "/static/../__init__.py", "/api/documents/" + "x" * 2000,
+                "/nothing-here"]:
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert b"import" not in r.data and b"[metadata]" not in r.data and b"root:" not in r.data, url
+
+
+def test_odd_doc_ids_round_trip(odd_client, odd_index):
+    with api.open_index(odd_index) as idx:
+        ids = {d["doc_id"] for d in idx.documents()}
+    assert set(ODD_NAMES) <= ids
+    for doc_id in ODD_NAMES:
+        assert get_json(odd_client, "/api/documents/" + quote(doc_id, safe=""))["doc_id"] == doc_id
+        assert get_json(odd_client, "/api/passages/" + quote(doc_id + "#0", safe=""))["passage"]["ordinal"] == 0
+        page = odd_client.get("/doc/" + quote(doc_id, safe="/"))
+        assert page.status_code == 200 and "办理行政复议案件1" in page.get_data(as_text=True)
+    # the links the results page prints lead to the documents
+    html = odd_client.get("/?q=行政复议 案件&per_doc=1").get_data(as_text=True)
+    import re
+    links = set(re.findall(r'href="(/doc/[^"]+)"', html))
+    assert len(links) >= len(ODD_NAMES)
+    for link in links:
+        from html import unescape
+        assert odd_client.get(unescape(link)).status_code == 200, link
+
+
+def test_document_text_is_escaped(odd_client):
+    html = "".join(odd_client.get(url).get_data(as_text=True)
+                   for url in ("/?q=行政复议", "/doc/xss.txt", "/doc/xss.txt?q=行政复议 onerror script"))
+    assert "<mark>行政复议</mark>" in html
+    for raw in ["<script>window", "<img", "<svg", "<iframe", "<style>*", "</textarea>", "<b>粗体"]:
+        assert raw not in html, raw
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=" in html and "&amp;lt;script&amp;gt;" in html
+    assert "<script" not in html.replace('<script src="/static/app.js" defer></script>', "")
+    r = odd_client.get("/")
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"] and r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_read_only(client):
+    for method in ("post", "put", "delete", "patch"):
+        for url in ("/", "/api/documents/000_fe44817f17a5c838.txt", "/api/documents"):
+            assert getattr(client, method)(url).status_code == 405, (method, url)
+    assert client.put("/api/search?q=x").status_code == 405
+
+
+def test_search_page(client):
+    html = client.get("/?q=两法衔接 案件").get_data(as_text=True)
+    assert "共 <strong>" in html and "<mark>" in html and 'class="chip"' in html
+    assert "同义词扩展" in html and "行刑衔接" in html and "不使用同义词" in html
+    assert 'id="facet-region"' in html and "浙江省" in html
+    assert "synonyms=0" in html and "per_doc=1" in html and "sort=-date" in html
+    assert 'id="export-csv"' in html
+    narrowed = client.get("/?q=两法衔接 案件&region=330000").get_data(as_text=True)
+    assert "<strong>浙江省</strong>" in narrowed and "宁波市" in narrowed
+    dated = client.get("/?q=行政复议&since=2018&until=2019-06").get_data(as_text=True)
+    assert "发布日期：2018 至 2019-06" in dated and 'name="since" value="2018"' in dated
+    off = client.get("/?q=两法衔接&synonyms=0").get_data(as_text=True)
+    assert "未使用同义词扩展" in off
+    assert client.get("/").status_code == 200 and "份文件" in client.get("/").get_data(as_text=True)
+    bad = client.get("/?q=((")
+    assert bad.status_code == 400 and "unbalanced" in bad.get_data(as_text=True) and bad.mimetype == "text/html"
+
+
+def test_document_page(client, seed_index):
+    doc = seed_index.document("000_fe44817f17a5c838.txt")
+    html = client.get("/doc/000_fe44817f17a5c838.txt?q=两法衔接&p=14").get_data(as_text=True)
+    assert doc["title"] in html and 'class="toc"' in html
+    assert html.count('class="passage kind-') == len(doc["passages_list"])
+    assert 'id="p-14" class="passage kind-' in html and 'current"' in html.split('id="p-14"')[1].split(">")[0]
+    assert client.get("/doc/nope.txt").status_code == 404
+    # the query's terms and synonyms are marked in the document, as in the snippet
+    assert "<mark>两法衔接</mark>" in html and "<mark>行政执法和刑事司法衔接</mark>" in html
+    assert "<mark>" not in client.get("/doc/000_fe44817f17a5c838.txt").get_data(as_text=True)
+    assert client.get("/doc/000_fe44817f17a5c838.txt?q=((").status_code == 200
+
+
+def test_csv_and_json_export(client):
+    r = client.get("/api/search?q=行政复议&format=csv&download=1&limit=100")
+    assert r.mimetype == "text/csv" and "attachment" in r.headers["Content-Disposition"]
+    lines = r.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].split(",") == list(HIT_COLUMNS) and len(lines) > 10
+    j = client.get("/api/search?q=行政复议&format=json&download=1&limit=100")
+    assert "attachment" in j.headers["Content-Disposition"] and len(j.get_json()["hits"]) <= MAX_LIMIT
+    jl = client.get("/api/search?q=行政复议&format=jsonl&limit=3").get_data(as_text=True).splitlines()
+    assert len(jl) == 3 and json.loads(jl[0])["passage_id"]
+
+
+def test_missing_index_is_503_until_built(tmp_path):
+    app = create_app(tmp_path / "index").test_client()
+    for url in ("/api/health", "/api/search?q=行政", "/api/stats"):
+        assert get_json(app, url, status=503)["status"] == 503
+    page = app.get("/?q=行政")
+    assert page.status_code == 503 and "索引暂不可用" in page.get_data(as_text=True)
+    api.build([CORPUS], tmp_path / "index")
+    assert get_json(app, "/api/search?q=行政复议")["total"] > 0
+
+
+def test_sees_updates_by_another_process_without_restart(tmp_path):
+    from tests.conftest import build_small_index
+    index = build_small_index(tmp_path, {"a.txt": "甲市依法行政工作报告\n\n一、行政复议\n办理行政复议案件3件。\n"})
+    client = create_app(index).test_client()
+    assert get_json(client, "/api/search?q=执法记录仪")["total"] == 0
+    new = tmp_path / "corpus" / "b.txt"
+    new.write_text("乙市依法行政工作报告\n\n一、执法\n配备执法记录仪120台。\n", encoding="utf-8")
+    cli = [sys.executable, "-m", "searchlib", "--index", str(index)]
+    subprocess.run([*cli, "add", str(new), "--root", str(tmp_path / "corpus")], check=True, capture_output=True)
+    assert get_json(client, "/api/search?q=执法记录仪")["hits"][0]["doc_id"] == "b.txt"
+    subprocess.run([*cli, "remove", "b.txt"], check=True, capture_output=True)
+    assert get_json(client, "/api/search?q=执法记录仪")["total"] == 0
+    assert get_json(client, "/api/documents/b.txt", status=404)
+    # a full rebuild swaps in a new index directory: seen from the next request too
+    subprocess.run([*cli, "build", str(tmp_path / "corpus")], check=True, capture_output=True)
+    assert get_json(client, "/api/search?q=执法记录仪")["hits"][0]["doc_id"] == "b.txt"
+
+
+def test_concurrent_requests_share_one_index(seed_index_dir):
+    app = create_app(seed_index_dir)
+    queries = ["两法衔接", "行政复议 案件 数量", "法律顾问", "执法 经费", "存在问题", "政务公开"] * 4
+    expected = {q: get_json(app.test_client(), f"/api/search?q={q}")["hits"] for q in set(queries)}
+    errors, seen = [], []
+
+    def worker(q):
+        try:
+            seen.append((q, get_json(app.test_client(), f"/api/search?q={q}")["hits"]))
+        except Exception as e:           # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=worker, args=(q,)) for q in queries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(seen) == len(queries)
+    assert all(hits == expected[q] for q, hits in seen)
+
+
+def test_internal_errors_are_500_without_a_traceback(seed_index_dir, monkeypatch):
+    app = create_app(seed_index_dir)
+    idx = app.extensions["searchlib"].get()
+    monkeypatch.setattr(idx, "search", lambda *a, **k: 1 / 0)
+    r = app.test_client().get("/api/search?q=行政")
+    assert r.status_code == 500 and r.get_json() == {"error": "internal error (see the server's log)", "status": 500}
+    page = app.test_client().get("/?q=行政")
+    assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)
+
+
+def test_serve_defaults_to_loopback_and_says_when_flask_is_missing(seed_index_dir, monkeypatch):
+    import searchlib.web
+    calls = []
+    monkeypatch.setattr(searchlib.web, "serve", lambda index, **kw: calls.append((index, kw)))
+    r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir)])
+    assert r.exit_code == 0 and calls == [(str(seed_index_dir), {"host": "127.0.0.1", "port": 8000, "threads": 8})]
+    r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir) + "-missing"])
+    assert r.exit_code == 0 and "note: no index at" in r.output and "requests get 503" in r.output
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.undo()
+        r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir), "--port", str(taken.getsockname()[1])])
+    assert r.exit_code == 2 and "Error: cannot listen on 127.0.0.1:" in r.output and "Traceback" not in r.output
+    monkeypatch.setitem(sys.modules, "searchlib.web", None)
+    r = CliRunner().invoke(main, ["serve"])
+    assert r.exit_code == 2 and "Error: the web server needs Flask and waitress" in r.output
+
+
+def test_region_sidebar_nests_province_city_county():
+    from searchlib.web import region_choices, region_trail
+    f = {"province": [{"value": "北京市", "code": "110000"}, {"value": "浙江省", "code": "330000"}],
+         "city": [{"value": "市辖区", "code": "110100"}, {"value": "宁波市", "code": "330200"}],
+         "county": [{"value": "朝阳区", "code": "110105"}, {"value": "北仑区", "code": "330206"}]}
+    assert [v["value"] for v in region_choices(f, None)] == ["北京市", "浙江省"]
+    assert [v["value"] for v in region_choices(f, "浙江")] == ["宁波市"]
+    assert [v["value"] for v in region_choices(f, "330200")] == ["北仑区"]
+    assert region_choices(f, "北仑") == []
+    assert [v["value"] for v in region_choices(f, "北京")] == ["朝阳区"]       # no 市辖区 level
+    assert region_trail("北仑") == [("330000", "浙江省"), ("330200", "宁波市"), ("330206", "北仑区")]
+    assert [name for _, name in region_trail("110105")] == ["北京市", "朝阳区"]
+
+
+def test_only_http_source_urls_become_links():
+    from searchlib.web import _safe_url
+    assert _safe_url("https://www.gov.cn/a.html") == "https://www.gov.cn/a.html"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//evil", None, 3):
+        assert _safe_url(bad) is None

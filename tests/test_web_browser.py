@@ -1,0 +1,136 @@
+"""The search page as a person uses it, in a real headless Chromium (Debian's
+``chromium``, driven by Playwright without its own browser download): type a query,
+narrow by a facet, page, open a result, export CSV; hostile document text shows
+literally and runs nothing; a phone-width screen and the keyboard work. Skipped only
+when /usr/bin/chromium is absent (.ci/run installs it)."""
+import csv
+import io
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-dev-shm-usage"]
+
+
+def start_server(index):
+    """A real waitress server on a free loopback port, in a thread: (base URL, stop)."""
+    import waitress
+    from searchlib.web import create_app
+    server = waitress.create_server(create_app(index), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.effective_port}", server.close
+
+
+def launch_browser(playwright, tmp_path):
+    """Chromium with a fresh profile and nothing that reaches the network by itself."""
+    return playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS,
+        accept_downloads=True, viewport={"width": 1200, "height": 900}, locale="zh-CN")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        context = launch_browser(p, tmp_path_factory.mktemp("chromium"))
+        context.set_default_timeout(10_000)
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def seed_site(seed_index_dir):
+    url, stop = start_server(seed_index_dir)
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    from tests.web_fixtures import build_web_index
+    url, stop = start_server(build_web_index(tmp_path_factory.mktemp("webx")))
+    yield url
+    stop()
+
+
+def test_search_facet_page_open_export(browser, seed_site, tmp_path):
+    page = browser.new_page()
+    page.goto(seed_site + "/")
+    page.fill("#q", "行政复议 案件")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".hit")
+    total = int(page.inner_text(".total strong"))
+    assert total > 10 and page.locator(".hit mark").count() > 0
+    # page 2, then narrow by a facet (back to page 1, the filter kept while paging)
+    page.click("a[rel=next]")
+    page.wait_for_selector(".pager span:text-is('第 2 页')")
+    assert page.locator(".hit").count() >= 1 and page.locator(".hits").get_attribute("start") == "11"
+    page.click("#facet-region a:text-is('浙江省')")
+    page.wait_for_selector("#facet-region .trail strong:text-is('浙江省')")
+    narrowed = int(page.inner_text(".total strong"))
+    assert narrowed < total
+    metas = page.locator(".hit .meta").all_inner_texts()
+    assert metas and all(m.startswith(("宁波", "杭州", "温州", "浙江")) for m in metas), metas
+    # export the current results as CSV
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+    assert len(rows) >= len(metas) and all(r["region_code"].startswith("33") for r in rows)
+    # open a result: its passage is highlighted on the document page
+    first = page.locator(".hit .title a").first
+    snippet_text = page.locator(".hit .snippet").first.inner_text().strip("…")[:12]
+    first.click()
+    page.wait_for_selector(".passage.current")
+    target = page.locator(".passage:target")
+    assert target.count() == 1 and "current" in target.get_attribute("class")
+    assert snippet_text in target.inner_text()
+    assert page.locator(".toc a").count() >= 3
+
+
+def test_hostile_text_shows_literally_and_runs_nothing(browser, hostile_site):
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_site + "/?q=行政复议")
+    page.wait_for_selector(".hit")
+    text = page.inner_text("main")
+    assert "<script>window.__xss=1</script>" in text          # the title, literally
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("main img, main svg, main iframe, main b").count() == 0
+    page.click(".hit .title a:has-text('window.__xss')")
+    page.wait_for_selector(".passage")
+    body = page.inner_text("main")
+    for line in ('"><img src=x onerror="window.__xss=2">', "<svg onload=window.__xss=3>", "<b>粗体</b>",
+                 "</textarea></title><style>*{display:none}</style>"):
+        assert line in body, line
+    assert page.evaluate("window.__xss") is None and not dialogs
+    assert page.locator("main img, main svg, main iframe, main b, main style").count() == 0
+
+
+def test_phone_width_and_keyboard(browser, seed_site):
+    page = browser.new_page()
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(seed_site + "/?q=两法衔接")
+    page.wait_for_selector(".hit")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376      # no sideways scrolling
+    assert "同义词扩展" in page.inner_text(".expanded")
+    page.locator("body").click(position={"x": 5, "y": 300})
+    page.keyboard.press("/")                                                   # "/" jumps to the search box
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type(" 案件")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "两法衔接 案件" == page.input_value("#q")
+    for _ in range(40):                                                        # Tab to the first result, Enter opens it
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.hit .title') !== null"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".passage.current")
