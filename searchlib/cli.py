@@ -16,7 +16,7 @@ import click
 
 from . import api
 from .query import Filters
-from .serialize import DOC_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
+from .serialize import DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
 from .storage import check_index
 
 from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
@@ -418,10 +418,6 @@ def _print_result(result, explain=False, applied=None):
             click.echo(f"   explain: text score {e['text_score']} × concreteness factor {e['concreteness_factor']}"
                        f" (concreteness {e['concreteness']}); matched {', '.join(e['matched_terms'])}")
         click.echo()
-
-
-FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "subject", "value", "unit",
-                  "text", "sentence")
 
 
 @main.command()

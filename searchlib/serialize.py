@@ -15,6 +15,10 @@ DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "re
                "doc_number", "passages", "path")
 
 
+FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "subject", "value", "unit",
+                  "text", "sentence")
+
+
 def result_dict(result: SearchResult, group_by_doc: bool = False) -> dict:
     """A result set as ``search --json`` prints it (``documents`` instead of ``hits``
     with ``group_by_doc``)."""

@@ -312,3 +312,48 @@ def test_only_http_source_urls_become_links():
     assert _safe_url("https://www.gov.cn/a.html") == "https://www.gov.cn/a.html"
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//evil", None, 3):
         assert _safe_url(bad) is None
+
+
+# --------------------------------------------------------------------------- answer tables
+
+def test_figures_api_is_the_python_table(client, seed_index):
+    data = get_json(client, "/api/figures?q=行政复议&unit=件&by=region&limit=50")
+    table = seed_index.figures("行政复议", unit="件", by="region", limit=50)
+    data.pop("elapsed_ms")
+    want = table.to_dict()
+    want.pop("elapsed_ms")
+    assert data == want and data["total"] > 0
+    assert [g["key"] for g in data["groups"]] == [g["key"] for g in table.groups]
+
+
+def test_figures_csv_export_and_errors(client):
+    r = client.get("/api/figures?q=行政复议&unit=件&format=csv&download=1")
+    assert r.status_code == 200 and r.mimetype == "text/csv" and "attachment" in r.headers["Content-Disposition"]
+    header = r.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header == "region,region_code,year,title,doc_id,passage_id,subject,value,unit,text,sentence"
+    assert get_json(client, "/api/figures?q=行政复议&by=bogus", 400)["error"].startswith("by must be")
+    assert "unknown unit" in get_json(client, "/api/figures?q=行政复议&unit=斤斤", 400)["error"]
+    assert get_json(client, "/api/figures?q=", 400)["error"].startswith("the query is empty")
+    assert get_json(client, "/api/figures?q=行政复议&limit=100000", 400)["status"] == 400
+    assert get_json(client, "/api/figures?q=行政复议&drop=1", 400)["error"].startswith("unknown parameter")
+
+
+def test_figures_page_shows_the_table_and_a_chart(client):
+    r = client.get("/figures?q=行政复议&unit=件&by=region")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "<h2>宁波市北仑区</h2>" in page and "<h2>秦皇岛市</h2>" in page
+    assert "区政府新收行政复议案件" in page and 'class="bar"' in page
+    year = client.get("/figures?q=行政复议&unit=件&by=year").get_data(as_text=True)
+    assert 'class="line"' in year and "<h2>2017</h2>" in year
+
+
+def test_search_page_previews_the_answer_table_for_a_quantity_query(client):
+    page = client.get("/?q=行政复议 案件 数量").get_data(as_text=True)
+    assert "答案表" in page and 'id="answers-link"' in page and "/figures?" in page
+    assert "答案表" not in client.get("/?q=两法衔接").get_data(as_text=True)
+
+
+def test_figures_page_escapes_document_text(odd_client):
+    page = odd_client.get("/figures?q=行政复议").get_data(as_text=True)
+    assert "<img src=x" not in page and "&lt;img src=x" in page

@@ -134,3 +134,21 @@ def test_phone_width_and_keyboard(browser, seed_site):
             break
     page.keyboard.press("Enter")
     page.wait_for_selector(".passage.current")
+
+
+def test_answer_table_from_a_quantity_query(browser, seed_site):
+    page = browser.new_page()
+    page.goto(seed_site + "/")
+    page.fill("#q", "行政复议 案件 数量")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".answers .figtable")
+    page.click("#answers-link")
+    page.wait_for_selector(".answers-page .figtable")
+    page.select_option("select[name=by]", "region")
+    page.fill("input[name=unit]", "件")
+    page.click(".figopts button")
+    page.wait_for_selector(".chart svg rect.bar")
+    assert "宁波市北仑区" in page.locator(".figgroup h2").all_inner_texts()
+    rows = page.locator(".figgroup tbody tr").all_inner_texts()
+    assert any("区政府新收行政复议案件" in r and "36" in r for r in rows), rows
+    page.close()

@@ -26,7 +26,7 @@ from .. import api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
                       IndexVersionError, QuerySyntaxError, SearchlibError)
 from ..models import DOC_TYPES, SECTION_KINDS
-from ..serialize import DOC_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
+from ..serialize import DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
 
 log = logging.getLogger("searchlib.web")
 
@@ -46,6 +46,9 @@ PAGE_SIZE = 10
 EXPORT_LIMIT = MAX_LIMIT       # hits in an export of the current results
 
 FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures")
+MAX_FIGURE_ROWS = 500          # rows of an answer table per request
+FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "synonyms", "format", "download"}
+BY_LABELS = {"": "按相关度", "region": "按地区", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
                  "synonyms", "group_by_doc", "format", "download"}
 UNAVAILABLE = (IndexNotFoundError, IndexDamagedError, IndexVersionError, IndexLockedError)
@@ -275,10 +278,60 @@ def with_headings(passages: list[dict]) -> list[tuple[list[tuple[int, str]], dic
     return out
 
 
+def figure_args(params: dict, *, strict: bool = True) -> dict:
+    """Keyword arguments of ``SearchIndex.figures`` from request parameters, bounded."""
+    if strict:
+        unknown = sorted(str(k)[:40] for k in params if k not in FIGURE_PARAMS)
+        if unknown:
+            raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(sorted(FIGURE_PARAMS - {'query'}))})")
+    q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
+    args = dict(query=q or "", unit=_text(params.get("unit"), "unit"), by=_text(params.get("by"), "by"),
+                limit=_int(params.get("limit"), "limit", 1, MAX_FIGURE_ROWS, 100),
+                synonyms=_flag(params.get("synonyms", True), "synonyms"))
+    if args["by"] not in (None, *BY_LABELS):
+        raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
+    args["by"] = args["by"] or None
+    for name in ("region", "type", "kind", "since", "until"):
+        args[name] = _text(params.get(name), name)
+    args["year"] = _int(params.get("year"), "year", 1000, 9999, None)
+    return args
+
+
 def answer_tables(idx, args: dict):
-    """The answer tables of a query (figures by region and year), shown above the hits.
-    A hook for the figures feature: None until searchlib.api offers them."""
-    return None
+    """A preview of the query's answer table (its first figures), shown above the hits
+    when the query asks for a quantity (数量, 件, 面积 …) or only passages with figures;
+    None otherwise (the page links to the full table either way)."""
+    plan = idx.plan(args["query"], args["synonyms"])
+    if not (plan.wants_figures or args["has_figures"]):
+        return None
+    filters = {k: args[k] for k in ("region", "year", "type", "kind", "since", "until")}
+    return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=TIME_BUDGET, **filters)
+
+
+def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
+    """A small chart of an answer table, as numbers for an inline SVG: by region, a bar
+    per region (its first row: the latest report's best figure); by year, a point per
+    year (the first row of each year). Only rows in the same unit as the first one."""
+    if table.by not in ("region", "year") or not table.groups:
+        return None
+    unit = table.groups[0]["rows"][0].unit
+    points = [(str(g["key"]), g["rows"][0]) for g in table.groups if g["rows"][0].unit == unit][:20]
+    if not points:
+        return None
+    top = max(r.value for _, r in points) or 1.0
+    label_w = 120
+    if table.by == "region":
+        bars = [dict(label=k, value=r.value, text=r.text, subject=r.subject, y=i * (bar + 6),
+                     w=max(1.0, (width - label_w - 90) * r.value / top)) for i, (k, r) in enumerate(points)]
+        return dict(kind="bars", unit=unit, bars=bars, width=width, label_w=label_w, bar=bar,
+                    height=len(bars) * (bar + 6))
+    height = 160
+    step = (width - 60) / max(1, len(points) - 1)
+    dots = [dict(label=k, value=r.value, text=r.text, x=30 + i * step, y=10 + (height - 40) * (1 - r.value / top))
+            for i, (k, r) in enumerate(points)]
+    return dict(kind="line", unit=unit, dots=dots, width=width, height=height,
+                path=" ".join(f"{'M' if i == 0 else 'L'}{d['x']:.1f},{d['y']:.1f}" for i, d in enumerate(dots)))
 
 
 # -- the app ----------------------------------------------------------------------------
@@ -430,6 +483,27 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         found["document"] = _public_doc(found["document"])
         return jsonify(found)
 
+    @app.get("/api/figures")
+    def api_figures():
+        params = request.args.to_dict()
+        args = figure_args(params)
+        if not args["query"]:
+            raise QuerySyntaxError("the query is empty (parameter q)")
+        fmt = _text(params.get("format"), "format") or "json"
+        if fmt not in ("json", "jsonl", "csv"):
+            raise BadRequest("format must be json, jsonl or csv")
+        table = index_().figures(args.pop("query"), timeout=time_budget, **args)
+        if fmt == "json":
+            resp = jsonify(table.to_dict())
+        else:
+            rows = [r.to_dict() for r in table.rows]
+            body = jsonl_text(rows) if fmt == "jsonl" else csv_text(rows, FIGURE_COLUMNS)
+            resp = Response(("\ufeff" if fmt == "csv" else "") + body,
+                            mimetype="application/x-ndjson" if fmt == "jsonl" else "text/csv")
+        if _flag(params.get("download", False), "download"):
+            resp.headers["Content-Disposition"] = f'attachment; filename="searchlib-figures.{fmt}"'
+        return resp
+
     @app.get("/api/synonyms")
     def api_synonyms():
         q = _text(request.args.get("q"), "q", MAX_QUERY_CHARS)
@@ -467,6 +541,25 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             ctx["stats"] = index_().stats()
         ctx["link"] = _page_link(args)
         return render_template("search.html", **ctx)
+
+    @app.get("/figures")
+    def page_figures():
+        args = figure_args(request.args.to_dict(), strict=False)
+        table = None
+        if args["query"]:
+            query = args.pop("query")
+            table = index_().figures(query, timeout=time_budget, **args)
+            args["query"] = query
+        keep = {k: v for k, v in dict(q=args["query"], unit=args["unit"], by=args["by"], region=args["region"],
+                                      year=args["year"], type=args["type"], kind=args["kind"],
+                                      since=args["since"], until=args["until"],
+                                      synonyms=None if args["synonyms"] else 0).items() if v not in (None, "")}
+
+        def flink(endpoint: str = "page_figures", **changes) -> str:
+            params = dict(keep, **changes)
+            return url_for(endpoint, **{k: v for k, v in params.items() if v is not None and v != ""})
+        return render_template("figures.html", args=args, q=args["query"], table=table, flink=flink,
+                               chart=figure_chart(table) if table else None, BY_LABELS=BY_LABELS)
 
     @app.get("/doc/<path:doc_id>")
     def page_document(doc_id):
