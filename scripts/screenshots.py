@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Screenshots of the search page and a document page for the README, in headless
+"""Screenshots of the search page, a document page and an answer table for the README, in headless
 Chromium (Debian's ``chromium``; CJK text needs a font such as ``fonts-wqy-microhei``).
 
     .venv/bin/python scripts/screenshots.py [--index DIR] [--out docs]
@@ -21,6 +21,7 @@ SHOTS = [  # file, path, viewport
     ("search-phone.png", "/?" + urlencode({"q": "两法衔接", "region": "330000"}), (390, 700)),
     ("document.png", "/doc/" + quote("000_fe44817f17a5c838.txt") + "?" + urlencode({"q": "两法衔接", "p": 14}),
      (1000, 760)),
+    ("figures.png", "/figures?" + urlencode({"q": "行政复议", "unit": "件", "by": "region"}), (1000, 760)),
 ]
 
 
