@@ -131,6 +131,13 @@ def _text(value, name: str, limit: int = MAX_PARAM_CHARS) -> Optional[str]:
     return value.strip() or None
 
 
+def _only(params: dict, shown: set, known: set) -> None:
+    """BadRequest naming the parameters not in ``known`` (and listing ``shown``)."""
+    unknown = sorted(str(k)[:40] for k in params if k not in known)
+    if unknown:
+        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} (known: {', '.join(sorted(shown))})")
+
+
 def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE) -> dict:
     """Keyword arguments of ``SearchIndex.search`` (plus ``group_by_doc``) from request
     parameters (a query string or a JSON body), bounded. ``strict``: unknown parameters
@@ -145,10 +152,7 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
                 raise BadRequest(f"unknown filter {str(k)[:40]!r} (filters: {', '.join(FILTERS)})")
             params.setdefault(k, v)
     if strict:
-        unknown = sorted(str(k)[:40] for k in params if k not in SEARCH_PARAMS)
-        if unknown:
-            raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} "
-                             f"(known: {', '.join(sorted(SEARCH_PARAMS - {'query', 'download'}))})")
+        _only(params, SEARCH_PARAMS - {"query", "download"}, SEARCH_PARAMS)
     q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
     args = dict(
         query=q or "",
@@ -281,10 +285,7 @@ def with_headings(passages: list[dict]) -> list[tuple[list[tuple[int, str]], dic
 def figure_args(params: dict, *, strict: bool = True) -> dict:
     """Keyword arguments of ``SearchIndex.figures`` from request parameters, bounded."""
     if strict:
-        unknown = sorted(str(k)[:40] for k in params if k not in FIGURE_PARAMS)
-        if unknown:
-            raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} "
-                             f"(known: {', '.join(sorted(FIGURE_PARAMS - {'query'}))})")
+        _only(params, FIGURE_PARAMS - {"query"}, FIGURE_PARAMS)
     q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
     args = dict(query=q or "", unit=_text(params.get("unit"), "unit"), by=_text(params.get("by"), "by"),
                 limit=_int(params.get("limit"), "limit", 1, MAX_FIGURE_ROWS, 100),
