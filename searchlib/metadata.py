@@ -11,7 +11,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Optional
 
-from .models import Region
+from .models import Region, SourceDocument
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
              "地区", "省", "市", "区", "县", "盟", "旗")
@@ -23,8 +23,57 @@ _ZONE = re.compile(r"新区|开发区|高新区|工业园区|保税区|自贸区
 NATIONAL_CODE, NATIONAL_NAME = "100000", "全国"
 NATIONAL_NAMES = ("全国", "中国", "中华人民共和国", "国家")
 # a document of the state itself: its title or issuer names a national body or the state
-_NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华人民共和国|中共中央|最高人民法院|最高人民检察院|"
-                       r"^(?:\d{4}年)?政府工作报告$")
+_NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华人民共和国|中共中央|最高人民法院|最高人民检察院")
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def _cn_number(s: str) -> int:
+    """一 … 九十九 as an int (十三 → 13, 二十 → 20)."""
+    if "十" not in s:
+        return _CN_DIGITS.get(s, 0)
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+# the line under a 政府工作报告's title: "——2024年3月5日在第十四届全国人民代表大会第二次会议上",
+# "(2026年1月27日在贵州省第十四届人民代表大会第四次会议上)"; a resolution's "(2022年3月11日
+# 第十三届全国人民代表大会第五次会议通过)"; or the session alone, "第十届全国人民代表大会第五次会议"
+_SESSION = re.compile(r"(?:(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,2}日)?在?(?P<place>[^\d第，。、：:]{0,12}?)"
+                      r"第(?P<term>[一二三四五六七八九十]{1,3})届(?P<nat>全国)?人民代表大会"
+                      r"第(?P<session>[一二三四五六七八九十]{1,3})次会[议議]")
+# 全国人民代表大会 sessions before the sixth NPC (1983-1987; from then on five sessions a term,
+# one a year): term → year of each session
+_NPC_EARLY = {1: (1954, 1955, 1956, 1957, 1958), 2: (1959, 1960, 1962, 1963), 3: (1964,), 4: (1975,),
+              5: (1978, 1979, 1980, 1981, 1982)}
+
+
+def _session(title: str, text: str) -> Optional[re.Match]:
+    """The congress session a document was delivered at or adopted by, named in its title
+    or its opening lines (line breaks inside it ignored)."""
+    for s in (title or "", re.sub(r"\s+", "", (text or "")[:600])):
+        m = _SESSION.search(s)
+        if m:
+            return m
+    return None
+
+
+def session_year(title: str, text: str) -> Optional[int]:
+    """The year of that session: the date written with it, else (全国人民代表大会 only) the
+    year of the term's session (第十届…第五次会议 → 2007)."""
+    m = _session(title, text)
+    if not m:
+        return None
+    if m.group("year"):
+        return int(m.group("year"))
+    if m.group("nat"):
+        term, session = _cn_number(m.group("term")), _cn_number(m.group("session"))
+        if term >= 6:
+            return 1983 + 5 * (term - 6) + session - 1
+        years = _NPC_EARLY.get(term, ())
+        if 1 <= session <= len(years):
+            return years[session - 1]
+    return None
 
 
 def _short(name: str) -> str:
@@ -171,6 +220,13 @@ def resolve_region(title: str, source: str = "", site: str = "", text: str = "")
             return region
     if _NATIONAL.search(title or "") or _NATIONAL.search(source or ""):
         return table.region(NATIONAL_CODE)       # the state's own documents: region 全国
+    session = _session(title, text)
+    if session:     # a report to a congress: 全国人民代表大会 or the province's (在广东省第十四届…)
+        if session.group("nat"):
+            return table.region(NATIONAL_CODE)
+        region = table.resolve_text(session.group("place"), use_short=True)
+        if region:
+            return region
     if text:
         return table.resolve_text(text[:300])
     return None
@@ -183,13 +239,20 @@ _YEAR_IN_TEXT = re.compile(r"(?<![\d\-—–~])((?:19|20)\d{2})年(?!\d)")
 
 def infer_year(title: str, text: str = "", published: Optional[str] = None) -> Optional[int]:
     """The year a document is about: the year in its title (关于2017年…的报告 → 2017
-    even when published in 2018); else the year its opening text talks about most,
-    never later than the publication year."""
+    even when published in 2018); else, for a report to a congress (政府工作报告) or its
+    resolution, the year of the session (the 2024 report reviews 2023 but is the 2024
+    report); else, for a 政府工作报告, the year published; else the year its opening text
+    talks about most, never later than the publication year."""
     pub_year = int(published[:4]) if published else None
     t = _RANGE.sub("", title or "")
     m = _YEAR_IN_TITLE.search(t)
     if m:
         return int(m.group(1))
+    year = session_year(title, text)
+    if year:
+        return year
+    if pub_year and "政府工作报告" in (title or ""):
+        return pub_year
     body = _RANGE.sub("", text[:3000])
     body = re.sub(r"《[^》]{0,80}》", "", body)
     years = [int(y) for y in _YEAR_IN_TEXT.findall(body)]
@@ -221,3 +284,9 @@ def infer_doc_type(title: str) -> str:
         if pattern.search(t):
             return kind
     return "other"
+
+
+def document_metadata(src: SourceDocument) -> tuple[str, Optional[int], Optional[Region]]:
+    """(doc type, year covered, region) of an ingested document: what the pipeline indexes."""
+    return (infer_doc_type(src.title), infer_year(src.title, src.text, src.published),
+            resolve_region(src.title, src.source or "", src.site or "", src.text))

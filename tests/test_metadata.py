@@ -65,9 +65,26 @@ def test_region_chain():
     ("厦门市湖里区法治政府建设创新情况报告", "2017年,在市委、市政府的领导下……2017年,湖里区经济社会"
      "保持平稳。《法治政府建设实施纲要(2015-2020年)》", "2019-05-07", 2017),
     ("某区法治政府建设情况报告", "", "2020-01-02", 2020),
+    # a 政府工作报告 is the year of its session, not the year it reviews
+    ("政府工作报告", "政府工作报告\n——2024年3月5日在第十四届全国人民代表大会第二次会议上\n一、2023年工作回顾\n"
+     "2023年是……2023年……", None, 2024),
+    ("政府工作报告", "——2026年1月26日在广东省第十四届\n人民代表大会第五次会议上\n一、2025年和“十四五”时期工作回顾",
+     "2026-01-30", 2026),
+    ("政府工作报告", "一、2025年工作回顾\n2025年……", "2026-02-01", 2026),
+    ("第十届全国人民代表大会第五次会议关于政府工作报告的决议", "会议听取了……2006年……", None, 2007),
+    ("第二届全国人民代表大会第三次会议关于政府工作报告的决议", "", None, 1962),
 ])
 def test_year_covered(title, text, published, year):
     assert infer_year(title, text, published) == year
+
+
+@pytest.mark.parametrize("title,text,code", [
+    ("政府工作报告", "——2024年3月5日在第十四届全国人民代表大会第二次会议上", "100000"),
+    ("2026年政府工作报告", "——2026年1月28日在云南省第十四届人民代表大会第四次会议上", "530000"),
+    ("政府工作报告", "——2026年1月26日在广东省第十四届\n人民代表大会第五次会议上", "440000"),
+])
+def test_region_of_a_report_to_a_congress(title, text, code):
+    assert resolve_region(title, text=text).code == code
 
 
 @pytest.mark.parametrize("title,kind", [
@@ -113,3 +130,35 @@ def test_region_and_year_of_html_fixtures(expect):
     doc = analyse_file(page, page.parent)
     assert doc.year == want["year"]
     assert doc.region.city + doc.region.county == want["region"]
+
+
+def _work_reports():
+    """The external corpus's work reports and NPC resolutions with their manifest rows."""
+    import json
+    from tests.conftest import SHARED
+    root = SHARED / "corpus-external"
+    rows = []
+    for corpus in ("chinese-political-corpora", "provincial-gwr-2026"):
+        manifest = root / corpus / "manifest.jsonl"
+        if manifest.is_file():
+            rows += [(manifest.parent, json.loads(line)) for line in manifest.open(encoding="utf-8") if line.strip()]
+    return rows
+
+
+def test_year_and_region_agree_with_the_external_corpus_manifests():
+    """All 83 work reports (52 national 1954-2025, 31 provincial 2026) and the 20 NPC
+    resolutions: year covered and province as their manifests give them."""
+    from searchlib.ingest import read_document
+    from searchlib.metadata import document_metadata
+    rows = _work_reports()
+    if not rows:
+        pytest.skip("../shared/corpus-external is not present")
+    wrong = []
+    for folder, row in rows:
+        path = folder / row["file"]
+        _, year, region = document_metadata(read_document(path, path.parent))
+        got = (year, region.province if region else None)
+        if got != (int(row["year"]), row["region"]):
+            wrong.append((row["file"], got))
+    assert len(rows) >= 83 and sum(r["kind"].endswith("government_work_report") for _, r in rows) >= 83
+    assert wrong == []
