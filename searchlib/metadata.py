@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .models import Region, SourceDocument
+from .vocabulary import parse_chinese_number
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
              "地区", "省", "市", "区", "县", "盟", "旗")
@@ -24,17 +25,6 @@ NATIONAL_CODE, NATIONAL_NAME = "100000", "全国"
 NATIONAL_NAMES = ("全国", "中国", "中华人民共和国", "国家")
 # a document of the state itself: its title or issuer names a national body or the state
 _NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华人民共和国|中共中央|最高人民法院|最高人民检察院")
-
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-
-
-def _cn_number(s: str) -> int:
-    """一 … 九十九 as an int (十三 → 13, 二十 → 20)."""
-    if "十" not in s:
-        return _CN_DIGITS.get(s, 0)
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-
 
 # the line under a 政府工作报告's title: "——2024年3月5日在第十四届全国人民代表大会第二次会议上",
 # "(2026年1月27日在贵州省第十四届人民代表大会第四次会议上)"; a resolution's "(2022年3月11日
@@ -67,7 +57,7 @@ def session_year(title: str, text: str) -> Optional[int]:
     if m.group("year"):
         return int(m.group("year"))
     if m.group("nat"):
-        term, session = _cn_number(m.group("term")), _cn_number(m.group("session"))
+        term, session = parse_chinese_number(m.group("term")), parse_chinese_number(m.group("session"))
         if term >= 6:
             return 1983 + 5 * (term - 6) + session - 1
         years = _NPC_EARLY.get(term, ())
@@ -270,23 +260,45 @@ _TYPE_RULES = [
     ("government_work_report", re.compile(r"政府工作报告")),
     ("annual_report", re.compile(r"(法治政府|依法行政|法治).{0,12}(报告|情况)|年度报告|工作报告|情况的报告|工作总结")),
     ("opinion", re.compile(r"意见$")),
-    ("regulation", re.compile(r"(条例|办法|规定|细则|规则)(\(.*\))?$")),
-    ("law", re.compile(r"法(\(.*\))?$")),
+    ("regulation", re.compile(r"(条例|办法|规定|细则|规则|守则|规范)(\(.*\))?$")),
+    ("law", re.compile(r"(法|法典|修正案)(\(.*\))?$")),
     ("notice", re.compile(r"通知$|通告$|公告$")),
 ]
+# issued by the Supreme People's Court or Procuratorate: named in the title or the issuer, or
+# adopted by its 审判委员会 / 检察委员会 (the line under the title)
+_SUPREME = re.compile(r"最高人民法院|最高人民检察院")
+_SUPREME_ADOPTED = re.compile(r"最高人民(?:法院|检察院)(?:第.{1,4}届)?(?:审判|检察)委员会")
+_NPC_ADOPTED = re.compile(r"全国人民代表大会(?:常务委员会)?第.{1,4}次会议通过")
+_NPC_DECISION = re.compile(r"^(?:中华人民共和国)?全国人民代表大会(?:常务委员会)?关于.*(?:决定|解释)$")
+_LOCAL_DECISION = re.compile(r"(?:人民代表大会常务委员会|人大常委会)关于.*(?:决定|决议)$")      # a local congress's: 地方性法规
+_COURTS = re.compile(r"^人民(?:法院|检察院)")     # 人民检察院刑事诉讼规则: rules for every court
+_NOT_A_RULE = re.compile(r"报告|工作要点|工作计划|工作总结")
+_OPENING = 300       # where the line naming the adopting body stands
 
 
-def infer_doc_type(title: str) -> str:
-    """annual_report, work_plan, notice, opinion, regulation, law, government_work_report or other.
-    A notice that issues (印发) another document takes that document's type."""
+def infer_doc_type(title: str, issuer: str = "", text: str = "") -> str:
+    """annual_report, work_plan, notice, opinion, regulation, law, judicial_interpretation,
+    government_work_report or other, from the title and the issuer (the 来源/发布机构, or the
+    body that adopted it as the opening lines say: 最高人民法院审判委员会…通过, 全国人民代表大会
+    常务委员会…通过). A notice that issues (印发) another document takes that document's type."""
     t = (title or "").strip()
-    for kind, pattern in _TYPE_RULES:
-        if pattern.search(t):
-            return kind
-    return "other"
+    opening = (text or "")[:_OPENING]
+    if not _NOT_A_RULE.search(t) and (_SUPREME.search(t) or _SUPREME.search(issuer or "")
+                                      or _SUPREME_ADOPTED.search(opening)):
+        return "judicial_interpretation"
+    if _NPC_DECISION.search(t):
+        return "law"            # the NPC's own decisions and interpretations have the force of law
+    if _LOCAL_DECISION.search(t):
+        return "regulation"
+    kind = next((kind for kind, pattern in _TYPE_RULES if pattern.search(t)), "other")
+    if kind == "regulation" and _NPC_ADOPTED.search(opening):
+        return "law"            # 条例 / 办法 adopted by the NPC (外交特权与豁免条例) are laws
+    if kind == "regulation" and _COURTS.search(t):
+        return "judicial_interpretation"
+    return kind
 
 
 def document_metadata(src: SourceDocument) -> tuple[str, Optional[int], Optional[Region]]:
     """(doc type, year covered, region) of an ingested document: what the pipeline indexes."""
-    return (infer_doc_type(src.title), infer_year(src.title, src.text, src.published),
+    return (infer_doc_type(src.title, src.source or "", src.text), infer_year(src.title, src.text, src.published),
             resolve_region(src.title, src.source or "", src.site or "", src.text))
