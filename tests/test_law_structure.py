@@ -132,3 +132,16 @@ def test_xingzheng_fuyi_fa_paths():
     paths = {" › ".join(p.heading_path) for p in doc.passages}
     assert "第二章 行政复议申请 › 第一节 行政复议范围 › 第十一条" in paths
     assert len([p for p in doc.passages if p.heading_path and p.heading_path[-1].endswith("条")]) == 90
+
+
+def test_search_hits_carry_the_article_path_and_type(tmp_path):
+    from searchlib import api
+    from tests.conftest import build_small_index
+    index = build_small_index(tmp_path, {
+        "law.txt": LAW,
+        "si.txt": "关于处理自首和立功具体应用法律若干问题的解释\n1998年4月6日最高人民法院审判委员会第972次会议通过\n"
+                  "第一条 犯罪以后自动投案，如实供述自己的罪行的，是自首。\n第二条 被采取强制措施的犯罪嫌疑人如实供述的，以自首论。\n"})
+    with api.open_index(index) as idx:
+        hits = idx.search("申请人 代理人", type="law").hits
+        assert hits and hits[0].heading_path == ["第三章 行政复议申请", "第一节 申请人", "第十二条之一"]
+        assert [h.doc_id for h in idx.search("自首", type="judicial_interpretation").hits][:1] == ["si.txt"]
