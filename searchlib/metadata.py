@@ -32,7 +32,7 @@ _NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华�
 # the line under a 政府工作报告's title: "——2024年3月5日在第十四届全国人民代表大会第二次会议上",
 # "(2026年1月27日在贵州省第十四届人民代表大会第四次会议上)"; a resolution's "(2022年3月11日
 # 第十三届全国人民代表大会第五次会议通过)"; or the session alone, "第十届全国人民代表大会第五次会议"
-_SESSION = re.compile(r"(?:(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,2}日)?在?(?P<place>[^\d第，。、：:]{0,12}?)"
+_SESSION = re.compile(r"(?:(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,2}日)?在?(?P<place>[^\d第，。、：:,;]{0,12}?)"
                       r"第(?P<term>[一二三四五六七八九十]{1,3})届(?P<nat>全国)?人民代表大会"
                       r"第(?P<session>[一二三四五六七八九十]{1,3})次会[议議]")
 # 全国人民代表大会 sessions before the sixth NPC (1983-1987; from then on five sessions a term,
@@ -41,9 +41,15 @@ _NPC_EARLY = {1: (1954, 1955, 1956, 1957, 1958), 2: (1959, 1960, 1962, 1963), 3:
               5: (1978, 1979, 1980, 1981, 1982)}
 
 
+_TO_CONGRESS = re.compile(r"政府工作报|决议|人民代表大会")
+
+
 def _session(title: str, text: str) -> Optional[re.Match]:
-    """The congress session a document was delivered at or adopted by, named in its title
-    or its opening lines (line breaks inside it ignored)."""
+    """The congress session a report to a congress (政府工作报告) or a resolution was
+    delivered at or adopted by, named in its title or its opening lines (line breaks inside
+    it ignored). Other documents that mention a session (学习贯彻…会议精神) have none."""
+    if not _TO_CONGRESS.search(title or ""):
+        return None
     for s in (title or "", re.sub(r"\s+", "", (text or "")[:600])):
         m = _SESSION.search(s)
         if m:

@@ -124,6 +124,12 @@ def test_region_of_a_report_to_a_congress(title, text, code):
     assert resolve_region(title, text=text).code == code
 
 
+def test_a_report_that_mentions_a_session_is_not_a_report_to_it():
+    text = "学习贯彻第十四届全国人民代表大会第二次会议精神,宁波市北仑区……2023年,我区……2023年"
+    assert infer_year("法治政府建设情况报告", text, "2024-01-20") == 2023
+    assert resolve_region("法治政府建设情况报告", text=text).code == "330206"
+
+
 @pytest.mark.parametrize("title,kind", [
     ("关于2017年宁波市北仑区人民政府依法行政工作的报告", "annual_report"),
     ("西安市莲湖区人民政府办公室关于印发莲湖区2017年法治政府建设工作要点的通知", "work_plan"),
