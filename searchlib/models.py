@@ -6,7 +6,8 @@ from typing import Optional
 
 SECTION_KINDS = ("preamble", "achievements", "problems", "plans", "requirements", "other")
 DOC_TYPES = ("annual_report", "work_plan", "notice", "opinion", "regulation", "law",
-             "government_work_report", "other")
+             "judicial_interpretation", "government_work_report", "other")
+RULE_TYPES = ("law", "regulation", "judicial_interpretation")    # parsed by article (第X条)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Section:
     kind: str
     heading_path: list[str]
     paragraphs: list[str] = field(default_factory=list)
+    article: bool = False          # a law's 第X条: its paragraphs (款, 项) are one passage
 
 
 @dataclass

@@ -22,7 +22,7 @@ from .concreteness import concreteness
 from .errors import IngestError
 from .figures import extract_figures
 from .ingest import read_document
-from .metadata import infer_doc_type, infer_year, resolve_region
+from .metadata import document_metadata
 from .models import Document, SkippedFile
 from .passage_index import ReportPassages, report_passages
 from .structure import parse_sections, split_passages
@@ -34,10 +34,8 @@ FILE_TIME_BUDGET = 120.0     # seconds one file may take to analyse before it is
 def analyse_file(path: Path, root: Path) -> Document:
     """Everything searchlib knows about one file, or IngestError saying why not."""
     src = read_document(Path(path), Path(root))
-    doc_type = infer_doc_type(src.title)
-    doc = Document(source=src, doc_type=doc_type,
-                   year=infer_year(src.title, src.text, src.published),
-                   region=resolve_region(src.title, src.source or "", src.site or "", src.text))
+    doc_type, year, region = document_metadata(src)
+    doc = Document(source=src, doc_type=doc_type, year=year, region=region)
     doc.sections = parse_sections(src.text, src.title, doc_type)
     doc.passages = split_passages(src.doc_id, doc.sections)
     for p in doc.passages:

@@ -39,8 +39,10 @@ class RankingConfig:
     unit_boost: float = 2.0      # added when the passage counts in the unit the query names
     # genre: a query about what was done (the default) prefers reports to the rules they
     # cite; a query that asks for the rule itself (《…法》, 条例, 第…条, 法律依据) does not
-    type_priors: dict = field(default_factory=lambda: {"law": 0.3, "regulation": 0.3})   # plateau 0.2-0.3 on dev-full
-    rule_type_priors: dict = field(default_factory=lambda: {"law": 1.2, "regulation": 1.2})
+    type_priors: dict = field(default_factory=lambda: {"law": 0.3, "regulation": 0.3,      # plateau 0.2-0.3 on dev-full
+                                                       "judicial_interpretation": 0.3})
+    rule_type_priors: dict = field(default_factory=lambda: {"law": 1.2, "regulation": 1.2,
+                                                            "judicial_interpretation": 1.2})
     # section kinds: what was done (the default) before what is planned or required, unless
     # the query names a kind (下一步 → plans)
     kind_priors: dict = field(default_factory=lambda: {"plans": 0.8, "requirements": 0.8})   # P@3 +0.04 on all three files

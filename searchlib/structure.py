@@ -219,11 +219,95 @@ def classify_heading(heading: str) -> Optional[str]:
 
 def parse_sections(text: str, title: str = "", doc_type: str = "other") -> list[Section]:
     """The sections of a document in order: root sections (level 0, no heading) for the
-    preamble and for closing remarks, and one section per heading."""
+    preamble and for closing remarks, and one section per heading. A law, regulation or
+    judicial interpretation (lines starting 第一条, 第二条…) is read by article instead
+    (``parse_articles``)."""
     lines = [ln.strip() for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
+    if _has_articles(lines):
+        return parse_articles(lines)
     headings = _scan(lines, title)
     return _Builder(lines, headings, doc_type).build()
+
+
+# --------------------------------------------------------------------------- laws by article
+
+# 第X编 / 分编 / 章 / 节 (outermost first), markdown # marks allowed before them
+_LAW_UNITS = ("编", "分编", "章", "节")
+_MARKDOWN = re.compile(r"^#{1,6}\s*")
+_LAW_DIVISION = re.compile(rf"^第([{_CN_NUM}千零〇]+|\d+)(分编|编|章|节)\s*(.*)$")
+# not 第十条第二款 / 第十条、第十一条 / 第十条至…: references, not articles
+_ARTICLE = re.compile(rf"^第([{_CN_NUM}千零〇]+|\d+)条(之[{_CN_NUM}]+)?(?![、,至]|第[{_CN_NUM}]+[条款项])")
+MAX_DIVISION_NAME = 30     # 第三章 行政复议申请: a division line is a heading, not a sentence
+
+
+def _article_number(line: str) -> Optional[tuple[int, int]]:
+    """(article, 之N) of a line that starts an article (第十二条, 第一百二十条之一), else None."""
+    m = _ARTICLE.match(line)
+    if not m:
+        return None
+    try:
+        return _number(m.group(1)), _number(m.group(2)[1:]) if m.group(2) else 0
+    except (KeyError, TypeError):
+        return None
+
+
+def _has_articles(lines: list[str]) -> bool:
+    """A text of articles: lines that start 第一条 then 第二条, or (when the first ones
+    are missing) three lines numbering consecutive articles."""
+    numbers = [n for n in map(_article_number, lines) if n is not None and n[1] == 0]
+    if (1, 0) in numbers and (2, 0) in numbers[numbers.index((1, 0)):]:
+        return True
+    return sum(1 for a, b in zip(numbers, numbers[1:]) if b[0] == a[0] + 1) >= 2
+
+
+def _division(line: str) -> Optional[tuple[int, str]]:
+    """(rank, heading) of a 第X编/分编/章/节 line, or of a markdown heading (rank 0), else None."""
+    bare = _MARKDOWN.sub("", line)
+    m = _LAW_DIVISION.match(bare)
+    if m and len(m.group(3)) <= MAX_DIVISION_NAME and not _SENTENCE_PUNCT.search(m.group(3)):
+        head = f"第{m.group(1)}{m.group(2)}"
+        return _LAW_UNITS.index(m.group(2)) + 1, (f"{head} {m.group(3).strip()}" if m.group(3).strip() else head)
+    if bare != line and bare and _article_number(bare) is None and len(bare) <= MAX_DIVISION_NAME:
+        return 0, bare
+    return None
+
+
+def parse_articles(lines: list[str]) -> list[Section]:
+    """A law by structure: 第X编 / 分编 / 章 / 节 lines are headings, each 第X条 a section of
+    its own (heading path ``第三章 行政复议申请 › 第十二条``) whose lines, its 款 and 项,
+    make one passage. Lines before the first heading or article (enactment dates, a
+    preamble) are the ``preamble``. An article line must number higher than the previous
+    article: a 款 that starts 第十条规定的… stays in its article."""
+    sections: list[Section] = []
+    stack: list[tuple[int, Section]] = []        # open divisions, outermost first
+    current: Optional[Section] = None
+    last = (0, 0)
+    for line in lines:
+        number = _article_number(line)
+        if number is not None and number > last:
+            last = number
+            head = _ARTICLE.match(line).group(0)
+            path = [s.heading for _, s in stack] + [head]
+            current = Section(head, len(path), OTHER, path, [line], article=True)
+            sections.append(current)
+            continue
+        division = _division(line)
+        if division is not None:
+            rank, head = division
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            path = [s.heading for _, s in stack] + [head]
+            sec = Section(head, len(path), OTHER, path, [])
+            sections.append(sec)
+            stack.append((rank, sec))
+            current = sec
+            continue
+        if current is None:
+            current = Section("", 0, PREAMBLE, [], [])
+            sections.append(current)
+        current.paragraphs.append(_MARKDOWN.sub("", line))
+    return sections
 
 
 MAX_PASSAGE_CHARS = 3000    # a longer paragraph is cut (at a sentence end when there is one)
@@ -234,7 +318,8 @@ def split_passages(doc_id: str, sections: list[Section], max_chars: int = 600) -
     than MAX_PASSAGE_CHARS, so one line of a huge file costs what any passage costs."""
     passages: list[Passage] = []
     for sec in sections:
-        for text, kind in _section_chunks(sec, max_chars):
+        chunks = [("\n".join(sec.paragraphs), sec.kind)] if sec.article else _section_chunks(sec, max_chars)
+        for text, kind in chunks:
             for piece in _bounded(text, MAX_PASSAGE_CHARS):
                 passages.append(Passage(doc_id=doc_id, ordinal=len(passages), text=piece,
                                         heading_path=list(sec.heading_path), section_kind=kind))

@@ -55,8 +55,8 @@ UNAVAILABLE = (IndexNotFoundError, IndexDamagedError, IndexVersionError, IndexLo
 
 # labels of the Chinese UI
 TYPE_LABELS = {"annual_report": "年度报告", "work_plan": "工作要点/计划", "notice": "通知", "opinion": "意见",
-               "regulation": "规章/规范性文件", "law": "法律", "government_work_report": "政府工作报告",
-               "other": "其他"}
+               "regulation": "法规/规章", "law": "法律", "judicial_interpretation": "司法解释",
+               "government_work_report": "政府工作报告", "other": "其他"}
 KIND_LABELS = {"preamble": "导语", "achievements": "工作成效", "problems": "问题与不足", "plans": "下一步计划",
                "requirements": "工作要求", "other": "其他"}
 SORT_LABELS = {"relevance": "相关度", "-date": "最新", "date": "最早"}
