@@ -33,9 +33,9 @@ from typing import Callable, Iterable, Optional
 from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import normalize
-from .query import QueryPlan, analyse_query_text
+from .query import QueryPlan, mentions
 from .snippets import sentence_spans
-from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, QUOTES, RATIO, TIME, VOLUME, WEIGHT,
+from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
                          base_unit, unit_kind)
 
 GROUPINGS = ("region", "year", "document")
@@ -48,7 +48,6 @@ _SAME = [{"人": 1.0, "名": 1.0}, {"个工作日": 1.0, "工作日": 1.0}, {"�
 # counters of cases: 件 宗 起 count the same cases (行政复议案件126件, 案件3宗, 事故2起)
 _CASE_UNITS = {"件", "宗", "起"}
 _CASE_SUBJECT = re.compile(r"案|纠纷|事故|事件|诉讼|复议|投诉|举报|信访")
-_STRIP_QUOTES = str.maketrans("", "", QUOTES)
 # adverbs before the verb of a short subject (已经审结, 共受理): not part of what is counted
 _ADVERBS = re.compile(r"^(?:已经|已|共|累计|共计|其中|另|又|再|均|还)+")
 
@@ -88,38 +87,9 @@ def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[flo
 
 # --------------------------------------------------------------------------- concepts
 
-def _alternatives(plan: QueryPlan) -> list[list[tuple[str, list[str]]]]:
-    """Per concept of the query: its alternatives (the concept and its synonyms), each as
-    (text, tokens). An advanced (Whoosh syntax) query: each of its words on its own."""
-    if plan.advanced:
-        _, words = plan.highlight_terms()
-        return [[(w, [w]) for w in sorted(words)]] if words else []
-    groups = []
-    for c in plan.concepts:
-        alts = []
-        for a in [c] + list(plan.expansions.get(c, [])):
-            text = normalize(a).translate(_STRIP_QUOTES).lower()
-            alts.append((text, analyse_query_text(a)))
-        groups.append(alts)
-    return groups
-
-
-def _mentions(text: str, alternatives: list[tuple[str, list[str]]]) -> bool:
-    """Whether ``text`` (lowercased) names the concept: an alternative as written, or
-    every word of it."""
-    for whole, tokens in alternatives:
-        if whole and whole in text:
-            return True
-        if len(tokens) > 1 and all(t in text for t in tokens):
-            return True
-    return False
-
-
-# --------------------------------------------------------------------------- rows
-
 def _covered(text: str, groups) -> set[int]:
     """The concepts (indexes into ``groups``) that ``text`` names."""
-    return {i for i, g in enumerate(groups) if _mentions(text, g)}
+    return {i for i, g in enumerate(groups) if mentions(text, g)}
 
 
 def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, int, int]]:
@@ -179,7 +149,7 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
 
 def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:
     """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
-    groups = _alternatives(plan)
+    groups = plan.alternatives()
     convert = unit_converter(unit)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
     rows, seen = [], set()

@@ -415,8 +415,11 @@ def _print_result(result, explain=False, applied=None):
         click.echo(f"   {h.passage_id}  score {h.score:.2f}")
         if explain and h.explanation:
             e = h.explanation
+            extra = "".join(f" × {name} {e[key]}" for key, name in (("genre_prior", "prior"),
+                                                                   ("answer_factor", "answer factor"))
+                            if e.get(key, 1.0) != 1.0)
             click.echo(f"   explain: text score {e['text_score']} × concreteness factor {e['concreteness_factor']}"
-                       f" (concreteness {e['concreteness']}); matched {', '.join(e['matched_terms'])}")
+                       f" (concreteness {e['concreteness']}){extra}; matched {', '.join(e['matched_terms'])}")
         click.echo()
 
 

@@ -219,6 +219,17 @@ class QueryPlan:
         words = {t for c in self.concepts for t in analyse_query_text(c)}
         return phrases, words
 
+    def alternatives(self) -> list[list[tuple[str, list[str]]]]:
+        """Per concept: its alternatives (the concept, its synonyms and related concepts),
+        each as (text as written, lower-cased; its tokens), for finding the concept in
+        text (``mentions``). A Whoosh-syntax query: each of its words on its own."""
+        if self.advanced:
+            _, words = self.highlight_terms()
+            return [[(w, [w]) for w in sorted(words)]] if words else []
+        strip = str.maketrans("", "", QUOTES)
+        return [[(normalize(a).translate(strip).lower(), analyse_query_text(a))
+                 for a in [c] + list(self.expansions.get(c, []))] for c in self.concepts]
+
     def describe(self) -> str:
         lines = [f"query: {self.text}"]
         if self.advanced:
@@ -238,6 +249,17 @@ class QueryPlan:
                          + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
         lines.append(f"  whoosh: {self.query}")
         return "\n".join(lines)
+
+
+def mentions(text: str, alternatives: list[tuple[str, list[str]]]) -> bool:
+    """Whether ``text`` (lower-cased) names a concept (``QueryPlan.alternatives``): one of
+    its alternatives as written, or every word of one."""
+    for whole, tokens in alternatives:
+        if whole and whole in text:
+            return True
+        if len(tokens) > 1 and all(t in text for t in tokens):
+            return True
+    return False
 
 
 def subword_parts(token: str) -> list[str]:

@@ -26,7 +26,7 @@ from whoosh import query as wq
 from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
 from .passage_index import FIGURES_FLAG, PassageFileError, kind_code
-from .query import Filters, QueryBuilder, QueryPlan
+from .query import Filters, QueryBuilder, QueryPlan, mentions
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
@@ -170,11 +170,12 @@ class _Ranked:
     prior: np.ndarray
     total: int
     matched: np.ndarray        # every matching passage (for facets)
+    answer: np.ndarray = None  # 1 + answer_boost for a passage with a figure about the query, else 1
 
     @classmethod
     def empty(cls) -> "_Ranked":
         z = np.zeros(0)
-        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0, np.zeros(0, np.int64))
+        return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0, np.zeros(0, np.int64), z)
 
 
 class IndexSearcher:
@@ -373,6 +374,10 @@ class IndexSearcher:
                 if weight != 1.0:
                     prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
+        answer = np.ones(len(ids))
+        if sort == "relevance" and self.ranking.answer_boost:
+            answer = self._answer_factor(snap, ids, score, plan)
+            score = score * answer
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         want = offset + limit
         if sort != "relevance":
@@ -396,7 +401,25 @@ class IndexSearcher:
                 part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want)
         part = part[offset:want]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
-                       len(ids), ids)
+                       len(ids), ids, answer[part])
+
+    def _answer_factor(self, snap: Snapshot, ids: np.ndarray, score: np.ndarray, plan: QueryPlan) -> np.ndarray:
+        """A passage that states a figure about the query (a figure whose subject names a
+        concept: 公众满意度达72.93% for 满意度) is an answer: among the best
+        ``ranking.answer_pool`` passages (a fixed number, so pages stay one order), its
+        factor is 1 + ``ranking.answer_boost``; every other passage's is 1."""
+        answer = np.ones(len(ids))
+        groups = plan.alternatives()
+        figures = (snap.passages.p_flags[ids] & FIGURES_FLAG).astype(bool)
+        if not groups or not figures.any():
+            return answer
+        n = min(self.ranking.answer_pool, len(ids))
+        top = np.argpartition(-score, n - 1)[:n] if len(ids) > n else np.arange(len(ids))
+        for i in top[figures[top]]:
+            subjects = [(f["subject"] or "").lower() for f in snap.passages.payload(int(ids[i]))["figures"]]
+            if any(mentions(s, g) for s in subjects if s for g in groups):
+                answer[i] = 1.0 + self.ranking.answer_boost
+        return answer
 
     def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
         """Per-passage weight of its document's type (ranking.type_priors; with a query
@@ -439,6 +462,7 @@ class IndexSearcher:
                 "all_concepts": bool(ranked.tier[i]), "text_score": round(float(ranked.text[i]), 4),
                 "concreteness": round(conc, 3), "concreteness_factor": round(float(ranked.factor[i]), 4),
                 "boosts": round(float(ranked.flat[i]), 4), "genre_prior": round(float(ranked.prior[i]), 4),
+                "answer_factor": round(float(ranked.answer[i]), 4),
                 "expansions": plan.expansions,
                 "wants_figures": plan.wants_figures}
 

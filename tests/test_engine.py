@@ -118,7 +118,8 @@ def test_truncated_passage_file_is_reported_as_damage(tmp_path, seed_file):
 # --------------------------------------------------------------------------- ranking
 
 # the ranking of the previous engine: tiers, no genre or kind prior, no per-document cap
-REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, kind_priors={}, per_doc=0,
+REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, kind_priors={}, answer_boost=0.0,
+                            per_doc=0,
                             kind_is_topical=False)
 
 
@@ -156,7 +157,7 @@ def test_explain_parts_add_up(seed_index):
     res = seed_index.search("行政复议 案件 数量", limit=5, explain=True)
     for h in res.hits:
         e = h.explanation
-        parts = (e["text_score"] * e["concreteness_factor"] + e["boosts"]) * e["genre_prior"]
+        parts = (e["text_score"] * e["concreteness_factor"] + e["boosts"]) * e["genre_prior"] * e["answer_factor"]
         assert abs(parts - h.score) < 1e-3 * h.score
         assert any(t.startswith("body:") for t in e["matched_terms"])
 

@@ -210,3 +210,21 @@ def test_a_compound_query_reaches_its_parts(tmp_path):
         assert idx.search("两法衔接").total == 0
         # a one-line measure with figures is a passage of its own (not only a heading)
         assert idx.search("抽检食品样品").hits[0].passage_id == "a.txt#0"
+
+
+ANSWERS = {
+    "words.txt": "甲市2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）群众满意度。开展群众满意度测评，提升群众满意度，"
+                 "满意度测评覆盖全部12个部门。\n",
+    "figure.txt": "乙市2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）满意度调查。委托第三方开展调查，"
+                  "公众满意度达72.93%。\n",
+}
+
+
+def test_a_figure_about_the_query_makes_an_answer(tmp_path):
+    from dataclasses import replace
+    from searchlib.ranking import DEFAULT_RANKING
+    index = build_small_index(tmp_path, ANSWERS)
+    with api.open_index(index) as idx:
+        assert idx.search("满意度").hits[0].doc_id == "figure.txt"
+    with api.open_index(index, ranking=replace(DEFAULT_RANKING, answer_boost=0.0)) as idx:
+        assert idx.search("满意度").hits[0].doc_id == "words.txt"      # the words alone would win

@@ -109,7 +109,7 @@ def test_explain_shows_the_concreteness_factor(crafted_index):
     hit = crafted_index.search("行政复议", explain=True).hits[0]
     e = hit.explanation
     assert e["concreteness_factor"] > 1 and "body:行政复议" in e["matched_terms"]
-    assert abs(e["text_score"] * e["concreteness_factor"] - e["score"]) < 0.01
+    assert abs(e["text_score"] * e["concreteness_factor"] * e["answer_factor"] - e["score"]) < 0.01
 
 
 def test_quantity_query_puts_counts_first(seed_index):
