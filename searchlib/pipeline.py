@@ -38,7 +38,7 @@ def analyse_file(path: Path, root: Path) -> Document:
     doc = Document(source=src, doc_type=doc_type,
                    year=infer_year(src.title, src.text, src.published),
                    region=resolve_region(src.title, src.source or "", src.site or "", src.text))
-    doc.sections = parse_sections(src.text, src.title, doc_type)
+    doc.sections = parse_sections(src.text, src.title, doc_type, heading_levels=src.heading_levels)
     doc.passages = split_passages(src.doc_id, doc.sections)
     for p in doc.passages:
         p.figures = extract_figures(p.text)
