@@ -6,8 +6,9 @@ PDFs use through their ToUnicode maps, and tells encrypted files apart). Then th
 layout is undone:
 
 * running headers, footers and page numbers go: page-number lines (``- 3 -``, ``— 3 —``,
-  ``第 3 页``, ``第3页 共12页``, ``3/12``, a bare number) and any line that repeats at the top or
-  bottom of most pages (digits ignored);
+  ``第 3 页``, ``第3页 共12页``, ``3/12``, a bare number) and any short line, not a sentence,
+  that repeats at the top or bottom of half the pages or more (digits ignored; documents of
+  3 pages or more);
 * lines the layout broke mid-sentence are joined again: a line that fills the page width
   (at least ``_FULL_LINE`` of the usual length) and does not end a sentence continues on the
   next line, unless that one starts a heading (一、, (一), 1., 第一章). Short lines (headings,
@@ -33,6 +34,7 @@ MAX_PAGES = 1000
 _FULL_LINE = 0.85            # a line this share of the usual full line length is "full"
 _REPEATED_SHARE = 0.5        # a header/footer line is on at least this share of the pages
 _EDGE_LINES = 2              # header/footer lines looked for at each end of a page
+_MAX_RUNNING = 40            # a running header/footer is a short line, not a sentence
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-—–_~·•\s]*\d{1,4}[-—–_~·•\s]*"                 # 3, - 3 -, — 3 —
@@ -109,7 +111,9 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
     for page in with_text:
         edges = set(page[:_EDGE_LINES]) | set(page[-_EDGE_LINES:])
         counts.update({_DIGITS.sub("#", ln) for ln in edges})
-    running = {key for key, n in counts.items() if n >= max(3, _REPEATED_SHARE * len(with_text))}
+    running = {key for key, n in counts.items()
+               if n >= max(2, _REPEATED_SHARE * len(with_text)) and len(key) <= _MAX_RUNNING
+               and not key.endswith(_SENTENCE_END)}
     if not running:
         return pages
     out = []

@@ -8,7 +8,8 @@ paragraphs and tables in document order (a table row is one line, cells separate
 paragraph with an outline level) becomes a heading at that level in the structure, whatever
 its text looks like; a report without heading styles is left to the text-based heading
 detection (一、, (一), 1., 一是) like any other text. A ``Title`` style paragraph is the
-title; else the header lines give it as for a text file.
+title; else the header lines give it as for a text file (unless the text opens with a styled
+heading: then the file name stands in).
 
 Bounds: a file is a zip archive; one that is not, or whose parts unpack to more than
 ``MAX_UNPACKED`` bytes (a zip bomb), is refused with the reason before python-docx reads it.
@@ -22,7 +23,7 @@ from typing import Optional
 
 from ..errors import IngestError
 from ..normalize import normalize_document_text
-from .plaintext import clean_text
+from .plaintext import article_text
 
 MAX_UNPACKED = 200_000_000
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
@@ -58,9 +59,13 @@ def extract_docx(data: bytes) -> tuple[str, dict]:
         raise
     except Exception as e:              # a damaged part: never stop the batch
         raise IngestError(f"unreadable DOCX ({type(e).__name__}: {e})") from None
-    text, meta = clean_text(("\n".join([title] if title else []) + "\n" + "\n".join(lines)).strip())
+    meta: dict = {}
     if title:
         meta["title"] = normalize_document_text(title)
+    # the header lines give the title as for a text file, unless the text starts with a
+    # styled heading: then there is no title line (the file name stands in)
+    first_is_heading = bool(lines) and normalize_document_text(lines[0]) in levels
+    text = article_text("\n".join(lines), meta, take_title=not title and not first_is_heading)
     body = set(text.split("\n"))
     meta["heading_levels"] = {line: level for line, level in levels.items() if line in body}
     meta["encoding"] = "docx"
