@@ -69,6 +69,8 @@ def normalize_document_text(text: str) -> str:
 #   converted, so simplified reports come back untouched (of 18.5 million characters of
 #   3,000 simplified files 8 changed: 昇, 噁, 濛, 諮, two fish names), and 乾/於/後 alone
 #   do not trigger it.
+#   Text that GB2312 encodes whole (nearly every simplified passage, every simplified query)
+#   is returned at once, without loading OpenCC.
 # * Length is preserved: a conversion that changes a text's length (a phrase mapped to a
 #   longer or shorter one; none is known in hk2s) is redone character by character.
 _CLAUSE = re.compile(r"[^\s,.;:!?。，、；：！？()（）“”‘’《》〈〉「」『』\[\]【】]+")
@@ -92,9 +94,9 @@ def _traditional_only():
     return re.compile("[" + "".join(a for a, b in zip(chars, folded) if a != b and not _in_gb2312(a)) + "]")
 
 
-def _in_gb2312(ch: str) -> bool:
+def _in_gb2312(text: str) -> bool:
     try:
-        ch.encode("gb2312")
+        text.encode("gb2312")
         return True
     except UnicodeEncodeError:
         return False
@@ -103,8 +105,8 @@ def _in_gb2312(ch: str) -> bool:
 def fold_traditional(text: str) -> str:
     """``text`` with its traditional Chinese clauses in simplified characters, same length;
     simplified text comes back unchanged. 行政復議 → 行政复议, 著作權 → 著作权."""
-    if not text or text.isascii():
-        return text
+    if not text or text.isascii() or _in_gb2312(text):
+        return text         # all in the simplified character set: nothing to fold, OpenCC not loaded
     traditional = _traditional_only()
     if not traditional.search(text):
         return text
