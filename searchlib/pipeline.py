@@ -46,8 +46,9 @@ def analyse_file(path: Path, root: Path) -> Document:
     return doc
 
 
-class _OutOfTime(Exception):
-    pass
+class _OutOfTime(BaseException):
+    """Not an Exception: the ``except Exception`` that guards a parser against a broken file
+    must not turn running out of time into "unreadable"."""
 
 
 def _alarm(signum, frame):

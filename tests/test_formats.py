@@ -116,6 +116,11 @@ def test_pdf_over_the_time_budget_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setattr(pdf_module, "_page_lines", lambda text: time.sleep(5) or [])
     result = pipeline._analyse_job((tmp_path / "slow.pdf", tmp_path, False))
     assert "took longer than 0.2 s" in result.reason
+    # out of time inside the PDF library: still a time-out, not "unreadable PDF"
+    import pypdf
+    monkeypatch.setattr(pypdf, "PdfReader", lambda stream: time.sleep(5))
+    result = pipeline._analyse_job((tmp_path / "slow.pdf", tmp_path, False))
+    assert "took longer than 0.2 s" in result.reason
 
 
 # --------------------------------------------------------------------------- DOCX
@@ -149,9 +154,28 @@ def test_docx_without_heading_styles_uses_text_headings(tmp_path):
 
 
 def test_docx_chinese_style_names_and_outline_levels():
-    data = make_docx([("Heading 1", "工作回顾"), ("", "正文一。")])
-    text, meta = extract_docx(data)
-    assert meta["heading_levels"] == {"工作回顾": 1}
+    """WPS names its heading styles 标题 1…; a custom style with an outline level is a
+    heading at that level too."""
+    import io
+
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    document = docx.Document()
+    wps = document.styles.add_style("标题 1", WD_STYLE_TYPE.PARAGRAPH)
+    custom = document.styles.add_style("报告小标题", WD_STYLE_TYPE.PARAGRAPH)
+    outline = OxmlElement("w:outlineLvl")
+    outline.set(qn("w:val"), "1")                      # 0-based: level 2
+    custom.element.get_or_add_pPr().append(outline)
+    document.add_paragraph("正文开头。")
+    document.add_paragraph("工作回顾", style=wps)
+    document.add_paragraph("加强执法监督", style=custom)
+    document.add_paragraph("正文一。")
+    out = io.BytesIO()
+    document.save(out)
+    text, meta = extract_docx(out.getvalue())
+    assert meta["heading_levels"] == {"工作回顾": 1, "加强执法监督": 2}
 
 
 @pytest.mark.parametrize("data,reason", [
