@@ -96,6 +96,11 @@ def test_pdf_with_some_image_pages_is_indexed_with_a_warning(tmp_path):
     assert src.warnings == ["1 of 4 pages have no text layer (scanned?): not indexed"]
 
 
+def test_pdf_text_layer_without_unicode_mapping_is_skipped(tmp_path):
+    path = _write(tmp_path, "unmapped.pdf", make_pdf([["\ue001\ue002\ue003\ue004\ue005" * 6] * 3]))
+    assert _skip_reason(path, tmp_path).startswith("text layer cannot be read (fonts without a Unicode mapping)")
+
+
 @pytest.mark.parametrize("data", [b"%PDF-1.4\n", b"not a pdf at all", make_pdf(PAGES)[:400], b"%PDF-1.7\n" + b"\x00" * 50])
 def test_broken_pdf_is_skipped(tmp_path, data):
     path = _write(tmp_path, "broken.pdf", data)

@@ -16,7 +16,8 @@ layout is undone:
 
 Bounds, with the reason as the skip message: at most ``MAX_PAGES`` pages; a file that needs a
 password is "encrypted"; one whose pages have no text at all is "no text layer" (a scan:
-OCR it first), never an empty document; a file pypdf cannot parse is "unreadable PDF". The
+OCR it first), never an empty document; one whose text is mostly private-use or control
+characters (fonts without a Unicode mapping) "cannot be read"; a file pypdf cannot parse is "unreadable PDF". The
 per-file time budget of the pipeline bounds the rest (pypdf is pure Python, so the alarm
 interrupts it anywhere).
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
 from collections import Counter
 
 from ..errors import IngestError
@@ -34,6 +36,7 @@ MAX_PAGES = 1000
 _FULL_LINE = 0.85            # a line this share of the usual full line length is "full"
 _REPEATED_SHARE = 0.5        # a header/footer line is on at least this share of the pages
 _EDGE_LINES = 2              # header/footer lines looked for at each end of a page
+_MAX_GARBAGE = 0.3           # share of private-use/control/unassigned characters: an unmapped font
 _MAX_RUNNING = 40            # a running header/footer is a short line, not a sentence
 
 _PAGE_NUMBER = re.compile(
@@ -59,6 +62,11 @@ def extract_pdf(data: bytes) -> tuple[str, dict]:
     lines_per_page = [_page_lines(text) for text in pages]
     if not any(lines_per_page):
         raise IngestError(f"no text layer (scanned or image-only PDF, {len(pages)} page(s)): OCR it first")
+    joined = "".join(ln for page in lines_per_page for ln in page)
+    garbage = sum(1 for ch in joined if unicodedata.category(ch) in ("Co", "Cc", "Cn") or ch == "\ufffd")
+    if garbage > _MAX_GARBAGE * len(joined):
+        raise IngestError("text layer cannot be read (fonts without a Unicode mapping): OCR it or "
+                          "save it as text from the program that made it")
     lines_per_page = _drop_running_lines(lines_per_page)
     text, meta = clean_text("\n".join(_join_lines([ln for page in lines_per_page for ln in page])))
     meta["encoding"] = "pdf"
