@@ -110,7 +110,10 @@ def fold_traditional(text: str) -> str:
     traditional = _traditional_only()
     if not traditional.search(text):
         return text
-    folded = _converter().convert(text)
+    try:
+        folded = _converter().convert(text)
+    except UnicodeEncodeError:          # a lone surrogate (a query from undecodable argv bytes)
+        folded = ""
     if len(folded) != len(text):
         folded = "".join(_fold_char(ch) for ch in text)
     out, pos = [], 0
@@ -124,7 +127,10 @@ def fold_traditional(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _fold_char(ch: str) -> str:
-    folded = _converter().convert(ch)
+    try:
+        folded = _converter().convert(ch)
+    except UnicodeEncodeError:
+        return ch
     return folded if len(folded) == 1 else ch
 
 

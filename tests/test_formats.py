@@ -273,6 +273,7 @@ def test_fold_traditional_keeps_length_and_simplified_text():
         assert fold_traditional(text) == text
     mixed = TRADITIONAL * 3
     assert len(fold_traditional(mixed)) == len(mixed)
+    assert fold_traditional("\udcff復議") == "\udcff复议"     # a lone surrogate (undecodable argv) is kept
 
 
 def test_traditional_and_simplified_find_each_other(tmp_path):
