@@ -43,7 +43,7 @@ from whoosh.analysis import Token, Tokenizer
 from .normalize import normalize
 from .vocabulary import APPROX, CJK, DATE_PARTS, LARGE_SCALES, QUOTES, SCALES, UNITS, alternation, unit_regex
 
-ANALYZER_VERSION = "3"   # bump when tokenisation changes: old indexes become stale (3: units from vocabulary)
+ANALYZER_VERSION = "4"   # bump when tokenisation changes: old indexes become stale (3: units from vocabulary; 4: traditional Chinese folded to simplified)
 USERDICT_PATH = Path(__file__).parent / "data" / "userdict.txt"
 
 # A number as written in the reports: 3,823  192.05  95.7%  20万  1.5万余

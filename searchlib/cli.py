@@ -131,10 +131,32 @@ def _print_report(report, verb="Indexed"):
         click.echo(f"{verb} {report.documents} documents, {report.passages} passages in {report.seconds:.1f} s")
     for path, dup_of in report.duplicates:
         click.echo(f"  duplicate: {path} has the same content as {dup_of}; indexed once")
-    for s in report.skipped:
-        click.echo(f"  skipped: {s.path}: {s.reason}", err=True)
-    if report.skipped:
-        click.echo(f"{len(report.skipped)} file(s) skipped", err=True)
+    for path, warning in report.warnings:
+        click.echo(f"  warning: {path}: {warning}", err=True)
+    _print_skipped(report.skipped)
+    formats = report.by_format()
+    if report.skipped or len(formats) > 1:
+        click.echo("By format: " + "; ".join(
+            f"{fmt}: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+            for fmt, counts in formats.items()))
+
+
+def _print_skipped(skipped):
+    """Each skipped file with its reason; files of a type searchlib does not read at all
+    (images, spreadsheets ...) are counted by suffix instead of listed one by one."""
+    other: dict[str, int] = {}
+    for s in skipped:
+        if s.reason.startswith("unsupported format (") and s.reason.endswith(")"):
+            suffix = s.reason[len("unsupported format ("):-1]
+            other[suffix] = other.get(suffix, 0) + 1
+        else:
+            click.echo(f"  skipped: {s.path}: {s.reason}", err=True)
+    if other:
+        counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(other.items(), key=lambda kv: (-kv[1], kv[0])))
+        click.echo(f"  skipped: {counts} file(s): unsupported format (searchlib reads .txt, .html, .pdf, .docx)",
+                   err=True)
+    if skipped:
+        click.echo(f"{len(skipped)} file(s) skipped", err=True)
 
 
 @main.command()

@@ -175,6 +175,9 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
                 writer.add_report(report_record(doc, thash), tokens)
                 written.append(doc.doc_id)
                 report.passages += len(doc.passages)
+                fmt = doc.source.format
+                report.indexed_formats[fmt] = report.indexed_formats.get(fmt, 0) + 1
+                report.warnings.extend((doc.source.path, w) for w in doc.source.warnings)
         if progress:
             progress(i, total)
     return written

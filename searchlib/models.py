@@ -23,9 +23,13 @@ class SourceDocument:
     index_number: Optional[str] = None  # 索引号
     written: Optional[str] = None      # 成文日期 YYYY-MM-DD
     encoding: str = "utf-8"
-    format: str = "txt"                # txt | html
+    format: str = "txt"                # txt | html | pdf | docx
     content_hash: str = ""             # sha1 of the raw bytes
     site: Optional[str] = None         # SiteName meta, when the page has one
+    # outline level of heading lines the file marks as headings (DOCX heading styles),
+    # keyed by the line as it is in ``text``
+    heading_levels: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)   # e.g. a low-confidence decoding
 
 
 @dataclass
@@ -172,6 +176,17 @@ class SkippedFile:
     reason: str
 
 
+_FORMAT_OF_SUFFIX = {".htm": "html", ".shtml": "html"}
+
+
+def format_of(path: str) -> str:
+    """The format a file is counted under in a report: txt, html, pdf, docx, or its suffix
+    without the dot (doc, jpg), or "(no suffix)"."""
+    name = path.rsplit("/", 1)[-1]
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
+    return _FORMAT_OF_SUFFIX.get(suffix, suffix[1:] or "(no suffix)")
+
+
 @dataclass
 class BuildReport:
     documents: int = 0
@@ -183,9 +198,24 @@ class BuildReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)   # (path, doc_id it duplicates)
     skipped: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
+    indexed_formats: dict[str, int] = field(default_factory=dict)   # format → files indexed by this run
+    warnings: list[tuple[str, str]] = field(default_factory=list)   # (path, warning): indexed, but e.g.
+                                                                     # its encoding was a low-confidence guess
+
+    def by_format(self) -> dict[str, dict[str, int]]:
+        """``{format: {"indexed": n, "skipped": n}}`` for the files this run indexed or
+        skipped, by format (txt, html, pdf, docx) or, for other files, by suffix."""
+        out: dict[str, dict[str, int]] = {}
+        for fmt, n in self.indexed_formats.items():
+            out.setdefault(fmt, {"indexed": 0, "skipped": 0})["indexed"] += n
+        for s in self.skipped:
+            out.setdefault(format_of(s.path), {"indexed": 0, "skipped": 0})["skipped"] += 1
+        return dict(sorted(out.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["by_format"] = self.by_format()
+        return d
 
 
 @dataclass

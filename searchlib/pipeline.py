@@ -36,7 +36,7 @@ def analyse_file(path: Path, root: Path) -> Document:
     src = read_document(Path(path), Path(root))
     doc_type, year, region = document_metadata(src)
     doc = Document(source=src, doc_type=doc_type, year=year, region=region)
-    doc.sections = parse_sections(src.text, src.title, doc_type)
+    doc.sections = parse_sections(src.text, src.title, doc_type, heading_levels=src.heading_levels)
     doc.passages = split_passages(src.doc_id, doc.sections)
     for p in doc.passages:
         p.figures = extract_figures(p.text)
@@ -44,8 +44,9 @@ def analyse_file(path: Path, root: Path) -> Document:
     return doc
 
 
-class _OutOfTime(Exception):
-    pass
+class _OutOfTime(BaseException):
+    """Not an Exception: the ``except Exception`` that guards a parser against a broken file
+    must not turn running out of time into "unreadable"."""
 
 
 def _alarm(signum, frame):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .normalize import fold_traditional
 from .vocabulary import SENTENCE_ENDS, char_class
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
@@ -17,9 +18,11 @@ _SENTENCE_END = re.compile(char_class(SENTENCE_ENDS))
 
 
 def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Merged (start, end) character spans of ``terms`` in ``text`` (case-insensitive).
-    One-character terms are only marked when there is nothing longer to mark."""
-    lowered = text.lower()
+    """Merged (start, end) character spans of ``terms`` in ``text`` (case-insensitive,
+    traditional and simplified characters alike: both are compared folded, which keeps
+    offsets). One-character terms are only marked when there is nothing longer to mark."""
+    lowered = fold_traditional(text).lower()
+    terms = {fold_traditional(t) for t in terms}
     long_terms = [t for t in terms if len(t) > 1]
     spans = []
     for term in (long_terms or terms):

@@ -217,16 +217,19 @@ def classify_heading(heading: str) -> Optional[str]:
     return min(found)[2] if found else None
 
 
-def parse_sections(text: str, title: str = "", doc_type: str = "other") -> list[Section]:
+def parse_sections(text: str, title: str = "", doc_type: str = "other",
+                   heading_levels: Optional[dict[str, int]] = None) -> list[Section]:
     """The sections of a document in order: root sections (level 0, no heading) for the
     preamble and for closing remarks, and one section per heading. A law, regulation or
     judicial interpretation (lines starting 第一条, 第二条…) is read by article instead
-    (``parse_articles``)."""
+    (``parse_articles``). ``heading_levels``: lines the file itself marks as headings (DOCX
+    heading styles) with their outline level; such a line is a heading even without a
+    marker, nested by its level."""
     lines = [ln.strip() for ln in text.split("\n")]
     lines = [ln for ln in lines if ln]
     if _has_articles(lines):
         return parse_articles(lines)
-    headings = _scan(lines, title)
+    headings = _scan(lines, title, heading_levels or {})
     return _Builder(lines, headings, doc_type).build()
 
 
@@ -351,7 +354,7 @@ class _Heading:
     has_body: bool = False     # the line carries body text too (kept whole as a paragraph)
 
 
-def _scan(lines: list[str], title: str) -> list[Optional[_Heading]]:
+def _scan(lines: list[str], title: str, styled: dict[str, int]) -> list[Optional[_Heading]]:
     """For each line, the heading it opens or None for a body line."""
     out: list[Optional[_Heading]] = []
     seen_heading = False
@@ -359,6 +362,12 @@ def _scan(lines: list[str], title: str) -> list[Optional[_Heading]]:
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         h = _marker_heading(line)
+        if line in styled:          # a styled heading: its outline level is its type, marker or not
+            if h is None:
+                text = line.rstrip(_TRAILING_PUNCT)
+                h = _Heading(f"style:{styled[line]}", None, text, classify_heading(text))
+            else:
+                h = _Heading(f"style:{styled[line]}", h.value, h.text, h.implied, h.has_body)
         if h is None:
             m = _BARE_NUMBER.match(line)
             if m and int(m.group(1)) in (1, last_bare + 1):
@@ -566,6 +575,15 @@ class _Builder:
         if h.htype == TITLE:
             return 1
         titles = sum(1 for o in self.stack if o.htype == TITLE)
+        if h.htype.startswith("style:"):
+            # a child of the deepest open styled heading of a higher level (or of the
+            # embedded title); closes everything else
+            level = int(h.htype[6:])
+            for d in range(len(self.stack) - 1, -1, -1):
+                other = self.stack[d].htype
+                if other == TITLE or (other.startswith("style:") and int(other[6:]) < level):
+                    return d + 2
+            return 1
         if h.htype == STANDALONE:
             if h.implied:
                 return titles + 1

@@ -363,7 +363,7 @@ def test_control_characters_are_binary():
 
 def test_undecodable_bytes(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"\x81\xff" * 800)
-    assert _read_or_reason(tmp_path / "bad.txt", tmp_path) == "cannot decode text (not UTF-8 or GB18030)"
+    assert _read_or_reason(tmp_path / "bad.txt", tmp_path) == "cannot decode text (not UTF-8, GB18030 or Big5)"
 
 
 def test_deeply_nested_html(tmp_path):
@@ -395,9 +395,12 @@ def test_whitespace_only_and_too_large(tmp_path):
 def test_missing_file_and_unsupported_suffix(tmp_path):
     with pytest.raises(IngestError, match="vanished"):
         read_document(tmp_path / "gone.txt", tmp_path)
-    (tmp_path / "a.pdf").write_bytes(b"%PDF")
-    with pytest.raises(IngestError, match="unsupported file type"):
-        read_document(tmp_path / "a.pdf", tmp_path)
+    (tmp_path / "a.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(IngestError, match="unsupported format: convert to .docx"):
+        read_document(tmp_path / "a.doc", tmp_path)
+    (tmp_path / "a.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(IngestError, match=r"unsupported format \(\.xls\)"):
+        read_document(tmp_path / "a.xls", tmp_path)
 
 
 def test_document_fields(tmp_path):
@@ -418,12 +421,16 @@ def _touch(path, text="正文"):
 
 
 def test_discover_recursive_sorted_filtered(tmp_path):
-    for name in ("b.txt", "a.HTML", "c.htm", "skip.pdf", "sub/z.txt", "sub/deeper/y.html", "a/x.txt",
-                 ".hidden.txt", ".git/config.txt", "sub/notes.md"):
+    for name in ("b.txt", "a.HTML", "c.htm", "r.pdf", "w.DOCX", "old.doc", "sub/z.txt", "sub/deeper/y.html",
+                 "a/x.txt", ".hidden.txt", ".git/config.txt", "sub/notes.md", "sub/p.shtml"):
         _touch(tmp_path / name)
-    found = list(discover([tmp_path]))
+    errors = []
+    found = list(discover([tmp_path], on_error=lambda p, why: errors.append((p.relative_to(tmp_path).as_posix(), why))))
     assert [p.relative_to(tmp_path).as_posix() for p, _ in found] == [
-        "a/x.txt", "a.HTML", "b.txt", "c.htm", "sub/deeper/y.html", "sub/z.txt"]
+        "a/x.txt", "a.HTML", "b.txt", "c.htm", "r.pdf", "sub/deeper/y.html", "sub/p.shtml", "sub/z.txt", "w.DOCX"]
+    # other files are reported, never ignored silently; hidden ones are not corpus files
+    assert errors == [("old.doc", "unsupported format: convert to .docx"),
+                      ("sub/notes.md", "unsupported format (.md)")]
     assert all(root == tmp_path for _, root in found)
     assert [p for p, _ in found] == sorted(p for p, _ in found)
 
@@ -433,9 +440,9 @@ def test_discover_file_given_directly_and_single_path(tmp_path):
     assert list(discover([tmp_path / "d" / "one.txt"])) == [(tmp_path / "d" / "one.txt", tmp_path / "d")]
     assert list(discover(tmp_path / "d")) == [(tmp_path / "d" / "one.txt", tmp_path / "d")]
     errors = []
-    _touch(tmp_path / "d" / "x.pdf")
-    assert list(discover([tmp_path / "d" / "x.pdf"], on_error=lambda p, why: errors.append(p))) == []
-    assert errors == [tmp_path / "d" / "x.pdf"]
+    _touch(tmp_path / "d" / "x.wps")
+    assert list(discover([tmp_path / "d" / "x.wps"], on_error=lambda p, why: errors.append((p, why)))) == []
+    assert errors == [(tmp_path / "d" / "x.wps", "unsupported format: convert to .docx")]
 
 
 def test_discover_symlink_loop_terminates(tmp_path):
@@ -473,7 +480,7 @@ def test_discover_unreadable_subdirectory(tmp_path):
 def test_doc_id_for(tmp_path):
     assert doc_id_for(tmp_path / "a" / "b.txt", tmp_path) == "a/b.txt"
     assert doc_id_for(Path("corpus/x.html"), Path("corpus")) == "x.html"
-    assert SUFFIXES == (".txt", ".html", ".htm")
+    assert SUFFIXES == (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx")
 
 
 def test_short_sentences_with_furniture_words_are_kept():

@@ -1,7 +1,8 @@
 """Ingestion: find corpus files, decode them and turn each into a ``SourceDocument``.
 
 ``read_document`` reads one file: ``.html``/``.htm`` through ``extract_html`` (``html.py``),
-``.txt`` through ``decode_bytes`` (``decode.py``) and ``clean_text`` (``plaintext.py``);
+``.txt`` through ``decode_text`` (``decode.py``) and ``clean_text`` (``plaintext.py``),
+``.pdf`` through ``extract_pdf`` (``pdf.py``), ``.docx`` through ``extract_docx`` (``word.py``);
 ``discover`` and ``doc_id_for`` (``discover.py``) find the files and name them. Every failure
 that concerns one file is raised as ``IngestError`` with a short reason; a corpus path that
 cannot be used at all is a ``CorpusError``. Character normalisation is delegated to
@@ -14,33 +15,48 @@ from pathlib import Path
 
 from ..errors import IngestError
 from ..models import SourceDocument
-from .decode import decode_bytes
-from .discover import HTML_SUFFIXES, SUFFIXES, ErrorCallback, discover, doc_id_for
+from .decode import Decoded, decode_bytes, decode_text
+from .discover import (HTML_SUFFIXES, SUFFIXES, ErrorCallback, discover, doc_id_for, file_format,
+                       unsupported_reason)
 from .html import extract_html
+from .pdf import extract_pdf
 from .plaintext import clean_text
+from .word import extract_docx
 
-__all__ = ["HTML_SUFFIXES", "SUFFIXES", "ErrorCallback", "clean_text", "decode_bytes", "discover", "doc_id_for",
-           "extract_html", "read_document"]
+__all__ = ["HTML_SUFFIXES", "SUFFIXES", "Decoded", "ErrorCallback", "clean_text", "decode_bytes", "decode_text",
+           "discover", "doc_id_for", "extract_docx", "extract_html", "extract_pdf", "file_format", "read_document",
+           "unsupported_reason"]
+
+MAX_TEXT_BYTES = 20_000_000      # .txt and .html
+MAX_BINARY_BYTES = 100_000_000   # .pdf and .docx (images make them large)
 
 
-def read_document(path: Path, root: Path, max_bytes: int = 20_000_000) -> SourceDocument:
+def read_document(path: Path, root: Path, max_bytes: int | None = None) -> SourceDocument:
     """Read one corpus file into a ``SourceDocument`` or raise ``IngestError`` saying why.
 
     ``.html``/``.htm`` files go through ``extract_html``, ``.txt`` files through
-    ``decode_bytes`` and ``clean_text``. When no title is found the file name (without
-    suffix) is used.
+    ``decode_text`` and ``clean_text``, ``.pdf`` through ``extract_pdf``, ``.docx`` through
+    ``extract_docx``. When no title is found the file name (without suffix) is used.
     """
     path, root = Path(path), Path(root)
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise IngestError(f"unsupported file type: {suffix or 'no suffix'}")
+    fmt = file_format(path)
+    if fmt is None:
+        raise IngestError(unsupported_reason(path))
+    if max_bytes is None:
+        max_bytes = MAX_BINARY_BYTES if fmt in ("pdf", "docx") else MAX_TEXT_BYTES
     data = _read_bytes(path, max_bytes)
-    if suffix in HTML_SUFFIXES:
+    if fmt == "html":
         text, meta = extract_html(data)
+    elif fmt == "pdf":
+        text, meta = extract_pdf(data)
+    elif fmt == "docx":
+        text, meta = extract_docx(data)
     else:
-        decoded, encoding = decode_bytes(data)
+        decoded, encoding, warning = decode_text(data)
         text, meta = clean_text(decoded)
         meta["encoding"] = encoding
+        if warning:
+            meta["warnings"] = [warning]
     if not text.strip():
         raise IngestError("no article text found")
     return SourceDocument(
@@ -54,9 +70,11 @@ def read_document(path: Path, root: Path, max_bytes: int = 20_000_000) -> Source
         index_number=meta.get("index_number"),
         written=meta.get("written"),
         encoding=meta.get("encoding", "utf-8"),
-        format="html" if suffix in HTML_SUFFIXES else "txt",
+        format=fmt,
         content_hash=hashlib.sha1(data).hexdigest(),
         site=meta.get("site"),
+        heading_levels=meta.get("heading_levels") or {},
+        warnings=list(meta.get("warnings") or []),
     )
 
 

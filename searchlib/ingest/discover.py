@@ -1,7 +1,10 @@
-"""Discovery of corpus files: ``discover`` walks the corpus paths and yields every .txt/.html/.htm
-file with the root it was found under (sorted by name, hidden entries skipped, symlinked
-directories followed once, problems below a given path reported to a callback and skipped);
-``doc_id_for`` names a document by its path relative to that root.
+"""Discovery of corpus files: ``discover`` walks the corpus paths and yields every file of a
+supported format (.txt, .html/.htm/.shtml, .pdf, .docx) with the root it was found under (sorted
+by name, hidden entries skipped, symlinked directories followed once, problems below a given
+path reported to a callback and skipped); a file of any other type is reported too, with
+``unsupported_reason`` ("unsupported format: convert to .docx" for .doc/.wps/.rtf), never
+ignored silently. ``file_format`` names a path's format; ``doc_id_for`` names a document by
+its path relative to its root.
 """
 from __future__ import annotations
 
@@ -11,8 +14,23 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from ..errors import CorpusError
 
-SUFFIXES = (".txt", ".html", ".htm")
-HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx")
+HTML_SUFFIXES = (".html", ".htm", ".shtml")
+_FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".docx": "docx"}
+# formats Word or WPS can save as .docx
+_CONVERTIBLE = (".doc", ".wps", ".rtf", ".docm", ".dot", ".dotx", ".wpt", ".odt")
+
+
+def file_format(path: Path) -> Optional[str]:
+    """``"txt"``, ``"html"``, ``"pdf"`` or ``"docx"`` by the file's suffix; None if unsupported."""
+    return _FORMATS.get(Path(path).suffix.lower())
+
+
+def unsupported_reason(path: Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in _CONVERTIBLE:
+        return "unsupported format: convert to .docx"
+    return f"unsupported format ({suffix or 'no suffix'})"
 
 ErrorCallback = Callable[[Path, str], None]
 
@@ -28,7 +46,8 @@ def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallbac
 
     A given path that is missing or unreadable raises ``CorpusError``. Problems below it (an
     unreadable subdirectory, a file vanishing mid-walk, a dangling symlink, a file given
-    directly with another suffix) are reported to ``on_error(path, reason)`` and skipped.
+    directly with another suffix, any file of an unsupported type) are reported to
+    ``on_error(path, reason)`` and skipped.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -40,7 +59,7 @@ def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallbac
         elif _has_suffix(given.name):
             yield given, given.parent
         else:
-            report(given, f"not a {'/'.join(SUFFIXES)} file")
+            report(given, unsupported_reason(given))
 
 
 def _check_corpus_path(path: Path) -> None:
@@ -71,10 +90,11 @@ def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
                 if real not in visited:
                     visited.add(real)
                     pending.append(iter(_list_dir(path, report)))
-            elif not _has_suffix(path.name):
-                continue
             elif path.is_file():
-                yield path, root
+                if _has_suffix(path.name):
+                    yield path, root
+                else:
+                    report(path, unsupported_reason(path))
             elif path.exists():               # a device, FIFO or socket (or a symlink to one)
                 report(path, "not a regular file")
             elif path.is_symlink():

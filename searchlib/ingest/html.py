@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 
 from ..errors import IngestError
 from ..normalize import normalize_document_text
-from .decode import decode_bytes
+from .decode import decode_text
 from .plaintext import (LABELS, MAX_TITLE, MIN_TITLE, article_text, is_boilerplate, looks_like_title,
                         parse_meta_line, store_field)
 
@@ -93,7 +93,7 @@ def extract_html(data: bytes) -> tuple[str, dict]:
     Raises ``IngestError`` for undecodable bytes or unparseable markup; an article with no
     text comes back as "".
     """
-    text, encoding = decode_bytes(data, _declared_charset(data))
+    text, encoding, warning = decode_text(data, _declared_charset(data))
     root = _parse_html(text)
     etree.strip_elements(root, *_NEVER_CONTENT, with_tail=False)
     body = root.find("body")
@@ -101,6 +101,8 @@ def extract_html(data: bytes) -> tuple[str, dict]:
         body = root
     stats = _TextStats(body)
     meta: dict = {"encoding": encoding}
+    if warning:
+        meta["warnings"] = [warning]
     _meta_tag_fields(root, meta)
     _table_fields(body, stats, meta)
     _info_line_fields(body, meta)
