@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from .models import Region, SourceDocument
+from .normalize import fold_traditional
 from .vocabulary import parse_chinese_number
 
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
@@ -332,5 +333,8 @@ def infer_doc_type(title: str, issuer: str = "", text: str = "") -> str:
 
 def document_metadata(src: SourceDocument) -> tuple[str, Optional[int], Optional[Region]]:
     """(doc type, year covered, region) of an ingested document: what the pipeline indexes."""
-    return (infer_doc_type(src.title, src.source or "", src.text), infer_year(src.title, src.text, src.published),
-            resolve_region(src.title, src.source or "", src.site or "", src.text))
+    # read in simplified characters (廣東省 is 广东省, 報告 is 报告); same lengths
+    title, text = fold_traditional(src.title or ""), fold_traditional(src.text)
+    source = fold_traditional(src.source or "")
+    return (infer_doc_type(title, source, text), infer_year(title, text, src.published),
+            resolve_region(title, source, src.site or "", text))

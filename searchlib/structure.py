@@ -59,6 +59,7 @@ from typing import Optional
 
 from .figures import count_figures
 from .models import Passage, Section
+from .normalize import fold_traditional
 from .vocabulary import (APPROX, CJK, CN_DIGITS, DATE_PARTS, DIVISIONS, FULL_STOPS, LARGE_SCALES, SENTENCE_ENDS,
                          UNITS, alternation, char_class, parse_chinese_number, unit_regex)
 
@@ -195,7 +196,7 @@ def classify_heading(heading: str) -> Optional[str]:
     named, the one named first wins (存在问题及下一步打算 → problems). 问题 in an action
     (解决…问题, 问题导向) does not make a heading a problems heading.
     """
-    text = _heading_core(heading)
+    text = _heading_core(fold_traditional(heading))      # 存在問題 reads as 存在问题
     if not text:
         return None
     bare = _YEAR_PREFIX.sub("", text)

@@ -323,3 +323,21 @@ def test_mixed_folder_summary_by_format(tmp_path):
     assert json.loads(json.dumps(report.to_dict()))["by_format"]["pdf"] == {"indexed": 1, "skipped": 2}
     with api.open_index(tmp_path / "index2") as idx:
         assert {h.doc_id for h in idx.search("行政复议").hits} == {"a.pdf", "b.docx", "c.txt"}
+
+
+def test_traditional_documents_get_their_region_and_section_kinds():
+    from searchlib.metadata import document_metadata
+    from searchlib.models import SourceDocument
+    from searchlib.structure import classify_heading
+    title = "廣東省人民政府關於2019年法治政府建設情況的報告"
+    doc_type, year, region = document_metadata(SourceDocument(path="x", doc_id="x", text=title, title=title))
+    assert (doc_type, year, region.code) == ("annual_report", 2019, "440000")
+    assert classify_heading("三、存在問題和不足") == "problems" and classify_heading("四、下一步工作計劃") == "plans"
+
+
+def test_an_article_naming_a_furniture_word_is_kept_and_a_broken_title_is_joined():
+    from searchlib.ingest.plaintext import clean_text, is_boilerplate
+    assert not is_boilerplate("第十五条承办单位办理诉求应当遵守下列规定：")
+    assert is_boilerplate("承办单位：市政府办公室")
+    text, meta = clean_text("政府工作报\n告\n\n——2021年3月5日在第十三届全国人民代表大会第四次会议上\n\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n")
+    assert meta["title"] == "政府工作报告"

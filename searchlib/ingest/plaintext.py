@@ -161,14 +161,17 @@ def parse_meta_line(line: str) -> Optional[tuple[dict, str]]:
     return fields, rest
 
 
+_ARTICLE_START = re.compile(r"第[一二三四五六七八九十百千零〇0-9]+条(?:之[一二三四五六七八九十])?\s*\S")
+
+
 def is_boilerplate(line: str) -> bool:
     """A line of site furniture (print/close links, footer, breadcrumb, counters, toolbar
     buttons, punctuation debris).
 
     Only short lines are condemned by one marker, and longer ones only by several and when
     they do not end like a sentence, so a paragraph that mentions 版权 or 主办单位 survives."""
-    if len(line) >= _LONG_LINE:
-        return False
+    if len(line) >= _LONG_LINE or _ARTICLE_START.match(line):
+        return False                   # 第十五条承办单位办理诉求…: an article, whatever it names
     if not _WORD.search(line) or _TOOLBAR_DECORATION.sub("", line) in _TOOLBAR_WORDS:
         return True
     hits = _BOILERPLATE_LINE.findall(line)
@@ -226,6 +229,10 @@ def _split_header(lines: list[str], meta: dict) -> tuple[list[str], list[str]]:
             continue
         if _DATE_TIME.fullmatch(line):
             store_field(meta, "published", line)
+            continue
+        if candidates and len(line) <= 3 and not _DOCUMENT_TYPE_END.search(candidates[-1]) \
+                and _DOCUMENT_TYPE_END.search(candidates[-1] + line):
+            candidates[-1] += line             # a title broken by the layout: 政府工作报|告
             continue
         if not looks_like_title(line):
             return candidates, lines[i:]
