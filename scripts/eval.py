@@ -57,8 +57,10 @@ def ensure_index(name: str, corpora: list[Path], out: Path) -> Path:
         pass
     print(f"building the {name} index ({', '.join(p.name for p in corpora)}) ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    subprocess.run(searchlib_cmd() + ["--index", str(index), "build", *map(str, corpora)], check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run(searchlib_cmd() + ["--index", str(index), "build", *map(str, corpora)],
+                          stdout=subprocess.DEVNULL)
+    if done.returncode not in (0, 3):          # 3: built, some files skipped (the manifests)
+        sys.exit(f"building the {name} index failed (exit {done.returncode})")
     print(f"  built in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return index
 
