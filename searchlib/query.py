@@ -403,7 +403,11 @@ class QueryBuilder:
                     plan.related.add(alt)
         if used:
             plan.expansions[concept] = used
-        return subs[0] if len(subs) == 1 else wq.Or(subs)
+        if len(subs) == 1:
+            return subs[0]
+        tie = self.config.synonym_tiebreak
+        # a passage that says both 两法衔接 and 行政执法与刑事司法衔接 says one concept twice
+        return wq.Or(subs) if tie is None else wq.DisjunctionMax(subs, tiebreak=tie)
 
     # -- plans -----------------------------------------------------------------------
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:

@@ -25,6 +25,9 @@ class RankingConfig:
     body_B: float = 0.6          # passages are short and similar in length; soften length normalisation
     phrase_bonus: float = 1.5    # a concept matched as a phrase vs as loose words
     synonym_weight: float = 0.6  # expanded terms weigh less than what the user typed
+    # a concept's forms (the word, its synonyms) score as the best of them plus this share
+    # of the others (Lucene's DisjunctionMax); None sums them
+    synonym_tiebreak: Optional[float] = None   # 0-0.5: dev +0.003-0.005, dev-full -0.014-0.021
     coord_scale: float = 0.9     # coordination bonus for passages matching more concepts
     proximity_window: Optional[int] = None   # a concept's words within this many positions ...
     scattered_weight: float = 0.5            # ... count fully; scattered further apart, this much

@@ -174,6 +174,10 @@ class Scorer:
             return self._and(node, within)
         if isinstance(node, wq.Or):
             return self._or(node, within)
+        if isinstance(node, wq.DisjunctionMax):
+            # a concept and its synonyms: the best of them, plus tiebreak × the rest
+            return self._union([self.evaluate(q, within) for q in node.subqueries],
+                               tiebreak=node.tiebreak).scaled(node.boost)
         if isinstance(node, wq.Every):
             return self._all(within)
         if isinstance(node, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)):
@@ -488,7 +492,9 @@ class Scorer:
                 break
         return result
 
-    def _union(self, subs: list[Scored]) -> Scored:
+    def _union(self, subs: list[Scored], tiebreak: Optional[float] = None) -> Scored:
+        """Passages matching any of ``subs``, their scores summed; with ``tiebreak``, the
+        best score plus ``tiebreak`` × the others' (Lucene's DisjunctionMax)."""
         subs = [s for s in subs if len(s)]
         if not subs:
             return _empty()
@@ -500,11 +506,16 @@ class Scorer:
             text = np.zeros(n)
             flat = np.zeros(n)
             count = np.zeros(n, np.int32)
+            best = np.zeros(n) if tiebreak is not None else None
             for s in subs:
                 text[s.ids] += s.text
                 flat[s.ids] += s.flat
                 count[s.ids] += s.count
+                if best is not None:
+                    np.maximum.at(best, s.ids, s.text)
             ids = np.flatnonzero(count)
+            if best is not None:
+                return Scored(ids, best[ids] + tiebreak * (text[ids] - best[ids]), flat[ids], count[ids])
             return Scored(ids, text[ids], flat[ids], count[ids])
         # otherwise merge the sorted lists: a stable sort of concatenated sorted runs is a
         # merge (timsort), then equal ids are summed
@@ -515,7 +526,11 @@ class Scorer:
         first[0] = True
         np.not_equal(ids[1:], ids[:-1], out=first[1:])
         starts = np.flatnonzero(first)
-        text = np.add.reduceat(np.concatenate([s.text for s in subs])[order], starts)
+        texts = np.concatenate([s.text for s in subs])[order]
+        text = np.add.reduceat(texts, starts)
+        if tiebreak is not None:
+            best = np.maximum.reduceat(texts, starts)
+            text = best + tiebreak * (text - best)
         flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
         count = np.add.reduceat(np.concatenate([s.count for s in subs])[order], starts)
         return Scored(ids[starts], text, flat, count.astype(np.int32))

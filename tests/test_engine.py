@@ -252,3 +252,14 @@ def test_an_index_with_no_documents_answers_nothing(tmp_path):
     with api.open_index(tmp_path / "i") as idx:
         res = idx.search("行政复议")
         assert res.total == 0 and res.hits == [] and idx.documents() == []
+
+
+def test_dismax_takes_the_best_form_of_a_concept(seed_index_dir):
+    """synonym_tiebreak: a concept's forms score as the best of them plus tiebreak × the
+    rest (a passage naming 两法衔接 and its full form is not counted twice)."""
+    summed = api.open_index(seed_index_dir)
+    best = api.open_index(seed_index_dir, ranking=replace(DEFAULT_RANKING, synonym_tiebreak=0.0))
+    a = {h.passage_id: h for h in summed.search("两法衔接", limit=5, explain=True).hits}
+    b = {h.passage_id: h for h in best.search("两法衔接", limit=5, explain=True).hits}
+    both = "000_fe44817f17a5c838.txt#14"     # says 行政执法和刑事司法衔接 and 两法衔接
+    assert b[both].explanation["text_score"] < a[both].explanation["text_score"]
