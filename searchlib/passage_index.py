@@ -37,7 +37,7 @@ s_len              u2       S     heading-path length in tokens
 {f}_toff           u4|u8    T+1   offset of each term in {f}_terms
 {f}_poff           u4|u8    T+1   first posting of each term
 {f}_df             u4       T     passages containing the term
-{f}_ids            u1*      P     postings: passage numbers (body, units) / section numbers (heading),
+{f}_ids            u1*      P     postings: passage numbers (body, units, subjects) / section numbers (heading),
                                   ascending per term, stored as gaps (the first one absolute)
 {f}_tf             u1*      P     term frequency in the passage / section heading
 body_xoff          u4|u8    T+1   first position of each term in body_pos
@@ -53,8 +53,9 @@ entries before term t number ``{name}_xoff[t]``. Most gaps, frequencies and posi
 in a byte, so postings cost a little over a byte each and decode with a few numpy passes.
 
 Fields: ``body`` (the passage text, with positions for phrases), ``heading`` (the
-heading path, indexed once per section and scored per passage) and ``units`` (the units
-of the passage's figures, for quantity queries). A passage's payload is
+heading path, indexed once per section and scored per passage), ``units`` (the units
+of the passage's figures, for quantity queries) and ``subjects`` (the words of what its
+figures count, for finding passages that state a figure about the query). A passage's payload is
 ``[text, heading_path, section_kind, [[value, unit, text, subject, start, end], …]]``.
 
 Opening a file parses the header only; arrays are views of one read-only ``mmap``, so a
@@ -79,13 +80,13 @@ import numpy as np
 from .analysis import index_tokens
 from .normalize import display_text
 from .models import SECTION_KINDS
-from .schema import BODY, HEADING, UNITS
+from .schema import BODY, HEADING, SUBJECTS, UNITS
 
 MAGIC = b"SLPX"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 EXTENSION = ".spx"
 PAYLOAD_BLOCK = 32
-FIELDS = (BODY, HEADING, UNITS)     # units: the units of a passage's figures (件, 元, % ...)
+FIELDS = (BODY, HEADING, UNITS, SUBJECTS)   # units: of a passage's figures (件, 元, % ...); subjects: their words
 MAX_U16 = 65535
 FIGURES_FLAG = 1      # p_flags bit: the passage states figures
 _KIND_CODE = {k: i for i, k in enumerate(SECTION_KINDS)}
@@ -113,6 +114,9 @@ class ReportPassages:
     unit_vocab: list[str]          # units of the passages' figures
     unit_term: np.ndarray          # i4: index into unit_vocab
     unit_passage: np.ndarray       # i4: passage index within the report
+    subject_vocab: list[str]       # words of the passages' figures' subjects
+    subject_term: np.ndarray       # i4: index into subject_vocab
+    subject_passage: np.ndarray    # i4: passage index within the report
     head_section: np.ndarray       # i4: section index within the report
     passage_section: np.ndarray    # i4 per passage: its section index
     section_len: np.ndarray        # u2 per section: heading length in tokens
@@ -155,6 +159,7 @@ class SegmentBuilder:
         self._body: list[tuple] = []
         self._head: list[tuple] = []
         self._units: list[tuple] = []
+        self._subjects: list[tuple] = []
         self._cols: dict[str, list[np.ndarray]] = {k: [] for k in PASSAGE_COLUMNS}
         self._section_len: list[np.ndarray] = []
         self._payloads: list[str] = []
@@ -189,6 +194,9 @@ class SegmentBuilder:
         unit_map = self._map(UNITS, rp.unit_vocab)
         self._units.append((unit_map[rp.unit_term].astype(np.int32),
                             (rp.unit_passage + self.passages).astype(np.int32), None))
+        subject_map = self._map(SUBJECTS, rp.subject_vocab)
+        self._subjects.append((subject_map[rp.subject_term].astype(np.int32),
+                               (rp.subject_passage + self.passages).astype(np.int32), None))
         n = rp.passages
         self._append_columns(report=np.full(n, docnum, np.uint32), ordinal=rp.ordinal,
                              section=rp.passage_section.astype(np.int64) + self.sections, len=rp.passage_len,
@@ -219,7 +227,8 @@ class SegmentBuilder:
         new_sec = np.cumsum(sec_keep) - 1 + self.sections
         for field_, units_keep, new_unit, out in ((BODY, keep, new_pid, self._body),
                                                   (HEADING, sec_keep, new_sec, self._head),
-                                                  (UNITS, keep, new_pid, self._units)):
+                                                  (UNITS, keep, new_pid, self._units),
+                                                  (SUBJECTS, keep, new_pid, self._subjects)):
             terms = [src.term_at(field_, i) for i in range(src.term_count(field_))]
             tmap = self._map(field_, terms)
             term_of, ids, tf = src.all_postings(field_)
@@ -258,6 +267,7 @@ class SegmentBuilder:
         arrays.update(_postings(HEADING, self.vocab[HEADING], self._head, positions=False,
                                 section_sizes=np.diff(s_first.astype(np.int64))))
         arrays.update(_postings(UNITS, self.vocab[UNITS], self._units, positions=False))
+        arrays.update(_postings(SUBJECTS, self.vocab[SUBJECTS], self._subjects, positions=False))
         blob, offsets = _payload_blocks(self._payloads)
         arrays["blocks"] = blob
         arrays["blocks_off"] = offsets
@@ -655,6 +665,7 @@ def report_passages(doc) -> ReportPassages:
     head_w: list[str] = []
     head_s, s_len, p_section = [], [], []
     unit_w, unit_p = [], []
+    subject_w, subject_p = [], []
     last_path = None
     for i, p in enumerate(doc.passages):
         words, positions = index_tokens(p.text, MAX_U16)
@@ -673,17 +684,21 @@ def report_passages(doc) -> ReportPassages:
         for unit in sorted({f.unit for f in p.figures}):
             unit_w.append(unit)
             unit_p.append(i)
+        words = {w for f in p.figures if f.subject for w in index_tokens(f.subject, MAX_U16)[0]}
+        subject_w += sorted(words)
+        subject_p += [i] * len(words)
     vocab = body_vocab.words
     body_t = np.concatenate(body_t) if body_t else np.zeros(0, np.int32)
-    head_terms, unit_terms = _Vocabulary(), _Vocabulary()
-    head_t, unit_t = head_terms.encode(head_w), unit_terms.encode(unit_w)
+    head_terms, unit_terms, subject_terms = _Vocabulary(), _Vocabulary(), _Vocabulary()
+    head_t, unit_t, subject_t = head_terms.encode(head_w), unit_terms.encode(unit_w), subject_terms.encode(subject_w)
     head_vocab, unit_vocab = head_terms.words, unit_terms.words
     body_p = np.repeat(np.arange(len(passage_of), dtype=np.int32), passage_of)
     head_s = np.repeat(np.arange(len(head_s), dtype=np.int32), head_s)
     n = len(doc.passages)
     return ReportPassages(
         vocab=vocab, head_vocab=head_vocab, unit_vocab=unit_vocab,
-        unit_term=unit_t, unit_passage=np.asarray(unit_p, np.int32), body_term=body_t, body_passage=body_p,
+        unit_term=unit_t, unit_passage=np.asarray(unit_p, np.int32), subject_vocab=subject_terms.words,
+        subject_term=subject_t, subject_passage=np.asarray(subject_p, np.int32), body_term=body_t, body_passage=body_p,
         body_pos=(np.concatenate(body_x) if body_x else np.zeros(0)).astype(np.uint16), head_term=head_t,
         head_section=head_s, passage_section=np.asarray(p_section, np.int32),
         section_len=np.asarray(s_len, np.uint16), passage_len=np.asarray(p_len, np.uint16),

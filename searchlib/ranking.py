@@ -50,9 +50,8 @@ class RankingConfig:
     # the query names a kind (下一步 → plans)
     kind_priors: dict = field(default_factory=lambda: {"plans": 0.8, "requirements": 0.8})   # P@3 +0.04 on all three files
     # a passage stating a figure whose subject names a concept of the query is an answer:
-    # among the best answer_pool passages its score is multiplied by 1 + answer_boost
+    # its score is multiplied by 1 + answer_boost
     answer_boost: float = 0.5
-    answer_pool: int = 50
     # coordination: None ranks passages with every concept first (tiers); a number p
     # multiplies each score by (concepts matched / concepts) ** p instead
     coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements; tiers (None) too

@@ -19,7 +19,7 @@ from whoosh import fields
 
 from .analysis import PolicyAnalyzer
 
-SCHEMA_VERSION = "5"   # bump when the records or the passage files change: old indexes become stale
+SCHEMA_VERSION = "6"   # bump when the records or the passage files change: old indexes become stale (6: subjects)
 
 # report record fields
 DOC_ID = "doc_id"
@@ -39,6 +39,7 @@ HEADING = "heading"
 KIND = "kind"
 HAS_FIGURES = "has_figures"
 UNITS = "units"
+SUBJECTS = "subjects"     # the words of what a passage's figures count (its subjects)
 TEXT_FIELDS = (BODY, HEADING, TITLE)      # full-text fields; BM25F weights in ranking.py
 PASSAGE_TEXT_FIELDS = (BODY, HEADING)
 POSITIONAL_FIELDS = (BODY,)

@@ -26,11 +26,11 @@ from whoosh import query as wq
 from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
 from .passage_index import FIGURES_FLAG, PassageFileError, kind_code
-from .query import Filters, QueryBuilder, QueryPlan, mentions
+from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, YEAR
+from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, SUBJECTS, YEAR
 from .scorer import CorpusStats, OutOfTime, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -375,8 +375,8 @@ class IndexSearcher:
                     prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
         answer = np.ones(len(ids))
-        if sort == "relevance" and self.ranking.answer_boost:
-            answer = self._answer_factor(snap, ids, score, plan)
+        if self.ranking.answer_boost:
+            answer = self._answer_factor(snap, ids, plan)
             score = score * answer
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         want = offset + limit
@@ -403,22 +403,26 @@ class IndexSearcher:
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        len(ids), ids, answer[part])
 
-    def _answer_factor(self, snap: Snapshot, ids: np.ndarray, score: np.ndarray, plan: QueryPlan) -> np.ndarray:
-        """A passage that states a figure about the query (a figure whose subject names a
-        concept: 公众满意度达72.93% for 满意度) is an answer: among the best
-        ``ranking.answer_pool`` passages (a fixed number, so pages stay one order), its
-        factor is 1 + ``ranking.answer_boost``; every other passage's is 1."""
+    def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan) -> np.ndarray:
+        """1 + ``ranking.answer_boost`` for a passage that states a figure about the query
+        (a figure whose subject has every word of a concept or of one of its synonyms:
+        公众满意度达72.93% for 满意度), 1 for the others. Read from the passage files'
+        ``subjects`` field: a few postings lists, no passage text."""
         answer = np.ones(len(ids))
-        groups = plan.alternatives()
-        figures = (snap.passages.p_flags[ids] & FIGURES_FLAG).astype(bool)
-        if not groups or not figures.any():
-            return answer
-        n = min(self.ranking.answer_pool, len(ids))
-        top = np.argpartition(-score, n - 1)[:n] if len(ids) > n else np.arange(len(ids))
-        for i in top[figures[top]]:
-            subjects = [(f["subject"] or "").lower() for f in snap.passages.payload(int(ids[i]))["figures"]]
-            if any(mentions(s, g) for s in subjects if s for g in groups):
-                answer[i] = 1.0 + self.ranking.answer_boost
+        about = None
+        for group in plan.alternatives():
+            for whole, tokens in group:
+                found = None
+                for t in dict.fromkeys(tokens or [whole]):
+                    post = snap.passages.field_postings(SUBJECTS, t)
+                    if post is None:
+                        found = None
+                        break
+                    found = post[0] if found is None else np.intersect1d(found, post[0], assume_unique=True)
+                if found is not None and len(found):
+                    about = found if about is None else np.union1d(about, found)
+        if about is not None:
+            answer[_members(ids, about)] = 1.0 + self.ranking.answer_boost
         return answer
 
     def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
