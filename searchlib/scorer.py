@@ -149,10 +149,14 @@ class Scorer:
         return result
 
     def leaf_results(self):
-        """(field, text, Scored) of every whole term evaluated so far (for explanations)."""
+        """(field, text, Scored) of every whole term and phrase evaluated so far (for
+        explanations); a phrase's text is its words in quotes."""
         for key, value in self._memo.items():
             if key[0] == "term":
                 yield key[1], key[2], value
+            elif key[0] == "node" and isinstance(value[0], wq.Phrase):
+                node = value[0]
+                yield node.fieldname, '"' + " ".join(map(str, node.words)) + '"', value[1]
 
     def _evaluate(self, node: wq.Query, within) -> Scored:
         if isinstance(node, wq.Term):

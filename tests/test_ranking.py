@@ -133,3 +133,9 @@ def test_synonyms_apply_inside_whoosh_syntax(seed_index):
     res = seed_index.search('"行刑衔接" OR 三改一拆', limit=10)
     assert any("移交区检察院涉刑案件30件" in t for t in texts(res))
     assert not seed_index.search('"行刑衔接"', synonyms=False).hits
+
+
+def test_explain_lists_the_synonym_phrase_that_matched(seed_index):
+    hit = next(h for h in seed_index.search("两法衔接", explain=True).hits
+               if "行政执法和刑事司法衔接" in h.text)
+    assert any(t.startswith('body:"') and "刑事司法" in t for t in hit.explanation["matched_terms"])
