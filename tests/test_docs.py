@@ -1,5 +1,5 @@
-"""The README runs: every searchlib command line of its CLI examples and of "Adding
-reports", and its Python example, as written (a drifting example fails here)."""
+"""The README runs: every searchlib command line of its CLI examples, of "Answer tables"
+and of "Adding reports", and its Python example, as written (a drifting example fails here)."""
 import re
 import shlex
 import shutil
@@ -52,6 +52,15 @@ def test_cli_examples_run(workdir):
     for line in lines:
         run_line(line, workdir / "index")
     assert (workdir / "zhejiang.csv").read_text(encoding="utf-8").startswith("doc_id,title")
+
+
+def test_answer_table_examples_run(workdir):
+    assert CliRunner().invoke(main, ["--index", "index", "build", "corpus"]).exit_code == 0
+    lines = commands(blocks("bash", "### Answer tables"))
+    assert [line.split()[1] for line in lines] == ["figures"] * 3
+    for line in lines:
+        run_line(line, workdir / "index")
+    assert (workdir / "review.csv").read_text(encoding="utf-8").startswith("region,region_code,year")
 
 
 def test_adding_reports_examples_run(workdir):
