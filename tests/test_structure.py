@@ -618,3 +618,14 @@ def test_linear_time_on_a_large_document():
     start = time.perf_counter()
     passages = split_passages("big", parse_sections(text, "", "annual_report"))
     assert passages and time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("heading, kind", [
+    ("二、“十五五”时期的主要目标和重点任务", "plans"),
+    ("二、“十五五”时期目标任务和2026年工作安排", "plans"),
+    ("“十四五”时期主要目标", "plans"),
+    ("（三）全面完成主要目标任务", None),            # what was done
+    ("一、2025年和“十四五”时期工作回顾", "achievements"),
+])
+def test_work_report_plan_headings(heading, kind):
+    assert classify_heading(heading) == kind
