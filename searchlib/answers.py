@@ -173,7 +173,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
                 doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),
                 unit=unit_, text=f.text, sentence=sentence, published=hit.published,
-                doc_type=hit.doc_type, heading_path=list(hit.heading_path)))
+                doc_type=hit.doc_type, heading_path=list(hit.heading_path), section_kind=hit.section_kind))
     return rows
 
 

@@ -235,6 +235,7 @@ class FigureRow:
     published: Optional[str] = None
     doc_type: Optional[str] = None
     heading_path: list[str] = field(default_factory=list)
+    section_kind: str = "other"      # achievements: a result; plans: a target
 
     def to_dict(self) -> dict:
         return asdict(self)

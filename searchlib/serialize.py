@@ -15,8 +15,8 @@ DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "re
                "doc_number", "passages", "path")
 
 
-FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "subject", "value", "unit",
-                  "text", "sentence")
+FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "section_kind", "subject",
+                  "value", "unit", "text", "sentence")
 
 
 def result_dict(result: SearchResult, group_by_doc: bool = False) -> dict:

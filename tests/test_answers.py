@@ -62,7 +62,7 @@ def test_the_true_table_and_nothing_else(answers_index):
     row = next(r for r in table.rows if r.region == "宁波市北仑区" and r.year == 2019)
     assert row.subject == "向公安机关移送涉嫌犯罪案件" and row.text == "9件"
     assert row.sentence.startswith("全年向公安机关移送涉嫌犯罪案件9件")
-    assert row.passage_id.startswith(row.doc_id + "#")
+    assert row.passage_id.startswith(row.doc_id + "#") and row.section_kind == "achievements"
 
 
 def test_distractors_are_not_rows(answers_index):
