@@ -163,3 +163,17 @@ def _hit(text):
     text = normalize(text)
     return Hit(doc_id="d", passage_id="d#0", title="t", text=text, snippet="", score=1.0,
                figures=extract_figures(text))
+
+
+def test_traditional_report_answers(tmp_path):
+    """A report in traditional characters answers a simplified (or traditional) query:
+    concepts are matched in the folded text, rows keep the text as written."""
+    report = ("廣東省某市2022年法治政府建設年度報告\n\n一、主要工作成效\n"
+              "全年共收到行政復議申請126件，投入經費3.5萬元。\n")
+    index = build_small_index(tmp_path, {"trad.txt": report})
+    with open_index(index) as idx:
+        for query in ("行政复议", "行政復議"):
+            rows = idx.figures(query).rows
+            assert [(r.value, r.unit, r.text, r.subject) for r in rows] == [(126.0, "件", "126件", "收到行政復議申請")]
+        rows = idx.figures("经费", unit="万元").rows
+        assert [(r.value, r.unit, r.text) for r in rows] == [(3.5, "万元", "3.5萬元")]
