@@ -180,8 +180,11 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
 
 
 def _tidy(value: float) -> float:
-    """12000.0 stays a float but 1666.6666666 becomes 1666.67 (a converted area)."""
-    return round(value, 2) if value != int(value) else float(value)
+    """12000.0 stays a float but 1666.6666666 becomes 1666.67 (a converted area); below 1,
+    four significant digits (36件 in 万件 is 0.0036, 2万元 in 亿元 0.0002, never 0)."""
+    if value == int(value):
+        return float(value)
+    return round(value, 2) if abs(value) >= 1 else float(f"{value:.4g}")
 
 
 def group_rows(rows: list[FigureRow], by: Optional[str]) -> list[dict]:

@@ -177,3 +177,20 @@ def test_traditional_report_answers(tmp_path):
             assert [(r.value, r.unit, r.text, r.subject) for r in rows] == [(126.0, "件", "126件", "收到行政復議申請")]
         rows = idx.figures("经费", unit="万元").rows
         assert [(r.value, r.unit, r.text) for r in rows] == [(3.5, "万元", "3.5萬元")]
+
+
+def test_a_small_value_in_a_large_unit_is_not_zero(answers_index):
+    """移送 7件 asked in 万件 is 0.0007 万件 (it was rounded to 0), in the table, JSON and CLI."""
+    assert unit_converter("万件")(Figure(7, "件", "7件", "移送案件")) == (0.0007, "万件")
+    with open_index(answers_index) as idx:
+        rows = idx.figures("两法衔接 移送", unit="万件", region="宁波市北仑区").rows
+    assert sorted(r.value for r in rows) == [0.0007, 0.0009]
+    out = CliRunner().invoke(main, ["--index", str(answers_index), "figures", "两法衔接 移送", "--unit", "万件",
+                                    "--region", "宁波市北仑区"]).output
+    assert "0.0007  万件" in out and "0.0009  万件" in out
+
+
+def test_table_numbers_keep_their_digits():
+    from searchlib.serialize import number_text
+    assert [number_text(v) for v in (12000.0, 1666.67, 0.0036, 0.000012, 0.5)] == \
+        ["12,000", "1,666.67", "0.0036", "0.000012", "0.5"]

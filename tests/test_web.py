@@ -357,3 +357,8 @@ def test_search_page_previews_the_answer_table_for_a_quantity_query(client):
 def test_figures_page_escapes_document_text(odd_client):
     page = odd_client.get("/figures?q=行政复议").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_figures_page_shows_small_converted_values(client):
+    page = client.get("/figures?q=行政复议&unit=万件").get_data(as_text=True)
+    assert '<td class="num">0.003</td>' in page            # 30件 (it showed 0)

@@ -26,7 +26,8 @@ from .. import api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
                       IndexVersionError, QuerySyntaxError, SearchlibError)
 from ..models import DOC_TYPES, SECTION_KINDS
-from ..serialize import DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
+from ..serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
+                         number_text, result_dict)
 
 log = logging.getLogger("searchlib.web")
 
@@ -348,7 +349,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     app.json.sort_keys = False
     app.extensions["searchlib"] = holder
     app.jinja_env.globals.update(TYPE_LABELS=TYPE_LABELS, KIND_LABELS=KIND_LABELS, SORT_LABELS=SORT_LABELS,
-                                 marked=marked, marked_spans=marked_spans)
+                                 marked=marked, marked_spans=marked_spans, number_text=number_text)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 
     def index_():
