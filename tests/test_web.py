@@ -362,3 +362,13 @@ def test_figures_page_escapes_document_text(odd_client):
 def test_figures_page_shows_small_converted_values(client):
     page = client.get("/figures?q=行政复议&unit=万件").get_data(as_text=True)
     assert '<td class="num">0.003</td>' in page            # 30件 (it showed 0)
+
+
+def test_figures_api_takes_passages_like_the_cli(client, seed_index):
+    """--passages of `searchlib figures` is a parameter of /api/figures too."""
+    data = get_json(client, "/api/figures?q=行政复议&passages=1")
+    assert data["passages"] == 1
+    assert data["rows"] == seed_index.figures("行政复议", passages=1).to_dict()["rows"]
+    assert get_json(client, "/api/figures?q=行政复议&passages=0", 400)["error"].startswith("passages must be")
+    page = client.get("/figures?q=行政复议&passages=1").get_data(as_text=True)
+    assert "passages=1" in page                   # kept in the export links

@@ -48,7 +48,8 @@ EXPORT_LIMIT = MAX_LIMIT       # hits in an export of the current results
 
 FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures")
 MAX_FIGURE_ROWS = 500          # rows of an answer table per request
-FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "synonyms", "format", "download"}
+FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "passages", "synonyms", "format", "download"}
+MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
 BY_LABELS = {"": "按相关度", "region": "按地区", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
                  "synonyms", "group_by_doc", "format", "download"}
@@ -290,6 +291,7 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
     args = dict(query=q or "", unit=_text(params.get("unit"), "unit"), by=_text(params.get("by"), "by"),
                 limit=_int(params.get("limit"), "limit", 1, MAX_FIGURE_ROWS, 100),
+                passages=_int(params.get("passages"), "passages", 1, MAX_FIGURE_PASSAGES, MAX_FIGURE_PASSAGES),
                 synonyms=_flag(params.get("synonyms", True), "synonyms"))
     if args["by"] not in (None, *BY_LABELS):
         raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
@@ -555,6 +557,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         keep = {k: v for k, v in dict(q=args["query"], unit=args["unit"], by=args["by"], region=args["region"],
                                       year=args["year"], type=args["type"], kind=args["kind"],
                                       since=args["since"], until=args["until"],
+                                      passages=args["passages"] if args["passages"] != MAX_FIGURE_PASSAGES else None,
                                       synonyms=None if args["synonyms"] else 0).items() if v not in (None, "")}
 
         def flink(endpoint: str = "page_figures", **changes) -> str:
