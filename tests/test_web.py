@@ -372,3 +372,14 @@ def test_figures_api_takes_passages_like_the_cli(client, seed_index):
     assert get_json(client, "/api/figures?q=行政复议&passages=0", 400)["error"].startswith("passages must be")
     page = client.get("/figures?q=行政复议&passages=1").get_data(as_text=True)
     assert "passages=1" in page                   # kept in the export links
+
+
+def test_an_empty_or_null_flag_is_its_default(client):
+    """synonyms= (empty) or "synonyms": null keeps synonyms on, as when it is absent (an
+    empty value turned them off); a JSON null flag was a 400."""
+    on = get_json(client, "/api/search?q=两法衔接")
+    assert on["expanded_query"]
+    assert get_json(client, "/api/search?q=两法衔接&synonyms=")["expanded_query"] == on["expanded_query"]
+    r = client.post("/api/search", json={"q": "两法衔接", "synonyms": None, "facets": None, "explain": None})
+    assert r.status_code == 200 and r.get_json()["expanded_query"] == on["expanded_query"]
+    assert get_json(client, "/api/figures?q=两法衔接&synonyms=")["expansions"]

@@ -97,14 +97,19 @@ class IndexHolder:
 
 
 # -- parameters -------------------------------------------------------------------------
-def _flag(value, name: str) -> bool:
+def _flag(value, name: str, default: bool = False) -> bool:
+    """A true/false parameter; absent, empty (``synonyms=``) or JSON null: ``default``."""
     if isinstance(value, bool):
         return value
+    if value is None:
+        return default
     v = str(value).strip().lower()
     if v in ("1", "true", "yes", "on"):
         return True
-    if v in ("0", "false", "no", "off", ""):
+    if v in ("0", "false", "no", "off"):
         return False
+    if v == "":
+        return default
     raise BadRequest(f"{name} must be true or false, not {str(value)[:40]!r}")
 
 
@@ -162,11 +167,11 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
         offset=_int(params.get("offset"), "offset", 0, MAX_OFFSET, 0),
         per_doc=_int(params.get("per_doc"), "per_doc", 0, MAX_PER_DOC, None),
         sort=_text(params.get("sort"), "sort") or "relevance",
-        facets=_flag(params.get("facets", False), "facets"),
-        explain=_flag(params.get("explain", False), "explain"),
-        synonyms=_flag(params.get("synonyms", True), "synonyms"),
-        has_figures=_flag(params.get("has_figures", False), "has_figures"),
-        group_by_doc=_flag(params.get("group_by_doc", False), "group_by_doc"),
+        facets=_flag(params.get("facets"), "facets"),
+        explain=_flag(params.get("explain"), "explain"),
+        synonyms=_flag(params.get("synonyms"), "synonyms", True),
+        has_figures=_flag(params.get("has_figures"), "has_figures"),
+        group_by_doc=_flag(params.get("group_by_doc"), "group_by_doc"),
     )
     for name in ("region", "type", "kind", "since", "until"):
         args[name] = _text(params.get(name), name)
@@ -292,7 +297,7 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     args = dict(query=q or "", unit=_text(params.get("unit"), "unit"), by=_text(params.get("by"), "by"),
                 limit=_int(params.get("limit"), "limit", 1, MAX_FIGURE_ROWS, 100),
                 passages=_int(params.get("passages"), "passages", 1, MAX_FIGURE_PASSAGES, MAX_FIGURE_PASSAGES),
-                synonyms=_flag(params.get("synonyms", True), "synonyms"))
+                synonyms=_flag(params.get("synonyms"), "synonyms", True))
     if args["by"] not in (None, *BY_LABELS):
         raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
     args["by"] = args["by"] or None
@@ -442,7 +447,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if fmt not in ("json", "jsonl", "csv"):
             raise BadRequest("format must be json, jsonl or csv")
         result, group = run_search(args)
-        download = _flag(params.get("download", False), "download")
+        download = _flag(params.get("download"), "download")
         if fmt == "json":
             resp = jsonify(result_dict(result, group))
         else:
@@ -504,7 +509,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             body = jsonl_text(rows) if fmt == "jsonl" else csv_text(rows, FIGURE_COLUMNS)
             resp = Response(("\ufeff" if fmt == "csv" else "") + body,
                             mimetype="application/x-ndjson" if fmt == "jsonl" else "text/csv")
-        if _flag(params.get("download", False), "download"):
+        if _flag(params.get("download"), "download"):
             resp.headers["Content-Disposition"] = f'attachment; filename="searchlib-figures.{fmt}"'
         return resp
 
@@ -575,7 +580,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         spans = lambda text: []                              # noqa: E731
         if q:
             try:
-                spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms", True), "synonyms"))
+                spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms"), "synonyms", True))
             except QuerySyntaxError:
                 pass                                         # a query that cannot be planned marks nothing
         return render_template("document.html", doc=doc, passages=with_headings(passages), outline=outline(passages),
