@@ -383,3 +383,20 @@ def test_an_empty_or_null_flag_is_its_default(client):
     r = client.post("/api/search", json={"q": "两法衔接", "synonyms": None, "facets": None, "explain": None})
     assert r.status_code == 200 and r.get_json()["expanded_query"] == on["expanded_query"]
     assert get_json(client, "/api/figures?q=两法衔接&synonyms=")["expansions"]
+
+
+def test_answer_table_preview_keeps_the_apps_time_budget(seed_index_dir):
+    """create_app(time_budget=…) bounds the answer-table preview of the search page as it
+    bounds every other search (the preview used the module default)."""
+    idx = api.open_index(seed_index_dir)
+    seen, real = [], idx.figures
+
+    def spy(*args, **kw):
+        seen.append(kw.get("timeout"))
+        return real(*args, **kw)
+    idx.figures = spy
+    c = create_app(idx, time_budget=0.25).test_client()
+    assert c.get("/?q=行政复议 案件 数量").status_code == 200
+    assert c.get("/figures?q=行政复议").status_code == 200
+    assert seen == [0.25, 0.25]
+    idx.close()

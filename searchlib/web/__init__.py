@@ -307,7 +307,7 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     return args
 
 
-def answer_tables(idx, args: dict):
+def answer_tables(idx, args: dict, timeout: float = TIME_BUDGET):
     """A preview of the query's answer table (its first figures), shown above the hits
     when the query asks for a quantity (数量, 件, 面积 …) or only passages with figures;
     None otherwise (the page links to the full table either way)."""
@@ -315,7 +315,7 @@ def answer_tables(idx, args: dict):
     if not (plan.wants_figures or args["has_figures"]):
         return None
     filters = {k: args[k] for k in ("region", "year", "type", "kind", "since", "until")}
-    return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=TIME_BUDGET, **filters)
+    return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=timeout, **filters)
 
 
 def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
@@ -545,7 +545,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             result, _ = run_search(args)
             ctx.update(result=result, plan=idx.plan(args["query"]) if args["synonyms"] else None,
                        choices=region_choices(result.facets or {}, args["region"]),
-                       trail=region_trail(args["region"]), answers=answer_tables(idx, args))
+                       trail=region_trail(args["region"]), answers=answer_tables(idx, args, time_budget))
         else:
             ctx["stats"] = index_().stats()
         ctx["link"] = _page_link(args)
