@@ -208,7 +208,7 @@ class SearchIndex:
         rows = rows[:limit]
         return FigureTable(query=query, rows=rows, by=by, unit=unit, groups=group_rows(rows, by), total=total,
                            passages=len(result.hits), expansions=plan.expansions,
-                           elapsed_ms=(time.perf_counter() - t0) * 1000)
+                           elapsed_ms=(time.perf_counter() - t0) * 1000, partial=result.partial)
 
     # -- updates --------------------------------------------------------------------
     def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:

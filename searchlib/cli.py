@@ -502,7 +502,8 @@ def _print_table(table) -> None:
                    + f" ({table.passages} matching passages read).")
         return
     shown = f"{len(table.rows)} of {table.total}" if table.total > len(table.rows) else str(table.total)
-    click.echo(f"{shown} figures from {table.passages} matching passages ({table.elapsed_ms:.0f} ms)")
+    click.echo(f"{shown} figures from {table.passages} matching passages ({table.elapsed_ms:.0f} ms)"
+               + ("; out of time: passages ranked on the first concepts only" if table.partial else ""))
     if table.expansions:
         click.echo("expanded: " + "; ".join(f"{c} → {' | '.join(a)}" for c, a in table.expansions.items()))
     columns = [("region", 14), ("year", 4), ("value", 14), ("unit", 6), ("subject", 24), ("document", 30)]

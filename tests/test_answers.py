@@ -194,3 +194,16 @@ def test_table_numbers_keep_their_digits():
     from searchlib.serialize import number_text
     assert [number_text(v) for v in (12000.0, 1666.67, 0.0036, 0.000012, 0.5)] == \
         ["12,000", "1,666.67", "0.0036", "0.000012", "0.5"]
+
+
+def test_a_table_from_a_search_out_of_time_says_so(seed_index, monkeypatch):
+    """The table of a search whose time budget ran out (ranked on the first concepts only)
+    is marked partial, as the search result is; it looked complete."""
+    import itertools
+    import time as time_module
+    query = "行政复议 法律顾问 人民调解 普法"
+    assert not seed_index.figures(query).partial
+    ticks = itertools.count()
+    monkeypatch.setattr(time_module, "perf_counter", lambda: float(next(ticks)))     # each look: 1 s later
+    table = seed_index.figures(query, timeout=12)
+    assert table.partial and table.to_dict()["partial"] is True
