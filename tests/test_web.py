@@ -400,3 +400,18 @@ def test_answer_table_preview_keeps_the_apps_time_budget(seed_index_dir):
     assert c.get("/figures?q=行政复议").status_code == 200
     assert seen == [0.25, 0.25]
     idx.close()
+
+
+def test_a_preview_out_of_time_leaves_the_hits(seed_index_dir):
+    """The answer-table preview is extra: when its own search runs out of time the page
+    shows the hits without it (it was a 400 error page although the search had answered)."""
+    from searchlib.errors import QueryTimeoutError
+    idx = api.open_index(seed_index_dir)
+
+    def out_of_time(*args, **kw):
+        raise QueryTimeoutError("the query needs more than 1 s of search time")
+    idx.figures = out_of_time
+    r = create_app(idx).test_client().get("/?q=行政复议 案件 数量")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "区政府新收行政复议案件" in page and 'id="answers-link"' not in page
+    idx.close()

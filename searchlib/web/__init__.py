@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
-                      IndexVersionError, QuerySyntaxError, SearchlibError)
+                      IndexVersionError, QuerySyntaxError, QueryTimeoutError, SearchlibError)
 from ..models import DOC_TYPES, SECTION_KINDS
 from ..serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
                          number_text, result_dict)
@@ -310,12 +310,15 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
 def answer_tables(idx, args: dict, timeout: float = TIME_BUDGET):
     """A preview of the query's answer table (its first figures), shown above the hits
     when the query asks for a quantity (数量, 件, 面积 …) or only passages with figures;
-    None otherwise (the page links to the full table either way)."""
+    None otherwise, and when its search runs out of time (the hits are shown all the same)."""
     plan = idx.plan(args["query"], args["synonyms"])
     if not (plan.wants_figures or args["has_figures"]):
         return None
     filters = {k: args[k] for k in ("region", "year", "type", "kind", "since", "until")}
-    return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=timeout, **filters)
+    try:
+        return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=timeout, **filters)
+    except QueryTimeoutError:
+        return None
 
 
 def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
