@@ -351,3 +351,10 @@ def test_docx_with_a_damaged_zip_directory_is_skipped_not_a_crash(tmp_path):
     data[at + 6:at + 8] = (204).to_bytes(2, "little")
     path = _write(tmp_path, "damaged.docx", bytes(data))
     assert _skip_reason(path, tmp_path).startswith("unreadable DOCX (NotImplementedError")
+
+
+def test_word_lock_file_is_named_as_such(tmp_path):
+    """~$报告.docx (162 bytes Word leaves beside an open document) was reported as "not a
+    .docx file (not a zip archive; an old .doc renamed? …)": advice that does not apply."""
+    lock = _write(tmp_path, "~$报告.docx", b"\x0cAdministrator" + b"\x00" * 148)
+    assert _skip_reason(lock, tmp_path).startswith("a Word lock file")
