@@ -207,3 +207,13 @@ def test_a_table_from_a_search_out_of_time_says_so(seed_index, monkeypatch):
     monkeypatch.setattr(time_module, "perf_counter", lambda: float(next(ticks)))     # each look: 1 s later
     table = seed_index.figures(query, timeout=12)
     assert table.partial and table.to_dict()["partial"] is True
+
+
+def test_a_blank_unit_is_no_unit(answers_index):
+    """--unit "" or " " (an empty form field, a script's unset variable) means no unit, as
+    over HTTP; it was "unknown unit ''"."""
+    with open_index(answers_index) as idx:
+        whole = idx.figures("两法衔接 移送")
+        for blank in ("", "  "):
+            table = idx.figures("两法衔接 移送", unit=blank)
+            assert table.unit is None and table.total == whole.total
