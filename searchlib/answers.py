@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Optional
 
 from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
-from .normalize import normalize
+from .normalize import fold_traditional, normalize
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
 from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
@@ -79,7 +79,7 @@ def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[flo
     def convert(f: Figure):
         if f.unit in same:
             return f.value * same[f.unit] / scale, unit
-        if asked in _CASE_UNITS and f.unit in _CASE_UNITS and _CASE_SUBJECT.search(f.subject or ""):
+        if asked in _CASE_UNITS and f.unit in _CASE_UNITS and _CASE_SUBJECT.search(fold_traditional(f.subject or "")):
             return f.value / scale, unit
         return None
     return convert
@@ -94,8 +94,10 @@ def _covered(text: str, groups) -> set[int]:
 
 def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, int, int]]:
     """(figure, sentence start, sentence end) of the figures in ``text`` that answer the
-    concepts ``groups`` (see the module's docstring for the rules)."""
-    lowered = text.lower()
+    concepts ``groups`` (see the module's docstring for the rules). The concepts are in
+    their matching form (simplified characters): so is the text they are looked for in
+    (folding keeps offsets), and each subject."""
+    lowered = fold_traditional(text).lower()
     everything = set(range(len(groups)))
     spans = sentence_spans(text)
 
@@ -110,7 +112,7 @@ def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, i
         answered = False
         prev_end = s
         for f in figs:
-            subject = (f.subject or "").lower()
+            subject = fold_traditional(f.subject or "").lower()
             own = len(_ADVERBS.sub("", subject)) >= 4        # 行政诉讼案件, not 受理 / 已审结 / 纠错
             after = own and lowered.startswith(subject, f.end)      # 7517台执法记录设备
             clause = max(prev_end, _clause_start(lowered, s, f.start))
@@ -178,8 +180,11 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
 
 
 def _tidy(value: float) -> float:
-    """12000.0 stays a float but 1666.6666666 becomes 1666.67 (a converted area)."""
-    return round(value, 2) if value != int(value) else float(value)
+    """12000.0 stays a float but 1666.6666666 becomes 1666.67 (a converted area); below 1,
+    four significant digits (36件 in 万件 is 0.0036, 2万元 in 亿元 0.0002, never 0)."""
+    if value == int(value):
+        return float(value)
+    return round(value, 2) if abs(value) >= 1 else float(f"{value:.4g}")
 
 
 def group_rows(rows: list[FigureRow], by: Optional[str]) -> list[dict]:

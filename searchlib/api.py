@@ -195,6 +195,7 @@ class SearchIndex:
         if by is not None and by not in GROUPINGS:
             raise QuerySyntaxError(f"cannot group by {by!r} (one of: {', '.join(GROUPINGS)})")
         limit = _positive(limit, "limit")
+        unit = unit.strip() or None if isinstance(unit, str) else unit     # --unit "" or " ": no unit
         unit_converter(unit)                         # an unknown unit fails before searching
         result = self.search(query, limit=_positive(passages, "passages"), region=region, year=year, type=type,
                              kind=kind, since=since, until=until, has_figures=True, synonyms=synonyms,
@@ -208,7 +209,7 @@ class SearchIndex:
         rows = rows[:limit]
         return FigureTable(query=query, rows=rows, by=by, unit=unit, groups=group_rows(rows, by), total=total,
                            passages=len(result.hits), expansions=plan.expansions,
-                           elapsed_ms=(time.perf_counter() - t0) * 1000)
+                           elapsed_ms=(time.perf_counter() - t0) * 1000, partial=result.partial)
 
     # -- updates --------------------------------------------------------------------
     def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:

@@ -16,7 +16,8 @@ import click
 
 from . import api
 from .query import Filters
-from .serialize import DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
+from .serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
+                        number_text, result_dict)
 from .storage import check_index
 
 from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
@@ -495,24 +496,21 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def _print_table(table) -> None:
     if not table.rows:
         click.echo(f"No figures for {table.query!r}" + (f" in {table.unit}" if table.unit else "")
                    + f" ({table.passages} matching passages read).")
         return
     shown = f"{len(table.rows)} of {table.total}" if table.total > len(table.rows) else str(table.total)
-    click.echo(f"{shown} figures from {table.passages} matching passages ({table.elapsed_ms:.0f} ms)")
+    click.echo(f"{shown} figures from {table.passages} matching passages ({table.elapsed_ms:.0f} ms)"
+               + ("; out of time: passages ranked on the first concepts only" if table.partial else ""))
     if table.expansions:
         click.echo("expanded: " + "; ".join(f"{c} → {' | '.join(a)}" for c, a in table.expansions.items()))
     columns = [("region", 14), ("year", 4), ("value", 14), ("unit", 6), ("subject", 24), ("document", 30)]
     header = "  ".join(_fit(name, w) if name != "value" else name.rjust(w) for name, w in columns)
 
     def line(r) -> str:
-        cells = [_fit(r.region or "", 14), _fit(str(r.year or ""), 4), _number(r.value).rjust(14),
+        cells = [_fit(r.region or "", 14), _fit(str(r.year or ""), 4), number_text(r.value).rjust(14),
                  _fit(r.unit, 6), _fit(r.subject or "", 24), _fit(r.title, 30)]
         return "  ".join(cells).rstrip()
     groups = table.groups if table.by else [{"key": None, "rows": table.rows}]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from .models import Figure
+from .normalize import fold_traditional
 from .vocabulary import (AMOUNT_UNITS, APPROX, CN_DIGITS, CN_NUMERAL_CHARS, CN_PLACES, CN_POINTS, COUNT, EVENT,
                          LARGE_SCALES, PEOPLE, PERCENT, RATIO, SCALES, TIME, alternation, char_class,
                          parse_chinese_decimal, unit_regex, units_of)
@@ -366,17 +367,39 @@ def _respectively(text: str, figures: list[Figure]) -> None:
 
 def count_figures(text: str) -> int:
     """How many figures ``text`` states: ``len(extract_figures(text))`` without the subjects."""
-    return len(_scan(text)) if text else 0
+    return len(_scan(fold_traditional(text))) if text else 0
 
 
 def extract_figures(text: str) -> list[Figure]:
     """Every quantity stated in ``text`` (normalised), in order of appearance.
+
+    Traditional Chinese is read in its simplified form (3.5萬元 is 3.5万元, 50個 is 50个;
+    folding keeps offsets), each figure's ``text`` and, where it is written in the
+    passage, its ``subject`` as written.
 
     >>> [(f.value, f.unit, f.subject) for f in extract_figures("移交区检察院涉刑案件30件")]
     [(30.0, '件', '移交区检察院涉刑案件')]
     """
     if not text:
         return []
+    folded = fold_traditional(text)
+    if folded is text or folded == text:
+        return _extract(text)
+    figures = _extract(folded)
+    for f in figures:
+        f.text = text[f.start:f.end]
+        if f.subject:
+            # the subject as written: where the folded passage has it, nearest the figure
+            lo = max(0, f.start - 60)
+            at = folded.rfind(f.subject, lo, f.start)
+            if at < 0:
+                at = folded.find(f.subject, f.end, f.end + 60)
+            if at >= 0:
+                f.subject = text[at:at + len(f.subject)]
+    return figures
+
+
+def _extract(text: str) -> list[Figure]:
     figures: list[Figure] = []
     sources: list[str] = []
     prev_end = 0

@@ -253,11 +253,14 @@ class FigureTable:
     passages: int = 0            # matching passages read
     expansions: dict = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    partial: bool = False        # the time budget ran out: passages ranked on the first concepts only
 
     def to_dict(self) -> dict:
         d = {"query": self.query, "by": self.by, "unit": self.unit, "total": self.total,
              "passages": self.passages, "expansions": self.expansions, "elapsed_ms": round(self.elapsed_ms, 2),
              "rows": [r.to_dict() for r in self.rows]}
+        if self.partial:
+            d["partial"] = True
         if self.by:
             d["groups"] = [{"key": g["key"], "rows": [r.to_dict() for r in g["rows"]]} for g in self.groups]
         return d

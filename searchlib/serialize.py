@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from typing import Iterable
 
 from .models import Hit, SearchResult
@@ -17,6 +18,16 @@ DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "re
 
 FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "section_kind", "subject",
                   "value", "unit", "text", "sentence")
+
+
+def number_text(value: float) -> str:
+    """A figure's value as the table shows it: 12,000 · 1,666.67 · 0.0036 (a small value
+    in a large unit keeps its digits instead of showing as 0)."""
+    if value == int(value):
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return format(Decimal(repr(float(f"{value:.4g}"))), "f")
 
 
 def result_dict(result: SearchResult, group_by_doc: bool = False) -> dict:

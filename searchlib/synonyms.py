@@ -108,6 +108,13 @@ def _split_terms(side: str, where: str, what: str) -> tuple[str, ...]:
             if len(raw) == 1:
                 raise SynonymFileError(f"{where}: {what} is empty")
             raise SynonymFileError(f"{where}: empty term in {what} (stray comma?)")
+        if "^" in item:
+            # a weight left here: on the left side or in a group, or not a number (b^, b^1e-1)
+            if _WEIGHT.search(item) and "right side" not in what:
+                raise SynonymFileError(f"{where}: weights (term^0.5) are for the targets of a one-way rule "
+                                       f"(a => b^0.5), not {what}")
+            raise SynonymFileError(f"{where}: {item.strip()!r} in {what}: a weight is written term^0.5 "
+                                   f"(a number above 0, at most 1)")
         key = term_key(item)
         if not key:
             raise SynonymFileError(f"{where}: term {item.strip()!r} in {what} is empty once quotes are removed")

@@ -163,3 +163,57 @@ def _hit(text):
     text = normalize(text)
     return Hit(doc_id="d", passage_id="d#0", title="t", text=text, snippet="", score=1.0,
                figures=extract_figures(text))
+
+
+def test_traditional_report_answers(tmp_path):
+    """A report in traditional characters answers a simplified (or traditional) query:
+    concepts are matched in the folded text, rows keep the text as written."""
+    report = ("廣東省某市2022年法治政府建設年度報告\n\n一、主要工作成效\n"
+              "全年共收到行政復議申請126件，投入經費3.5萬元。\n")
+    index = build_small_index(tmp_path, {"trad.txt": report})
+    with open_index(index) as idx:
+        for query in ("行政复议", "行政復議"):
+            rows = idx.figures(query).rows
+            assert [(r.value, r.unit, r.text, r.subject) for r in rows] == [(126.0, "件", "126件", "收到行政復議申請")]
+        rows = idx.figures("经费", unit="万元").rows
+        assert [(r.value, r.unit, r.text) for r in rows] == [(3.5, "万元", "3.5萬元")]
+
+
+def test_a_small_value_in_a_large_unit_is_not_zero(answers_index):
+    """移送 7件 asked in 万件 is 0.0007 万件 (it was rounded to 0), in the table, JSON and CLI."""
+    assert unit_converter("万件")(Figure(7, "件", "7件", "移送案件")) == (0.0007, "万件")
+    with open_index(answers_index) as idx:
+        rows = idx.figures("两法衔接 移送", unit="万件", region="宁波市北仑区").rows
+    assert sorted(r.value for r in rows) == [0.0007, 0.0009]
+    out = CliRunner().invoke(main, ["--index", str(answers_index), "figures", "两法衔接 移送", "--unit", "万件",
+                                    "--region", "宁波市北仑区"]).output
+    assert "0.0007  万件" in out and "0.0009  万件" in out
+
+
+def test_table_numbers_keep_their_digits():
+    from searchlib.serialize import number_text
+    assert [number_text(v) for v in (12000.0, 1666.67, 0.0036, 0.000012, 0.5)] == \
+        ["12,000", "1,666.67", "0.0036", "0.000012", "0.5"]
+
+
+def test_a_table_from_a_search_out_of_time_says_so(seed_index, monkeypatch):
+    """The table of a search whose time budget ran out (ranked on the first concepts only)
+    is marked partial, as the search result is; it looked complete."""
+    import itertools
+    import time as time_module
+    query = "行政复议 法律顾问 人民调解 普法"
+    assert not seed_index.figures(query).partial
+    ticks = itertools.count()
+    monkeypatch.setattr(time_module, "perf_counter", lambda: float(next(ticks)))     # each look: 1 s later
+    table = seed_index.figures(query, timeout=12)
+    assert table.partial and table.to_dict()["partial"] is True
+
+
+def test_a_blank_unit_is_no_unit(answers_index):
+    """--unit "" or " " (an empty form field, a script's unset variable) means no unit, as
+    over HTTP; it was "unknown unit ''"."""
+    with open_index(answers_index) as idx:
+        whole = idx.figures("两法衔接 移送")
+        for blank in ("", "  "):
+            table = idx.figures("两法衔接 移送", unit=blank)
+            assert table.unit is None and table.total == whole.total

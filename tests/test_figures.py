@@ -181,3 +181,16 @@ def test_count_figures(seed_paragraphs):
     for para in seed_paragraphs[:40]:
         assert count_figures(para) == len(extract_figures(para))
     assert count_figures("") == 0
+
+
+def test_traditional_chinese_figures_as_simplified_ones():
+    """A traditional passage states the same figures as its simplified form (萬, 個, 項 are
+    scales and units there too); text and subject stay as written, offsets hold."""
+    trad = "全年投入經費3.5萬元,建成服務站50個,收到行政復議申請126件。"
+    simp = "全年投入经费3.5万元,建成服务站50个,收到行政复议申请126件。"
+    got, want = extract_figures(trad), extract_figures(simp)
+    assert [(f.value, f.unit, f.start, f.end) for f in got] == [(f.value, f.unit, f.start, f.end) for f in want]
+    assert [f.text for f in got] == ["3.5萬元", "50個", "126件"]
+    assert all(trad[f.start:f.end] == f.text for f in got)
+    assert [f.subject for f in got] == ["投入經費", "建成服務站", "收到行政復議申請"]
+    assert count_figures(trad) == count_figures(simp) == 3

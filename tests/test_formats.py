@@ -341,3 +341,20 @@ def test_an_article_naming_a_furniture_word_is_kept_and_a_broken_title_is_joined
     assert is_boilerplate("承办单位：市政府办公室")
     text, meta = clean_text("政府工作报\n告\n\n——2021年3月5日在第十三届全国人民代表大会第四次会议上\n\n各位代表：\n现在，我代表国务院，向大会报告政府工作。\n")
     assert meta["title"] == "政府工作报告"
+
+
+def test_docx_with_a_damaged_zip_directory_is_skipped_not_a_crash(tmp_path):
+    """zipfile raises NotImplementedError (not BadZipFile) for an unknown 'version needed
+    to extract': one damaged file must be skipped, not stop the build."""
+    data = bytearray(make_docx([("", "某县2020年法治政府建设情况报告"), ("", "受理行政复议案件12件。")]))
+    at = data.find(b"PK\x01\x02")           # the first central directory entry
+    data[at + 6:at + 8] = (204).to_bytes(2, "little")
+    path = _write(tmp_path, "damaged.docx", bytes(data))
+    assert _skip_reason(path, tmp_path).startswith("unreadable DOCX (NotImplementedError")
+
+
+def test_word_lock_file_is_named_as_such(tmp_path):
+    """~$报告.docx (162 bytes Word leaves beside an open document) was reported as "not a
+    .docx file (not a zip archive; an old .doc renamed? …)": advice that does not apply."""
+    lock = _write(tmp_path, "~$报告.docx", b"\x0cAdministrator" + b"\x00" * 148)
+    assert _skip_reason(lock, tmp_path).startswith("a Word lock file")

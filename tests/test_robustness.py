@@ -608,3 +608,24 @@ def test_kill_9_during_a_build_leaves_the_old_index(base, delay):
     assert wait_for(lambda: not lock_is_held(index), 10, 0.05)
     report = api.update([corpus], index, procs=1)
     assert not report.skipped and len(doc_ids(index)) == 4 + GENERATED
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as raw bytes")
+def test_a_file_name_in_gbk_is_skipped_not_a_crash(tmp_path):
+    """A file name that is not UTF-8 (GBK bytes, as unpacked from a Windows zip) reaches
+    Python as lone surrogates, which no index term holds: the whole build stopped with an
+    internal error. It is skipped with the reason; the other files are indexed."""
+    from searchlib import api
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = "某市2019年法治政府建设年度报告\n全年办理行政复议案件30件。\n"
+    (corpus / "good.txt").write_text(text, encoding="utf-8")
+    bad = os.path.join(os.fsencode(corpus), "报告".encode("gbk") + b".txt")
+    with open(bad, "wb") as f:
+        f.write(text.replace("2019", "2018").encode("utf-8"))
+    report = api.build([corpus], tmp_path / "index")
+    assert report.documents == 1
+    assert [s.reason for s in report.skipped] == [
+        "file name is not valid UTF-8 (saved in another encoding, e.g. GBK): rename it"]
+    out = CliRunner().invoke(main, ["--index", str(tmp_path / "index2"), "build", str(corpus)])
+    assert out.exit_code == 3 and "Indexed 1 documents" in out.output

@@ -292,6 +292,12 @@ def test_weighted_one_way_rule_parses_and_keeps_the_larger_weight():
     ("a^0.5, b", "targets of a one-way rule"),
     ("a => b^2", "at most 1"),
     ("a => b^0", "above 0"),
+    # a weight where none belongs, or not a number, was kept as part of a term (never matched)
+    ("a^0.5 => c", "targets of a one-way rule"),
+    ("a, b^0.5 => c", "targets of a one-way rule"),
+    ("a => b^", "a weight is written term\\^0.5"),
+    ("a => b^0.5^0.5", "a weight is written"),
+    ("a => b^1e-1", "a weight is written"),
 ])
 def test_bad_weights_are_errors_with_the_line(line, message):
     with pytest.raises(SynonymFileError, match=message):

@@ -357,3 +357,61 @@ def test_search_page_previews_the_answer_table_for_a_quantity_query(client):
 def test_figures_page_escapes_document_text(odd_client):
     page = odd_client.get("/figures?q=行政复议").get_data(as_text=True)
     assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_figures_page_shows_small_converted_values(client):
+    page = client.get("/figures?q=行政复议&unit=万件").get_data(as_text=True)
+    assert '<td class="num">0.003</td>' in page            # 30件 (it showed 0)
+
+
+def test_figures_api_takes_passages_like_the_cli(client, seed_index):
+    """--passages of `searchlib figures` is a parameter of /api/figures too."""
+    data = get_json(client, "/api/figures?q=行政复议&passages=1")
+    assert data["passages"] == 1
+    assert data["rows"] == seed_index.figures("行政复议", passages=1).to_dict()["rows"]
+    assert get_json(client, "/api/figures?q=行政复议&passages=0", 400)["error"].startswith("passages must be")
+    page = client.get("/figures?q=行政复议&passages=1").get_data(as_text=True)
+    assert "passages=1" in page                   # kept in the export links
+
+
+def test_an_empty_or_null_flag_is_its_default(client):
+    """synonyms= (empty) or "synonyms": null keeps synonyms on, as when it is absent (an
+    empty value turned them off); a JSON null flag was a 400."""
+    on = get_json(client, "/api/search?q=两法衔接")
+    assert on["expanded_query"]
+    assert get_json(client, "/api/search?q=两法衔接&synonyms=")["expanded_query"] == on["expanded_query"]
+    r = client.post("/api/search", json={"q": "两法衔接", "synonyms": None, "facets": None, "explain": None})
+    assert r.status_code == 200 and r.get_json()["expanded_query"] == on["expanded_query"]
+    assert get_json(client, "/api/figures?q=两法衔接&synonyms=")["expansions"]
+
+
+def test_answer_table_preview_keeps_the_apps_time_budget(seed_index_dir):
+    """create_app(time_budget=…) bounds the answer-table preview of the search page as it
+    bounds every other search (the preview used the module default)."""
+    idx = api.open_index(seed_index_dir)
+    seen, real = [], idx.figures
+
+    def spy(*args, **kw):
+        seen.append(kw.get("timeout"))
+        return real(*args, **kw)
+    idx.figures = spy
+    c = create_app(idx, time_budget=0.25).test_client()
+    assert c.get("/?q=行政复议 案件 数量").status_code == 200
+    assert c.get("/figures?q=行政复议").status_code == 200
+    assert seen == [0.25, 0.25]
+    idx.close()
+
+
+def test_a_preview_out_of_time_leaves_the_hits(seed_index_dir):
+    """The answer-table preview is extra: when its own search runs out of time the page
+    shows the hits without it (it was a 400 error page although the search had answered)."""
+    from searchlib.errors import QueryTimeoutError
+    idx = api.open_index(seed_index_dir)
+
+    def out_of_time(*args, **kw):
+        raise QueryTimeoutError("the query needs more than 1 s of search time")
+    idx.figures = out_of_time
+    r = create_app(idx).test_client().get("/?q=行政复议 案件 数量")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "区政府新收行政复议案件" in page and 'id="answers-link"' not in page
+    idx.close()

@@ -42,6 +42,8 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
     fmt = file_format(path)
     if fmt is None:
         raise IngestError(unsupported_reason(path))
+    if fmt == "docx" and path.name.startswith("~$"):
+        raise IngestError("a Word lock file (~$…, left while the document is open in Word or WPS): not a document")
     if max_bytes is None:
         max_bytes = MAX_BINARY_BYTES if fmt in ("pdf", "docx") else MAX_TEXT_BYTES
     data = _read_bytes(path, max_bytes)

@@ -56,6 +56,8 @@ def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallbac
         _check_corpus_path(given)
         if given.is_dir():
             yield from _walk(given, report)
+        elif not _utf8_name(given, given.parent):
+            report(given, "file name is not valid UTF-8 (saved in another encoding, e.g. GBK): rename it")
         elif _has_suffix(given.name):
             yield given, given.parent
         else:
@@ -68,6 +70,17 @@ def _check_corpus_path(path: Path) -> None:
     mode = os.R_OK | os.X_OK if path.is_dir() else os.R_OK
     if not os.access(path, mode):
         raise CorpusError(f"corpus path is not readable: {path}")
+
+
+def _utf8_name(path: Path, root: Path) -> bool:
+    """Whether the part of ``path`` under ``root`` (what names the document) is text: a name
+    in another encoding (GBK bytes from an unpacked archive) comes as lone surrogates, which
+    no index term or JSON output can hold."""
+    try:
+        str(path)[len(str(root)):].encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _has_suffix(name: str) -> bool:
@@ -91,7 +104,9 @@ def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
                     visited.add(real)
                     pending.append(iter(_list_dir(path, report)))
             elif path.is_file():
-                if _has_suffix(path.name):
+                if not _utf8_name(path, root):
+                    report(path, "file name is not valid UTF-8 (saved in another encoding, e.g. GBK): rename it")
+                elif _has_suffix(path.name):
                     yield path, root
                 else:
                     report(path, unsupported_reason(path))

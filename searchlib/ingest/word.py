@@ -80,6 +80,10 @@ def _open(data: bytes):
                 raise IngestError("not a Word .docx file (no word/document.xml)")
     except zipfile.BadZipFile:
         raise IngestError("not a .docx file (not a zip archive; an old .doc renamed? convert it to .docx)") from None
+    except (IngestError, MemoryError, RecursionError):
+        raise
+    except Exception as e:              # a damaged archive (NotImplementedError: zip version …): never stop the batch
+        raise IngestError(f"unreadable DOCX ({type(e).__name__}: {e})") from None
     if unpacked > MAX_UNPACKED:
         raise IngestError(f"DOCX unpacks to too much data ({unpacked // 1_000_000} MB > "
                           f"{MAX_UNPACKED // 1_000_000} MB limit)")

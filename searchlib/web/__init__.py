@@ -24,9 +24,10 @@ from werkzeug.exceptions import HTTPException
 
 from .. import api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
-                      IndexVersionError, QuerySyntaxError, SearchlibError)
+                      IndexVersionError, QuerySyntaxError, QueryTimeoutError, SearchlibError)
 from ..models import DOC_TYPES, SECTION_KINDS
-from ..serialize import DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text, result_dict
+from ..serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
+                         number_text, result_dict)
 
 log = logging.getLogger("searchlib.web")
 
@@ -47,7 +48,8 @@ EXPORT_LIMIT = MAX_LIMIT       # hits in an export of the current results
 
 FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures")
 MAX_FIGURE_ROWS = 500          # rows of an answer table per request
-FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "synonyms", "format", "download"}
+FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "passages", "synonyms", "format", "download"}
+MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
 BY_LABELS = {"": "按相关度", "region": "按地区", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
                  "synonyms", "group_by_doc", "format", "download"}
@@ -95,14 +97,19 @@ class IndexHolder:
 
 
 # -- parameters -------------------------------------------------------------------------
-def _flag(value, name: str) -> bool:
+def _flag(value, name: str, default: bool = False) -> bool:
+    """A true/false parameter; absent, empty (``synonyms=``) or JSON null: ``default``."""
     if isinstance(value, bool):
         return value
+    if value is None:
+        return default
     v = str(value).strip().lower()
     if v in ("1", "true", "yes", "on"):
         return True
-    if v in ("0", "false", "no", "off", ""):
+    if v in ("0", "false", "no", "off"):
         return False
+    if v == "":
+        return default
     raise BadRequest(f"{name} must be true or false, not {str(value)[:40]!r}")
 
 
@@ -160,11 +167,11 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
         offset=_int(params.get("offset"), "offset", 0, MAX_OFFSET, 0),
         per_doc=_int(params.get("per_doc"), "per_doc", 0, MAX_PER_DOC, None),
         sort=_text(params.get("sort"), "sort") or "relevance",
-        facets=_flag(params.get("facets", False), "facets"),
-        explain=_flag(params.get("explain", False), "explain"),
-        synonyms=_flag(params.get("synonyms", True), "synonyms"),
-        has_figures=_flag(params.get("has_figures", False), "has_figures"),
-        group_by_doc=_flag(params.get("group_by_doc", False), "group_by_doc"),
+        facets=_flag(params.get("facets"), "facets"),
+        explain=_flag(params.get("explain"), "explain"),
+        synonyms=_flag(params.get("synonyms"), "synonyms", True),
+        has_figures=_flag(params.get("has_figures"), "has_figures"),
+        group_by_doc=_flag(params.get("group_by_doc"), "group_by_doc"),
     )
     for name in ("region", "type", "kind", "since", "until"):
         args[name] = _text(params.get(name), name)
@@ -289,7 +296,8 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
     args = dict(query=q or "", unit=_text(params.get("unit"), "unit"), by=_text(params.get("by"), "by"),
                 limit=_int(params.get("limit"), "limit", 1, MAX_FIGURE_ROWS, 100),
-                synonyms=_flag(params.get("synonyms", True), "synonyms"))
+                passages=_int(params.get("passages"), "passages", 1, MAX_FIGURE_PASSAGES, MAX_FIGURE_PASSAGES),
+                synonyms=_flag(params.get("synonyms"), "synonyms", True))
     if args["by"] not in (None, *BY_LABELS):
         raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
     args["by"] = args["by"] or None
@@ -299,15 +307,18 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     return args
 
 
-def answer_tables(idx, args: dict):
+def answer_tables(idx, args: dict, timeout: float = TIME_BUDGET):
     """A preview of the query's answer table (its first figures), shown above the hits
     when the query asks for a quantity (数量, 件, 面积 …) or only passages with figures;
-    None otherwise (the page links to the full table either way)."""
+    None otherwise, and when its search runs out of time (the hits are shown all the same)."""
     plan = idx.plan(args["query"], args["synonyms"])
     if not (plan.wants_figures or args["has_figures"]):
         return None
     filters = {k: args[k] for k in ("region", "year", "type", "kind", "since", "until")}
-    return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=TIME_BUDGET, **filters)
+    try:
+        return idx.figures(args["query"], limit=8, synonyms=args["synonyms"], timeout=timeout, **filters)
+    except QueryTimeoutError:
+        return None
 
 
 def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
@@ -348,7 +359,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     app.json.sort_keys = False
     app.extensions["searchlib"] = holder
     app.jinja_env.globals.update(TYPE_LABELS=TYPE_LABELS, KIND_LABELS=KIND_LABELS, SORT_LABELS=SORT_LABELS,
-                                 marked=marked, marked_spans=marked_spans)
+                                 marked=marked, marked_spans=marked_spans, number_text=number_text)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 
     def index_():
@@ -439,7 +450,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if fmt not in ("json", "jsonl", "csv"):
             raise BadRequest("format must be json, jsonl or csv")
         result, group = run_search(args)
-        download = _flag(params.get("download", False), "download")
+        download = _flag(params.get("download"), "download")
         if fmt == "json":
             resp = jsonify(result_dict(result, group))
         else:
@@ -501,7 +512,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             body = jsonl_text(rows) if fmt == "jsonl" else csv_text(rows, FIGURE_COLUMNS)
             resp = Response(("\ufeff" if fmt == "csv" else "") + body,
                             mimetype="application/x-ndjson" if fmt == "jsonl" else "text/csv")
-        if _flag(params.get("download", False), "download"):
+        if _flag(params.get("download"), "download"):
             resp.headers["Content-Disposition"] = f'attachment; filename="searchlib-figures.{fmt}"'
         return resp
 
@@ -537,7 +548,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             result, _ = run_search(args)
             ctx.update(result=result, plan=idx.plan(args["query"]) if args["synonyms"] else None,
                        choices=region_choices(result.facets or {}, args["region"]),
-                       trail=region_trail(args["region"]), answers=answer_tables(idx, args))
+                       trail=region_trail(args["region"]), answers=answer_tables(idx, args, time_budget))
         else:
             ctx["stats"] = index_().stats()
         ctx["link"] = _page_link(args)
@@ -554,6 +565,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         keep = {k: v for k, v in dict(q=args["query"], unit=args["unit"], by=args["by"], region=args["region"],
                                       year=args["year"], type=args["type"], kind=args["kind"],
                                       since=args["since"], until=args["until"],
+                                      passages=args["passages"] if args["passages"] != MAX_FIGURE_PASSAGES else None,
                                       synonyms=None if args["synonyms"] else 0).items() if v not in (None, "")}
 
         def flink(endpoint: str = "page_figures", **changes) -> str:
@@ -571,7 +583,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         spans = lambda text: []                              # noqa: E731
         if q:
             try:
-                spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms", True), "synonyms"))
+                spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms"), "synonyms", True))
             except QuerySyntaxError:
                 pass                                         # a query that cannot be planned marks nothing
         return render_template("document.html", doc=doc, passages=with_headings(passages), outline=outline(passages),
