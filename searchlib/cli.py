@@ -516,8 +516,9 @@ def _print_table(table) -> None:
     groups = table.groups if table.by else [{"key": None, "rows": table.rows}]
     for g in groups:
         click.echo()
-        if g["key"] is not None:
-            click.echo(click.style(f"{table.by}: {g['key']}", bold=True))
+        if table.by:
+            key = g["key"] if g["key"] is not None else f"(no {table.by})"
+            click.echo(click.style(f"{table.by}: {key}", bold=True))
         click.echo(click.style(header.rstrip(), dim=True))
         for r in g["rows"]:
             click.echo(line(r))

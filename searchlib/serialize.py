@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 from typing import Iterable
 
@@ -60,11 +61,26 @@ def jsonl_text(rows: Iterable[dict]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _cell(value) -> object:
+    """A CSV cell; text a spreadsheet would run as a formula (=, +, -, @ first: document
+    text can say anything) gets a leading apostrophe, numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def csv_text(rows: Iterable[dict], columns) -> str:
-    """CSV with a header row; missing values empty."""
+    """CSV with a header row; missing values empty; text that would start a spreadsheet
+    formula is quoted with an apostrophe."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer.writerow({k: _cell(row.get(k)) for k in columns})
     return buf.getvalue()

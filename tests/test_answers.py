@@ -217,3 +217,15 @@ def test_a_blank_unit_is_no_unit(answers_index):
         for blank in ("", "  "):
             table = idx.figures("两法衔接 移送", unit=blank)
             assert table.unit is None and table.total == whole.total
+
+
+def test_rows_without_a_year_get_their_own_group(tmp_path):
+    undated = ("宁波市北仑区法治政府建设工作报告\n\n一、主要成效\n（一）推进两法衔接\n"
+               "一是健全两法衔接机制。全年向公安机关移送涉嫌犯罪案件6件。\n")
+    files = {"a.txt": _report("杭州市西湖区", 2018, 5), "b.txt": undated}
+    index = build_small_index(tmp_path, files)
+    with open_index(index) as idx:
+        table = idx.figures("两法衔接 移送", unit="件", by="year")
+    assert [g["key"] for g in table.groups] == [2018, None]
+    out = CliRunner().invoke(main, ["--index", str(index), "figures", "两法衔接 移送", "--unit", "件", "--by", "year"])
+    assert "year: (no year)" in out.output

@@ -99,3 +99,12 @@ def test_group_by_doc(seed_index, seed_index_dir):
     data = json.loads(run("--index", seed_index_dir, "search", "行政复议", "-n", "12", "--group-by-doc",
                           "--json").output)
     assert [d["doc_id"] for d in data["documents"]] == [g["doc_id"] for g in groups] and "hits" not in data
+
+
+def test_csv_cells_that_would_be_spreadsheet_formulas_are_quoted():
+    from searchlib.serialize import csv_text
+    rows = list(csv.DictReader(io.StringIO(csv_text(
+        [{"text": '=HYPERLINK("http://x","点击")', "value": -5, "unit": "-5", "subject": "@SUM(A1)", "title": "行政复议"}],
+        ["text", "value", "unit", "subject", "title"]))))
+    assert rows[0] == {"text": '\'=HYPERLINK("http://x","点击")', "value": "-5", "unit": "-5",
+                       "subject": "'@SUM(A1)", "title": "行政复议"}

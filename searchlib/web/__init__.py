@@ -328,7 +328,8 @@ def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
     if table.by not in ("region", "year") or not table.groups:
         return None
     unit = table.groups[0]["rows"][0].unit
-    points = [(str(g["key"]), g["rows"][0]) for g in table.groups if g["rows"][0].unit == unit][:20]
+    points = [(str(g["key"]) if g["key"] is not None else "?", g["rows"][0])
+              for g in table.groups if g["rows"][0].unit == unit][:20]
     if not points:
         return None
     top = max(r.value for _, r in points) or 1.0
