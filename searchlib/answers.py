@@ -12,12 +12,14 @@ Which figures of a passage answer the query (precision first: a table is read as
 * a figure that counts something it names itself, in a sentence whose concept belongs
   to an earlier figure, does not answer: "受理行政复议案件126件，行政诉讼案件300件"
   answers 行政复议 with 126件 only;
-* concepts missing from the sentence may be in the passage's opening sentence
-  (一是健全两法衔接机制。全年移送涉嫌犯罪案件12件);
+* concepts missing from the sentence may be in the passage's opening sentence when it
+  states no number (一是健全两法衔接机制。全年受理12件), but a figure that names what it
+  counts must name one of the query's concepts itself: in "（一）行政复议工作。…办理行政
+  诉讼案件300件" the 300件 does not answer 行政复议;
 * a figure with no subject of its own, only a verb (受理28件, 已审结25件), counts what
   the figure before it counts and answers as that one does.
 
-Headings are not used: "（三）行政复议和应诉" heads figures of both.
+Heading paths are not used: "（三）行政复议和应诉" heads figures of both.
 
 Units: ``--unit`` takes a unit (件, 万元, 亩) or a class (count, money, area, people,
 time, percent). Comparable units match each other: a count of cases in 件 also
@@ -33,6 +35,7 @@ from typing import Callable, Iterable, Optional
 from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
+from .analysis import dictionary_parts
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
 from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
@@ -92,11 +95,26 @@ def _covered(text: str, groups) -> set[int]:
     return {i for i, g in enumerate(groups) if mentions(text, g)}
 
 
-def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, int, int]]:
+def _heads(groups) -> set[str]:
+    """The head words of the concepts' forms: the last dictionary word of each (复议 of
+    行政复议, 衔接 of 两法衔接); a figure whose subject has one names the concept's kind of
+    thing (办理复议案件 for 行政复议, not 行政诉讼案件)."""
+    heads = set()
+    for group in groups:
+        for whole, tokens in group:
+            last = tokens[-1] if tokens else whole
+            heads.update(p for p in dictionary_parts(last) if len(p) >= 2 and p != last and last.endswith(p))
+            heads.add(last)
+    return heads
+
+
+def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset(),
+               heads=frozenset()) -> list[tuple[Figure, int, int]]:
     """(figure, sentence start, sentence end) of the figures in ``text`` that answer the
-    concepts ``groups`` (see the module's docstring for the rules). The concepts are in
-    their matching form (simplified characters): so is the text they are looked for in
-    (folding keeps offsets), and each subject."""
+    concepts ``groups`` (see the module's docstring for the rules); ``asked_units``: the
+    units a quantity word of the query asks for (两法衔接 时限: 天, 个工作日 …). The
+    concepts are in their matching form (simplified characters): so is the text they are
+    looked for in (folding keeps offsets), and each subject."""
     lowered = fold_traditional(text).lower()
     everything = set(range(len(groups)))
     spans = sentence_spans(text)
@@ -126,7 +144,12 @@ def _answering(text: str, figures: list[Figure], groups) -> list[tuple[Figure, i
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
                 if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
                     got |= _covered(lowered[prev_clause:clause], groups)
-                answered = got | (opening if k else set()) == everything
+                # the opening sentence may add the other concepts, not name the only one:
+                # （一）行政复议工作。…办理行政诉讼案件300件 does not answer 行政复议
+                # it names (a head word of) a concept, or the query asks for its unit
+                # (两法衔接 时限: 办理时限5个工作日)
+                named = bool(got) or f.unit in asked_units or any(h in subject for h in heads)
+                answered = got == everything or named and got | (opening if k else set()) == everything
             elif f is figs[0]:
                 # no subject of its own: the sentence before it names the concepts, or the
                 # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
@@ -153,13 +176,14 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
     groups = plan.alternatives()
     convert = unit_converter(unit)
+    heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
     rows, seen = [], set()
     for hit in hits:
         if not hit.figures:
             continue
         text = hit.text
-        for f, s, e in _answering(text, hit.figures, groups):
+        for f, s, e in _answering(text, hit.figures, groups, wanted_units, heads):
             if wanted_units and f.unit not in wanted_units:
                 continue
             converted = convert(f)
