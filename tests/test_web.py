@@ -415,3 +415,9 @@ def test_a_preview_out_of_time_leaves_the_hits(seed_index_dir):
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "区政府新收行政复议案件" in page and 'id="answers-link"' not in page
     idx.close()
+
+
+def test_synonyms_api_marks_related_concepts(client):
+    data = get_json(client, "/api/synonyms?q=两法衔接")
+    assert "行刑衔接" in data["expansions"]["两法衔接"] and "行刑衔接" not in data["related"]
+    assert "移送涉嫌犯罪案件" in data["related"]

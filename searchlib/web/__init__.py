@@ -523,7 +523,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if not q:
             raise QuerySyntaxError("the query is empty (parameter q)")
         plan = index_().plan(q)
-        return jsonify(query=q, concepts=plan.concepts, expansions=plan.expansions, text=plan.describe())
+        return jsonify(query=q, concepts=plan.concepts, expansions=plan.expansions,
+                       related=sorted(plan.related), text=plan.describe())
 
     @app.get("/api/stats")
     def api_stats():
