@@ -358,3 +358,15 @@ def test_word_lock_file_is_named_as_such(tmp_path):
     .docx file (not a zip archive; an old .doc renamed? …)": advice that does not apply."""
     lock = _write(tmp_path, "~$报告.docx", b"\x0cAdministrator" + b"\x00" * 148)
     assert _skip_reason(lock, tmp_path).startswith("a Word lock file")
+
+
+def test_docx_whose_first_heading_is_the_reports_name_takes_it_as_title(tmp_path):
+    from searchlib.ingest import read_document
+    from tests.filegen import make_docx
+    path = tmp_path / "b.docx"
+    path.write_bytes(make_docx([("Heading 1", "某县2019年依法行政工作报告"), ("Heading 1", "一、主要工作"),
+                                ("Normal", "全年受理行政复议申请8件，审结7件。")]))
+    doc = read_document(path, tmp_path)
+    assert doc.title == "某县2019年依法行政工作报告"
+    assert "某县2019年依法行政工作报告" not in doc.text.split("\n")
+    assert doc.heading_levels == {"一、主要工作": 1}

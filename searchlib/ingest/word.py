@@ -8,7 +8,8 @@ paragraphs and tables in document order (a table row is one line, cells separate
 paragraph with an outline level) becomes a heading at that level in the structure, whatever
 its text looks like; a report without heading styles is left to the text-based heading
 detection (一、, (一), 1., 一是) like any other text. A ``Title`` style paragraph is the
-title; else the header lines give it as for a text file (unless the text opens with a styled
+title; else a first level-1 heading named like a document (…报告, …要点, …通知) is; else
+the header lines give it as for a text file (unless the text opens with another styled
 heading: then the file name stands in).
 
 Bounds: a file is a zip archive; one that is not, or whose parts unpack to more than
@@ -23,7 +24,7 @@ from typing import Optional
 
 from ..errors import IngestError
 from ..normalize import normalize_document_text
-from .plaintext import article_text
+from .plaintext import _DOCUMENT_TYPE_END, article_text
 
 MAX_UNPACKED = 200_000_000
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
@@ -65,6 +66,14 @@ def extract_docx(data: bytes) -> tuple[str, dict]:
     # the header lines give the title as for a text file, unless the text starts with a
     # styled heading: then there is no title line (the file name stands in)
     first_is_heading = bool(lines) and normalize_document_text(lines[0]) in levels
+    if not title and first_is_heading and levels[normalize_document_text(lines[0])] == 1 \
+            and _DOCUMENT_TYPE_END.search(normalize_document_text(lines[0])):
+        # a report's name styled as its first heading (标题 1: 某县2019年依法行政工作报告) is its title
+        meta["title"] = normalize_document_text(lines[0])
+        del levels[normalize_document_text(lines[0])]
+        lines = lines[1:]
+        first_is_heading = False
+        title = meta["title"]
     text = article_text("\n".join(lines), meta, take_title=not title and not first_is_heading)
     body = set(text.split("\n"))
     meta["heading_levels"] = {line: level for line, level in levels.items() if line in body}
