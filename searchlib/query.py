@@ -195,6 +195,8 @@ class QueryPlan:
     concepts: list[str] = field(default_factory=list)
     expansions: dict = field(default_factory=dict)     # concept -> [synonyms used]
     related: set = field(default_factory=set)          # expansions that are related concepts (a => b^0.5)
+    forms: dict = field(default_factory=dict)          # concept -> [(form, its tokens)]: itself and what it
+                                                       # expanded to, analysed once when planned
     wants_figures: bool = False
     units: list[str] = field(default_factory=list)
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
@@ -227,8 +229,8 @@ class QueryPlan:
             _, words = self.highlight_terms()
             return [[(w, [w]) for w in sorted(words)]] if words else []
         strip = str.maketrans("", "", QUOTES)
-        return [[(normalize(a).translate(strip).lower(), analyse_query_text(a))
-                 for a in [c] + list(self.expansions.get(c, []))] for c in self.concepts]
+        return [[(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms[c]]
+                for c in self.concepts if c in self.forms]
 
     def describe(self) -> str:
         lines = [f"query: {self.text}"]
@@ -392,17 +394,20 @@ class QueryBuilder:
             return None
         subs = [main]
         used = []
+        forms = [(concept, tokens)]
         for alt in dict.fromkeys(alts):
             # a related concept (a => b^0.5 in the synonyms file) at that fraction of a synonym
-            q = self._tokens_query(analyse_query_text(alt), boost=self.config.synonym_weight * weight.get(alt, 1.0),
-                                   loose=False)
+            alt_tokens = analyse_query_text(alt)
+            q = self._tokens_query(alt_tokens, boost=self.config.synonym_weight * weight.get(alt, 1.0), loose=False)
             if q is not None:
                 subs.append(q)
                 used.append(alt)
+                forms.append((alt, alt_tokens))
                 if weight.get(alt, 1.0) < 1.0:
                     plan.related.add(alt)
         if used:
             plan.expansions[concept] = used
+        plan.forms.setdefault(concept, forms)
         if len(subs) == 1:
             return subs[0]
         tie = self.config.synonym_tiebreak
