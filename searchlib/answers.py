@@ -144,10 +144,9 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
                 if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
                     got |= _covered(lowered[prev_clause:clause], groups)
-                # the opening sentence may add the other concepts, not name the only one:
-                # （一）行政复议工作。…办理行政诉讼案件300件 does not answer 行政复议
-                # it names (a head word of) a concept, or the query asks for its unit
-                # (两法衔接 时限: 办理时限5个工作日)
+                # the opening sentence may add the other concepts once the figure names one
+                # (or its head word), or the query asks for its unit (两法衔接 时限:
+                # 办理时限5个工作日); （一）行政复议工作。…办理行政诉讼案件300件 names none
                 named = bool(got) or f.unit in asked_units or any(h in subject for h in heads)
                 answered = got == everything or named and got | (opening if k else set()) == everything
             elif f is figs[0]:
@@ -160,7 +159,6 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             if answered:
                 out.append((f, s, e))
     return out
-
 
 
 def _clause_start(text: str, lo: int, pos: int) -> int:

@@ -145,6 +145,13 @@ def _only(params: dict, shown: set, known: set) -> None:
         raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} (known: {', '.join(sorted(shown))})")
 
 
+def _filter_args(params) -> dict:
+    """The report and section filters of a request (region, year, type, kind, since, until), bounded."""
+    args = {name: _text(params.get(name), name) for name in ("region", "type", "kind", "since", "until")}
+    args["year"] = _int(params.get("year"), "year", 1000, 9999, None)
+    return args
+
+
 def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE) -> dict:
     """Keyword arguments of ``SearchIndex.search`` (plus ``group_by_doc``) from request
     parameters (a query string or a JSON body), bounded. ``strict``: unknown parameters
@@ -173,9 +180,7 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
         has_figures=_flag(params.get("has_figures"), "has_figures"),
         group_by_doc=_flag(params.get("group_by_doc"), "group_by_doc"),
     )
-    for name in ("region", "type", "kind", "since", "until"):
-        args[name] = _text(params.get(name), name)
-    args["year"] = _int(params.get("year"), "year", 1000, 9999, None)
+    args.update(_filter_args(params))
     if args["sort"] not in SORT_LABELS:
         raise BadRequest(f"sort must be one of: relevance, date, -date, not {args['sort'][:40]!r}")
     return args
@@ -301,9 +306,7 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     if args["by"] not in (None, *BY_LABELS):
         raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
     args["by"] = args["by"] or None
-    for name in ("region", "type", "kind", "since", "until"):
-        args[name] = _text(params.get(name), name)
-    args["year"] = _int(params.get("year"), "year", 1000, 9999, None)
+    args.update(_filter_args(params))
     return args
 
 
@@ -474,10 +477,9 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             raise BadRequest("format must be json, jsonl or csv")
         limit = _int(p.get("limit"), "limit", 1, MAX_DOCS_LIMIT, 100)
         offset = _int(p.get("offset"), "offset", 0, 10_000_000, 0)
-        found = index_().documents(region=_text(p.get("region"), "region"),
-                                   year=_int(p.get("year"), "year", 1000, 9999, None),
-                                   type=_text(p.get("type"), "type"), since=_text(p.get("since"), "since"),
-                                   until=_text(p.get("until"), "until"))
+        filters = _filter_args(p)
+        filters.pop("kind")
+        found = index_().documents(**filters)
         rows = [_public_doc(doc_row(d)) for d in found[offset:offset + limit]]
         if fmt == "jsonl":
             return Response(jsonl_text(rows), mimetype="application/x-ndjson")
