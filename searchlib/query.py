@@ -204,6 +204,8 @@ class QueryPlan:
     advanced: bool = False
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
+    intent_concepts: list = field(default_factory=list)  # concepts matched by the section kind (下一步)
+    coordination: Optional[float] = None  # ranking.coordination_power the plan was made with
     filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
@@ -237,15 +239,20 @@ class QueryPlan:
         if self.advanced:
             lines.append("  parsed with Whoosh syntax")
         for c in self.concepts:
+            if c in self.intent_concepts:
+                lines.append(f"  concept {c}: matched by {self.kind_intent} sections, not as text")
+                continue
             syn = self.expansions.get(c)
             shown = [a + " (related)" if a in self.related else a for a in syn or ()]
             lines.append(f"  concept {c}" + (f"  →  {' | '.join(shown)}" if shown else ""))
-        if self.kind_intent:
+        if self.kind_intent and not self.intent_concepts:
             lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
         if self.rule_intent:
             lines.append("  asks for a rule: laws and regulations are not ranked below reports")
-        if self.strict is not None:
+        if self.strict is not None and self.coordination is None:
             lines.append("  passages with every concept first, then those missing one")
+        elif self.strict is not None:
+            lines.append(f"  a passage missing concepts scores less: × (share of concepts matched) ^ {self.coordination:g}")
         if self.wants_figures:
             lines.append("  asks for a quantity: passages with figures"
                          + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
@@ -479,24 +486,34 @@ class QueryBuilder:
             raise QuerySyntaxError("the query has filters but no words to search for")
         concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
-        subs = []
+        subs, searched = [], []
         for c in concepts:
             q = self._concept(c, use_synonyms, plan)
             if q is not None:
                 subs.append(q.with_boost(boosts[c]) if c in boosts else q)
-        plan.concept_queries = subs
+                searched.append(c)
         if not subs:
             if plan.wants_figures:        # "多少" alone: every passage with figures
                 plan.query = wq.Term(HAS_FIGURES, True)
                 return plan
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
+        plan.kind_intent = classify_heading("".join(concepts))
+        kind = wq.Term(KIND, plan.kind_intent, boost=self.config.kind_boost) if plan.kind_intent else None
+        intent = [i for i, c in enumerate(searched) if kind is not None and classify_heading(c) == plan.kind_intent]
+        if intent and len(intent) < len(subs):
+            # a word that only states the intent (下一步, 存在的问题) is matched by the kind of
+            # section, not as text: 下一步 行政复议 is a plans passage about 行政复议, and a
+            # plans passage without 行政复议 misses half of the query
+            plan.intent_concepts = [searched[i] for i in intent]
+            subs = [kind if i in intent else q for i, q in enumerate(subs)]
+            subs = list(dict.fromkeys(subs))          # two intent words: one kind term
+        plan.concept_queries = subs
+        plan.coordination = self.config.coordination_power
         core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
         if len(subs) > 1:
             plan.strict = wq.And(subs)
-        plan.kind_intent = classify_heading("".join(concepts))
-        if plan.kind_intent:
+        if kind is not None and not plan.intent_concepts:
             # the passages of that kind are answers even when they word it differently
-            kind = wq.Term(KIND, plan.kind_intent, boost=self.config.kind_boost)
             core = wq.Or([core, kind])
             if plan.strict is not None:
                 plan.strict = wq.Or([plan.strict, kind])

@@ -351,7 +351,8 @@ class IndexSearcher:
             matched = np.zeros(len(ids))
             for q in plan.concept_queries:
                 matched += _members(ids, scorer.evaluate(q).ids)
-            if plan.kind_intent:       # a passage of the kind the query names answers all of it
+            if plan.kind_intent and not plan.intent_concepts:
+                # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
                 matched[sp.p_kind[ids] == kind_code(plan.kind_intent)] = len(plan.concept_queries)
             coord = (matched / len(plan.concept_queries)) ** power
             text, flat = text * coord, flat * coord

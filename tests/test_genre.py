@@ -191,6 +191,33 @@ def test_what_was_done_beats_a_plan_repeating_the_words(tmp_path):
         assert planned[0].section_kind == "plans"
 
 
+INTENT = {
+    "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）行政复议工作。全年办理行政复议案件42件，纠错率11%。\n\n"
+             "二、下一步工作打算\n\n下一步，我区将继续按照上级部署要求，重点推进以下工作：\n\n"
+             "（一）深化“放管服”改革。推进政务服务标准化，压缩审批时限，优化营商环境。\n\n"
+             "（二）完善行政复议工作机制。畅通行政复议申请渠道，加强行政复议规范化建设，提高办案质量。\n",
+    "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）普法宣传。开展普法活动12场。\n\n"
+             "二、下一步工作打算\n\n（一）加强安全生产监管。开展隐患排查整治，落实企业主体责任。\n\n"
+             "（二）推进城市管理执法规范化。规范执法程序，加强执法人员培训。\n",
+}
+
+
+def test_a_word_that_states_the_intent_is_matched_by_the_section_kind(tmp_path):
+    """下一步 行政复议: the plans that name 行政复议 first; a plans lead-in line or a plan
+    about something else misses half of the query and ranks below a report about it."""
+    with api.open_index(build_small_index(tmp_path, INTENT)) as idx:
+        plan = idx.plan("下一步 行政复议")
+        assert plan.intent_concepts == ["下一步"] and plan.kind_intent == "plans"
+        hits = idx.search("下一步 行政复议", per_doc=0).hits
+        assert "完善行政复议工作机制" in hits[0].text and hits[0].section_kind == "plans"
+        assert "纠错率11%" in hits[1].text           # about 行政复议, not a plan
+        # lead-in lines and plans about other things come after both
+        assert all("行政复议" not in h.text for h in hits[2:])
+        assert all(h.explanation is None for h in hits)
+        # the word alone still means its section kind
+        assert {h.section_kind for h in idx.search("下一步工作打算", per_doc=0).hits} == {"plans"}
+
+
 COMPOUNDS = {
     "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
     "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
