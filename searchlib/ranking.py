@@ -55,6 +55,7 @@ class RankingConfig:
     # coordination: None ranks passages with every concept first (tiers); a number p
     # multiplies each score by (concepts matched / concepts) ** p instead
     coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements; tiers (None) too
+    coordination_idf: bool = True   # concepts weigh by their rarity (idf) in the share matched
     per_doc: int = 3             # at most this many passages of one document in a page of hits (0: no cap)
 
 

@@ -13,6 +13,8 @@ that matches the query and the filters, whatever the limit.
 """
 from __future__ import annotations
 
+import math
+
 import os
 import threading
 import time
@@ -349,8 +351,15 @@ class IndexSearcher:
         if power is not None and len(plan.concept_queries) > 1:
             # graded: a score shrinks with the share of the query's concepts a passage misses
             matched = np.zeros(len(ids))
+            weights = []
             for q in plan.concept_queries:
-                matched += _members(ids, scorer.evaluate(q).ids)
+                found = scorer.evaluate(q).ids
+                # a concept in few passages is the topic (法律顾问), one in many an aspect of it
+                # (全覆盖): missing the rare one costs more
+                w = math.log(scorer.stats.N / (len(found) + 1)) + 1.0 if self.ranking.coordination_idf else 1.0
+                weights.append(w)
+                matched += w * _members(ids, found)
+            matched *= len(plan.concept_queries) / sum(weights)
             if plan.kind_intent and not plan.intent_concepts:
                 # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
                 matched[sp.p_kind[ids] == kind_code(plan.kind_intent)] = len(plan.concept_queries)

@@ -218,6 +218,29 @@ def test_a_word_that_states_the_intent_is_matched_by_the_section_kind(tmp_path):
         assert {h.section_kind for h in idx.search("下一步工作打算", per_doc=0).hits} == {"plans"}
 
 
+def test_missing_the_rare_concept_costs_more_than_missing_the_common_one(tmp_path):
+    """执法记录仪 配备: a long passage naming the recorders once (by a synonym) and not
+    配备 beats short, concrete passages that only say 配备 (a word in half of them): the
+    share of the query a passage matches weighs each concept by its rarity."""
+    from dataclasses import replace
+
+    from searchlib.ranking import DEFAULT_RANKING
+    files = {"rec.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）规范执法行为。全面推行行政执法公示制度，"
+                        "健全执法程序，加强执法监督，规范执法文书，落实执法责任制，为执法部门购置执法记录设备320台，"
+                        "组织执法人员培训，开展案卷评查，执法质量进一步提高。\n"}
+    for i in range(12):
+        files[f"common{i}.txt"] = (f"某县{i}号工作报告\n\n一、主要工作\n\n（一）基层建设。配备专职人员{i + 20}名，"
+                                   f"配备办公设备{i + 30}台，配备车辆{i + 2}辆。\n")
+    for i in range(8):
+        files[f"filler{i}.txt"] = f"某镇{i}号工作报告\n\n一、主要工作\n\n（一）普法宣传。开展普法宣传活动{i + 3}场，发放资料{i + 100}份。\n"
+    index = build_small_index(tmp_path, files)
+    with api.open_index(index) as idx:
+        assert idx.search("执法记录仪 配备", per_doc=0).hits[0].doc_id == "rec.txt"
+    # counting every concept the same, the common word's passages come first
+    with api.open_index(index, ranking=replace(DEFAULT_RANKING, coordination_idf=False)) as flat:
+        assert flat.search("执法记录仪 配备", per_doc=0).hits[0].doc_id != "rec.txt"
+
+
 COMPOUNDS = {
     "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
     "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",

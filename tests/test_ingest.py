@@ -490,3 +490,8 @@ def test_short_sentences_with_furniture_words_are_kept():
     body, _ = clean_text(text)
     assert "纠错5件。" in body and "开通无障碍服务窗口3个。" in body
     assert "\n纠错" not in body
+    # a title about barrier-free access is a title, the button is not
+    body, meta = clean_text("# 无障碍环境建设条例\n\n2012年6月13日 国务院第208次常务会议通过\n\n无障碍\n\n"
+                            "第一条 为了创造无障碍环境，制定本条例。\n")
+    assert meta["title"] == "无障碍环境建设条例"
+    assert "第一条" in body and "\n无障碍\n" not in "\n" + body + "\n"

@@ -52,7 +52,7 @@ _BOILERPLATE_LINE = re.compile("|".join((
     r"上一篇", r"下一篇", r"上一条", r"下一条", r"当前位置", r"当前的位置", r"您的位置",
     r"现在的位置", r"所在位置", r"扫一扫在手机", r"手机扫一扫", r"主办单位", r"承办单位",
     r"协办单位", r"技术支持", r"维护单位", r"请输入关键", r"网站首页", r"设为首页", r"加入收藏",
-    r"收藏本页", r"网站地图", r"联系我们", r"无障碍", r"ICP备", r"ICP证", r"公网安备",
+    r"收藏本页", r"网站地图", r"联系我们", r"无障碍浏览", r"无障碍阅读", r"无障碍模式", r"ICP备", r"ICP证", r"公网安备",
     r"Copyright", r"copyright", r"COPYRIGHT", r"All Rights Reserved", r"All rights reserved",
     r"all rights reserved", r"ALL RIGHTS RESERVED",
     r"版权所有", r"©", r"字体\s*[:\[【(]", r"字号\s*[:\[【(]", r"【\s*字号", r"文字大小", r"背景色",
@@ -72,7 +72,8 @@ _SENTENCE_END = ("。", "!", "?", ";", "…")   # does not end like a sentence
 # whole lines that are toolbar buttons (compared without brackets and colons)
 _TOOLBAR_WORDS = frozenset((
     "下载", "打印", "全屏", "收藏", "加大", "还原", "减小", "放大", "缩小", "默认", "大", "中", "小",
-    "分享", "首页", "返回", "关闭", "繁体", "简体", "朗读", "字号", "字体", "大中小", "小中大"))
+    "分享", "首页", "返回", "关闭", "繁体", "简体", "朗读", "字号", "字体", "大中小", "小中大",
+    "无障碍", "长者模式", "关怀版"))
 _TOOLBAR_DECORATION = re.compile(r"[\s【】\[\]:|]+")
 _WORD = re.compile(r"\w")
 
