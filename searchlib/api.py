@@ -197,13 +197,18 @@ class SearchIndex:
         limit = _positive(limit, "limit")
         unit = unit.strip() or None if isinstance(unit, str) else unit     # --unit "" or " ": no unit
         unit_converter(unit)                         # an unknown unit fails before searching
+        plan = self.plan(query, synonyms)
+        # a year in the query (行政复议 2018年) is the year the reports cover, as --year is
+        years = set(plan.years.values())
+        if year is None and len(years) == 1:
+            year = next(iter(years))
         result = self.search(query, limit=_positive(passages, "passages"), region=region, year=year, type=type,
                              kind=kind, since=since, until=until, has_figures=True, synonyms=synonyms,
                              per_doc=0, timeout=timeout)
-        plan = self.plan(query, synonyms)
         # laws and regulations state rules (处五千元以下罚款), not what a region reported:
         # in a table only when asked for by --type
-        hits = [h for h in result.hits if type or h.doc_type not in RULE_TYPES]
+        hits = [h for h in result.hits if (type or h.doc_type not in RULE_TYPES) and (not years or h.year in years
+                                                                                       or year is not None)]
         rows = answer_rows(hits, plan, unit)
         total = len(rows)
         rows = rows[:limit]

@@ -55,6 +55,12 @@ FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figure
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
 _FIELD_NAME = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?!//)")
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
+# words that, next to a word naming a kind of section (下一步, 存在的问题), only make up its
+# heading: 下一步 工作 打算 asks for plans, not for passages saying 工作 and 打算
+HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主要 任务 目标 方向 措施 建议 对策 原因 情况 "
+                           "存在 问题 不足 困难 差距 短板 和 及 与".split())
+# a year as a query word: 2018, 2018年, 2018年度
+YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
 _QUOTES = str.maketrans({"“": '"', "”": '"'})
 
 
@@ -205,6 +211,8 @@ class QueryPlan:
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
     intent_concepts: list = field(default_factory=list)  # concepts matched by the section kind (下一步)
+    years: dict = field(default_factory=dict)             # year concept (2018年) -> the year it names:
+                                                          # documents covering it, or passages naming it
     coordination: Optional[float] = None  # ranking.coordination_power the plan was made with
     filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
@@ -232,7 +240,7 @@ class QueryPlan:
             return [[(w, [w]) for w in sorted(words)]] if words else []
         strip = str.maketrans("", "", QUOTES)
         return [[(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms[c]]
-                for c in self.concepts if c in self.forms]
+                for c in self.concepts if c in self.forms and c not in self.years]
 
     def describe(self) -> str:
         lines = [f"query: {self.text}"]
@@ -241,6 +249,9 @@ class QueryPlan:
         for c in self.concepts:
             if c in self.intent_concepts:
                 lines.append(f"  concept {c}: matched by {self.kind_intent} sections, not as text")
+                continue
+            if c in self.years:
+                lines.append(f"  concept {c}: reports covering {self.years[c]}, or passages naming it")
                 continue
             syn = self.expansions.get(c)
             shown = [a + " (related)" if a in self.related else a for a in syn or ()]
@@ -488,6 +499,15 @@ class QueryBuilder:
         plan.concepts = concepts
         subs, searched = [], []
         for c in concepts:
+            m = YEAR_WORD.fullmatch(c)
+            if m:
+                # a year (2018年, 2018年度): what reports covering it say, or a passage naming it
+                plan.years[c] = int(m.group(1))
+                text_q = self._tokens_query(analyse_query_text(c), loose=False)
+                year_q = wq.Term(YEAR, m.group(1), boost=self.config.year_boost)
+                subs.append(wq.Or([year_q, text_q]) if text_q is not None else year_q)
+                searched.append(c)
+                continue
             q = self._concept(c, use_synonyms, plan)
             if q is not None:
                 subs.append(q.with_boost(boosts[c]) if c in boosts else q)
@@ -497,9 +517,12 @@ class QueryBuilder:
                 plan.query = wq.Term(HAS_FIGURES, True)
                 return plan
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
-        plan.kind_intent = classify_heading("".join(concepts))
+        plan.kind_intent = classify_heading("".join(c for c in concepts if c not in plan.years))
         kind = wq.Term(KIND, plan.kind_intent, boost=self.config.kind_boost) if plan.kind_intent else None
         intent = [i for i, c in enumerate(searched) if kind is not None and classify_heading(c) == plan.kind_intent]
+        if intent:
+            # the words around it that only make up a heading (下一步 工作 打算, 存在 问题 和 不足)
+            intent += [i for i, c in enumerate(searched) if i not in intent and c in HEADING_FILLER]
         if intent and len(intent) < len(subs):
             # a word that only states the intent (下一步, 存在的问题) is matched by the kind of
             # section, not as text: 下一步 行政复议 is a plans passage about 行政复议, and a

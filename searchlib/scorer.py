@@ -40,7 +40,7 @@ from .passage_index import FIGURES_FLAG, SegmentPassages, kind_code
 from .query import Near
 from .ranking import RankingConfig
 from .schema import BODY, HAS_FIGURES, HEADING, KIND, PASSAGE_ATTRIBUTE_FIELDS, \
-    PASSAGE_TEXT_FIELDS, REPORT_FIELDS, UNITS
+    PASSAGE_TEXT_FIELDS, REPORT_FIELDS, REPORT_FILTER_FIELDS, UNITS
 
 TEXT_FIELDS = PASSAGE_TEXT_FIELDS
 PASSAGE_FIELDS = PASSAGE_ATTRIBUTE_FIELDS
@@ -292,7 +292,12 @@ class Scorer:
             return _empty()
         ids, owner = self.sp.report_passages(docnums)
         order = np.argsort(ids, kind="stable")
-        flat = np.asarray(scores, np.float64)[owner][order]     # a report's score, not the passage's text
+        if isinstance(node, wq.Term) and node.fieldname in REPORT_FILTER_FIELDS:
+            # a region, year or type either is the report's or is not: its boost, not a BM25
+            # score of a one-word field
+            flat = np.full(len(ids), float(node.boost))
+        else:
+            flat = np.asarray(scores, np.float64)[owner][order]     # a report's score, not the passage's text
         return Scored(ids[order], np.zeros(len(ids)), flat, np.ones(len(ids), np.int32))
 
     def _phrase(self, node: wq.Phrase, within=None) -> Scored:

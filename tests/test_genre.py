@@ -214,6 +214,11 @@ def test_a_word_that_states_the_intent_is_matched_by_the_section_kind(tmp_path):
         # lead-in lines and plans about other things come after both
         assert all("行政复议" not in h.text for h in hits[2:])
         assert all(h.explanation is None for h in hits)
+        # heading words around it belong to the intent; all of them together mean the kind
+        assert idx.plan("下一步 行政复议 工作").intent_concepts == ["下一步", "工作"]
+        kinds = [h.section_kind for h in idx.search("下一步 工作 打算", per_doc=0).hits]
+        n = kinds.count("plans")
+        assert n == 5 and kinds[:n] == ["plans"] * n
         # the word alone still means its section kind
         assert {h.section_kind for h in idx.search("下一步工作打算", per_doc=0).hits} == {"plans"}
 
@@ -239,6 +244,25 @@ def test_missing_the_rare_concept_costs_more_than_missing_the_common_one(tmp_pat
     # counting every concept the same, the common word's passages come first
     with api.open_index(index, ranking=replace(DEFAULT_RANKING, coordination_idf=False)) as flat:
         assert flat.search("执法记录仪 配备", per_doc=0).hits[0].doc_id != "rec.txt"
+
+
+def test_a_year_in_the_query_means_the_reports_covering_it(tmp_path):
+    """2018年 行政复议: the report covering 2018 first (its passages need not say 2018年),
+    a passage naming the year also counts; in an answer table the year is the year covered."""
+    body = "\n\n一、主要工作\n\n（一）行政复议工作。全年办理行政复议案件{n}件，纠错率{p}%，复议质量进一步提升。\n"
+    files = {"y2017.txt": "甲区2017年法治政府建设工作报告" + body.format(n=31, p=9),
+             "y2018.txt": "甲区2018年法治政府建设工作报告" + body.format(n=42, p=11),
+             "y2019.txt": "甲区2019年法治政府建设工作报告" + body.format(n=53, p=12)}
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        plan = idx.plan("2018年 行政复议")
+        assert plan.years == {"2018年": 2018} and "reports covering 2018" in plan.describe()
+        for q in ("2018年 行政复议", "行政复议 2018", "行政复议 2018年度"):
+            hits = idx.search(q, per_doc=0).hits
+            assert hits[0].doc_id == "y2018.txt" and len(hits) == 3, q
+        assert [(r.value, r.unit) for r in idx.figures("行政复议 案件 2018年").rows] == [(42, "件"), (11, "%")]
+        assert {r.year for r in idx.figures("行政复议 2017 2019").rows} == {2017, 2019}
+        # the year is not a subject an answer has to name
+        assert idx.figures("行政复议 2018年", year=2019).rows[0].value == 53
 
 
 COMPOUNDS = {
