@@ -57,6 +57,9 @@ class RankingConfig:
     # multiplies each score by (concepts matched / concepts) ** p instead
     coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements; tiers (None) too
     coordination_idf: bool = True   # concepts weigh by their rarity (idf) in the share matched
+    # a passage 80 % of whose text an earlier hit already says is left out (a plan copied
+    # from another region's with the names changed); exact copies always are
+    collapse_near_duplicates: bool = True
     per_doc: int = 3             # at most this many passages of one document in a page of hits (0: no cap)
 
 

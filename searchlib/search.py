@@ -14,13 +14,14 @@ that matches the query and the filters, whatever the limit.
 from __future__ import annotations
 
 import math
+import re
 
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 from whoosh import query as wq
@@ -62,15 +63,46 @@ def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None
     return [{"value": values[i], "passages": int(passages[i]), "documents": int(documents[i])} for i in order]
 
 
-def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int) -> np.ndarray:
+NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit already says is left out
+_SHINGLE = 4
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def shingles(text: str) -> set[str]:
+    """The passage's overlapping 4-character pieces of letters and digits (punctuation,
+    spaces and layout left out)."""
+    t = _NON_WORD.sub("", text)
+    return {t[i:i + _SHINGLE] for i in range(max(len(t) - _SHINGLE + 1, 0))}
+
+
+def near_duplicate(a: set[str], shown: list[set[str]]) -> bool:
+    """Whether ``NEAR_DUPLICATE`` or more of passage ``a``'s pieces are in one passage shown
+    before it (the same text with a changed name or figure, or a copy inside a longer one).
+    Passages under 20 pieces are compared exactly only."""
+    if len(a) < 20:
+        return False
+    need = NEAR_DUPLICATE * len(a)
+    return any(len(a & b) >= need for b in shown)
+
+
+def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int,
+            text: Optional[Callable[[int], str]] = None) -> np.ndarray:
     """The entries of ``order`` (best first), up to ``limit``: a passage whose text an
-    earlier one already showed is left out, and with ``cap`` at most that many per report."""
+    earlier one already showed is left out, and with ``cap`` at most that many per report.
+    With ``text`` (entry → passage text), so is a near duplicate of an earlier one
+    (``near_duplicate``): a district's plan copied from the city's with its name changed."""
     per_report: dict = {}
     shown: set = set()
+    pieces: list[set[str]] = []
     out = []
     for i, r, h in zip(order.tolist(), reports.tolist(), hashes.tolist()):
         if h in shown or (cap and per_report.get(r, 0) >= cap):
             continue
+        if text is not None:
+            mine = shingles(text(i))
+            if near_duplicate(mine, pieces):
+                continue
+            pieces.append(mine)
         shown.add(h)
         per_report[r] = per_report.get(r, 0) + 1
         out.append(i)
@@ -389,13 +421,15 @@ class IndexSearcher:
             answer = self._answer_factor(snap, ids, plan)
             score = score * answer
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
+        text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
         want = offset + limit
         if sort != "relevance":
             # by published date (unknown dates last), then by relevance, then by position
             dates = snap.report_dates()[sp.p_report[ids]]
             dates = np.where(dates > 0, dates if sort == "date" else -dates, np.iinfo(np.int64).max)
             order = np.lexsort((ids, -key, dates))
-            part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want)
+            part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want,
+                           text_of)
         else:
             # by tier and score, then by report and position in it (ids are in that order)
             pool = min(len(ids), want * POOL_FACTOR)
@@ -405,10 +439,12 @@ class IndexSearcher:
             else:
                 part = np.arange(len(ids))
             part = part[np.lexsort((ids[part], -key[part]))]
-            part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, want)
+            part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, want,
+                           text_of)
             if len(part) < want and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
                 order = np.lexsort((ids, -key))
-                part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want)
+                part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want,
+                               text_of)
         part = part[offset:want]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        len(ids), ids, answer[part])
