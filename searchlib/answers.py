@@ -51,6 +51,9 @@ _SAME = [{"人": 1.0, "名": 1.0}, {"个工作日": 1.0, "工作日": 1.0}, {"�
 # counters of cases: 件 宗 起 count the same cases (行政复议案件126件, 案件3宗, 事故2起)
 _CASE_UNITS = {"件", "宗", "起"}
 _CASE_SUBJECT = re.compile(r"案|纠纷|事故|事件|诉讼|复议|投诉|举报|信访")
+_NOT_CASES = re.compile(r"文书|文件|材料|建议|提案|意见|制度|规定|办法|清单|事项")    # 公开复议决定文书30件
+_CASE_WORDS = {"案件", "案件数", "案件数量", "案子", "案件量"}
+_COUNTED = "\x00cases"          # marks a clause whose figure counts cases (see _counted)
 # adverbs before the verb of a short subject (已经审结, 共受理): not part of what is counted
 _ADVERBS = re.compile(r"^(?:已经|已|共|累计|共计|其中|另|又|再|均|还)+")
 
@@ -93,6 +96,14 @@ def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[flo
 def _covered(text: str, groups) -> set[int]:
     """The concepts (indexes into ``groups``) that ``text`` names."""
     return {i for i, g in enumerate(groups) if mentions(text, g)}
+
+
+def _counted(text: str, f: Figure) -> str:
+    """``text`` (what a figure's clause says it counts), marked as a count of cases when
+    the figure is one (件/起/宗 of something that is a case: 复议申请292件)."""
+    if f.unit in _CASE_UNITS and _CASE_SUBJECT.search(text) and not _NOT_CASES.search(f.subject or text):
+        return text + " " + _COUNTED
+    return text
 
 
 def _heads(groups) -> set[str]:
@@ -140,7 +151,7 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 # in a clause before it that states no number (两法衔接工作扎实推进，移送
                 # 涉嫌犯罪案件30件); "受理行政复议案件126件，行政诉讼案件300件": 300件
                 # does not answer 行政复议
-                got = _covered(lowered[clause:f.start] + " " + subject, groups)
+                got = _covered(_counted(lowered[clause:f.start] + " " + subject, f), groups)
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
                 if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
                     got |= _covered(lowered[prev_clause:clause], groups)
@@ -152,7 +163,7 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             elif f is figs[0]:
                 # no subject of its own: the sentence before it names the concepts, or the
                 # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
-                answered = _covered(lowered[s:f.start], groups) | (opening if k else set()) == everything
+                answered = _covered(_counted(lowered[s:f.start], f), groups) | (opening if k else set()) == everything
             # else: no subject of its own, only a verb (受理28件, 办结120件): it counts what
             # the figure before it counts, and answers as that one does
             prev_end = f.end
@@ -173,6 +184,9 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
 def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:
     """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
     groups = plan.alternatives()
+    # 案件 in 行政复议 案件 is what the figure counts: a count of cases (收到行政复议申请292件)
+    # names it by its unit
+    groups = [g + [(_COUNTED, [_COUNTED])] if any(w in _CASE_WORDS for w, _ in g) else g for g in groups]
     convert = unit_converter(unit)
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units

@@ -68,21 +68,27 @@ _SHINGLE = 4
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-def shingles(text: str) -> set[str]:
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def shingles(text: str) -> tuple[set[str], frozenset[str]]:
     """The passage's overlapping 4-character pieces of letters and digits (punctuation,
-    spaces and layout left out)."""
+    spaces and layout left out), and the numbers it states."""
     t = _NON_WORD.sub("", text)
-    return {t[i:i + _SHINGLE] for i in range(max(len(t) - _SHINGLE + 1, 0))}
+    return {t[i:i + _SHINGLE] for i in range(max(len(t) - _SHINGLE + 1, 0))}, frozenset(_NUMBER.findall(text))
 
 
-def near_duplicate(a: set[str], shown: list[set[str]]) -> bool:
+def near_duplicate(a: tuple[set[str], frozenset[str]], shown: list[tuple[set[str], frozenset[str]]]) -> bool:
     """Whether ``NEAR_DUPLICATE`` or more of passage ``a``'s pieces are in one passage shown
-    before it (the same text with a changed name or figure, or a copy inside a longer one).
-    Passages under 20 pieces are compared exactly only."""
-    if len(a) < 20:
+    before it that states every number ``a`` states (the same text with a region's name
+    changed, or a copy inside a longer passage). A passage with a number of its own is news
+    (next year's report reusing last year's paragraph with new figures), and passages under
+    20 pieces are compared exactly only."""
+    pieces, numbers = a
+    if len(pieces) < 20:
         return False
-    need = NEAR_DUPLICATE * len(a)
-    return any(len(a & b) >= need for b in shown)
+    need = NEAR_DUPLICATE * len(pieces)
+    return any(numbers <= n and len(pieces & b) >= need for b, n in shown)
 
 
 def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int,
@@ -93,7 +99,7 @@ def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int
     (``near_duplicate``): a district's plan copied from the city's with its name changed."""
     per_report: dict = {}
     shown: set = set()
-    pieces: list[set[str]] = []
+    pieces: list = []
     out = []
     for i, r, h in zip(order.tolist(), reports.tolist(), hashes.tolist()):
         if h in shown or (cap and per_report.get(r, 0) >= cap):

@@ -235,3 +235,16 @@ def test_an_opening_sentence_does_not_make_a_figure_about_something_else_an_answ
     got = [(r.value, r.subject) for r in answer_rows([_hit(text)], _plan("行政复议"))]
     assert (300, "办理行政诉讼案件") not in got and all(r[1] != "投入经费" for r in got)
     assert (12, "受理复议申请") in got or got == [] or all(v != 300 for v, _ in got)
+
+
+def test_a_case_count_names_the_word_cases():
+    """行政复议 案件: 收到行政复议申请292件 counts cases (件 of a 复议 thing) though it does
+    not say 案件; 公开行政复议决定文书30件 counts documents, not cases."""
+    from searchlib.query import QueryBuilder
+    text = "全年共收到行政复议申请292件，受理281件。累计公开行政复议决定文书30件。"
+    hit = Hit(doc_id="a", passage_id="a#0", title="t", text=text, snippet="", score=1.0,
+              figures=[Figure(292, "件", "292件", "收到行政复议申请", 11, 15),
+                       Figure(281, "件", "281件", "受理", 18, 22),
+                       Figure(30, "件", "30件", "公开行政复议决定文书", 35, 38)])
+    rows = answer_rows([hit], QueryBuilder().plan("行政复议 案件"))
+    assert [(r.value, r.subject) for r in rows] == [(292, "收到行政复议申请"), (281, "受理")]
