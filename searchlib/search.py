@@ -64,6 +64,7 @@ def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None
 
 
 NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit already says is left out
+NEAR_DUPLICATE_READS = 3   # ... compared among the first 3 × limit candidates
 _SHINGLE = 4
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -101,10 +102,14 @@ def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int
     shown: set = set()
     pieces: list = []
     out = []
+    # reading a passage's text costs a block of the passage file: after this many, the rest
+    # is compared exactly only (a library of templated copies would read thousands)
+    budget = NEAR_DUPLICATE_READS * limit
     for i, r, h in zip(order.tolist(), reports.tolist(), hashes.tolist()):
         if h in shown or (cap and per_report.get(r, 0) >= cap):
             continue
-        if text is not None:
+        if text is not None and budget > 0:
+            budget -= 1
             mine = shingles(text(i))
             if near_duplicate(mine, pieces):
                 continue
