@@ -512,20 +512,25 @@ class Scorer:
         total = sum(len(s) for s in subs)
         n = self.sp.passages
         if total * 4 > n:       # a large share of the passages: accumulate densely (no sorting)
+            # (only the arrays needed: zeroing and scattering over every passage is the cost)
             text = np.zeros(n)
-            flat = np.zeros(n)
-            count = np.zeros(n, np.int32)
+            has_flat = any(s.flat.any() for s in subs)
+            flat = np.zeros(n) if has_flat else None
+            count = np.zeros(n, np.int16)
             best = np.zeros(n) if tiebreak is not None else None
             for s in subs:
                 text[s.ids] += s.text
-                flat[s.ids] += s.flat
-                count[s.ids] += s.count
+                if has_flat:
+                    flat[s.ids] += s.flat
+                count[s.ids] += s.count.astype(np.int16, copy=False)
                 if best is not None:
                     np.maximum.at(best, s.ids, s.text)
             ids = np.flatnonzero(count)
+            flat_ids = flat[ids] if has_flat else np.zeros(len(ids))
+            counts = count[ids].astype(np.int32)
             if best is not None:
-                return Scored(ids, best[ids] + tiebreak * (text[ids] - best[ids]), flat[ids], count[ids])
-            return Scored(ids, text[ids], flat[ids], count[ids])
+                return Scored(ids, best[ids] + tiebreak * (text[ids] - best[ids]), flat_ids, counts)
+            return Scored(ids, text[ids], flat_ids, counts)
         # otherwise merge the sorted lists: a stable sort of concatenated sorted runs is a
         # merge (timsort), then equal ids are summed
         ids = np.concatenate([s.ids for s in subs])
