@@ -8,7 +8,7 @@
 | dev      | ../shared/eval/dev.jsonl       | corpus/ (the seeds)                                               |
 | dev-108  | ../shared/eval/dev-108.jsonl   | seeds + corpus-external/provincial-gwr-2026 + chinese-political-corpora |
 | dev-full | ../shared/eval/dev-full.jsonl  | seeds + all of corpus-external                                    |
-| own      | eval/*.jsonl                   | corpus/ (the project's own judgements, written after tuning)      |
+| own      | eval/*.jsonl                   | corpus/ (the project's own judgements, written after tuning); eval/*.SET.jsonl on SET's corpus |
 
 The index of each corpus is kept in OUT/eval-<set> and rebuilt when missing or stale
 (with a progress line). Every set is scored by ../shared/eval/score.py through the real
@@ -131,8 +131,13 @@ def main():
     runs = []
     for name in args.sets.split(","):
         if name == "own":
+            # eval/NAME.jsonl runs on the seeds, eval/NAME.<set>.jsonl on that set's corpus
             for f in sorted((ROOT / "eval").glob("*.jsonl")):
-                runs.append((f"own: {f.name}", f, [CORPUS], "dev"))
+                corpus = f.stem.rsplit(".", 1)[1] if "." in f.stem else "dev"
+                if corpus not in SETS:
+                    sys.exit(f"{f.name}: unknown corpus {corpus!r} (one of: {', '.join(SETS)})")
+                if all(p.exists() for p in SETS[corpus][1]):
+                    runs.append((f"own: {f.name}", f, SETS[corpus][1], corpus))
         elif name in SETS:
             judgements, corpora = SETS[name]
             if all(p.exists() for p in corpora):
