@@ -393,7 +393,8 @@ class IndexSearcher:
         power = self.ranking.coordination_power
         if power is not None and len(plan.concept_queries) > 1:
             # graded: a score shrinks with the share of the query's concepts a passage misses
-            matched = np.zeros(len(ids))
+            share = np.zeros(len(ids))           # of the concepts' weight, what a passage has
+            count = np.zeros(len(ids), np.int32)  # how many concepts it has
             weights = []
             for q in plan.concept_queries:
                 found = scorer.evaluate(q).ids
@@ -401,14 +402,17 @@ class IndexSearcher:
                 # (全覆盖): missing the rare one costs more
                 w = math.log(scorer.stats.N / (len(found) + 1)) + 1.0 if self.ranking.coordination_idf else 1.0
                 weights.append(w)
-                matched += w * _members(ids, found)
-            matched *= len(plan.concept_queries) / sum(weights)
+                has = _members(ids, found)
+                share += w * has
+                count += has
+            share /= sum(weights)
             if plan.kind_intent and not plan.intent_concepts:
                 # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
-                matched[sp.p_kind[ids] == kind_code(plan.kind_intent)] = len(plan.concept_queries)
-            coord = (matched / len(plan.concept_queries)) ** power
+                whole = sp.p_kind[ids] == kind_code(plan.kind_intent)
+                share[whole], count[whole] = 1.0, len(plan.concept_queries)
+            coord = np.minimum(share, 1.0) ** power
             text, flat = text * coord, flat * coord
-            tier[matched == len(plan.concept_queries)] = 1
+            tier[count == len(plan.concept_queries)] = 1
         elif plan.strict is not None:
             # passages with every concept first, scored by the strict query
             strict = scorer.evaluate(plan.strict)
