@@ -33,7 +33,7 @@ from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, SUBJECTS, YEAR
+from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, KIND, META, PUBLISHED, REGION, SUBJECTS, YEAR
 from .scorer import CorpusStats, OutOfTime, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -90,6 +90,10 @@ def near_duplicate(a: tuple[set[str], frozenset[str]], shown: list[tuple[set[str
         return False
     need = NEAR_DUPLICATE * len(pieces)
     return any(numbers <= n and len(pieces & b) >= need for b, n in shown)
+
+
+def _is_kind_term(q) -> bool:
+    return isinstance(q, wq.Term) and q.fieldname == KIND
 
 
 def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int,
@@ -405,6 +409,14 @@ class IndexSearcher:
                 has = _members(ids, found)
                 share += w * has
                 count += has
+            if plan.intent_concepts and self.ranking.coordination_idf:
+                # the kind of section the query asks for (下一步) weighs as much as its topic,
+                # however many passages are of that kind
+                intent = [i for i, q in enumerate(plan.concept_queries) if _is_kind_term(q)]
+                top = max(w for i, w in enumerate(weights) if i not in intent)
+                for i in intent:
+                    share += (top - weights[i]) * _members(ids, scorer.evaluate(plan.concept_queries[i]).ids)
+                    weights[i] = top
             share /= sum(weights)
             if plan.kind_intent and not plan.intent_concepts:
                 # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
