@@ -214,6 +214,8 @@ class QueryPlan:
     years: dict = field(default_factory=dict)             # year concept (2018年) -> the year it names:
                                                           # documents covering it, or passages naming it
     coordination: Optional[float] = None  # ranking.coordination_power the plan was made with
+    concept_names: list = field(default_factory=list)     # the concept of each of concept_queries
+    partial_concepts: set = field(default_factory=set)    # concepts also matched by a part alone (事项 of 证明事项)
     filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
@@ -241,6 +243,27 @@ class QueryPlan:
         strip = str.maketrans("", "", QUOTES)
         return [[(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms[c]]
                 for c in self.concepts if c in self.forms and c not in self.years]
+
+    def whole_query(self, concept: str) -> Optional[wq.Query]:
+        """A query for the passages that have ``concept`` whole: one of its whole forms
+        with all of its words, not only a part of it (证明事项, not 事项 alone); None when
+        the concept has no forms or its query matches no part alone."""
+        forms = self.whole_forms(concept)
+        if not forms or concept not in self.partial_concepts:
+            return None
+        def word(t: str) -> wq.Query:
+            return wq.Or([wq.Term(f, t) for f in TEXT_FIELDS])
+        subs = [word(tokens[0]) if len(tokens) == 1 else wq.And([word(t) for t in dict.fromkeys(tokens)])
+                for tokens in forms]
+        return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+    def whole_forms(self, concept: str) -> list[list[str]]:
+        """The tokens of each whole form of ``concept`` (itself, its synonyms and related
+        concepts; not the parts a rare compound is relaxed to), [] when it has none (a year,
+        an intent word, a Whoosh-syntax query)."""
+        if concept in self.years or concept in self.intent_concepts:
+            return []
+        return [tokens for _, tokens in self.forms.get(concept, []) if tokens]
 
     def describe(self) -> str:
         lines = [f"query: {self.text}"]
@@ -338,27 +361,30 @@ class QueryBuilder:
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
-                      relax: Optional[str] = None) -> Optional[wq.Query]:
+                      relax: Optional[str] = None, parts: Optional[list] = None) -> Optional[wq.Query]:
         """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
         ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
-        rare one-word concept also match any (``"any"``) or all (``"all"``) of its dictionary parts."""
+        rare one-word concept also match any (``"any"``) or all (``"all"``) of its dictionary parts.
+        ``parts``: a list that gets True when the query also matches a part of the concept only."""
         if not tokens:
             return None
         if len(tokens) == 1:
             q = self._multifield(lambda f, w: wq.Term(f, tokens[0], boost=w))
-            parts = []
+            sub = []
             if relax and self.config.partial_weight and self.doc_frequency is not None \
                     and self.doc_frequency(tokens[0]) < self.config.relax_below:
-                parts = subword_parts(tokens[0])
-                if relax == "all" and sum(map(len, parts)) != len(tokens[0]):
-                    parts = []         # all parts: only when they make up the whole word
-            if parts:
+                sub = subword_parts(tokens[0])
+                if relax == "all" and sum(map(len, sub)) != len(tokens[0]):
+                    sub = []           # all parts: only when they make up the whole word
+            if sub:
                 # a rare compound (信访积案) also finds passages with its parts (信访), well
                 # below it; a jargon word with synonyms only with all of them (失信惩戒 →
                 # 失信行为惩戒, never 两法衔接 → 衔接 alone)
-                part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in parts]
+                part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in sub]
                 both = wq.Or if relax == "any" else wq.And
                 q = wq.Or([q, both(part_q, boost=self.config.partial_weight)])
+                if parts is not None and relax == "any":
+                    parts.append(True)
         else:
             words = tokens[:MAX_PHRASE_WORDS]
             phrase = self._multifield(lambda f, w: wq.Phrase(f, words, slop=1, boost=w * self.config.phrase_bonus),
@@ -385,6 +411,8 @@ class QueryBuilder:
                 if len(content) > 1 and some and self.config.partial_weight:
                     subs.append(wq.Or(some, boost=self.config.partial_weight) if len(some) > 1
                                 else some[0].with_boost(self.config.partial_weight))
+                    if parts is not None:
+                        parts.append(True)
                 q = wq.Or(subs)
         return q.with_boost(boost) if boost != 1.0 else q
 
@@ -403,7 +431,11 @@ class QueryBuilder:
                         weight[alt] = self.synonyms.weight(term, e)
         # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
         tokens = analyse_query_text(concept)
-        main = self._tokens_query(tokens, relax="any" if self.config.parts_with_synonyms or not alts else "all")
+        partial = []
+        main = self._tokens_query(tokens, relax="any" if self.config.parts_with_synonyms or not alts else "all",
+                                  parts=partial)
+        if partial:
+            plan.partial_concepts.add(concept)
         if use_synonyms:
             for alt in coordinated_parts(tokens):         # 食品药品安全 → 食品安全, 药品安全
                 if alt not in alts:
@@ -529,8 +561,10 @@ class QueryBuilder:
             # plans passage without 行政复议 misses half of the query
             plan.intent_concepts = [searched[i] for i in intent]
             subs = [kind if i in intent else q for i, q in enumerate(subs)]
-            subs = list(dict.fromkeys(subs))          # two intent words: one kind term
+            first = [i for i, q in enumerate(subs) if q is not kind or i == intent[0]]   # one kind term
+            subs, searched = [subs[i] for i in first], [searched[i] for i in first]
         plan.concept_queries = subs
+        plan.concept_names = searched
         plan.coordination = self.config.coordination_power
         core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
         if len(subs) > 1:

@@ -56,6 +56,9 @@ class RankingConfig:
     # coordination: None ranks passages with every concept first (tiers); a number p
     # multiplies each score by (concepts matched / concepts) ** p instead
     coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements; tiers (None) too
+    # a passage with only a part of a concept (事项 of 证明事项, 人民 of 人民调解) has this share
+    # of it for coordination (None: all of it)
+    partial_coordination: Optional[float] = 0.5
     coordination_idf: bool = True   # concepts weigh by their rarity (idf) in the share matched
     # a passage 80 % of whose text an earlier hit already says is left out (a plan copied
     # from another region's with the names changed); exact copies always are

@@ -92,6 +92,14 @@ def near_duplicate(a: tuple[set[str], frozenset[str]], shown: list[tuple[set[str
     return any(numbers <= n and len(pieces & b) >= need for b, n in shown)
 
 
+def _whole_df(stats, forms: list[list[str]]) -> Optional[int]:
+    """About how many passages have one of a concept's whole forms: for each form, its
+    rarest word (an upper bound of the phrase's count), summed; None without forms."""
+    if not forms:
+        return None
+    return min(stats.N, sum(min(stats.df(BODY, t) for t in tokens) for tokens in forms))
+
+
 def _is_kind_term(q) -> bool:
     return isinstance(q, wq.Term) and q.fieldname == KIND
 
@@ -400,15 +408,27 @@ class IndexSearcher:
             share = np.zeros(len(ids))           # of the concepts' weight, what a passage has
             count = np.zeros(len(ids), np.int32)  # how many concepts it has
             weights = []
-            for q in plan.concept_queries:
+            names = plan.concept_names if len(plan.concept_names) == len(plan.concept_queries) else []
+            for k, q in enumerate(plan.concept_queries):
                 found = scorer.evaluate(q).ids
                 # a concept in few passages is the topic (法律顾问), one in many an aspect of it
-                # (全覆盖): missing the rare one costs more
-                w = math.log(scorer.stats.N / (len(found) + 1)) + 1.0 if self.ranking.coordination_idf else 1.0
+                # (全覆盖): missing the rare one costs more. Its rarity is that of its whole
+                # forms (证明事项 in 3 passages), not of the parts it is relaxed to (证明, 事项)
+                df = _whole_df(scorer.stats, plan.whole_forms(names[k])) if names else None
+                df = len(found) if df is None else df
+                w = math.log(scorer.stats.N / (df + 1)) + 1.0 if self.ranking.coordination_idf else 1.0
                 weights.append(w)
                 has = _members(ids, found)
-                share += w * has
-                count += has
+                part = self.ranking.partial_coordination
+                whole = plan.whole_query(names[k]) if names and part is not None else None
+                if whole is not None:
+                    # only a part of the concept (事项 of 证明事项): that share of it
+                    full = has & _members(ids, scorer.evaluate(whole).ids)
+                    share += w * np.where(full, 1.0, part * has)
+                    count += full
+                else:
+                    share += w * has
+                    count += has
             if plan.intent_concepts and self.ranking.coordination_idf:
                 # the kind of section the query asks for (下一步) weighs as much as its topic,
                 # however many passages are of that kind

@@ -290,6 +290,32 @@ def test_a_year_in_the_query_means_the_reports_covering_it(tmp_path):
         assert idx.figures("行政复议 2018年", year=2019).rows[0].value == 53
 
 
+def test_a_part_of_a_rare_compound_is_only_part_of_the_concept(tmp_path):
+    """证明事项 取消: 证明事项 is rare and also finds its parts (事项); a passage saying 取消
+    and 事项 (取消审批事项) has only half of 证明事项, not all of the query, and ranks below
+    the passage about 证明事项 that does not say the common word 取消."""
+    from dataclasses import replace
+
+    from searchlib.ranking import DEFAULT_RANKING
+    files = {"proof.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）便民服务。全面清理证明事项，"
+                          "公布保留的证明事项清单12项，推行告知承诺制，群众办事更加便利。\n",
+             "other.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）简政放权。取消审批事项35项，"
+                          "精简办事环节，压缩审批时限，推行网上办理。\n"}
+    for i in range(12):
+        files[f"filler{i}.txt"] = f"某镇{i}号工作报告\n\n一、主要工作\n\n（一）普法宣传。开展普法宣传活动{i + 3}场，取消重复会议{i + 2}次。\n"
+    index = build_small_index(tmp_path, files)
+    with api.open_index(index) as idx:
+        assert "证明事项" in idx.plan("证明事项 取消").partial_concepts
+        hits = idx.search("证明事项 取消", per_doc=0, explain=True).hits
+        assert [h.doc_id for h in hits[:2]] == ["proof.txt", "other.txt"]
+        assert not hits[1].explanation["all_concepts"]
+        other = hits[1].score
+    # counting a part as the whole concept, 取消审批事项 has all of the query
+    with api.open_index(index, ranking=replace(DEFAULT_RANKING, partial_coordination=None)) as whole:
+        hit = next(h for h in whole.search("证明事项 取消", per_doc=0, explain=True).hits if h.doc_id == "other.txt")
+        assert hit.explanation["all_concepts"] and hit.score > 2 * other
+
+
 COMPOUNDS = {
     "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
     "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
