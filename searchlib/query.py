@@ -240,9 +240,12 @@ class QueryPlan:
         if self.advanced:
             _, words = self.highlight_terms()
             return [[(w, [w]) for w in sorted(words)]] if words else []
+        return [self.alternatives_of(c) for c in self.concepts if c in self.forms and c not in self.years]
+
+    def alternatives_of(self, concept: str) -> list[tuple[str, list[str]]]:
+        """One concept's alternatives, as in :meth:`alternatives`."""
         strip = str.maketrans("", "", QUOTES)
-        return [[(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms[c]]
-                for c in self.concepts if c in self.forms and c not in self.years]
+        return [(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms.get(concept, [])]
 
     def whole_query(self, concept: str) -> Optional[wq.Query]:
         """A query for the passages that have ``concept`` whole: one of its whole forms

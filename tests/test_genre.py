@@ -316,6 +316,22 @@ def test_a_part_of_a_rare_compound_is_only_part_of_the_concept(tmp_path):
         assert hit.explanation["all_concepts"] and hit.score > 2 * other
 
 
+def test_a_figure_about_the_common_word_only_is_hardly_an_answer(tmp_path):
+    """法律援助 案件: 行政诉讼案件30件 is a figure about 案件 (a word of many passages), not
+    about 法律援助: its answer factor is a small share of the boost; 法律援助案件86件 has all of it."""
+    files = {"aid.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）法律援助。全年办理法律援助案件86件，"
+                        "法律援助工作站实现村（社区）全覆盖。\n",
+             "cases.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）行政应诉。全年办理行政诉讼案件30件，"
+                          "审结28件，行政机关负责人出庭应诉率100%。\n"}
+    for i in range(10):
+        files[f"filler{i}.txt"] = f"某镇{i}号工作报告\n\n一、主要工作\n\n（一）执法办案。查处违法案件{i + 3}件，开展普法活动{i + 2}场。\n"
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        hits = idx.search("法律援助 案件", per_doc=0, limit=20, explain=True).hits
+        factors = {h.doc_id: h.explanation["answer_factor"] for h in hits}
+        assert hits[0].doc_id == "aid.txt" and factors["aid.txt"] == 1.5
+        assert 1.0 < factors["cases.txt"] < 1.25
+
+
 COMPOUNDS = {
     "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
     "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
