@@ -33,7 +33,7 @@ from .models import DOC_TYPES, SECTION_KINDS
 from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
-                     TEXT_FIELDS, UNITS, YEAR, query_schema)
+                     TEXT_FIELDS, TITLE, UNITS, YEAR, query_schema)
 from .structure import classify_heading
 from .vocabulary import FUNCTION_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
 
@@ -48,6 +48,8 @@ MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at 
 RULE_INTENT = re.compile(r"《[^》]+》|\S{2,}(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)(?:\s|$)"
                          r"|第[一二三四五六七八九十百零\d]+条|法律依据|法律规定|法定|依据")
 
+# a query word that names a rule: 《…》, 行政处罚法, 政府信息公开条例, …办法 (not 普法, 执法, 立法 …)
+RULE_NAME = re.compile(r"《[^》]+》|\S{1,}(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)")
 # Whoosh syntax: quotes, parentheses, boolean operators, text-field prefixes
 _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:title|heading|body):')
 # in a plain query: field:value filters, -excluded, +required, word^boost
@@ -77,6 +79,35 @@ class Near(wq.Phrase):
 
     def __str__(self):
         return f"{self.fieldname}:near{self.window}({' '.join(self.words)})"
+
+
+class NamedTitle(wq.And):
+    """The reports whose title is the rule ``name`` itself: 行政复议法 matches 中华人民共和国
+    行政复议法 (and an edition of it, (2017修正)), not 行政复议法实施条例. Evaluated like the
+    conjunction of the name's words on the title field, then kept where the title is the
+    name; every passage of such a report matches, scored as a saturated mention of the name."""
+
+    def __init__(self, name: str, words: list[str], boost: float = 1.0):
+        super().__init__([wq.Term(TITLE, w) for w in words], boost=boost)
+        self.name = name
+
+    def __repr__(self):
+        return f"NamedTitle({self.name!r}, boost={self.boost})"
+
+    def __str__(self):
+        return f"title:={self.name}"
+
+
+_TITLE_PREFIX = re.compile(r"^(?:中华人民共和国|中华人民共和国国务院)")
+_TITLE_EDITION = re.compile(r"[(（][^()（）]{0,20}[)）]$")
+
+
+def titled(title: str, name: str) -> bool:
+    """Whether ``title`` is the rule ``name`` itself (after 中华人民共和国 and an edition
+    note such as (2017修正)): 中华人民共和国行政复议法 is 行政复议法; 行政复议法实施条例 is not."""
+    t = _TITLE_EDITION.sub("", normalize(title or "").replace(" ", ""))
+    name = normalize(name).strip("《》 ")
+    return bool(name) and (t == name or _TITLE_PREFIX.sub("", t) == name or t.endswith("》" + name))
 
 
 def _real_date(v: str) -> bool:
@@ -216,6 +247,7 @@ class QueryPlan:
     coordination: Optional[float] = None  # ranking.coordination_power the plan was made with
     concept_names: list = field(default_factory=list)     # the concept of each of concept_queries
     partial_concepts: set = field(default_factory=set)    # concepts also matched by a part alone (事项 of 证明事项)
+    named_rules: list = field(default_factory=list)       # NamedTitle of each rule the query names (行政复议法)
     filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
@@ -544,6 +576,14 @@ class QueryBuilder:
                 searched.append(c)
                 continue
             q = self._concept(c, use_synonyms, plan)
+            if q is not None and self.config.named_rule_prior and RULE_NAME.fullmatch(c):
+                # a rule named in the query (行政处罚法 第三十二条): its own articles do not say
+                # its name, its title does; every article of the rule itself matches it
+                words = analyse_query_text(c.strip("《》"))
+                if words:
+                    named = NamedTitle(c.strip("《》"), words)
+                    plan.named_rules.append(named)
+                    q = wq.Or([q, named])
             if q is not None:
                 subs.append(q.with_boost(boosts[c]) if c in boosts else q)
                 searched.append(c)

@@ -36,6 +36,9 @@ class RankingConfig:
     relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts
     parts_with_synonyms: bool = False   # ... even when it has synonyms (两法衔接 → 衔接 finds junk)
     year_boost: float = 1.0      # a year in the query (2018年): added for the reports covering it
+    # a rule the query names (行政复议法 第十一条): the rule's own articles match the name (they
+    # say 本法, not its name) and weigh this many times as much
+    named_rule_prior: float = 3.0
     kind_boost: float = 3.0      # a passage in the section kind the query names (存在的问题 → problems)
     kind_is_topical: bool = True  # ... and the concreteness factor multiplies it (concrete ones first)
     concreteness_weight: float = 1.5   # plateau 1.5-3 on the dev set; 0 → 0.931, 0.6 → 0.944

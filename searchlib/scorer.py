@@ -37,7 +37,7 @@ import numpy as np
 from whoosh import query as wq
 
 from .passage_index import FIGURES_FLAG, SegmentPassages, kind_code
-from .query import Near
+from .query import NamedTitle, Near, titled
 from .ranking import RankingConfig
 from .schema import BODY, HAS_FIGURES, HEADING, KIND, PASSAGE_ATTRIBUTE_FIELDS, \
     PASSAGE_TEXT_FIELDS, REPORT_FIELDS, REPORT_FILTER_FIELDS, UNITS
@@ -120,11 +120,12 @@ class Scorer:
     query on report fields and returns (global report docnums, ascending; scores)."""
 
     def __init__(self, sp, stats: CorpusStats, config: RankingConfig,
-                 reports: Optional[ReportMatcher] = None):
+                 reports: Optional[ReportMatcher] = None, report_title: Optional[Callable[[int], str]] = None):
         self.sp = sp
         self.stats = stats
         self.config = config
         self.reports = reports
+        self.report_title = report_title      # global report docnum -> its title
         self._memo: dict = {}
         self.notes: list[str] = []
         self.deadline: Optional[float] = None     # time.perf_counter() value; None: no bound
@@ -174,6 +175,8 @@ class Scorer:
         if isinstance(node, wq.Not):
             universe = self._all(within)
             return self._exclude(universe, self.evaluate(node.query, universe.ids)).scaled(node.boost)
+        if isinstance(node, NamedTitle):
+            return _restrict(self._named_title(node), within)
         if isinstance(node, wq.And):
             return self._and(node, within)
         if isinstance(node, wq.Or):
@@ -283,6 +286,22 @@ class Scorer:
             ids = found[0] if found is not None else np.zeros(0, np.int64)
         self._memo[key] = ids
         return ids
+
+    def _named_title(self, node: NamedTitle) -> Scored:
+        """Every passage of the reports whose title is the rule ``node.name`` itself, scored
+        as a saturated mention of the name's words (× the node's boost)."""
+        if self.reports is None or self.report_title is None:
+            return _empty()
+        docnums, _ = self.reports(wq.And(node.subqueries))
+        docnums = np.asarray([d for d in docnums.tolist() if titled(self.report_title(d), node.name)], np.int64)
+        if not len(docnums):
+            return _empty()
+        ids, _ = self.sp.report_passages(docnums)
+        ids = np.sort(ids)
+        # as if each article said the name as strongly as BM25 allows (its own articles say 本法)
+        full = sum(self.stats.idf(BODY, str(t.text)) for t in node.subqueries) * (self.config.K1 + 1)
+        n = len(ids)
+        return Scored(ids.astype(np.int64), np.full(n, full * node.boost), np.zeros(n), np.ones(n, np.int32))
 
     def _report_level(self, node: wq.Query) -> Scored:
         if self.reports is None:

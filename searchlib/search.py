@@ -331,7 +331,8 @@ class IndexSearcher:
         plan = self.plan(text, synonyms, snap)
         if plan.filters:
             filters = filters.merged(plan.filters)
-        scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches)
+        scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches,
+                        report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
         timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
         if timeout <= 0:
             raise QuerySyntaxError("timeout must be more than 0 seconds")
@@ -458,6 +459,9 @@ class IndexSearcher:
                 text[hit] = strict.text[si]
                 flat[hit] = strict.flat[si]
         prior = self._genre_prior(snap, sp.p_report[ids], plan)
+        for named in plan.named_rules:
+            # the articles of the rule the query names, not those that cite it
+            prior[_members(ids, scorer.evaluate(named).ids)] *= self.ranking.named_rule_prior
         if not plan.kind_intent and self.ranking.kind_priors:
             # what was done: a plan or a to-do list weighs less unless the query asks for one
             kinds = sp.p_kind[ids]

@@ -332,6 +332,24 @@ def test_a_figure_about_the_common_word_only_is_hardly_an_answer(tmp_path):
         assert 1.0 < factors["cases.txt"] < 1.25
 
 
+def test_a_named_rule_is_the_rule_itself_not_the_ones_citing_it(tmp_path):
+    """行政复议法 第二条: the law's own article 2 (which says 本法, not its name) before article
+    2 of its implementing regulation, which names 行政复议法 twice; the law alone lists the law."""
+    from searchlib.query import titled
+    regulation = ("中华人民共和国行政复议法实施条例\n\n第一章 总则\n\n第一条 为了进一步发挥行政复议制度的作用，"
+                  "根据《中华人民共和国行政复议法》（以下简称行政复议法），制定本条例。\n\n第二条 各级行政复议机关应当认真履行"
+                  "行政复议法规定的职责，依照行政复议法的规定办理行政复议事项。\n")
+    files = {"law.txt": LAW, "regulation.txt": regulation, "report.txt": REPORT}
+    files.update({f"filler{i}.txt": f"某县{i}号工作报告\n\n开展普法宣传活动{i + 3}场。\n" for i in range(3)})
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        hits = idx.search("行政复议法 第二条", per_doc=0).hits
+        assert hits[0].doc_id == "law.txt" and hits[0].text.startswith("第二条")
+        assert [h.doc_id for h in idx.search("行政复议法", per_doc=0, limit=2).hits] == ["law.txt", "law.txt"]
+        assert "title:=行政复议法" in idx.explain_query("行政复议法 第二条")
+    assert titled("中华人民共和国行政复议法(2017修正)", "行政复议法")
+    assert not titled("中华人民共和国行政复议法实施条例", "行政复议法")
+
+
 COMPOUNDS = {
     "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
     "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
