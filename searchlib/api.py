@@ -198,10 +198,14 @@ class SearchIndex:
         unit = unit.strip() or None if isinstance(unit, str) else unit     # --unit "" or " ": no unit
         unit_converter(unit)                         # an unknown unit fails before searching
         plan = self.plan(query, synonyms)
-        # a year in the query (行政复议 2018年) is the year the reports cover, as --year is
+        # a year in the query (行政复议 2018年) is the year the reports cover, as --year is;
         years = set(plan.years.values())
         if year is None and len(years) == 1:
             year = next(iter(years))
+        # so is a region in it (行政复议 宁波): as --region
+        regions = set(plan.regions.values())
+        if region is None and len(regions) == 1:
+            region = next(iter(regions))
         result = self.search(query, limit=_positive(passages, "passages"), region=region, year=year, type=type,
                              kind=kind, since=since, until=until, has_figures=True, synonyms=synonyms,
                              per_doc=0, timeout=timeout)

@@ -183,6 +183,18 @@ class RegionTable:
         """The name of a division code (全国 for 100000)."""
         return NATIONAL_NAME if code == NATIONAL_CODE else self.names.get(code, code)
 
+    def named(self, word: str) -> Optional[str]:
+        """The code of the region a query word names on its own: a full name (浙江省,
+        宁波市, 北仑区) or the short name of a province or a city (浙江, 宁波); None for
+        anything else (a county's short name is too often a word: 和平, 城关)."""
+        if word in self.full:
+            codes = self.full[word]
+        else:
+            codes = [c for c in self.short.get(word, []) if self.level(c) != "county"]
+        if not codes:
+            return None
+        return max(codes, key=lambda c: self._rank(c, codes))
+
     def codes_for(self, query: str) -> list[str]:
         """Codes a user's region filter may mean: a code, a full name, a short name or
         a chain such as 浙江宁波; 全国 / 中国 / 100000 mean national documents."""

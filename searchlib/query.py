@@ -242,6 +242,8 @@ class QueryPlan:
     strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
     intent_concepts: list = field(default_factory=list)  # concepts matched by the section kind (下一步)
+    regions: dict = field(default_factory=dict)           # region concept (浙江) -> its code: reports
+                                                          # of the region, or passages naming it
     years: dict = field(default_factory=dict)             # year concept (2018年) -> the year it names:
                                                           # documents covering it, or passages naming it
     coordination: Optional[float] = None  # ranking.coordination_power the plan was made with
@@ -272,7 +274,8 @@ class QueryPlan:
         if self.advanced:
             _, words = self.highlight_terms()
             return [[(w, [w]) for w in sorted(words)]] if words else []
-        return [self.alternatives_of(c) for c in self.concepts if c in self.forms and c not in self.years]
+        return [self.alternatives_of(c) for c in self.concepts
+                if c in self.forms and c not in self.years and c not in self.regions]
 
     def alternatives_of(self, concept: str) -> list[tuple[str, list[str]]]:
         """One concept's alternatives, as in :meth:`alternatives`."""
@@ -296,7 +299,7 @@ class QueryPlan:
         """The tokens of each whole form of ``concept`` (itself, its synonyms and related
         concepts; not the parts a rare compound is relaxed to), [] when it has none (a year,
         an intent word, a Whoosh-syntax query)."""
-        if concept in self.years or concept in self.intent_concepts:
+        if concept in self.years or concept in self.regions or concept in self.intent_concepts:
             return []
         return [tokens for _, tokens in self.forms.get(concept, []) if tokens]
 
@@ -310,6 +313,9 @@ class QueryPlan:
                 continue
             if c in self.years:
                 lines.append(f"  concept {c}: reports covering {self.years[c]}, or passages naming it")
+                continue
+            if c in self.regions:
+                lines.append(f"  concept {c}: reports of region {self.regions[c]}, or passages naming it")
                 continue
             syn = self.expansions.get(c)
             shown = [a + " (related)" if a in self.related else a for a in syn or ()]
@@ -566,6 +572,15 @@ class QueryBuilder:
         plan.concepts = concepts
         subs, searched = [], []
         for c in concepts:
+            code = region_table().named(c) if self.config.region_boost else None
+            if code:
+                # a region (浙江, 宁波市): what its reports say, or a passage naming it
+                plan.regions[c] = code
+                text_q = self._tokens_query(analyse_query_text(c), loose=False)
+                region_q = wq.Term(REGION, code, boost=self.config.region_boost)
+                subs.append(wq.Or([region_q, text_q]) if text_q is not None else region_q)
+                searched.append(c)
+                continue
             m = YEAR_WORD.fullmatch(c)
             if m:
                 # a year (2018年, 2018年度): what reports covering it say, or a passage naming it
@@ -592,7 +607,7 @@ class QueryBuilder:
                 plan.query = wq.Term(HAS_FIGURES, True)
                 return plan
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
-        plan.kind_intent = classify_heading("".join(c for c in concepts if c not in plan.years))
+        plan.kind_intent = classify_heading("".join(c for c in concepts if c not in plan.years and c not in plan.regions))
         kind = wq.Term(KIND, plan.kind_intent, boost=self.config.kind_boost) if plan.kind_intent else None
         intent = [i for i, c in enumerate(searched) if kind is not None and classify_heading(c) == plan.kind_intent]
         if intent:

@@ -35,6 +35,7 @@ class RankingConfig:
     partial_max_df: float = 0.05  # ... of those in at most this share of passages
     relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts
     parts_with_synonyms: bool = False   # ... even when it has synonyms (两法衔接 → 衔接 finds junk)
+    region_boost: float = 1.0    # a region in the query (浙江, 宁波市): added for that region's reports (0: text only)
     year_boost: float = 1.0      # a year in the query (2018年): added for the reports covering it
     # a rule the query names (行政复议法 第十一条): the rule's own articles match the name (they
     # say 本法, not its name) and weigh this many times as much

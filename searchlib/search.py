@@ -513,8 +513,8 @@ class IndexSearcher:
         if plan.advanced:
             groups = [(None, g) for g in plan.alternatives()]
         else:
-            groups = [(c, plan.alternatives_of(c)) for c in plan.concepts
-                      if c in plan.forms and c not in plan.years and c not in plan.intent_concepts]
+            groups = [(c, plan.alternatives_of(c)) for c in plan.concepts if c in plan.forms
+                      and c not in plan.years and c not in plan.regions and c not in plan.intent_concepts]
         named = np.zeros(len(ids))
         total = 0.0
         for concept, group in groups:

@@ -350,6 +350,24 @@ def test_a_named_rule_is_the_rule_itself_not_the_ones_citing_it(tmp_path):
     assert not titled("中华人民共和国行政复议法实施条例", "行政复议法")
 
 
+def test_a_region_in_the_query_means_its_reports(tmp_path):
+    """宁波 行政复议: the 宁波 district's report first although it never says 宁波; a county's
+    short name is not taken for a region (too often a word)."""
+    body = "\n\n一、主要工作\n\n（一）行政复议工作。全年办理行政复议案件{n}件，纠错率{p}%，复议质量进一步提升。\n"
+    files = {"nb.txt": "宁波市北仑区2018年法治政府建设工作报告" + body.format(n=42, p=11),
+             "hz.txt": "杭州市西湖区2018年法治政府建设工作报告" + body.format(n=31, p=9),
+             "wz.txt": "温州市鹿城区2018年法治政府建设工作报告" + body.format(n=53, p=12)}
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        plan = idx.plan("宁波 行政复议")
+        assert plan.regions == {"宁波": "330200"} and "reports of region 330200" in plan.describe()
+        for q in ("宁波 行政复议", "行政复议 宁波市", "浙江 行政复议 温州"):
+            assert idx.search(q, per_doc=0).hits[0].doc_id in ("nb.txt", "wz.txt"), q
+        assert idx.search("宁波 行政复议", per_doc=0).hits[0].doc_id == "nb.txt"
+        assert {r.region for r in idx.figures("宁波 行政复议 案件").rows} == {"宁波市北仑区"}
+        assert idx.plan("北仑 行政复议").regions == {}          # a county's short name: text only
+        assert idx.plan("浙江 行政复议").regions == {"浙江": "330000"}
+
+
 COMPOUNDS = {
     "a.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）加强食品安全和药品安全监管，全年抽检食品样品300批次，查处违法案件12件。\n",
     "b.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）健全失信行为惩戒机制，全年公示失信企业20家，限制高消费人员35名。\n",
