@@ -61,6 +61,19 @@ _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
 # heading: 下一步 工作 打算 asks for plans, not for passages saying 工作 and 打算
 HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主要 任务 目标 方向 措施 建议 对策 原因 情况 "
                            "存在 问题 不足 困难 差距 短板 和 及 与".split())
+# a question typed as one word (2018年行政复议案件有多少, 哪些地区开展了两法衔接): what is not
+# the topic. Question words at the end and at the start, a leading year, the particle after
+# a leading region, a trailing quantity word, and 开展/情况-style filler around the topic.
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:有多少|是多少|多少|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
+                     r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
+_Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
+                     r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
+_Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?)(?:以来|的)?")
+_Q_OF = re.compile(r"^(?:的|在|有)")
+_Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
+_Q_FILLER_LEAD = re.compile(r"^(?:(?:开展|推进|推行|实施|实行|进行|落实|建立|出台)了?|关于)")
+_Q_FILLER_TAIL = re.compile(r"(?:的)?(?:工作)?(?:情况|开展情况|进展)$|的$")
 # a year as a query word: 2018, 2018年, 2018年度
 YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
 _QUOTES = str.maketrans({"“": '"', "”": '"'})
@@ -505,6 +518,48 @@ class QueryBuilder:
         # a passage that says both 两法衔接 and 行政执法与刑事司法衔接 says one concept twice
         return wq.Or(subs) if tie is None else wq.DisjunctionMax(subs, tiebreak=tie)
 
+    # -- questions -------------------------------------------------------------------
+    def question_parts(self, word: str) -> list[str]:
+        """A question typed without spaces, as the words of a query: 2018年行政复议案件有多少
+        → 2018年, 行政复议案件, 多少; 哪些地区开展了两法衔接 → 两法衔接; 宁波的行政复议情况 →
+        宁波, 行政复议. Question words go, a leading year or region and a trailing quantity
+        word become words of their own, the rest stays one concept. A word that is jargon
+        (a synonyms key), a field, or an operator is left as it is."""
+        if len(word) < 5 or _FIELD.match(word) or word[0] in "+-" or _BOOST.match(word) or not _CJK.search(word):
+            return [word]
+        if self.synonyms is not None and [a for a in self.synonyms.expand(word) if a != word]:
+            return [word]
+        rest, parts, tail = word, [], []
+        m = _Q_TAIL.search(rest)
+        if m and m.start() >= 2:
+            if "多少" in m.group(0) or "几" in m.group(0):
+                tail.append("多少")
+            rest = rest[:m.start()]
+        m = _Q_LEAD.match(rest)
+        if m and len(rest) - m.end() >= 2:
+            rest = rest[m.end():]
+        while True:
+            m = _Q_YEAR.match(rest)
+            if m and len(rest) - m.end() >= 2:
+                parts.append(m.group(1))
+                rest = rest[m.end():]
+                continue
+            region = next((rest[:n] for n in range(min(len(rest) - 2, 9), 1, -1)
+                           if region_table().named(rest[:n])), None)
+            if region:
+                parts.append(region)
+                rest = _Q_OF.sub("", rest[len(region):], count=1)
+                continue
+            break
+        m = _Q_QUANTITY.search(rest)
+        if m and m.start() >= 2:
+            tail.insert(0, m.group(0))
+            rest = rest[:m.start()]
+        rest = _Q_FILLER_TAIL.sub("", _Q_FILLER_LEAD.sub("", rest, count=1), count=1) or rest
+        if rest == word:
+            return [word]
+        return [p for p in parts + [rest] + tail if p]
+
     # -- plans -----------------------------------------------------------------------
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
         plan = self._plan(text, use_synonyms)
@@ -533,7 +588,10 @@ class QueryBuilder:
         plan = QueryPlan(text=text, query=wq.NullQuery)
         concepts = []
         required, excluded, boosts = [], [], {}
-        for word in text.split():
+        words = [part for word in text.split() for part in self.question_parts(word)]
+        if not words:
+            raise QuerySyntaxError(f"the query {text!r} has no searchable words")
+        for word in words:
             m = _FIELD.match(word)
             if m:
                 name, value = m.group(1).lower(), m.group(2)

@@ -75,3 +75,26 @@ def test_plus_minus_and_unknown_fields_in_whoosh_syntax(seed_index):
     with pytest.raises(QuerySyntaxError, match="unknown field 'nosuch'"):
         seed_index.search("nosuch:x AND 行政")
     assert seed_index.search("type:annual_report OR 行政").total > 0
+
+
+@pytest.mark.parametrize("question, concepts, figures", [
+    ("2018年行政复议案件有多少", ["2018年", "行政复议案件"], True),
+    ("哪些地区开展了两法衔接", ["两法衔接"], False),
+    ("行政复议案件数量", ["行政复议案件"], True),
+    ("宁波的行政复议情况", ["宁波", "行政复议"], False),
+    ("浙江省营商环境怎么样", ["浙江省", "营商环境"], False),
+    # jargon, phrases and section names stay whole
+    ("行政执法与刑事司法衔接", ["行政执法与刑事司法衔接"], False),
+    ("主动公开政府信息", ["主动公开政府信息"], False),
+    ("存在的问题和不足", ["存在的问题和不足"], False),
+])
+def test_a_question_typed_without_spaces_is_split_into_its_words(seed_index, question, concepts, figures):
+    plan = seed_index.plan(question)
+    assert plan.concepts == concepts and plan.wants_figures == figures
+
+
+def test_a_question_finds_what_its_words_find(seed_index):
+    asked = seed_index.search("哪些地区开展了两法衔接").hits
+    assert asked and [h.passage_id for h in asked[:3]] == [h.passage_id for h in seed_index.search("两法衔接").hits[:3]]
+    hits = seed_index.search("2018年行政复议案件有多少").hits
+    assert hits[0].year == 2018 and hits[0].figures
