@@ -187,6 +187,8 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     # 案件 in 行政复议 案件 is what the figure counts: a count of cases (收到行政复议申请292件)
     # names it by its unit
     groups = [g + [(_COUNTED, [_COUNTED])] if any(w in _CASE_WORDS for w, _ in g) else g for g in groups]
+    # ... and so it is in 行政复议案件: 行政复议 with a count of cases
+    groups = [g + [("", t[:-1] + [_COUNTED]) for _, t in g if len(t) > 1 and t[-1] in _CASE_WORDS] for g in groups]
     convert = unit_converter(unit)
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units

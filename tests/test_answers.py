@@ -248,3 +248,6 @@ def test_a_case_count_names_the_word_cases():
                        Figure(30, "件", "30件", "公开行政复议决定文书", 35, 38)])
     rows = answer_rows([hit], QueryBuilder().plan("行政复议 案件"))
     assert [(r.value, r.subject) for r in rows] == [(292, "收到行政复议申请"), (281, "受理")]
+    # the same with the compound, and with the question a user types
+    for query in ("行政复议案件", "2018年行政复议案件有多少"):
+        assert [r.value for r in answer_rows([hit], QueryBuilder().plan(query))] == [292, 281], query
