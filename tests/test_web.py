@@ -185,7 +185,11 @@ def test_search_page(client):
     dated = client.get("/?q=行政复议&since=2018&until=2019-06").get_data(as_text=True)
     assert "发布日期：2018 至 2019-06" in dated and 'name="since" value="2018"' in dated
     off = client.get("/?q=两法衔接&synonyms=0").get_data(as_text=True)
-    assert "未使用同义词扩展" in off
+    assert "未使用同义词扩展" in off and "检索词读作" not in off
+    # how a question was read: its year, its topic, a quantity
+    read = client.get("/?q=2018年行政复议案件有多少").get_data(as_text=True)
+    assert "检索词读作" in read and "2018年度的报告" in read and "问数量" in read
+    assert "下一步计划部分" in client.get("/?q=下一步 行政复议").get_data(as_text=True)
     assert client.get("/").status_code == 200 and "份文件" in client.get("/").get_data(as_text=True)
     bad = client.get("/?q=((")
     assert bad.status_code == 400 and "unbalanced" in bad.get_data(as_text=True) and bad.mimetype == "text/html"

@@ -550,7 +550,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if args["query"]:
             idx = index_()
             result, _ = run_search(args)
-            ctx.update(result=result, plan=idx.plan(args["query"]) if args["synonyms"] else None,
+            ctx.update(result=result, plan=idx.plan(args["query"], args["synonyms"]),
                        choices=region_choices(result.facets or {}, args["region"]),
                        trail=region_trail(args["region"]), answers=answer_tables(idx, args, time_budget))
         else:
