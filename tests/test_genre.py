@@ -255,20 +255,26 @@ def test_missing_the_rare_concept_costs_more_than_missing_the_common_one(tmp_pat
     from dataclasses import replace
 
     from searchlib.ranking import DEFAULT_RANKING
-    files = {"rec.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）规范执法行为。全面推行行政执法公示制度，"
-                        "健全执法程序，加强执法监督，规范执法文书，落实执法责任制，为执法部门购置执法记录设备320台，"
-                        "组织执法人员培训，开展案卷评查，执法质量进一步提高。\n"}
-    for i in range(12):
-        files[f"common{i}.txt"] = (f"某县{i}号工作报告\n\n一、主要工作\n\n（一）基层建设。配备专职人员{i + 20}名，"
-                                   f"配备办公设备{i + 30}台，配备车辆{i + 2}辆。\n")
-    for i in range(8):
-        files[f"filler{i}.txt"] = f"某镇{i}号工作报告\n\n一、主要工作\n\n（一）普法宣传。开展普法宣传活动{i + 3}场，发放资料{i + 100}份。\n"
+    files = _passages({"rec.txt": ("甲区2019年法治政府建设工作报告", "（一）规范执法行为。全面推行行政执法公示制度，健全执法程序，"
+                                   "加强执法监督，规范执法文书，落实执法责任制，为执法部门购置执法记录设备320台，"
+                                   "组织执法人员培训，开展案卷评查，执法质量进一步提高。")},
+                      "（一）基层建设。配备专职人员2{i}名，配备办公设备3{i}台，配备车辆{i}辆。", 12, "common")
+    files.update(_passages({}, "（一）普法宣传。开展普法宣传活动{i}场，发放资料10{i}份。", 8))
     index = build_small_index(tmp_path, files)
     with api.open_index(index) as idx:
         assert idx.search("执法记录仪 配备", per_doc=0).hits[0].doc_id == "rec.txt"
     # counting every concept the same, the common word's passages come first
     with api.open_index(index, ranking=replace(DEFAULT_RANKING, coordination_idf=False)) as flat:
         assert flat.search("执法记录仪 配备", per_doc=0).hits[0].doc_id != "rec.txt"
+
+
+def _passages(named: dict, filler: str = "", fillers: int = 0, prefix: str = "filler") -> dict:
+    """Files of one-passage reports: {name: (title, passage)}, plus ``fillers`` reports whose
+    passage is ``filler`` formatted with i (0, 1, …)."""
+    files = {name: f"{title}\n\n一、主要工作\n\n{passage}\n" for name, (title, passage) in named.items()}
+    files.update({f"{prefix}{i}.txt": f"某镇{i}号工作报告\n\n一、主要工作\n\n{filler.format(i=i)}\n"
+                  for i in range(fillers)})
+    return files
 
 
 def _review_reports(titles: dict) -> dict:
@@ -302,12 +308,11 @@ def test_a_part_of_a_rare_compound_is_only_part_of_the_concept(tmp_path):
     from dataclasses import replace
 
     from searchlib.ranking import DEFAULT_RANKING
-    files = {"proof.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）便民服务。全面清理证明事项，"
-                          "公布保留的证明事项清单12项，推行告知承诺制，群众办事更加便利。\n",
-             "other.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）简政放权。取消审批事项35项，"
-                          "精简办事环节，压缩审批时限，推行网上办理。\n"}
-    for i in range(12):
-        files[f"filler{i}.txt"] = f"某镇{i}号工作报告\n\n一、主要工作\n\n（一）普法宣传。开展普法宣传活动{i + 3}场，取消重复会议{i + 2}次。\n"
+    files = _passages({
+        "proof.txt": ("甲区2019年法治政府建设工作报告", "（一）便民服务。全面清理证明事项，公布保留的证明事项清单12项，"
+                                                 "推行告知承诺制，群众办事更加便利。"),
+        "other.txt": ("乙区2019年法治政府建设工作报告", "（一）简政放权。取消审批事项35项，精简办事环节，压缩审批时限，推行网上办理。")},
+        "（一）普法宣传。开展普法宣传活动{i}场，取消重复会议{i}次。", 12)     # 取消: a common word here
     index = build_small_index(tmp_path, files)
     with api.open_index(index) as idx:
         assert "证明事项" in idx.plan("证明事项 取消").partial_concepts
@@ -324,12 +329,11 @@ def test_a_part_of_a_rare_compound_is_only_part_of_the_concept(tmp_path):
 def test_a_figure_about_the_common_word_only_is_hardly_an_answer(tmp_path):
     """法律援助 案件: 行政诉讼案件30件 is a figure about 案件 (a word of many passages), not
     about 法律援助: its answer factor is a small share of the boost; 法律援助案件86件 has all of it."""
-    files = {"aid.txt": "甲区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）法律援助。全年办理法律援助案件86件，"
-                        "法律援助工作站实现村（社区）全覆盖。\n",
-             "cases.txt": "乙区2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）行政应诉。全年办理行政诉讼案件30件，"
-                          "审结28件，行政机关负责人出庭应诉率100%。\n"}
-    for i in range(10):
-        files[f"filler{i}.txt"] = f"某镇{i}号工作报告\n\n一、主要工作\n\n（一）执法办案。查处违法案件{i + 3}件，开展普法活动{i + 2}场。\n"
+    files = _passages({
+        "aid.txt": ("甲区2019年法治政府建设工作报告", "（一）法律援助。全年办理法律援助案件86件，法律援助工作站实现村（社区）全覆盖。"),
+        "cases.txt": ("乙区2019年法治政府建设工作报告", "（一）行政应诉。全年办理行政诉讼案件30件，审结28件，"
+                                                 "行政机关负责人出庭应诉率100%。")},
+        "（一）执法办案。查处违法案件{i}件，开展普法活动{i}场。", 10)
     with api.open_index(build_small_index(tmp_path, files)) as idx:
         hits = idx.search("法律援助 案件", per_doc=0, limit=20, explain=True).hits
         factors = {h.doc_id: h.explanation["answer_factor"] for h in hits}
