@@ -425,7 +425,10 @@ class QueryBuilder:
         if len(tokens) == 1:
             q = self._multifield(lambda f, w: wq.Term(f, tokens[0], boost=w))
             sub = []
-            if relax and self.config.partial_weight and self.doc_frequency is not None \
+            if relax == "head" and self.config.partial_weight:
+                # its head word (执法 of 行政执法), whatever its rarity
+                sub = [p for p in subword_parts(tokens[0]) if tokens[0].endswith(p) and len(p) >= 2][:1]
+            elif relax and self.config.partial_weight and self.doc_frequency is not None \
                     and self.doc_frequency(tokens[0]) < self.config.relax_below:
                 sub = subword_parts(tokens[0])
                 if relax == "all" and sum(map(len, sub)) != len(tokens[0]):
@@ -435,9 +438,9 @@ class QueryBuilder:
                 # below it; a jargon word with synonyms only with all of them (失信惩戒 →
                 # 失信行为惩戒, never 两法衔接 → 衔接 alone)
                 part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in sub]
-                both = wq.Or if relax == "any" else wq.And
+                both = wq.And if relax == "all" else wq.Or
                 q = wq.Or([q, both(part_q, boost=self.config.partial_weight)])
-                if parts is not None and relax == "any":
+                if parts is not None and relax != "all":
                     parts.append(True)
         else:
             words = tokens[:MAX_PHRASE_WORDS]
@@ -470,7 +473,10 @@ class QueryBuilder:
                 q = wq.Or(subs)
         return q.with_boost(boost) if boost != 1.0 else q
 
-    def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan) -> Optional[wq.Query]:
+    def _concept(self, concept: str, use_synonyms: bool, plan: QueryPlan, head: bool = False) -> Optional[wq.Query]:
+        """A concept's query: the concept, its synonyms and related concepts, its parts when
+        it is a rare compound; ``head``: also its head word alone (执法 of 行政执法), for the
+        topic of a query that names a kind of section."""
         alts, weight = [], {}
         if use_synonyms and self.synonyms is not None:
             alts = [a for a in self.synonyms.expand(concept) if a != concept]
@@ -486,8 +492,8 @@ class QueryBuilder:
         # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
         tokens = analyse_query_text(concept)
         partial = []
-        main = self._tokens_query(tokens, relax="any" if self.config.parts_with_synonyms or not alts else "all",
-                                  parts=partial)
+        relax = "head" if head else "any" if self.config.parts_with_synonyms or not alts else "all"
+        main = self._tokens_query(tokens, relax=relax, parts=partial)
         if partial:
             plan.partial_concepts.add(concept)
         if use_synonyms:
@@ -629,6 +635,13 @@ class QueryBuilder:
         concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
         subs, searched = [], []
+        # a query naming a kind of section (行政执法 存在的问题): its topic is looked for loosely
+        # there (a problems passage says 执法 as often as 行政执法)
+        plain = [c for c in concepts if not YEAR_WORD.fullmatch(c) and not region_table().named(c)]
+        kind_words = {c for c in plain if classify_heading(c) and classify_heading(c) == classify_heading("".join(plain))}
+        if kind_words:
+            kind_words |= {c for c in plain if c in HEADING_FILLER}
+        loose_topic = bool(kind_words) and len(kind_words) < len(plain)
         for c in concepts:
             code = region_table().named(c) if self.config.region_boost else None
             if code:
@@ -648,7 +661,7 @@ class QueryBuilder:
                 subs.append(wq.Or([year_q, text_q]) if text_q is not None else year_q)
                 searched.append(c)
                 continue
-            q = self._concept(c, use_synonyms, plan)
+            q = self._concept(c, use_synonyms, plan, head=loose_topic and c not in kind_words)
             if q is not None and self.config.named_rule_prior and RULE_NAME.fullmatch(c):
                 # a rule named in the query (行政处罚法 第三十二条): its own articles do not say
                 # its name, its title does; every article of the rule itself matches it

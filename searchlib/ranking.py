@@ -63,6 +63,9 @@ class RankingConfig:
     # a passage with only a part of a concept (事项 of 证明事项, 人民 of 人民调解) has this share
     # of it for coordination (None: all of it)
     partial_coordination: Optional[float] = 0.5
+    # the kind of section an intent word asks for (下一步, 存在的问题) weighs this many times the
+    # query's heaviest topic concept: a passage of another kind is not what was asked
+    intent_weight: float = 2.0
     coordination_idf: bool = True   # concepts weigh by their rarity (idf) in the share matched
     # a passage 80 % of whose text an earlier hit already says is left out (a plan copied
     # from another region's with the names changed); exact copies always are

@@ -435,7 +435,7 @@ class IndexSearcher:
                 # the kind of section the query asks for (下一步) weighs as much as its topic,
                 # however many passages are of that kind
                 intent = [i for i, q in enumerate(plan.concept_queries) if _is_kind_term(q)]
-                top = max(w for i, w in enumerate(weights) if i not in intent)
+                top = self.ranking.intent_weight * max(w for i, w in enumerate(weights) if i not in intent)
                 for i in intent:
                     share += (top - weights[i]) * _members(ids, scorer.evaluate(plan.concept_queries[i]).ids)
                     weights[i] = top
