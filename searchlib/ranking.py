@@ -65,7 +65,7 @@ class RankingConfig:
     partial_coordination: Optional[float] = 0.5
     # the kind of section an intent word asks for (下一步, 存在的问题) weighs this many times the
     # query's heaviest topic concept: a passage of another kind is not what was asked
-    intent_weight: float = 2.0
+    intent_weight: float = 1.5
     coordination_idf: bool = True   # concepts weigh by their rarity (idf) in the share matched
     # a passage 80 % of whose text an earlier hit already says is left out (a plan copied
     # from another region's with the names changed); exact copies always are
