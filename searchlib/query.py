@@ -29,7 +29,7 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser, PlusMinusPlugin
 from .analysis import dictionary_parts, segment
 from .errors import QuerySyntaxError
 from .metadata import region_table
-from .models import DOC_TYPES, SECTION_KINDS
+from .models import DOC_TYPES, RULE_TYPES, SECTION_KINDS
 from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
@@ -74,6 +74,8 @@ _Q_OF = re.compile(r"^(?:的|在|有)")
 _Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
 _Q_FILLER_LEAD = re.compile(r"^(?:(?:开展|推进|推行|实施|实行|进行|落实|建立|出台)了?|关于)")
 _Q_FILLER_TAIL = re.compile(r"(?:的)?(?:工作)?(?:情况|开展情况|进展)$|的$")
+# words that ask for the rule itself and are matched by the documents that are rules
+RULE_WORDS = frozenset("法律依据 法规依据 法定依据 法律规定 法律条文 法条 法律条款".split())
 # a year as a query word: 2018, 2018年, 2018年度
 YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
 _QUOTES = str.maketrans({"“": '"', "”": '"'})
@@ -263,6 +265,7 @@ class QueryPlan:
     concept_names: list = field(default_factory=list)     # the concept of each of concept_queries
     partial_concepts: set = field(default_factory=set)    # concepts also matched by a part alone (事项 of 证明事项)
     named_rules: list = field(default_factory=list)       # NamedTitle of each rule the query names (行政复议法)
+    intent_nodes: list = field(default_factory=list)      # concept queries that state an intent (a kind, rules)
     filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
@@ -321,6 +324,9 @@ class QueryPlan:
         if self.advanced:
             lines.append("  parsed with Whoosh syntax")
         for c in self.concepts:
+            if c in self.intent_concepts and c in RULE_WORDS:
+                lines.append(f"  concept {c}: matched by laws and regulations, not as text")
+                continue
             if c in self.intent_concepts:
                 lines.append(f"  concept {c}: matched by {self.kind_intent} sections, not as text")
                 continue
@@ -692,6 +698,18 @@ class QueryBuilder:
             subs = [kind if i in intent else q for i, q in enumerate(subs)]
             first = [i for i, q in enumerate(subs) if q is not kind or i == intent[0]]   # one kind term
             subs, searched = [subs[i] for i in first], [searched[i] for i in first]
+        rule_words = [i for i, c in enumerate(searched) if c in RULE_WORDS]
+        if rule_words and len(rule_words) < len(subs):
+            # 法律依据 asks for a rule: the articles of laws and regulations match it, not the
+            # passages that happen to say 法律依据
+            rule = wq.Or([wq.Term(DOC_TYPE, t) for t in RULE_TYPES])
+            plan.intent_concepts += [searched[i] for i in rule_words]
+            plan.intent_nodes.append(rule)
+            subs = [rule if i in rule_words else q for i, q in enumerate(subs)]
+            first = [i for i, q in enumerate(subs) if q is not rule or i == rule_words[0]]
+            subs, searched = [subs[i] for i in first], [searched[i] for i in first]
+        if kind is not None and plan.intent_concepts and kind in subs:
+            plan.intent_nodes.append(kind)
         plan.concept_queries = subs
         plan.concept_names = searched
         plan.coordination = self.config.coordination_power

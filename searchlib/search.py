@@ -100,10 +100,6 @@ def _whole_df(stats, forms: list[list[str]]) -> Optional[int]:
     return min(stats.N, sum(min(stats.df(BODY, t) for t in tokens) for tokens in forms))
 
 
-def _is_kind_term(q) -> bool:
-    return isinstance(q, wq.Term) and q.fieldname == KIND
-
-
 def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int,
             text: Optional[Callable[[int], str]] = None) -> np.ndarray:
     """The entries of ``order`` (best first), up to ``limit``: a passage whose text an
@@ -434,7 +430,7 @@ class IndexSearcher:
             if plan.intent_concepts and self.ranking.coordination_idf:
                 # the kind of section the query asks for (下一步) weighs as much as its topic,
                 # however many passages are of that kind
-                intent = [i for i, q in enumerate(plan.concept_queries) if _is_kind_term(q)]
+                intent = [i for i, q in enumerate(plan.concept_queries) if any(q is n for n in plan.intent_nodes)]
                 top = self.ranking.intent_weight * max(w for i, w in enumerate(weights) if i not in intent)
                 for i in intent:
                     share += (top - weights[i]) * _members(ids, scorer.evaluate(plan.concept_queries[i]).ids)

@@ -41,6 +41,16 @@ def test_rule_intent():
         assert not RULE_INTENT.search(q), q
 
 
+def test_a_word_asking_for_the_rule_is_matched_by_the_rules(genre_index):
+    """行政复议 案件 法律依据: 法律依据 is not looked for as text (the law does not say it);
+    the law's article on 行政复议案件 comes before the report's figures."""
+    plan = genre_index.plan("行政复议 案件 法律依据")
+    assert plan.intent_concepts == ["法律依据"] and "matched by laws and regulations" in plan.describe()
+    hits = genre_index.search("行政复议 案件 法律依据", limit=5).hits
+    assert hits[0].doc_id == "law.txt" and "行政复议案件" in hits[0].text
+    assert genre_index.search("行政复议 案件", limit=1).hits[0].doc_id == "report.txt"
+
+
 def test_types_are_what_the_titles_say(genre_index):
     types = {d["doc_id"]: d["doc_type"] for d in genre_index.documents()}
     assert types["law.txt"] == "law" and types["report.txt"] == "annual_report"
