@@ -16,7 +16,7 @@ import click
 
 from . import api
 from .query import Filters
-from .serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
+from .serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, figure_row, hit_row, jsonl_text,
                         number_text, result_dict)
 from .storage import check_index
 
@@ -475,7 +475,7 @@ def figures(ctx, query, unit, by, limit, passages, region, year, type_, kind, si
     if fmt == "json":
         click.echo(json.dumps(table.to_dict(), ensure_ascii=False))
     elif fmt:
-        _emit_rows([r.to_dict() for r in table.rows], fmt, FIGURE_COLUMNS)
+        _emit_rows([figure_row(r) for r in table.rows], fmt, FIGURE_COLUMNS)
     else:
         _print_table(table)
     if not table.rows:

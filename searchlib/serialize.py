@@ -51,6 +51,14 @@ def hit_row(hit: Hit) -> dict:
     return d
 
 
+def figure_row(row) -> dict:
+    """An answer-table row as one flat row (``figures --jsonl``, ``--csv``): the heading path
+    as text, as in a hit's row."""
+    d = row.to_dict()
+    d["heading_path"] = " › ".join(row.heading_path or [])
+    return d
+
+
 def doc_row(doc: dict) -> dict:
     """A document's metadata as ``docs --json`` prints it (region name and code flat)."""
     region = doc.get("region") or {}

@@ -139,6 +139,9 @@ def test_cli_table_csv_json_and_errors(answers_index):
     assert len(rows) == 6 and {r["region_code"] for r in rows} == {"330106", "330206", "330302"}
     data = json.loads(runner.invoke(main, base + ["--json", "--by", "year"]).output)
     assert data["total"] == 6 and [g["key"] for g in data["groups"]] == [2018, 2019]
+    # one flat row per figure, the heading path as text, as search --jsonl gives it
+    flat = [json.loads(line) for line in runner.invoke(main, base + ["--jsonl"]).output.splitlines()]
+    assert len(flat) == 6 and all(isinstance(r["heading_path"], str) and " › " in r["heading_path"] for r in flat)
     assert runner.invoke(main, ["--index", str(answers_index), "figures", "食品安全"]).exit_code == 1
     bad = runner.invoke(main, base[:-1] + ["斤斤"])
     assert bad.exit_code == 2 and bad.output.startswith("Error: unknown unit")
