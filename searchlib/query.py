@@ -641,12 +641,16 @@ class QueryBuilder:
         concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
         subs, searched = [], []
-        # a query naming a kind of section (行政执法 存在的问题): its topic is looked for loosely
-        # there (a problems passage says 执法 as often as 行政执法)
-        plain = [c for c in concepts if not YEAR_WORD.fullmatch(c) and not region_table().named(c)]
-        kind_words = {c for c in plain if classify_heading(c) and classify_heading(c) == classify_heading("".join(plain))}
+        # the kind of section the words name together (存在的问题和不足, 下一步 行政复议), and the
+        # words that only state it (下一步, and heading words such as 工作 around it)
+        plain = [c for c in concepts if not YEAR_WORD.fullmatch(c)
+                 and not (self.config.region_boost and region_table().named(c))]
+        plan.kind_intent = classify_heading("".join(plain))
+        kind_words = {c for c in plain if plan.kind_intent and classify_heading(c) == plan.kind_intent}
         if kind_words:
             kind_words |= {c for c in plain if c in HEADING_FILLER}
+        # with other words, the topic is looked for loosely there (a problems passage says 执法
+        # as often as 行政执法)
         loose_topic = bool(kind_words) and len(kind_words) < len(plain)
         for c in concepts:
             code = region_table().named(c) if self.config.region_boost else None
@@ -684,12 +688,8 @@ class QueryBuilder:
                 plan.query = wq.Term(HAS_FIGURES, True)
                 return plan
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
-        plan.kind_intent = classify_heading("".join(c for c in concepts if c not in plan.years and c not in plan.regions))
         kind = wq.Term(KIND, plan.kind_intent, boost=self.config.kind_boost) if plan.kind_intent else None
-        intent = [i for i, c in enumerate(searched) if kind is not None and classify_heading(c) == plan.kind_intent]
-        if intent:
-            # the words around it that only make up a heading (下一步 工作 打算, 存在 问题 和 不足)
-            intent += [i for i, c in enumerate(searched) if i not in intent and c in HEADING_FILLER]
+        intent = [i for i, c in enumerate(searched) if c in kind_words]
         if intent and len(intent) < len(subs):
             # a word that only states the intent (下一步, 存在的问题) is matched by the kind of
             # section, not as text: 下一步 行政复议 is a plans passage about 行政复议, and a
