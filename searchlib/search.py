@@ -33,7 +33,7 @@ from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, KIND, META, PUBLISHED, REGION, SUBJECTS, YEAR
+from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, SUBJECTS, YEAR
 from .scorer import CorpusStats, OutOfTime, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -403,44 +403,7 @@ class IndexSearcher:
         concept_weight: dict = {}
         if power is not None and len(plan.concept_queries) > 1:
             # graded: a score shrinks with the share of the query's concepts a passage misses
-            share = np.zeros(len(ids))           # of the concepts' weight, what a passage has
-            count = np.zeros(len(ids), np.int32)  # how many concepts it has
-            weights = []
-            names = plan.concept_names if len(plan.concept_names) == len(plan.concept_queries) else []
-            for k, q in enumerate(plan.concept_queries):
-                found = scorer.evaluate(q).ids
-                # a concept in few passages is the topic (法律顾问), one in many an aspect of it
-                # (全覆盖): missing the rare one costs more. Its rarity is that of its whole
-                # forms (证明事项 in 3 passages), not of the parts it is relaxed to (证明, 事项)
-                df = _whole_df(scorer.stats, plan.whole_forms(names[k])) if names else None
-                df = len(found) if df is None else df
-                w = math.log(scorer.stats.N / (df + 1)) + 1.0 if self.ranking.coordination_idf else 1.0
-                weights.append(w)
-                has = _members(ids, found)
-                part = self.ranking.partial_coordination
-                whole = plan.whole_query(names[k]) if names and part is not None else None
-                if whole is not None:
-                    # only a part of the concept (事项 of 证明事项): that share of it
-                    full = has & _members(ids, scorer.evaluate(whole).ids)
-                    share += w * np.where(full, 1.0, part * has)
-                    count += full
-                else:
-                    share += w * has
-                    count += has
-            if plan.intent_concepts and self.ranking.coordination_idf:
-                # the kind of section the query asks for (下一步) weighs as much as its topic,
-                # however many passages are of that kind
-                intent = [i for i, q in enumerate(plan.concept_queries) if any(q is n for n in plan.intent_nodes)]
-                top = self.ranking.intent_weight * max(w for i, w in enumerate(weights) if i not in intent)
-                for i in intent:
-                    share += (top - weights[i]) * _members(ids, scorer.evaluate(plan.concept_queries[i]).ids)
-                    weights[i] = top
-            share /= sum(weights)
-            concept_weight = dict(zip(names, weights))
-            if plan.kind_intent and not plan.intent_concepts:
-                # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
-                whole = sp.p_kind[ids] == kind_code(plan.kind_intent)
-                share[whole], count[whole] = 1.0, len(plan.concept_queries)
+            share, count, concept_weight = self._coordination(scorer, plan, ids)
             coord = np.minimum(share, 1.0) ** power
             text, flat = text * coord, flat * coord
             tier[count == len(plan.concept_queries)] = 1
@@ -497,6 +460,47 @@ class IndexSearcher:
         part = part[offset:want]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        len(ids), ids, answer[part])
+
+    def _coordination(self, scorer: Scorer, plan: QueryPlan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+        """For each passage of ``ids``: the share of the query's concepts it has, by weight,
+        and how many of them it has; and each concept's weight. A concept weighs its rarity
+        (the idf of its whole forms: missing 法律顾问 costs more than missing 全覆盖); an intent
+        (the section kind of 下一步, the rules of 法律依据) ``intent_weight`` × the heaviest
+        topic; a passage with only a part of a relaxed concept (事项 of 证明事项) has
+        ``partial_coordination`` of it."""
+        queries = plan.concept_queries
+        names = plan.concept_names if len(plan.concept_names) == len(queries) else [None] * len(queries)
+        found = [scorer.evaluate(q).ids for q in queries]
+        intent = [any(q is n for n in plan.intent_nodes) for q in queries]
+        weights = []
+        for name, ids_k in zip(names, found):
+            if not self.ranking.coordination_idf:
+                weights.append(1.0)
+                continue
+            df = _whole_df(scorer.stats, plan.whole_forms(name)) if name is not None else None
+            weights.append(math.log(scorer.stats.N / ((len(ids_k) if df is None else df) + 1)) + 1.0)
+        if self.ranking.coordination_idf and any(intent) and not all(intent):
+            top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
+            weights = [top if i else w for w, i in zip(weights, intent)]
+        share = np.zeros(len(ids))
+        count = np.zeros(len(ids), np.int32)
+        part = self.ranking.partial_coordination
+        for name, ids_k, w in zip(names, found, weights):
+            has = _members(ids, ids_k)
+            whole = plan.whole_query(name) if name is not None and part is not None else None
+            if whole is not None:
+                full = has & _members(ids, scorer.evaluate(whole).ids)
+                share += w * np.where(full, 1.0, part * has)
+                count += full
+            else:
+                share += w * has
+                count += has
+        share /= sum(weights)
+        if plan.kind_intent and not plan.intent_concepts:
+            # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
+            kind = scorer.sp.p_kind[ids] == kind_code(plan.kind_intent)
+            share[kind], count[kind] = 1.0, len(queries)
+        return share, count, {n: w for n, w in zip(names, weights) if n is not None}
 
     def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan,
                        weights: Optional[dict] = None) -> np.ndarray:
