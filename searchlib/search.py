@@ -92,6 +92,19 @@ def near_duplicate(a: tuple[set[str], frozenset[str]], shown: list[tuple[set[str
     return any(numbers <= n and len(pieces & b) >= need for b, n in shown)
 
 
+def _topic_queries(plan: QueryPlan) -> list:
+    """The concept queries of ``plan`` that are its topic, when it also has words that only
+    weigh it (a year, a region, an intent word); [] otherwise."""
+    names = plan.concept_names if len(plan.concept_names) == len(plan.concept_queries) else []
+    if not names:
+        return []
+    soft = [any(q is n for n in plan.intent_nodes) or name in plan.years or name in plan.regions
+            for q, name in zip(plan.concept_queries, names)]
+    if not any(soft) or all(soft):
+        return []
+    return [q for q, s in zip(plan.concept_queries, soft) if not s]
+
+
 def _whole_df(stats, forms: list[list[str]]) -> Optional[int]:
     """About how many passages have one of a concept's whole forms: for each form, its
     rarest word (an upper bound of the phrase's count), summed; None without forms."""
@@ -393,6 +406,14 @@ class IndexSearcher:
         passage_filter = filters.passage_query()
         if passage_filter is not None:
             keep &= _members(relaxed.ids, scorer.evaluate(passage_filter).ids)
+        topic = _topic_queries(plan)
+        if topic:
+            # a year, a region or an intent word only weighs the passages about the topic: 浙江
+            # 营商环境 is not every passage of 浙江's reports
+            about = np.zeros(len(relaxed.ids), bool)
+            for q in topic:
+                about |= _members(relaxed.ids, scorer.evaluate(q).ids)
+            keep &= about
         ids = relaxed.ids[keep]
         if not len(ids):
             return _Ranked.empty()
