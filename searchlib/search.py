@@ -450,12 +450,19 @@ class IndexSearcher:
                     prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
         answer = np.ones(len(ids))
+        want = offset + limit
         if self.ranking.answer_boost:
-            answer = self._answer_factor(snap, ids, plan, concept_weight)
+            # the factor only raises a score (by at most 1 + answer_boost): a passage below the
+            # pool's cutoff by more than that cannot reach the pool, so it is not looked up
+            pool = want * POOL_FACTOR
+            look = np.arange(len(ids))
+            if sort == "relevance" and power is not None and len(ids) > 4 * pool:
+                cutoff = score[np.argpartition(-score, pool - 1)[pool - 1]]
+                look = np.flatnonzero(score * (1.0 + self.ranking.answer_boost) >= cutoff)
+            answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
             score = score * answer
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
-        want = offset + limit
         if sort != "relevance":
             # by published date (unknown dates last), then by relevance, then by position
             dates = snap.report_dates()[sp.p_report[ids]]
