@@ -206,13 +206,13 @@ class SearchIndex:
         regions = set(plan.regions.values())
         if region is None and len(regions) == 1:
             region = next(iter(regions))
-        result = self.search(query, limit=_positive(passages, "passages"), region=region, year=year, type=type,
-                             kind=kind, since=since, until=until, has_figures=True, synonyms=synonyms,
-                             per_doc=0, timeout=timeout)
-        # laws and regulations state rules (处五千元以下罚款), not what a region reported:
-        # in a table only when asked for by --type
-        hits = [h for h in result.hits if (type or h.doc_type not in RULE_TYPES) and (not years or h.year in years
-                                                                                       or year is not None)]
+        # laws and regulations state rules (处五千元以下罚款), not what a region reported: in a
+        # table only when asked for by --type (and then they do not use up the passages read)
+        filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until, has_figures=True,
+                          not_types=() if type else RULE_TYPES)
+        result = self._searcher.search(query, filters, limit=_positive(passages, "passages"),
+                                       synonyms=self.synonyms if synonyms else None, per_doc=0, timeout=timeout)
+        hits = [h for h in result.hits if not years or h.year in years or year is not None]
         rows = answer_rows(hits, plan, unit)
         total = len(rows)
         rows = rows[:limit]

@@ -153,6 +153,7 @@ class Filters:
     since: Optional[str] = None
     until: Optional[str] = None
     has_figures: bool = False
+    not_types: tuple = ()         # document types left out (answer tables leave out rules)
 
     @classmethod
     def from_dict(cls, d: Optional[dict]) -> "Filters":
@@ -219,6 +220,8 @@ class Filters:
             parts.append(wq.Term(YEAR, str(self.year)))
         if self.type:
             parts.append(wq.Term(DOC_TYPE, self.type))
+        if self.not_types:
+            parts.append(wq.Not(wq.Or([wq.Term(DOC_TYPE, t) for t in self.not_types])))
         if self.since or self.until:
             lo = self.since or None
             hi = (self.until + "-99") if self.until and len(self.until) < 10 else self.until

@@ -254,3 +254,17 @@ def test_a_case_count_names_the_word_cases():
     # the same with the compound, and with the question a user types
     for query in ("行政复议案件", "2018年行政复议案件有多少"):
         assert [r.value for r in answer_rows([hit], QueryBuilder().plan(query))] == [292, 281], query
+
+
+def test_rules_are_left_out_of_tables_and_do_not_use_up_the_passages_read(tmp_path):
+    """Laws state rules (处五千元以下罚款), not what a region reported: not in the table
+    unless --type asks, and they are not counted among the passages read."""
+    law = "中华人民共和国示范管理法\n\n第一章 总则\n\n" + "".join(
+        f"第{n}条 违反本法规定实施行政处罚的，处{n}千元以下罚款。\n\n" for n in "一二三四五六七八九")
+    report = ("某区2019年法治政府建设工作报告\n\n一、主要工作\n\n"
+              "（一）行政处罚工作。全年作出行政处罚决定86件，罚款金额120万元。\n")
+    with open_index(build_small_index(tmp_path, {"law.txt": law, "report.txt": report})) as idx:
+        table = idx.figures("行政处罚")
+        assert [r.doc_id for r in table.rows] and {r.doc_id for r in table.rows} == {"report.txt"}
+        assert table.passages == 1            # the report's passage: the nine articles were not read
+        assert {r.doc_id for r in idx.figures("行政处罚", type="law").rows} == {"law.txt"}
