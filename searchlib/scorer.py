@@ -564,9 +564,16 @@ class Scorer:
         if tiebreak is not None:
             best = np.maximum.reduceat(texts, starts)
             text = best + tiebreak * (text - best)
-        flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
-        count = np.add.reduceat(np.concatenate([s.count for s in subs])[order], starts)
-        return Scored(ids[starts], text, flat, count.astype(np.int32))
+        if any(s.flat.any() for s in subs):
+            flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
+        else:
+            flat = np.zeros(len(starts))
+        # how many lists each passage is in: the length of its run (each list counts its own)
+        if all((s.count == 1).all() for s in subs):
+            count = np.diff(np.append(starts, len(ids))).astype(np.int32)
+        else:
+            count = np.add.reduceat(np.concatenate([s.count for s in subs])[order], starts).astype(np.int32)
+        return Scored(ids[starts], text, flat, count)
 
     @staticmethod
     def _and_maybe(a: Scored, b: Scored) -> Scored:
