@@ -539,10 +539,12 @@ class QueryBuilder:
         → 2018年, 行政复议案件, 多少; 哪些地区开展了两法衔接 → 两法衔接; 宁波的行政复议情况 →
         宁波, 行政复议. Question words go, a leading year or region and a trailing quantity
         word become words of their own, the rest stays one concept. A word that is jargon
-        (a synonyms key), a field, or an operator is left as it is."""
+        (a synonyms key), a rule's name, a field, or an operator is left as it is."""
         if len(word) < 5 or _FIELD.match(word) or word[0] in "+-" or _BOOST.match(word) or not _CJK.search(word):
             return [word]
         if self.synonyms is not None and [a for a in self.synonyms.expand(word) if a != word]:
+            return [word]
+        if RULE_NAME.fullmatch(word):          # 浙江省优化营商环境条例: a rule's name, whole
             return [word]
         rest, parts, tail = word, [], []
         m = _Q_TAIL.search(rest)

@@ -87,6 +87,7 @@ def test_plus_minus_and_unknown_fields_in_whoosh_syntax(seed_index):
     ("行政执法与刑事司法衔接", ["行政执法与刑事司法衔接"], False),
     ("主动公开政府信息", ["主动公开政府信息"], False),
     ("存在的问题和不足", ["存在的问题和不足"], False),
+    ("浙江省优化营商环境条例", ["浙江省优化营商环境条例"], False),
 ])
 def test_a_question_typed_without_spaces_is_split_into_its_words(seed_index, question, concepts, figures):
     plan = seed_index.plan(question)
