@@ -450,6 +450,7 @@ class IndexSearcher:
                     prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
         answer = np.ones(len(ids))
+        unread = None           # passages whose answer factor was not looked up (below the pool)
         want = offset + limit
         if self.ranking.answer_boost:
             # the factor only raises a score (by at most 1 + answer_boost): a passage below the
@@ -460,6 +461,7 @@ class IndexSearcher:
                 cutoff = score[np.argpartition(-score, pool - 1)[pool - 1]]
                 look = np.flatnonzero(score * (1.0 + self.ranking.answer_boost) >= cutoff)
             answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
+            unread = None if len(look) == len(ids) else np.setdiff1d(np.arange(len(ids)), look)
             score = score * answer
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
@@ -482,6 +484,11 @@ class IndexSearcher:
             part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, want,
                            text_of)
             if len(part) < want and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
+                if unread is not None and len(unread):
+                    # passages below the pool can be shown now: their answer factor counts too
+                    answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
+                    score[unread] *= answer[unread]
+                    key = score
                 order = np.lexsort((ids, -key))
                 part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want,
                                text_of)

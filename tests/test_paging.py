@@ -85,3 +85,35 @@ def test_has_figures_facet_counts_what_the_filter_keeps(seed_index):
     assert f == [{"value": True, "passages": narrowed.total,
                   "documents": len({h.doc_id for h in seed_index.search("行政复议", has_figures=True, limit=1000,
                                                                          per_doc=0).hits})}]
+
+
+_WORDS = "规范 程序 质量 监督 指导 培训 队伍 建设 制度 机制 平台 信息 公开 宣传 调解 衔接 渠道 效率 标准 考核".split()
+_TAIL = "持续深化改革，不断提升服务水平和工作成效，切实维护群众合法权益"
+
+
+def test_a_passage_shown_below_the_pool_has_its_answer_factor(tmp_path):
+    """One report fills the best passages and the per-document cap sends the ranking below
+    the pool: a passage shown from there is scored with its answer factor, as it is when a
+    larger page puts it in the pool (its score does not depend on the page size)."""
+    import random
+
+    from searchlib import api
+    from tests.conftest import build_small_index
+    rnd = random.Random(1)
+    big = ["甲市行政复议工作报告"]
+    for _ in range(260):
+        w = rnd.sample(_WORDS, 4)
+        big.append(f"行政复议{w[0]}{w[1]}，行政复议{w[2]}{w[3]}。")
+    other = ["乙市法治政府建设年度报告"]
+    for _ in range(40):
+        w = rnd.sample(_WORDS, 8)
+        other.append(f"推进行政复议{''.join(w)}工作，{_TAIL}，{w[0]}{w[1]}。")
+    other.append(f"全年受理行政复议案件12件，审结10件，纠错率提升，{_TAIL}，推进工作规范有序开展，坚持依法办案，强化监督指导。")
+    files = {"a.txt": "\n\n".join(big), "b.txt": "\n\n".join(other)}
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        def figure_hit(limit):
+            hits = idx.search("行政复议", limit=limit, explain=True).hits
+            return next(h for h in hits if "12件" in h.text)
+        small, large = figure_hit(10), figure_hit(100)
+        assert small.explanation["answer_factor"] == large.explanation["answer_factor"] > 1
+        assert small.score == pytest.approx(large.score)
