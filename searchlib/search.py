@@ -64,7 +64,9 @@ def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None
 
 
 NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit already says is left out
-NEAR_DUPLICATE_READS = 3   # ... compared among the first 3 × limit candidates
+# ... until this many have been left out; the rest are compared exactly only. A count of
+# the passages before it, not of the page: page 2 leaves out what the whole list does
+NEAR_DUPLICATE_DROPS = 30
 _SHINGLE = 4
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -123,16 +125,18 @@ def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int
     shown: set = set()
     pieces: list = []
     out = []
-    # reading a passage's text costs a block of the passage file: after this many, the rest
-    # is compared exactly only (a library of templated copies would read thousands)
-    budget = NEAR_DUPLICATE_READS * limit
+    # reading a passage's text costs a block of the passage file: after NEAR_DUPLICATE_DROPS
+    # near duplicates, the rest is compared exactly only (a library of templated copies would
+    # read thousands). Whether a passage is compared depends only on the passages before it,
+    # so a page (offset, limit) is a slice of the longer list
+    drops = 0
     for i, r, h in zip(order.tolist(), reports.tolist(), hashes.tolist()):
         if h in shown or (cap and per_report.get(r, 0) >= cap):
             continue
-        if text is not None and budget > 0:
-            budget -= 1
+        if text is not None and drops < NEAR_DUPLICATE_DROPS:
             mine = shingles(text(i))
             if near_duplicate(mine, pieces):
+                drops += 1
                 continue
             pieces.append(mine)
         shown.add(h)

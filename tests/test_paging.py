@@ -117,3 +117,28 @@ def test_a_passage_shown_below_the_pool_has_its_answer_factor(tmp_path):
         small, large = figure_hit(10), figure_hit(100)
         assert small.explanation["answer_factor"] == large.explanation["answer_factor"] > 1
         assert small.score == pytest.approx(large.score)
+
+
+def test_pages_are_slices_of_one_order_among_near_duplicates(tmp_path):
+    """Forty reports copy one paragraph with their own name in it (near duplicates, shown
+    once), then come other passages: page 2 continues page 1, as one longer list does."""
+    import random
+
+    from searchlib import api
+    from tests.conftest import build_small_index
+    rnd = random.Random(2)
+    names = [a + b for a in "甲乙丙丁戊己庚辛壬癸" for b in "东西南北"]
+    files = {}
+    for i, name in enumerate(names):
+        files[f"copy{i:02}.txt"] = (f"{name}区工作报告\n\n{name}区认真贯彻行政复议法，畅通行政复议渠道，规范行政复议"
+                                    "案件办理程序，提升行政复议决定质量，加强行政复议与行政诉讼衔接，推动行政复议"
+                                    "工作规范化建设。\n")
+    for i in range(30):
+        w = "".join(rnd.sample(_WORDS, 10))
+        files[f"other{i:02}.txt"] = f"某{i}县报告\n\n推进行政复议{w}工作，{_TAIL}。\n"
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        whole = [h.passage_id for h in idx.search("行政复议", limit=20).hits]
+        pages = [h.passage_id for off in (0, 10) for h in idx.search("行政复议", limit=10, offset=off).hits]
+        assert pages == whole and len(set(pages)) == 20
+        # the first 30 near duplicates are left out; after that they are compared exactly only
+        assert sum(p.startswith("copy") for p in whole) == len(names) - 30
