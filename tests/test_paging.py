@@ -142,3 +142,29 @@ def test_pages_are_slices_of_one_order_among_near_duplicates(tmp_path):
         assert pages == whole and len(set(pages)) == 20
         # the first 30 near duplicates are left out; after that they are compared exactly only
         assert sum(p.startswith("copy") for p in whole) == len(names) - 30
+
+
+def test_near_duplicates_found_through_shared_pieces_are_those_of_every_pair():
+    """The near-duplicate check looks only at shown passages sharing one of a passage's
+    rarest pieces (linear, not pairwise); it finds what comparing every pair finds."""
+    import random
+
+    from searchlib.search import NEAR_DUPLICATE, _Shown, shingles
+    rnd = random.Random(3)
+    base = "".join(rnd.choice("行政复议执法监督规范程序质量公开调解衔接") for _ in range(60))
+    texts = []
+    for i in range(300):
+        t = list(base)
+        for _ in range(rnd.choice([1, 3, 8, 20])):
+            t[rnd.randrange(len(t))] = rnd.choice("甲乙丙丁戊己庚辛")
+        texts.append("".join(t) + (f"共{rnd.randrange(3)}件" if i % 3 == 0 else ""))
+    shown, pairs, found = _Shown(), [], []
+    for t in texts:
+        a = shingles(t)
+        brute = len(a[0]) >= 20 and any(a[1] <= n and len(a[0] & b) >= NEAR_DUPLICATE * len(a[0]) for b, n in pairs)
+        assert shown.near_duplicate(a) == brute
+        found.append(brute)
+        if not brute:
+            shown.add(a)
+            pairs.append(a)
+    assert 0 < sum(found) < len(found)
