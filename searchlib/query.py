@@ -202,7 +202,7 @@ class Filters:
             if given not in (None, False) and str(given) != str(value):
                 raise QuerySyntaxError(f"{name}:{value} in the query disagrees with the {name} filter {given!r}")
             values[name] = value
-        merged = Filters(**values)
+        merged = Filters(**values, not_types=self.not_types)
         merged.validate()
         return merged
 

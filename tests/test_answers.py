@@ -268,3 +268,15 @@ def test_rules_are_left_out_of_tables_and_do_not_use_up_the_passages_read(tmp_pa
         assert [r.doc_id for r in table.rows] and {r.doc_id for r in table.rows} == {"report.txt"}
         assert table.passages == 1            # the report's passage: the nine articles were not read
         assert {r.doc_id for r in idx.figures("行政处罚", type="law").rows} == {"law.txt"}
+
+
+def test_a_filter_written_in_the_query_keeps_rules_out_of_tables(tmp_path):
+    """kind:, has_figures: … written in the query are merged with the table's own filters:
+    laws stay out, as they do with --kind."""
+    law = ("中华人民共和国示范复议法\n\n第一章 总则\n\n"
+           "第三十一条 行政复议机关每年办理行政复议案件超过100件的，应当配备专职行政复议人员。\n")
+    report = ("某区2019年法治政府建设工作报告\n\n一、主要工作\n\n"
+              "（一）行政复议工作。全年共收到行政复议申请42件，受理38件，审结35件。\n")
+    with open_index(build_small_index(tmp_path, {"law.txt": law, "report.txt": report})) as idx:
+        for query in ("行政复议", "行政复议 has_figures:true"):
+            assert {r.doc_id for r in idx.figures(query).rows} == {"report.txt"}, query
