@@ -198,13 +198,15 @@ class SearchIndex:
         unit = unit.strip() or None if isinstance(unit, str) else unit     # --unit "" or " ": no unit
         unit_converter(unit)                         # an unknown unit fails before searching
         plan = self.plan(query, synonyms)
-        # a year in the query (行政复议 2018年) is the year the reports cover, as --year is;
+        # a year in the query (行政复议 2018年) is the year the reports cover, as --year is,
+        # unless a year filter is given (--year, or year: written in the query);
+        written = plan.filters
         years = set(plan.years.values())
-        if year is None and len(years) == 1:
+        if year is None and "year" not in written and len(years) == 1:
             year = next(iter(years))
         # so is a region in it (行政复议 宁波): as --region
         regions = set(plan.regions.values())
-        if region is None and len(regions) == 1:
+        if region is None and "region" not in written and len(regions) == 1:
             region = next(iter(regions))
         # laws and regulations state rules (处五千元以下罚款), not what a region reported: in a
         # table only when asked for by --type (and then they do not use up the passages read)
@@ -212,7 +214,7 @@ class SearchIndex:
                           not_types=() if type else RULE_TYPES)
         result = self._searcher.search(query, filters, limit=_positive(passages, "passages"),
                                        synonyms=self.synonyms if synonyms else None, per_doc=0, timeout=timeout)
-        hits = [h for h in result.hits if not years or h.year in years or year is not None]
+        hits = [h for h in result.hits if not years or h.year in years or year is not None or "year" in written]
         rows = answer_rows(hits, plan, unit)
         total = len(rows)
         rows = rows[:limit]

@@ -280,3 +280,12 @@ def test_a_filter_written_in_the_query_keeps_rules_out_of_tables(tmp_path):
     with open_index(build_small_index(tmp_path, {"law.txt": law, "report.txt": report})) as idx:
         for query in ("行政复议", "行政复议 has_figures:true"):
             assert {r.doc_id for r in idx.figures(query).rows} == {"report.txt"}, query
+
+
+def test_a_year_or_region_word_gives_way_to_the_filter_written_in_the_query(answers_index):
+    """行政复议 year:2019 2018年: the written filter is the year, 2018年 only weighs (as in
+    search); no "disagrees with the year filter 2018" that the user never gave."""
+    with open_index(answers_index) as idx:
+        table = idx.figures("行政复议 year:2019 2018年")
+        assert table.rows and {r.year for r in table.rows} == {2019}
+        assert idx.figures("行政复议 region:330206 杭州").rows
