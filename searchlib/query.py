@@ -293,8 +293,8 @@ class QueryPlan:
         if self.advanced:
             _, words = self.highlight_terms()
             return [[(w, [w]) for w in sorted(words)]] if words else []
-        return [self.alternatives_of(c) for c in self.concepts
-                if c in self.forms and c not in self.years and c not in self.regions]
+        return [self.alternatives_of(c) for c in self.concepts if c in self.forms and c not in self.years
+                and c not in self.regions and c not in self.intent_concepts]
 
     def alternatives_of(self, concept: str) -> list[tuple[str, list[str]]]:
         """One concept's alternatives, as in :meth:`alternatives`."""

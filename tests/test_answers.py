@@ -289,3 +289,11 @@ def test_a_year_or_region_word_gives_way_to_the_filter_written_in_the_query(answ
         table = idx.figures("行政复议 year:2019 2018年")
         assert table.rows and {r.year for r in table.rows} == {2019}
         assert idx.figures("行政复议 region:330206 杭州").rows
+
+
+def test_an_intent_word_is_not_a_subject_figures_must_name(seed_index):
+    """下一步 行政复议 and 行政复议 法律依据: the intent word is matched by the section kind or
+    the rules, not as text, so a figure need not say 下一步 to answer 行政复议."""
+    plan = seed_index.plan("下一步 行政复议")
+    assert plan.intent_concepts == ["下一步"] and [g[0][0] for g in plan.alternatives()] == ["行政复议"]
+    assert seed_index.figures("下一步 行政复议").rows
