@@ -286,6 +286,11 @@ class QueryPlan:
         words = {t for c in self.concepts for t in analyse_query_text(c)}
         return phrases, words
 
+    @property
+    def rule_concepts(self) -> list[str]:
+        """The intent words that ask for the rule (法律依据): matched by laws and regulations."""
+        return [c for c in self.intent_concepts if c in RULE_WORDS]
+
     def alternatives(self) -> list[list[tuple[str, list[str]]]]:
         """Per concept: its alternatives (the concept, its synonyms and related concepts),
         each as (text as written, lower-cased; its tokens), for finding the concept in

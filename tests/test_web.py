@@ -190,6 +190,8 @@ def test_search_page(client):
     read = client.get("/?q=2018年行政复议案件有多少").get_data(as_text=True)
     assert "检索词读作" in read and "2018年度的报告" in read and "问数量" in read
     assert "下一步计划部分" in client.get("/?q=下一步 行政复议").get_data(as_text=True)
+    rule = client.get("/?q=法律依据 行政复议").get_data(as_text=True)
+    assert "法律依据</span>（法律、法规的条文）" in rule and "（部分）" not in rule
     assert client.get("/").status_code == 200 and "份文件" in client.get("/").get_data(as_text=True)
     bad = client.get("/?q=((")
     assert bad.status_code == 400 and "unbalanced" in bad.get_data(as_text=True) and bad.mimetype == "text/html"
