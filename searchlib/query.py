@@ -669,7 +669,8 @@ class QueryBuilder:
                 plan.regions[c] = code
                 text_q = self._tokens_query(analyse_query_text(c), loose=False)
                 region_q = wq.Term(REGION, code, boost=self.config.region_boost)
-                subs.append(wq.Or([region_q, text_q]) if text_q is not None else region_q)
+                q = wq.Or([region_q, text_q]) if text_q is not None else region_q
+                subs.append(q.with_boost(boosts[c]) if c in boosts else q)
                 searched.append(c)
                 continue
             m = YEAR_WORD.fullmatch(c)
@@ -678,7 +679,8 @@ class QueryBuilder:
                 plan.years[c] = int(m.group(1))
                 text_q = self._tokens_query(analyse_query_text(c), loose=False)
                 year_q = wq.Term(YEAR, m.group(1), boost=self.config.year_boost)
-                subs.append(wq.Or([year_q, text_q]) if text_q is not None else year_q)
+                q = wq.Or([year_q, text_q]) if text_q is not None else year_q
+                subs.append(q.with_boost(boosts[c]) if c in boosts else q)
                 searched.append(c)
                 continue
             q = self._concept(c, use_synonyms, plan, head=loose_topic and c not in kind_words)

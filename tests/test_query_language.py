@@ -32,6 +32,10 @@ def test_boost(seed_index):                                      # 普法^3 行�
     boosted = seed_index.search("普法^3 行政复议", limit=1).hits[0]
     assert "普法" in boosted.text and boosted.passage_id != plain.passage_id or "普法" in plain.text
     assert "2" not in seed_index.plan("行政^2").concepts
+    # a year or region word takes its boost too (2018年^3 weighs the year's reports more)
+    for word in ("2018年", "浙江"):
+        top = [seed_index.search(f"{word}{b} 行政复议", limit=1).hits[0].score for b in ("", "^3")]
+        assert top[1] > top[0], word
 
 
 @pytest.mark.parametrize("query, option", [("region:宁波 行政复议", {"region": "宁波"}),
