@@ -742,7 +742,11 @@ class QueryBuilder:
                 plan.strict = wq.AndMaybe(plan.strict, boost)
         if required:
             # +word: a passage must have it (no extra score: it is a concept already)
-            must = [q for q in (self._concept(c, use_synonyms, plan) for c in required) if q is not None]
+            # (a year or a region as it is searched: its reports, or a passage naming it)
+            soft = {c: q for c, q in zip(plan.concept_names, plan.concept_queries)
+                    if c in plan.years or c in plan.regions}
+            must = [q for q in (soft.get(c) or self._concept(c, use_synonyms, plan) for c in required)
+                    if q is not None]
             core = wq.And([core] + [q.with_boost(0.0) for q in must])
             if plan.strict is not None:
                 plan.strict = wq.And([plan.strict] + [q.with_boost(0.0) for q in must])

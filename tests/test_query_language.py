@@ -32,6 +32,10 @@ def test_boost(seed_index):                                      # 普法^3 行�
     boosted = seed_index.search("普法^3 行政复议", limit=1).hits[0]
     assert "普法" in boosted.text and boosted.passage_id != plain.passage_id or "普法" in plain.text
     assert "2" not in seed_index.plan("行政^2").concepts
+    # +2018年 requires the year as it is searched: the reports covering it, or a passage naming it
+    required = seed_index.search("+2018年 行政复议", limit=50, per_doc=0)
+    assert required.total >= seed_index.search("行政复议", year=2018).total
+    assert any(h.year == 2018 and "2018" not in h.text for h in required.hits)
     # a year or region word takes its boost too (2018年^3 weighs the year's reports more)
     for word in ("2018年", "浙江"):
         top = [seed_index.search(f"{word}{b} 行政复议", limit=1).hits[0].score for b in ("", "^3")]
