@@ -20,6 +20,7 @@ from typing import Iterable, Optional, Union
 
 from .answers import GROUPINGS, answer_rows, group_rows, unit_converter
 from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
+from .metadata import region_table
 from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
@@ -215,6 +216,10 @@ class SearchIndex:
         result = self._searcher.search(query, filters, limit=_positive(passages, "passages"),
                                        synonyms=self.synonyms if synonyms else None, per_doc=0, timeout=timeout)
         hits = [h for h in result.hits if not years or h.year in years or year is not None or "year" in written]
+        if len(regions) > 1 and region is None and "region" not in written:
+            # two regions (浙江 江苏) keep both, as two years do
+            table = region_table()
+            hits = [h for h in hits if h.region_code and regions & set(table.chain(h.region_code))]
         rows = answer_rows(hits, plan, unit)
         total = len(rows)
         rows = rows[:limit]

@@ -297,3 +297,10 @@ def test_an_intent_word_is_not_a_subject_figures_must_name(seed_index):
     plan = seed_index.plan("下一步 行政复议")
     assert plan.intent_concepts == ["下一步"] and [g[0][0] for g in plan.alternatives()] == ["行政复议"]
     assert seed_index.figures("下一步 行政复议").rows
+
+
+def test_two_region_words_keep_both_regions(seed_index):
+    """行政复议 浙江 福建: the rows of those two provinces' reports, as two years keep both."""
+    codes = {r.region_code[:2] for r in seed_index.figures("行政复议 浙江 福建").rows}
+    assert codes and codes <= {"33", "35"}
+    assert {r.region_code[:2] for r in seed_index.figures("行政复议").rows} - {"33", "35"}
