@@ -206,7 +206,10 @@ class SearchIndex:
         if year is None and "year" not in written and len(years) == 1:
             year = next(iter(years))
         # so is a region in it (行政复议 宁波): as --region
+        # (浙江省宁波市, 宁波市北仑区 name one region: the most specific)
+        table = region_table()
         regions = set(plan.regions.values())
+        regions = {c for c in regions if not any(o != c and c in table.chain(o) for o in regions)}
         if region is None and "region" not in written and len(regions) == 1:
             region = next(iter(regions))
         # laws and regulations state rules (处五千元以下罚款), not what a region reported: in a
@@ -218,7 +221,6 @@ class SearchIndex:
         hits = [h for h in result.hits if not years or h.year in years or year is not None or "year" in written]
         if len(regions) > 1 and region is None and "region" not in written:
             # two regions (浙江 江苏) keep both, as two years do
-            table = region_table()
             hits = [h for h in hits if h.region_code and regions & set(table.chain(h.region_code))]
         rows = answer_rows(hits, plan, unit)
         total = len(rows)

@@ -304,3 +304,7 @@ def test_two_region_words_keep_both_regions(seed_index):
     codes = {r.region_code[:2] for r in seed_index.figures("行政复议 浙江 福建").rows}
     assert codes and codes <= {"33", "35"}
     assert {r.region_code[:2] for r in seed_index.figures("行政复议").rows} - {"33", "35"}
+    # a chain names one region, the most specific: 浙江 宁波 is 宁波 (北仑区 is in it), not 浙江 and 宁波
+    with_chain = seed_index.figures("浙江省宁波市 行政复议").rows
+    assert with_chain and {r.region_code for r in with_chain} == {"330206"}
+    assert not seed_index.figures("浙江 杭州 行政复议").rows
