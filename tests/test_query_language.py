@@ -107,3 +107,11 @@ def test_a_question_finds_what_its_words_find(seed_index):
     assert asked and [h.passage_id for h in asked[:3]] == [h.passage_id for h in seed_index.search("两法衔接").hits[:3]]
     hits = seed_index.search("2018年行政复议案件有多少").hits
     assert hits[0].year == 2018 and hits[0].figures
+
+
+def test_a_region_inside_a_word_is_not_split_off(seed_index):
+    """宁波的行政复议情况 starts with the region 宁波; 长治久安建设 and 吉林大学毕业生 do not
+    start with 长治 and 吉林, whatever the division table says."""
+    assert seed_index.plan("宁波的行政复议情况").regions == {"宁波": "330200"}
+    for word in ("长治久安建设", "吉林大学毕业生", "中山大学法学院"):
+        assert not seed_index.plan(word).regions, word
