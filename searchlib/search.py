@@ -87,15 +87,22 @@ class _Shown:
     rarest pieces, not with every one shown (a 1,000-passage list compared half a million
     pairs: 1.1 s)."""
 
+    INDEX_FROM = 64     # below this many shown, comparing with each is cheaper than indexing
+
     def __init__(self):
         self.shown: list[tuple[set[str], frozenset[str]]] = []
-        self.owners: dict[str, list[int]] = {}
+        self.owners: Optional[dict[str, list[int]]] = None
 
     def add(self, a: tuple[set[str], frozenset[str]]) -> None:
-        j = len(self.shown)
         self.shown.append(a)
-        for p in a[0]:
-            self.owners.setdefault(p, []).append(j)
+        if self.owners is None and len(self.shown) >= self.INDEX_FROM:
+            self.owners = {}
+            for j, (pieces, _) in enumerate(self.shown):
+                for p in pieces:
+                    self.owners.setdefault(p, []).append(j)
+        elif self.owners is not None:
+            for p in a[0]:
+                self.owners.setdefault(p, []).append(len(self.shown) - 1)
 
     def near_duplicate(self, a: tuple[set[str], frozenset[str]]) -> bool:
         """Whether ``NEAR_DUPLICATE`` or more of passage ``a``'s pieces are in one passage
@@ -107,10 +114,13 @@ class _Shown:
         if len(pieces) < 20 or not self.shown:
             return False
         need = math.ceil(NEAR_DUPLICATE * len(pieces))
-        # a passage with `need` of the pieces has one of any len - need + 1 of them: those
-        # with the fewest owners find every candidate
-        probe = sorted(pieces, key=lambda p: len(self.owners.get(p, ())))[:len(pieces) - need + 1]
-        candidates = {j for p in probe for j in self.owners.get(p, ())}
+        if self.owners is None:
+            candidates = range(len(self.shown))
+        else:
+            # a passage with `need` of the pieces has one of any len - need + 1 of them: those
+            # with the fewest owners find every candidate
+            probe = sorted(pieces, key=lambda p: len(self.owners.get(p, ())))[:len(pieces) - need + 1]
+            candidates = {j for p in probe for j in self.owners.get(p, ())}
         return any(numbers <= self.shown[j][1] and len(pieces & self.shown[j][0]) >= need
                    for j in sorted(candidates))
 
@@ -475,7 +485,7 @@ class IndexSearcher:
                     prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
         answer = np.ones(len(ids))
-        unread = None           # passages whose answer factor was not looked up (below the pool)
+        looked = None           # the passages whose answer factor was looked up, when not all were
         want = offset + limit
         if self.ranking.answer_boost:
             # the factor only raises a score (by at most 1 + answer_boost): a passage below the
@@ -486,7 +496,7 @@ class IndexSearcher:
                 cutoff = score[np.argpartition(-score, pool - 1)[pool - 1]]
                 look = np.flatnonzero(score * (1.0 + self.ranking.answer_boost) >= cutoff)
             answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
-            unread = None if len(look) == len(ids) else np.setdiff1d(np.arange(len(ids)), look)
+            looked = None if len(look) == len(ids) else look
             score = score * answer
         key = score if power is not None else tier.astype(np.float64) * 1e12 + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
@@ -509,8 +519,11 @@ class IndexSearcher:
             part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, want,
                            text_of)
             if len(part) < want and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
-                if unread is not None and len(unread):
+                if looked is not None:
                     # passages below the pool can be shown now: their answer factor counts too
+                    below = np.ones(len(ids), bool)
+                    below[looked] = False
+                    unread = np.flatnonzero(below)
                     answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
                     score[unread] *= answer[unread]
                     key = score
