@@ -354,7 +354,7 @@ class QueryPlan:
         if self.strict is not None and self.coordination is None:
             lines.append("  passages with every concept first, then those missing one")
         elif self.strict is not None:
-            lines.append(f"  a passage missing concepts scores less: × (share of concepts matched) ^ {self.coordination:g}")
+            lines.append(f"  a passage missing concepts scores less: × (share of the concepts it has, each weighed by its rarity) ^ {self.coordination:g}")
         if self.wants_figures:
             lines.append("  asks for a quantity: passages with figures"
                          + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
