@@ -268,7 +268,6 @@ class QueryPlan:
     concept_names: list = field(default_factory=list)     # the concept of each of concept_queries
     partial_concepts: set = field(default_factory=set)    # concepts also matched by a part alone (事项 of 证明事项)
     named_rules: list = field(default_factory=list)       # NamedTitle of each rule the query names (行政复议法)
-    intent_nodes: list = field(default_factory=list)      # concept queries that state an intent (a kind, rules)
     filters: dict = field(default_factory=dict)           # field:value filters written in the query
 
     def highlight_terms(self) -> tuple[set[str], set[str]]:
@@ -298,8 +297,17 @@ class QueryPlan:
         if self.advanced:
             _, words = self.highlight_terms()
             return [[(w, [w]) for w in sorted(words)]] if words else []
-        return [self.alternatives_of(c) for c in self.concepts if c in self.forms and c not in self.years
-                and c not in self.regions and c not in self.intent_concepts]
+        return [self.alternatives_of(c) for c in self.subject_concepts()]
+
+    def weighs_only(self, concept: str) -> bool:
+        """Whether ``concept`` is a year, a region or an intent word (下一步, 法律依据): it
+        weighs the passages about the query's other words, it is not a topic that a passage
+        or a figure has to name."""
+        return concept in self.years or concept in self.regions or concept in self.intent_concepts
+
+    def subject_concepts(self) -> list[str]:
+        """The concepts a passage or a figure has to name (not the words that only weigh)."""
+        return [c for c in self.concepts if c in self.forms and not self.weighs_only(c)]
 
     def alternatives_of(self, concept: str) -> list[tuple[str, list[str]]]:
         """One concept's alternatives, as in :meth:`alternatives`."""
@@ -323,7 +331,7 @@ class QueryPlan:
         """The tokens of each whole form of ``concept`` (itself, its synonyms and related
         concepts; not the parts a rare compound is relaxed to), [] when it has none (a year,
         an intent word, a Whoosh-syntax query)."""
-        if concept in self.years or concept in self.regions or concept in self.intent_concepts:
+        if self.weighs_only(concept):
             return []
         return [tokens for _, tokens in self.forms.get(concept, []) if tokens]
 
@@ -719,12 +727,9 @@ class QueryBuilder:
             # passages that happen to say 法律依据
             rule = wq.Or([wq.Term(DOC_TYPE, t) for t in RULE_TYPES])
             plan.intent_concepts += [searched[i] for i in rule_words]
-            plan.intent_nodes.append(rule)
             subs = [rule if i in rule_words else q for i, q in enumerate(subs)]
             first = [i for i, q in enumerate(subs) if q is not rule or i == rule_words[0]]
             subs, searched = [subs[i] for i in first], [searched[i] for i in first]
-        if kind is not None and plan.intent_concepts and kind in subs:
-            plan.intent_nodes.append(kind)
         plan.concept_queries = subs
         plan.concept_names = searched
         plan.coordination = self.config.coordination_power

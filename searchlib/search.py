@@ -128,11 +128,7 @@ class _Shown:
 def _topic_queries(plan: QueryPlan) -> list:
     """The concept queries of ``plan`` that are its topic, when it also has words that only
     weigh it (a year, a region, an intent word); [] otherwise."""
-    names = plan.concept_names if len(plan.concept_names) == len(plan.concept_queries) else []
-    if not names:
-        return []
-    soft = [any(q is n for n in plan.intent_nodes) or name in plan.years or name in plan.regions
-            for q, name in zip(plan.concept_queries, names)]
+    soft = [plan.weighs_only(name) for name in plan.concept_names]
     if not any(soft) or all(soft):
         return []
     return [q for q, s in zip(plan.concept_queries, soft) if not s]
@@ -542,15 +538,15 @@ class IndexSearcher:
         topic; a passage with only a part of a relaxed concept (事项 of 证明事项) has
         ``partial_coordination`` of it."""
         queries = plan.concept_queries
-        names = plan.concept_names if len(plan.concept_names) == len(queries) else [None] * len(queries)
+        names = plan.concept_names
         found = [scorer.evaluate(q).ids for q in queries]
-        intent = [any(q is n for n in plan.intent_nodes) for q in queries]
+        intent = [name in plan.intent_concepts for name in names]
         weights = []
         for name, ids_k in zip(names, found):
             if not self.ranking.coordination_idf:
                 weights.append(1.0)
                 continue
-            df = _whole_df(scorer.stats, plan.whole_forms(name)) if name is not None else None
+            df = _whole_df(scorer.stats, plan.whole_forms(name))
             weights.append(math.log(scorer.stats.N / ((len(ids_k) if df is None else df) + 1)) + 1.0)
         if self.ranking.coordination_idf and any(intent) and not all(intent):
             top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
@@ -560,7 +556,7 @@ class IndexSearcher:
         part = self.ranking.partial_coordination
         for name, ids_k, w in zip(names, found, weights):
             has = _members(ids, ids_k)
-            whole = plan.whole_query(name) if name is not None and part is not None else None
+            whole = plan.whole_query(name) if part is not None else None
             if whole is not None:
                 full = has & _members(ids, scorer.evaluate(whole).ids)
                 share += w * np.where(full, 1.0, part * has)
@@ -573,7 +569,7 @@ class IndexSearcher:
             # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
             kind = scorer.sp.p_kind[ids] == kind_code(plan.kind_intent)
             share[kind], count[kind] = 1.0, len(queries)
-        return share, count, {n: w for n, w in zip(names, weights) if n is not None}
+        return share, count, dict(zip(names, weights))
 
     def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan,
                        weights: Optional[dict] = None) -> np.ndarray:
@@ -586,8 +582,7 @@ class IndexSearcher:
         if plan.advanced:
             groups = [(None, g) for g in plan.alternatives()]
         else:
-            groups = [(c, plan.alternatives_of(c)) for c in plan.concepts if c in plan.forms
-                      and c not in plan.years and c not in plan.regions and c not in plan.intent_concepts]
+            groups = [(c, plan.alternatives_of(c)) for c in plan.subject_concepts()]
         named = np.zeros(len(ids))
         total = 0.0
         for concept, group in groups:
