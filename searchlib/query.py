@@ -546,6 +546,15 @@ class QueryBuilder:
         # a passage that says both 两法衔接 and 行政执法与刑事司法衔接 says one concept twice
         return wq.Or(subs) if tie is None else wq.DisjunctionMax(subs, tiebreak=tie)
 
+    def _report_word(self, word: str) -> Optional[tuple[str, str, float]]:
+        """(field, value, boost) of a query word that names reports rather than text: a
+        region (浙江, 宁波市) or a year (2018, 2018年); None for any other word."""
+        code = region_table().named(word) if self.config.region_boost else None
+        if code:
+            return REGION, code, self.config.region_boost
+        m = YEAR_WORD.fullmatch(word)
+        return (YEAR, m.group(1), self.config.year_boost) if m else None
+
     # -- questions -------------------------------------------------------------------
     def question_parts(self, word: str) -> list[str]:
         """A question typed without spaces, as the words of a query: 2018年行政复议案件有多少
@@ -664,8 +673,8 @@ class QueryBuilder:
         subs, searched = [], []
         # the kind of section the words name together (存在的问题和不足, 下一步 行政复议), and the
         # words that only state it (下一步, and heading words such as 工作 around it)
-        plain = [c for c in concepts if not YEAR_WORD.fullmatch(c)
-                 and not (self.config.region_boost and region_table().named(c))]
+        report_words = {c: w for c in concepts if (w := self._report_word(c))}
+        plain = [c for c in concepts if c not in report_words]
         plan.kind_intent = classify_heading("".join(plain))
         kind_words = {c for c in plain if plan.kind_intent and classify_heading(c) == plan.kind_intent}
         if kind_words:
@@ -674,28 +683,20 @@ class QueryBuilder:
         # as often as 行政执法)
         loose_topic = bool(kind_words) and len(kind_words) < len(plain)
         for c in concepts:
-            code = region_table().named(c) if self.config.region_boost else None
-            if code:
-                # a region (浙江, 宁波市): what its reports say, or a passage naming it
-                plan.regions[c] = code
+            if c in report_words:
+                # a region (浙江, 宁波市) or a year (2018年): what the reports of that region or
+                # covering that year say, or a passage naming it
+                field_, value, boost = report_words[c]
+                if field_ == REGION:
+                    plan.regions[c] = value
+                else:
+                    plan.years[c] = int(value)
                 text_q = self._tokens_query(analyse_query_text(c), loose=False)
-                region_q = wq.Term(REGION, code, boost=self.config.region_boost)
-                q = wq.Or([region_q, text_q]) if text_q is not None else region_q
-                subs.append(q.with_boost(boosts[c]) if c in boosts else q)
-                searched.append(c)
-                continue
-            m = YEAR_WORD.fullmatch(c)
-            if m:
-                # a year (2018年, 2018年度): what reports covering it say, or a passage naming it
-                plan.years[c] = int(m.group(1))
-                text_q = self._tokens_query(analyse_query_text(c), loose=False)
-                year_q = wq.Term(YEAR, m.group(1), boost=self.config.year_boost)
-                q = wq.Or([year_q, text_q]) if text_q is not None else year_q
-                subs.append(q.with_boost(boosts[c]) if c in boosts else q)
-                searched.append(c)
-                continue
-            q = self._concept(c, use_synonyms, plan, head=loose_topic and c not in kind_words)
-            if q is not None and self.config.named_rule_prior and RULE_NAME.fullmatch(c):
+                report_q = wq.Term(field_, value, boost=boost)
+                q = wq.Or([report_q, text_q]) if text_q is not None else report_q
+            else:
+                q = self._concept(c, use_synonyms, plan, head=loose_topic and c not in kind_words)
+            if q is not None and c not in report_words and self.config.named_rule_prior and RULE_NAME.fullmatch(c):
                 # a rule named in the query (行政处罚法 第三十二条): its own articles do not say
                 # its name, its title does; every article of the rule itself matches it
                 words = analyse_query_text(c.strip("《》"))
