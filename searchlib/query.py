@@ -42,14 +42,15 @@ MAX_CONCEPTS = 12
 _FIELD_EXAMPLES = {"region": "宁波", "year": "2018", "type": "annual_report", "kind": "plans",
                    "since": "2018-01", "until": "2019", "has_figures": "true"}
 MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
+# what a rule's name ends with: 法 unless it is a verb's (普法, 执法, 司法, 依法 …), 条例, 办法 …
+_RULE_SUFFIX = r"(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)"
 # a query that asks for the rule itself: a title in 《》, a law's or regulation's name, an
 # article number, or words that ask for the legal basis
-# (a word ending in 法 is a law's name unless the 法 is a verb's: 普法, 执法, 司法, 依法 ...)
-RULE_INTENT = re.compile(r"《[^》]+》|\S{2,}(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)(?:\s|$)"
+RULE_INTENT = re.compile(rf"《[^》]+》|\S{{2,}}{_RULE_SUFFIX}(?:\s|$)"
                          r"|第[一二三四五六七八九十百零\d]+条|法律依据|法律规定|法定|依据")
 
 # a query word that names a rule: 《…》, 行政处罚法, 政府信息公开条例, …办法 (not 普法, 执法, 立法 …)
-RULE_NAME = re.compile(r"《[^》]+》|\S{1,}(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)")
+RULE_NAME = re.compile(rf"《[^》]+》|\S+{_RULE_SUFFIX}")
 # Whoosh syntax: quotes, parentheses, boolean operators, text-field prefixes
 _ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:title|heading|body):')
 # in a plain query: field:value filters, -excluded, +required, word^boost
