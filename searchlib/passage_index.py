@@ -631,10 +631,16 @@ def passage_file(storage_dir: Path, segment_id: str) -> Path:
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+def passage_letters(text: str) -> str:
+    """A passage's letters and digits, what duplicates are compared on (spacing and
+    punctuation left out)."""
+    return _NOT_WORD.sub("", text)
+
+
 def passage_hash(text: str) -> int:
     """64-bit hash of a passage's letters and digits: the same sentence in two reports,
     whatever its spacing and punctuation, hashes the same (shown once in a result list)."""
-    digest = hashlib.blake2b(_NOT_WORD.sub("", text).encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(passage_letters(text).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 

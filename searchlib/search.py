@@ -28,7 +28,7 @@ from whoosh import query as wq
 
 from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
-from .passage_index import FIGURES_FLAG, PassageFileError, kind_code
+from .passage_index import FIGURES_FLAG, PassageFileError, kind_code, passage_letters
 from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
@@ -68,7 +68,6 @@ NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit alre
 # the passages before it, not of the page: page 2 leaves out what the whole list does
 NEAR_DUPLICATE_DROPS = 30
 _SHINGLE = 4
-_NON_WORD = re.compile(r"[\W_]+")
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -77,7 +76,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 def shingles(text: str) -> tuple[set[str], frozenset[str]]:
     """The passage's overlapping 4-character pieces of letters and digits (punctuation,
     spaces and layout left out), and the numbers it states."""
-    t = _NON_WORD.sub("", text)
+    t = passage_letters(text)
     return {t[i:i + _SHINGLE] for i in range(max(len(t) - _SHINGLE + 1, 0))}, frozenset(_NUMBER.findall(text))
 
 
