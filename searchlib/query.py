@@ -586,9 +586,9 @@ class QueryBuilder:
                 continue
             # a region that is a word of its own there (宁波 of 宁波的…, not 长治 of 长治久安建设
             # or 吉林 of 吉林大学毕业生)
-            ends = {end for _, _, end, main in segment(rest) if main}
-            region = next((rest[:n] for n in range(min(len(rest) - 2, 9), 1, -1)
-                           if n in ends and region_table().named(rest[:n])), None)
+            named = [n for n in range(min(len(rest) - 2, 9), 1, -1) if region_table().named(rest[:n])]
+            ends = {end for _, _, end, main in segment(rest) if main} if named else set()
+            region = next((rest[:n] for n in named if n in ends), None)
             if region:
                 parts.append(region)
                 rest = _Q_OF.sub("", rest[len(region):], count=1)
