@@ -31,12 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXTERNAL = SHARED / "corpus-external"
 CORPUS = ROOT / "corpus"
+SPLITS = ROOT / "eval" / "splits.json"
 
 SETS = {
     "dev": (SHARED / "eval" / "dev.jsonl", [CORPUS]),
     "dev-108": (SHARED / "eval" / "dev-108.jsonl",
                 [CORPUS, EXTERNAL / "provincial-gwr-2026", EXTERNAL / "chinese-political-corpora"]),
     "dev-full": (SHARED / "eval" / "dev-full.jsonl", [CORPUS, EXTERNAL]),
+    "dev-wide": (SHARED / "eval" / "dev-wide.jsonl", [CORPUS, EXTERNAL]),
 }
 
 
@@ -82,8 +84,33 @@ def score(judgements: Path, index: Path, env: dict = None, results: Path = None,
     return json.loads(lines[-1])
 
 
-def naive_results(judgements: Path, corpora: list[Path], work: Path) -> Path:
-    """Run the judgements' queries on the naive set-up; write batch results for score.py."""
+def split_files(judgements: Path, work: Path) -> list[tuple[str, Path]]:
+    """The halves of a judgement file that eval/splits.json splits (tune, test), else the whole file.
+
+    A split is fixed in the file before anything is tuned on the set: ranking changes are
+    adopted on the tuning half and reported on both."""
+    splits = json.loads(SPLITS.read_text(encoding="utf-8")) if SPLITS.exists() else {}
+    if judgements.name not in splits:
+        return [("", judgements)]
+    items = {json.loads(line)["id"]: line for line in open(judgements, encoding="utf-8") if line.strip()}
+    work.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for part in ("tune", "test"):
+        ids = splits[judgements.name][part]
+        missing = [i for i in ids if i not in items]
+        if missing:
+            sys.exit(f"{SPLITS.name}: {judgements.name} has no queries {missing}")
+        path = work / f"{judgements.stem}.{part}.jsonl"
+        path.write_text("".join(items[i] if items[i].endswith("\n") else items[i] + "\n" for i in ids),
+                        encoding="utf-8")
+        parts.append((part, path))
+    return parts
+
+
+def naive_results(judgements: Path, corpora: list[Path], work: Path, name: str = "naive") -> Path:
+    """Run the judgements' queries on the naive set-up; write batch results for score.py.
+
+    The naive index of a corpus is built once in WORK and reused by every judgement file."""
     from jieba.analyse import ChineseAnalyzer
     from whoosh import fields, index
     from whoosh.qparser import OrGroup, QueryParser
@@ -92,17 +119,20 @@ def naive_results(judgements: Path, corpora: list[Path], work: Path) -> Path:
     from searchlib.ingest import discover, read_document
     work.mkdir(parents=True, exist_ok=True)
     schema = fields.Schema(text=fields.TEXT(analyzer=ChineseAnalyzer(), stored=True))
-    ix = index.create_in(str(work), schema)
-    with ix.writer(limitmb=256) as w:
-        for path, root in discover(corpora):
-            try:
-                text = read_document(path, root).text
-            except IngestError:
-                continue
-            for para in text.split("\n"):
-                if para.strip():
-                    w.add_document(text=para)
-    out = work / "naive.jsonl"
+    if index.exists_in(str(work)):
+        ix = index.open_dir(str(work))
+    else:
+        ix = index.create_in(str(work), schema)
+        with ix.writer(limitmb=256) as w:
+            for path, root in discover(corpora):
+                try:
+                    text = read_document(path, root).text
+                except IngestError:
+                    continue
+                for para in text.split("\n"):
+                    if para.strip():
+                        w.add_document(text=para)
+    out = work / f"{name}.results.jsonl"
     parser = QueryParser("text", schema, group=OrGroup)
     with ix.searcher() as s, open(out, "w", encoding="utf-8") as fh:
         for line in open(judgements, encoding="utf-8"):
@@ -119,7 +149,8 @@ def cell(m: dict) -> str:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sets", default="dev,dev-108,dev-full,own", help="comma-separated: dev, dev-108, dev-full, own")
+    ap.add_argument("--sets", default="dev,dev-108,dev-full,dev-wide,own",
+                    help="comma-separated: dev, dev-108, dev-full, dev-wide, own")
     ap.add_argument("--compare", action="store_true", help="also synonyms off and the naive set-up")
     ap.add_argument("--out", default=str(ROOT / "bench-out"), help="where the indexes are kept (default bench-out/)")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per query")
@@ -141,7 +172,8 @@ def main():
         elif name in SETS:
             judgements, corpora = SETS[name]
             if all(p.exists() for p in corpora):
-                runs.append((name, judgements, corpora, name))
+                # sets over the same corpora share one index (dev-wide uses dev-full's)
+                runs.append((name, judgements, corpora, next(k for k, v in SETS.items() if v[1] == corpora)))
             else:
                 print(f"skipping {name}: its corpus is not present", file=sys.stderr)
         else:
@@ -150,19 +182,21 @@ def main():
     rows = []
     for label, judgements, corpora, index_name in runs:
         index = ensure_index(index_name, corpora, out)
-        n = sum(1 for line in open(judgements, encoding="utf-8") if line.strip())
         if args.verbose:
             print(f"== {label}")
-        main_score = score(judgements, index, verbose=args.verbose)
-        row = f"| {label} ({n}) | {index_name} | **{cell(main_score)}** |"
-        if args.compare:
-            off = score(judgements, index, {"SEARCHLIB_NO_SYNONYMS": "1"})
-            naive = score(judgements, index, results=naive_results(judgements, corpora, out / f"naive-{index_name}"
-                                                                   / judgements.stem))
-            row += f" {cell(off)} | {cell(naive)} |"
-        rows.append(row)
-        print(f"{label}: nDCG@10 / P@3 = {cell(main_score)}  "
-              + "  ".join(f"{k} {v['ndcg']:.3f}" for k, v in main_score.items() if k != "all"), file=sys.stderr)
+        for part, part_file in split_files(judgements, out / "splits"):
+            n = sum(1 for line in open(part_file, encoding="utf-8") if line.strip())
+            part_label = label + (f", {part} half" if part else "")
+            main_score = score(part_file, index, verbose=args.verbose)
+            row = f"| {part_label} ({n}) | {index_name} | **{cell(main_score)}** |"
+            if args.compare:
+                off = score(part_file, index, {"SEARCHLIB_NO_SYNONYMS": "1"})
+                naive = score(part_file, index, results=naive_results(part_file, corpora, out / f"naive-{index_name}",
+                                                                      part_file.stem))
+                row += f" {cell(off)} | {cell(naive)} |"
+            rows.append(row)
+            print(f"{part_label}: nDCG@10 / P@3 = {cell(main_score)}  "
+                  + "  ".join(f"{k} {v['ndcg']:.3f}" for k, v in main_score.items() if k != "all"), file=sys.stderr)
     print("\nnDCG@10 / P@3 (grade 2)\n")
     print(header)
     print("|" + "|".join("---" for _ in header.split("|")[1:-1]) + "|")
