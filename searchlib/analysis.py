@@ -99,6 +99,13 @@ def _userdict_entries():
         yield word, freq, tag
 
 
+@lru_cache(maxsize=1)
+def curated_words() -> frozenset:
+    """The words of the user dictionary: policy jargon the project curated (两法衔接), each
+    matched as itself, never by its separate halves when synonyms are off."""
+    return frozenset(word for word, _, _ in _userdict_entries())
+
+
 class RustSegmenter:
     """jieba's dictionary (``FREQ``, read for sub-words) with rjieba's ``cut``: the
     same words as jieba's, several times faster. Used to index when rjieba is installed

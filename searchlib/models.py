@@ -124,6 +124,7 @@ class Hit:
     doc_type: Optional[str] = None
     figures: list[Figure] = field(default_factory=list)
     explanation: Optional[dict] = None
+    missing: list[str] = field(default_factory=list)   # the query's concepts this passage does not hold
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -136,13 +137,18 @@ class Hit:
 class SearchResult:
     query: str
     hits: list[Hit]
-    total: int                 # number of matching passages
-    expanded_query: str = ""   # what the query became after synonym expansion
+    total: int                 # passages that hold every concept of the query (and pass the filters)
+    expanded_query: str = ""   # the query as it was searched (concepts, synonyms, filters), one line
     elapsed_ms: float = 0.0
     offset: int = 0            # hits before the first one here (paging)
     facets: Optional[dict] = None   # name -> [{value, passages, documents}], when asked for
     partial: bool = False      # the time budget ran out: ranked on the query's first concepts only
     warnings: list = field(default_factory=list)   # e.g. a wildcard that matched too many terms
+    total_partial: int = 0     # passages that match only some concepts: listed after ``total``, each
+                               # hit with its ``missing`` concepts
+    unmatched: list = field(default_factory=list)     # query words that no passage of the index holds
+    suggestions: list = field(default_factory=list)   # [{"word", "suggestion", "query"}]: did you mean
+    read_as: dict = field(default_factory=dict)       # how the query was read (QueryPlan.read_as)
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:
@@ -159,7 +165,8 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         d = {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
-             "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),
+             "total_partial": self.total_partial, "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),
+             "unmatched": list(self.unmatched), "suggestions": list(self.suggestions), "read_as": self.read_as,
              "hits": [h.to_dict() for h in self.hits]}
         if self.facets is not None:
             d["facets"] = self.facets

@@ -26,7 +26,7 @@ from typing import Optional
 from whoosh import query as wq
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, PlusMinusPlugin
 
-from .analysis import dictionary_parts, segment
+from .analysis import curated_words, dictionary_parts, segment
 from .errors import QuerySyntaxError
 from .metadata import region_table
 from .models import DOC_TYPES, RULE_TYPES, SECTION_KINDS
@@ -35,7 +35,7 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
                      TEXT_FIELDS, TITLE, UNITS, YEAR, query_schema)
 from .structure import classify_heading
-from .vocabulary import FUNCTION_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
+from .vocabulary import FUNCTION_WORDS, INTENT_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
@@ -52,7 +52,13 @@ RULE_INTENT = re.compile(rf"《[^》]+》|\S{{2,}}{_RULE_SUFFIX}(?:\s|$)"
 # a query word that names a rule: 《…》, 行政处罚法, 政府信息公开条例, …办法 (not 普法, 执法, 立法 …)
 RULE_NAME = re.compile(rf"《[^》]+》|\S+{_RULE_SUFFIX}")
 # Whoosh syntax: quotes, parentheses, boolean operators, text-field prefixes
-_ADVANCED = re.compile(r'["“”()]|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:title|heading|body):')
+# Whoosh syntax comes from ASCII only: a double quote, an operator, a text-field prefix, or
+# parentheses that group words (a space inside). Typed text stays text: full-width
+# brackets and quotes (（修订）《》“”), and ASCII brackets around one word ((2023年修订)).
+_ADVANCED = re.compile(r'"|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:title|heading|body):'
+                       r'|\([^()]*\s')
+# full-width brackets, which NFKC turns into ASCII ones, are kept apart from the syntax
+_TYPED_BRACKETS = str.maketrans({"（": "〔", "）": "〕", "﹙": "〔", "﹚": "〕"})
 # in a plain query: field:value filters, -excluded, +required, word^boost
 FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures")
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
@@ -75,11 +81,20 @@ _Q_OF = re.compile(r"^(?:的|在|有)")
 _Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
 _Q_FILLER_LEAD = re.compile(r"^(?:(?:开展|推进|推行|实施|实行|进行|落实|建立|出台)了?|关于)")
 _Q_FILLER_TAIL = re.compile(r"(?:的)?(?:工作)?(?:情况|开展情况|进展)$|的$")
+# question words inside a question (农业税是哪一年全面取消的, 生态环境保护还有哪些短板,
+# 跨省异地就医直接结算是怎样推进的): the question splits there into its topics
+_Q_INNER = re.compile(r"(?:是否|有没有|能否|可否|(?:还|都)?(?:存在|有|是)?(?:哪些|哪一年|哪年|哪个|哪几个|哪里)"
+                      r"|(?:是|要|该|应)?(?:怎样|怎么样|怎么|如何)|(?:是|为)?什么|为何|(?:是|有)?(?:多少|多长时间|多久|多长|多大|几[个件项次名家年天])|吗|呢|[?？])")
+# what is left around the question words: particles and modal verbs at a piece's ends
+_Q_PIECE_LEAD = re.compile(r"^(?:的|了|在|是|都|还|有|要|对|应当|应该|需要|必须|可以|能够|能)+")
+_Q_PIECE_TAIL = re.compile(r"(?:的|了|是|在|有|还|都|呢|吗)+$")
+# verbs too general to be a question's topic on their own (…是怎样推进的, 应当符合哪些条件)
+GENERIC_VERBS = frozenset("推进 推动 开展 实施 落实 进行 加强 做好 完成 取得 实现 符合 解决 规定 处理 发展 "
+                          "建设 执行 办理 提出 采取 规范".split())
 # words that ask for the rule itself and are matched by the documents that are rules
 RULE_WORDS = frozenset("法律依据 法规依据 法定依据 法律规定 法律条文 法条 法律条款".split())
 # a year as a query word: 2018, 2018年, 2018年度
 YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
-_QUOTES = str.maketrans({"“": '"', "”": '"'})
 
 
 class Near(wq.Phrase):
@@ -336,6 +351,69 @@ class QueryPlan:
             return []
         return [tokens for _, tokens in self.forms.get(concept, []) if tokens]
 
+    def role(self, concept: str) -> str:
+        """What a concept of the query is: a ``year`` or a ``region`` (its reports, or passages
+        naming it), an ``intent`` (a section kind, or ``rule``: the laws and regulations),
+        or a ``topic`` (its text)."""
+        if concept in self.years:
+            return "year"
+        if concept in self.regions:
+            return "region"
+        if concept in self.intent_concepts:
+            return "rule" if concept in RULE_WORDS else "intent"
+        return "topic"
+
+    def read_as(self) -> dict:
+        """How the query was read, as data (``SearchResult.read_as``): its concepts with their
+        role and forms, the filters written in it, the section kind and quantity it asks for."""
+        if self.advanced:
+            return {"syntax": True, "query": str(self.query), "filters": dict(self.filters)}
+        concepts = []
+        for c in self.concepts:
+            item = {"text": c, "role": self.role(c)}
+            if item["role"] == "year":
+                item["year"] = self.years[c]
+            elif item["role"] == "region":
+                item["region_code"] = self.regions[c]
+            elif item["role"] == "intent":
+                item["kind"] = self.kind_intent
+            alts = self.expansions.get(c) or []
+            item["synonyms"] = [a for a in alts if a not in self.related]
+            item["related"] = [a for a in alts if a in self.related]
+            concepts.append(item)
+        return {"syntax": False, "concepts": concepts, "filters": dict(self.filters),
+                "section_kind": self.kind_intent, "rule": self.rule_intent,
+                "quantity": self.wants_figures, "units": list(self.units)}
+
+    def reading(self) -> str:
+        """The query as it was searched, on one line: 两法衔接 (= 行政执法与刑事司法衔接 | 行刑衔接)
+        + 2018年 (year) + 下一步 (plans sections)."""
+        if self.advanced:
+            return str(self.query)
+        parts = []
+        for c in self.concepts:
+            role = self.role(c)
+            if role == "year":
+                parts.append(f"{c} (year {self.years[c]})")
+            elif role == "region":
+                parts.append(f"{c} (region {self.regions[c]})")
+            elif role == "rule":
+                parts.append(f"{c} (laws and regulations)")
+            elif role == "intent":
+                parts.append(f"{c} ({self.kind_intent} sections)")
+            else:
+                alts = self.expansions.get(c)
+                parts.append(c + (" (= " + " | ".join(a + ("~" if a in self.related else "") for a in alts) + ")"
+                                  if alts else ""))
+        line = " + ".join(parts)
+        if self.kind_intent and not self.intent_concepts:
+            line += f" [{self.kind_intent} sections rank higher]"
+        if self.wants_figures:
+            line += " [figures" + (f" in {', '.join(self.units)}" if self.units else "") + "]"
+        if self.filters:
+            line += " " + " ".join(f"{k}:{v}" for k, v in self.filters.items())
+        return line or self.text
+
     def describe(self) -> str:
         lines = [f"query: {self.text}"]
         if self.advanced:
@@ -371,6 +449,16 @@ class QueryPlan:
         return "\n".join(lines)
 
 
+_INTENT_LEAD = re.compile(r"^(?:还)?(?:存在|面临)(?:的)?|^(?:主要|突出)的")
+
+
+def intent_of(word: str) -> Optional[str]:
+    """The section kind a query word asks for on its own (短板, 存在的薄弱环节 → problems;
+    明年, 重点任务 → plans; a heading's words such as 存在的问题 too), or None."""
+    return (INTENT_WORDS.get(word) or INTENT_WORDS.get(_INTENT_LEAD.sub("", word))
+            or classify_heading(word))
+
+
 def mentions(text: str, alternatives: list[tuple[str, list[str]]]) -> bool:
     """Whether ``text`` (lower-cased) names a concept (``QueryPlan.alternatives``): one of
     its alternatives as written, or every word of one."""
@@ -391,6 +479,31 @@ def subword_parts(token: str) -> list[str]:
     for g in grams:
         if not any(g in o for o in out):
             out.append(g)
+    return out
+
+
+def character_pieces(tokens: list[str]) -> list:
+    """``tokens`` with each run of two or more single CJK characters (what the segmenter
+    makes of a compound it does not know: 六稳六保 → 六 稳 六 保) replaced by its
+    two-character pieces as tuples (("六", "稳"), ("六", "保")); an odd last character
+    joins the piece before it. Other tokens are kept as they are."""
+    out, run = [], []
+    def flush():
+        if len(run) >= 2:
+            pieces = [tuple(run[i:i + 2]) for i in range(0, len(run) - len(run) % 2, 2)]
+            if len(run) % 2:
+                pieces[-1] += (run[-1],)
+            out.extend(pieces)
+        else:
+            out.extend(run)
+        run.clear()
+    for t in tokens:
+        if len(t) == 1 and _CJK.match(t):
+            run.append(t)
+        else:
+            flush()
+            out.append(t)
+    flush()
     return out
 
 
@@ -469,25 +582,32 @@ class QueryBuilder:
             words = tokens[:MAX_PHRASE_WORDS]
             phrase = self._multifield(lambda f, w: wq.Phrase(f, words, slop=1, boost=w * self.config.phrase_bonus),
                                       POSITIONAL_FIELDS)
-            # each distinct word once (行政行政… is not a longer conjunction)
-            content = list(dict.fromkeys(t for t in tokens if t not in FUNCTION_WORDS)) or list(dict.fromkeys(tokens))
+            # each distinct word once (行政行政… is not a longer conjunction); a run of single
+            # characters (an unknown compound: 六稳六保 → 六 稳 六 保) as its two-character pieces,
+            # each a phrase (六稳, 六保), never as the characters alone (东南西北 is not 东数西算)
+            content = list(dict.fromkeys(character_pieces([t for t in tokens if t not in FUNCTION_WORDS])
+                                         or character_pieces(tokens)))
             if not loose:
                 q = phrase
             else:
-                terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in content]
+                terms = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) if isinstance(t, str)
+                         else self._multifield(lambda f, w, t=t: wq.Phrase(f, list(t), slop=1, boost=w),
+                                               POSITIONAL_FIELDS)
+                         for t in content]
                 # the phrase bonus only where a phrase says more than its words: when every
                 # word is common, checking positions costs most and ranks little
                 anywhere = wq.And(terms)
                 window = self.config.proximity_window
-                if window and len(content) > 1:
+                if window and len(content) > 1 and all(isinstance(t, str) for t in content):
                     # the words close together count fully, scattered anywhere for less
                     anywhere = wq.Or([Near(POSITIONAL_FIELDS[0], content, window),
                                       anywhere.with_boost(self.config.scattered_weight)])
-                subs = ([phrase] if any(self._distinctive(t) for t in content) else []) + [anywhere]
+                subs = ([phrase] if any(not isinstance(t, str) or self._distinctive(t) for t in content)
+                        else []) + [anywhere]
                 # some of the words: found, but well below the whole concept; only the
                 # distinctive ones (a word in most passages finds nothing in particular,
                 # and scoring its postings is most of a query's time)
-                some = [tq for t, tq in zip(content, terms) if self._distinctive(t)]
+                some = [tq for t, tq in zip(content, terms) if not isinstance(t, str) or self._distinctive(t)]
                 if len(content) > 1 and some and self.config.partial_weight:
                     subs.append(wq.Or(some, boost=self.config.partial_weight) if len(some) > 1
                                 else some[0].with_boost(self.config.partial_weight))
@@ -516,6 +636,8 @@ class QueryBuilder:
         tokens = analyse_query_text(concept)
         partial = []
         relax = "head" if head else "any" if self.config.parts_with_synonyms or not alts else "all"
+        if not use_synonyms and not head and len(tokens) == 1 and tokens[0] in curated_words():
+            relax = None        # jargon without its synonyms is itself, never its halves (两法, 衔接)
         main = self._tokens_query(tokens, relax=relax, parts=partial)
         if partial:
             plan.partial_concepts.add(concept)
@@ -599,9 +721,17 @@ class QueryBuilder:
             tail.insert(0, m.group(0))
             rest = rest[:m.start()]
         rest = _Q_FILLER_TAIL.sub("", _Q_FILLER_LEAD.sub("", rest, count=1), count=1) or rest
-        if rest == word:
+        pieces = [rest if rest == word else _Q_PIECE_TAIL.sub("", _Q_PIECE_LEAD.sub("", rest)) or rest]
+        if _Q_INNER.search(rest):
+            if any(q in m.group(0) for m in _Q_INNER.finditer(rest) for q in ("多", "几")) and "多少" not in tail:
+                tail.append("多少")
+            pieces = [_Q_PIECE_TAIL.sub("", _Q_PIECE_LEAD.sub("", p)) for p in _Q_INNER.split(rest)]
+            pieces = [p for p in pieces if len(p) >= 2] or [rest]
+            topical = [p for p in pieces if p not in GENERIC_VERBS]
+            pieces = topical or pieces
+        if pieces == [word]:
             return [word]
-        return [p for p in parts + [rest] + tail if p]
+        return [p for p in parts + pieces + tail if p]
 
     # -- plans -----------------------------------------------------------------------
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
@@ -610,12 +740,12 @@ class QueryBuilder:
         return plan
 
     def _plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
-        text = normalize(text or "").strip()
+        text = normalize((text or "").translate(_TYPED_BRACKETS)).strip()
         if not text:
             raise QuerySyntaxError("empty query")
         if len(text) > MAX_QUERY_CHARS:
             raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
-        if _ADVANCED.search(text.translate(_QUOTES)):
+        if _ADVANCED.search(text):
             # filters that are not index fields (region:宁波 names a place, since:/until: a
             # date) are taken out and applied as filters; year:, type:, kind: stay Whoosh terms
             written, rest = {}, []
@@ -625,7 +755,7 @@ class QueryBuilder:
                     written[m.group(1).lower()] = m.group(2)
                 else:
                     rest.append(word)
-            plan = self._advanced(" ".join(rest).translate(_QUOTES), use_synonyms)
+            plan = self._advanced(" ".join(rest), use_synonyms)
             plan.filters = written
             return plan
         plan = QueryPlan(text=text, query=wq.NullQuery)
@@ -676,8 +806,8 @@ class QueryBuilder:
         # words that only state it (下一步, and heading words such as 工作 around it)
         report_words = {c: w for c in concepts if (w := self._report_word(c))}
         plain = [c for c in concepts if c not in report_words]
-        plan.kind_intent = classify_heading("".join(plain))
-        kind_words = {c for c in plain if plan.kind_intent and classify_heading(c) == plan.kind_intent}
+        plan.kind_intent = classify_heading("".join(plain)) or next(filter(None, map(intent_of, plain)), None)
+        kind_words = {c for c in plain if plan.kind_intent and intent_of(c) == plan.kind_intent}
         if kind_words:
             kind_words |= {c for c in plain if c in HEADING_FILLER}
         # with other words, the topic is looked for loosely there (a problems passage says 执法

@@ -57,11 +57,11 @@ class RankingConfig:
     # a passage stating a figure whose subject names a concept of the query is an answer:
     # its score is multiplied by 1 + answer_boost
     answer_boost: float = 0.5
-    # coordination: None ranks passages with every concept first (tiers); a number p
-    # multiplies each score by (concepts matched / concepts) ** p instead
-    coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements; tiers (None) too
+    # coordination: passages with every concept always come first (tiers); among those that
+    # miss one, a score is multiplied by (share of the concepts matched) ** p (None: not at all)
+    coordination_power: Optional[float] = 2.0   # 1-5 score alike on the judgements
     # a passage with only a part of a concept (事项 of 证明事项, 人民 of 人民调解) has this share
-    # of it for coordination (None: all of it)
+    # of it for coordination and misses it for the tiers (None: holds all of it)
     partial_coordination: Optional[float] = 0.5
     # the kind of section an intent word asks for (下一步, 存在的问题) weighs this many times the
     # query's heaviest topic concept: a passage of another kind is not what was asked

@@ -149,6 +149,11 @@ class Scorer:
         self._memo[key] = (node, result)
         return result
 
+    def evaluated(self, node: wq.Query) -> bool:
+        """Whether ``node`` has been evaluated whole (not cut short by the deadline)."""
+        hit = self._memo.get(("node", id(node)))
+        return hit is not None and hit[0] is node
+
     def leaf_results(self):
         """(field, text, Scored) of every whole term and phrase evaluated so far (for
         explanations); a phrase's text is its words in quotes."""

@@ -33,7 +33,7 @@ from .query import Filters, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, SUBJECTS, YEAR
+from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, META, PUBLISHED, REGION, SUBJECTS, YEAR
 from .scorer import CorpusStats, OutOfTime, Scorer, _members
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -43,6 +43,7 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 DEFAULT_TIMEOUT = 0.5      # seconds of search time per query; then the concepts evaluated so far, or an error
 SORTS = ("relevance", "date", "-date")   # date: oldest first, -date: newest first; ties by relevance
+_TIER = 1e12          # a passage holding every concept ranks before any that misses one
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
 
@@ -139,6 +140,47 @@ def _whole_df(stats, forms: list[list[str]]) -> Optional[int]:
     if not forms:
         return None
     return min(stats.N, sum(min(stats.df(BODY, t) for t in tokens) for tokens in forms))
+
+
+SUGGEST_MIN_DF = 5        # a suggested word is held by at least this many passages
+SUGGEST_SCAN = 50_000     # terms of one first character compared at most, per segment
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``most + 1`` once it is larger than ``most``."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > most:
+            return most + 1
+        prev = cur
+    return prev[-1]
+
+
+def _closest_term(stats, word: str) -> Optional[str]:
+    """The indexed body term closest to ``word`` (one edit for words up to 4 characters, two
+    for longer ones; same first character), held by at least SUGGEST_MIN_DF passages; the
+    most frequent among the closest; None when there is none."""
+    word = word.lower()
+    most = 1 if len(word) <= 4 else 2
+    found: dict[str, int] = {}
+    for sp in stats.segments:
+        lo, hi = sp.prefix_range(BODY, word[0])
+        for ti in range(lo, min(hi, lo + SUGGEST_SCAN)):
+            term = sp.term_at(BODY, ti)
+            if term != word and abs(len(term) - len(word)) <= most and len(term) >= 2:
+                d = _edits(word, term, most)
+                if d <= most:
+                    found[term] = d
+    ranked = sorted(((d, -stats.df(BODY, t), t) for t, d in found.items()))
+    for d, neg_df, term in ranked:
+        if -neg_df >= SUGGEST_MIN_DF:
+            return term
+    return None
 
 
 def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int,
@@ -267,6 +309,9 @@ class _Ranked:
     total: int
     matched: np.ndarray        # every matching passage (for facets)
     answer: np.ndarray = None  # 1 + answer_boost for a passage with a figure about the query, else 1
+    missing: Optional[list] = None   # per passage: the concepts it does not hold
+    partial: int = 0           # matching passages that miss a concept (not in ``total``)
+    held: set = field(default_factory=set)   # the concepts some matching passage holds
 
     @classmethod
     def empty(cls) -> "_Ranked":
@@ -387,13 +432,48 @@ class IndexSearcher:
         if explain:
             for i, h in enumerate(hits):
                 h.explanation = self._explain(ranked, i, scorer, snap, plan)
-        result = SearchResult(query=text, hits=hits, total=ranked.total,
-                              expanded_query=str(plan.query) if plan.expansions else "", offset=offset,
-                              partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)))
+        for h, missing in zip(hits, ranked.missing or ()):
+            h.missing = missing
+        unmatched = self._unmatched(snap, plan)
+        result = SearchResult(query=text, hits=hits, total=ranked.total, total_partial=ranked.partial,
+                              expanded_query=plan.reading(), offset=offset,
+                              partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)),
+                              unmatched=unmatched, read_as=plan.read_as())
+        absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
+        result.suggestions = self._suggestions(snap, plan, absent)
         if facets:
             result.facets = self._facets(snap, ranked.matched)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
+
+    def _unmatched(self, snap: Snapshot, plan: QueryPlan) -> list[str]:
+        """The query's words that no passage of the index holds (in its text or headings):
+        a concept none of whose words is indexed, else its words that are not."""
+        if plan.advanced:
+            return []
+        stats = snap.stats
+        out = []
+        for concept in plan.subject_concepts():
+            words = [t for _, t in plan.forms[concept][:1] for t in t] if plan.forms.get(concept) else []
+            unknown = [w for w in dict.fromkeys(words)
+                       if not stats.df(BODY, w) and not stats.df(HEADING, w)]
+            out.extend([concept] if unknown and len(unknown) == len(set(words)) else unknown)
+        return list(dict.fromkeys(out))
+
+    def _suggestions(self, snap: Snapshot, plan: QueryPlan, absent: list[str]) -> list[dict]:
+        """Did you mean: for each concept no passage holds, the most frequent indexed word one
+        or two edits from it (行政附议 → 行政复议), from the index's own vocabulary, with the
+        query it makes."""
+        out = []
+        for concept in absent:
+            if plan.expansions.get(concept) or not 2 <= len(concept) <= 12:
+                continue
+            best = _closest_term(snap.stats, concept)
+            if best:
+                out.append({"word": concept, "suggestion": best,
+                            "query": re.sub(rf"(?<!\S){re.escape(concept)}(?!\S)", best, plan.text, count=1)
+                            if concept in plan.text.split() else plan.text.replace(concept, best, 1)})
+        return out
 
     def _facets(self, snap: Snapshot, ids: np.ndarray) -> dict:
         """Counts of the matching passages and of their documents by province, city,
@@ -449,25 +529,19 @@ class IndexSearcher:
             return _Ranked.empty()
         factor = 1.0 + self.ranking.concreteness_weight * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]
-        tier = np.zeros(len(ids), np.int8)
+        # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
+        # before any that miss one; ``has`` says which concepts each passage holds
+        tier = np.ones(len(ids), np.int8)
         power = self.ranking.coordination_power
         concept_weight: dict = {}
-        if power is not None and len(plan.concept_queries) > 1:
-            # graded: a score shrinks with the share of the query's concepts a passage misses
-            share, count, concept_weight = self._coordination(scorer, plan, ids)
-            coord = np.minimum(share, 1.0) ** power
-            text, flat = text * coord, flat * coord
-            tier[count == len(plan.concept_queries)] = 1
-        elif plan.strict is not None:
-            # passages with every concept first, scored by the strict query
-            strict = scorer.evaluate(plan.strict)
-            hit = _members(ids, strict.ids)
-            if hit.any():
-                si = np.searchsorted(strict.ids, ids[hit])
-                tier[hit] = 1
-                text, flat = text.copy(), flat.copy()
-                text[hit] = strict.text[si]
-                flat[hit] = strict.flat[si]
+        has = None
+        if plan.concept_queries and not plan.advanced:
+            share, has, concept_weight = self._coordination(scorer, plan, ids)
+            tier = has.all(axis=0).astype(np.int8)
+            if len(plan.concept_queries) > 1 and power is not None:
+                # among the partial matches: a score shrinks with the share of the concepts missed
+                coord = np.minimum(share, 1.0) ** power
+                text, flat = text * coord, flat * coord
         prior = self._genre_prior(snap, sp.p_report[ids], plan)
         for named in plan.named_rules:
             # the articles of the rule the query names, not those that cite it
@@ -487,13 +561,14 @@ class IndexSearcher:
             # pool's cutoff by more than that cannot reach the pool, so it is not looked up
             pool = want * POOL_FACTOR
             look = np.arange(len(ids))
-            if sort == "relevance" and power is not None and len(ids) > 4 * pool:
-                cutoff = score[np.argpartition(-score, pool - 1)[pool - 1]]
-                look = np.flatnonzero(score * (1.0 + self.ranking.answer_boost) >= cutoff)
+            if sort == "relevance" and len(ids) > 4 * pool:
+                key = tier * _TIER + score
+                cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
+                look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
             answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
             looked = None if len(look) == len(ids) else look
             score = score * answer
-        key = score if power is not None else tier.astype(np.float64) * 1e12 + score
+        key = tier * _TIER + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
         if sort != "relevance":
             # by published date (unknown dates last), then by relevance, then by position
@@ -521,23 +596,32 @@ class IndexSearcher:
                     unread = np.flatnonzero(below)
                     answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
                     score[unread] *= answer[unread]
-                    key = score
+                    key = tier * _TIER + score
                 order = np.lexsort((ids, -key))
                 part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want,
                                text_of)
         part = part[offset:want]
+        names = list(concept_weight) or plan.concept_names
+        missing = [[names[k] for k in np.flatnonzero(~has[:, i])] for i in part] if has is not None else None
+        held = {names[k] for k in np.flatnonzero(has.any(axis=1))} if has is not None else set(names)
+        complete = int(tier.sum())
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
-                       len(ids), ids, answer[part])
+                       complete, ids, answer[part], missing, len(ids) - complete, held)
 
     def _coordination(self, scorer: Scorer, plan: QueryPlan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
-        """For each passage of ``ids``: the share of the query's concepts it has, by weight,
-        and how many of them it has; and each concept's weight. A concept weighs its rarity
+        """For each passage of ``ids``: the share of the query's concepts it has, by weight;
+        which concepts it holds whole (a concepts × passages boolean array); and each
+        concept's weight. A concept weighs its rarity
         (the idf of its whole forms: missing 法律顾问 costs more than missing 全覆盖); an intent
         (the section kind of 下一步, the rules of 法律依据) ``intent_weight`` × the heaviest
         topic; a passage with only a part of a relaxed concept (事项 of 证明事项) has
         ``partial_coordination`` of it."""
         queries = plan.concept_queries
         names = plan.concept_names
+        if scorer.partial:
+            # out of time: the tiers and the share are over the concepts searched so far
+            kept = [i for i, q in enumerate(queries) if scorer.evaluated(q)] or [0]
+            queries, names = [queries[i] for i in kept], [names[i] for i in kept]
         found = [scorer.evaluate(q).ids for q in queries]
         intent = [name in plan.intent_concepts for name in names]
         weights = []
@@ -551,24 +635,23 @@ class IndexSearcher:
             top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
             weights = [top if i else w for w, i in zip(weights, intent)]
         share = np.zeros(len(ids))
-        count = np.zeros(len(ids), np.int32)
+        held = np.zeros((len(names), len(ids)), bool)
         part = self.ranking.partial_coordination
-        for name, ids_k, w in zip(names, found, weights):
-            has = _members(ids, ids_k)
+        for k, (name, ids_k, w) in enumerate(zip(names, found, weights)):
+            matched = _members(ids, ids_k)
             whole = plan.whole_query(name) if part is not None else None
             if whole is not None:
-                full = has & _members(ids, scorer.evaluate(whole).ids)
-                share += w * np.where(full, 1.0, part * has)
-                count += full
+                held[k] = matched & _members(ids, scorer.evaluate(whole).ids)
+                share += w * np.where(held[k], 1.0, part * matched)
             else:
-                share += w * has
-                count += has
+                held[k] = matched
+                share += w * matched
         share /= sum(weights)
         if plan.kind_intent and not plan.intent_concepts:
             # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
             kind = scorer.sp.p_kind[ids] == kind_code(plan.kind_intent)
-            share[kind], count[kind] = 1.0, len(queries)
-        return share, count, dict(zip(names, weights))
+            share[kind], held[:, kind] = 1.0, True
+        return share, held, dict(zip(names, weights))
 
     def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan,
                        weights: Optional[dict] = None) -> np.ndarray:

@@ -244,3 +244,12 @@ QUERY_UNITS = frozenset([u.text for u in AMOUNT_UNITS if u.text not in DATE_PART
                         + [s + u.text for u in units_of(MONEY) for s in LARGE_SCALES])
 # words too common to require on their own when a concept is loose-matched
 FUNCTION_WORDS = frozenset("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从".split())
+
+# query words that ask for a kind of section in other words than its headings use
+# (生态环境保护 短板, 安全生产 存在的薄弱环节, 重大行政决策 明年): problems or plans
+INTENT_WORDS = {
+    **dict.fromkeys("不足 短板 弱项 短板弱项 薄弱环节 薄弱 差距 难点 堵点 痛点 难点堵点 难题 瓶颈 突出问题 主要问题 "
+                    "存在问题 困难 困难和问题 问题和不足 风险隐患 隐患".split(), "problems"),
+    **dict.fromkeys("下一步 下步 下一阶段 明年 今后 今后工作 重点任务 主要任务 工作打算 打算 工作计划 工作安排 "
+                    "工作思路 思路举措 目标任务".split(), "plans"),
+}

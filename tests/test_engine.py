@@ -119,7 +119,7 @@ def test_truncated_passage_file_is_reported_as_damage(tmp_path, seed_file):
 
 # the ranking of the previous engine: tiers, no genre or kind prior, no per-document cap
 REFERENCE_RANKING = replace(DEFAULT_RANKING, coordination_power=None, type_priors={}, kind_priors={}, answer_boost=0.0,
-                            per_doc=0,
+                            per_doc=0, partial_coordination=None,
                             kind_is_topical=False)
 
 
@@ -138,6 +138,11 @@ def test_ranking_matches_the_reference_engine(seed_index_dir):
     # (a one-line measure with figures) are left out of the comparison
     known = set(ref["passage_text_hashes"])
     for r in ref["requests"]:
+        if seed_index.plan(r["query"]).kind_intent:
+            # a query made of words naming a section kind (下一步 工作 打算): every passage of the
+            # kind holds all of it, ranked by its own score; the reference re-scored them by a
+            # strict query that no longer exists
+            continue
         hits = seed_index.search(r["query"], limit=30, **r["filters"]).hits
         got = [t for t in (_text_hash(h.text) for h in hits) if t in known][:10]
         assert len(set(got[:5]) & set(r["top10_text_hash"][:5])) >= min(4, len(r["top10"])), r["query"]
@@ -149,8 +154,9 @@ def _text_hash(text: str) -> str:
 
 
 def test_total_does_not_depend_on_the_limit(seed_index):
-    totals = {seed_index.search("行政复议 案件", limit=n).total for n in (1, 5, 10, 100)}
-    assert len(totals) == 1 and totals.pop() > 10
+    results = [seed_index.search("行政复议 案件", limit=n) for n in (1, 5, 10, 100)]
+    totals = {(r.total, r.total_partial) for r in results}
+    assert len(totals) == 1 and results[0].total > 5 and results[0].total_partial > 10
 
 
 def test_explain_parts_add_up(seed_index):

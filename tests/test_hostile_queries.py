@@ -47,7 +47,8 @@ def test_out_of_time_ranks_on_the_concepts_evaluated_so_far(seed_index, monkeypa
     ticks = itertools.count()
     monkeypatch.setattr(time_module, "perf_counter", lambda: float(next(ticks)))     # each look: 1 s later
     cut = seed_index.search(query, limit=10, timeout=12)
-    assert cut.partial and 0 < cut.total < whole.total and cut.to_dict()["partial"] is True
+    assert cut.partial and 0 < cut.total + cut.total_partial < whole.total + whole.total_partial
+    assert cut.to_dict()["partial"] is True
     with pytest.raises(QueryTimeoutError, match="needs more than 1 s of search time"):
         seed_index.search(query, limit=10, timeout=1)
 
@@ -55,6 +56,6 @@ def test_out_of_time_ranks_on_the_concepts_evaluated_so_far(seed_index, monkeypa
 def test_a_wildcard_over_too_many_terms_is_capped_with_a_note(seed_index, monkeypatch):
     from searchlib import scorer
     monkeypatch.setattr(scorer, "MAX_EXPANSIONS", 5)
-    res = seed_index.search("(行*)", limit=5)
+    res = seed_index.search("(行* OR 行政)", limit=5)
     assert res.total > 0 and res.warnings and "only the first 5 were searched" in res.warnings[0]
     assert "only the first 5" in res.to_dict()["warnings"][0]
