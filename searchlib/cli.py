@@ -408,6 +408,17 @@ def _facet_line(facets: dict, top: int = 3) -> str:
     return "facets: " + "; ".join(parts)
 
 
+def _print_reading(result) -> None:
+    """How the query was read, the words no passage holds, and did-you-mean lines."""
+    click.echo(f"read as: {result.expanded_query}")
+    if result.unmatched:
+        click.echo("no passage holds: " + ", ".join(result.unmatched))
+    if not result.total and result.total_partial:
+        click.echo("no passage has all of these words; partial matches follow")
+    for s in result.suggestions:
+        click.echo(f"did you mean: {s['suggestion']} (for {s['word']}): searchlib search {s['query']}")
+
+
 def _print_result(result, explain=False, applied=None):
     if not result.hits:
         if result.total:
@@ -417,15 +428,19 @@ def _print_result(result, explain=False, applied=None):
             click.echo(f"No results (filters: {shown}).")
         else:
             click.echo("No results.")
+            _print_reading(result)
         return
     shown = (f"top {len(result.hits)}" if not result.offset
              else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")
-    click.echo(f"{result.total} matching passages; {shown} ({result.elapsed_ms:.0f} ms)"
+    click.echo(f"{result.total} matching passages"
+               + (f" (+{result.total_partial} partial: missing some words)" if result.total_partial else "")
+               + f"; {shown} ({result.elapsed_ms:.0f} ms)"
                + ("; out of time: ranked on the first concepts only" if result.partial else ""))
     if result.facets:
         click.echo(_facet_line(result.facets))
     for warning in result.warnings:
         click.echo(f"note: {warning}")
+    _print_reading(result)
     click.echo()
     for i, h in enumerate(result.hits, result.offset + 1):
         meta = " · ".join(str(x) for x in (h.region, h.year, h.section_kind) if x)
@@ -435,6 +450,8 @@ def _print_result(result, explain=False, applied=None):
         click.echo("   " + _render_snippet(h.snippet))
         if h.figures:
             click.echo("   figures: " + "; ".join(f"{f.subject} {f.text}".strip() for f in _figures_first(h)[:6]))
+        if h.missing:
+            click.echo("   缺少 (missing): " + ", ".join(h.missing))
         click.echo(f"   {h.passage_id}  score {h.score:.2f}")
         if explain and h.explanation:
             e = h.explanation

@@ -294,11 +294,14 @@ class QueryPlan:
             words = {t for f, t in self.query.iter_all_terms() if f in TEXT_FIELDS and isinstance(t, str)}
             return set(), words
         strip = str.maketrans("", "", QUOTES)
-        phrases = {c.translate(strip).lower() for c in self.concepts}
+        # an intent word (下一步, 法律依据) is matched by the kind of passage, not in its text
+        shown = [c for c in self.concepts if c not in self.intent_concepts]
+        phrases = {c.translate(strip).lower() for c in shown}
         for alts in self.expansions.values():
             # a related concept is searched, not shown as if it were what the user typed
             phrases.update(a.translate(strip).lower() for a in alts if a not in self.related)
-        words = {t for c in self.concepts for t in analyse_query_text(c)}
+        # the words of a concept on their own, but not single characters (一 of 一网通办)
+        words = {t for c in shown for t in analyse_query_text(c) if len(t) > 1}
         return phrases, words
 
     @property
