@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -41,6 +42,7 @@ MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
 _FIELD_EXAMPLES = {"region": "宁波", "year": "2018", "type": "annual_report", "kind": "plans",
                    "since": "2018-01", "until": "2019", "has_figures": "true"}
+MIN_SHARE = 1.0          # a concept of more than three words is held with this share of them
 MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
 # what a rule's name ends with: 法 unless it is a verb's (普法, 执法, 司法, 依法 …), 条例, 办法 …
 _RULE_SUFFIX = r"(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)"
@@ -95,6 +97,18 @@ GENERIC_VERBS = frozenset("推进 推动 开展 实施 落实 进行 加强 做�
 RULE_WORDS = frozenset("法律依据 法规依据 法定依据 法律规定 法律条文 法条 法律条款".split())
 # a year as a query word: 2018, 2018年, 2018年度
 YEAR_WORD = re.compile(r"((?:19|20)\d\d)(?:年度?)?")
+
+
+_GENERIC_EDGE = re.compile(rf"^(?:{'|'.join(sorted(GENERIC_VERBS, key=len, reverse=True))})(?:了)?"
+                           rf"|(?:{'|'.join(sorted(GENERIC_VERBS, key=len, reverse=True))})(?:了)?$")
+
+
+def _without_generic_verbs(piece: str) -> str:
+    """A question's piece without a general verb at its ends (推进信访工作法治化 → 信访工作法治化;
+    国企改革深化提升行动取得 → 国企改革深化提升行动), when at least two characters remain."""
+    rest = _GENERIC_EDGE.sub("", piece)
+    rest = _GENERIC_EDGE.sub("", rest) if len(rest) >= 2 else rest
+    return rest if len(rest) >= 2 else piece
 
 
 class Near(wq.Phrase):
@@ -333,18 +347,26 @@ class QueryPlan:
         strip = str.maketrans("", "", QUOTES)
         return [(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms.get(concept, [])]
 
-    def whole_query(self, concept: str) -> Optional[wq.Query]:
-        """A query for the passages that have ``concept`` whole: one of its whole forms
-        with all of its words, not only a part of it (证明事项, not 事项 alone); None when
-        the concept has no forms or its query matches no part alone."""
+    def whole_parts(self, concept: str) -> list[tuple[list, int]]:
+        """How a passage holds ``concept`` whole rather than by a part of it (证明事项, not 事项
+        alone): per whole form, its words' queries and how many of them it must have: all of
+        them, or three in four when the concept as typed has more than three words (a question
+        or a pasted sentence: 秸秆综合利用和禁烧 without 农作物); [] when the concept has no
+        forms or its query matches no part alone (every match holds it)."""
         forms = self.whole_forms(concept)
         if not forms or concept not in self.partial_concepts:
-            return None
-        def word(t: str) -> wq.Query:
+            return []
+        def word(t) -> wq.Query:
+            if isinstance(t, tuple):         # a piece of an unknown compound: its characters in order
+                return wq.Phrase(POSITIONAL_FIELDS[0], list(t), slop=1)
             return wq.Or([wq.Term(f, t) for f in TEXT_FIELDS])
-        subs = [word(tokens[0]) if len(tokens) == 1 else wq.And([word(t) for t in dict.fromkeys(tokens)])
-                for tokens in forms]
-        return subs[0] if len(subs) == 1 else wq.Or(subs)
+        out = []
+        for i, tokens in enumerate(forms):
+            words = list(dict.fromkeys(character_pieces([t for t in tokens if t not in FUNCTION_WORDS])
+                                       or character_pieces(tokens)))
+            least = len(words) if i or len(words) <= 3 else math.ceil(MIN_SHARE * len(words))
+            out.append(([word(t) for t in words], least))
+        return out
 
     def whole_forms(self, concept: str) -> list[list[str]]:
         """The tokens of each whole form of ``concept`` (itself, its synonyms and related
@@ -579,7 +601,9 @@ class QueryBuilder:
                 part_q = [self._multifield(lambda f, w, t=t: wq.Term(f, t, boost=w)) for t in sub]
                 both = wq.And if relax == "all" else wq.Or
                 q = wq.Or([q, both(part_q, boost=self.config.partial_weight)])
-                if parts is not None and relax != "all":
+                # a part of a rare compound is only a part of it; the head word of the topic of
+                # a section-intent query (执法 of 行政执法 存在的问题) is the topic as such sections say it
+                if parts is not None and relax == "any":
                     parts.append(True)
         else:
             words = tokens[:MAX_PHRASE_WORDS]
@@ -730,7 +754,7 @@ class QueryBuilder:
                 tail.append("多少")
             pieces = [_Q_PIECE_TAIL.sub("", _Q_PIECE_LEAD.sub("", p)) for p in _Q_INNER.split(rest)]
             pieces = [p for p in pieces if len(p) >= 2] or [rest]
-            topical = [p for p in pieces if p not in GENERIC_VERBS]
+            topical = [_without_generic_verbs(p) for p in pieces if p not in GENERIC_VERBS]
             pieces = topical or pieces
         if pieces == [word]:
             return [word]

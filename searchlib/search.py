@@ -639,9 +639,15 @@ class IndexSearcher:
         part = self.ranking.partial_coordination
         for k, (name, ids_k, w) in enumerate(zip(names, found, weights)):
             matched = _members(ids, ids_k)
-            whole = plan.whole_query(name) if part is not None else None
-            if whole is not None:
-                held[k] = matched & _members(ids, scorer.evaluate(whole).ids)
+            forms = plan.whole_parts(name) if part is not None else []
+            if forms:
+                whole = np.zeros(len(ids), bool)
+                for words, least in forms:
+                    count = np.zeros(len(ids), np.int32)
+                    for q in words:
+                        count += _members(ids, scorer.evaluate(q).ids)
+                    whole |= count >= least
+                held[k] = matched & whole
                 share += w * np.where(held[k], 1.0, part * matched)
             else:
                 held[k] = matched
