@@ -142,7 +142,7 @@ def _whole_df(stats, forms: list[list[str]]) -> Optional[int]:
     return min(stats.N, sum(min(stats.df(BODY, t) for t in tokens) for tokens in forms))
 
 
-SUGGEST_MIN_DF = 5        # a suggested word is held by at least this many passages
+SUGGEST_MIN_DF = 2        # a suggested word is held by at least this many passages
 SUGGEST_SCAN = 50_000     # terms of one first character compared at most, per segment
 
 
