@@ -427,3 +427,16 @@ def test_synonyms_api_marks_related_concepts(client):
     data = get_json(client, "/api/synonyms?q=两法衔接")
     assert "行刑衔接" in data["expansions"]["两法衔接"] and "行刑衔接" not in data["related"]
     assert "移送涉嫌犯罪案件" in data["related"]
+
+
+def test_partial_matches_unmatched_words_and_did_you_mean_on_the_page(client):
+    html = client.get("/?q=行政复议 案件&per_doc=0&limit=50").get_data(as_text=True)
+    assert "只含部分检索词" in html and "缺少：案件" in html
+    typo = client.get("/?q=行政附议").get_data(as_text=True)
+    assert "您是不是要找" in typo and 'href="/?q=' in typo and "行政复议</a>" in typo
+    none = client.get("/?q=qwzxkj").get_data(as_text=True)
+    assert "没有段落含有" in none and "qwzxkj" in none
+    data = get_json(client, "/api/search?q=行政复议 案件&limit=50&per_doc=0")
+    assert data["total_partial"] > 0 and any(h["missing"] == ["案件"] for h in data["hits"])
+    assert data["read_as"]["concepts"][1]["text"] == "案件"
+    assert get_json(client, "/api/search?q=行政附议")["suggestions"][0]["suggestion"] == "行政复议"

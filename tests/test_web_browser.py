@@ -152,3 +152,21 @@ def test_answer_table_from_a_quantity_query(browser, seed_site):
     rows = page.locator(".figgroup tbody tr").all_inner_texts()
     assert any("区政府新收行政复议案件" in r and "36" in r for r in rows), rows
     page.close()
+
+
+def test_a_typo_offers_the_indexed_word_and_partial_matches_say_what_they_miss(browser, seed_site):
+    page = browser.new_page()
+    page.goto(seed_site + "/")
+    page.fill("#q", "行政附议")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".suggest a")
+    page.click(".suggest a")
+    page.wait_for_selector(".hit")
+    assert page.input_value("#q") == "行政复议"
+    page.fill("#q", "行政复议 案件")
+    page.press("#q", "Enter")
+    page.wait_for_selector(".hit")
+    assert "只含部分检索词" in page.locator(".total").inner_text()
+    page.goto(seed_site + "/?q=行政复议 案件&per_doc=0&limit=50")
+    assert any("缺少：案件" in t for t in page.locator(".missing").all_inner_texts())
+    page.close()
