@@ -103,6 +103,18 @@ _GENERIC_EDGE = re.compile(rf"^(?:{'|'.join(sorted(GENERIC_VERBS, key=len, rever
                            rf"|(?:{'|'.join(sorted(GENERIC_VERBS, key=len, reverse=True))})(?:了)?$")
 
 
+_SENTENCE_PUNCT = re.compile(r"[。，；：！,;:!]")
+PASTE_CHARS = 20          # a query word this long with sentence punctuation is a pasted sentence
+PASTE_WORDS = 12          # a concept of more words is matched by its rarest ones (and as a phrase)
+_SPACE_IN_PASTE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
+
+
+def is_pasted(word: str) -> bool:
+    """Whether a query word is text copied from a passage (a sentence or more: long, with
+    sentence punctuation) rather than a question or a name."""
+    return len(word) >= PASTE_CHARS and bool(_SENTENCE_PUNCT.search(word))
+
+
 def _without_generic_verbs(piece: str) -> str:
     """A question's piece without a general verb at its ends (推进信访工作法治化 → 信访工作法治化;
     国企改革深化提升行动取得 → 国企改革深化提升行动), when at least two characters remain."""
@@ -570,13 +582,25 @@ class QueryBuilder:
             return True
         return self.doc_frequency(token) <= self.config.partial_max_df * self.doc_count
 
+    def _key_words(self, tokens: list[str]) -> list[str]:
+        """A long concept (a pasted sentence or paragraph) as its PASTE_WORDS rarest words, in
+        their order (its first words still make its phrase): the source passage has them
+        all, and checking a hundred common words would cost most of a query's time."""
+        content = list(dict.fromkeys(t for t in tokens if t not in FUNCTION_WORDS))
+        if len(content) <= PASTE_WORDS or self.doc_frequency is None:
+            return tokens
+        rare = set(sorted(content, key=lambda t: (self.doc_frequency(t) or 0, len(content) - content.index(t)))
+                   [:PASTE_WORDS])
+        return [t for t in content if t in rare]
+
     # -- fields ----------------------------------------------------------------------
     def _multifield(self, make, fields=TEXT_FIELDS) -> wq.Query:
         subs = [make(f, w) for f, w in self.config.field_weights.items() if w > 0 and f in fields]
         return subs[0] if len(subs) == 1 else wq.Or(subs)
 
     def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
-                      relax: Optional[str] = None, parts: Optional[list] = None) -> Optional[wq.Query]:
+                      relax: Optional[str] = None, parts: Optional[list] = None,
+                      phrase: Optional[list[str]] = None) -> Optional[wq.Query]:
         """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
         ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
         rare one-word concept also match any (``"any"``) or all (``"all"``) of its dictionary parts.
@@ -606,7 +630,7 @@ class QueryBuilder:
                 if parts is not None and relax == "any":
                     parts.append(True)
         else:
-            words = tokens[:MAX_PHRASE_WORDS]
+            words = (phrase or tokens)[:MAX_PHRASE_WORDS]     # ``phrase``: the words as written
             phrase = self._multifield(lambda f, w: wq.Phrase(f, words, slop=1, boost=w * self.config.phrase_bonus),
                                       POSITIONAL_FIELDS)
             # each distinct word once (行政行政… is not a longer conjunction); a run of single
@@ -648,7 +672,7 @@ class QueryBuilder:
         it is a rare compound; ``head``: also its head word alone (执法 of 行政执法), for the
         topic of a query that names a kind of section."""
         alts, weight = [], {}
-        if use_synonyms and self.synonyms is not None:
+        if use_synonyms and self.synonyms is not None and not is_pasted(concept):   # a paste is as written
             alts = [a for a in self.synonyms.expand(concept) if a != concept]
             weight = {a: self.synonyms.weight(concept, a) for a in alts}
             # jargon inside a longer concept (两法衔接工作 → 两法衔接's synonyms + 工作)
@@ -660,12 +684,13 @@ class QueryBuilder:
                         alts.append(alt)
                         weight[alt] = self.synonyms.weight(term, e)
         # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
-        tokens = analyse_query_text(concept)
+        written = analyse_query_text(concept)
+        tokens = self._key_words(written)
         partial = []
         relax = "head" if head else "any" if self.config.parts_with_synonyms or not alts else "all"
         if not use_synonyms and not head and len(tokens) == 1 and tokens[0] in curated_words():
             relax = None        # jargon without its synonyms is itself, never its halves (两法, 衔接)
-        main = self._tokens_query(tokens, relax=relax, parts=partial)
+        main = self._tokens_query(tokens, relax=relax, parts=partial, phrase=written)
         if partial:
             plan.partial_concepts.add(concept)
         if use_synonyms:
@@ -717,6 +742,8 @@ class QueryBuilder:
         if self.synonyms is not None and [a for a in self.synonyms.expand(word) if a != word]:
             return [word]
         if RULE_NAME.fullmatch(word):          # 浙江省优化营商环境条例: a rule's name, whole
+            return [word]
+        if is_pasted(word):                    # a sentence copied from a passage, not a question
             return [word]
         rest, parts, tail = word, [], []
         m = _Q_TAIL.search(rest)
@@ -788,7 +815,11 @@ class QueryBuilder:
         plan = QueryPlan(text=text, query=wq.NullQuery)
         concepts = []
         required, excluded, boosts = [], [], {}
-        words = [part for word in text.split() for part in self.question_parts(word)]
+        if is_pasted(text) and not any(_FIELD.match(w) or w[0] in "+-" for w in text.split()):
+            # a pasted sentence or paragraph is one concept, whatever spaces the copy left in it
+            words = [_SPACE_IN_PASTE.sub("", text)]
+        else:
+            words = [part for word in text.split() for part in self.question_parts(word)]
         if not words:
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
         for word in words:
@@ -833,7 +864,8 @@ class QueryBuilder:
         # words that only state it (下一步, and heading words such as 工作 around it)
         report_words = {c: w for c in concepts if (w := self._report_word(c))}
         plain = [c for c in concepts if c not in report_words]
-        plan.kind_intent = classify_heading("".join(plain)) or next(filter(None, map(intent_of, plain)), None)
+        plan.kind_intent = None if any(map(is_pasted, plain)) else (   # a pasted text names no kind
+            classify_heading("".join(plain)) or next(filter(None, map(intent_of, plain)), None))
         kind_words = {c for c in plain if plan.kind_intent and intent_of(c) == plan.kind_intent}
         if kind_words:
             kind_words |= {c for c in plain if c in HEADING_FILLER}

@@ -167,3 +167,19 @@ def test_a_question_is_split_into_its_topics(idx):
     assert "生态环境保护" in plan.concepts and "哪些" not in "".join(plan.concepts)
     assert idx.plan("农业税是哪一年全面取消的").concepts == ["农业税", "全面取消"]
     assert idx.plan("跨省异地就医直接结算是怎样推进的").concepts == ["跨省异地就医直接结算"]
+
+
+def test_a_pasted_paragraph_finds_its_source_within_the_time_budget(seed_index):
+    import time
+    from searchlib.normalize import normalize
+    from tests.conftest import SEEDS
+    for path in SEEDS[:3]:
+        para = max(path.read_text(encoding="utf-8").split("\n"), key=len)[:500].strip()
+        t0 = time.perf_counter()
+        res = seed_index.search(para, timeout=0.5)
+        assert time.perf_counter() - t0 < 1.0 and not res.partial
+        assert res.hits[0].doc_id == path.name          # a long paste may span several passages of it
+        sentence = para[:120]
+        first = seed_index.search(sentence).hits[0]
+        assert normalize(sentence)[:30] in normalize(first.text).replace(" ", "")
+        assert res.read_as["concepts"][0]["role"] == "topic" and len(res.read_as["concepts"]) == 1
