@@ -34,7 +34,7 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
 from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, META, PUBLISHED, REGION, SUBJECTS, YEAR
-from .scorer import CorpusStats, OutOfTime, Scorer, _members
+from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
@@ -146,21 +146,6 @@ SUGGEST_MIN_DF = 2        # a suggested word is held by at least this many passa
 SUGGEST_SCAN = 50_000     # terms of one first character compared at most, per segment
 
 
-def _edits(a: str, b: str, most: int) -> int:
-    """Levenshtein distance of ``a`` and ``b``, or ``most + 1`` once it is larger than ``most``."""
-    if abs(len(a) - len(b)) > most:
-        return most + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > most:
-            return most + 1
-        prev = cur
-    return prev[-1]
-
-
 def _closest_term(stats, word: str) -> Optional[str]:
     """The indexed body term closest to ``word`` (one edit for words up to 4 characters, two
     for longer ones; same first character), held by at least SUGGEST_MIN_DF passages; the
@@ -173,8 +158,8 @@ def _closest_term(stats, word: str) -> Optional[str]:
         for ti in range(lo, min(hi, lo + SUGGEST_SCAN)):
             term = sp.term_at(BODY, ti)
             if term != word and abs(len(term) - len(word)) <= most and len(term) >= 2:
-                d = _edits(word, term, most)
-                if d <= most:
+                d = next((d for d in range(1, most + 1) if _within_distance(word, term, d)), None)
+                if d is not None:
                     found[term] = d
     ranked = sorted(((d, -stats.df(BODY, t), t) for t, d in found.items()))
     for d, neg_df, term in ranked:
