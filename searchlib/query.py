@@ -3,13 +3,15 @@
 Plain queries (no operators) are read as *concepts* separated by spaces. Each
 concept is analysed with the index's analyzer; a multi-token concept matches as
 a phrase (bonus) or as all its tokens; synonyms of a concept are added as
-phrases at a lower weight. Concepts are OR-ed with a coordination bonus, so a
-passage that matches more of them ranks higher but one that misses a minor word
-is not lost. Words that ask for a quantity (数量, 多少, a bare unit such as 条 or
+phrases at a lower weight. Concepts are OR-ed: the search ranks the passages that
+hold every concept first and keeps the others after them, marked with what they miss.
+A question typed without spaces is split into its topics, a pasted sentence is one
+concept, and years, regions and section-intent words (下一步, 短板) weigh the passages
+about the topic rather than being matched as text. Words that ask for a quantity (数量, 多少, a bare unit such as 条 or
 件) are not matched as text: they favour passages that state figures (in that
 unit).
 
-Queries with Whoosh syntax (quotes, AND/OR/NOT, parentheses, field:value) go
+Queries with Whoosh syntax (ASCII quotes, AND/OR/NOT, parentheses around words, field:value) go
 through Whoosh's parser with the same analyzer and field weights.
 
 Plans are Whoosh query trees (a well-known, printable representation); they are
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -42,7 +43,6 @@ MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
 _FIELD_EXAMPLES = {"region": "宁波", "year": "2018", "type": "annual_report", "kind": "plans",
                    "since": "2018-01", "until": "2019", "has_figures": "true"}
-MIN_SHARE = 1.0          # a concept of more than three words is held with this share of them
 MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
 # what a rule's name ends with: 法 unless it is a verb's (普法, 执法, 司法, 依法 …), 条例, 办法 …
 _RULE_SUFFIX = r"(?:(?<![普执司立守学用方做违合依说])法|条例|办法|规定|规则|细则|规章)"
@@ -299,7 +299,6 @@ class QueryPlan:
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     advanced: bool = False
-    strict: Optional[wq.Query] = None    # every concept required: ranked before passages missing one
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
     intent_concepts: list = field(default_factory=list)  # concepts matched by the section kind (下一步)
     regions: dict = field(default_factory=dict)           # region concept (浙江) -> its code: reports
@@ -359,26 +358,21 @@ class QueryPlan:
         strip = str.maketrans("", "", QUOTES)
         return [(normalize(a).translate(strip).lower(), tokens) for a, tokens in self.forms.get(concept, [])]
 
-    def whole_parts(self, concept: str) -> list[tuple[list, int]]:
+    def whole_parts(self, concept: str) -> list[list]:
         """How a passage holds ``concept`` whole rather than by a part of it (证明事项, not 事项
-        alone): per whole form, its words' queries and how many of them it must have: all of
-        them, or three in four when the concept as typed has more than three words (a question
-        or a pasted sentence: 秸秆综合利用和禁烧 without 农作物); [] when the concept has no
-        forms or its query matches no part alone (every match holds it)."""
+        alone): per whole form, the queries of its words, all of which it must have (a piece
+        of an unknown compound as its characters in order); [] when the concept has no forms
+        or its query matches no part alone (every match holds it)."""
         forms = self.whole_forms(concept)
         if not forms or concept not in self.partial_concepts:
             return []
         def word(t) -> wq.Query:
-            if isinstance(t, tuple):         # a piece of an unknown compound: its characters in order
+            if isinstance(t, tuple):
                 return wq.Phrase(POSITIONAL_FIELDS[0], list(t), slop=1)
             return wq.Or([wq.Term(f, t) for f in TEXT_FIELDS])
-        out = []
-        for i, tokens in enumerate(forms):
-            words = list(dict.fromkeys(character_pieces([t for t in tokens if t not in FUNCTION_WORDS])
-                                       or character_pieces(tokens)))
-            least = len(words) if i or len(words) <= 3 else math.ceil(MIN_SHARE * len(words))
-            out.append(([word(t) for t in words], least))
-        return out
+        return [[word(t) for t in dict.fromkeys(character_pieces([t for t in tokens if t not in FUNCTION_WORDS])
+                                                or character_pieces(tokens))]
+                for tokens in forms]
 
     def whole_forms(self, concept: str) -> list[list[str]]:
         """The tokens of each whole form of ``concept`` (itself, its synonyms and related
@@ -475,10 +469,10 @@ class QueryPlan:
             lines.append(f"  names a section kind: {self.kind_intent} passages match and rank higher")
         if self.rule_intent:
             lines.append("  asks for a rule: laws and regulations are not ranked below reports")
-        if self.strict is not None and self.coordination is None:
-            lines.append("  passages with every concept first, then those missing one")
-        elif self.strict is not None:
-            lines.append(f"  a passage missing concepts scores less: × (share of the concepts it has, each weighed by its rarity) ^ {self.coordination:g}")
+        if len(self.concept_queries) > 1:
+            lines.append("  passages with every concept first; then those missing one, marked with what they miss"
+                         + (f", scored × (share of the concepts they have, each weighed by its rarity) ^ {self.coordination:g}"
+                            if self.coordination is not None else ""))
         if self.wants_figures:
             lines.append("  asks for a quantity: passages with figures"
                          + (f" in {', '.join(self.units)}" if self.units else "") + " rank higher")
@@ -925,20 +919,14 @@ class QueryBuilder:
         plan.concept_names = searched
         plan.coordination = self.config.coordination_power
         core = subs[0] if len(subs) == 1 else wq.Or(subs, scale=self.config.coord_scale)
-        if len(subs) > 1:
-            plan.strict = wq.And(subs)
         if kind is not None and not plan.intent_concepts:
             # the passages of that kind are answers even when they word it differently
             core = wq.Or([core, kind])
-            if plan.strict is not None:
-                plan.strict = wq.Or([plan.strict, kind])
         if plan.wants_figures:
             boosts = [wq.Term(HAS_FIGURES, True, boost=self.config.figures_boost)]
             boosts += [wq.Term(UNITS, u, boost=self.config.unit_boost) for u in plan.units]
             boost = wq.Or(boosts) if len(boosts) > 1 else boosts[0]
             core = wq.AndMaybe(core, boost)
-            if plan.strict is not None:
-                plan.strict = wq.AndMaybe(plan.strict, boost)
         if required:
             # +word: a passage must have it (no extra score: it is a concept already)
             # (a year or a region as it is searched: its reports, or a passage naming it)
@@ -947,16 +935,12 @@ class QueryBuilder:
             must = [q for q in (soft.get(c) or self._concept(c, use_synonyms, plan) for c in required)
                     if q is not None]
             core = wq.And([core] + [q.with_boost(0.0) for q in must])
-            if plan.strict is not None:
-                plan.strict = wq.And([plan.strict] + [q.with_boost(0.0) for q in must])
         if excluded:
             # -word: no passage with it (nor with its synonyms)
             ban = [q for q in (self._concept(c, use_synonyms, plan) for c in excluded) if q is not None]
             if ban:
                 ban_q = ban[0] if len(ban) == 1 else wq.Or(ban)
                 core = wq.AndNot(core, ban_q)
-                if plan.strict is not None:
-                    plan.strict = wq.AndNot(plan.strict, ban_q)
         plan.query = core
         return plan
 

@@ -7,9 +7,9 @@ per thread and replaced when another process commits or rebuilds. ``search`` pla
 query (query.py), evaluates the plan on every segment (scorer.py), applies filters as
 masks, ranks, and builds ``Hit``s with snippets, figures and, on request, explanations.
 
-Ranking: passages matching every concept of a plain query (the plan's ``strict`` query)
-come first, then the rest of the matches in score order. ``total`` counts every passage
-that matches the query and the filters, whatever the limit.
+Ranking: passages holding every concept of a plain query come first (``total`` counts
+them, whatever the limit), then the partial matches, each with the concepts it misses
+(``total_partial``); each group in score order.
 """
 from __future__ import annotations
 
@@ -439,7 +439,8 @@ class IndexSearcher:
         stats = snap.stats
         out = []
         for concept in plan.subject_concepts():
-            words = [t for _, t in plan.forms[concept][:1] for t in t] if plan.forms.get(concept) else []
+            forms = plan.forms.get(concept)
+            words = forms[0][1] if forms else []          # the concept as typed, not its synonyms
             unknown = [w for w in dict.fromkeys(words)
                        if not stats.df(BODY, w) and not stats.df(HEADING, w)]
             out.extend([concept] if unknown and len(unknown) == len(set(words)) else unknown)
@@ -627,12 +628,12 @@ class IndexSearcher:
             forms = plan.whole_parts(name) if part is not None else []
             if forms:
                 whole = np.zeros(len(ids), bool)
-                for words, least in forms:
-                    count = np.zeros(len(ids), np.int32)
+                for words in forms:
+                    has_all = matched.copy()
                     for q in words:
-                        count += _members(ids, scorer.evaluate(q).ids)
-                    whole |= count >= least
-                held[k] = matched & whole
+                        has_all &= _members(ids, scorer.evaluate(q).ids)
+                    whole |= has_all
+                held[k] = whole
                 share += w * np.where(held[k], 1.0, part * matched)
             else:
                 held[k] = matched
