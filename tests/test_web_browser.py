@@ -60,12 +60,17 @@ def hostile_site(tmp_path_factory):
     stop()
 
 
+def type_query(page, query: str, wait_for: str = ".hit") -> None:
+    """Type a query into the search box as a user does, press Enter, wait for ``wait_for``."""
+    page.fill("#q", query)
+    page.press("#q", "Enter")
+    page.wait_for_selector(wait_for)
+
+
 def test_search_facet_page_open_export(browser, seed_site, tmp_path):
     page = browser.new_page()
     page.goto(seed_site + "/")
-    page.fill("#q", "行政复议 案件")
-    page.press("#q", "Enter")
-    page.wait_for_selector(".hit")
+    type_query(page, "行政复议 案件")
     total = int(page.inner_text(".total strong"))
     # the passages with both words, then those with one (marked 缺少) on the next pages
     assert total > 5 and page.locator(".hit mark").count() > 0 and "只含部分检索词" in page.inner_text(".total")
@@ -140,9 +145,7 @@ def test_phone_width_and_keyboard(browser, seed_site):
 def test_answer_table_from_a_quantity_query(browser, seed_site):
     page = browser.new_page()
     page.goto(seed_site + "/")
-    page.fill("#q", "行政复议 案件 数量")
-    page.press("#q", "Enter")
-    page.wait_for_selector(".answers .figtable")
+    type_query(page, "行政复议 案件 数量", ".answers .figtable")
     page.click("#answers-link")
     page.wait_for_selector(".answers-page .figtable")
     page.select_option("select[name=by]", "region")
@@ -158,15 +161,11 @@ def test_answer_table_from_a_quantity_query(browser, seed_site):
 def test_a_typo_offers_the_indexed_word_and_partial_matches_say_what_they_miss(browser, seed_site):
     page = browser.new_page()
     page.goto(seed_site + "/")
-    page.fill("#q", "行政附议")
-    page.press("#q", "Enter")
-    page.wait_for_selector(".suggest a")
+    type_query(page, "行政附议", ".suggest a")
     page.click(".suggest a")
     page.wait_for_selector(".hit")
     assert page.input_value("#q") == "行政复议"
-    page.fill("#q", "行政复议 案件")
-    page.press("#q", "Enter")
-    page.wait_for_selector(".hit")
+    type_query(page, "行政复议 案件")
     assert "只含部分检索词" in page.locator(".total").inner_text()
     page.goto(seed_site + "/?q=行政复议 案件&per_doc=0&limit=50")
     assert any("缺少：案件" in t for t in page.locator(".missing").all_inner_texts())
