@@ -521,7 +521,10 @@ class IndexSearcher:
         power = self.ranking.coordination_power
         concept_weight: dict = {}
         has = None
-        if plan.concept_queries and not plan.advanced:
+        if len(plan.concept_queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0]):
+            # one concept that no part of it matches: every matching passage holds it
+            has, concept_weight = np.ones((1, len(ids)), bool), {plan.concept_names[0]: 1.0}
+        elif plan.concept_queries and not plan.advanced:
             share, has, concept_weight = self._coordination(scorer, plan, ids)
             tier = has.all(axis=0).astype(np.int8)
             if len(plan.concept_queries) > 1 and power is not None:
