@@ -163,7 +163,7 @@ class SearchIndex:
                since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
                synonyms: bool = True, explain: bool = False, per_doc: Optional[int] = None,
                offset: int = 0, sort: str = "relevance", facets: bool = False,
-               timeout: Optional[float] = None) -> SearchResult:
+               timeout: Optional[float] = None, show_duplicates: bool = False) -> SearchResult:
         """Ranked passages for ``query``. Filters: region (name at any level, or a
         GB/T 2260 code), year (covered), type (doc type), kind (section kind),
         since/until (published date, YYYY[-MM[-DD]]), has_figures. ``per_doc``: at most
@@ -173,12 +173,15 @@ class SearchIndex:
         by relevance. ``facets``: also count the matching passages and documents by
         province, city, year, type and section kind (``result.facets``). ``timeout``:
         seconds of search time (default 0.5); past it the query is ranked on the concepts
-        evaluated so far (``result.partial``) or, if none, QueryTimeoutError."""
+        evaluated so far (``result.partial``) or, if none, QueryTimeoutError.
+        A passage whose text a better hit already shows (a copy in another report, or a
+        near copy with no figure of its own) is left out and counted in
+        ``result.duplicates_hidden``; ``show_duplicates`` shows them."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures)
         return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
                                      explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
-                                     timeout=timeout)
+                                     timeout=timeout, show_duplicates=show_duplicates)
 
     def figures(self, query: str, *, unit: Optional[str] = None, by: Optional[str] = None, limit: int = 100,
                 region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,

@@ -296,7 +296,10 @@ def filter_options(f=None, exclude=()):
 @click.option("--synonyms-file", type=click.Path(exists=True, dir_okay=False), help="Extra synonyms file.")
 @click.option("--explain", is_flag=True, help="Show how each hit was scored.")
 @click.option("--per-doc", type=click.IntRange(0, None), default=None,
-              help="At most N passages of one document (default 3; 0: no cap).")
+              help="N passages of a document before the next N of it, so the first pages show many "
+                   "documents (default 3; 0: strictly by score). Nothing is hidden by it.")
+@click.option("--show-duplicates", is_flag=True,
+              help="Also show passages whose text a better hit already shows (left out and counted by default).")
 @click.option("--offset", type=click.IntRange(0, 10_000), default=0, show_default=True,
               help="Skip the first N hits (paging).")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance", show_default=True,
@@ -307,31 +310,38 @@ def filter_options(f=None, exclude=()):
               help="Seconds of search time per query (default 0.5); then the concepts searched so far.")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, fmt,
-           no_synonyms, synonyms_file, explain, per_doc, offset, sort, facets, group_by_doc, timeout):
+           no_synonyms, synonyms_file, explain, per_doc, show_duplicates, offset, sort, facets, group_by_doc,
+           timeout):
     """Search passages for QUERY.
 
     \b
     Plain words are concepts (行政复议 案件 数量); Whoosh syntax also works:
     "exact phrase", AND / OR / NOT, title:报告, kind:plans.
+    Filters without a QUERY browse: the documents they allow, newest first
+    (with --kind or --has-figures, those documents' passages).
     """
     idx = _open(ctx, synonyms_file)
     if batch is not None:
         ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc, timeout))
-    if not query:
-        raise click.UsageError("give a QUERY or --batch FILE")
-    result = idx.search(query, limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
+    applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
+               "has-figures": has_figures or None}
+    applied = {k: v for k, v in applied.items() if v is not None}
+    if not query and not applied:
+        raise click.UsageError("give a QUERY, filters to browse by (--region …), or --batch FILE")
+    result = idx.search(query or "", limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
                         until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
-                        per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout)
+                        per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout,
+                        show_duplicates=show_duplicates)
     if fmt == "json":
         click.echo(json.dumps(result_dict(result, group_by_doc), ensure_ascii=False))
     elif fmt:
         _emit_rows([hit_row(h) for h in result.hits], fmt, HIT_COLUMNS)
+    elif result.browse == "documents":
+        _print_documents(result)
     elif group_by_doc and result.hits:
         _print_groups(result)
     else:
-        applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
-                   "has-figures": has_figures or None}
-        _print_result(result, explain, {k: v for k, v in applied.items() if v is not None})
+        _print_result(result, explain, applied)
     if not result.hits and not result.total:
         ctx.exit(EXIT_NOTHING)
 
@@ -351,7 +361,7 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, time
                              has_figures=f.has_figures, synonyms=synonyms, explain=explain,
                              per_doc=req.get("per_doc", per_doc), offset=req.get("offset", 0),
                              sort=req.get("sort", "relevance"), facets=bool(req.get("facets")),
-                             timeout=timeout)
+                             timeout=timeout, show_duplicates=bool(req.get("show_duplicates")))
             out = res.to_dict()
         except (SearchlibError, ValueError) as e:
             out = {"query": None, "error": f"line {lineno}: {e}", "hits": []}
@@ -376,6 +386,20 @@ def _render_snippet(snippet: str) -> str:
     if _colour():
         return snippet.replace("<mark>", "\x1b[1;31m").replace("</mark>", "\x1b[0m")
     return snippet.replace("<mark>", "【").replace("</mark>", "】")
+
+
+def _print_documents(result) -> None:
+    """A browse by filters: the documents, newest first."""
+    if not result.hits:
+        click.echo(f"No documents on this page ({result.total} documents)." if result.total else "No documents.")
+        return
+    click.echo(f"{result.total} document{'s' if result.total != 1 else ''} ({result.expanded_query}), newest first; "
+               f"{result.offset + 1}–{result.offset + len(result.hits)} ({result.elapsed_ms:.0f} ms)\n")
+    for i, h in enumerate(result.hits, result.offset + 1):
+        meta = " · ".join(str(x) for x in (h.region, h.year, h.doc_type, h.published and f"published {h.published}",
+                                           h.doc_number) if x)
+        click.echo(click.style(f"{i}. {h.title or h.doc_id}", bold=True) + (f"  [{meta}]" if meta else ""))
+        click.echo(f"   {h.doc_id}")
 
 
 def _print_groups(result) -> None:
@@ -433,9 +457,12 @@ def _print_result(result, explain=False, applied=None):
     shown = (f"top {len(result.hits)}" if not result.offset
              else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")
     click.echo(f"{result.total} matching passages"
+               + (" (newest document first)" if result.browse else "")
                + (f" (+{result.total_partial} partial: missing some words)" if result.total_partial else "")
                + f"; {shown} ({result.elapsed_ms:.0f} ms)"
                + ("; out of time: ranked on the first concepts only" if result.partial else ""))
+    if result.duplicates_hidden:
+        click.echo(f"{result.duplicates_hidden} repeated passages left out (--show-duplicates shows them)")
     if result.facets:
         click.echo(_facet_line(result.facets))
     for warning in result.warnings:
@@ -452,7 +479,7 @@ def _print_result(result, explain=False, applied=None):
             click.echo("   figures: " + "; ".join(f"{f.subject} {f.text}".strip() for f in _figures_first(h)[:6]))
         if h.missing:
             click.echo("   缺少 (missing): " + ", ".join(h.missing))
-        click.echo(f"   {h.passage_id}  score {h.score:.2f}")
+        click.echo(f"   {h.passage_id}" + ("" if result.browse else f"  score {h.score:.2f}"))
         if explain and h.explanation:
             e = h.explanation
             extra = "".join(f" × {name} {e[key]}" for key, name in (("genre_prior", "prior"),

@@ -149,6 +149,9 @@ class SearchResult:
     unmatched: list = field(default_factory=list)     # query words that no passage of the index holds
     suggestions: list = field(default_factory=list)   # [{"word", "suggestion", "query"}]: did you mean
     read_as: dict = field(default_factory=dict)       # how the query was read (QueryPlan.read_as)
+    duplicates_hidden: int = 0   # matching passages left out as repeats of a shown one (show_duplicates)
+    counts_exact: bool = True    # False: near duplicates further down may lower total / total_partial
+    browse: Optional[str] = None   # a search without words: "documents" (a hit per document) or "passages"
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:
@@ -165,11 +168,14 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         d = {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
-             "total_partial": self.total_partial, "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),
+             "total_partial": self.total_partial, "duplicates_hidden": self.duplicates_hidden,
+             "counts_exact": self.counts_exact, "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),
              "unmatched": list(self.unmatched), "suggestions": list(self.suggestions), "read_as": self.read_as,
              "hits": [h.to_dict() for h in self.hits]}
         if self.facets is not None:
             d["facets"] = self.facets
+        if self.browse:
+            d["browse"] = self.browse
         if self.partial:
             d["partial"] = True
         if self.warnings:

@@ -272,6 +272,10 @@ class Filters:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
+    def restricts(self) -> bool:
+        """Whether any filter is given (a search without words browses by them)."""
+        return any(getattr(self, k) not in (None, False, "") for k in FILTER_FIELDS)
+
     def passage_query(self) -> Optional[wq.Query]:
         """The passage-level filters (section kind, has figures) as a query, or None."""
         parts = []
@@ -282,6 +286,23 @@ class Filters:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def written_filters(text: str) -> Optional[dict]:
+    """The filters of a query that is nothing else (``region:宁波 year:2020``, or no words
+    at all: {}); None when the query has words to search for."""
+    text = normalize((text or "").translate(_TYPED_BRACKETS)).strip()
+    out: dict = {}
+    for word in text.split():
+        m = _FIELD.match(word)
+        if not m or m.group(1).lower() not in FILTER_FIELDS or not m.group(2):
+            return None
+        name, value = m.group(1).lower(), m.group(2)
+        value = value.lower() in ("true", "1", "yes", "y") if name == "has_figures" else value
+        if name in out and out[name] != value:
+            raise QuerySyntaxError(f"{name}: is given twice in the query")
+        out[name] = value
+    return out
 
 
 @dataclass

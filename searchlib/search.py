@@ -29,7 +29,7 @@ from whoosh import query as wq
 from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
 from .passage_index import FIGURES_FLAG, PassageFileError, kind_code, passage_letters
-from .query import Filters, QueryBuilder, QueryPlan
+from .query import Filters, QueryBuilder, QueryPlan, written_filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
@@ -48,13 +48,20 @@ POOL_FACTOR = 5       # the best limit × this passages are ranked first (before
                       # and the removal of repeated passages)
 
 
-def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None) -> list[dict]:
+def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None,
+           hashes: Optional[np.ndarray] = None) -> list[dict]:
     """[{value, passages, documents}] for the codes (-1: none), most passages first; with
-    ``label`` (regions) the value is the label and ``code`` the indexed term."""
+    ``hashes`` (the passages' text hashes) a text counts once per value, as a search with
+    that value as a filter counts it; with ``label`` (regions) the value is the label and
+    ``code`` the indexed term."""
     if not len(values):
         return []
     known = codes >= 0
-    passages = np.bincount(codes[known], minlength=len(values))
+    if hashes is None:
+        passages = np.bincount(codes[known], minlength=len(values))
+    else:
+        pairs = np.unique(np.stack([codes[known].astype(np.uint64), hashes[known]]), axis=1)
+        passages = np.bincount(pairs[0].astype(np.int64), minlength=len(values))
     pairs = np.unique(codes[known] * (int(reports.max(initial=0)) + 1) + reports[known])   # (value, report) once
     documents = np.bincount(pairs // (int(reports.max(initial=0)) + 1), minlength=len(values))
     order = sorted(np.flatnonzero(passages), key=lambda i: (-passages[i], values[i]))
@@ -68,6 +75,8 @@ NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit alre
 # ... until this many have been left out; the rest are compared exactly only. A count of
 # the passages before it, not of the page: page 2 leaves out what the whole list does
 NEAR_DUPLICATE_DROPS = 30
+_END_PAGES = 50          # ... and when the list ends within the drops and this many passages past the
+                         # page, the walk goes to its end: the count on the last pages is exact
 _SHINGLE = 4
 
 
@@ -168,36 +177,94 @@ def _closest_term(stats, word: str) -> Optional[str]:
     return None
 
 
-def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, cap: int, limit: int,
-            text: Optional[Callable[[int], str]] = None) -> np.ndarray:
-    """The entries of ``order`` (best first), up to ``limit``: a passage whose text an
-    earlier one already showed is left out, and with ``cap`` at most that many per report.
-    With ``text`` (entry → passage text), so is a near duplicate of an earlier one
-    (``_Shown.near_duplicate``): a district's plan copied from the city's with its name changed."""
-    per_report: dict = {}
-    shown: set = set()
+def _rounds(reports: np.ndarray, cap: int) -> np.ndarray:
+    """For entries in rank order: how many earlier entries of the same report there are,
+    divided by ``cap`` (0 for the best ``cap`` of each report, 1 for the next, ...); 0 for
+    all without a cap."""
+    n = len(reports)
+    if not cap or not n:
+        return np.zeros(n, np.int64)
+    by_report = np.argsort(reports, kind="stable")        # each report's entries, in rank order
+    sorted_r = reports[by_report]
+    starts = np.r_[True, sorted_r[1:] != sorted_r[:-1]]
+    first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    rank = np.empty(n, np.int64)
+    rank[by_report] = np.arange(n) - first
+    return rank // cap
+
+
+@dataclass
+class _Selection:
+    """The entries of one page-long walk of a ranked list (see ``_select``)."""
+    shown: np.ndarray          # entries shown, in display order, up to the limit
+    near: list                 # entries left out as near duplicates of a shown one
+    exact: bool                # every near duplicate of the list was looked for: the counts are exact
+    short: bool                # the walk ran out of entries it could place before the limit
+
+
+def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, tiers: np.ndarray, cap: int,
+            limit: int, text: Optional[Callable[[int], str]] = None, complete: bool = True,
+            dedupe: bool = True) -> _Selection:
+    """Walk the entries of ``order`` (best first; ``reports``, ``hashes``, ``tiers`` aligned
+    with it) and show up to ``limit``. With ``dedupe``, a passage whose text a better one
+    says is left out (counted in ``duplicates_hidden``), and with ``text`` (entry → passage
+    text) so is a near duplicate of a shown one (``_Shown.near_duplicate``: a district's plan
+    copied from the city's with its name changed). ``cap`` passages of a report come before
+    the next ``cap`` of it do, among the passages of a tier: the first pages show many
+    documents, and every passage is still reachable by paging (nothing is hidden by the cap).
+
+    ``complete``: ``order`` holds every matching passage; otherwise it is the best of them
+    (a pool cut by score), and only its entries that no passage below the pool could
+    precede are walked (``short`` says the walk needed more)."""
+    order = np.asarray(order, np.int64)
+    keep = np.ones(len(order), bool)
+    if dedupe and len(order):
+        _, first = np.unique(hashes, return_index=True)
+        keep[:] = False
+        keep[first] = True
+    order, reports, tiers = order[keep], reports[keep], tiers[keep]
+    rounds = _rounds(reports, cap)
+    display = np.lexsort((np.arange(len(order)), rounds, -tiers.astype(np.int64)))
+    valid = len(display)
+    if not complete and len(display):
+        # below the pool are passages of its lowest tier: they precede its later rounds
+        low = tiers.min()
+        later = np.flatnonzero((tiers[display] == low) & (rounds[display] > 0))
+        if len(later):
+            valid = int(later[0])
     pieces = _Shown()
-    out = []
+    shown, near = [], []
     # reading a passage's text costs a block of the passage file: after NEAR_DUPLICATE_DROPS
     # near duplicates, the rest is compared exactly only (a library of templated copies would
     # read thousands). Whether a passage is compared depends only on the passages before it,
     # so a page (offset, limit) is a slice of the longer list
-    drops = 0
-    for i, r, h in zip(order.tolist(), reports.tolist(), hashes.tolist()):
-        if h in shown or (cap and per_report.get(r, 0) >= cap):
-            continue
-        if text is not None and drops < NEAR_DUPLICATE_DROPS:
+    # Near the end of the list the walk goes on past the page, looking only for near
+    # duplicates, so that the counts are exact where the pager needs them (the last page)
+    near_possible = text is not None and dedupe
+    finish = complete and len(display) <= limit + NEAR_DUPLICATE_DROPS + _END_PAGES
+    walked = 0
+    for j in display[:valid].tolist():
+        if len(shown) >= limit and not (finish and near_possible and len(near) < NEAR_DUPLICATE_DROPS):
+            break
+        walked += 1
+        i = int(order[j])
+        if near_possible and len(near) < NEAR_DUPLICATE_DROPS:
             mine = shingles(text(i))
             if pieces.near_duplicate(mine):
-                drops += 1
+                near.append(i)
                 continue
             pieces.add(mine)
-        shown.add(h)
-        per_report[r] = per_report.get(r, 0) + 1
-        out.append(i)
-        if len(out) >= limit:
-            break
-    return np.asarray(out, np.int64)
+        if len(shown) < limit:
+            shown.append(i)
+    exact = complete and (not near_possible or finish or walked == len(display))
+    return _Selection(np.asarray(shown, np.int64), near, exact, len(shown) < limit and not complete)
+
+
+def _filter_reading(filters: Filters) -> str:
+    """How a browse was read: its filters, one line (``browse region:宁波 kind:plans``)."""
+    given = [f"{k}:{getattr(filters, k)}" for k in ("region", "year", "type", "kind", "since", "until")
+             if getattr(filters, k) not in (None, "")]
+    return "browse " + " ".join(given + (["has_figures:true"] if filters.has_figures else []))
 
 
 def _dir_identity(path: Path):
@@ -292,11 +359,13 @@ class _Ranked:
     factor: np.ndarray
     prior: np.ndarray
     total: int
-    matched: np.ndarray        # every matching passage (for facets)
+    matched: np.ndarray        # the matching passages ``total`` counts, or if none those of ``partial`` (facets)
     answer: np.ndarray = None  # 1 + answer_boost for a passage with a figure about the query, else 1
     missing: Optional[list] = None   # per passage: the concepts it does not hold
     partial: int = 0           # matching passages that miss a concept (not in ``total``)
     held: set = field(default_factory=set)   # the concepts some matching passage holds
+    duplicates: int = 0        # matching passages left out as repeats of a shown one
+    counts_exact: bool = True  # False: near duplicates past this page may lower the counts
 
     @classmethod
     def empty(cls) -> "_Ranked":
@@ -370,7 +439,8 @@ class IndexSearcher:
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
                explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
-               sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None) -> SearchResult:
+               sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None,
+               show_duplicates: bool = False) -> SearchResult:
         t0 = time.perf_counter()
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {text.__class__.__name__}")
@@ -387,8 +457,9 @@ class IndexSearcher:
             raise QuerySyntaxError(f"offset must be a number, not {offset!r}") from None
         if not 0 <= offset <= MAX_OFFSET:
             raise QuerySyntaxError(f"offset must be between 0 and {MAX_OFFSET}")
+        browsing = written_filters(text) if isinstance(text, str) else None
         try:
-            per_doc = self.ranking.per_doc if per_doc is None else int(per_doc)
+            per_doc = (0 if browsing is not None else self.ranking.per_doc) if per_doc is None else int(per_doc)
         except (TypeError, ValueError, OverflowError):
             raise QuerySyntaxError(f"per_doc must be a number, not {per_doc!r}") from None
         if per_doc < 0:
@@ -397,6 +468,13 @@ class IndexSearcher:
             raise QuerySyntaxError(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
         filters.validate()
         snap = self.snapshot()
+        if browsing is not None:
+            filters = filters.merged(browsing)
+            if not filters.restricts():
+                raise QuerySyntaxError("empty query: give words to search for, or filters to browse by")
+            result = self._browse(snap, text, filters, limit, per_doc, offset, sort, facets, not show_duplicates)
+            result.elapsed_ms = (time.perf_counter() - t0) * 1000
+            return result
         plan = self.plan(text, synonyms, snap)
         if plan.filters:
             filters = filters.merged(plan.filters)
@@ -407,7 +485,7 @@ class IndexSearcher:
             raise QuerySyntaxError("timeout must be more than 0 seconds")
         scorer.deadline = time.perf_counter() + timeout
         try:
-            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort)
+            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates)
         except OutOfTime:
             raise QueryTimeoutError(f"the query needs more than {timeout:g} s of search time: narrow it (more "
                                     "words, a filter, a phrase in quotes) or allow more time") from None
@@ -423,12 +501,63 @@ class IndexSearcher:
         result = SearchResult(query=text, hits=hits, total=ranked.total, total_partial=ranked.partial,
                               expanded_query=plan.reading(), offset=offset,
                               partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)),
-                              unmatched=unmatched, read_as=plan.read_as())
+                              unmatched=unmatched, read_as=plan.read_as(), duplicates_hidden=ranked.duplicates,
+                              counts_exact=ranked.counts_exact)
         absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
         result.suggestions = self._suggestions(snap, plan, absent)
         if facets:
-            result.facets = self._facets(snap, ranked.matched)
+            result.facets = self._facets(snap, ranked.matched, dedupe=not show_duplicates)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
+        return result
+
+    def _browse(self, snap: Snapshot, text: str, filters: Filters, limit: int, per_doc: int, offset: int,
+                sort: str, facets: bool, dedupe: bool) -> SearchResult:
+        """Filters without words: the documents they allow, newest first (each shown by its
+        first passage; ``total`` counts documents), or with a passage filter (kind,
+        has_figures) those documents' passages, newest document first and in document
+        order (``total`` counts passages, repeats left out as in a search). ``sort="date"``:
+        oldest first."""
+        sp = snap.passages
+        report_filter = filters.report_query()
+        passage_filter = filters.passage_query()
+        browse = "passages" if passage_filter is not None else "documents"
+        empty = SearchResult(query=text, hits=[], total=0, offset=offset, browse=browse,
+                             expanded_query=_filter_reading(filters), facets={} if facets else None)
+        if report_filter is wq.NullQuery:
+            return empty
+        docs, _ = snap.report_matches(report_filter if report_filter is not None else wq.Every())
+        reports = sp.p_report
+        if passage_filter is None:
+            at = np.searchsorted(reports, docs)          # passages are in report order: each report's first
+            ok = at < len(reports)
+            ok[ok] = reports[at[ok]] == docs[ok]
+            ids = at[ok]
+        else:
+            ids = Scorer(sp, snap.stats, self.ranking, reports=snap.report_matches).evaluate(passage_filter).ids
+            ids = ids[_members(reports[ids], docs)]
+        ids = ids[sp.live(ids)]
+        if not len(ids):
+            return empty
+        dates = snap.report_dates()[reports[ids]]
+        dates = np.where(dates > 0, dates if sort == "date" else -dates, np.iinfo(np.int64).max)
+        order = np.lexsort((ids, dates))
+        tiers = np.ones(len(ids), np.int8)
+        want = offset + limit
+        text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
+        if browse == "documents":
+            per_doc, dedupe, text_of = 0, False, None          # one passage per document, each shown
+        chosen = _select(order, reports[ids[order]], sp.p_hash[ids[order]], tiers[order], per_doc, want,
+                         text_of, complete=True, dedupe=dedupe)
+        if dedupe:
+            total = len(np.unique(sp.p_hash[ids])) - len(chosen.near)
+        else:
+            total = len(ids)
+        hits = [self._hit(snap, int(ids[i]), 0.0, set(), set()) for i in chosen.shown[offset:want]]
+        result = SearchResult(query=text, hits=hits, total=total, offset=offset, browse=browse,
+                              expanded_query=_filter_reading(filters), duplicates_hidden=len(ids) - total,
+                              counts_exact=chosen.exact)
+        if facets:
+            result.facets = self._facets(snap, ids, dedupe=dedupe)
         return result
 
     def _unmatched(self, snap: Snapshot, plan: QueryPlan) -> list[str]:
@@ -461,13 +590,14 @@ class IndexSearcher:
                             if concept in plan.text.split() else plan.text.replace(concept, best, 1)})
         return out
 
-    def _facets(self, snap: Snapshot, ids: np.ndarray) -> dict:
+    def _facets(self, snap: Snapshot, ids: np.ndarray, dedupe: bool = True) -> dict:
         """Counts of the matching passages and of their documents by province, city,
         county (region values carry their GB/T 2260 ``code``), year, document type, section
         kind and whether the passage states figures (``has_figures``: one value, true),
         largest first."""
         sp = snap.passages
         reports = sp.p_report[ids]
+        hashes = sp.p_hash[ids] if dedupe else None
         out = {}
         table = region_table()
         facets = (("province", REGION, lambda c: c.endswith("0000")),
@@ -477,16 +607,17 @@ class IndexSearcher:
         for name, field_, select in facets:
             codes, values = snap.report_terms(field_, select, name)
             out[name] = _count(codes[reports], reports, values,
-                               table.name_of if field_ == REGION else None)
-        out["kind"] = _count(sp.p_kind[ids].astype(np.int64), reports, list(SECTION_KINDS))
+                               table.name_of if field_ == REGION else None, hashes)
+        out["kind"] = _count(sp.p_kind[ids].astype(np.int64), reports, list(SECTION_KINDS), hashes=hashes)
         figures = (sp.p_flags[ids] & FIGURES_FLAG).astype(bool)
-        out["has_figures"] = _count(np.where(figures, 0, -1), reports, [True])
+        out["has_figures"] = _count(np.where(figures, 0, -1), reports, [True], hashes=hashes)
         return out
 
     def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int,
-              per_doc: int = 0, offset: int = 0, sort: str = "relevance") -> "_Ranked":
+              per_doc: int = 0, offset: int = 0, sort: str = "relevance", dedupe: bool = True) -> "_Ranked":
         """The passages ranked ``offset`` to ``offset + limit`` of those matching the plan
-        and the filters, and how many match."""
+        and the filters, and how many match; with ``dedupe``, repeated passages are left out
+        and counted apart."""
         sp = snap.passages
         report_filter = filters.report_query()
         if report_filter is wq.NullQuery:
@@ -559,13 +690,17 @@ class IndexSearcher:
             score = score * answer
         key = tier * _TIER + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
+        reports, hashes = sp.p_report[ids], sp.p_hash[ids]
+
+        def select(order: np.ndarray, complete: bool) -> _Selection:
+            return _select(order, reports[order], hashes[order], tier[order], per_doc, want, text_of,
+                           complete=complete, dedupe=dedupe)
+
         if sort != "relevance":
             # by published date (unknown dates last), then by relevance, then by position
-            dates = snap.report_dates()[sp.p_report[ids]]
+            dates = snap.report_dates()[reports]
             dates = np.where(dates > 0, dates if sort == "date" else -dates, np.iinfo(np.int64).max)
-            order = np.lexsort((ids, -key, dates))
-            part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want,
-                           text_of)
+            chosen = select(np.lexsort((ids, -score, dates)), True)
         else:
             # by tier and score, then by report and position in it (ids are in that order)
             pool = min(len(ids), want * POOL_FACTOR)
@@ -574,10 +709,8 @@ class IndexSearcher:
                 part = np.flatnonzero(key >= cutoff)
             else:
                 part = np.arange(len(ids))
-            part = part[np.lexsort((ids[part], -key[part]))]
-            part = _select(part, sp.p_report[ids[part]], sp.p_hash[ids[part]], per_doc, want,
-                           text_of)
-            if len(part) < want and len(ids) > pool:     # duplicates or a few documents fill the pool: rank all
+            chosen = select(part[np.lexsort((ids[part], -score[part], -tier[part]))], len(part) == len(ids))
+            if chosen.short:     # duplicates or a few documents fill the pool: rank all
                 if looked is not None:
                     # passages below the pool can be shown now: their answer factor counts too
                     below = np.ones(len(ids), bool)
@@ -585,17 +718,28 @@ class IndexSearcher:
                     unread = np.flatnonzero(below)
                     answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
                     score[unread] *= answer[unread]
-                    key = tier * _TIER + score
-                order = np.lexsort((ids, -key))
-                part = _select(order, sp.p_report[ids[order]], sp.p_hash[ids[order]], per_doc, want,
-                               text_of)
-        part = part[offset:want]
+                chosen = select(np.lexsort((ids, -score, -tier)), True)
+        part = chosen.shown[offset:want]
         names = list(concept_weight) or plan.concept_names
         missing = [[names[k] for k in np.flatnonzero(~has[:, i])] for i in part] if has is not None else None
         held = {names[k] for k in np.flatnonzero(has.any(axis=1))} if has is not None else set(names)
-        complete = int(tier.sum())
+        # the counts: what paging can show (a text shown once; the near duplicates found on the
+        # way to this page left out), and the passages left out as repeats
+        complete_ = tier.astype(bool)
+        if dedupe:
+            whole = np.unique(hashes[complete_])
+            rest = np.setdiff1d(np.unique(hashes[~complete_]), whole, assume_unique=True)
+            near_tier = tier[np.asarray(chosen.near, np.int64)].astype(bool)
+            n_complete = len(whole) - int(near_tier.sum())
+            n_partial = len(rest) - int((~near_tier).sum())
+        else:
+            n_complete, n_partial = int(complete_.sum()), int((~complete_).sum())
+        counted = ids[complete_] if complete_.any() else ids
+        if chosen.near:             # a near duplicate left out of the list is left out of the facets
+            counted = counted[~_members(counted, np.sort(ids[np.asarray(chosen.near, np.int64)]))]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
-                       complete, ids, answer[part], missing, len(ids) - complete, held)
+                       n_complete, counted, answer[part], missing, n_partial, held,
+                       duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact)
 
     def _coordination(self, scorer: Scorer, plan: QueryPlan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;

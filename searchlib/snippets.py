@@ -87,7 +87,9 @@ def make_snippet(text: str, terms: set[str], phrases: set[str] = frozenset(), ma
         first = next((a for a, b in spans if a >= s and b <= e), s)
         s = max(s, first - max_chars // 3)
         e = min(e, s + max_chars)
-    snippet = highlight(text[s:e], [(a, b) for a, b in spans if a < e and b > s], offset=s)
+    # one line: a passage's own line breaks (a list under its lead-in) become spaces
+    flat = re.sub(r"[\r\n\t]", " ", text[s:e])
+    snippet = highlight(flat, [(a, b) for a, b in spans if a < e and b > s], offset=s)
     return ("…" if s > 0 else "") + snippet + ("…" if e < len(text) else "")
 
 

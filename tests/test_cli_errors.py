@@ -110,7 +110,7 @@ def test_exit_status_follows_grep(index):
      "Error: Invalid value for '--limit' / '-n': 'x' is not a valid integer range."),
     (["search", "行政复议", "--bogus"], "Error: No such option '--bogus'."),
     (["nosuchcommand"], "Error: No such command 'nosuchcommand'."),
-    (["search"], "Error: give a QUERY or --batch FILE"),
+    (["search"], "Error: give a QUERY, filters to browse by (--region …), or --batch FILE"),
 ])
 def test_usage_errors_are_one_line_with_status_2(index, args, line):
     r = run("--index", index, *args)

@@ -30,9 +30,16 @@ def test_any_query_answers_or_fails_clearly(seed_index, q, limit, offset):
     try:
         res = seed_index.search(q, limit=limit, offset=offset, facets=True)
         assert res.total >= 0 and len(res.hits) <= limit
-        # passages with every concept first, each group by score
-        order = [(not h.missing, h.score) for h in res.hits]
+        # passages with every concept first; each document's passages of a group by score
+        # (the per-document cap lets other documents in between)
+        order = [not h.missing for h in res.hits]
         assert order == sorted(order, reverse=True)
+        for doc in {h.doc_id for h in res.hits}:
+            scores = [(not h.missing, h.score) for h in res.hits if h.doc_id == doc]
+            assert scores == sorted(scores, reverse=True)
+        uncapped = seed_index.search(q, limit=limit, offset=offset, per_doc=0)
+        order = [(not h.missing, h.score) for h in uncapped.hits]
+        assert order == sorted(order, reverse=True) and uncapped.total == res.total
     except SearchlibError as e:
         assert str(e) and "\n" not in str(e)
     assert time.perf_counter() - t0 < 2.0, q

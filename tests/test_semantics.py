@@ -183,3 +183,108 @@ def test_a_pasted_paragraph_finds_its_source_within_the_time_budget(seed_index):
         first = seed_index.search(sentence).hits[0]
         assert normalize(sentence)[:30] in normalize(first.text).replace(" ", "")
         assert res.read_as["concepts"][0]["role"] == "topic" and len(res.read_as["concepts"]) == 1
+
+
+# -- counts that hold: what paging can show; repeats counted apart -------------------------
+
+def _report(place: str, year: int, date: str, items: list[str]) -> str:
+    body = "\n\n".join(f"（{'一二三四五六七八九十'[i]}）{t}" for i, t in enumerate(items))
+    return f"{place}{year}年法治政府建设工作报告\n发布日期：{date}\n\n一、主要工作\n\n{body}\n"
+
+
+COPIED = "执法公示。推行行政执法公示制度，执法信息全部上网公开，接受社会监督，执法行为更加规范透明。"
+COUNTED = {
+    "many.txt": _report("甲县", 2019, "2020-03-02",
+                        [f"行政执法第{i}项。开展行政执法专项检查{i}次，查处违法案件{i * 7}件。" for i in range(1, 9)]
+                        + [COPIED]),
+    "one.txt": _report("乙县", 2020, "2021-02-20", ["行政执法培训。组织行政执法人员培训12场。", COPIED]),
+    "two.txt": _report("丙县", 2018, "2019-01-08", ["行政执法监督。开展行政执法案卷评查40卷。"]),
+}
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory):
+    with api.open_index(build_small_index(tmp_path_factory.mktemp("counts"), COUNTED)) as index:
+        yield index
+
+
+@pytest.mark.parametrize("per_doc", [None, 1, 0])
+def test_the_count_is_what_paging_shows(counted, per_doc):
+    first = counted.search("行政执法", limit=3, per_doc=per_doc)
+    # 8 + 1 + 1 passages, the copied one once: 11; the other copy counted apart
+    assert (first.total, first.duplicates_hidden, first.counts_exact) == (11, 1, True)
+    seen, offset = [], 0
+    while True:
+        page = counted.search("行政执法", limit=3, offset=offset, per_doc=per_doc)
+        assert page.total == first.total
+        if not page.hits:
+            break
+        seen += [h.passage_id for h in page.hits]
+        offset += 3
+    assert len(seen) == len(set(seen)) == first.total        # the pager ends exactly where the count says
+    assert sum(COPIED in counted.document(p.split("#")[0])["passages_list"][0]["text"] for p in seen) <= 1
+
+
+def test_the_cap_puts_other_documents_first_and_hides_nothing(counted):
+    hits = counted.search("行政执法", limit=5).hits           # 3 per document, then the next 3
+    assert [h.doc_id for h in hits[:3]].count("many.txt") <= 3
+    assert {h.doc_id for h in hits[:5]} == {"many.txt", "one.txt", "two.txt"}
+    assert counted.search("行政执法", limit=20).total == len(counted.search("行政执法", limit=20).hits)
+
+
+def test_repeats_are_shown_on_request_and_facets_count_like_the_total(counted):
+    every = counted.search("行政执法", limit=20, show_duplicates=True, facets=True)
+    assert (every.total, every.duplicates_hidden, len(every.hits)) == (12, 0, 12)
+    assert sum(COPIED in h.text for h in every.hits) == 2
+    res = counted.search("行政执法", facets=True)
+    # facets count what the list shows: the near copy once (a year's filter alone shows its copy)
+    assert res.facets["kind"] == [{"value": "achievements", "passages": 11, "documents": 3}]
+    assert sum(v["passages"] for v in res.facets["year"]) == 11
+    for v in res.facets["year"]:
+        assert counted.search("行政执法", year=v["value"]).total >= v["passages"]
+
+
+def test_cli_and_json_say_what_was_left_out(tmp_path_factory):
+    index = build_small_index(tmp_path_factory.mktemp("counts-cli"), COUNTED)
+    run = CliRunner().invoke
+    human = run(main, ["--index", str(index), "search", "行政执法"])
+    assert "11 matching passages" in human.output and "1 repeated passages left out (--show-duplicates" in human.output
+    data = json.loads(run(main, ["--index", str(index), "search", "行政执法", "--json", "--show-duplicates"]).output)
+    assert (data["total"], data["duplicates_hidden"], data["counts_exact"]) == (12, 0, True)
+
+
+# -- browse by filters ----------------------------------------------------------------------
+
+def test_filters_alone_list_documents_newest_first(counted):
+    res = counted.search("", type="annual_report")
+    assert res.browse == "documents" and res.total == 3
+    assert [h.doc_id for h in res.hits] == ["one.txt", "many.txt", "two.txt"]     # published 2021, 2020, 2019
+    assert [h.doc_id for h in counted.search("", type="annual_report", sort="date").hits] == \
+        ["two.txt", "many.txt", "one.txt"]
+    assert counted.search("year:2019").hits[0].doc_id == "many.txt"         # filters written in the query
+    assert counted.search("", year=2019, limit=5).total == 1
+    assert res.to_dict()["browse"] == "documents" and res.expanded_query == "browse type:annual_report"
+
+
+def test_filters_with_a_section_kind_list_passages(counted):
+    res = counted.search("", kind="achievements", limit=50)
+    assert res.browse == "passages" and res.total == len(res.hits) == 11      # the copy once
+    docs = [h.doc_id for h in res.hits]
+    assert docs == sorted(docs, key=["one.txt", "many.txt", "two.txt"].index)   # newest document first
+    ordinals = [int(h.passage_id.rpartition("#")[2]) for h in res.hits if h.doc_id == "many.txt"]
+    assert ordinals == sorted(ordinals)                                          # in document order
+
+
+def test_no_words_and_no_filters_is_an_error(counted):
+    with pytest.raises(api.QuerySyntaxError, match="empty query"):
+        counted.search("   ")
+
+
+def test_cli_browses_by_filters(tmp_path_factory):
+    index = build_small_index(tmp_path_factory.mktemp("browse-cli"), COUNTED)
+    run = CliRunner().invoke
+    out = run(main, ["--index", str(index), "search", "--type", "annual_report"])
+    assert out.exit_code == 0 and "3 documents" in out.output and "newest first" in out.output
+    assert out.output.index("乙县") < out.output.index("甲县") < out.output.index("丙县")
+    none = run(main, ["--index", str(index), "search"])
+    assert none.exit_code == 2 and "filters to browse by" in none.output

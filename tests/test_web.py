@@ -1,6 +1,8 @@
 """The HTTP API and the server-rendered pages, at the HTTP level (Flask's test client;
 the browser tests are in test_web_browser.py)."""
 import json
+import re
+from html import unescape
 import subprocess
 import sys
 import threading
@@ -440,3 +442,39 @@ def test_partial_matches_unmatched_words_and_did_you_mean_on_the_page(client):
     assert data["total_partial"] > 0 and any(h["missing"] == ["案件"] for h in data["hits"])
     assert data["read_as"]["concepts"][1]["text"] == "案件"
     assert get_json(client, "/api/search?q=行政附议")["suggestions"][0]["suggestion"] == "行政复议"
+
+
+@pytest.fixture(scope="module")
+def counted_client(tmp_path_factory):
+    from tests.conftest import build_small_index
+    from tests.test_semantics import COUNTED
+    return create_app(build_small_index(tmp_path_factory.mktemp("counted-web"), COUNTED)).test_client()
+
+
+def test_the_pager_ends_where_the_count_says(counted_client):
+    url, seen = "/?q=行政执法&limit=4", []
+    html = counted_client.get(url).get_data(as_text=True)
+    assert "共 <strong>11</strong> 个段落匹配" in html and "另有 1 个段落与已列出的段落重复或相似" in html
+    while True:
+        seen += re.findall(r'href="/doc/([^"?]+)\?[^"]*p=(\d+)', html)
+        nxt = re.search(r'rel="next" href="([^"]+)"', html)
+        if not nxt:
+            break
+        html = counted_client.get(unescape(nxt.group(1))).get_data(as_text=True)
+    assert len(seen) == len(set(seen)) == 11
+    shown = counted_client.get(unescape(re.search(r'id="show-duplicates" href="([^"]+)"',
+                                                  counted_client.get(url).get_data(as_text=True)).group(1)))
+    assert "共 <strong>12</strong> 个段落匹配" in shown.get_data(as_text=True) and 'id="hide-duplicates"' in \
+        shown.get_data(as_text=True)
+    data = get_json(counted_client, "/api/search?q=行政执法&show_duplicates=1&limit=20")
+    assert data["total"] == 12 and data["duplicates_hidden"] == 0
+
+
+def test_filters_alone_browse_on_the_page_and_the_api(counted_client):
+    html = counted_client.get("/?type=annual_report").get_data(as_text=True)
+    assert "共 <strong>3</strong> 份文件，按发布日期从新到旧" in html
+    assert html.index("乙县2020年") < html.index("甲县2019年") < html.index("丙县2018年")
+    data = get_json(counted_client, "/api/search?type=annual_report&kind=achievements&limit=50")
+    assert data["browse"] == "passages" and data["total"] == 11 == len(data["hits"])
+    assert "份文件" in counted_client.get("/").get_data(as_text=True)       # no filters: the home page
+    assert counted_client.get("/api/search").status_code == 400

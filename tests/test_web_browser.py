@@ -170,3 +170,33 @@ def test_a_typo_offers_the_indexed_word_and_partial_matches_say_what_they_miss(b
     page.goto(seed_site + "/?q=行政复议 案件&per_doc=0&limit=50")
     assert any("缺少：案件" in t for t in page.locator(".missing").all_inner_texts())
     page.close()
+
+
+@pytest.fixture(scope="module")
+def counted_site(tmp_path_factory):
+    from tests.conftest import build_small_index
+    from tests.test_semantics import COUNTED
+    url, stop = start_server(build_small_index(tmp_path_factory.mktemp("counted-site"), COUNTED))
+    yield url
+    stop()
+
+
+def test_paging_reaches_the_count_and_repeats_are_shown_on_request(browser, counted_site):
+    page = browser.new_page()
+    page.goto(counted_site + "/?limit=4")
+    type_query(page, "行政执法")
+    assert "共 11 个段落匹配" in page.locator(".total").inner_text()
+    seen = page.locator(".hit").count()
+    while page.locator("a[rel=next]").count():
+        page.click("a[rel=next]")
+        page.wait_for_selector(".hit")
+        seen += page.locator(".hit").count()
+    assert seen == 11
+    page.click("#show-duplicates")
+    page.wait_for_selector("#hide-duplicates")
+    assert "共 12 个段落匹配" in page.locator(".total").inner_text()
+    # filters alone: the documents, newest first
+    page.goto(counted_site + "/?type=annual_report")
+    assert "共 3 份文件" in page.locator(".total").inner_text()
+    assert [t.split("20")[0] for t in page.locator(".hit .title").all_inner_texts()] == ["乙县", "甲县", "丙县"]
+    page.close()

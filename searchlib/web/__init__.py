@@ -52,7 +52,7 @@ FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "passages",
 MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
 BY_LABELS = {"": "按相关度", "region": "按地区", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
-                 "synonyms", "group_by_doc", "format", "download"}
+                 "synonyms", "group_by_doc", "format", "download", "show_duplicates"}
 UNAVAILABLE = (IndexNotFoundError, IndexDamagedError, IndexVersionError, IndexLockedError)
 
 # labels of the Chinese UI
@@ -179,11 +179,17 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
         synonyms=_flag(params.get("synonyms"), "synonyms", True),
         has_figures=_flag(params.get("has_figures"), "has_figures"),
         group_by_doc=_flag(params.get("group_by_doc"), "group_by_doc"),
+        show_duplicates=_flag(params.get("show_duplicates"), "show_duplicates"),
     )
     args.update(_filter_args(params))
     if args["sort"] not in SORT_LABELS:
         raise BadRequest(f"sort must be one of: relevance, date, -date, not {args['sort'][:40]!r}")
     return args
+
+
+def _filtered(args: dict) -> bool:
+    """Whether the search arguments give a filter (without words they browse by it)."""
+    return any(args.get(k) not in (None, "", False) for k in FILTERS)
 
 
 def _check_id(value: str, name: str) -> str:
@@ -372,8 +378,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     def run_search(args: dict):
         args = dict(args)
         group = args.pop("group_by_doc", False)
-        if not args["query"]:
-            raise QuerySyntaxError("the query is empty (parameter q)")
+        if not args["query"] and not _filtered(args):
+            raise QuerySyntaxError("the query is empty (parameter q); give q, or filters to browse by")
         return index_().search(args.pop("query"), timeout=time_budget, **args), group
 
     # -- guards and errors ------------------------------------------------------------
@@ -550,9 +556,15 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if args["query"]:
             idx = index_()
             result, _ = run_search(args)
-            ctx.update(result=result, plan=idx.plan(args["query"], args["synonyms"]),
+            ctx.update(result=result, plan=idx.plan(args["query"], args["synonyms"]) if not result.browse else None,
                        choices=region_choices(result.facets or {}, args["region"]),
-                       trail=region_trail(args["region"]), answers=answer_tables(idx, args, time_budget))
+                       trail=region_trail(args["region"]),
+                       answers=answer_tables(idx, args, time_budget) if not result.browse else None)
+        elif _filtered(args):
+            # filters alone: browse the documents they allow, newest first
+            result, _ = run_search(args)
+            ctx.update(result=result, choices=region_choices(result.facets or {}, args["region"]),
+                       trail=region_trail(args["region"]))
         else:
             ctx["stats"] = index_().stats()
         ctx["link"] = _page_link(args)
@@ -605,7 +617,7 @@ def _page_link(args: dict):
             "has_figures": 1 if args["has_figures"] else None,
             "sort": args["sort"] if args["sort"] != "relevance" else None,
             "per_doc": args["per_doc"], "synonyms": None if args["synonyms"] else 0,
-            "offset": args["offset"] or None,
+            "show_duplicates": 1 if args["show_duplicates"] else None, "offset": args["offset"] or None,
             "limit": args["limit"] if args["limit"] != PAGE_SIZE else None}
 
     def link(endpoint: str = "page_search", **changes) -> str:
