@@ -456,7 +456,7 @@ def _print_result(result, explain=False, applied=None):
         return
     shown = (f"top {len(result.hits)}" if not result.offset
              else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")
-    click.echo(f"{result.total} matching passages"
+    click.echo(("" if result.counts_exact else "about ") + f"{result.total} matching passages"
                + (" (newest document first)" if result.browse else "")
                + (f" (+{result.total_partial} partial: missing some words)" if result.total_partial else "")
                + f"; {shown} ({result.elapsed_ms:.0f} ms)"

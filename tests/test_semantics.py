@@ -288,3 +288,24 @@ def test_cli_browses_by_filters(tmp_path_factory):
     assert out.output.index("乙县") < out.output.index("甲县") < out.output.index("丙县")
     none = run(main, ["--index", str(index), "search"])
     assert none.exit_code == 2 and "filters to browse by" in none.output
+
+
+def test_a_long_list_with_many_near_copies_says_about_until_its_last_pages(tmp_path):
+    template = ("（一）{who}推进行政执法规范化建设，完善行政执法程序，落实行政执法责任制，开展行政执法案卷评查，"
+                "健全行政执法人员管理制度，加强行政执法监督检查，提升行政执法水平。")
+    files = {f"copy{i:02d}.txt": f"第{i}县2020年法治政府建设工作报告\n\n一、主要工作\n\n" + template.format(who=f"第{i}县")
+             for i in range(45)}
+    files.update({f"own{i:03d}.txt": f"其他{i}县2020年法治政府建设工作报告\n\n一、主要工作\n\n（一）行政执法第{i}项。"
+                  f"组织行政执法检查{i + 3}次，办理行政执法案件{i * 5 + 1}件，培训人员{i + 20}人。" for i in range(120)})
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        first = idx.search("行政执法", limit=10)
+        assert not first.counts_exact and first.total > 120       # the copies past the first 30 not yet found
+        seen, offset, last = 0, 0, first
+        while True:
+            page = idx.search("行政执法", limit=10, offset=offset)
+            if not page.hits:
+                break
+            seen, offset, last = seen + len(page.hits), offset + 10, page
+        assert last.counts_exact and last.total == seen            # exact where the pager ends
+        out = CliRunner().invoke(main, ["--index", str(tmp_path / "index"), "search", "行政执法"]).output
+        assert out.startswith(f"about {first.total} matching passages")
