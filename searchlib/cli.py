@@ -154,7 +154,8 @@ def _print_skipped(skipped):
             click.echo(f"  skipped: {s.path}: {s.reason}", err=True)
     if other:
         counts = ", ".join(f"{n} {suffix}" for suffix, n in sorted(other.items(), key=lambda kv: (-kv[1], kv[0])))
-        click.echo(f"  skipped: {counts} file(s): unsupported format (searchlib reads .txt, .html, .pdf, .docx)",
+        click.echo(f"  skipped: {counts} file(s): unsupported format (searchlib reads .txt, .html, .pdf, .docx, "
+                   ".doc/.wps/.rtf/.odt with LibreOffice)",
                    err=True)
     if skipped:
         click.echo(f"{len(skipped)} file(s) skipped", err=True)
@@ -604,6 +605,11 @@ def show(ctx, doc_id, as_json, context):
             lines.append(f"  {key}: {doc[key]}")
     if region:
         lines.append(f"  region: {region} ({doc['region']['code']})")
+    if doc.get("format"):
+        ocr = doc.get("ocr")
+        lines.append(f"  format: {doc['format']}" + (f" (scan read by OCR: {ocr['pages']} pages, mean confidence "
+                                                      f"{ocr['confidence']:.0f}; check figures against the original)"
+                                                      if ocr else ""))
     last = None
     for p in doc["passages_list"]:
         path = " › ".join(p["heading_path"])

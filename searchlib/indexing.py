@@ -51,7 +51,7 @@ def report_record(doc: Document, thash: str) -> dict:
         "doc_number": src.doc_number, "index_number": src.index_number, "written": src.written,
         "doc_type": doc.doc_type, "year": doc.year,
         "region": asdict(doc.region) if doc.region else None,
-        "encoding": src.encoding, "format": src.format, "site": src.site,
+        "encoding": src.encoding, "format": src.format, "site": src.site, "ocr": src.ocr,
         "passages": len(doc.passages), "text_hash": thash, "chars": len(src.text),
     }
     return _record(src.doc_id, src.content_hash, meta)

@@ -23,13 +23,14 @@ class SourceDocument:
     index_number: Optional[str] = None  # 索引号
     written: Optional[str] = None      # 成文日期 YYYY-MM-DD
     encoding: str = "utf-8"
-    format: str = "txt"                # txt | html | pdf | docx
+    format: str = "txt"                # txt | html | pdf | docx | doc, wps, rtf, odt … (via LibreOffice)
     content_hash: str = ""             # sha1 of the raw bytes
     site: Optional[str] = None         # SiteName meta, when the page has one
     # outline level of heading lines the file marks as headings (DOCX heading styles),
     # keyed by the line as it is in ``text``
     heading_levels: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)   # e.g. a low-confidence decoding
+    ocr: Optional[dict] = None     # a scan read by OCR: {"pages", "confidence", "pages_left_out"}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from .models import Hit, SearchResult
 HIT_COLUMNS = ("doc_id", "passage_id", "title", "region", "region_code", "year", "published", "doc_type",
                "section_kind", "heading_path", "score", "figures", "snippet", "text")
 DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "region_code", "source",
-               "doc_number", "passages", "path")
+               "doc_number", "passages", "format", "ocr_confidence", "path")
 
 
 FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "section_kind", "subject",
@@ -62,7 +62,8 @@ def figure_row(row) -> dict:
 def doc_row(doc: dict) -> dict:
     """A document's metadata as ``docs --json`` prints it (region name and code flat)."""
     region = doc.get("region") or {}
-    return dict(doc, region=region.get("name"), region_code=region.get("code"))
+    ocr = doc.get("ocr") or {}
+    return dict(doc, region=region.get("name"), region_code=region.get("code"), ocr_confidence=ocr.get("confidence"))
 
 
 def jsonl_text(rows: Iterable[dict]) -> str:

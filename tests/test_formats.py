@@ -86,7 +86,9 @@ def test_pdf_with_restrictions_only_is_read(tmp_path):
 
 def test_scanned_pdf_is_no_text_layer_not_an_empty_document(tmp_path):
     path = _write(tmp_path, "scan.pdf", make_pdf([], image_pages=2))
-    assert _skip_reason(path, tmp_path).startswith("no text layer (scanned or image-only PDF, 2 page(s))")
+    # read by OCR when Tesseract is there (blank pages: nothing readable), else what to install
+    reason = _skip_reason(path, tmp_path)
+    assert reason.startswith(("scanned PDF: OCR found no readable page", "scanned PDF (no text layer): install"))
 
 
 def test_pdf_with_some_image_pages_is_indexed_with_a_warning(tmp_path):
@@ -198,10 +200,21 @@ def test_docx_zip_bomb_is_refused_before_reading(tmp_path, monkeypatch):
     assert "unpacks to too much data" in _skip_reason(path, tmp_path)
 
 
-def test_legacy_doc_and_wps_are_skipped_with_advice(tmp_path):
-    for name in ("old.doc", "old.wps"):
+def test_old_word_files_without_libreoffice_say_what_to_install(tmp_path, monkeypatch):
+    from searchlib.ingest import convert
+    monkeypatch.setattr(convert, "soffice", lambda: None)
+    for name in ("old.doc", "old.wps", "old.rtf", "old.odt"):
         path = _write(tmp_path, name, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
-        assert _skip_reason(path, tmp_path) == "unsupported format: convert to .docx"
+        reason = _skip_reason(path, tmp_path)
+        assert reason.startswith(f"{path.suffix} file: install LibreOffice Writer") and "apt install" in reason
+
+
+def test_scans_without_tesseract_say_what_to_install(tmp_path, monkeypatch):
+    from searchlib.ingest import convert
+    monkeypatch.setattr(convert, "tesseract_chi_sim", lambda: None)
+    path = _write(tmp_path, "scan.pdf", make_pdf([], image_pages=1))
+    reason = _skip_reason(path, tmp_path)
+    assert reason.startswith("scanned PDF (no text layer): install Tesseract") and "tesseract-ocr-chi-sim" in reason
 
 
 # --------------------------------------------------------------------------- encodings
@@ -310,8 +323,8 @@ def test_mixed_folder_summary_by_format(tmp_path):
     assert r.exit_code == 3, r.output
     assert "Indexed 3 documents" in r.output
     assert "locked.pdf: encrypted PDF: needs a password" in r.output
-    assert "scan.pdf: no text layer" in r.output
-    assert "old.doc: unsupported format: convert to .docx" in r.output
+    assert "scan.pdf: scanned PDF" in r.output             # OCR'd, or what to install
+    assert "old.doc: " in r.output and "LibreOffice" in r.output
     assert "skipped: 2 .jpg file(s): unsupported format" in r.output and "logo.jpg" not in r.output
     assert "By format: pdf: 1 indexed, 2 skipped; jpg: 2 skipped; doc: 1 skipped; docx: 1 indexed; " \
            "txt: 1 indexed" in r.output

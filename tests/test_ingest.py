@@ -396,7 +396,7 @@ def test_missing_file_and_unsupported_suffix(tmp_path):
     with pytest.raises(IngestError, match="vanished"):
         read_document(tmp_path / "gone.txt", tmp_path)
     (tmp_path / "a.doc").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(IngestError, match="unsupported format: convert to .docx"):
+    with pytest.raises(IngestError, match="LibreOffice|no article text"):   # not a Word file, or no converter
         read_document(tmp_path / "a.doc", tmp_path)
     (tmp_path / "a.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(IngestError, match=r"unsupported format \(\.xls\)"):
@@ -427,10 +427,10 @@ def test_discover_recursive_sorted_filtered(tmp_path):
     errors = []
     found = list(discover([tmp_path], on_error=lambda p, why: errors.append((p.relative_to(tmp_path).as_posix(), why))))
     assert [p.relative_to(tmp_path).as_posix() for p, _ in found] == [
-        "a/x.txt", "a.HTML", "b.txt", "c.htm", "r.pdf", "sub/deeper/y.html", "sub/p.shtml", "sub/z.txt", "w.DOCX"]
+        "a/x.txt", "a.HTML", "b.txt", "c.htm", "old.doc", "r.pdf", "sub/deeper/y.html", "sub/p.shtml", "sub/z.txt",
+        "w.DOCX"]
     # other files are reported, never ignored silently; hidden ones are not corpus files
-    assert errors == [("old.doc", "unsupported format: convert to .docx"),
-                      ("sub/notes.md", "unsupported format (.md)")]
+    assert errors == [("sub/notes.md", "unsupported format (.md)")]
     assert all(root == tmp_path for _, root in found)
     assert [p for p, _ in found] == sorted(p for p, _ in found)
 
@@ -440,9 +440,11 @@ def test_discover_file_given_directly_and_single_path(tmp_path):
     assert list(discover([tmp_path / "d" / "one.txt"])) == [(tmp_path / "d" / "one.txt", tmp_path / "d")]
     assert list(discover(tmp_path / "d")) == [(tmp_path / "d" / "one.txt", tmp_path / "d")]
     errors = []
+    _touch(tmp_path / "d" / "x.xls")
+    assert list(discover([tmp_path / "d" / "x.xls"], on_error=lambda p, why: errors.append((p, why)))) == []
+    assert errors == [(tmp_path / "d" / "x.xls", "unsupported format (.xls)")]
     _touch(tmp_path / "d" / "x.wps")
-    assert list(discover([tmp_path / "d" / "x.wps"], on_error=lambda p, why: errors.append((p, why)))) == []
-    assert errors == [(tmp_path / "d" / "x.wps", "unsupported format: convert to .docx")]
+    assert list(discover([tmp_path / "d" / "x.wps"])) == [(tmp_path / "d" / "x.wps", tmp_path / "d")]
 
 
 def test_discover_symlink_loop_terminates(tmp_path):
@@ -480,7 +482,8 @@ def test_discover_unreadable_subdirectory(tmp_path):
 def test_doc_id_for(tmp_path):
     assert doc_id_for(tmp_path / "a" / "b.txt", tmp_path) == "a/b.txt"
     assert doc_id_for(Path("corpus/x.html"), Path("corpus")) == "x.html"
-    assert SUFFIXES == (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx")
+    assert SUFFIXES == (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx",
+                        ".doc", ".wps", ".rtf", ".docm", ".dot", ".dotx", ".wpt", ".odt")
 
 
 def test_short_sentences_with_furniture_words_are_kept():

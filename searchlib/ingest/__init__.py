@@ -2,7 +2,9 @@
 
 ``read_document`` reads one file: ``.html``/``.htm`` through ``extract_html`` (``html.py``),
 ``.txt`` through ``decode_text`` (``decode.py``) and ``clean_text`` (``plaintext.py``),
-``.pdf`` through ``extract_pdf`` (``pdf.py``), ``.docx`` through ``extract_docx`` (``word.py``);
+``.pdf`` through ``extract_pdf`` (``pdf.py``; a scan, with no text layer, through Tesseract:
+``convert.ocr_pdf``), ``.docx`` through ``extract_docx`` (``word.py``), old Word, WPS, RTF and
+ODT files converted to .docx by LibreOffice first (``convert.office_to_docx``);
 ``discover`` and ``doc_id_for`` (``discover.py``) find the files and name them. Every failure
 that concerns one file is raised as ``IngestError`` with a short reason; a corpus path that
 cannot be used at all is a ``CorpusError``. Character normalisation is delegated to
@@ -18,6 +20,7 @@ from ..models import SourceDocument
 from .decode import Decoded, decode_bytes, decode_text
 from .discover import (HTML_SUFFIXES, SUFFIXES, ErrorCallback, discover, doc_id_for, file_format,
                        unsupported_reason)
+from .convert import MIN_PAGE_CONFIDENCE, office_to_docx, ocr_pdf
 from .html import extract_html
 from .pdf import extract_pdf
 from .plaintext import clean_text
@@ -42,17 +45,27 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
     fmt = file_format(path)
     if fmt is None:
         raise IngestError(unsupported_reason(path))
-    if fmt == "docx" and path.name.startswith("~$"):
+    if fmt in ("docx", "office") and path.name.startswith("~$"):
         raise IngestError("a Word lock file (~$…, left while the document is open in Word or WPS): not a document")
     if max_bytes is None:
-        max_bytes = MAX_BINARY_BYTES if fmt in ("pdf", "docx") else MAX_TEXT_BYTES
+        max_bytes = MAX_BINARY_BYTES if fmt in ("pdf", "docx", "office") else MAX_TEXT_BYTES
     data = _read_bytes(path, max_bytes)
+    ocr = None
     if fmt == "html":
         text, meta = extract_html(data)
     elif fmt == "pdf":
-        text, meta = extract_pdf(data)
+        try:
+            text, meta = extract_pdf(data)
+        except IngestError as e:
+            if not str(e).startswith("no text layer"):
+                raise
+            text, meta, ocr = _read_scan(data)
     elif fmt == "docx":
         text, meta = extract_docx(data)
+    elif fmt == "office":
+        kind = path.suffix.lower().lstrip(".")
+        text, meta = extract_docx(office_to_docx(path, f".{kind}"))
+        fmt = kind
     else:
         decoded, encoding, warning = decode_text(data)
         text, meta = clean_text(decoded)
@@ -77,7 +90,29 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
         site=meta.get("site"),
         heading_levels=meta.get("heading_levels") or {},
         warnings=list(meta.get("warnings") or []),
+        ocr=ocr,
     )
+
+
+def _read_scan(data: bytes) -> tuple[str, dict, dict]:
+    """Text and metadata of an image-only PDF read by OCR, and what the OCR was like
+    (pages, pages left out for low confidence, mean confidence of the pages kept)."""
+    pages, confidences = ocr_pdf(data)
+    kept = [c for t, c in zip(pages, confidences) if t]
+    if not kept:
+        worst = max(confidences, default=0.0)
+        raise IngestError(f"scanned PDF: OCR found no readable page (best page confidence {worst:.0f} < "
+                          f"{MIN_PAGE_CONFIDENCE:.0f}, of {len(pages)} page(s))")
+    text, meta = clean_text("\n".join(t for t in pages if t))
+    meta["encoding"] = "ocr"
+    low = len(pages) - len(kept)
+    ocr = {"pages": len(pages), "confidence": round(sum(kept) / len(kept), 1), "pages_left_out": low}
+    meta["warnings"] = [f"read by OCR (Tesseract chi_sim, mean confidence {ocr['confidence']:.0f}): check figures "
+                        "against the original"]
+    if low:
+        meta["warnings"].append(f"{low} of {len(pages)} scanned pages read with confidence below "
+                                f"{MIN_PAGE_CONFIDENCE:.0f}: not indexed")
+    return text, meta, ocr
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:

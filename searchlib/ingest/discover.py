@@ -1,9 +1,9 @@
 """Discovery of corpus files: ``discover`` walks the corpus paths and yields every file of a
-supported format (.txt, .html/.htm/.shtml, .pdf, .docx) with the root it was found under (sorted
-by name, hidden entries skipped, symlinked directories followed once, problems below a given
-path reported to a callback and skipped); a file of any other type is reported too, with
-``unsupported_reason`` ("unsupported format: convert to .docx" for .doc/.wps/.rtf), never
-ignored silently. ``file_format`` names a path's format; ``doc_id_for`` names a document by
+supported format (.txt, .html/.htm/.shtml, .pdf, .docx, and the old Word/WPS/RTF/ODT files
+LibreOffice converts) with the root it was found under (sorted by name, hidden entries
+skipped, symlinked directories followed once, problems below a given path reported to a
+callback and skipped); a file of any other type is reported too, with ``unsupported_reason``,
+never ignored silently. ``file_format`` names a path's format; ``doc_id_for`` names a document by
 its path relative to its root.
 """
 from __future__ import annotations
@@ -14,22 +14,22 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from ..errors import CorpusError
 
-SUFFIXES = (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx")
+# formats read through LibreOffice (old Word, WPS, RTF, OpenDocument; macro/template variants)
+OFFICE_SUFFIXES = (".doc", ".wps", ".rtf", ".docm", ".dot", ".dotx", ".wpt", ".odt")
+SUFFIXES = (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx") + OFFICE_SUFFIXES
 HTML_SUFFIXES = (".html", ".htm", ".shtml")
-_FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".docx": "docx"}
-# formats Word or WPS can save as .docx
-_CONVERTIBLE = (".doc", ".wps", ".rtf", ".docm", ".dot", ".dotx", ".wpt", ".odt")
+_FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".shtml": "html", ".pdf": "pdf", ".docx": "docx",
+            **{suffix: "office" for suffix in OFFICE_SUFFIXES}}
 
 
 def file_format(path: Path) -> Optional[str]:
-    """``"txt"``, ``"html"``, ``"pdf"`` or ``"docx"`` by the file's suffix; None if unsupported."""
+    """``"txt"``, ``"html"``, ``"pdf"``, ``"docx"`` or ``"office"`` (converted with LibreOffice)
+    by the file's suffix; None if unsupported."""
     return _FORMATS.get(Path(path).suffix.lower())
 
 
 def unsupported_reason(path: Path) -> str:
     suffix = Path(path).suffix.lower()
-    if suffix in _CONVERTIBLE:
-        return "unsupported format: convert to .docx"
     return f"unsupported format ({suffix or 'no suffix'})"
 
 ErrorCallback = Callable[[Path, str], None]
