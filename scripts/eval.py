@@ -143,6 +143,28 @@ def naive_results(judgements: Path, corpora: list[Path], work: Path, name: str =
     return out
 
 
+EXPECTED = ROOT / "tests" / "data" / "expected_relevance.json"
+
+
+def write_expected(runs: list, out: Path) -> None:
+    """Each set's (and each half's) nDCG@10 and P@3, scored in this process the way
+    tests/test_relevance.py scores them, as the data that test checks (±tolerance)."""
+    sys.path.insert(0, str(ROOT))
+    from searchlib.api import open_index
+    from tests.relevance import score_file
+    files = {}
+    for label, judgements, corpora, index_name in runs:
+        with open_index(out / f"eval-{index_name}") as idx:
+            for part, part_file in split_files(judgements, out / "splits"):
+                name = os.path.relpath(judgements, ROOT) + (f"#{part}" if part else "")
+                got = score_file(idx, part_file)
+                files[name] = {"corpus": index_name, "ndcg": got["ndcg"], "p3": got["p3"]}
+    data = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    data["files"] = dict(sorted(files.items()))
+    EXPECTED.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {len(files)} sets to {EXPECTED.relative_to(ROOT)}", file=sys.stderr)
+
+
 def cell(m: dict) -> str:
     return f"{m['all']['ndcg']:.3f} / {m['all']['p3']:.2f}"
 
@@ -154,6 +176,8 @@ def main():
     ap.add_argument("--compare", action="store_true", help="also synonyms off and the naive set-up")
     ap.add_argument("--out", default=str(ROOT / "bench-out"), help="where the indexes are kept (default bench-out/)")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per query")
+    ap.add_argument("--write-expected", action="store_true",
+                    help=f"write every set's (and half's) scores to {EXPECTED.relative_to(ROOT)} for the tests")
     args = ap.parse_args()
     if not (SHARED / "eval" / "score.py").exists():
         sys.exit("../shared/eval is not present")
@@ -197,6 +221,8 @@ def main():
             rows.append(row)
             print(f"{part_label}: nDCG@10 / P@3 = {cell(main_score)}  "
                   + "  ".join(f"{k} {v['ndcg']:.3f}" for k, v in main_score.items() if k != "all"), file=sys.stderr)
+    if args.write_expected:
+        write_expected(runs, out)
     print("\nnDCG@10 / P@3 (grade 2)\n")
     print(header)
     print("|" + "|".join("---" for _ in header.split("|")[1:-1]) + "|")

@@ -383,3 +383,34 @@ def test_docx_whose_first_heading_is_the_reports_name_takes_it_as_title(tmp_path
     assert doc.title == "某县2019年依法行政工作报告"
     assert "某县2019年依法行政工作报告" not in doc.text.split("\n")
     assert doc.heading_levels == {"一、主要工作": 1}
+
+
+# --------------------------------------------------------------------------- metadata from any script and file
+
+def test_traditional_labels_and_furniture_read_like_simplified_ones(tmp_path):
+    page = ("2018年法治政府建設工作報告\n發佈時間：2019-05-07 10:00 來源：區法制辦\n文號：蓮政辦發〔2019〕20號\n"
+            "索引號：11330206-2019-00012\n一、主要工作\n全年共辦理行政復議案件30件，依法糾錯5件。\n"
+            "掃一掃在手機打開當前頁\n主辦單位：某某區人民政府辦公室\n")
+    src = read_document(_write(tmp_path, "t.txt", page.encode("big5", "replace")), tmp_path)
+    assert (src.published, src.source, src.doc_number, src.index_number) == \
+        ("2019-05-07", "区法制办", "莲政办发〔2019〕20号", "11330206-2019-00012")
+    assert "掃一掃" not in src.text and "主辦單位" not in src.text and "行政復議案件30件" in src.text
+
+
+def test_a_doc_number_on_its_own_line_is_read(tmp_path):
+    page = ("西安市莲湖区人民政府办公室关于印发莲湖区2017年法治政府建设工作要点的通知\n莲政办发〔2017〕20号\n"
+            "各街道办事处，区政府各工作部门：\n现将《莲湖区2017年法治政府建设工作要点》印发给你们，请认真贯彻落实。\n")
+    src = read_document(_write(tmp_path, "n.txt", page.encode("utf-8")), tmp_path)
+    assert src.doc_number == "莲政办发〔2017〕20号" and "莲政办发" not in src.text
+
+
+def test_a_docx_without_a_title_line_takes_its_title_property(tmp_path):
+    import docx
+    for stated, expected in (("某县2019年法治政府建设工作报告", "某县2019年法治政府建设工作报告"),
+                             ("Microsoft Word - 文档1.doc", "p")):
+        d = docx.Document()
+        d.core_properties.title = stated
+        d.add_paragraph("一、主要工作")
+        d.add_paragraph("全年办理行政复议案件42件，纠错率11%。")
+        d.save(tmp_path / "p.docx")
+        assert read_document(tmp_path / "p.docx", tmp_path).title == expected

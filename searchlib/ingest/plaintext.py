@@ -12,7 +12,7 @@ import datetime
 import re
 from typing import Optional
 
-from ..normalize import normalize_document_text
+from ..normalize import fold_traditional, normalize_document_text
 
 LABELS: dict[str, Optional[str]] = {
     "索引号": "index_number",
@@ -134,8 +134,10 @@ def parse_meta_line(line: str) -> Optional[tuple[dict, str]]:
 
     Returns ``(fields, rest)`` or None if the line does not start with a known label (or a
     date followed by one). ``rest`` is a paragraph fused onto the end of the line after a
-    date (``发表时间: 2019-05-07 16:56:142017年,在市委...``), else "".
+    date (``发表时间: 2019-05-07 16:56:142017年,在市委...``), else "". Traditional labels
+    (發佈時間, 來源, 文號) are read through their simplified form, and so are the values.
     """
+    line = fold_traditional(line)
     fields: dict = {}
     position = 0
     leading = _LEADING_DATE.match(line)
@@ -170,7 +172,9 @@ def is_boilerplate(line: str) -> bool:
     buttons, punctuation debris).
 
     Only short lines are condemned by one marker, and longer ones only by several and when
-    they do not end like a sentence, so a paragraph that mentions 版权 or 主办单位 survives."""
+    they do not end like a sentence, so a paragraph that mentions 版权 or 主办单位 survives.
+    Traditional furniture (掃一掃在手機打開當前頁, 主辦單位) is read through its simplified form."""
+    line = fold_traditional(line)
     if len(line) >= _LONG_LINE or _ARTICLE_START.match(line):
         return False                   # 第十五条承办单位办理诉求…: an article, whatever it names
     if not _WORD.search(line) or _TOOLBAR_DECORATION.sub("", line) in _TOOLBAR_WORDS:
@@ -212,7 +216,7 @@ def _split_header(lines: list[str], meta: dict) -> tuple[list[str], list[str]]:
         seen += 1
         if seen > _HEADER_LINES:
             return candidates, lines[i:]
-        if _LABEL_ONLY.fullmatch(line):
+        if _LABEL_ONLY.fullmatch(fold_traditional(line)):
             pending += line
             continue
         if pending and len(line) <= _MAX_NEXT_LINE_VALUE and not _TITLE_END.search(line):
@@ -230,6 +234,9 @@ def _split_header(lines: list[str], meta: dict) -> tuple[list[str], list[str]]:
             continue
         if _DATE_TIME.fullmatch(line):
             store_field(meta, "published", line)
+            continue
+        if _DOC_NUMBER.fullmatch(fold_traditional(line)):
+            store_field(meta, "doc_number", fold_traditional(line))      # 莲政办发〔2017〕20号 on its own line
             continue
         if candidates and len(line) <= 3 and not _DOCUMENT_TYPE_END.search(candidates[-1]) \
                 and _DOCUMENT_TYPE_END.search(candidates[-1] + line):

@@ -75,10 +75,30 @@ def extract_docx(data: bytes) -> tuple[str, dict]:
         first_is_heading = False
         title = meta["title"]
     text = article_text("\n".join(lines), meta, take_title=not title and not first_is_heading)
+    if "title" not in meta:
+        # no title in the text: the file's Title property, when it reads like a document's name
+        stated = _property_title(document)
+        if stated:
+            meta["title"] = stated
     body = set(text.split("\n"))
     meta["heading_levels"] = {line: level for line, level in levels.items() if line in body}
     meta["encoding"] = "docx"
     return text, meta
+
+
+_PLACEHOLDER_TITLE = re.compile(r"^(?:microsoft word\s*-|文档\d*$|document\d*$|新建|untitled|无标题)", re.IGNORECASE)
+
+
+def _property_title(document) -> Optional[str]:
+    """The document's Title property (File → Properties), unless it is a placeholder the
+    program left (文档1, Microsoft Word - x.doc) or does not look like a document's name."""
+    try:
+        stated = normalize_document_text(document.core_properties.title or "").strip()
+    except Exception:                   # a damaged docProps part: no title from it
+        return None
+    if len(stated) < 4 or _PLACEHOLDER_TITLE.match(stated) or not _DOCUMENT_TYPE_END.search(stated):
+        return None
+    return stated
 
 
 def _open(data: bytes):
