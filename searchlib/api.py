@@ -161,12 +161,15 @@ class SearchIndex:
     def search(self, query: str, *, limit: int = 10, region: Optional[str] = None,
                year: Optional[int] = None, type: Optional[str] = None, kind: Optional[str] = None,
                since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
+               level: Optional[str] = None, issuer: Optional[str] = None,
                synonyms: bool = True, explain: bool = False, per_doc: Optional[int] = None,
                offset: int = 0, sort: str = "relevance", facets: bool = False,
                timeout: Optional[float] = None, show_duplicates: bool = False) -> SearchResult:
         """Ranked passages for ``query``. Filters: region (name at any level, or a
         GB/T 2260 code), year (covered), type (doc type), kind (section kind),
-        since/until (published date, YYYY[-MM[-DD]]), has_figures. ``per_doc``: at most
+        since/until (published date, YYYY[-MM[-DD]]), has_figures; for laws and regulations
+        level (效力级别: 法律, 行政法规, 部门规章, 地方性法规, 地方政府规章, 司法解释, 宪法) and
+        issuer (全国人民代表大会常务委员会, 国务院, 浙江省人民代表大会常务委员会 …). ``per_doc``: at most
         this many passages of one document (default ``ranking.per_doc``, 3; 0: no cap).
         ``offset``: skip that many hits (paging; the order is stable). ``sort``:
         ``relevance``, ``date`` (published, oldest first) or ``-date`` (newest first), ties
@@ -178,7 +181,7 @@ class SearchIndex:
         near copy with no figure of its own) is left out and counted in
         ``result.duplicates_hidden``; ``show_duplicates`` shows them."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
-                          has_figures=has_figures)
+                          has_figures=has_figures, level=level, issuer=issuer)
         return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
                                      explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
                                      timeout=timeout, show_duplicates=show_duplicates)
@@ -250,9 +253,10 @@ class SearchIndex:
         return self._searcher.document(doc_id)
 
     def documents(self, *, region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
-                  since: Optional[str] = None, until: Optional[str] = None) -> list[dict]:
+                  since: Optional[str] = None, until: Optional[str] = None, level: Optional[str] = None,
+                  issuer: Optional[str] = None) -> list[dict]:
         """Metadata of the indexed documents, all or those the filters allow, by doc_id."""
-        filters = Filters(region=region, year=year, type=type, since=since, until=until)
+        filters = Filters(region=region, year=year, type=type, since=since, until=until, level=level, issuer=issuer)
         filters.validate()
         return self._searcher.documents(filters)
 

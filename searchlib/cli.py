@@ -250,10 +250,13 @@ FILTER_OPTIONS = [
     click.option("--since", help="Published on or after (YYYY[-MM[-DD]])."),
     click.option("--until", help="Published on or before (YYYY[-MM[-DD]])."),
     click.option("--has-figures", is_flag=True, help="Only passages that state figures."),
+    click.option("--level", help="Laws and regulations of this 效力级别: 法律, 行政法规, 部门规章, 地方性法规, "
+                                 "地方政府规章, 司法解释, 宪法."),
+    click.option("--issuer", help="Laws and regulations adopted by: 全国人民代表大会常务委员会, 国务院, ..."),
 ]
 
 
-FILTER_NAMES = ("region", "year", "type", "kind", "since", "until", "has_figures")
+FILTER_NAMES = ("region", "year", "type", "kind", "since", "until", "has_figures", "level", "issuer")
 
 OUTPUT_FORMATS = {
     "json": "One JSON object (search: the result set; docs: a list).",
@@ -310,7 +313,7 @@ def filter_options(f=None, exclude=()):
 @click.option("--timeout", type=click.FloatRange(0.001, 600), default=None,
               help="Seconds of search time per query (default 0.5); then the concepts searched so far.")
 @click.pass_context
-def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, batch, fmt,
+def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, level, issuer, batch, fmt,
            no_synonyms, synonyms_file, explain, per_doc, show_duplicates, offset, sort, facets, group_by_doc,
            timeout):
     """Search passages for QUERY.
@@ -325,12 +328,13 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
     if batch is not None:
         ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc, timeout))
     applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
-               "has-figures": has_figures or None}
+               "has-figures": has_figures or None, "level": level, "issuer": issuer}
     applied = {k: v for k, v in applied.items() if v is not None}
     if not query and not applied:
         raise click.UsageError("give a QUERY, filters to browse by (--region …), or --batch FILE")
     result = idx.search(query or "", limit=limit, region=region, year=year, type=type_, kind=kind, since=since,
-                        until=until, has_figures=has_figures, synonyms=not no_synonyms, explain=explain,
+                        until=until, has_figures=has_figures, level=level, issuer=issuer,
+                        synonyms=not no_synonyms, explain=explain,
                         per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout,
                         show_duplicates=show_duplicates)
     if fmt == "json":
@@ -359,7 +363,8 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, time
             f = Filters.from_dict(req.get("filters"))
             res = idx.search(req["query"], limit=req.get("limit") or default_limit, region=f.region,
                              year=f.year, type=f.type, kind=f.kind, since=f.since, until=f.until,
-                             has_figures=f.has_figures, synonyms=synonyms, explain=explain,
+                             has_figures=f.has_figures, level=f.level, issuer=f.issuer, synonyms=synonyms,
+                             explain=explain,
                              per_doc=req.get("per_doc", per_doc), offset=req.get("offset", 0),
                              sort=req.get("sort", "relevance"), facets=bool(req.get("facets")),
                              timeout=timeout, show_duplicates=bool(req.get("show_duplicates")))
@@ -501,7 +506,7 @@ def _print_result(result, explain=False, applied=None):
               help="At most this many rows.")
 @click.option("--passages", type=click.IntRange(1, 1000), default=1000, show_default=True,
               help="How many of the best matching passages to read figures from.")
-@filter_options(exclude=("has_figures",))
+@filter_options(exclude=("has_figures", "level", "issuer"))
 @output_options
 @click.option("--no-synonyms", is_flag=True, envvar="SEARCHLIB_NO_SYNONYMS",
               help="Do not expand policy jargon (or set SEARCHLIB_NO_SYNONYMS=1).")
@@ -605,6 +610,16 @@ def show(ctx, doc_id, as_json, context):
             lines.append(f"  {key}: {doc[key]}")
     if region:
         lines.append(f"  region: {region} ({doc['region']['code']})")
+    rule = doc.get("rule")
+    if rule:
+        facts = [rule.get("level"), rule.get("issuer"), rule.get("edition"),
+                 rule.get("effective") and f"effective {rule['effective']}",
+                 "current edition" if doc.get("current") else "a newer edition is indexed"]
+        lines.append("  rule: " + " · ".join(str(f) for f in facts if f))
+        others = [e for e in doc.get("editions", []) if e["doc_id"] != doc["doc_id"]]
+        if others:
+            lines.append("  other editions: " + "; ".join(f"{e['edition'] or e['published']} ({e['doc_id']})"
+                                                          for e in others))
     if doc.get("format"):
         ocr = doc.get("ocr")
         lines.append(f"  format: {doc['format']}" + (f" (scan read by OCR: {ocr['pages']} pages, mean confidence "
@@ -630,11 +645,13 @@ def show(ctx, doc_id, as_json, context):
 @click.option("--type", "type_", help="Document type: annual_report, work_plan, notice, ...")
 @click.option("--since", help="Published on or after (YYYY[-MM[-DD]]).")
 @click.option("--until", help="Published on or before (YYYY[-MM[-DD]]).")
+@filter_options(exclude=("region", "year", "type", "kind", "since", "until", "has_figures"))
 @output_options
 @click.pass_context
-def docs(ctx, region, year, type_, since, until, fmt):
+def docs(ctx, region, year, type_, since, until, level, issuer, fmt):
     """List the indexed documents (all, or those the filters allow)."""
-    found = _open(ctx).documents(region=region, year=year, type=type_, since=since, until=until)
+    found = _open(ctx).documents(region=region, year=year, type=type_, since=since, until=until, level=level,
+                                 issuer=issuer)
     if fmt == "json":
         click.echo(json.dumps([doc_row(d) for d in found], ensure_ascii=False, indent=1))
     elif fmt:

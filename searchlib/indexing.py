@@ -25,7 +25,8 @@ from .ingest import discover, doc_id_for
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
-from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, META, PUBLISHED, REGION, TITLE, YEAR, build_schema)
+from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY, TITLE, YEAR,
+                     build_schema)
 from .segments import PassageFiles
 from .storage import (check_index, check_replaceable, lock_index, open_whoosh, remove_debris, swap_in, write_error,
                       write_meta, writing)
@@ -52,7 +53,7 @@ def report_record(doc: Document, thash: str) -> dict:
         "doc_type": doc.doc_type, "year": doc.year,
         "region": asdict(doc.region) if doc.region else None,
         "encoding": src.encoding, "format": src.format, "site": src.site, "ocr": src.ocr,
-        "passages": len(doc.passages), "text_hash": thash, "chars": len(src.text),
+        "passages": len(doc.passages), "text_hash": thash, "chars": len(src.text), "rule": doc.rule,
     }
     return _record(src.doc_id, src.content_hash, meta)
 
@@ -68,6 +69,13 @@ def _record(doc_id: str, content_hash: Optional[str], meta: dict) -> dict:
         rec[YEAR] = str(meta["year"])
     if meta.get("published"):
         rec[PUBLISHED] = meta["published"]
+    rule = meta.get("rule") or {}
+    if rule.get("level"):
+        rec[LEVEL] = rule["level"]
+    if rule.get("issuer"):
+        rec[ISSUER] = rule["issuer"]
+    if rule.get("rule_key"):
+        rec[RULE_KEY] = rule["rule_key"]
     return rec
 
 

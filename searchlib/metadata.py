@@ -350,3 +350,107 @@ def document_metadata(src: SourceDocument) -> tuple[str, Optional[int], Optional
     source = fold_traditional(src.source or "")
     return (infer_doc_type(title, source, text), infer_year(title, text, src.published),
             resolve_region(title, source, src.site or "", text))
+
+
+# -- laws and regulations as users know them ------------------------------------------------
+
+RULE_TYPES = ("law", "regulation", "judicial_interpretation")
+LEVELS = ("宪法", "法律", "行政法规", "部门规章", "地方性法规", "地方政府规章", "司法解释")
+# a dated line under a rule's title: 2023年9月1日第十四届全国人民代表大会常务委员会第五次会议修订
+_RULE_DATE = re.compile(r"(?P<date>(?:19|20)\d\d年\d{1,2}月\d{1,2}日)(?P<what>[^\n]{0,120})")
+_AMENDED = re.compile(r"修订|修正|修改")
+_EFFECTIVE = re.compile(r"自\s*((?:19|20)\d\d年\d{1,2}月\d{1,2}日)\s*起\s*(?:施行|实施|生效)")
+_FILE_DATE = re.compile(r"^((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})[_ ]")
+_ISSUERS = [
+    (re.compile(r"全国人民代表大会常务委员会"), "全国人民代表大会常务委员会"),
+    (re.compile(r"全国人民代表大会第.{1,4}次会议"), "全国人民代表大会"),
+    (re.compile(r"国务院(?:令|第.{1,4}次常务会议|常务会议)"), "国务院"),
+    (re.compile(r"最高人民法院"), "最高人民法院"),
+    (re.compile(r"最高人民检察院"), "最高人民检察院"),
+    (re.compile(r"(?P<place>[\u4e00-\u9fff]{2,12}?(?:省|自治区|市|自治州|县))第.{1,4}届人民代表大会常务委员会"),
+     "{place}人民代表大会常务委员会"),
+    (re.compile(r"(?P<place>[\u4e00-\u9fff]{2,12}?(?:省|自治区|市|自治州|县))人民政府(?:令|第.{1,4}次常务会议)"),
+     "{place}人民政府"),
+    (re.compile(r"(?P<body>[\u4e00-\u9fff]{2,14}?(?:部|委员会|总局|总署|银行|署))(?:令|第.{1,4}次(?:部务|局务|委务|行务)会议)"),
+     "{body}"),
+]
+_EDITION_IN_TITLE = re.compile(r"[(（〔][^()（）〔〕]*(?:修订|修正|试行)[^()（）〔〕]*[)）〕]$")
+_STATE_PREFIX = re.compile(r"^中华人民共和国")
+
+
+def _iso(date: str) -> Optional[str]:
+    m = re.match(r"(\d{4})年(\d{1,2})月(\d{1,2})日", date)
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+def rule_key(title: str) -> str:
+    """What names one rule across its editions: the title without 中华人民共和国 and without
+    an edition note (（2023年修订）, （试行）)."""
+    return _STATE_PREFIX.sub("", _EDITION_IN_TITLE.sub("", fold_traditional(title or "").strip()))
+
+
+def rule_facts(title: str, text: str, doc_type: str, region: Optional[Region], file_name: str = "") -> Optional[dict]:
+    """What a law, regulation or judicial interpretation is, as users know it: its issuer,
+    its 效力级别 (``level``), the dates of its preamble lines (adopted, last amended,
+    effective: 2023年9月1日第十四届全国人民代表大会常务委员会第五次会议修订; 自2024年1月1日起施行)
+    or of its file name (2024-01-24_煤矿安全生产条例), the edition they make (2023年修订), and
+    the ``rule_key`` that names the rule across editions. None for other documents."""
+    if doc_type not in RULE_TYPES:
+        return None
+    title = fold_traditional(title or "")
+    opening = fold_traditional(text[:1500])
+    dated = []
+    for line in opening.split("\n")[:40]:            # the dated lines under the title, in a run
+        m = _RULE_DATE.match(line.strip("(（)） "))
+        if m:
+            dated.append((m.group("date"), m.group("what")))
+        elif dated and line.strip():
+            break
+    issuer = None
+    for _, what in dated:
+        for pattern, name in _ISSUERS:
+            m = pattern.search(what)
+            if m:
+                issuer = name.format(**m.groupdict())
+                break
+        if issuer:
+            break
+    if issuer is None and _SUPREME.search(title):
+        issuer = _SUPREME.search(title).group(0)
+    adopted = _iso(dated[0][0]) if dated else None
+    amended = [(_iso(d), "修订" if "修订" in w else "修正") for d, w in dated[1:] if _AMENDED.search(w)]
+    effective = _EFFECTIVE.search(fold_traditional(text[:20000]))
+    m = _FILE_DATE.match(file_name)
+    named = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+    if amended:
+        edition_date, edition = amended[-1][0], f"{amended[-1][0][:4]}年{amended[-1][1]}"
+    elif adopted:
+        edition_date, edition = adopted, f"{adopted[:4]}年公布"
+    elif named:
+        edition_date, edition = named, f"{named[:4]}年版"
+    else:
+        edition_date, edition = None, None
+    return {"issuer": issuer, "level": _level(title, doc_type, issuer, region),
+            "adopted": adopted, "amended": amended[-1][0] if amended else None,
+            "effective": _iso(effective.group(1)) if effective else None,
+            "edition": edition, "edition_date": edition_date, "rule_key": rule_key(title)}
+
+
+def _level(title: str, doc_type: str, issuer: Optional[str], region: Optional[Region]) -> str:
+    """效力级别: 宪法, 法律, 行政法规, 部门规章, 地方性法规, 地方政府规章 or 司法解释, from the
+    type, the issuer and where it applies. A local rule named 条例 is its congress's (地方性
+    法规); a local 办法/规定/细则 is its government's (地方政府规章) unless a congress adopted it."""
+    if doc_type == "judicial_interpretation":
+        return "司法解释"
+    if doc_type == "law":
+        return "宪法" if "宪法" in title and "宪法相关" not in title else "法律"
+    local = region is not None and region.code != NATIONAL_CODE
+    if issuer and "人民代表大会常务委员会" in issuer and not issuer.startswith("全国"):
+        return "地方性法规"
+    if issuer and issuer.endswith("人民政府") and issuer != "国务院":
+        return "地方政府规章"
+    if issuer and issuer not in ("国务院", "全国人民代表大会常务委员会", "全国人民代表大会"):
+        return "部门规章"
+    if local:
+        return "地方性法规" if re.search(r"条例(?:\(.*\))?$", title) else "地方政府规章"
+    return "行政法规"

@@ -93,6 +93,7 @@ class Document:
     doc_type: str = "other"
     year: Optional[int] = None
     region: Optional[Region] = None
+    rule: Optional[dict] = None      # a law or regulation: metadata.rule_facts (issuer, level, edition …)
     sections: list[Section] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
 
@@ -126,6 +127,8 @@ class Hit:
     figures: list[Figure] = field(default_factory=list)
     explanation: Optional[dict] = None
     missing: list[str] = field(default_factory=list)   # the query's concepts this passage does not hold
+    edition: Optional[str] = None      # a law's or regulation's edition (2023年修订)
+    current: Optional[bool] = None     # whether that edition is the latest indexed one of its rule
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -22,7 +22,7 @@ from .concreteness import concreteness
 from .errors import IngestError
 from .figures import extract_figures
 from .ingest import read_document
-from .metadata import document_metadata
+from .metadata import document_metadata, rule_facts
 from .models import Document, SkippedFile
 from .passage_index import ReportPassages, report_passages
 from .structure import parse_sections, split_passages
@@ -35,7 +35,10 @@ def analyse_file(path: Path, root: Path) -> Document:
     """Everything searchlib knows about one file, or IngestError saying why not."""
     src = read_document(Path(path), Path(root))
     doc_type, year, region = document_metadata(src)
-    doc = Document(source=src, doc_type=doc_type, year=year, region=region)
+    rule = rule_facts(src.title, src.text, doc_type, region, Path(path).name)
+    if rule and not src.published and rule["edition_date"]:
+        src.published = rule["edition_date"]        # a law's date is its edition's (year covered: none)
+    doc = Document(source=src, doc_type=doc_type, year=year, region=region, rule=rule)
     doc.sections = parse_sections(src.text, src.title, doc_type, heading_levels=src.heading_levels)
     doc.passages = split_passages(src.doc_id, doc.sections)
     for p in doc.passages:

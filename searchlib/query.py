@@ -30,18 +30,18 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser, PlusMinusPlugin
 
 from .analysis import curated_words, dictionary_parts, segment
 from .errors import QuerySyntaxError
-from .metadata import region_table
+from .metadata import LEVELS, region_table
 from .models import DOC_TYPES, RULE_TYPES, SECTION_KINDS
 from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
-from .schema import (DOC_TYPE, HAS_FIGURES, KIND, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
+from .schema import (DOC_TYPE, HAS_FIGURES, ISSUER, KIND, LEVEL, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
                      TEXT_FIELDS, TITLE, UNITS, YEAR, query_schema)
 from .structure import classify_heading
 from .vocabulary import FUNCTION_WORDS, INTENT_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
-_FIELD_EXAMPLES = {"region": "宁波", "year": "2018", "type": "annual_report", "kind": "plans",
+_FIELD_EXAMPLES = {"level": "行政法规", "issuer": "国务院", "region": "宁波", "year": "2018", "type": "annual_report", "kind": "plans",
                    "since": "2018-01", "until": "2019", "has_figures": "true"}
 MAX_PHRASE_WORDS = 16     # a concept's phrase is checked on its first words at most
 # what a rule's name ends with: 法 unless it is a verb's (普法, 执法, 司法, 依法 …), 条例, 办法 …
@@ -62,7 +62,7 @@ _ADVANCED = re.compile(r'"|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:t
 # full-width brackets, which NFKC turns into ASCII ones, are kept apart from the syntax
 _TYPED_BRACKETS = str.maketrans({"（": "〔", "）": "〕", "﹙": "〔", "﹚": "〕"})
 # in a plain query: field:value filters, -excluded, +required, word^boost
-FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures")
+FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures", "level", "issuer")
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
 _FIELD_NAME = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?!//)")
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
@@ -195,12 +195,14 @@ class Filters:
     since: Optional[str] = None
     until: Optional[str] = None
     has_figures: bool = False
+    level: Optional[str] = None   # a law's or regulation's 效力级别 (法律, 行政法规, 地方性法规 …)
+    issuer: Optional[str] = None  # the body that adopted it (国务院, 全国人民代表大会常务委员会 …)
     not_types: tuple = ()         # document types left out (answer tables leave out rules)
 
     @classmethod
     def from_dict(cls, d: Optional[dict]) -> "Filters":
         d = dict(d or {})
-        unknown = set(d) - {"region", "year", "type", "kind", "since", "until", "has_figures"}
+        unknown = set(d) - set(FILTER_FIELDS)
         if unknown:
             raise QuerySyntaxError(f"unknown filter(s): {', '.join(sorted(unknown))}")
         f = cls(**d)
@@ -221,6 +223,8 @@ class Filters:
                 raise QuerySyntaxError("region is empty")
             if not region_table().codes_for(self.region):
                 raise QuerySyntaxError(f"unknown region {self.region!r}" + _suggest(self.region))
+        if self.level and self.level not in LEVELS:
+            raise QuerySyntaxError(f"unknown level {self.level!r} (one of: {', '.join(LEVELS)})")
         if self.kind and self.kind not in SECTION_KINDS:
             raise QuerySyntaxError(f"unknown section kind {self.kind!r} (one of: {', '.join(SECTION_KINDS)})")
         if self.type and self.type not in DOC_TYPES:
@@ -262,6 +266,10 @@ class Filters:
             parts.append(wq.Term(YEAR, str(self.year)))
         if self.type:
             parts.append(wq.Term(DOC_TYPE, self.type))
+        if self.level:
+            parts.append(wq.Term(LEVEL, self.level))
+        if self.issuer:
+            parts.append(wq.Term(ISSUER, self.issuer))
         if self.not_types:
             parts.append(wq.Not(wq.Or([wq.Term(DOC_TYPE, t) for t in self.not_types])))
         if self.since or self.until:
@@ -820,7 +828,7 @@ class QueryBuilder:
             written, rest = {}, []
             for word in text.split():
                 m = _FIELD.match(word)
-                if m and m.group(1).lower() in ("region", "since", "until") and m.group(2):
+                if m and m.group(1).lower() in ("region", "since", "until", "level", "issuer") and m.group(2):
                     written[m.group(1).lower()] = m.group(2)
                 else:
                     rest.append(word)

@@ -7,7 +7,8 @@ report record carries what filters, title search and updates need:
 * ``doc_id`` (unique): the file's path relative to its corpus folder;
 * ``title`` (full text, for ``title:…`` queries);
 * filter fields: ``region`` (GB/T 2260 codes of the region and its parents), ``year``
-  (covered), ``doc_type``, ``published`` (YYYY-MM-DD, compared as text);
+  (covered), ``doc_type``, ``published`` (YYYY-MM-DD, compared as text), and for laws and
+  regulations ``level`` (效力级别) and ``issuer``;
 * ``content_hash`` and ``meta`` (stored): the update manifest and the display metadata.
 
 Passage fields (searched in the passage files): ``body`` (text, with positions),
@@ -19,7 +20,7 @@ from whoosh import fields
 
 from .analysis import PolicyAnalyzer
 
-SCHEMA_VERSION = "6"   # bump when the records or the passage files change: old indexes become stale (6: subjects)
+SCHEMA_VERSION = "7"   # bump when the records or the passage files change: old indexes become stale (7: level, issuer)
 
 # report record fields
 DOC_ID = "doc_id"
@@ -28,9 +29,12 @@ REGION = "region"
 YEAR = "year"
 DOC_TYPE = "doc_type"
 PUBLISHED = "published"
+LEVEL = "level"           # a law's or regulation's 效力级别 (法律, 行政法规, 地方性法规 …)
+ISSUER = "issuer"         # the body that adopted it (全国人民代表大会常务委员会, 国务院 …)
+RULE_KEY = "rule_key"     # what names a rule across its editions (metadata.rule_key)
 CONTENT_HASH = "content_hash"
 META = "meta"
-REPORT_FILTER_FIELDS = (REGION, YEAR, DOC_TYPE, PUBLISHED)
+REPORT_FILTER_FIELDS = (REGION, YEAR, DOC_TYPE, PUBLISHED, LEVEL, ISSUER)
 REPORT_FIELDS = (TITLE,) + REPORT_FILTER_FIELDS
 
 # passage fields
@@ -58,6 +62,9 @@ def build_schema() -> fields.Schema:
         YEAR: fields.ID(),
         DOC_TYPE: fields.ID(),
         PUBLISHED: fields.ID(),
+        LEVEL: fields.ID(),
+        ISSUER: fields.ID(),
+        RULE_KEY: fields.ID(),
         CONTENT_HASH: fields.ID(stored=True),
         META: fields.STORED(),
     })

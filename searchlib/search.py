@@ -33,7 +33,8 @@ from .query import Filters, QueryBuilder, QueryPlan, written_filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, META, PUBLISHED, REGION, SUBJECTS, YEAR
+from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY,
+                     SUBJECTS, YEAR)
 from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -262,7 +263,8 @@ def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, tiers: n
 
 def _filter_reading(filters: Filters) -> str:
     """How a browse was read: its filters, one line (``browse region:宁波 kind:plans``)."""
-    given = [f"{k}:{getattr(filters, k)}" for k in ("region", "year", "type", "kind", "since", "until")
+    given = [f"{k}:{getattr(filters, k)}" for k in ("region", "year", "type", "kind", "since", "until", "level",
+                                                     "issuer")
              if getattr(filters, k) not in (None, "")]
     return "browse " + " ".join(given + (["has_figures:true"] if filters.has_figures else []))
 
@@ -338,6 +340,23 @@ class Snapshot:
                 values.append(value)
             hit = self.report_cache[key] = (codes, values)
         return hit
+
+    def current_editions(self) -> np.ndarray:
+        """For every report by global docnum: whether it is the latest indexed edition of its
+        rule (the latest published among the reports with its ``rule_key``); True for a
+        report that is no rule. Read once per snapshot from the index's terms."""
+        current = self.report_cache.get("__current__")
+        if current is None:
+            keys, _ = self.report_terms(RULE_KEY, None, "rule_key")
+            dates = self.report_dates()[:len(keys)]
+            current = np.ones(len(keys), bool)
+            ruled = np.flatnonzero(keys >= 0)
+            if len(ruled):
+                latest = np.zeros(int(keys.max()) + 1, np.int64)
+                np.maximum.at(latest, keys[ruled], dates[ruled])
+                current[ruled] = dates[ruled] >= latest[keys[ruled]]
+            self.report_cache["__current__"] = current
+        return current
 
     def stored(self, docnum: int) -> dict:
         meta = self.meta_cache.get(docnum)
@@ -592,8 +611,8 @@ class IndexSearcher:
 
     def _facets(self, snap: Snapshot, ids: np.ndarray, dedupe: bool = True) -> dict:
         """Counts of the matching passages and of their documents by province, city,
-        county (region values carry their GB/T 2260 ``code``), year, document type, section
-        kind and whether the passage states figures (``has_figures``: one value, true),
+        county (region values carry their GB/T 2260 ``code``), year, document type, a rule's
+        level and issuer, section kind and whether the passage states figures (``has_figures``: one value, true),
         largest first."""
         sp = snap.passages
         reports = sp.p_report[ids]
@@ -603,7 +622,7 @@ class IndexSearcher:
         facets = (("province", REGION, lambda c: c.endswith("0000")),
                   ("city", REGION, lambda c: c.endswith("00") and not c.endswith("0000")),
                   ("county", REGION, lambda c: not c.endswith("00")),
-                  ("year", YEAR, None), ("type", DOC_TYPE, None))
+                  ("year", YEAR, None), ("type", DOC_TYPE, None), ("level", LEVEL, None), ("issuer", ISSUER, None))
         for name, field_, select in facets:
             codes, values = snap.report_terms(field_, select, name)
             out[name] = _count(codes[reports], reports, values,
@@ -852,7 +871,8 @@ class IndexSearcher:
             region=(region.get("city", "") + region.get("county", "")) or region.get("name"),
             region_code=region.get("code"), year=doc.get("year"), published=doc.get("published"),
             source=doc.get("source"), doc_number=doc.get("doc_number"), doc_type=doc.get("doc_type"),
-            figures=[Figure(**f) for f in p["figures"]])
+            figures=[Figure(**f) for f in p["figures"]], edition=(doc.get("rule") or {}).get("edition"),
+            current=bool(snap.current_editions()[int(sp.p_report[pid])]) if doc.get("rule") else None)
 
     def _explain(self, ranked: "_Ranked", i: int, scorer: Scorer, snap: Snapshot, plan: QueryPlan) -> dict:
         pid = int(ranked.ids[i])
@@ -891,7 +911,16 @@ class IndexSearcher:
                     passages.append(dict(ordinal=int(sp.p_ordinal[pid]), **sp.payload(pid)))
                 break
         passages.sort(key=lambda p: p["ordinal"])
-        return dict(doc_id=doc_id, content_hash=stored.get(CONTENT_HASH), **stored[META], passages_list=passages)
+        out = dict(doc_id=doc_id, content_hash=stored.get(CONTENT_HASH), **stored[META], passages_list=passages)
+        rule = stored[META].get("rule")
+        if rule and rule.get("rule_key"):
+            # the rule's editions in this index, newest first, and whether this one is current
+            docs, _ = snap.report_matches(wq.Term(RULE_KEY, rule["rule_key"]))
+            editions = [dict(doc_id=snap.stored(int(d))[DOC_ID], edition=(snap.stored(int(d))[META].get("rule") or {})
+                             .get("edition"), published=snap.stored(int(d))[META].get("published")) for d in docs]
+            out["editions"] = sorted(editions, key=lambda e: e["published"] or "", reverse=True)
+            out["current"] = bool(snap.current_editions()[docnum])
+        return out
 
     def documents(self, filters: Optional[Filters] = None) -> list[dict]:
         """Metadata of the indexed documents (those the report-level filters allow), by doc_id."""

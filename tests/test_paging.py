@@ -51,7 +51,7 @@ def test_cli_offset_and_sort(seed_index_dir):
 def test_facets_count_passages_and_documents(seed_index):
     res = seed_index.search("行政复议", limit=3, facets=True)
     f = res.facets
-    assert set(f) == {"province", "city", "county", "year", "type", "kind", "has_figures"}
+    assert set(f) == {"province", "city", "county", "year", "type", "level", "issuer", "kind", "has_figures"}
     for name in ("province", "year", "type", "kind"):          # every seed has a region, year, type
         assert sum(v["passages"] for v in f[name]) == res.total, name
         assert all(1 <= v["documents"] <= v["passages"] for v in f[name])

@@ -13,7 +13,9 @@ cannot be used at all is a ``CorpusError``. Character normalisation is delegated
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
+from typing import Optional
 
 from ..errors import IngestError
 from ..models import SourceDocument
@@ -78,7 +80,7 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
         path=str(path.resolve()),
         doc_id=doc_id_for(path, root),
         text=text,
-        title=meta.get("title") or path.stem,
+        title=_title(meta.get("title"), path),
         published=meta.get("published"),
         source=meta.get("source"),
         doc_number=meta.get("doc_number"),
@@ -92,6 +94,23 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
         warnings=list(meta.get("warnings") or []),
         ocr=ocr,
     )
+
+
+_NAME_PREFIX = re.compile(r"^(?:(?:\d{4}(?:-\d{1,2}){0,2}|[\u4e00-\u9fff]{2,8})_)+")
+_GENERIC_TITLE = re.compile(r"^(?:政府)?工作报告$|^报告$|^通知$|^决定$|^决议$|^意见$|^公告$|^通告$")
+
+
+def _title(found: Optional[str], path: Path) -> str:
+    """The title the text gives, or the file's name: without the date and region fields a
+    library's naming scheme puts in front (``2014_全国_2014年…政府工作报告`` →
+    ``2014年…政府工作报告``, ``2024-01-24_煤矿安全生产条例`` → ``煤矿安全生产条例``). A title that
+    only names a kind of document (政府工作报告, 通知) gives way to a file name that says more."""
+    named = _NAME_PREFIX.sub("", path.stem) or path.stem
+    if not found:
+        return named
+    if _GENERIC_TITLE.match(found) and found in named and len(named) > len(found):
+        return named
+    return found
 
 
 def _read_scan(data: bytes) -> tuple[str, dict, dict]:

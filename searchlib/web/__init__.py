@@ -46,9 +46,9 @@ TIME_BUDGET = 1.0              # seconds of search time per request (searchlib's
 PAGE_SIZE = 10
 EXPORT_LIMIT = MAX_LIMIT       # hits in an export of the current results
 
-FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures")
+FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures", "level", "issuer")
 MAX_FIGURE_ROWS = 500          # rows of an answer table per request
-FIGURE_PARAMS = {"q", "query", *FILTERS[:-1], "unit", "by", "limit", "passages", "synonyms", "format", "download"}
+FIGURE_PARAMS = {"q", "query", *FILTERS[:6], "unit", "by", "limit", "passages", "synonyms", "format", "download"}
 MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
 BY_LABELS = {"": "按相关度", "region": "按地区", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
@@ -145,9 +145,11 @@ def _only(params: dict, shown: set, known: set) -> None:
         raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} (known: {', '.join(sorted(shown))})")
 
 
-def _filter_args(params) -> dict:
-    """The report and section filters of a request (region, year, type, kind, since, until), bounded."""
-    args = {name: _text(params.get(name), name) for name in ("region", "type", "kind", "since", "until")}
+def _filter_args(params, rules: bool = True) -> dict:
+    """The report and section filters of a request (region, year, type, kind, since, until;
+    with ``rules``, level and issuer), bounded."""
+    names = ("region", "type", "kind", "since", "until") + (("level", "issuer") if rules else ())
+    args = {name: _text(params.get(name), name) for name in names}
     args["year"] = _int(params.get("year"), "year", 1000, 9999, None)
     return args
 
@@ -312,7 +314,7 @@ def figure_args(params: dict, *, strict: bool = True) -> dict:
     if args["by"] not in (None, *BY_LABELS):
         raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
     args["by"] = args["by"] or None
-    args.update(_filter_args(params))
+    args.update(_filter_args(params, rules=False))
     return args
 
 
@@ -614,7 +616,7 @@ def _page_link(args: dict):
     some changed (None drops one); any change but paging goes back to the first page."""
     keep = {"q": args["query"], "region": args["region"], "year": args["year"], "type": args["type"],
             "kind": args["kind"], "since": args["since"], "until": args["until"],
-            "has_figures": 1 if args["has_figures"] else None,
+            "has_figures": 1 if args["has_figures"] else None, "level": args.get("level"), "issuer": args.get("issuer"),
             "sort": args["sort"] if args["sort"] != "relevance" else None,
             "per_doc": args["per_doc"], "synonyms": None if args["synonyms"] else 0,
             "show_duplicates": 1 if args["show_duplicates"] else None, "offset": args["offset"] or None,
