@@ -36,12 +36,14 @@ from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
 from .analysis import dictionary_parts
+from .periods import read_figure
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
 from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
                          base_unit, unit_kind)
 
-GROUPINGS = ("region", "year", "document")
+GROUPINGS = ("region", "year", "period", "document")
+ROLES = ("result", "target", "baseline")
 UNIT_CLASSES = {"count": COUNT, "event": EVENT, "people": PEOPLE, "money": MONEY, "area": AREA, "length": LENGTH,
                 "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO}
 # units that count the same thing and so compare: value in the asked unit = value × factor
@@ -209,11 +211,15 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 continue
             seen.add(key)
             value, unit_ = converted
+            reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
+                                  before_sentence=text[:s], headings=tuple(hit.heading_path))
             rows.append(FigureRow(
                 region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
                 doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),
                 unit=unit_, text=f.text, sentence=sentence, published=hit.published,
-                doc_type=hit.doc_type, heading_path=list(hit.heading_path), section_kind=hit.section_kind))
+                doc_type=hit.doc_type, heading_path=list(hit.heading_path), section_kind=hit.section_kind,
+                period=reading.period, period_start=reading.period_start, period_end=reading.period_end,
+                role=reading.role, change=reading.change))
     return rows
 
 
@@ -227,8 +233,9 @@ def _tidy(value: float) -> float:
 
 def group_rows(rows: list[FigureRow], by: Optional[str]) -> list[dict]:
     """Rows grouped: ``region`` (regions by code; each region's latest report first),
-    ``year`` (a time series, oldest first; within a year by region) or ``document``
-    (documents in the order of their best figure)."""
+    ``year`` or ``period`` (a time series by the period each figure describes, oldest first,
+    a multi-year period apart from the years in it; within a period by region; ``year`` is
+    kept as a name for it) or ``document`` (documents in the order of their best figure)."""
     if not by:
         return []
     if by not in GROUPINGS:
@@ -238,8 +245,8 @@ def group_rows(rows: list[FigureRow], by: Optional[str]) -> list[dict]:
     for r in rows:
         if by == "region":
             key = r.region or "(no region)"
-        elif by == "year":
-            key = r.year
+        elif by in ("year", "period"):
+            key = r.period
         else:
             key = r.doc_id
         groups.setdefault(key, []).append(r)
@@ -247,8 +254,13 @@ def group_rows(rows: list[FigureRow], by: Optional[str]) -> list[dict]:
         order = sorted(groups, key=lambda k: (groups[k][0].region_code or "999999", str(k)))
         for k in order:
             groups[k].sort(key=lambda r: (-(r.year or 0), r.published or "", rank[id(r)]))
-    elif by == "year":
-        order = sorted(groups, key=lambda k: (k is None, k or 0))
+    elif by in ("year", "period"):
+        def when(k):
+            if k is None:
+                return (1, 0, 0)
+            first, _, last = k.partition("-")
+            return (0, int(first), int(last or first))
+        order = sorted(groups, key=when)
         for k in order:
             groups[k].sort(key=lambda r: (r.region_code or "999999", rank[id(r)]))
     else:

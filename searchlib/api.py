@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from .answers import GROUPINGS, answer_rows, group_rows, unit_converter
+from .answers import GROUPINGS, ROLES, answer_rows, group_rows, unit_converter
 from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
 from .metadata import region_table
 from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
@@ -189,29 +189,36 @@ class SearchIndex:
     def figures(self, query: str, *, unit: Optional[str] = None, by: Optional[str] = None, limit: int = 100,
                 region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
                 kind: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
-                synonyms: bool = True, passages: int = 1000, timeout: Optional[float] = None) -> FigureTable:
+                role: Optional[str] = None, synonyms: bool = True, passages: int = 1000,
+                timeout: Optional[float] = None) -> FigureTable:
         """The answer table of ``query``: the figures that the best ``passages`` matching
         passages state about the query's concepts, one row per figure (region, year,
         document, subject, value, unit, sentence), at most ``limit`` rows. ``unit``: a
         unit (件, 万元, 亩) or a class (count, money, area, people, time, percent);
         comparable units match and convert (件 also finds case counts in 宗/起, 亩 areas
-        in 公顷). ``by``: ``region``, ``year`` or ``document`` groups the rows
-        (``table.groups``). Filters as in :meth:`search`; laws and regulations (rules,
-        not reported figures) only with ``type``."""
+        in 公顷). Each row says the period its figure describes (``period``: "2025",
+        "2021-2025"), its ``role`` (result, target, baseline) and, for a change, its
+        direction (``change``). ``by``: ``region``, ``period`` (``year`` is the same: a time
+        series by period) or ``document`` groups the rows (``table.groups``). ``role``: only
+        results, targets or baselines. A year in the query (2024年城镇新增就业) keeps the figures
+        of that year (not a multi-year total ending in it), from any report; ``year`` filters by the year a report covers.
+        Filters as in :meth:`search`; laws and regulations (rules, not reported figures) only
+        with ``type``."""
         t0 = time.perf_counter()
         if by is not None and by not in GROUPINGS:
             raise QuerySyntaxError(f"cannot group by {by!r} (one of: {', '.join(GROUPINGS)})")
         limit = _positive(limit, "limit")
         unit = unit.strip() or None if isinstance(unit, str) else unit     # --unit "" or " ": no unit
         unit_converter(unit)                         # an unknown unit fails before searching
+        if role is not None and role not in ROLES:
+            raise QuerySyntaxError(f"unknown role {role!r} (one of: {', '.join(ROLES)})")
         plan = self.plan(query, synonyms)
-        # a year in the query (行政复议 2018年) is the year the reports cover, as --year is,
-        # unless a year filter is given (--year, or year: written in the query);
+        # a year in the query (2024年城镇新增就业) is the period the figures describe, from any
+        # report (the 2025 work report states 2024's result, the 2024 one its target),
+        # unless a year filter is given (--year, or year: written in the query)
         written = plan.filters
-        years = set(plan.years.values())
-        if year is None and "year" not in written and len(years) == 1:
-            year = next(iter(years))
-        # so is a region in it (行政复议 宁波): as --region
+        years = set(plan.years.values()) if year is None and "year" not in written else set()
+        # a region in it (行政复议 宁波): as --region
         # (浙江省宁波市, 宁波市北仑区 name one region: the most specific)
         table = region_table()
         regions = set(plan.regions.values())
@@ -222,13 +229,21 @@ class SearchIndex:
         # table only when asked for by --type (and then they do not use up the passages read)
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until, has_figures=True,
                           not_types=() if type else RULE_TYPES)
+        # every report's copy of a sentence is that report's figure: no passage is left out as a repeat
         result = self._searcher.search(query, filters, limit=_positive(passages, "passages"),
-                                       synonyms=self.synonyms if synonyms else None, per_doc=0, timeout=timeout)
-        hits = [h for h in result.hits if not years or h.year in years or year is not None or "year" in written]
+                                       synonyms=self.synonyms if synonyms else None, per_doc=0, timeout=timeout,
+                                       show_duplicates=True)
+        hits = result.hits
         if len(regions) > 1 and region is None and "region" not in written:
             # two regions (浙江 江苏) keep both, as two years do
             hits = [h for h in hits if h.region_code and regions & set(table.chain(h.region_code))]
         rows = answer_rows(hits, plan, unit)
+        if years:
+            # the figures of that year: not a five-year total that ends in it
+            rows = [r for r in rows if r.period_start is not None and r.period_start == r.period_end
+                    and r.period_start in years]
+        if role:
+            rows = [r for r in rows if r.role == role]
         total = len(rows)
         rows = rows[:limit]
         return FigureTable(query=query, rows=rows, by=by, unit=unit, groups=group_rows(rows, by), total=total,

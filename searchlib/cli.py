@@ -500,8 +500,11 @@ def _print_result(result, explain=False, applied=None):
 @click.argument("query")
 @click.option("--unit", help="Only figures in this unit (件, 人, 万元, 亩, %) or class (count, money, area, "
                              "people, time, percent); comparable units match and convert.")
-@click.option("--by", type=click.Choice(["region", "year", "document"]),
-              help="Group rows: per region (latest report first), per year (a time series) or per document.")
+@click.option("--by", type=click.Choice(["region", "period", "year", "document"]),
+              help="Group rows: per region (latest report first), per period the figures describe (a time "
+                   "series; year is the same) or per document.")
+@click.option("--role", type=click.Choice(["result", "target", "baseline"]),
+              help="Only results (achieved), targets (planned) or baselines (the start of a change).")
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=100, show_default=True,
               help="At most this many rows.")
 @click.option("--passages", type=click.IntRange(1, 1000), default=1000, show_default=True,
@@ -511,17 +514,18 @@ def _print_result(result, explain=False, applied=None):
 @click.option("--no-synonyms", is_flag=True, envvar="SEARCHLIB_NO_SYNONYMS",
               help="Do not expand policy jargon (or set SEARCHLIB_NO_SYNONYMS=1).")
 @click.pass_context
-def figures(ctx, query, unit, by, limit, passages, region, year, type_, kind, since, until, fmt, no_synonyms):
+def figures(ctx, query, unit, by, role, limit, passages, region, year, type_, kind, since, until, fmt, no_synonyms):
     """Answer table: the figures that passages matching QUERY state about it.
 
     \b
-    One row per figure: region, year, document, subject, value (万/亿 scaled),
-    unit and the sentence it comes from, e.g.
-      searchlib figures 行政复议 --unit 件 --by year
+    One row per figure: region, the period it describes (2025, 2021-2025), its role
+    (result, target, baseline), document, subject, value (万/亿 scaled), unit and the
+    sentence it comes from, e.g.
+      searchlib figures 行政复议 --unit 件 --by period
     """
     idx = _open(ctx)
     table = idx.figures(query, unit=unit, by=by, limit=limit, region=region, year=year, type=type_, kind=kind,
-                        since=since, until=until, synonyms=not no_synonyms, passages=passages)
+                        since=since, until=until, role=role, synonyms=not no_synonyms, passages=passages)
     if fmt == "json":
         click.echo(json.dumps(table.to_dict(), ensure_ascii=False))
     elif fmt:
@@ -556,11 +560,13 @@ def _print_table(table) -> None:
                + ("; out of time: passages ranked on the first concepts only" if table.partial else ""))
     if table.expansions:
         click.echo("expanded: " + "; ".join(f"{c} → {' | '.join(a)}" for c, a in table.expansions.items()))
-    columns = [("region", 14), ("year", 4), ("value", 14), ("unit", 6), ("subject", 24), ("document", 30)]
+    columns = [("region", 14), ("period", 9), ("role", 8), ("value", 14), ("unit", 6), ("subject", 24),
+               ("document", 30)]
     header = "  ".join(_fit(name, w) if name != "value" else name.rjust(w) for name, w in columns)
 
     def line(r) -> str:
-        cells = [_fit(r.region or "", 14), _fit(str(r.year or ""), 4), number_text(r.value).rjust(14),
+        value = ("+" if r.change == "increase" else "−" if r.change == "decrease" else "") + number_text(r.value)
+        cells = [_fit(r.region or "", 14), _fit(r.period or "", 9), _fit(r.role, 8), value.rjust(14),
                  _fit(r.unit, 6), _fit(r.subject or "", 24), _fit(r.title, 30)]
         return "  ".join(cells).rstrip()
     groups = table.groups if table.by else [{"key": None, "rows": table.rows}]

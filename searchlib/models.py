@@ -252,7 +252,12 @@ class FigureRow:
     published: Optional[str] = None
     doc_type: Optional[str] = None
     heading_path: list[str] = field(default_factory=list)
-    section_kind: str = "other"      # achievements: a result; plans: a target
+    section_kind: str = "other"      # achievements, plans … (the section's; ``role`` is the figure's)
+    period: Optional[str] = None     # the period the figure describes: "2025", "2021-2025"
+    period_start: Optional[int] = None
+    period_end: Optional[int] = None
+    role: str = "result"             # result (achieved), target (planned), baseline (start of a change)
+    change: Optional[str] = None     # increase / decrease for a figure of change (增长5%, 下降3.1%)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -17,8 +17,8 @@ DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "re
                "doc_number", "passages", "format", "ocr_confidence", "path")
 
 
-FIGURE_COLUMNS = ("region", "region_code", "year", "title", "doc_id", "passage_id", "section_kind", "subject",
-                  "value", "unit", "text", "sentence")
+FIGURE_COLUMNS = ("region", "region_code", "year", "period", "role", "change", "title", "doc_id", "passage_id",
+                  "section_kind", "subject", "value", "unit", "text", "sentence")
 
 
 def number_text(value: float) -> str:

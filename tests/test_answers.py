@@ -88,7 +88,7 @@ def test_by_region_puts_each_regions_latest_report_first(answers_index):
 def test_by_year_is_a_time_series(answers_index):
     with open_index(answers_index) as idx:
         table = idx.figures("两法衔接 移送", unit="件", by="year")
-    assert [g["key"] for g in table.groups] == [2018, 2019]
+    assert [g["key"] for g in table.groups] == ["2018", "2019"]         # the period each figure describes
     assert [[r.value for r in g["rows"]] for g in table.groups] == [[12, 7, 21], [15, 9, 4]]
 
 
@@ -134,11 +134,11 @@ def test_cli_table_csv_json_and_errors(answers_index):
     assert out.exit_code == 0, out.output
     assert "region: 宁波市北仑区" in out.output and "向公安机关移送涉嫌犯罪案件" in out.output
     lines = [line for line in out.output.splitlines() if line.startswith("宁波市北仑区")]
-    assert [line.split()[1:3] for line in lines] == [["2019", "9"], ["2018", "7"]]
+    assert [line.split()[1:4] for line in lines] == [["2019", "result", "9"], ["2018", "result", "7"]]
     rows = list(csv.DictReader(io.StringIO(runner.invoke(main, base + ["--csv"]).output)))
     assert len(rows) == 6 and {r["region_code"] for r in rows} == {"330106", "330206", "330302"}
     data = json.loads(runner.invoke(main, base + ["--json", "--by", "year"]).output)
-    assert data["total"] == 6 and [g["key"] for g in data["groups"]] == [2018, 2019]
+    assert data["total"] == 6 and [g["key"] for g in data["groups"]] == ["2018", "2019"]
     # one flat row per figure, the heading path as text, as search --jsonl gives it
     flat = [json.loads(line) for line in runner.invoke(main, base + ["--jsonl"]).output.splitlines()]
     assert len(flat) == 6 and all(isinstance(r["heading_path"], str) and " › " in r["heading_path"] for r in flat)
@@ -228,7 +228,7 @@ def test_rows_without_a_year_get_their_own_group(tmp_path):
     index = build_small_index(tmp_path, files)
     with open_index(index) as idx:
         table = idx.figures("两法衔接 移送", unit="件", by="year")
-    assert [g["key"] for g in table.groups] == [2018, None]
+    assert [g["key"] for g in table.groups] == ["2018", None]
     out = CliRunner().invoke(main, ["--index", str(index), "figures", "两法衔接 移送", "--unit", "件", "--by", "year"])
     assert "year: (no year)" in out.output
 

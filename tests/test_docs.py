@@ -57,10 +57,10 @@ def test_cli_examples_run(workdir):
 def test_answer_table_examples_run(workdir):
     assert CliRunner().invoke(main, ["--index", "index", "build", "corpus"]).exit_code == 0
     lines = commands(blocks("bash", "### Answer tables"))
-    assert [line.split()[1] for line in lines] == ["figures"] * 3
+    assert [line.split()[1] for line in lines] == ["figures"] * 4
     for line in lines:
         run_line(line, workdir / "index")
-    assert (workdir / "review.csv").read_text(encoding="utf-8").startswith("region,region_code,year")
+    assert (workdir / "review.csv").read_text(encoding="utf-8").startswith("region,region_code,year,period,role")
 
 
 def test_adding_reports_examples_run(workdir):

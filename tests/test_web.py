@@ -338,7 +338,8 @@ def test_figures_csv_export_and_errors(client):
     r = client.get("/api/figures?q=行政复议&unit=件&format=csv&download=1")
     assert r.status_code == 200 and r.mimetype == "text/csv" and "attachment" in r.headers["Content-Disposition"]
     header = r.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
-    assert header == "region,region_code,year,title,doc_id,passage_id,section_kind,subject,value,unit,text,sentence"
+    assert header == ("region,region_code,year,period,role,change,title,doc_id,passage_id,section_kind,subject,value,"
+                      "unit,text,sentence")
     assert get_json(client, "/api/figures?q=行政复议&by=bogus", 400)["error"].startswith("by must be")
     assert "unknown unit" in get_json(client, "/api/figures?q=行政复议&unit=斤斤", 400)["error"]
     assert get_json(client, "/api/figures?q=", 400)["error"].startswith("the query is empty")
@@ -353,7 +354,7 @@ def test_figures_page_shows_the_table_and_a_chart(client):
     assert "<h2>宁波市北仑区</h2>" in page and "<h2>秦皇岛市</h2>" in page
     assert "区政府新收行政复议案件" in page and 'class="bar"' in page
     year = client.get("/figures?q=行政复议&unit=件&by=year").get_data(as_text=True)
-    assert 'class="line"' in year and "<h2>2017</h2>" in year
+    assert 'class="series"' in year and "<h2>2017</h2>" in year and 'class="legend"' in year
 
 
 def test_search_page_previews_the_answer_table_for_a_quantity_query(client):

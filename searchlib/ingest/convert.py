@@ -30,7 +30,7 @@ from ..errors import IngestError
 CONVERT_TIMEOUT = 90.0        # seconds LibreOffice may take to convert one file
 OCR_PAGE_TIMEOUT = 60.0       # seconds Tesseract may take to read one page
 OCR_DPI = 300                 # pages are rendered at this resolution for OCR
-MIN_PAGE_CONFIDENCE = 60.0    # a page read with a lower mean word confidence (0-100) is left out
+MIN_PAGE_CONFIDENCE = 45.0    # a page read with a lower mean word confidence (0-100) is left out
 MAX_OCR_PAGES = 200           # a longer scan is refused: hours of OCR for one file
 
 INSTALL_LIBREOFFICE = ("install LibreOffice Writer to read it (Debian/Ubuntu: apt install libreoffice-writer-nogui; "
@@ -219,7 +219,9 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
         margin_right = rights[int(0.9 * (len(rights) - 1))]
         for ln in lines:
             indented = ln.left > margin_left + 1.5 * char        # a paragraph's first line: 2 characters in
-            if open_paragraph and not indented and not _HEADING.match(ln.text):
+            # a centred line after a full one continues it: a title on two lines
+            centred = indented and abs((ln.left - margin_left) - (margin_right - ln.right)) < 2 * char
+            if open_paragraph and (not indented or centred) and not _HEADING.match(ln.text):
                 target = page if page else next((p for p in reversed(out[:-1]) if p), page)
                 if target:
                     target[-1] += ln.text

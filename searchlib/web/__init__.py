@@ -50,7 +50,7 @@ FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures", "l
 MAX_FIGURE_ROWS = 500          # rows of an answer table per request
 FIGURE_PARAMS = {"q", "query", *FILTERS[:6], "unit", "by", "limit", "passages", "synonyms", "format", "download"}
 MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
-BY_LABELS = {"": "按相关度", "region": "按地区", "year": "按年份", "document": "按文件"}
+BY_LABELS = {"": "按相关度", "region": "按地区", "period": "按时期", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
                  "synonyms", "group_by_doc", "format", "download", "show_duplicates"}
 UNAVAILABLE = (IndexNotFoundError, IndexDamagedError, IndexVersionError, IndexLockedError)
@@ -334,10 +334,14 @@ def answer_tables(idx, args: dict, timeout: float = TIME_BUDGET):
 
 def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
     """A small chart of an answer table, as numbers for an inline SVG: by region, a bar
-    per region (its first row: the latest report's best figure); by year, a point per
-    year (the first row of each year). Only rows in the same unit as the first one."""
-    if table.by not in ("region", "year") or not table.groups:
+    per region (its first row: the latest report's best figure); by period (or year), a
+    line per region (up to 6) over the single years, each point that region's first
+    result of the year, with a labelled value axis. Only rows in the same unit as the
+    first one."""
+    if table.by not in ("region", "year", "period") or not table.groups:
         return None
+    if table.by in ("year", "period"):
+        return _series_chart(table, width)
     unit = table.groups[0]["rows"][0].unit
     points = [(str(g["key"]) if g["key"] is not None else "?", g["rows"][0])
               for g in table.groups if g["rows"][0].unit == unit][:20]
@@ -356,6 +360,38 @@ def figure_chart(table, width: int = 560, bar: int = 18) -> Optional[dict]:
             for i, (k, r) in enumerate(points)]
     return dict(kind="line", unit=unit, dots=dots, width=width, height=height,
                 path=" ".join(f"{'M' if i == 0 else 'L'}{d['x']:.1f},{d['y']:.1f}" for i, d in enumerate(dots)))
+
+
+SERIES_COLOURS = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#555555")
+
+
+def _series_chart(table, width: int, height: int = 200, max_series: int = 6) -> Optional[dict]:
+    """By period: one line per region over the single years (multi-year totals and targets
+    are not points of a yearly series), x the year, y the value on an axis from 0."""
+    rows = [r for g in table.groups for r in g["rows"] if r.period_start is not None
+            and r.period_start == r.period_end and r.role == "result"]
+    if not rows:
+        return None
+    unit = rows[0].unit
+    series: dict = {}
+    for r in rows:
+        if r.unit == unit:
+            series.setdefault(r.region or "?", {}).setdefault(r.period_start, r)   # the region's first of the year
+    names = sorted(series, key=lambda n: -len(series[n]))[:max_series]
+    years = sorted({y for n in names for y in series[n]})
+    top = max((r.value for n in names for r in series[n].values()), default=0) or 1.0
+    left, right, bottom, top_pad = 70, 10, 24, 10
+    span = max(1, len(years) - 1)
+    x = {y: left + (width - left - right) * (i / span if len(years) > 1 else 0.5) for i, y in enumerate(years)}
+    y_of = lambda v: top_pad + (height - top_pad - bottom) * (1 - v / top)      # noqa: E731
+    lines = []
+    for i, n in enumerate(names):
+        dots = [dict(x=x[y], y=y_of(r.value), label=str(y), text=r.text) for y, r in sorted(series[n].items())]
+        lines.append(dict(name=n, colour=SERIES_COLOURS[i % len(SERIES_COLOURS)], dots=dots,
+                          path=" ".join(f"{'M' if j == 0 else 'L'}{d['x']:.1f},{d['y']:.1f}" for j, d in enumerate(dots))))
+    ticks = [dict(y=y_of(v), text=number_text(v)) for v in (0.0, top / 2, top)]
+    return dict(kind="series", unit=unit, width=width, height=height, left=left, lines=lines, ticks=ticks,
+                years=[dict(x=x[y], text=str(y)) for y in years], bottom=height - bottom)
 
 
 # -- the app ----------------------------------------------------------------------------
