@@ -13,11 +13,15 @@ first:
   year of its session) 去年 is the year before, for other reports (the year they cover) 今年
   is that year; 到/力争到/至 YYYY年 is the horizon of a target; else the year the section is
   about (a plans section: the report's session year; otherwise the year reviewed).
-* role: ``baseline`` for X in 从/由 X 提高/增长/下降 到 Y; ``target`` when the clause plans
-  (预期, 目标, 力争, 确保, 到…年, 左右, 以上 in plans) or the section is a plans section;
-  otherwise ``result``.
-* change: ``increase`` or ``decrease`` when a verb of change (增长, 提高, 下降, 减少 …) stands
-  just before the figure (比上年增长5.2%, 下降3.1%); None for a level (粮食产量1.3万亿斤).
+* role: ``baseline`` for X in 从/由 (2020年的) X … 提高/增长/下降 到 Y; ``target`` in a plans
+  section, in a clause that plans (预期, 目标, 力争, 确保, 计划, 争取, 应该), after a horizon
+  (到2030年，…), in a sentence or work-report passage that lists targets (主要预期目标是：…),
+  for a work report's 今年 or a figure it states 左右; otherwise ``result``. A level reached
+  (达到, 突破, 提高到 …) over a range is at the range's end; a baseline over a five-year plan
+  is the year before it.
+* change: ``increase`` or ``decrease`` when a verb of change (增长, 提高, 增产, 下降, 减少 …)
+  heads the figure's clause and only figures stand between them (比上年增长5.2%, 分别增长
+  8.7%、31.5%和32.3%); None for a level (粮食产量1.3万亿斤, 提高到65%).
 """
 from __future__ import annotations
 
@@ -30,17 +34,27 @@ from .vocabulary import parse_chinese_number
 _YEAR = r"((?:19|20)\d\d)"
 _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:[-—–~～至到]|—)\s*" + _YEAR + r"\s*年")
 _SINGLE = re.compile(_YEAR + r"\s*年(?!\s*(?:[-—–~～至到]|—)\s*(?:19|20)\d\d)")
-_HORIZON = re.compile(r"(?:到|至|力争到|力争在|争取到|预计到)\s*" + _YEAR + r"\s*年")
+# the horizon of a target (到2030年，…; 力争到2030年): not the end of a change (提升到2025年的57.7%)
+_HORIZON = re.compile(r"(?:(?:^|(?<=[，,；;：:\s]))(?:到|至)|力争到|力争在|争取到|预计到)\s*" + _YEAR + r"\s*年(?!的|底的|末的)")
 _PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九]?五|十五)[”\"]?\s*(?:时期|期间|以来|规划期|末)")
 _PLAN_START = {"十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
 _PAST_YEARS = re.compile(r"(?:过去|近|这|前)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
-_BASELINE = re.compile(r"(?:从|由)\s*$")
-_TO_AFTER = re.compile(r"^\s*[^，,。；;]{0,12}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)?\s*(?:到|至)")
-_TARGET = re.compile(r"预期|预计|目标|力争|确保|计划|争取|将达到|要达到|左右|以上|不低于|不少于|不超过|控制在|以内|达到\s*$")
-_INCREASE = re.compile(r"(?:增长|提高|提升|上升|增加|扩大|上涨|增幅|增速|增)\s*(?:了|为|达|达到)?\s*$")
-_DECREASE = re.compile(r"(?:下降|降低|减少|缩小|下调|压减|降幅|回落|减)\s*(?:了|为|达|达到)?\s*$")
+_BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
+_TO_AFTER = re.compile(r"^\s*[^。；;]{0,16}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)了?\s*(?:到|至)")
+# a clause that plans (a target), and a passage that lists a plan's targets (主要预期目标是：…)
+_TARGET = re.compile(r"预期|预计|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求")
+_TARGET_LIST = re.compile(r"预期目标|主要目标是|发展目标是|目标是")
+_AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右: a target's way of saying it
+# a level reached (达到67.4%, 突破4000亿元, 提高到65%): at the end of the period it is stated in
+_LEVEL = re.compile(r"(?:达到|达|突破|超过|提高到|提高至|提升到|提升至|增加到|增至|升至|降至|降到|下降到|下降至"
+                    r"|缩小至|缩小到|稳定在|保持在|控制在)\s*$")
+_MULTI_YEAR = re.compile(r"年均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
+_CHANGE_VERB = re.compile(r"(增长|提高|提升|上升|增加|扩大|上涨|增产|增收|增幅|增速|多增|增)"
+                          r"|(下降|降低|减少|缩小|下调|压减|降幅|回落|减产|减收|少减|减)")
+# what may stand between a verb of change and its figures: 分别增长8.7%、31.5%和32.3%
+_CHANGE_LIST = re.compile(r"[\d.%％、,，和及与分别个百分点倍万亿千百十余多近约超了为达\s]*")
 _CLAUSE = re.compile(r"[，,；;：:。！？]")
 _CHINESE_YEAR = re.compile(r"[一二三四五六七八九〇零○]{4}(?=年)")
 _DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
@@ -86,23 +100,29 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     reviewed = (report_year - 1 if gwr else report_year) if report_year else None
     ahead = report_year if report_year else None          # 今年 in a work report: its session year
 
+    after = sentence[start:]
     role = "result"
-    if _BASELINE.search(before) and _TO_AFTER.match(sentence[start:]) is not None:
+    if _BASELINE.search(before) and _TO_AFTER.match(after) is not None:
         role = "baseline"
-    elif planning or _TARGET.search(clause) or _HORIZON.search(clause):
+    elif planning or _TARGET.search(clause) or _HORIZON.search(before) or _TARGET_LIST.search(before) \
+            or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
         role = "target"
     elif gwr and _THIS_YEAR.search(clause) and "全年" not in clause:
         role = "target"                                   # a work report's 今年: this year's plan
+    elif gwr and _AROUND.match(_skip_figure(after)):
+        role = "target"
 
     change = None
-    near = before[max(clause_at, start - 8):]
-    if _INCREASE.search(near):
-        change = "increase"
-    elif _DECREASE.search(near):
-        change = "decrease"
+    verbs = list(_CHANGE_VERB.finditer(before[clause_at:]))
+    if verbs:
+        verb = verbs[-1]
+        between = before[clause_at + verb.end():]
+        if _CHANGE_LIST.fullmatch(between) and not re.match(r"\s*(?:到|至)", between):
+            change = "increase" if verb.group(1) else "decrease"
 
     start_year = end_year = None
     # the nearest statement of time before the figure, in its sentence (its clause first)
+    multi = bool(_MULTI_YEAR.search(before))
     for text in (clause, before, before_sentence):
         found = _period_in(text, reviewed, ahead, gwr)
         if found:
@@ -110,10 +130,17 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
             break
     else:
         for heading in reversed(headings):
-            found = _period_in(heading, reviewed, ahead, gwr, first=True)
+            found = _period_in(heading, reviewed, ahead, gwr, first=multi)
             if found:
                 start_year, end_year = found
                 break
+    if start_year is not None and start_year != end_year and role != "baseline" and _LEVEL.search(clause) \
+            and "累计" not in clause:
+        start_year = end_year             # a level reached: where the period ends (提高到65%)
+    if role == "baseline" and start_year is not None and start_year != end_year:
+        # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
+        explicit = _RANGE.search(before) is not None
+        start_year = end_year = start_year if explicit else start_year - 1
     if start_year is None:
         year = (ahead if (role == "target" or planning) and gwr else reviewed) if report_year else None
         start_year = end_year = year
@@ -123,6 +150,12 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     if start_year is not None:
         period = str(start_year) if start_year == end_year else f"{start_year}-{end_year}"
     return FigureReading(period, start_year, end_year, role, change)
+
+
+def _skip_figure(text: str) -> str:
+    """``text`` (from a figure on) without the figure itself."""
+    m = re.match(r"[\d.,，万亿千百十零一二三四五六七八九两〇%％]*[^\d\s，,。；;、]{0,4}?(?=左右|[，,。；;、]|$)", text)
+    return text[m.end():] if m else text
 
 
 def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool,

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Answer-table rows against labels nobody tuned the code on (eval/figure-audit.jsonl:
+300 rows of 24 analysts' questions, labelled by reading each sentence by a helper who
+never read figures.py/answers.py/periods.py; 12 questions a tuning half, 12 a test half).
+
+For each labelled row, the current table of its question is computed on the full library's
+index and the row found again (same passage, same figure as written); its period, role
+and change are compared with the labels. Prints one table per half.
+
+    .venv/bin/python scripts/figure_audit.py [--index bench-out/eval-dev-full] [-v]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AUDIT = ROOT / "eval" / "figure-audit.jsonl"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", default=str(ROOT / "bench-out" / "eval-dev-full"))
+    ap.add_argument("-v", "--verbose", action="store_true", help="print each disagreement")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from searchlib.api import open_index
+    labelled = [json.loads(line) for line in AUDIT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in labelled if "question" in r]
+    tables = {}
+    stats = defaultdict(lambda: defaultdict(int))
+    with open_index(args.index) as idx:
+        for r in rows:
+            q = r["question"]
+            if q not in tables:
+                tables[q] = {(x.passage_id, x.text): x for x in idx.figures(q, limit=1000).rows}
+            got = tables[q].get((r["passage_id"], r["text"]))
+            s = stats[r["split"]]
+            s["rows"] += 1
+            s["year column = period (before)"] += str(r["year"]) == str(r["period"])
+            if got is None:
+                s["not in today's table"] += 1
+                continue
+            s["found"] += 1
+            for key in ("period", "role", "change"):
+                ok = (got.period if key == "period" else getattr(got, key)) == r[key]
+                s[key] += ok
+                if not ok and args.verbose:
+                    print(f"[{r['split']}] {key}: got {getattr(got, key)!r}, label {r[key]!r} — {q} — "
+                          f"{got.text} — {r['sentence'][:90]}")
+    print("| half | rows | found again | year column = period (before) | period right | role right | change right |")
+    print("|---|---|---|---|---|---|---|")
+    for split in ("tune", "test"):
+        s = stats[split]
+        f = s["found"] or 1
+        print(f"| {split} | {s['rows']} | {s['found']} | {s['year column = period (before)'] / s['rows']:.1%} | "
+              f"{s['period'] / f:.1%} | {s['role'] / f:.1%} | {s['change'] / f:.1%} |")
+
+
+if __name__ == "__main__":
+    main()
