@@ -50,6 +50,12 @@ def make_pdf(pages: list[list[str]], image_pages: int = 0, compress: bool = True
     kids = b" ".join(b"%d 0 R" % p for p in page_ids)
     assert add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))) == pages_id
     catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
+    return pdf_file(objects, catalog)
+
+
+def pdf_file(objects: list[bytes], catalog: int) -> bytes:
+    """A PDF file of numbered ``objects`` (object n is ``objects[n - 1]``) with its
+    cross-reference table and trailer; ``catalog`` is the number of the catalog object."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -10,7 +10,6 @@ drawn before the Chinese text of its line, a running header that repeats the tit
 heading set larger than the body, a rotated watermark."""
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import tempfile
@@ -24,6 +23,7 @@ from searchlib.ingest import extract_pdf, read_document
 from searchlib.pipeline import _analyse_job, analyse_file
 
 from .conftest import CORPUS
+from .filegen import pdf_file
 
 try:                                            # LibreOffice-made files; the hand-drawn ones need nothing
     from . import authored as authored_module
@@ -247,17 +247,7 @@ def _drawn_pdf(pages: list[list[tuple]]) -> bytes:
     kids = b" ".join(b"%d 0 R" % p for p in page_ids)
     assert add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))) == pages_id
     catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id)
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref))
-    return out.getvalue()
+    return pdf_file(objects, catalog)
 
 
 TITLE = "某某区2019年法治政府建设情况报告"
