@@ -402,3 +402,10 @@ def test_a_docx_without_a_title_line_takes_its_title_property(tmp_path):
         d.add_paragraph("全年办理行政复议案件42件，纠错率11%。")
         d.save(tmp_path / "p.docx")
         assert read_document(tmp_path / "p.docx", tmp_path).title == expected
+
+
+def test_a_title_style_holding_site_navigation_is_not_the_title(tmp_path):
+    data = make_docx([("Title", "<‹返回 秦皇岛市政府网站"), ("", "秦皇岛市2018年度法治政府建设工作报告"),
+                      ("", "2018年，我市法治政府建设取得新进展。全年办理行政复议案件42件。")])
+    src = read_document(_write(tmp_path, "q.docx", data), tmp_path)
+    assert src.title == "秦皇岛市2018年度法治政府建设工作报告" and "返回" not in src.text

@@ -61,7 +61,7 @@ _BOILERPLATE_LINE = re.compile("|".join((
 )))
 # markers that only count at the start of a line
 _BOILERPLATE_START = re.compile(
-    r"版权\s*:|<<\s*返回|<!--|\(?(?:信息|文章|稿件)?来源\s*:|\(?(?:责任)?编辑\s*:"
+    r"版权\s*:|[<‹«]+\s*返回|<!--|\(?(?:信息|文章|稿件)?来源\s*:|\(?(?:责任)?编辑\s*:"
     r"|相关(?:链接|文章|新闻|阅读|文件|信息|报道|文档|稿件)")
 # markers no sentence of a report contains: they condemn even a line that ends like a sentence
 _STRONG_BOILERPLATE = re.compile(r"网站标识码|ICP备|ICP证|公网安备|Copyright|copyright|COPYRIGHT|All Rights Reserved"

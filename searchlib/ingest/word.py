@@ -24,7 +24,7 @@ from typing import Optional
 
 from ..errors import IngestError
 from ..normalize import normalize_document_text
-from .plaintext import _DOCUMENT_TYPE_END, article_text
+from .plaintext import _DOCUMENT_TYPE_END, article_text, is_boilerplate
 
 MAX_UNPACKED = 200_000_000
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
@@ -50,8 +50,12 @@ def extract_docx(data: bytes) -> tuple[str, dict]:
                 continue
             style = _style_name(block)
             if title is None and not lines and _TITLE_STYLE.match(style):
-                title = text
-                continue
+                plain = normalize_document_text(text)
+                if is_boilerplate(plain):
+                    continue                # a page's navigation saved as the title (<<返回…网站): dropped
+                if _DOCUMENT_TYPE_END.search(plain):
+                    title = text            # else the header lines choose, as for a text file
+                    continue
             level = _heading_level(block, style)
             if level is not None:
                 levels[normalize_document_text(text)] = level
