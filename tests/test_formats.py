@@ -409,3 +409,18 @@ def test_a_title_style_holding_site_navigation_is_not_the_title(tmp_path):
                       ("", "2018年，我市法治政府建设取得新进展。全年办理行政复议案件42件。")])
     src = read_document(_write(tmp_path, "q.docx", data), tmp_path)
     assert src.title == "秦皇岛市2018年度法治政府建设工作报告" and "返回" not in src.text
+
+
+def test_a_pdf_without_a_title_line_takes_its_title_property(tmp_path):
+    import io
+
+    import pypdf
+    reader = pypdf.PdfReader(io.BytesIO(make_pdf([["一、主要工作", "全年办理行政复议案件42件，纠错率11%。"]])))
+    for stated, expected in (("某县2019年法治政府建设工作报告", "某县2019年法治政府建设工作报告"), ("文档1", "t")):
+        writer = pypdf.PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        writer.add_metadata({"/Title": stated})
+        with open(tmp_path / "t.pdf", "wb") as fh:
+            writer.write(fh)
+        assert read_document(tmp_path / "t.pdf", tmp_path).title == expected

@@ -63,7 +63,7 @@ from typing import Optional, Union
 
 from ..errors import IngestError
 from ..normalize import normalize_document_text
-from .plaintext import clean_text
+from .plaintext import clean_text, property_title
 
 MAX_PAGES = 1000
 _REPEATED_SHARE = 0.5        # a running header/footer is on at least this share of the pages
@@ -189,6 +189,10 @@ def extract_pdf(data: bytes) -> tuple[str, dict]:
     if levels:
         meta["heading_levels"] = {line: level for line, level in levels.items() if line in body}
     meta["encoding"] = "pdf"
+    if "title" not in meta:
+        stated = property_title(_properties(data).get("Title"))   # File → Properties, when it names a document
+        if stated:
+            meta["title"] = stated
     warnings = []
     if textless:
         warnings.append(f"{textless} of {len(pages)} pages have no text layer (scanned?): not indexed")
@@ -242,6 +246,22 @@ def _read_rows(data: bytes) -> tuple[list[list[_Row]], list[tuple[str, bool]], l
             raise
         except Exception as e:     # a damaged page: never stop the batch
             raise IngestError(f"unreadable PDF ({type(e).__name__}: {e})") from None
+        finally:
+            document.close()
+
+
+def _properties(data: bytes) -> dict:
+    """The PDF's document information (Title, Author, CreationDate …); {} when unreadable."""
+    import pypdfium2 as pdfium
+    with _LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except Exception:
+            return {}
+        try:
+            return document.get_metadata_dict(skip_empty=True)
+        except Exception:
+            return {}
         finally:
             document.close()
 

@@ -248,6 +248,19 @@ def _split_header(lines: list[str], meta: dict) -> tuple[list[str], list[str]]:
     return candidates, []
 
 
+_PLACEHOLDER_TITLE = re.compile(r"^(?:microsoft word\s*-|文档\d*$|document\d*$|新建|untitled|无标题)", re.IGNORECASE)
+
+
+def property_title(stated: Optional[str]) -> Optional[str]:
+    """A file's Title property (Word, WPS, PDF: File → Properties) as a title, when it names a
+    document (…报告, …通知) and is not a placeholder the program left (文档1, Microsoft Word -
+    x.doc); None otherwise. Used only when the text gives no title."""
+    stated = normalize_document_text(stated or "").strip()
+    if len(stated) < MIN_TITLE or _PLACEHOLDER_TITLE.match(stated) or not _DOCUMENT_TYPE_END.search(stated):
+        return None
+    return stated
+
+
 def _choose_title(candidates: list[str]) -> Optional[str]:
     """The first header line shaped like a document title (ends in 报告, 通知, 条例 ...),
     else the first of reasonable length."""

@@ -24,7 +24,7 @@ from typing import Optional
 
 from ..errors import IngestError
 from ..normalize import normalize_document_text
-from .plaintext import _DOCUMENT_TYPE_END, article_text, is_boilerplate
+from .plaintext import _DOCUMENT_TYPE_END, article_text, is_boilerplate, property_title
 
 MAX_UNPACKED = 200_000_000
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
@@ -90,19 +90,12 @@ def extract_docx(data: bytes) -> tuple[str, dict]:
     return text, meta
 
 
-_PLACEHOLDER_TITLE = re.compile(r"^(?:microsoft word\s*-|文档\d*$|document\d*$|新建|untitled|无标题)", re.IGNORECASE)
-
-
 def _property_title(document) -> Optional[str]:
-    """The document's Title property (File → Properties), unless it is a placeholder the
-    program left (文档1, Microsoft Word - x.doc) or does not look like a document's name."""
+    """The document's Title property (File → Properties), when it names a document."""
     try:
-        stated = normalize_document_text(document.core_properties.title or "").strip()
+        return property_title(document.core_properties.title)
     except Exception:                   # a damaged docProps part: no title from it
         return None
-    if len(stated) < 4 or _PLACEHOLDER_TITLE.match(stated) or not _DOCUMENT_TYPE_END.search(stated):
-        return None
-    return stated
 
 
 def _open(data: bytes):
