@@ -30,8 +30,11 @@ from whoosh.util.filelock import try_for
 from . import __version__
 from .analysis import analysis_fingerprint
 from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .safepickle import UnsafeIndexError, install as _install_safe_unpickling
 from .schema import SCHEMA_VERSION
 from .segments import ReportWriter
+
+_install_safe_unpickling()          # an index's pickles name only what a searchlib index holds
 
 META_FILE = "searchlib.json"
 LOCK_TIMEOUT = 5.0           # seconds a writer waits for another one
@@ -74,6 +77,11 @@ def open_whoosh(index_dir: Path):
 
 
 def damaged(index_dir: Path, e: BaseException) -> IndexDamagedError:
+    if isinstance(e, UnsafeIndexError):
+        # a crafted or foreign directory: nothing in it was run
+        err = IndexDamagedError(f"index at {index_dir} is {e}: nothing in it was run; rebuild it from the corpus")
+        err.reason = f"index at {index_dir} is not a searchlib index"
+        return err
     err = IndexDamagedError(f"index at {index_dir} is damaged ({type(e).__name__}: {e}): rebuild it")
     err.reason = f"index at {index_dir} is damaged"
     return err
@@ -85,7 +93,11 @@ def check_index(index_dir: Path) -> dict:
     wrong without the advice. Synonyms are not part of the check: they apply at query
     time, so changing them needs no rebuild."""
     index_dir = Path(index_dir)
-    if not index_dir.is_dir() or not windex.exists_in(str(index_dir)):
+    try:
+        found = index_dir.is_dir() and windex.exists_in(str(index_dir))     # reads the table of contents
+    except DAMAGE_ERRORS as e:
+        raise damaged(index_dir, e) from None
+    if not found:
         raise _index_error(IndexNotFoundError, f"no index at {index_dir}")
     try:
         meta = json.loads((index_dir / META_FILE).read_text(encoding="utf-8"))

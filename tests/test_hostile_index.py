@@ -1,0 +1,59 @@
+"""An index directory is data, never code: Whoosh's pickles (the table of contents, the
+stored fields) are read with an allow-list, so a crafted index is refused with a clear
+message and nothing in it runs, from the API, the CLI and the web."""
+import os
+import pickle
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import api
+from searchlib.cli import main
+from searchlib.errors import IndexDamagedError
+from searchlib.safepickle import SafeUnpickler, UnsafeIndexError, loads
+from tests.conftest import build_small_index
+
+REPORT = {"a.txt": "甲县2019年法治政府建设工作报告\n\n一、主要工作\n\n全年办理行政复议案件42件，纠错率11%。\n"}
+
+
+class Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_the_unpickler_refuses_what_an_index_never_holds(tmp_path):
+    marker = tmp_path / "ran"
+    with pytest.raises(UnsafeIndexError, match="unexpected object posix.system|unexpected object os.system"):
+        loads(pickle.dumps(Evil(marker)))
+    assert not marker.exists()
+    assert loads(pickle.dumps({"title": "报告", "year": 2019, "tags": {1, 2}})) == \
+        {"title": "报告", "year": 2019, "tags": {1, 2}}
+    assert isinstance(SafeUnpickler, type)
+
+
+def _plant(index, payload) -> None:
+    """Add ``payload`` to the segment list of a new table of contents of the index."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+    storage = FileStorage(str(index))
+    toc = TOC.read(storage, "MAIN")
+    toc.segments = list(toc.segments) + [payload]
+    toc.generation += 1
+    toc.write(storage, "MAIN")
+
+
+def test_a_crafted_index_is_refused_and_runs_nothing(tmp_path):
+    index = build_small_index(tmp_path, REPORT)
+    marker = tmp_path / "ran"
+    _plant(index, Evil(marker))
+    with pytest.raises(IndexDamagedError, match="not a searchlib index"):
+        with api.open_index(index) as idx:
+            idx.search("行政复议")
+    r = CliRunner().invoke(main, ["--index", str(index), "search", "行政复议"])
+    assert r.exit_code != 0 and "not a searchlib index" in r.output and "Traceback" not in r.output
+    from searchlib.web import create_app
+    assert create_app(index).test_client().get("/api/search?q=行政复议").status_code == 503
+    assert not marker.exists()
