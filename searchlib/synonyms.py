@@ -29,6 +29,7 @@ from .vocabulary import QUOTES
 __all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path"]
 
 # quote marks are ignored in terms (vocabulary.QUOTES: ASCII, typographic, corner brackets)
+MAX_SYNONYMS_BYTES = 10_000_000    # a synonyms file is a list of rules: never more than this is read
 _DROP = dict.fromkeys(map(ord, QUOTES), None)
 
 
@@ -193,10 +194,18 @@ class SynonymMap:
 
     @classmethod
     def load(cls, path) -> "SynonymMap":
-        """Read a UTF-8 synonyms file (a leading BOM is fine)."""
+        """Read a UTF-8 synonyms file (a leading BOM is fine): a regular file of at most
+        MAX_SYNONYMS_BYTES (``--synonyms-file /dev/zero`` is refused, not read forever)."""
         path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            if not path.is_file():
+                raise SynonymFileError(f"{path}: not a regular file")
+            with path.open("rb") as fh:
+                data = fh.read(MAX_SYNONYMS_BYTES + 1)
+            if len(data) > MAX_SYNONYMS_BYTES:
+                raise SynonymFileError(f"{path}: larger than {MAX_SYNONYMS_BYTES // 1_000_000} MB; "
+                                       "a synonyms file is a list of rules")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise SynonymFileError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
         except OSError as exc:

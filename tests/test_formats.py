@@ -424,3 +424,10 @@ def test_a_pdf_without_a_title_line_takes_its_title_property(tmp_path):
         with open(tmp_path / "t.pdf", "wb") as fh:
             writer.write(fh)
         assert read_document(tmp_path / "t.pdf", tmp_path).title == expected
+
+
+def test_a_docx_text_part_over_the_limit_is_refused_before_parsing(tmp_path, monkeypatch):
+    from searchlib.ingest import word
+    monkeypatch.setattr(word, "MAX_DOCUMENT_XML", 10_000)
+    path = _write(tmp_path, "huge.docx", make_docx([("", LONG * 200)]))
+    assert "DOCX text part too large" in _skip_reason(path, tmp_path)

@@ -57,3 +57,16 @@ def test_a_crafted_index_is_refused_and_runs_nothing(tmp_path):
     from searchlib.web import create_app
     assert create_app(index).test_client().get("/api/search?q=行政复议").status_code == 503
     assert not marker.exists()
+
+
+def test_a_synonyms_file_is_bounded_and_regular(tmp_path):
+    from searchlib.synonyms import SynonymFileError, SynonymMap
+    with pytest.raises(SynonymFileError, match="not a regular file"):
+        SynonymMap.load("/dev/zero")
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(11_000_000)
+    with pytest.raises(SynonymFileError, match="larger than 10 MB"):
+        SynonymMap.load(big)
+    r = CliRunner().invoke(main, ["search", "行政复议", "--synonyms-file", "/dev/zero"])
+    assert r.exit_code != 0 and "Traceback" not in r.output

@@ -27,6 +27,7 @@ from ..normalize import normalize_document_text
 from .plaintext import _DOCUMENT_TYPE_END, article_text, is_boilerplate, property_title
 
 MAX_UNPACKED = 200_000_000
+MAX_DOCUMENT_XML = 40_000_000     # the text part itself: a report's is a few MB (its images are apart)
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 _TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -104,6 +105,10 @@ def _open(data: bytes):
             unpacked = sum(info.file_size for info in archive.infolist())
             if "word/document.xml" not in archive.namelist():
                 raise IngestError("not a Word .docx file (no word/document.xml)")
+            text_part = archive.getinfo("word/document.xml").file_size
+            if text_part > MAX_DOCUMENT_XML:
+                raise IngestError(f"DOCX text part too large ({text_part // 1_000_000} MB > "
+                                  f"{MAX_DOCUMENT_XML // 1_000_000} MB limit)")
     except zipfile.BadZipFile:
         raise IngestError("not a .docx file (not a zip archive; an old .doc renamed? convert it to .docx)") from None
     except (IngestError, MemoryError, RecursionError):
