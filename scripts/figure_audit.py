@@ -41,23 +41,29 @@ def main():
             s = stats[r["split"]]
             s["rows"] += 1
             s["year column = period (before)"] += str(r["year"]) == str(r["period"])
+            s["subject ok (labels)"] += bool(r["subject_ok"])
             if got is None:
                 s["not in today's table"] += 1
+                s["wrong subject dropped"] += not r["subject_ok"]
                 continue
             s["found"] += 1
+            s["kept, subject ok"] += bool(r["subject_ok"])
             for key in ("period", "role", "change"):
                 ok = (got.period if key == "period" else getattr(got, key)) == r[key]
                 s[key] += ok
                 if not ok and args.verbose:
                     print(f"[{r['split']}] {key}: got {getattr(got, key)!r}, label {r[key]!r} — {q} — "
                           f"{got.text} — {r['sentence'][:90]}")
-    print("| half | rows | found again | year column = period (before) | period right | role right | change right |")
-    print("|---|---|---|---|---|---|---|")
+    print("| half | rows | still in the table | year column = period (before) | period right | role right | "
+          "change right | subject right: sampled → kept | right-subject rows kept |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for split in ("tune", "test"):
         s = stats[split]
         f = s["found"] or 1
         print(f"| {split} | {s['rows']} | {s['found']} | {s['year column = period (before)'] / s['rows']:.1%} | "
-              f"{s['period'] / f:.1%} | {s['role'] / f:.1%} | {s['change'] / f:.1%} |")
+              f"{s['period'] / f:.1%} | {s['role'] / f:.1%} | {s['change'] / f:.1%} | "
+              f"{s['subject ok (labels)'] / s['rows']:.1%} → {s['kept, subject ok'] / f:.1%} | "
+              f"{s['kept, subject ok']}/{s['subject ok (labels)']} |")
 
 
 if __name__ == "__main__":

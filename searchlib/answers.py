@@ -144,6 +144,17 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
         prev_end = s
         for f in figs:
             subject = fold_traditional(f.subject or "").lower()
+            listed = _listed_at(lowered, s, f.start)
+            if listed is not None and subject:
+                # a list with 分别 (新能源汽车、智能家电零售额分别增长8.7%、31.5%): each figure is its own
+                # item's, whatever else the clause names; the text before the list is shared
+                got = _covered(_counted(subject, f), groups)
+                answered = bool(got) and got | _covered(lowered[s:listed], groups) | (opening if k else set()) \
+                    == everything
+                prev_end = f.end
+                if answered:
+                    out.append((f, s, e))
+                continue
             own = len(_ADVERBS.sub("", subject)) >= 4        # 行政诉讼案件, not 受理 / 已审结 / 纠错
             after = own and lowered.startswith(subject, f.end)      # 7517台执法记录设备
             clause = max(prev_end, _clause_start(lowered, s, f.start))
@@ -172,6 +183,15 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             if answered:
                 out.append((f, s, e))
     return out
+
+
+def _listed_at(text: str, lo: int, pos: int) -> Optional[int]:
+    """Where the list holding the figure at ``pos`` starts, when the figure is one of the
+    values of a 分别 list in its clause (…、…分别增长8.7%、31.5%和32.3%); None otherwise."""
+    at = text.rfind("分别", lo, pos)
+    if at < 0 or any(c in "，,；;。：:" for c in text[at:pos]):
+        return None
+    return _clause_start(text, lo, at)
 
 
 def _clause_start(text: str, lo: int, pos: int) -> int:
