@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 import searchlib  # noqa: E402
 from searchlib.ingest import read_document  # noqa: E402
+from searchlib.normalize import fold_traditional  # noqa: E402
 from tests.authored import SOFFICE, authored, scanned  # noqa: E402
 
 CORPUS = ROOT / "corpus"
@@ -71,6 +72,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "pdf-header": ("pdf", {"header": True, "page_numbers": True}),
     "pdf-2col": ("pdf", {"columns": 2, "page_numbers": True}),
     "scan": ("pdf", {}),
+    "big5": ("txt", {}),          # the seed in traditional characters (OpenCC s2hk), saved as Big5
 }
 QUOTED = re.compile(r"“[^“”\n]{2,40}”")
 
@@ -106,13 +108,19 @@ def _same_passages(got: list[str], want: list[str]) -> bool:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "", text)[:60]
+    return fold_traditional(re.sub(r"\s+", "", text))[:60]
 
 
 def _make_file(name: str, seed: Path, work: Path, also_scan: bool) -> None:
     """Write ``seed`` as variant ``name`` under ``work/name``; for the plain pdf, also its scan."""
     suffix, kwargs = VARIANTS["pdf" if name == "pdf-for-scan" else name]
     text = seed.read_text(encoding="utf-8")
+    if name == "big5":
+        import opencc
+        (work / name).mkdir(parents=True, exist_ok=True)
+        traditional = opencc.OpenCC("s2hk").convert(text)
+        (work / name / f"{seed.stem}.txt").write_bytes(traditional.encode("big5hkscs", "replace"))
+        return
     kw = dict(kwargs)
     if kw.get("header") is True:
         kw["header"] = next(line.strip() for line in text.splitlines() if line.strip())
@@ -123,7 +131,8 @@ def _make_file(name: str, seed: Path, work: Path, also_scan: bool) -> None:
 
 def _metadata(doc: dict) -> tuple:
     region = doc.get("region") or {}
-    return (doc.get("title"), doc.get("year"), region.get("code") if isinstance(region, dict) else region,
+    return (fold_traditional(doc.get("title") or ""), doc.get("year"),
+            region.get("code") if isinstance(region, dict) else region,
             doc.get("doc_type"))
 
 
@@ -171,7 +180,7 @@ def score(name: str, seeds: list[Path], read: tuple, index: dict, clean: Optiona
     for seed in seeds:
         phrases = QUOTED.findall(seed.read_text(encoding="utf-8"))
         row.phrases += len(phrases)
-        text = texts.get(seed.stem, "")
+        text = fold_traditional(texts.get(seed.stem, ""))
         squeezed = re.sub(r"\s+", "", text)
         row.phrases_ok += sum(p in text for p in phrases)
         row.phrases_ws_ok += sum(re.sub(r"\s+", "", p) in squeezed for p in phrases)
