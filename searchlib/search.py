@@ -938,3 +938,7 @@ class IndexSearcher:
 
     def passage_count(self) -> int:
         return self.snapshot().stats.N
+
+    def document_count(self) -> int:
+        """The documents indexed, from the index's own count: no stored record is read."""
+        return self.snapshot().searcher.doc_count()

@@ -479,3 +479,14 @@ def test_filters_alone_browse_on_the_page_and_the_api(counted_client):
     assert data["browse"] == "passages" and data["total"] == 11 == len(data["hits"])
     assert "份文件" in counted_client.get("/").get_data(as_text=True)       # no filters: the home page
     assert counted_client.get("/api/search").status_code == 400
+
+
+def test_health_and_the_home_page_read_no_document_records(seed_index_dir, monkeypatch):
+    from searchlib import api as api_module
+    app = create_app(seed_index_dir)
+    client = app.test_client()
+    monkeypatch.setattr(api_module.SearchIndex, "documents", lambda *a, **k: pytest.fail("read every record"))
+    monkeypatch.setattr(api_module.SearchIndex, "stats", lambda *a, **k: pytest.fail("read every record"))
+    data = get_json(client, "/api/health")
+    assert data["status"] == "ok" and data["documents"] == 5
+    assert "份文件" in client.get("/").get_data(as_text=True)

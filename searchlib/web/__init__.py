@@ -583,7 +583,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         from ..storage import check_index
         check_index(holder.path)     # 503 when missing, stale or damaged
         idx = index_()
-        return jsonify(status="ok", documents=len(idx.documents()), searchlib=idx.meta.get("searchlib"))
+        return jsonify(status="ok", documents=idx.counts()["documents"], searchlib=idx.meta.get("searchlib"))
 
     # -- HTML -----------------------------------------------------------------------------
     @app.get("/")
@@ -604,7 +604,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             ctx.update(result=result, choices=region_choices(result.facets or {}, args["region"]),
                        trail=region_trail(args["region"]))
         else:
-            ctx["stats"] = index_().stats()
+            ctx["stats"] = index_().counts()
         ctx["link"] = _page_link(args)
         return render_template("search.html", **ctx)
 
