@@ -476,7 +476,8 @@ def _print_result(result, explain=False, applied=None):
     _print_reading(result)
     click.echo()
     for i, h in enumerate(result.hits, result.offset + 1):
-        meta = " · ".join(str(x) for x in (h.region, h.year, h.section_kind) if x)
+        edition = h.edition and (h.edition + ("" if h.current is not False else ", a newer edition is indexed"))
+        meta = " · ".join(str(x) for x in (h.region, h.year, h.section_kind, h.level, edition) if x)
         click.echo(click.style(f"{i}. {h.title}", bold=True) + f"  [{meta}]")
         if h.heading_path:
             click.echo("   " + " › ".join(h.heading_path))

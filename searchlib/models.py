@@ -128,6 +128,7 @@ class Hit:
     explanation: Optional[dict] = None
     missing: list[str] = field(default_factory=list)   # the query's concepts this passage does not hold
     edition: Optional[str] = None      # a law's or regulation's edition (2023年修订)
+    level: Optional[str] = None        # … its 效力级别 (法律, 行政法规, 地方性法规 …)
     current: Optional[bool] = None     # whether that edition is the latest indexed one of its rule
 
     def to_dict(self) -> dict:

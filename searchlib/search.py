@@ -872,6 +872,7 @@ class IndexSearcher:
             region_code=region.get("code"), year=doc.get("year"), published=doc.get("published"),
             source=doc.get("source"), doc_number=doc.get("doc_number"), doc_type=doc.get("doc_type"),
             figures=[Figure(**f) for f in p["figures"]], edition=(doc.get("rule") or {}).get("edition"),
+            level=(doc.get("rule") or {}).get("level"),
             current=bool(snap.current_editions()[int(sp.p_report[pid])]) if doc.get("rule") else None)
 
     def _explain(self, ranked: "_Ranked", i: int, scorer: Scorer, snap: Snapshot, plan: QueryPlan) -> dict:

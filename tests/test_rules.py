@@ -81,3 +81,11 @@ def test_cli_and_page_show_the_edition(rules_index):
     assert "效力级别" in page and "2023年修订（现行版本）" in page and "2017年修正" in page
     found = client.get("/?q=行政复议&level=法律").get_data(as_text=True)
     assert "效力级别" in found and "共 " in found
+
+
+def test_law_hits_say_their_level_and_edition(rules_index):
+    from searchlib.web import create_app
+    html = create_app(rules_index).test_client().get("/?q=行政复议 申请&per_doc=0").get_data(as_text=True)
+    assert "法律 · 2023年修订（现行）" in html and "2017年修正（<strong>已有新版本</strong>）" in html
+    out = CliRunner().invoke(main, ["--index", str(rules_index), "search", "行政复议 申请", "--per-doc", "0"]).output
+    assert "法律 · 2017年修正, a newer edition is indexed" in out
