@@ -490,3 +490,15 @@ def test_health_and_the_home_page_read_no_document_records(seed_index_dir, monke
     data = get_json(client, "/api/health")
     assert data["status"] == "ok" and data["documents"] == 5
     assert "份文件" in client.get("/").get_data(as_text=True)
+
+
+def test_every_active_filter_shows_as_a_removable_chip(client):
+    html = client.get("/?q=行政复议&region=330000&year=2017&since=2017&synonyms=0").get_data(as_text=True)
+    chips = re.findall(r'class="chip-filter" href="([^"]+)"[^>]*>([^<]+)<', html)
+    labels = [label for _, label in chips]
+    assert any(l.startswith("地区：浙江省") for l in labels) and "年份：2017 ×" in labels
+    assert any(l.startswith("发布日期：2017") for l in labels) and "不使用同义词 ×" in labels
+    without_year = unescape(next(href for href, label in chips if label.startswith("年份")))
+    assert "year=" not in without_year and "region=330000" in without_year
+    clear = unescape(re.search(r'id="clear-filters" href="([^"]+)"', html).group(1))
+    assert clear.startswith("/?q=") and not any(k in clear for k in ("region=", "year=", "since=", "synonyms="))
