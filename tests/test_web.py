@@ -502,3 +502,22 @@ def test_every_active_filter_shows_as_a_removable_chip(client):
     assert "year=" not in without_year and "region=330000" in without_year
     clear = unescape(re.search(r'id="clear-filters" href="([^"]+)"', html).group(1))
     assert clear.startswith("/?q=") and not any(k in clear for k in ("region=", "year=", "since=", "synonyms="))
+
+
+def test_numbered_pages_a_jump_box_and_a_way_back(counted_client):
+    html = counted_client.get("/?q=行政执法&limit=3").get_data(as_text=True)
+    assert "共 4 页" in html and 'aria-current="page">1<' in html                  # 11 passages, 3 a page
+    assert re.search(r'class="page" href="[^"]*offset=9[^"]*">4<', html)
+    assert 'name="page"' in html and 'max="4"' in html
+    third = counted_client.get("/?q=行政执法&limit=3&page=3").get_data(as_text=True)
+    assert 'aria-current="page">3<' in third and "显示第 7–9 条" in third
+    beyond = counted_client.get("/?q=行政执法&limit=3&offset=30").get_data(as_text=True)
+    assert "已超出最后一页（共 4 页）" in beyond and 'id="last-page"' in beyond
+    assert get_json(counted_client, "/api/search?q=行政执法&hitsPerPage=2&page=2")["offset"] == 2
+    # a hit's link carries the way back to this page of this search, filters kept
+    href = unescape(re.search(r'<h3 class="title"><a href="([^"]+)"', third).group(1))
+    doc = counted_client.get(href).get_data(as_text=True)
+    back = unescape(re.search(r'<p class="back"><a href="([^"]+)"', doc).group(1))
+    assert back.startswith("/?q=") and "offset=6" in back and "limit=3" in back
+    evil = counted_client.get("/doc/many.txt?back=//evil.example/").get_data(as_text=True)
+    assert "evil.example" not in evil

@@ -52,7 +52,7 @@ FIGURE_PARAMS = {"q", "query", *FILTERS[:6], "unit", "by", "limit", "passages", 
 MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
 BY_LABELS = {"": "按相关度", "region": "按地区", "period": "按时期", "year": "按年份", "document": "按文件"}
 SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
-                 "synonyms", "group_by_doc", "format", "download", "show_duplicates"}
+                 "synonyms", "group_by_doc", "format", "download", "show_duplicates", "page", "hitsPerPage"}
 UNAVAILABLE = (IndexNotFoundError, IndexDamagedError, IndexVersionError, IndexLockedError)
 
 # labels of the Chinese UI
@@ -170,10 +170,16 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
     if strict:
         _only(params, SEARCH_PARAMS - {"query", "download"}, SEARCH_PARAMS)
     q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
+    # page / hitsPerPage (1-based), as Algolia and Meilisearch call them, besides limit / offset
+    if params.get("hitsPerPage") is not None and params.get("limit") is None:
+        params["limit"] = params["hitsPerPage"]
+    limit = _int(params.get("limit"), "limit", 1, MAX_LIMIT, page_size)
+    page = _int(params.get("page"), "page", 1, MAX_OFFSET // limit + 1, None)
     args = dict(
         query=q or "",
-        limit=_int(params.get("limit"), "limit", 1, MAX_LIMIT, page_size),
-        offset=_int(params.get("offset"), "offset", 0, MAX_OFFSET, 0),
+        limit=limit,
+        offset=(page - 1) * limit if page is not None and params.get("offset") is None
+        else _int(params.get("offset"), "offset", 0, MAX_OFFSET, 0),
         per_doc=_int(params.get("per_doc"), "per_doc", 0, MAX_PER_DOC, None),
         sort=_text(params.get("sort"), "sort") or "relevance",
         facets=_flag(params.get("facets"), "facets"),
@@ -606,6 +612,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         else:
             ctx["stats"] = index_().counts()
         ctx["link"] = _page_link(args)
+        # the jump box repeats the search's parameters but the page
+        ctx["page_params"] = {k: v for k, v in _page_params(args).items() if k not in ("offset",)}
         return render_template("search.html", **ctx)
 
     @app.get("/figures")
@@ -640,23 +648,35 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
                 spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms"), "synonyms", True))
             except QuerySyntaxError:
                 pass                                         # a query that cannot be planned marks nothing
+        back = request.args.get("back") or ""
+        # only a search page of this site (a path, never another host): no open redirect
+        back = back if back.startswith("/?") and len(back) <= MAX_QUERY_STRING and "\\" not in back else None
         return render_template("document.html", doc=doc, passages=with_headings(passages), outline=outline(passages),
-                               current=current, q=q, spans=spans,
+                               current=current, q=q, spans=spans, back=back,
                                source_url=_safe_url(doc.get("url")))
 
     return app
 
 
-def _page_link(args: dict):
-    """``link(**changes)``: the URL of the search page with the current parameters,
-    some changed (None drops one); any change but paging goes back to the first page."""
-    keep = {"q": args["query"], "region": args["region"], "year": args["year"], "type": args["type"],
+def _page_params(args: dict) -> dict:
+    """The search page's parameters as they go into its URLs (None: left out)."""
+    return {k: v for k, v in _page_keep(args).items() if v is not None and v != ""}
+
+
+def _page_keep(args: dict) -> dict:
+    return {"q": args["query"], "region": args["region"], "year": args["year"], "type": args["type"],
             "kind": args["kind"], "since": args["since"], "until": args["until"],
             "has_figures": 1 if args["has_figures"] else None, "level": args.get("level"), "issuer": args.get("issuer"),
             "sort": args["sort"] if args["sort"] != "relevance" else None,
             "per_doc": args["per_doc"], "synonyms": None if args["synonyms"] else 0,
             "show_duplicates": 1 if args["show_duplicates"] else None, "offset": args["offset"] or None,
             "limit": args["limit"] if args["limit"] != PAGE_SIZE else None}
+
+
+def _page_link(args: dict):
+    """``link(**changes)``: the URL of the search page with the current parameters,
+    some changed (None drops one); any change but paging goes back to the first page."""
+    keep = _page_keep(args)
 
     def link(endpoint: str = "page_search", **changes) -> str:
         params = dict(keep)
