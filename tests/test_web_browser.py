@@ -76,7 +76,7 @@ def test_search_facet_page_open_export(browser, seed_site, tmp_path):
     assert total > 5 and page.locator(".hit mark").count() > 0 and "只含部分检索词" in page.inner_text(".total")
     # page 2, then narrow by a facet (back to page 1, the filter kept while paging)
     page.click("a[rel=next]")
-    page.wait_for_selector(".pager span:text-is('第 2 页')")
+    page.wait_for_selector(".pager strong[aria-current=page]:text-is('2')")
     assert page.locator(".hit").count() >= 1 and page.locator(".hits").get_attribute("start") == "11"
     page.click("#facet-region a:text-is('浙江省')")
     page.wait_for_selector("#facet-region .trail strong:text-is('浙江省')")
@@ -98,6 +98,15 @@ def test_search_facet_page_open_export(browser, seed_site, tmp_path):
     assert target.count() == 1 and "current" in target.get_attribute("class")
     assert snippet_text in target.inner_text()
     assert page.locator(".toc a").count() >= 3
+    # back to the same page of the same search, the region kept
+    page.click(".back a")
+    page.wait_for_selector("#facet-region .trail strong:text-is('浙江省')")
+    assert int(page.inner_text(".total strong")) == narrowed
+    # jump to a page by its number
+    if page.locator(".pager .jump").count():
+        page.fill(".pager .jump input[name=page]", "2")
+        page.click(".pager .jump button")
+        page.wait_for_selector(".pager strong[aria-current=page]:text-is('2')")
 
 
 def test_hostile_text_shows_literally_and_runs_nothing(browser, hostile_site):
