@@ -276,7 +276,9 @@ def test_internal_errors_are_500_without_a_traceback(seed_index_dir, monkeypatch
     idx = app.extensions["searchlib"].get()
     monkeypatch.setattr(idx, "search", lambda *a, **k: 1 / 0)
     r = app.test_client().get("/api/search?q=行政")
-    assert r.status_code == 500 and r.get_json() == {"error": "internal error (see the server's log)", "status": 500}
+    assert r.status_code == 500 and r.get_json() == {"error": "internal error (see the server's log)",
+                                                     "message_zh": "服务器内部错误（详见服务器日志）。",
+                                                     "code": "internal", "status": 500}
     page = app.test_client().get("/?q=行政")
     assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)
 
@@ -521,3 +523,28 @@ def test_numbered_pages_a_jump_box_and_a_way_back(counted_client):
     assert back.startswith("/?q=") and "offset=6" in back and "limit=3" in back
     evil = counted_client.get("/doc/many.txt?back=//evil.example/").get_data(as_text=True)
     assert "evil.example" not in evil
+
+
+@pytest.mark.parametrize("url, chinese", [
+    ("/?q=行政复议&region=火星", "没有“火星”这个地区。"),
+    ("/?q=行政复议&since=20xx", "起始日期应写作 2018、2018-06 或 2018-06-30，而不是“20xx”。"),
+    ("/?q=(行政 复议", "检索式中的引号或括号没有配对。"),
+    ("/?q=foo:bar 行政", "检索式中的“foo:”不是可用的字段"),
+    ("/?q=" + "行" * 600, "检索词太长（最多 500 字）。"),
+    ("/?q=行政复议&limit=x", "每页条数应为整数，而不是“x”。"),
+    ("/nope", "没有这个页面。"),
+])
+def test_errors_on_the_page_are_in_chinese(client, url, chinese):
+    r = client.get(url)
+    html = r.get_data(as_text=True)
+    assert r.status_code in (400, 404) and chinese in html and r.mimetype == "text/html"
+
+
+def test_an_unknown_region_suggests_links_and_the_api_gives_a_code(client):
+    html = client.get("/?q=行政复议&region=火星").get_data(as_text=True)
+    links = re.findall(r'<p class="suggest">.*?</p>', html)[0]
+    assert "region=%E7%BA%A2%E6%98%9F" in links and "q=%E8%A1%8C" in links          # 红星, the query kept
+    data = get_json(client, "/api/search?q=行政复议&region=火星", status=400)
+    assert data["code"] == "unknown_region" and data["message_zh"].startswith("没有“火星”这个地区")
+    assert "火星" in data["error"]
+    assert get_json(client, "/api/nope", status=404)["code"] == "not_found"

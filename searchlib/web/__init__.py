@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Optional, Union
+from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -26,6 +27,7 @@ from .. import api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
                       IndexVersionError, QuerySyntaxError, QueryTimeoutError, SearchlibError)
 from ..models import DOC_TYPES, SECTION_KINDS
+from .messages import suggestions, translate
 from ..serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
                          number_text, result_dict)
 
@@ -198,6 +200,17 @@ def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE
 def _filtered(args: dict) -> bool:
     """Whether the search arguments give a filter (without words they browse by it)."""
     return any(args.get(k) not in (None, "", False) for k in FILTERS)
+
+
+_STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "read_only", 413: "too_large", 414: "uri_too_long",
+                 503: "index_unavailable", 500: "internal"}
+
+
+def _with(params, **changes) -> str:
+    """The search page's URL with ``params`` (a request's), some changed."""
+    merged = {k: v for k, v in params.items() if v not in (None, "")}
+    merged.update(changes)
+    return "/?" + urlencode(merged)
 
 
 def _check_id(value: str, name: str) -> str:
@@ -464,19 +477,29 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if isinstance(e, (IndexDamagedError, IndexVersionError, IndexNotFoundError)):
             holder.forget()
         message = str(e)
+        chinese, code = translate(message)
         if wants_json():
-            return jsonify(error=message, status=status), status
-        return render_template("error.html", status=status, message=message, q=request.args.get("q", "")), status
+            return jsonify(error=message, message_zh=chinese, code=code or _STATUS_CODES.get(status, "bad_request"),
+                           status=status), status
+        # an unknown region: each suggestion is a link that runs the search with it
+        fixes = [(s, _with(request.args, region=s)) for s in suggestions(message)] if code == "unknown_region" else []
+        if fixes:
+            chinese = chinese.split("；")[0] + "。"          # the suggestions follow as links
+        return render_template("error.html", status=status, message=chinese, detail=message, fixes=fixes,
+                               q=request.args.get("q", "")), status
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):
         message = {404: "no such page", 405: "this server is read-only: GET (and POST /api/search) only",
                    413: f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB",
                    414: "the URL is too long"}.get(e.code, e.description or e.name)
+        chinese = {404: "没有这个页面。", 405: "本服务只读：只接受 GET（以及 POST /api/search）。",
+                   413: f"请求内容太大（超过 {MAX_BODY_BYTES // 1024} KiB）。", 414: "网址太长。"}.get(e.code, message)
         if wants_json():
-            resp = jsonify(error=message, status=e.code)
+            resp = jsonify(error=message, message_zh=chinese, code=_STATUS_CODES.get(e.code, "http_error"),
+                           status=e.code)
         else:
-            resp = Response(render_template("error.html", status=e.code, message=message, q=""),
+            resp = Response(render_template("error.html", status=e.code, message=chinese, detail=message, q=""),
                             mimetype="text/html")
         resp.status_code = e.code
         return resp
@@ -486,8 +509,9 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         log.exception("internal error on %s", request.path)
         message = "internal error (see the server's log)"
         if wants_json():
-            return jsonify(error=message, status=500), 500
-        return render_template("error.html", status=500, message=message, q=""), 500
+            return jsonify(error=message, message_zh="服务器内部错误（详见服务器日志）。", code="internal", status=500), 500
+        return render_template("error.html", status=500, message="服务器内部错误（详见服务器日志）。", detail=message,
+                               q=""), 500
 
     # -- JSON API -----------------------------------------------------------------------
     @app.route("/api/search", methods=["GET", "POST"])
