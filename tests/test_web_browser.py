@@ -135,6 +135,12 @@ def test_phone_width_and_keyboard(browser, seed_site):
     page.goto(seed_site + "/?q=两法衔接")
     page.wait_for_selector(".hit")
     assert page.evaluate("document.documentElement.scrollWidth") <= 376      # no sideways scrolling
+    # the filters fold behind one 筛选 button above the results
+    drawer = page.locator("#filters > summary")
+    assert drawer.is_visible() and not page.locator("#facet-region").is_visible()
+    assert drawer.bounding_box()["y"] < page.locator(".hit").first.bounding_box()["y"]
+    drawer.click()
+    assert page.locator("#facet-region").is_visible()
     assert "同义词扩展" in page.inner_text(".expanded")
     page.locator("body").click(position={"x": 5, "y": 300})
     page.keyboard.press("/")                                                   # "/" jumps to the search box
@@ -142,6 +148,8 @@ def test_phone_width_and_keyboard(browser, seed_site):
     page.keyboard.type(" 案件")
     with page.expect_navigation():
         page.keyboard.press("Enter")
+        # while it runs: the button cannot be pressed again
+        assert page.evaluate("document.body.classList.contains('busy')")
     assert "两法衔接 案件" == page.input_value("#q")
     for _ in range(40):                                                        # Tab to the first result, Enter opens it
         page.keyboard.press("Tab")
