@@ -39,17 +39,18 @@ from .analysis import dictionary_parts
 from .periods import read_figure
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
-from .vocabulary import (AREA, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
+from .vocabulary import (AREA, CONCENTRATION, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
                          base_unit, unit_kind)
 
 GROUPINGS = ("region", "year", "period", "document")
 ROLES = ("result", "target", "baseline")
 UNIT_CLASSES = {"count": COUNT, "event": EVENT, "people": PEOPLE, "money": MONEY, "area": AREA, "length": LENGTH,
-                "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO}
+                "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO,
+                "concentration": CONCENTRATION}
 # units that count the same thing and so compare: value in the asked unit = value × factor
 _AREA_M2 = {"平方米": 1.0, "亩": 10_000 / 15, "公顷": 10_000.0, "平方公里": 1_000_000.0}
 _SAME = [{"人": 1.0, "名": 1.0}, {"个工作日": 1.0, "工作日": 1.0}, {"公里": 1.0, "千米": 1.0},
-         {"公斤": 1.0, "千克": 1.0}]
+         {"公斤": 1.0, "千克": 1.0}, {"微克/立方米": 1.0, "微克每立方米": 1.0, "μg/m3": 1.0, "ug/m3": 1.0}]
 # counters of cases: 件 宗 起 count the same cases (行政复议案件126件, 案件3宗, 事故2起)
 _CASE_UNITS = {"件", "宗", "起"}
 _CASE_SUBJECT = re.compile(r"案|纠纷|事故|事件|诉讼|复议|投诉|举报|信访")

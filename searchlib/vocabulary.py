@@ -117,6 +117,7 @@ LENGTH = "length"        # 公里, 米
 WEIGHT = "weight"        # 吨, 斤
 VOLUME = "volume"        # 立方米
 ENERGY = "energy"        # energy and power (千瓦时, 千瓦)
+CONCENTRATION = "concentration"   # 微克/立方米 (PM2.5), 毫克/升
 TIME = "time"            # durations (个工作日, 个月; 年 also after a calendar year: 2017年)
 DATE = "date"            # after a number a calendar date, not an amount (5月, 23日)
 PERCENT = "percent"      # %, ‰, 个百分点
@@ -163,6 +164,9 @@ UNITS: tuple[Unit, ...] = (
     Unit("吨", WEIGHT), Unit("公斤", WEIGHT), Unit("千克", WEIGHT), Unit("斤", WEIGHT),
     Unit("立方米", VOLUME),
     Unit("千瓦时", ENERGY), Unit("千瓦", ENERGY),
+    Unit("微克/立方米", CONCENTRATION), Unit("微克每立方米", CONCENTRATION), Unit("μg/m3", CONCENTRATION),
+    Unit("ug/m3", CONCENTRATION), Unit("毫克/立方米", CONCENTRATION), Unit("毫克/升", CONCENTRATION),
+    Unit("mg/L", CONCENTRATION),
     Unit("天", TIME, "然气津下空地河天"), Unit("个工作日", TIME), Unit("工作日", TIME),
     Unit("小时", TIME), Unit("分钟", TIME), Unit("个月", TIME), Unit("周", TIME, "年岁边末期刊转密围"),
     Unit("年", TIME, "度底初末中份级会报鉴货薪金龄检来代|多来|计划|规划|行动|一遇|纲要"),

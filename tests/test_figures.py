@@ -194,3 +194,20 @@ def test_traditional_chinese_figures_as_simplified_ones():
     assert all(trad[f.start:f.end] == f.text for f in got)
     assert [f.subject for f in got] == ["投入經費", "建成服務站", "收到行政復議申請"]
     assert count_figures(trad) == count_figures(simp) == 3
+
+
+def test_concentrations_are_figures_in_one_unit():
+    from searchlib.figures import extract_figures
+    from searchlib.normalize import normalize
+    got = [(f.value, f.unit, f.subject) for t in ("全市PM2.5平均浓度为27微克/立方米，下降10%。",
+                                                   "细颗粒物（PM2.5）平均浓度降至32.4微克每立方米",
+                                                   "PM2.5年均浓度26.3μg/m³")
+           for f in extract_figures(normalize(t)) if f.unit != "%"]
+    assert [(v, u) for v, u, _ in got] == [(27.0, "微克/立方米"), (32.4, "微克每立方米"), (26.3, "μg/m3")]
+    assert all("PM2.5" in s for _, _, s in got)
+    from searchlib.answers import unit_converter
+    from searchlib.models import Figure
+    convert = unit_converter("微克/立方米")
+    assert convert(Figure(value=26.3, unit="μg/m3", text="26.3μg/m3", subject="PM2.5")) == (26.3, "微克/立方米")
+    assert unit_converter("concentration")(Figure(value=1.0, unit="毫克/升", text="1毫克/升", subject="")) == \
+        (1.0, "毫克/升")
