@@ -21,6 +21,26 @@ ROOT = Path(__file__).resolve().parents[1]
 AUDIT = ROOT / "eval" / "figure-audit.jsonl"
 
 
+def print_recall(labelled: list, tables: dict, index: str) -> None:
+    """Recall over every phrasing: of the figures the helper found by grep for a question
+    (its ``truth``), how many the question's full table holds (same document, same value)."""
+    from searchlib.api import open_index
+    recall = [r for r in labelled if "recall_question" in r]
+    if not recall:
+        return
+    print("| recall question (test half) | found before (labels) | found now |")
+    print("|---|---|---|")
+    with open_index(index) as idx:
+        for r in recall:
+            rows = idx.figures(r["recall_question"], limit=1000).rows
+            have = {(x.doc_id, round(x.value, 2)) for x in rows} | {(x.doc_id, round(x.value * 1e-4, 2)) for x in rows}
+            truth = [t for t in r["truth"] if t.get("strict", True)]
+            now = sum((t["doc_id"], round(float(t["value"]), 2)) in have for t in truth)
+            before = sum(bool(t.get("found")) for t in truth)
+            print(f"| {r['recall_question']} | {before}/{len(truth)} | {now}/{len(truth)} |")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", default=str(ROOT / "bench-out" / "eval-dev-full"))
@@ -54,6 +74,8 @@ def main():
                 if not ok and args.verbose:
                     print(f"[{r['split']}] {key}: got {getattr(got, key)!r}, label {r[key]!r} — {q} — "
                           f"{got.text} — {r['sentence'][:90]}")
+    print_recall(labelled, tables, args.index)
+    print()
     print("| half | rows | still in the table | year column = period (before) | period right | role right | "
           "change right | subject right: sampled → kept | right-subject rows kept |")
     print("|---|---|---|---|---|---|---|---|---|")

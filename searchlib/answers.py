@@ -146,12 +146,19 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
         for f in figs:
             subject = fold_traditional(f.subject or "").lower()
             listed = _listed_at(lowered, s, f.start)
-            if listed is not None and subject:
-                # a list with 分别 (新能源汽车、智能家电零售额分别增长8.7%、31.5%): each figure is its own
-                # item's, whatever else the clause names; the text before the list is shared
+            members = [g for g in figs if g.subject and _listed_at(lowered, s, g.start) == listed] \
+                if listed is not None and subject else []
+            covers = [_covered(fold_traditional(g.subject).lower(), groups) for g in members]
+            if len(members) >= 2 and any(covers):
+                # a list with 分别 (新能源汽车、智能家电、智能手机零售额分别增长8.7%、31.5%和32.3%), its
+                # values' subjects its items: each figure is its own item's, whatever else the
+                # clause names. The text before the list is shared, and so is what only the last
+                # item's subject names (its measure word: 化学需氧量、二氧化硫排放量分别下降12.45%、
+                # 14.29%: 排放 is both items')
+                shared = covers[-1] - set().union(*covers[:-1])
                 got = _covered(_counted(subject, f), groups)
-                answered = bool(got) and got | _covered(lowered[s:listed], groups) | (opening if k else set()) \
-                    == everything
+                answered = bool(got) and got | shared | _covered(lowered[s:listed], groups) \
+                    | (opening if k else set()) == everything
                 prev_end = f.end
                 if answered:
                     out.append((f, s, e))
