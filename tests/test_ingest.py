@@ -498,3 +498,28 @@ def test_short_sentences_with_furniture_words_are_kept():
                             "第一条 为了创造无障碍环境，制定本条例。\n")
     assert meta["title"] == "无障碍环境建设条例"
     assert "第一条" in body and "\n无障碍\n" not in "\n" + body + "\n"
+
+
+def test_links_out_of_the_corpus_fifos_and_loops_are_skipped_with_a_reason(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("机密", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "in").mkdir(parents=True)
+    _touch(corpus / "in" / "a.txt")
+    os.symlink(outside / "secret.txt", corpus / "leak.txt")
+    os.symlink(outside, corpus / "leakdir")
+    os.symlink(corpus / "in" / "a.txt", corpus / "alias.txt")         # inside: followed
+    os.symlink(corpus / "loop1.txt", corpus / "loop2.txt")
+    os.symlink(corpus / "loop2.txt", corpus / "loop1.txt")
+    os.mkfifo(corpus / "pipe.txt")
+    errors = {}
+    found = [p.name for p, _ in discover([corpus], on_error=lambda p, why: errors.__setitem__(p.name, why))]
+    assert found == ["alias.txt", "a.txt"]
+    assert errors["leak.txt"].startswith("symlink to a place outside the corpus")
+    assert errors["leakdir"].startswith("symlink to a place outside the corpus")
+    assert errors["loop1.txt"] == errors["loop2.txt"] == "symlink loop"
+    assert errors["pipe.txt"] == "not a regular file"
+    direct = []
+    assert list(discover([corpus / "pipe.txt"], on_error=lambda p, why: direct.append(why))) == []
+    assert direct == ["not a regular file (a FIFO, device or socket)"]

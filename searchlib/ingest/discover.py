@@ -8,6 +8,7 @@ its path relative to its root.
 """
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -58,6 +59,8 @@ def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallbac
             yield from _walk(given, report)
         elif not _utf8_name(given, given.parent):
             report(given, "file name is not valid UTF-8 (saved in another encoding, e.g. GBK): rename it")
+        elif not given.is_file():                   # a FIFO or device named directly: never opened
+            report(given, "not a regular file (a FIFO, device or socket)")
         elif _has_suffix(given.name):
             yield given, given.parent
         else:
@@ -90,7 +93,8 @@ def _has_suffix(name: str) -> bool:
 def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
     """Depth first with each directory's entries in name order, which is the order of the
     sorted paths. Iterative, so directory depth does not meet the recursion limit."""
-    visited = {os.path.realpath(root)}
+    real_root = os.path.realpath(root)
+    visited = {real_root}
     pending = [iter(_list_dir(root, report))]
     while pending:
         path = next(pending[-1], None)
@@ -98,6 +102,11 @@ def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
             pending.pop()
             continue
         try:
+            if path.is_symlink() and path.exists() and not _inside(os.path.realpath(path), real_root):
+                # a link out of the corpus (to /etc/passwd, to a home folder): never indexed, so
+                # never served; give the folder itself as a corpus path to index it
+                report(path, "symlink to a place outside the corpus: skipped (give that place as a corpus path)")
+                continue
             if path.is_dir():
                 real = os.path.realpath(path)
                 if real not in visited:
@@ -113,11 +122,25 @@ def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
             elif path.exists():               # a device, FIFO or socket (or a symlink to one)
                 report(path, "not a regular file")
             elif path.is_symlink():
-                report(path, "dangling symlink")
+                report(path, "symlink loop" if _loops(path) else "dangling symlink")
             else:
                 report(path, "vanished during the scan")
         except OSError as exc:
             report(path, _os_reason(exc))
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _loops(path: Path) -> bool:
+    try:
+        path.resolve(strict=True)
+        return False
+    except RuntimeError:                 # "Symlink loop" (Python < 3.13)
+        return True
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
 
 
 def _list_dir(directory: Path, report: ErrorCallback) -> list[Path]:
