@@ -548,3 +548,11 @@ def test_an_unknown_region_suggests_links_and_the_api_gives_a_code(client):
     assert data["code"] == "unknown_region" and data["message_zh"].startswith("没有“火星”这个地区")
     assert "火星" in data["error"]
     assert get_json(client, "/api/nope", status=404)["code"] == "not_found"
+
+
+def test_titles_are_highlighted_like_snippets(client):
+    html = client.get("/?q=法治政府建设").get_data(as_text=True)
+    titles = re.findall(r'<h3 class="title"><a [^>]*>(.*?)</a></h3>', html)
+    assert titles and any("<mark>法治政府建设</mark>" in t or "<mark>法治政府</mark>" in t for t in titles)
+    browse = client.get("/?region=330000").get_data(as_text=True)
+    assert "<mark>" not in re.findall(r'<h3 class="title">.*?</h3>', browse)[0]

@@ -624,6 +624,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         if args["query"]:
             idx = index_()
             result, _ = run_search(args)
+            if not result.browse:
+                ctx["title_spans"] = idx.highlighter(args["query"], args["synonyms"])   # titles marked like snippets
             ctx.update(result=result, plan=idx.plan(args["query"], args["synonyms"]) if not result.browse else None,
                        choices=region_choices(result.facets or {}, args["region"]),
                        trail=region_trail(args["region"]),
