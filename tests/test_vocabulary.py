@@ -49,7 +49,7 @@ def test_units_are_unique_and_classes_known():
     texts = [u.text for u in v.UNITS]
     assert len(texts) == len(set(texts))
     kinds = {v.COUNT, v.EVENT, v.PEOPLE, v.MONEY, v.AREA, v.LENGTH, v.WEIGHT, v.VOLUME, v.ENERGY,
-             v.TIME, v.DATE, v.PERCENT, v.RATIO, v.AGE}
+             v.CONCENTRATION, v.TIME, v.DATE, v.PERCENT, v.RATIO, v.AGE}
     assert {u.kind for u in v.UNITS} <= kinds
     assert v.unit_kind("部门") is None and v.unit_kind("万") is None
 
