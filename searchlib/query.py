@@ -87,6 +87,9 @@ _Q_FILLER_TAIL = re.compile(r"(?:的)?(?:工作)?(?:情况|开展情况|进展)$
 # 跨省异地就医直接结算是怎样推进的): the question splits there into its topics
 _Q_INNER = re.compile(r"(?:是否|有没有|能否|可否|(?:还|都)?(?:存在|有|是)?(?:哪些|哪一年|哪年|哪个|哪几个|哪里)"
                       r"|(?:是|要|该|应)?(?:怎样|怎么样|怎么|如何)|(?:是|为)?什么|为何|(?:是|有)?(?:多少|多长时间|多久|多长|多大|几[个件项次名家年天])|吗|呢|[?？])")
+# a question that asks for the rule behind something, typed whole: 制定地方性法规的法律依据 →
+# 制定地方性法规 + 法律依据 (the rule intent, as when typed apart)
+_Q_RULE_ASK = re.compile(r"的(法律依据|法律规定|法规依据|依据)$")
 # what is left around the question words: particles and modal verbs at a piece's ends
 _Q_PIECE_LEAD = re.compile(r"^(?:的|了|在|是|都|还|有|要|对|应当|应该|需要|必须|可以|能够|能)+")
 _Q_PIECE_TAIL = re.compile(r"(?:的|了|是|在|有|还|都|呢|吗)+$")
@@ -773,6 +776,10 @@ class QueryBuilder:
         if m and m.start() >= 2:
             if "多少" in m.group(0) or "几" in m.group(0):
                 tail.append("多少")
+            rest = rest[:m.start()]
+        m = _Q_RULE_ASK.search(rest)
+        if m and m.start() >= 2:
+            tail.insert(0, m.group(1))
             rest = rest[:m.start()]
         m = _Q_LEAD.match(rest)
         if m and len(rest) - m.end() >= 2:

@@ -848,7 +848,10 @@ class IndexSearcher:
     def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
         """Per-passage weight of its document's type (ranking.type_priors; with a query
         that asks for a rule, rule_type_priors)."""
-        priors = self.ranking.rule_type_priors if plan.rule_intent else self.ranking.type_priors
+        # a question of how many (多少, 数量) asks what was reported, even about rules (制定地方性法规
+        # 多少件): the rules themselves state no such count
+        asks_rule = plan.rule_intent and not plan.wants_figures
+        priors = self.ranking.rule_type_priors if asks_rule else self.ranking.type_priors
         prior = np.ones(len(reports))
         for doc_type, weight in priors.items():
             if weight != 1.0:

@@ -309,3 +309,17 @@ def test_a_long_list_with_many_near_copies_says_about_until_its_last_pages(tmp_p
         assert last.counts_exact and last.total == seen            # exact where the pager ends
         out = CliRunner().invoke(main, ["--index", str(tmp_path / "index"), "search", "行政执法"]).output
         assert out.startswith(f"about {first.total} matching passages")
+
+
+def test_how_many_rules_asks_the_reports_not_the_rules(tmp_path):
+    files = {
+        "law.txt": "中华人民共和国立法法\n\n第一章 总则\n\n第七十二条 省、自治区、直辖市的人民代表大会及其常务委员会"
+                   "根据本行政区域的具体情况和实际需要，可以制定地方性法规。\n\n第七十三条 地方性法规可以就下列事项作出规定："
+                   "为执行法律、行政法规的规定，需要根据本行政区域的实际情况作具体规定的事项。\n",
+        "report.txt": "甲市2019年法治政府建设工作报告\n\n一、主要工作\n\n（一）立法工作。全年提请市人大常委会审议"
+                      "地方性法规草案6件，制定政府规章3件，清理地方性法规和规章28件。\n",
+    }
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        assert idx.search("地方性法规 数量").hits[0].doc_id == "report.txt"
+        assert idx.search("制定地方性法规多少件").hits[0].doc_id == "report.txt"
+        assert idx.search("制定地方性法规的法律依据").hits[0].doc_id == "law.txt"      # the rule itself when asked
