@@ -45,6 +45,7 @@ MAX_OFFSET = 10_000
 DEFAULT_TIMEOUT = 0.5      # seconds of search time per query; then the concepts evaluated so far, or an error
 SORTS = ("relevance", "date", "-date")   # date: oldest first, -date: newest first; ties by relevance
 _TIER = 1e12          # a passage holding every concept ranks before any that misses one
+SMALL_LIST = 200      # matching passages ranked whole, whatever the page
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
 
@@ -76,7 +77,7 @@ NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit alre
 # ... until this many have been left out; the rest are compared exactly only. A count of
 # the passages before it, not of the page: page 2 leaves out what the whole list does
 NEAR_DUPLICATE_DROPS = 30
-_END_PAGES = 50          # ... and when the list ends within the drops and this many passages past the
+_END_PAGES = 20          # ... and when the list ends within the drops and this many passages past the
                          # page, the walk goes to its end: the count on the last pages is exact
 _SHINGLE = 4
 
@@ -700,7 +701,7 @@ class IndexSearcher:
             # pool's cutoff by more than that cannot reach the pool, so it is not looked up
             pool = want * POOL_FACTOR
             look = np.arange(len(ids))
-            if sort == "relevance" and len(ids) > 4 * pool:
+            if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
                 key = tier * _TIER + score
                 cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
                 look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
@@ -722,7 +723,8 @@ class IndexSearcher:
             chosen = select(np.lexsort((ids, -score, dates)), True)
         else:
             # by tier and score, then by report and position in it (ids are in that order)
-            pool = min(len(ids), want * POOL_FACTOR)
+            # a short list is ranked whole: cheap, and its counts are then exact on every page
+            pool = len(ids) if len(ids) <= SMALL_LIST else min(len(ids), want * POOL_FACTOR)
             if len(ids) > pool:
                 cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
                 part = np.flatnonzero(key >= cutoff)

@@ -35,6 +35,17 @@ class ReportWriter(SegmentWriter):
         self.folder = Path(ix.storage.folder)
         self.passages_added = 0
 
+    def cancel(self) -> None:
+        """Cancel the writer and remove the files its new segment had opened (Whoosh leaves
+        them: each no-op update added three orphan files the index then kept listing)."""
+        prefix = self.newsegment.segment_id()            # MAIN_<id>: its files are named after it
+        super().cancel()
+        for path in self.folder.glob(prefix + "*"):
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
     def add_report(self, record: dict, passages: Optional[ReportPassages]) -> None:
         docnum = self.docnum
         self.add_document(**record)

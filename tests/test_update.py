@@ -571,3 +571,16 @@ def test_interrupted_builds_leave_no_debris(tmp_path, corpus, index):
     api.build([corpus], index)
     assert not debris.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index"]
+
+
+def test_a_no_op_update_leaves_no_files_behind(tmp_path):
+    from searchlib import api
+    from tests.conftest import CORPUS
+    import shutil
+    corpus = tmp_path / "c"
+    shutil.copytree(CORPUS, corpus)
+    api.build([corpus], tmp_path / "ix")
+    before = sorted(p.name for p in (tmp_path / "ix").iterdir())
+    for _ in range(3):
+        api.update([corpus], tmp_path / "ix")
+    assert sorted(p.name for p in (tmp_path / "ix").iterdir()) == before
