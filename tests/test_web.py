@@ -556,3 +556,14 @@ def test_titles_are_highlighted_like_snippets(client):
     assert titles and any("<mark>法治政府建设</mark>" in t or "<mark>法治政府</mark>" in t for t in titles)
     browse = client.get("/?region=330000").get_data(as_text=True)
     assert "<mark>" not in re.findall(r'<h3 class="title">.*?</h3>', browse)[0]
+
+
+def test_the_document_page_counts_the_matches_and_links_them_in_order(client, seed_index):
+    hit = seed_index.search("行政复议").hits[0]
+    html = client.get(f"/doc/{quote(hit.doc_id)}?q=行政复议").get_data(as_text=True)
+    count = int(re.search(r"有 <strong>(\d+)</strong> 处匹配", html).group(1))
+    marked = re.findall(r'<p id="p-(\d+)" class="passage[^"]*">(?:(?!</p>).)*<mark>', html, re.S)
+    assert count == len(marked) >= 2
+    nexts = re.findall(r'class="next-match" href="#p-(\d+)"', html)
+    assert nexts == marked[1:]                              # each match links to the next one
+    assert re.findall(r'class="prev-match" href="#p-(\d+)"', html) == marked[:-1]

@@ -674,11 +674,15 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
                 spans = index_().highlighter(q, synonyms=_flag(request.args.get("synonyms"), "synonyms", True))
             except QuerySyntaxError:
                 pass                                         # a query that cannot be planned marks nothing
+        # the passages the query marks, in order: each links to the one before and after it
+        matched = [p["ordinal"] for p in passages if spans(p["text"])]
+        around = {o: (matched[i - 1] if i else None, matched[i + 1] if i + 1 < len(matched) else None)
+                  for i, o in enumerate(matched)}
         back = request.args.get("back") or ""
         # only a search page of this site (a path, never another host): no open redirect
         back = back if back.startswith("/?") and len(back) <= MAX_QUERY_STRING and "\\" not in back else None
         return render_template("document.html", doc=doc, passages=with_headings(passages), outline=outline(passages),
-                               current=current, q=q, spans=spans, back=back,
+                               current=current, q=q, spans=spans, back=back, matched=matched, around=around,
                                source_url=_safe_url(doc.get("url")))
 
     return app
