@@ -567,3 +567,19 @@ def test_the_document_page_counts_the_matches_and_links_them_in_order(client, se
     nexts = re.findall(r'class="next-match" href="#p-(\d+)"', html)
     assert nexts == marked[1:]                              # each match links to the next one
     assert re.findall(r'class="prev-match" href="#p-(\d+)"', html) == marked[:-1]
+
+
+def test_long_facets_fold_the_rest_under_more(tmp_path_factory):
+    from tests.conftest import build_small_index
+    provinces = ["北京", "天津", "河北省", "山西省", "辽宁省", "吉林省", "江苏省", "浙江省", "安徽省", "福建省", "江西省",
+                 "山东省", "河南省", "湖北省", "湖南省"]
+    files = {f"r{i:02d}.txt": f"{p}{2000 + i}年政府工作报告\n\n一、工作回顾\n\n全年推进依法行政，办理行政复议案件{i + 5}件。\n"
+             for i, p in enumerate(provinces)}
+    client = create_app(build_small_index(tmp_path_factory.mktemp("facets-more"), files)).test_client()
+    html = client.get("/?q=行政复议").get_data(as_text=True)
+    region = re.findall(r'id="facet-region".*?</section>', html, re.S)[0]
+    n = region.count("<li>")
+    assert n > 12 and 'id="more-regions"' in region and f"更多（{n - 12}）" in region
+    years = re.findall(r'id="facet-year".*?</section>', html, re.S)[0]
+    assert 'id="more-years"' in years and "更早（7 个年份）" in years
+    assert years.index(">2014<") < years.index("more-years") < years.index(">2006<")      # newest first
