@@ -439,6 +439,15 @@ class SegmentPassages:
             raise PassageFileError(f"{self.path.name} is truncated ({len(mm)} of {end} bytes)")
         self._arrays: dict[str, np.ndarray] = {}
         self._term_cache: dict[str, dict] = {f: {} for f in FIELDS}
+        self._length = len(mm)
+
+    def intact(self) -> bool:
+        """Whether the file still has the length it was mapped with (a file truncated in
+        place would fault on the next read of its tail)."""
+        try:
+            return os.stat(self.path).st_size >= self._length
+        except OSError:
+            return False
 
     def __getattr__(self, name):
         layout = self.__dict__.get("_layout")

@@ -422,6 +422,12 @@ class IndexSearcher:
         snap: Optional[Snapshot] = getattr(local, "snap", None)
         ix = self._ix
         if snap is not None and getattr(local, "ix", None) is ix and snap.generation == ix.latest_generation():
+            # a passage file cut short under a running server would kill it on the next read
+            # (SIGBUS): each search first checks that every mapped file still has its length
+            for view in snap.views:
+                if not view.passages.intact():
+                    raise damaged(self.path, PassageFileError(f"{view.passages.path.name} was cut short "
+                                                              "while the index was open"))
             return snap
         # a new Whoosh searcher per commit, not Searcher.refresh(): in whoosh-reloaded 2.7.5
         # refresh keeps segment readers whose deletions are out of date

@@ -70,3 +70,16 @@ def test_a_synonyms_file_is_bounded_and_regular(tmp_path):
         SynonymMap.load(big)
     r = CliRunner().invoke(main, ["search", "行政复议", "--synonyms-file", "/dev/zero"])
     assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_a_passage_file_cut_short_under_a_running_server_gives_503_not_a_crash(tmp_path):
+    from searchlib.web import create_app
+    index = build_small_index(tmp_path, REPORT)
+    client = create_app(index).test_client()
+    assert client.get("/api/search?q=行政复议").status_code == 200
+    spx = next(index.glob("*.spx"))
+    with open(spx, "r+b") as fh:
+        fh.truncate(64)
+    r = client.get("/api/search?q=行政复议")
+    assert r.status_code == 503 and "damaged" in r.get_json()["error"]
+    assert client.get("/api/health").status_code == 503
