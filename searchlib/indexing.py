@@ -20,15 +20,17 @@ from typing import Callable, Iterable, Optional
 from whoosh import index as windex
 
 from .analysis import get_segmenter, segmenter_name
-from .errors import CorpusError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .ingest import discover, doc_id_for
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
 from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY, TITLE, YEAR,
                      build_schema)
+from .passage_index import PassageFileError
 from .segments import PassageFiles
-from .storage import (check_index, check_replaceable, lock_index, open_whoosh, remove_debris, swap_in, write_error,
+from .storage import (DAMAGE_ERRORS, check_index, check_replaceable, damaged, lock_index, open_whoosh, remove_debris,
+                      swap_in, write_error,
                       write_meta, writing)
 
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
@@ -396,7 +398,8 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     corpus_paths = [Path(p) for p in corpus_paths]
     try:
         check_index(index_dir)
-    except (IndexNotFoundError, IndexVersionError):
+        verify_index(index_dir)                 # a damaged index is rebuilt (or said to be), never updated
+    except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise
         return build_index(corpus_paths, index_dir, progress=progress, procs=procs)
@@ -445,9 +448,22 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     return _finish(ix, report, t0)
 
 
+def verify_index(index_dir) -> None:
+    """IndexDamagedError unless every segment of the index opens: its Whoosh files and its
+    passage file (header, format, length)."""
+    index_dir = Path(index_dir)
+    ix = open_whoosh(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            PassageFiles(index_dir).views(searcher)
+    except (PassageFileError, *DAMAGE_ERRORS) as e:
+        raise damaged(index_dir, e) from None
+
+
 def optimize_index(index_dir) -> None:
     """Merge every segment of the index into one (and drop deleted reports for good)."""
     check_index(Path(index_dir))
+    verify_index(index_dir)                     # a damaged index is said to be, not half merged
     with writing(open_whoosh(index_dir), optimize=True):
         pass
 

@@ -83,3 +83,20 @@ def test_a_passage_file_cut_short_under_a_running_server_gives_503_not_a_crash(t
     r = client.get("/api/search?q=行政复议")
     assert r.status_code == 503 and "damaged" in r.get_json()["error"]
     assert client.get("/api/health").status_code == 503
+
+
+def test_update_rebuild_repairs_a_damaged_index_and_optimize_says_it_is_damaged(tmp_path):
+    from searchlib.errors import IndexDamagedError
+    index = build_small_index(tmp_path, REPORT)
+    spx = next(index.glob("*.spx"))
+    with open(spx, "r+b") as fh:
+        fh.truncate(100)
+    run = CliRunner().invoke
+    out = run(main, ["--index", str(index), "optimize"])
+    assert out.exit_code != 0 and "damaged" in out.output and "internal error" not in out.output
+    with pytest.raises(IndexDamagedError):
+        api.update([tmp_path / "corpus"], index)              # without --rebuild: says so
+    report = api.update([tmp_path / "corpus"], index, rebuild=True)
+    assert report.documents == 1
+    with api.open_index(index) as idx:
+        assert idx.search("行政复议").total == 1
