@@ -292,7 +292,7 @@ def filter_options(f=None, exclude=()):
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="How many hits (1-1000).")
 @filter_options
-@click.option("--batch", type=click.File("r", encoding="utf-8"),
+@click.option("--batch", type=click.File("rb"),
               help='Run one JSON request per line ({"query", "filters", "limit"}) from FILE or -.')
 @output_options
 @click.option("--no-synonyms", is_flag=True, envvar="SEARCHLIB_NO_SYNONYMS",
@@ -353,10 +353,14 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
 
 def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, timeout=None) -> int:
     status = 0
-    for lineno, line in enumerate(stream, 1):
-        if not line.strip():
+    for lineno, raw in enumerate(stream, 1):
+        if not raw.strip():
             continue
         try:
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raise SearchlibError(f"not UTF-8 (byte {e.start}); the other lines are searched") from None
             req = json.loads(line)
             if not isinstance(req, dict) or "query" not in req:
                 raise SearchlibError('each line must be a JSON object with a "query"')

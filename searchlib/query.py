@@ -299,6 +299,16 @@ class Filters:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+def _truth(value: str) -> bool:
+    """has_figures:true / false (1/0, yes/no, y/n); anything else is an error, not false."""
+    v = value.lower()
+    if v in ("true", "1", "yes", "y"):
+        return True
+    if v in ("false", "0", "no", "n"):
+        return False
+    raise QuerySyntaxError(f"has_figures: must be true or false, not {value!r}")
+
+
 def written_filters(text: str) -> Optional[dict]:
     """The filters of a query that is nothing else (``region:宁波 year:2020``, or no words
     at all: {}); None when the query has words to search for."""
@@ -309,7 +319,7 @@ def written_filters(text: str) -> Optional[dict]:
         if not m or m.group(1).lower() not in FILTER_FIELDS or not m.group(2):
             return None
         name, value = m.group(1).lower(), m.group(2)
-        value = value.lower() in ("true", "1", "yes", "y") if name == "has_figures" else value
+        value = _truth(value) if name == "has_figures" else value
         if name in out and out[name] != value:
             raise QuerySyntaxError(f"{name}: is given twice in the query")
         out[name] = value
@@ -863,7 +873,7 @@ class QueryBuilder:
                     raise QuerySyntaxError(f"{name}: needs a value (e.g. {name}:{_FIELD_EXAMPLES.get(name, '…')})")
                 if name in plan.filters and plan.filters[name] != value:
                     raise QuerySyntaxError(f"{name}: is given twice in the query")
-                plan.filters[name] = value if name != "has_figures" else value.lower() in ("true", "1", "yes", "y")
+                plan.filters[name] = value if name != "has_figures" else _truth(value)
                 continue
             if len(word) > 1 and word[0] in "+-":
                 (required if word[0] == "+" else excluded).append(word[1:])

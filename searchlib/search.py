@@ -507,6 +507,8 @@ class IndexSearcher:
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches,
                         report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
         timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        if not math.isfinite(timeout):
+            raise QuerySyntaxError("timeout must be a number of seconds, not NaN or infinity")
         if timeout <= 0:
             raise QuerySyntaxError("timeout must be more than 0 seconds")
         scorer.deadline = time.perf_counter() + timeout

@@ -100,3 +100,16 @@ def test_update_rebuild_repairs_a_damaged_index_and_optimize_says_it_is_damaged(
     assert report.documents == 1
     with api.open_index(index) as idx:
         assert idx.search("行政复议").total == 1
+
+
+def test_odd_inputs_get_one_clear_message(tmp_path):
+    index = build_small_index(tmp_path, REPORT)
+    run = CliRunner().invoke
+    bad = run(main, ["--index", str(index), "search", "行政复议 has_figures:maybe"])
+    assert bad.exit_code != 0 and "has_figures: must be true or false" in bad.output
+    nan = run(main, ["--index", str(index), "search", "行政复议", "--timeout", "nan"])
+    assert nan.exit_code != 0 and "NaN" in nan.output and "Traceback" not in nan.output
+    batch = run(main, ["--index", str(index), "search", "--batch", "-"],
+                input=b'{"query": "\xe8\xa1\x8c\xe6\x94\xbf\xe5\xa4\x8d\xe8\xae\xae"}\n\xff\xfe bad\n{"query": "x"}\n')
+    lines = [line for line in batch.output.splitlines() if line.startswith("{")]
+    assert len(lines) == 3 and '"total": 1' in lines[0] and "not UTF-8" in lines[1]
