@@ -79,6 +79,11 @@ def _full_segmenter():
     import jieba          # here, not at the top: slow to import, and only needed once text is segmented
     jieba.setLogLevel(logging.WARNING)
     seg = jieba.Tokenizer()
+    # jieba's own dictionary cache, in the user's cache folder (mode 700), never a shared /tmp
+    # where another user's (or a planted) jieba.cache would be loaded
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    seg.tmp_dir = str(folder)
     seg.initialize()
     if USERDICT_PATH.exists():
         seg.load_userdict(str(USERDICT_PATH))

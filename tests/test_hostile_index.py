@@ -113,3 +113,17 @@ def test_odd_inputs_get_one_clear_message(tmp_path):
                 input=b'{"query": "\xe8\xa1\x8c\xe6\x94\xbf\xe5\xa4\x8d\xe8\xae\xae"}\n\xff\xfe bad\n{"query": "x"}\n')
     lines = [line for line in batch.output.splitlines() if line.startswith("{")]
     assert len(lines) == 3 and '"total": 1' in lines[0] and "not UTF-8" in lines[1]
+
+
+def test_jiebas_cache_lives_in_the_users_cache_folder_not_tmp(tmp_path, monkeypatch):
+    import tempfile
+    from searchlib.analysis import _full_segmenter
+    monkeypatch.setenv("SEARCHLIB_CACHE", str(tmp_path / "cache"))
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    (shared / "jieba.cache").write_bytes(b"planted")               # another user's, or a trap
+    seg = _full_segmenter()
+    assert seg.tmp_dir == str(tmp_path / "cache") and (tmp_path / "cache" / "jieba.cache").exists()
+    assert (shared / "jieba.cache").read_bytes() == b"planted"     # never read, never replaced
+    assert oct((tmp_path / "cache").stat().st_mode & 0o777) == "0o700"
