@@ -82,7 +82,11 @@ def _full_segmenter():
     # jieba's own dictionary cache, in the user's cache folder (mode 700), never a shared /tmp
     # where another user's (or a planted) jieba.cache would be loaded
     folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:                      # no writable home: a private folder of this process
+        import tempfile
+        folder = Path(tempfile.mkdtemp(prefix="searchlib-jieba-"))
     seg.tmp_dir = str(folder)
     seg.initialize()
     if USERDICT_PATH.exists():
