@@ -164,7 +164,8 @@ def stage_naive_build(spec):
 def stage_searchlib_build(spec):
     from searchlib import api
     t0 = time.perf_counter()
-    report = api.build([spec["corpus"]], spec["index"], procs=spec.get("procs"))
+    # the generated corpus links the external texts in (symlinks out of it): follow them
+    report = api.build([spec["corpus"]], spec["index"], procs=spec.get("procs"), follow_links=True)
     seconds = time.perf_counter() - t0
     return dict(seconds=seconds, docs=report.documents, passages=report.passages,
                 skipped=len(report.skipped), duplicates=len(report.duplicates),
@@ -205,7 +206,7 @@ def stage_searchlib_update(spec):
     if spec.get("warm"):
         _warm_searchlib()
     t0 = time.perf_counter()
-    report = api.update(spec["roots"], spec["index"])
+    report = api.update(spec["roots"], spec["index"], follow_links=True)
     return dict(seconds=time.perf_counter() - t0, added=report.added, updated=report.updated,
                 unchanged=report.unchanged, removed=report.removed, docs=report.documents)
 

@@ -37,19 +37,21 @@ def default_index_path() -> Path:
 
 
 def build_index(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
-                procs: Optional[int] = None) -> "SearchIndex":
+                procs: Optional[int] = None, follow_links: bool = False) -> "SearchIndex":
     """Build a new index of every report under ``corpus`` and open it."""
-    report = build(corpus, index_dir, progress=progress, procs=procs)
+    report = build(corpus, index_dir, progress=progress, procs=procs, follow_links=follow_links)
     idx = open_index(index_dir)
     idx.last_report = report
     return idx
 
 
 def build(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
-          procs: Optional[int] = None) -> BuildReport:
-    """Build a new index (replacing any index at ``index_dir`` when done) and report what happened."""
+          procs: Optional[int] = None, follow_links: bool = False) -> BuildReport:
+    """Build a new index (replacing any index at ``index_dir`` when done) and report what
+    happened. A symlink that leads outside the corpus is skipped unless ``follow_links``."""
     from .indexing import build_index as _build_index  # the write path (lxml, workers): not loaded to search
-    return _build_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress, procs=procs)
+    return _build_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress, procs=procs,
+                        follow_links=follow_links)
 
 
 def _paths(corpus) -> list[Path]:
@@ -60,14 +62,15 @@ def _paths(corpus) -> list[Path]:
 
 
 def update(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
-           procs: Optional[int] = None, remove_missing: bool = True, rebuild: bool = False) -> BuildReport:
+           procs: Optional[int] = None, remove_missing: bool = True, rebuild: bool = False,
+           follow_links: bool = False) -> BuildReport:
     """Index new and changed files under ``corpus``, remove documents whose files there
     are gone, leave unchanged ones untouched. A stale index (other analyzer, user
     dictionary or schema) raises IndexVersionError, or with ``rebuild`` is replaced by a
     full build of ``corpus`` (so is a missing one)."""
     from .indexing import update_index  # the write path (lxml, workers): not loaded to search
     return update_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress,
-                        procs=procs, remove_missing=remove_missing, rebuild=rebuild)
+                        procs=procs, remove_missing=remove_missing, rebuild=rebuild, follow_links=follow_links)
 
 
 def add(files: Iterable[PathLike], index_dir: PathLike = None, root: PathLike = None) -> BuildReport:

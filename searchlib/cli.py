@@ -164,11 +164,12 @@ def _print_skipped(skipped):
 @main.command()
 @click.argument("corpus", nargs=-1, type=click.Path())
 @click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
+@click.option("--follow-links", is_flag=True, help="Also index files that symlinks lead to outside the corpus.")
 @click.pass_context
-def build(ctx, corpus, procs):
+def build(ctx, corpus, procs, follow_links):
     """Build the index from CORPUS paths (default: ./corpus), replacing any old index."""
     report = api.build(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Indexing"),
-                       procs=procs)
+                       procs=procs, follow_links=follow_links)
     _print_report(report)
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
@@ -181,8 +182,9 @@ def build(ctx, corpus, procs):
               help="If the index is stale (built with another analyzer, user dictionary or schema) "
                    "or missing, rebuild it from CORPUS instead of failing.")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
+@click.option("--follow-links", is_flag=True, help="Also index files that symlinks lead to outside the corpus.")
 @click.pass_context
-def update(ctx, corpus, keep_missing, rebuild, procs):
+def update(ctx, corpus, keep_missing, rebuild, procs, follow_links):
     """Index new and changed files under CORPUS (default: ./corpus); drop deleted ones.
 
     Files are compared with the index by path and content hash: unchanged files are
@@ -197,7 +199,7 @@ def update(ctx, corpus, keep_missing, rebuild, procs):
             rebuilding = True
             click.echo(f"{getattr(e, 'reason', e)}: rebuilding it from {' '.join(paths)}")
     report = api.update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),
-                        procs=procs, remove_missing=not keep_missing, rebuild=rebuild)
+                        procs=procs, remove_missing=not keep_missing, rebuild=rebuild, follow_links=follow_links)
     _print_report(report, verb="Indexed" if rebuilding else "Updated")
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)

@@ -84,7 +84,7 @@ def _record(doc_id: str, content_hash: Optional[str], meta: dict) -> dict:
 # --------------------------------------------------------------------------- build
 
 def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
-                procs: Optional[int] = None) -> BuildReport:
+                procs: Optional[int] = None, follow_links: bool = False) -> BuildReport:
     """Index every .txt/.html file under ``corpus_paths`` into a new index at
     ``index_dir``. The new index is built beside the old one and swapped in at the
     end, so a failed build leaves the previous index untouched. The old index's
@@ -93,7 +93,7 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
     report = BuildReport()
-    jobs = list(discover(list(corpus_paths),
+    jobs = list(discover(list(corpus_paths), follow_links=follow_links,
                          on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     jobs = _unique_jobs(jobs, report)
 
@@ -384,7 +384,7 @@ def _finish(ix, report: BuildReport, t0: float) -> BuildReport:
 
 
 def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, procs: Optional[int] = None,
-                 remove_missing: bool = True, rebuild: bool = False) -> BuildReport:
+                 remove_missing: bool = True, rebuild: bool = False, follow_links: bool = False) -> BuildReport:
     """Bring the index in line with ``corpus_paths``: index new and changed files,
     drop documents whose files under these paths are gone, leave the rest alone.
     One Whoosh commit: a crash before it leaves the index exactly as it was.
@@ -402,9 +402,10 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise
-        return build_index(corpus_paths, index_dir, progress=progress, procs=procs)
+        return build_index(corpus_paths, index_dir, progress=progress, procs=procs, follow_links=follow_links)
     report = BuildReport()
-    found = list(discover(corpus_paths, on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
+    found = list(discover(corpus_paths, follow_links=follow_links,
+                          on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ix = open_whoosh(index_dir)
     with writing(ix) as writer:

@@ -523,3 +523,21 @@ def test_links_out_of_the_corpus_fifos_and_loops_are_skipped_with_a_reason(tmp_p
     direct = []
     assert list(discover([corpus / "pipe.txt"], on_error=lambda p, why: direct.append(why))) == []
     assert direct == ["not a regular file (a FIFO, device or socket)"]
+
+
+def test_follow_links_indexes_what_links_lead_to(tmp_path):
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    (outside / "r.txt").write_text("某县报告\n\n开展行政复议工作。\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    os.symlink(outside / "r.txt", corpus / "r.txt")
+    assert [p.name for p, _ in discover([corpus])] == []
+    assert [p.name for p, _ in discover([corpus], follow_links=True)] == ["r.txt"]
+    from click.testing import CliRunner
+
+    from searchlib import api
+    from searchlib.cli import main
+    assert api.build([corpus], tmp_path / "ix", follow_links=True).documents == 1
+    r = CliRunner().invoke(main, ["--index", str(tmp_path / "ix2"), "build", str(corpus), "--follow-links"])
+    assert r.exit_code == 0 and "Indexed 1 documents" in r.output

@@ -524,7 +524,7 @@ def test_a_symlink_to_a_device_is_not_a_regular_file(tmp_path):
     report = api.build([corpus], tmp_path / "i")
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
     # /dev/zero is outside the corpus: never opened, whatever it is
-    assert reasons == {"zero.txt": "symlink to a place outside the corpus: skipped (give that place as a corpus path)",
+    assert reasons == {"zero.txt": "symlink to a place outside the corpus: skipped (--follow-links follows it)",
                        "gone.txt": "dangling symlink"}
     assert report.documents == 1
 

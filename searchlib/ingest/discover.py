@@ -36,8 +36,8 @@ def unsupported_reason(path: Path) -> str:
 ErrorCallback = Callable[[Path, str], None]
 
 
-def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallback] = None
-             ) -> Iterator[tuple[Path, Path]]:
+def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallback] = None,
+             follow_links: bool = False) -> Iterator[tuple[Path, Path]]:
     """Yield ``(file_path, root)`` for every corpus file under ``paths``.
 
     A directory is walked recursively, entries sorted by name (so the order equals sorting
@@ -56,7 +56,7 @@ def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallbac
     for given in map(Path, paths):
         _check_corpus_path(given)
         if given.is_dir():
-            yield from _walk(given, report)
+            yield from _walk(given, report, follow_links)
         elif not _utf8_name(given, given.parent):
             report(given, "file name is not valid UTF-8 (saved in another encoding, e.g. GBK): rename it")
         elif not given.is_file():                   # a FIFO or device named directly: never opened
@@ -90,7 +90,7 @@ def _has_suffix(name: str) -> bool:
     return name.lower().endswith(SUFFIXES)
 
 
-def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
+def _walk(root: Path, report: ErrorCallback, follow_links: bool = False) -> Iterator[tuple[Path, Path]]:
     """Depth first with each directory's entries in name order, which is the order of the
     sorted paths. Iterative, so directory depth does not meet the recursion limit."""
     real_root = os.path.realpath(root)
@@ -102,10 +102,11 @@ def _walk(root: Path, report: ErrorCallback) -> Iterator[tuple[Path, Path]]:
             pending.pop()
             continue
         try:
-            if path.is_symlink() and path.exists() and not _inside(os.path.realpath(path), real_root):
+            if not follow_links and path.is_symlink() and path.exists() \
+                    and not _inside(os.path.realpath(path), real_root):
                 # a link out of the corpus (to /etc/passwd, to a home folder): never indexed, so
                 # never served; give the folder itself as a corpus path to index it
-                report(path, "symlink to a place outside the corpus: skipped (give that place as a corpus path)")
+                report(path, "symlink to a place outside the corpus: skipped (--follow-links follows it)")
                 continue
             if path.is_dir():
                 real = os.path.realpath(path)
