@@ -342,6 +342,16 @@ class Snapshot:
             hit = self.report_cache[key] = (codes, values)
         return hit
 
+    def shared_texts(self) -> np.ndarray:
+        """For every passage (global id): whether another passage of the index has the same
+        text (hash). Computed once per snapshot; a query's repeat counts look at these only."""
+        shared = self.report_cache.get("__shared__")
+        if shared is None:
+            hashes = self.passages.p_hash
+            _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+            shared = self.report_cache["__shared__"] = counts[inverse] > 1
+        return shared
+
     def current_editions(self) -> np.ndarray:
         """For every report by global docnum: whether it is the latest indexed edition of its
         rule (the latest published among the reports with its ``rule_key``); True for a
@@ -756,11 +766,14 @@ class IndexSearcher:
         # way to this page left out), and the passages left out as repeats
         complete_ = tier.astype(bool)
         if dedupe:
-            whole = np.unique(hashes[complete_])
-            rest = np.setdiff1d(np.unique(hashes[~complete_]), whole, assume_unique=True)
+            # only passages whose text is somewhere else in the index can be repeats: the
+            # unique counts run over those few, the rest count as they are
+            shared = snap.shared_texts()[ids]
+            whole = np.unique(hashes[complete_ & shared])
+            rest = np.setdiff1d(np.unique(hashes[~complete_ & shared]), whole, assume_unique=True)
             near_tier = tier[np.asarray(chosen.near, np.int64)].astype(bool)
-            n_complete = len(whole) - int(near_tier.sum())
-            n_partial = len(rest) - int((~near_tier).sum())
+            n_complete = int((complete_ & ~shared).sum()) + len(whole) - int(near_tier.sum())
+            n_partial = int((~complete_ & ~shared).sum()) + len(rest) - int((~near_tier).sum())
         else:
             n_complete, n_partial = int(complete_.sum()), int((~complete_).sum())
         counted = ids[complete_] if complete_.any() else ids
