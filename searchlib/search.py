@@ -53,17 +53,19 @@ POOL_FACTOR = 5       # the best limit × this passages are ranked first (before
 def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None,
            hashes: Optional[np.ndarray] = None) -> list[dict]:
     """[{value, passages, documents}] for the codes (-1: none), most passages first; with
-    ``hashes`` (the passages' text hashes) a text counts once per value, as a search with
-    that value as a filter counts it; with ``label`` (regions) the value is the label and
+    ``hashes`` (the passages' text hashes; 0 for a text no other passage has) a text counts
+    once per value, as a search with that value as a filter counts it; with ``label`` (regions) the value is the label and
     ``code`` the indexed term."""
     if not len(values):
         return []
     known = codes >= 0
-    if hashes is None:
-        passages = np.bincount(codes[known], minlength=len(values))
-    else:
-        pairs = np.unique(np.stack([codes[known].astype(np.uint64), hashes[known]]), axis=1)
-        passages = np.bincount(pairs[0].astype(np.int64), minlength=len(values))
+    passages = np.bincount(codes[known], minlength=len(values))
+    if hashes is not None:
+        # hash 0: a text nowhere else in the index, counted as it is; the others once per value
+        repeat = known & (hashes != 0)
+        pairs = np.unique(np.stack([codes[repeat].astype(np.uint64), hashes[repeat]]), axis=1)
+        passages -= np.bincount(codes[repeat], minlength=len(values))
+        passages += np.bincount(pairs[0].astype(np.int64), minlength=len(values))
     pairs = np.unique(codes[known] * (int(reports.max(initial=0)) + 1) + reports[known])   # (value, report) once
     documents = np.bincount(pairs // (int(reports.max(initial=0)) + 1), minlength=len(values))
     order = sorted(np.flatnonzero(passages), key=lambda i: (-passages[i], values[i]))
@@ -260,6 +262,18 @@ def _select(order: np.ndarray, reports: np.ndarray, hashes: np.ndarray, tiers: n
             shown.append(i)
     exact = complete and (not near_possible or finish or walked == len(display))
     return _Selection(np.asarray(shown, np.int64), near, exact, len(shown) < limit and not complete)
+
+
+def _distinct(snap: "Snapshot", ids: np.ndarray, complete: np.ndarray) -> tuple[int, int]:
+    """How many different texts the passages ``ids`` hold, among those ``complete`` marks
+    and among the rest (a text of both counts with the first): only passages whose text is
+    elsewhere in the index (``Snapshot.shared_texts``) can repeat, so only their hashes are
+    compared."""
+    shared = snap.shared_texts()[ids]
+    hashes = snap.passages.p_hash[ids]
+    whole = np.unique(hashes[complete & shared])
+    rest = np.setdiff1d(np.unique(hashes[~complete & shared]), whole, assume_unique=True)
+    return int((complete & ~shared).sum()) + len(whole), int((~complete & ~shared).sum()) + len(rest)
 
 
 def _filter_reading(filters: Filters) -> str:
@@ -493,7 +507,7 @@ class IndexSearcher:
             raise QuerySyntaxError(f"offset must be a number, not {offset!r}") from None
         if not 0 <= offset <= MAX_OFFSET:
             raise QuerySyntaxError(f"offset must be between 0 and {MAX_OFFSET}")
-        browsing = written_filters(text) if isinstance(text, str) else None
+        browsing = written_filters(text)
         try:
             per_doc = (0 if browsing is not None else self.ranking.per_doc) if per_doc is None else int(per_doc)
         except (TypeError, ValueError, OverflowError):
@@ -586,10 +600,7 @@ class IndexSearcher:
             per_doc, dedupe, text_of = 0, False, None          # one passage per document, each shown
         chosen = _select(order, reports[ids[order]], sp.p_hash[ids[order]], tiers[order], per_doc, want,
                          text_of, complete=True, dedupe=dedupe)
-        if dedupe:
-            total = len(np.unique(sp.p_hash[ids])) - len(chosen.near)
-        else:
-            total = len(ids)
+        total = _distinct(snap, ids, np.ones(len(ids), bool))[0] - len(chosen.near) if dedupe else len(ids)
         hits = [self._hit(snap, int(ids[i]), 0.0, set(), set()) for i in chosen.shown[offset:want]]
         result = SearchResult(query=text, hits=hits, total=total, offset=offset, browse=browse,
                               expanded_query=_filter_reading(filters), duplicates_hidden=len(ids) - total,
@@ -635,7 +646,8 @@ class IndexSearcher:
         largest first."""
         sp = snap.passages
         reports = sp.p_report[ids]
-        hashes = sp.p_hash[ids] if dedupe else None
+        # a text counts once per value: only texts found elsewhere in the index are compared
+        hashes = np.where(snap.shared_texts()[ids], sp.p_hash[ids], np.uint64(0)) if dedupe else None
         out = {}
         table = region_table()
         facets = (("province", REGION, lambda c: c.endswith("0000")),
@@ -766,14 +778,10 @@ class IndexSearcher:
         # way to this page left out), and the passages left out as repeats
         complete_ = tier.astype(bool)
         if dedupe:
-            # only passages whose text is somewhere else in the index can be repeats: the
-            # unique counts run over those few, the rest count as they are
-            shared = snap.shared_texts()[ids]
-            whole = np.unique(hashes[complete_ & shared])
-            rest = np.setdiff1d(np.unique(hashes[~complete_ & shared]), whole, assume_unique=True)
+            n_complete, n_partial = _distinct(snap, ids, complete_)
             near_tier = tier[np.asarray(chosen.near, np.int64)].astype(bool)
-            n_complete = int((complete_ & ~shared).sum()) + len(whole) - int(near_tier.sum())
-            n_partial = int((~complete_ & ~shared).sum()) + len(rest) - int((~near_tier).sum())
+            n_complete -= int(near_tier.sum())
+            n_partial -= int((~near_tier).sum())
         else:
             n_complete, n_partial = int(complete_.sum()), int((~complete_).sum())
         counted = ids[complete_] if complete_.any() else ids
@@ -890,6 +898,7 @@ class IndexSearcher:
         doc = stored.get(META) or {}
         doc_id = stored[DOC_ID]
         region = doc.get("region") or {}
+        rule = doc.get("rule") or {}
         return Hit(
             doc_id=doc_id, passage_id=f"{doc_id}#{int(sp.p_ordinal[pid])}", title=doc.get("title", ""),
             text=p["text"], snippet=make_snippet(p["text"], words, phrases),
@@ -897,9 +906,8 @@ class IndexSearcher:
             region=(region.get("city", "") + region.get("county", "")) or region.get("name"),
             region_code=region.get("code"), year=doc.get("year"), published=doc.get("published"),
             source=doc.get("source"), doc_number=doc.get("doc_number"), doc_type=doc.get("doc_type"),
-            figures=[Figure(**f) for f in p["figures"]], edition=(doc.get("rule") or {}).get("edition"),
-            level=(doc.get("rule") or {}).get("level"),
-            current=bool(snap.current_editions()[int(sp.p_report[pid])]) if doc.get("rule") else None)
+            figures=[Figure(**f) for f in p["figures"]], edition=rule.get("edition"), level=rule.get("level"),
+            current=bool(snap.current_editions()[int(sp.p_report[pid])]) if rule else None)
 
     def _explain(self, ranked: "_Ranked", i: int, scorer: Scorer, snap: Snapshot, plan: QueryPlan) -> dict:
         pid = int(ranked.ids[i])
@@ -943,8 +951,11 @@ class IndexSearcher:
         if rule and rule.get("rule_key"):
             # the rule's editions in this index, newest first, and whether this one is current
             docs, _ = snap.report_matches(wq.Term(RULE_KEY, rule["rule_key"]))
-            editions = [dict(doc_id=snap.stored(int(d))[DOC_ID], edition=(snap.stored(int(d))[META].get("rule") or {})
-                             .get("edition"), published=snap.stored(int(d))[META].get("published")) for d in docs]
+            editions = []
+            for d in docs:
+                other = snap.stored(int(d))
+                editions.append(dict(doc_id=other[DOC_ID], edition=(other[META].get("rule") or {}).get("edition"),
+                                     published=other[META].get("published")))
             out["editions"] = sorted(editions, key=lambda e: e["published"] or "", reverse=True)
             out["current"] = bool(snap.current_editions()[docnum])
         return out
