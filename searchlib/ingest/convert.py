@@ -17,7 +17,6 @@ its time runs out or the file's time budget interrupts it: no converter is left 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import IngestError
+from .pdf import HEADING_START, join_text
 
 CONVERT_TIMEOUT = 90.0        # seconds LibreOffice may take to convert one file
 OCR_PAGE_TIMEOUT = 60.0       # seconds Tesseract may take to read one page
@@ -192,12 +192,10 @@ def _ocr_page(exe: str, png: Path) -> tuple[list[_Line], float]:
     for _, ws in rows:
         ws.sort(key=lambda w: w[1])
         lines.append(_Line(ws[0][1], max(w[2] for w in ws), min(w[3] for w in ws),
-                           sorted(w[4] for w in ws)[len(ws) // 2], _join_words([w[0] for w in ws])))
+                           sorted(w[4] for w in ws)[len(ws) // 2], join_text([w[0] for w in ws])))
     return lines, (sum(confidences) / len(confidences) if confidences else 0.0)
 
 
-_HEADING = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条编部分]|[一二三四五六七八九十]+[、.．]"
-                      r"|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d))")
 
 
 def _paragraphs(pages: list[list[_Line]]) -> list[str]:
@@ -221,7 +219,7 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
             indented = ln.left > margin_left + 1.5 * char        # a paragraph's first line: 2 characters in
             # a centred line after a full one continues it: a title on two lines
             centred = indented and abs((ln.left - margin_left) - (margin_right - ln.right)) < 2 * char
-            if open_paragraph and (not indented or centred) and not _HEADING.match(ln.text):
+            if open_paragraph and (not indented or centred) and not HEADING_START.match(ln.text):
                 target = page if page else next((p for p in reversed(out[:-1]) if p), page)
                 if target:
                     target[-1] += ln.text
@@ -247,13 +245,3 @@ def _pair_quotes(text: str) -> str:
             inside = ch == "“"
         out.append(ch)
     return "".join(out)
-
-
-def _join_words(words: list[str]) -> str:
-    """A line's words: Chinese without spaces between them, Latin words and numbers with one."""
-    out = ""
-    for w in words:
-        if out and out[-1].isascii() and out[-1].isalnum() and w[0].isascii() and w[0].isalnum():
-            out += " "
-        out += w
-    return out

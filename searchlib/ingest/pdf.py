@@ -98,7 +98,7 @@ _PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}"                              # 3/12
     r"|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$", re.IGNORECASE)
 _SENTENCE_END = tuple("。！？；：…!?;:」』”’）)")
-_HEADING_START = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条编部分]|[一二三四五六七八九十]+[、.．]"
+HEADING_START = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条编部分]|[一二三四五六七八九十]+[、.．]"
                             r"|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d))")
 _SENTENCE_INSIDE = re.compile(r"[。！？；!?;]")
 _CLAUSE_END = tuple("。！？；：，、!?;:,")
@@ -177,10 +177,10 @@ def extract_pdf(data: bytes) -> tuple[str, dict]:
     lines = _layout(pages, styles)
     doc = _Document(lines)
     title_lines = doc.title_lines()
-    title = _join_text([ln.text for ln in title_lines]) if title_lines else ""
+    title = join_text([ln.text for ln in title_lines]) if title_lines else ""
     flow = [ln for ln in lines if ln not in title_lines] if title_lines else lines
     paragraphs = doc.paragraphs(flow)
-    texts = [_join_text([ln.text for ln in par]) for par in paragraphs]
+    texts = [join_text([ln.text for ln in par]) for par in paragraphs]
     # the title read by print goes first, one line; clean_text still judges the header
     # (a site's "<<返回" line set large is furniture, a 名称: line names the title)
     text, meta = clean_text("\n".join(([title] if title else []) + texts))
@@ -734,7 +734,7 @@ class _Document:
                         or ln.y - block[-1].y > 2.5 * largest:
                     break
                 block.append(ln)
-            if not _RED_HEAD.search(_join_text([ln.text for ln in block])):
+            if not _RED_HEAD.search(join_text([ln.text for ln in block])):
                 return block
             big = [ln for ln in big if ln not in block and ln.size < largest - 0.5]
         return []
@@ -780,8 +780,8 @@ class _Document:
         if not full:
             if self.justified or self.indents:
                 return False
-            return a.x1 - left >= _RAGGED_FULL * (right - left) and not ends and not _HEADING_START.match(b.text)
-        if _HEADING_START.match(b.text) and (ends or not self.indents):
+            return a.x1 - left >= _RAGGED_FULL * (right - left) and not ends and not HEADING_START.match(b.text)
+        if HEADING_START.match(b.text) and (ends or not self.indents):
             return False
         if ends and not self.indents:
             return False                       # no indents to tell paragraphs apart: the old rule
@@ -803,7 +803,7 @@ class _Document:
         then bold, then another face): numbered ones are the section parser's to nest."""
         found = []
         for par, text in zip(paragraphs, texts):
-            if _HEADING_START.match(text) or text.endswith(_CLAUSE_END) or not self._styled(par, text):
+            if HEADING_START.match(text) or text.endswith(_CLAUSE_END) or not self._styled(par, text):
                 continue                       # numbered: the parser's; 特此通知。 in bold: a sentence
             found.append((normalize_document_text(text), (-par[0].size, not par[0].bold, par[0].face)))
         ranks = {style: i + 1 for i, style in enumerate(sorted({style for _, style in found}))}
@@ -815,7 +815,7 @@ class _Document:
         headings = 0
         body: list[tuple[list[_Line], str]] = []
         for par, t in zip(paragraphs, texts):
-            if (_HEADING_START.match(t) and len(t) <= _MAX_HEADING) or self._styled(par, t):
+            if (HEADING_START.match(t) and len(t) <= _MAX_HEADING) or self._styled(par, t):
                 headings += 1
             else:
                 body.append((par, t))
@@ -847,7 +847,9 @@ def _edges(lines: list[_Line]) -> tuple[float, float]:
     return float(left), usual
 
 
-def _join_text(parts: list[str]) -> str:
+def join_text(parts: list[str]) -> str:
+    """Pieces of one line or paragraph joined: Chinese without a space, a space between a
+    Latin word or number and the next."""
     out = ""
     for part in parts:
         if out and _LATIN_END.search(out) and _LATIN_START.match(part):
