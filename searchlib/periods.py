@@ -163,14 +163,16 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
     """The last (with ``first``: the first) statement of a period in ``text``: (first year,
     last year), or None."""
     found: list[tuple[int, tuple[int, int]]] = []          # (end position, period)
+    ranges = []
     for m in _RANGE.finditer(text):
+        ranges.append((m.start(), m.end()))
         a, b = int(m.group(1)), int(m.group(2))
         if a <= b:
             found.append((m.end(), (a, b)))
     for m in _HORIZON.finditer(text):
         found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
     for m in _SINGLE.finditer(text):
-        if not any(s <= m.start() < e for s, e in _spans(_RANGE, text)):
+        if not any(s <= m.start() < e for s, e in ranges):          # a year of a range is the range's
             found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
     for m in _PLAN.finditer(text):
         first = _PLAN_START.get(m.group(1))
@@ -192,6 +194,3 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
         return None
     return (min if first else max)(found, key=lambda f: f[0])[1]
 
-
-def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
