@@ -18,14 +18,20 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
                "--disable-dev-shm-usage"]
 
 
-def start_server(index):
-    """A real waitress server on a free loopback port, in a thread: (base URL, stop)."""
+def served(index):
+    """A real waitress server of ``index`` on a free loopback port, in a thread, for a
+    fixture: yields its base URL, then stops it: its request threads finish, then it is
+    closed from its own loop thread (closing it from another one pulls a socket from under
+    its select)."""
     import waitress
     from searchlib.web import create_app
     server = waitress.create_server(create_app(index), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    return f"http://127.0.0.1:{server.effective_port}", server.close
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown(timeout=5)         # requests in flight finish first
+    server.trigger.pull_trigger(server.close)
+    thread.join(timeout=5)
 
 
 def launch_browser(playwright, tmp_path):
@@ -47,17 +53,13 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def seed_site(seed_index_dir):
-    url, stop = start_server(seed_index_dir)
-    yield url
-    stop()
+    yield from served(seed_index_dir)
 
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
     from tests.web_fixtures import build_web_index
-    url, stop = start_server(build_web_index(tmp_path_factory.mktemp("webx")))
-    yield url
-    stop()
+    yield from served(build_web_index(tmp_path_factory.mktemp("webx")))
 
 
 def type_query(page, query: str, wait_for: str = ".hit") -> None:
@@ -197,9 +199,7 @@ def test_a_typo_offers_the_indexed_word_and_partial_matches_say_what_they_miss(b
 def counted_site(tmp_path_factory):
     from tests.conftest import build_small_index
     from tests.test_semantics import COUNTED
-    url, stop = start_server(build_small_index(tmp_path_factory.mktemp("counted-site"), COUNTED))
-    yield url
-    stop()
+    yield from served(build_small_index(tmp_path_factory.mktemp("counted-site"), COUNTED))
 
 
 def test_paging_reaches_the_count_and_repeats_are_shown_on_request(browser, counted_site):
