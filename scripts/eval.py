@@ -84,6 +84,13 @@ def score(judgements: Path, index: Path, env: dict = None, results: Path = None,
     return json.loads(lines[-1])
 
 
+def _is_judgements(path: Path) -> bool:
+    """Whether a .jsonl file holds relevance judgements (query + relevant), not another audit."""
+    with path.open(encoding="utf-8") as fh:
+        first = next((json.loads(line) for line in fh if line.strip()), {})
+    return "query" in first and "relevant" in first
+
+
 def split_files(judgements: Path, work: Path) -> list[tuple[str, Path]]:
     """The halves of a judgement file that eval/splits.json splits (tune, test), else the whole file.
 
@@ -188,6 +195,8 @@ def main():
         if name == "own":
             # eval/NAME.jsonl runs on the seeds, eval/NAME.<set>.jsonl on that set's corpus
             for f in sorted((ROOT / "eval").glob("*.jsonl")):
+                if not _is_judgements(f):      # eval/figure-audit.jsonl: scripts/figure_audit.py's
+                    continue
                 corpus = f.stem.rsplit(".", 1)[1] if "." in f.stem else "dev"
                 if corpus not in SETS:
                     sys.exit(f"{f.name}: unknown corpus {corpus!r} (one of: {', '.join(SETS)})")

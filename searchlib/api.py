@@ -26,7 +26,7 @@ from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
 from .storage import check_index
-from .synonyms import SynonymMap, default_synonyms_path
+from .synonyms import SynonymMap, shipped_synonyms
 
 PathLike = Union[str, os.PathLike]
 DEFAULT_INDEX = "index"
@@ -135,9 +135,9 @@ class SearchIndex:
     # -- synonyms -------------------------------------------------------------------
     @property
     def synonyms(self) -> SynonymMap:
-        """Shipped synonyms + the index's own ``synonyms.txt`` + the file given at open."""
+        """Shipped synonyms and everyday words + the index's own ``synonyms.txt`` + the file given at open."""
         if self._synonyms is None:
-            maps = [SynonymMap.load(default_synonyms_path())]
+            maps = [shipped_synonyms()]
             for extra in (self.path / "synonyms.txt", self._synonym_path):
                 if extra and Path(extra).exists():
                     maps.append(SynonymMap.load(extra))

@@ -93,6 +93,23 @@ _Q_RULE_ASK = re.compile(r"的(法律依据|法律规定|法规依据|依据)$")
 # what is left around the question words: particles and modal verbs at a piece's ends
 _Q_PIECE_LEAD = re.compile(r"^(?:的|了|在|是|都|还|有|要|对|应当|应该|需要|必须|可以|能够|能)+")
 _Q_PIECE_TAIL = re.compile(r"(?:的|了|是|在|有|还|都|呢|吗)+$")
+# a question about what the law says, in users' words (吃野生动物 违法吗, 醉驾 怎么处罚,
+# 辞退员工 经济补偿 怎么算, 见义勇为 受伤 谁来补偿): the words that only ask go, and the
+# query asks for the rules; 怎么处罚 keeps 处罚, which the provisions say
+_LEGAL_ASK = re.compile(r"(?:是否|算不算|算)?(?:违法|合法|犯法|犯罪|侵权)(?:吗|么)$|是否(?:违法|合法|犯法|犯罪)"
+                        r"|(?:怎么|怎样|如何)(?:算|计算|认定)|(?:怎么|怎样|如何)(?=处罚|罚|判|赔|补偿|追责)"
+                        r"|判几年|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要")
+# a question for a period (起诉期限 多长, 多少天内答复, 几年内缴足, 试用期 最长 多久): the
+# figures of a time limit, and a question about the rules that set it
+_PERIOD_ASK = re.compile(r"多长时间|多长|多久|(?:几|多少)(?:个工作日|个月|年|天|日)(?:内|以内)?")
+# a word on its own that names what a provision states (环评未批先建 处罚, 商品房预售 条件):
+# the query asks for the rules, unless it asks how many (处罚 案件 多少: what was reported)
+LEGAL_CUES = frozenset("处罚 罚款 罚则 赔偿 补偿 期限 时效 条件 判刑 坐牢 刑罚 法律责任 违法 合法".split())
+# a trailing quantity question on a short word (每月多少 → 每月 + 多少, 罚款几倍)
+_HOW_MANY_TAIL = re.compile(r"(?<=..)(?:多少|几倍|多少倍)$")
+_RATE = re.compile(r"每[年月周天日人户次件个]")
+# question particles at the end of a short word (违法吗 → 违法)
+_PARTICLE_TAIL = re.compile(r"(?<=..)[吗呢吧么]$")
 # verbs too general to be a question's topic on their own (…是怎样推进的, 应当符合哪些条件)
 GENERIC_VERBS = frozenset("推进 推动 开展 实施 落实 进行 加强 做好 完成 取得 实现 符合 解决 规定 处理 发展 "
                           "建设 执行 办理 提出 采取 规范".split())
@@ -340,6 +357,7 @@ class QueryPlan:
     units: list[str] = field(default_factory=list)
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
+    legal_ask: bool = False              # ... in users' words (违法吗, 怎么处罚, 多久): even when it asks how many
     advanced: bool = False
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
     intent_concepts: list = field(default_factory=list)  # concepts matched by the section kind (下一步)
@@ -541,6 +559,29 @@ def mentions(text: str, alternatives: list[tuple[str, list[str]]]) -> bool:
         if len(tokens) > 1 and all(t in text for t in tokens):
             return True
     return False
+
+
+def ask_parts(word: str) -> tuple[list[str], bool]:
+    """A query word without the words that only ask what the law says (违法吗, 怎么算, 谁来)
+    or for how long (多久, 几年内): its remaining pieces (时限 for a period asked), and
+    whether it asked about the law. A word that does not ask is returned as it is."""
+    if not _CJK.search(word) or _FIELD.match(word) or _BOOST.match(word) or word[0] in "+-" or is_pasted(word):
+        return [word], False
+    legal = bool(_LEGAL_ASK.search(word))
+    # 怎么算 asks how a provision counts: it says 计算 (按…计算)
+    rest = _LEGAL_ASK.sub(lambda m: " 计算 " if m.group(0)[-1] in "算" else " ", word)
+    period = bool(_PERIOD_ASK.search(rest))
+    rest = _PERIOD_ASK.sub(" ", rest)
+    if not legal and not period:
+        if len(word) > 4:
+            return [word], False
+        m = _HOW_MANY_TAIL.search(word)
+        if m:       # 每月多少: a rate asked for, not a topic
+            return ([] if _RATE.fullmatch(word[:m.start()]) else [word[:m.start()]]) + ["多少"], False
+        return [_PARTICLE_TAIL.sub("", word)], False
+    pieces = [p for p in (_PARTICLE_TAIL.sub("", p) for p in rest.split()) if len(p) >= 2 or p in ("罚", "判")]
+    pieces = ["处罚" if p == "罚" else "刑罚" if p == "判" else p for p in pieces]
+    return pieces, True
 
 
 def subword_parts(token: str) -> list[str]:
@@ -830,7 +871,8 @@ class QueryBuilder:
     # -- plans -----------------------------------------------------------------------
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
         plan = self._plan(text, use_synonyms)
-        plan.rule_intent = bool(RULE_INTENT.search(plan.text))
+        plan.rule_intent = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))
+                            or any(c in LEGAL_CUES for c in plan.concepts))
         return plan
 
     def _plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
@@ -859,7 +901,13 @@ class QueryBuilder:
             # a pasted sentence or paragraph is one concept, whatever spaces the copy left in it
             words = [_SPACE_IN_PASTE.sub("", text)]
         else:
-            words = [part for word in text.split() for part in self.question_parts(word)]
+            words = []
+            for word in text.split():
+                asked, legal = ask_parts(word)
+                plan.legal_ask |= legal
+                words += [part for w in asked for part in self.question_parts(w)]
+            if not words:         # only asking words (违法吗 alone): they are the query
+                words = [_PARTICLE_TAIL.sub("", w) for w in text.split()]
         if not words:
             raise QuerySyntaxError(f"the query {text!r} has no searchable words")
         for word in words:

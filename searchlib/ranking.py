@@ -67,6 +67,9 @@ class RankingConfig:
     # query's heaviest topic concept: a passage of another kind is not what was asked
     intent_weight: float = 1.5
     coordination_idf: bool = True   # concepts weigh by their rarity (idf) in the share matched
+    # among the passages that miss a concept, those of the year or region the query names that
+    # hold at least this share of its topic (by weight) come first (None: no such order)
+    scope_topic_share: Optional[float] = 0.5
     # a passage 80 % of whose text an earlier hit already says is left out (a plan copied
     # from another region's with the names changed); exact copies always are
     collapse_near_duplicates: bool = True

@@ -699,6 +699,7 @@ class IndexSearcher:
         # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
         # before any that miss one; ``has`` says which concepts each passage holds
         tier = np.ones(len(ids), np.int8)
+        scoped = None
         power = self.ranking.coordination_power
         concept_weight: dict = {}
         has = None
@@ -708,6 +709,7 @@ class IndexSearcher:
         elif plan.concept_queries and not plan.advanced:
             share, has, concept_weight = self._coordination(scorer, plan, ids)
             tier = has.all(axis=0).astype(np.int8)
+            scoped = self._in_scope(plan, has, concept_weight)
             if len(plan.concept_queries) > 1 and power is not None:
                 # among the partial matches: a score shrinks with the share of the concepts missed
                 coord = np.minimum(share, 1.0) ** power
@@ -732,18 +734,21 @@ class IndexSearcher:
             pool = want * POOL_FACTOR
             look = np.arange(len(ids))
             if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
-                key = tier * _TIER + score
+                key = (tier * 2 if scoped is None else np.where(tier > 0, 2, scoped)) * _TIER + score
                 cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
                 look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
             answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
             looked = None if len(look) == len(ids) else look
             score = score * answer
-        key = tier * _TIER + score
+        # the order of the tiers: every concept; then, among the passages that miss one, those
+        # of the year or region the query names with most of its topic; then the rest
+        level = tier * 2 if scoped is None else np.where(tier > 0, 2, scoped.astype(np.int8))
+        key = level * _TIER + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
         reports, hashes = sp.p_report[ids], sp.p_hash[ids]
 
         def select(order: np.ndarray, complete: bool) -> _Selection:
-            return _select(order, reports[order], hashes[order], tier[order], per_doc, want, text_of,
+            return _select(order, reports[order], hashes[order], level[order], per_doc, want, text_of,
                            complete=complete, dedupe=dedupe)
 
         if sort != "relevance":
@@ -760,7 +765,7 @@ class IndexSearcher:
                 part = np.flatnonzero(key >= cutoff)
             else:
                 part = np.arange(len(ids))
-            chosen = select(part[np.lexsort((ids[part], -score[part], -tier[part]))], len(part) == len(ids))
+            chosen = select(part[np.lexsort((ids[part], -score[part], -level[part]))], len(part) == len(ids))
             if chosen.short:     # duplicates or a few documents fill the pool: rank all
                 if looked is not None:
                     # passages below the pool can be shown now: their answer factor counts too
@@ -769,7 +774,7 @@ class IndexSearcher:
                     unread = np.flatnonzero(below)
                     answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
                     score[unread] *= answer[unread]
-                chosen = select(np.lexsort((ids, -score, -tier)), True)
+                chosen = select(np.lexsort((ids, -score, -level)), True)
         part = chosen.shown[offset:want]
         names = list(concept_weight) or plan.concept_names
         missing = [[names[k] for k in np.flatnonzero(~has[:, i])] for i in part] if has is not None else None
@@ -790,6 +795,22 @@ class IndexSearcher:
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        n_complete, counted, answer[part], missing, n_partial, held,
                        duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact)
+
+    def _in_scope(self, plan: QueryPlan, has: np.ndarray, weights: dict) -> Optional[np.ndarray]:
+        """For each passage: whether it is of every year and region the query names (广东
+        百千万工程, 2009年 稳定就业 高校毕业生) and holds at least ``scope_topic_share`` of its
+        topic concepts by weight; None when the query names no scope or nothing else. A
+        named region's passages about part of the topic come before other regions' passages
+        about all of it that miss the scope."""
+        share_needed = self.ranking.scope_topic_share
+        names = list(weights)
+        scope = [k for k, n in enumerate(names) if n in plan.regions or n in plan.years]
+        topic = [k for k in range(len(names)) if k not in scope and names[k] not in plan.intent_concepts]
+        if share_needed is None or not scope or not topic:
+            return None
+        w = np.array([weights[names[k]] for k in topic])
+        held = (w[:, None] * has[topic]).sum(axis=0) / w.sum()
+        return has[scope].all(axis=0) & (held >= share_needed)
 
     def _coordination(self, scorer: Scorer, plan: QueryPlan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
@@ -881,7 +902,7 @@ class IndexSearcher:
         that asks for a rule, rule_type_priors)."""
         # a question of how many (多少, 数量) asks what was reported, even about rules (制定地方性法规
         # 多少件): the rules themselves state no such count
-        asks_rule = plan.rule_intent and not plan.wants_figures
+        asks_rule = plan.rule_intent and (plan.legal_ask or not plan.wants_figures)
         priors = self.ranking.rule_type_priors if asks_rule else self.ranking.type_priors
         prior = np.ones(len(reports))
         for doc_type, weight in priors.items():

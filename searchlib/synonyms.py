@@ -26,7 +26,7 @@ from .errors import SynonymFileError
 from .normalize import normalize
 from .vocabulary import QUOTES
 
-__all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path"]
+__all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path", "everyday_words_path", "shipped_synonyms"]
 
 # quote marks are ignored in terms (vocabulary.QUOTES: ASCII, typographic, corner brackets)
 MAX_SYNONYMS_BYTES = 10_000_000    # a synonyms file is a list of rules: never more than this is read
@@ -43,6 +43,16 @@ def term_key(term: str) -> str:
 def default_synonyms_path() -> Path:
     """The synonyms file shipped with searchlib (``searchlib/data/synonyms.txt``)."""
     return Path(__file__).resolve().parent / "data" / "synonyms.txt"
+
+
+def everyday_words_path() -> Path:
+    """The shipped everyday-word rules (``searchlib/data/everyday.txt``: 辞退 => 解除劳动合同^0.9)."""
+    return Path(__file__).resolve().parent / "data" / "everyday.txt"
+
+
+def shipped_synonyms() -> "SynonymMap":
+    """The shipped jargon synonyms and everyday-word rules, merged."""
+    return SynonymMap.merge(SynonymMap.load(default_synonyms_path()), SynonymMap.load(everyday_words_path()))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,99 @@
+"""Questions in users' words (#20 classes 5 and 6): the words that only ask go, a question
+about what the law says asks for the rules, and everyday words reach the official terms the
+texts use (searchlib/data/everyday.txt) below what was typed."""
+import pytest
+
+from searchlib import api
+from searchlib.query import ask_parts
+from searchlib.structure import _is_problems_statement
+from searchlib.synonyms import SynonymMap, everyday_words_path, shipped_synonyms
+
+
+@pytest.mark.parametrize("word, parts, legal", [
+    ("违法吗", [], True),                         # only asks
+    ("吃野生动物", ["吃野生动物"], False),
+    ("怎么处罚", ["处罚"], True),
+    ("怎么算", ["计算"], True),                   # the provisions say 按…计算
+    ("谁来补偿", ["补偿"], True),
+    ("几年内缴足", ["缴足"], True),
+    ("多少天内答复", ["答复"], True),
+    ("每月多少", ["多少"], False),                # a rate asked for, not a topic
+    ("罚款几倍", ["罚款", "多少"], False),
+    ("行政复议", ["行政复议"], False),
+    ("region:宁波", ["region:宁波"], False),
+])
+def test_ask_parts(word, parts, legal):
+    assert ask_parts(word) == (parts, legal)
+
+
+def test_a_legal_question_asks_for_rules_even_when_it_asks_how_many():
+    from searchlib.query import QueryBuilder
+    qb = QueryBuilder()
+    plan = qb.plan("醉驾 怎么处罚")
+    assert plan.concepts == ["醉驾", "处罚"] and plan.rule_intent and plan.legal_ask
+    plan = qb.plan("申请政府信息公开 多少天内答复")
+    assert plan.legal_ask and plan.rule_intent
+    plan = qb.plan("环评未批先建 处罚")          # a provision's word on its own
+    assert plan.rule_intent and not plan.legal_ask
+    plan = qb.plan("行政处罚 案件 数量")           # a count of what was reported: not a rule question
+    assert not plan.legal_ask and plan.wants_figures
+    assert not qb.plan("行政复议 纠错率").rule_intent
+
+
+def test_everyday_words_ship_and_weigh_less_than_a_synonym():
+    shipped = SynonymMap.load(everyday_words_path())
+    assert len(shipped) >= 200
+    merged = shipped_synonyms()
+    assert "醉酒驾驶机动车" in merged.expand("醉驾")
+    assert "解除劳动合同" in merged.expand("辞退")
+    assert 0 < merged.weight("吃", "食用") < 1.0
+
+
+@pytest.mark.parametrize("paragraph, problems", [
+    ("在肯定成绩的同时，我们也清醒看到面临的困难和挑战。世界经济增长动能不足。", True),
+    ("同时我们清醒地看到，我省经济社会发展中老问题、新挑战仍然不少。", True),
+    ("成绩固然可喜，问题也不容忽视。一是生态环境本底仍然脆弱。", True),
+    ("要清醒地看到发展机遇，抓住用好战略窗口期。", False),
+    ("加强生态环境保护，解决群众身边的突出问题。", False),
+])
+def test_a_work_reports_problems_paragraph_is_a_problems_passage(paragraph, problems):
+    assert _is_problems_statement(paragraph) is problems
+
+
+LAW = ("中华人民共和国野生动物保护法\n\n"
+       "第三十一条禁止食用野生动物及其制品。禁止以食用为目的猎捕、交易、运输在野外环境自然生长繁殖的陆生野生动物。\n\n"
+       "第五十二条违反本法第三十一条规定，食用国家重点保护野生动物的，处野生动物及其制品价值五倍以上二十倍以下罚款。\n")
+REPORT = ("某县2020年工作报告\n\n一、主要工作\n"
+          "开展野生动物保护宣传进社区活动，发放宣传资料3000份，引导群众不吃野味。\n\n"
+          "难道群众吃得好、吃得饱吗？我们组织送餐入户服务120户。\n")
+WORK = ("2021年政府工作报告\n\n一、2020年工作回顾\n全年新增就业5万人。\n\n"
+        "在肯定成绩的同时，我们也清醒看到面临的困难和挑战：生态环境本底仍然脆弱，大气污染防治任务艰巨。\n\n"
+        "二、2021年工作安排\n加强生态环境保护，实施大气污染防治行动。\n")
+
+
+@pytest.fixture(scope="module")
+def users_index(tmp_path_factory):
+    from tests.conftest import build_small_index
+    return build_small_index(tmp_path_factory.mktemp("users"), {
+        "2018-10-26_野生动物保护法.txt": LAW, "2020_某县工作报告.txt": REPORT, "2021_政府工作报告.txt": WORK})
+
+
+def test_a_legal_question_in_everyday_words_finds_the_provision(users_index):
+    with api.open_index(users_index) as idx:
+        hits = idx.search("吃野生动物 违法吗").hits
+        assert hits and hits[0].doc_id == "2018-10-26_野生动物保护法.txt"
+        assert "吗" not in idx.plan("吃野生动物 违法吗").reading()
+        # without the everyday words, 吃 finds nothing of the law
+        bare = idx.search("吃野生动物 违法吗", synonyms=False).hits
+        assert not bare or bare[0].doc_id != "2018-10-26_野生动物保护法.txt"
+
+
+def test_problems_asked_in_other_words_find_the_reports_problems_paragraph(users_index):
+    with api.open_index(users_index) as idx:
+        hits = idx.search("大气污染防治 短板").hits
+        assert hits and "清醒看到" in hits[0].text
+
+
+def test_a_query_of_asking_words_only_is_searched_as_typed():
+    from searchlib.query import QueryBuilder
+    assert QueryBuilder().plan("违法吗").concepts == ["违法"]
