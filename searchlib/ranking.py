@@ -70,6 +70,9 @@ class RankingConfig:
     # among the passages that miss a concept, those of the year or region the query names that
     # hold at least this share of its topic (by weight) come first (None: no such order)
     scope_topic_share: Optional[float] = 0.5
+    # a query that names a kind of section as a whole (食品安全监管 存在的问题): its passages
+    # about the topic come before other kinds' passages about it
+    kind_first: bool = True
     # a passage 80 % of whose text an earlier hit already says is left out (a plan copied
     # from another region's with the names changed); exact copies always are
     collapse_near_duplicates: bool = True

@@ -699,7 +699,7 @@ class IndexSearcher:
         # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
         # before any that miss one; ``has`` says which concepts each passage holds
         tier = np.ones(len(ids), np.int8)
-        scoped = None
+        scoped = None           # passages of the query's year or region (see _in_scope)
         power = self.ranking.coordination_power
         concept_weight: dict = {}
         has = None
@@ -707,13 +707,23 @@ class IndexSearcher:
             # one concept that no part of it matches: every matching passage holds it
             has, concept_weight = np.ones((1, len(ids)), bool), {plan.concept_names[0]: 1.0}
         elif plan.concept_queries and not plan.advanced:
-            share, has, concept_weight = self._coordination(scorer, plan, ids)
+            share, has, concept_weight, credit = self._coordination(scorer, plan, ids)
             tier = has.all(axis=0).astype(np.int8)
-            scoped = self._in_scope(plan, has, concept_weight)
+            scoped = self._in_scope(plan, credit, concept_weight)
             if len(plan.concept_queries) > 1 and power is not None:
                 # among the partial matches: a score shrinks with the share of the concepts missed
                 coord = np.minimum(share, 1.0) ** power
                 text, flat = text * coord, flat * coord
+        # the order of the tiers: every concept (of the kind of section the query names, then
+        # of another kind); then, among the passages that miss one, those of the year or region
+        # the query names with half its topic; then the rest
+        level = tier.astype(np.int8) * 2
+        if scoped is not None:
+            level = np.where(tier > 0, level, scoped.astype(np.int8))
+        if plan.kind_intent and not plan.intent_concepts and self.ranking.kind_first:
+            level = np.where(tier > 0, 2 + (sp.p_kind[ids] == kind_code(plan.kind_intent)), level)
+        else:
+            level = np.where(tier > 0, 3, level)
         prior = self._genre_prior(snap, sp.p_report[ids], plan)
         for named in plan.named_rules:
             # the articles of the rule the query names, not those that cite it
@@ -734,15 +744,12 @@ class IndexSearcher:
             pool = want * POOL_FACTOR
             look = np.arange(len(ids))
             if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
-                key = (tier * 2 if scoped is None else np.where(tier > 0, 2, scoped)) * _TIER + score
+                key = level * _TIER + score
                 cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
                 look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
             answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
             looked = None if len(look) == len(ids) else look
             score = score * answer
-        # the order of the tiers: every concept; then, among the passages that miss one, those
-        # of the year or region the query names with most of its topic; then the rest
-        level = tier * 2 if scoped is None else np.where(tier > 0, 2, scoped.astype(np.int8))
         key = level * _TIER + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
         reports, hashes = sp.p_report[ids], sp.p_hash[ids]
@@ -796,26 +803,36 @@ class IndexSearcher:
                        n_complete, counted, answer[part], missing, n_partial, held,
                        duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact)
 
-    def _in_scope(self, plan: QueryPlan, has: np.ndarray, weights: dict) -> Optional[np.ndarray]:
-        """For each passage: whether it is of every year and region the query names (广东
-        百千万工程, 2009年 稳定就业 高校毕业生) and holds at least ``scope_topic_share`` of its
-        topic concepts by weight; None when the query names no scope or nothing else. A
-        named region's passages about part of the topic come before other regions' passages
-        about all of it that miss the scope."""
+    def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict) -> Optional[np.ndarray]:
+        """For each passage: whether it is of every year, region and kind of section the
+        query names (广东 百千万工程, 2009年 稳定就业 高校毕业生, 食品安全监管 存在的问题) and has
+        at least ``scope_topic_share`` of its topic concepts by weight (a part of a concept
+        counting ``partial_coordination``); None when the query names no scope or nothing
+        else. A named region's passages about part of the topic come before other regions'
+        passages about all of it that miss the scope; so do the problems passages of a
+        problems query."""
         share_needed = self.ranking.scope_topic_share
         names = list(weights)
-        scope = [k for k, n in enumerate(names) if n in plan.regions or n in plan.years]
-        topic = [k for k in range(len(names)) if k not in scope and names[k] not in plan.intent_concepts]
-        if share_needed is None or not scope or not topic:
+        place = [k for k, n in enumerate(names) if n in plan.regions or n in plan.years]
+        kind = [k for k, n in enumerate(names) if n in plan.intent_concepts]
+        topic = [k for k in range(len(names)) if k not in place and k not in kind]
+        if share_needed is None or not (place or kind) or not topic:
             return None
         w = np.array([weights[names[k]] for k in topic])
-        held = (w[:, None] * has[topic]).sum(axis=0) / w.sum()
-        return has[scope].all(axis=0) & (held >= share_needed)
+        whole = credit[topic] >= 1.0
+        scoped = np.ones(credit.shape[1], bool)
+        if place:       # a place's or year's passages with half the topic whole
+            scoped &= (credit[place] >= 1.0).all(axis=0) & ((w[:, None] * whole).sum(axis=0) / w.sum() >= share_needed)
+        if kind:        # a kind's passages with half the topic, parts counting
+            scoped &= (credit[kind] >= 1.0).all(axis=0) & ((w[:, None] * credit[topic]).sum(axis=0) / w.sum()
+                                                           >= share_needed)
+        return scoped
 
-    def _coordination(self, scorer: Scorer, plan: QueryPlan, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict]:
+    def _coordination(self, scorer: Scorer, plan: QueryPlan,
+                      ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
         which concepts it holds whole (a concepts × passages boolean array); and each
-        concept's weight. A concept weighs its rarity
+        concept's weight; and the credit each passage has for each concept (1 whole, ``partial_coordination`` a part). A concept weighs its rarity
         (the idf of its whole forms: missing 法律顾问 costs more than missing 全覆盖); an intent
         (the section kind of 下一步, the rules of 法律依据) ``intent_weight`` × the heaviest
         topic; a passage with only a part of a relaxed concept (事项 of 证明事项) has
@@ -838,8 +855,8 @@ class IndexSearcher:
         if self.ranking.coordination_idf and any(intent) and not all(intent):
             top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
             weights = [top if i else w for w, i in zip(weights, intent)]
-        share = np.zeros(len(ids))
         held = np.zeros((len(names), len(ids)), bool)
+        credit = np.zeros((len(names), len(ids)))       # 1 whole, ``part`` a part of it, 0
         part = self.ranking.partial_coordination
         for k, (name, ids_k, w) in enumerate(zip(names, found, weights)):
             matched = _members(ids, ids_k)
@@ -852,16 +869,16 @@ class IndexSearcher:
                         has_all &= _members(ids, scorer.evaluate(q).ids)
                     whole |= has_all
                 held[k] = whole
-                share += w * np.where(held[k], 1.0, part * matched)
+                credit[k] = np.where(held[k], 1.0, part * matched)
             else:
                 held[k] = matched
-                share += w * matched
-        share /= sum(weights)
+                credit[k] = matched
+        share = (np.array(weights)[:, None] * credit).sum(axis=0) / sum(weights)
         if plan.kind_intent and not plan.intent_concepts:
             # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
             kind = scorer.sp.p_kind[ids] == kind_code(plan.kind_intent)
             share[kind], held[:, kind] = 1.0, True
-        return share, held, dict(zip(names, weights))
+        return share, held, dict(zip(names, weights)), credit
 
     def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan,
                        weights: Optional[dict] = None) -> np.ndarray:

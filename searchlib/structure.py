@@ -675,15 +675,31 @@ def _is_short_line(paragraph: str) -> bool:
     return len(paragraph) <= SHORT_LINE or (paragraph[-1] == ":" and len(paragraph) <= LEAD_IN)
 
 
+def _continues_list(paragraph: str) -> bool:
+    """Whether a paragraph is a later item of a list (二是…, 第三，…, 其次…)."""
+    head = paragraph[:4]
+    return (any(rx.match(head) for rx in _SHI_FAMILY[1:] + _DI_FAMILY[1:])
+            or head.startswith(_THEN_WORDS))
+
+
 def _section_chunks(sec: Section, max_chars: int) -> list[tuple[str, str]]:
-    """(text, kind) of the passages of one section; short lines join a neighbour."""
+    """(text, kind) of the passages of one section; short lines join a neighbour. The items
+    of a list that a problems or plans statement opens (我们也清醒地看到…一是…, then 二是…
+    三是… as paragraphs of their own) are of its kind."""
     chunks: list[list] = []          # [text, kind]
     carry: list[str] = []
+    run = None                       # the kind a statement gave the list being read
     for para in sec.paragraphs:
         if _is_short_line(para):
             carry.append(para)
             continue
         kind = _passage_kind(para, sec.kind)
+        if kind != sec.kind:
+            run = kind
+        elif run is not None and _continues_list(para):
+            kind = run
+        else:
+            run = None
         pieces = split_paragraph(para, max_chars)
         if carry:
             joined = "\n".join(carry + [pieces[0]])

@@ -97,3 +97,42 @@ def test_problems_asked_in_other_words_find_the_reports_problems_paragraph(users
 def test_a_query_of_asking_words_only_is_searched_as_typed():
     from searchlib.query import QueryBuilder
     assert QueryBuilder().plan("违法吗").concepts == ["违法"]
+
+
+# -- the scope a query names comes first (#20 classes 2 and 3) ------------------------------
+FILLER = "".join(f"（{i}）交通建设\n推进第{i}号道路工程建设，完成投资{i}亿元，新建桥梁{i}座。\n\n" for i in range(1, 61))
+SCOPED = {
+    "2026_广东省政府工作报告.txt": "2026年广东省政府工作报告\n\n一、2025年工作回顾\n"
+        "壮大县域经济，培育特色产业集群，全省县域生产总值增长5%。\n\n" + FILLER,
+    "2026_江西省政府工作报告.txt": "2026年江西省政府工作报告\n\n一、2025年工作回顾\n"
+        "全面推进乡村振兴，壮大县域经济，完成村庄整治1200个。\n\n"
+        "二、2026年工作安排\n全面推进乡村振兴，发展乡村产业。\n\n" + FILLER.replace("道路", "铁路"),
+    "2026_浙江省政府工作报告.txt": "2026年浙江省政府工作报告\n\n一、2025年工作回顾\n"
+        "强化食品安全监管，完成食品抽检12万批次。\n\n"
+        "在肯定成绩的同时，我们也清醒看到面临的困难和挑战：食品药品安全风险仍然存在，基层监管力量薄弱。\n\n"
+        + FILLER.replace("道路", "港口"),
+}
+
+
+@pytest.fixture(scope="module")
+def scoped_index(tmp_path_factory):
+    from tests.conftest import build_small_index
+    return build_small_index(tmp_path_factory.mktemp("scoped"), SCOPED)
+
+
+def test_the_named_regions_passage_with_half_the_topic_comes_before_another_regions_with_all(scoped_index):
+    with api.open_index(scoped_index) as idx:
+        hits = idx.search("广东 乡村振兴 县域经济").hits
+        assert hits[0].doc_id == "2026_广东省政府工作报告.txt", [h.doc_id for h in hits]
+        assert hits[0].missing == ["乡村振兴"]
+        # without the order, the other region's passage with both topics would come first
+        from searchlib.ranking import RankingConfig
+        with api.open_index(scoped_index, ranking=RankingConfig(scope_topic_share=None)) as plain:
+            assert plain.search("广东 乡村振兴 县域经济").hits[0].doc_id == "2026_江西省政府工作报告.txt"
+
+
+def test_a_problems_query_puts_the_problems_passages_about_the_topic_first(scoped_index):
+    with api.open_index(scoped_index) as idx:
+        hits = idx.search("食品安全监管 存在的问题").hits
+        assert "清醒看到" in hits[0].text, [h.text[:20] for h in hits]
+        assert "抽检12万批次" in hits[1].text
