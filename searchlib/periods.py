@@ -12,7 +12,9 @@ first:
   year reviewed), 去年/上年 and 今年/本年 relative to the report: for a 政府工作报告 (the
   year of its session) 去年 is the year before, for other reports (the year they cover) 今年
   is that year; 到/力争到/至 YYYY年 is the horizon of a target; else the year the section is
-  about (a plans section: the report's session year; otherwise the year reviewed).
+  about (a plans section: the report's session year; otherwise the year reviewed); a heading
+  naming a year and a plan (“十四五”时期和2025年工作回顾) gives the year, or the plan's years to a
+  figure over several years (五年, 年均).
 * role: ``baseline`` for X in 从/由 (2020年的) X … 提高/增长/下降 到 Y; ``target`` in a plans
   section, in a clause that plans (预期, 目标, 力争, 确保, 计划, 争取, 应该), after a horizon
   (到2030年，…), in a sentence or work-report passage that lists targets (主要预期目标是：…),
@@ -38,6 +40,7 @@ _SINGLE = re.compile(_YEAR + r"\s*年(?!\s*(?:[-—–~～至到]|—)\s*(?:19|2
 _HORIZON = re.compile(r"(?:(?:^|(?<=[，,；;：:\s]))(?:到|至)|力争到|力争在|争取到|预计到)\s*" + _YEAR + r"\s*年(?!的|底的|末的)")
 _PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九]?五|十五)[”\"]?\s*(?:时期|期间|以来|规划期|末)")
 _PLAN_START = {"十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
+_COMPARED = re.compile(r"(?:较|比|相比|与)\s*[“\"]?$")
 _PAST_YEARS = re.compile(r"(?:过去|近|这|前)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
@@ -51,6 +54,8 @@ _AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右:
 _LEVEL = re.compile(r"(?:达到|达|突破|超过|提高到|提高至|提升到|提升至|增加到|增至|升至|降至|降到|下降到|下降至"
                     r"|缩小至|缩小到|稳定在|保持在|控制在)\s*$")
 _MULTI_YEAR = re.compile(r"年均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
+# ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
+_SPAN = re.compile(r"年均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 _CHANGE_VERB = re.compile(r"(增长|提高|提升|上升|增加|扩大|上涨|增产|增收|增幅|增速|多增|增)"
                           r"|(下降|降低|减少|缩小|下调|压减|降幅|回落|减产|减收|少减|减)")
 # what may stand between a verb of change and its figures: 分别增长8.7%、31.5%和32.3%
@@ -130,7 +135,10 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
             break
     else:
         for heading in reversed(headings):
-            found = _period_in(heading, reviewed, ahead, gwr, first=multi)
+            # a heading about a year and a plan (“十四五”时期和2025年工作回顾): the plan's years
+            # for a figure over several years (五年…, 年均增长5.4%), else the year (the
+            # labelled audit: 2025 for most figures there)
+            found = _period_in(heading, reviewed, ahead, gwr, first=multi, spans=bool(_SPAN.search(before)))
             if found:
                 start_year, end_year = found
                 break
@@ -159,9 +167,10 @@ def _skip_figure(text: str) -> str:
 
 
 def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool,
-               first: bool = False) -> Optional[tuple[int, int]]:
+               first: bool = False, spans: Optional[bool] = None) -> Optional[tuple[int, int]]:
     """The last (with ``first``: the first) statement of a period in ``text``: (first year,
-    last year), or None."""
+    last year), or None; ``spans`` True / False: of the statements that span several years /
+    a single year, when there are any."""
     found: list[tuple[int, tuple[int, int]]] = []          # (end position, period)
     ranges = []
     for m in _RANGE.finditer(text):
@@ -175,9 +184,11 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
         if not any(s <= m.start() < e for s, e in ranges):          # a year of a range is the range's
             found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
     for m in _PLAN.finditer(text):
-        first = _PLAN_START.get(m.group(1))
-        if first:
-            found.append((m.end(), (first, first + 4)))
+        begin = _PLAN_START.get(m.group(1))
+        if begin:
+            if m.group(0).endswith("末") and _COMPARED.search(text, 0, m.start()):
+                begin += 5            # 较“十三五”末改善16.5%: the change over the next plan's years
+            found.append((m.end(), (begin, begin + 4)))
     if reviewed:
         for m in _PAST_YEARS.finditer(text):
             n = _number(m.group(1) or m.group(2))
@@ -192,5 +203,8 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
                 found.append((m.end(), (ahead if gwr else reviewed or ahead,) * 2))
     if not found:
         return None
+    if spans is not None:
+        preferred = [f for f in found if (f[1][0] != f[1][1]) == spans]
+        found = preferred or found
     return (min if first else max)(found, key=lambda f: f[0])[1]
 

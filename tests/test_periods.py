@@ -33,9 +33,15 @@ def test_period_role_and_change_of_a_figure(sentence, figure, year, doc_type, ki
 
 
 def test_the_passage_and_its_headings_give_the_period_when_the_sentence_does_not():
-    got = read_figure("城镇新增就业超690万人", 6, 2026, GWR, None, before_sentence="",
-                      headings=("一、“十四五”时期和2025年工作回顾", "（四）民生福祉"))
+    heads = ("一、“十四五”时期和2025年工作回顾", "（四）民生福祉")
+    got = read_figure("五年城镇新增就业超690万人", 8, 2026, GWR, None, before_sentence="", headings=heads)
     assert got.period == "2021-2025"
+    got = read_figure("居民人均可支配收入年均增长5.4%", 13, 2026, GWR, None, headings=heads)
+    assert got.period == "2021-2025"
+    got = read_figure("城镇新增就业141万人", 6, 2026, GWR, None, headings=heads)
+    assert got.period == "2025"
+    got = read_figure("PM2.5年均浓度较“十三五”末改善16.5%", 16, 2026, GWR, None, headings=heads)
+    assert got.period == "2021-2025"         # compared with the end of the plan before
     got = read_figure("城镇新增就业141万人", 6, 2026, GWR, None, before_sentence="2025年，经济运行稳中有进。")
     assert got.period == "2025"
 
