@@ -63,11 +63,17 @@ def main():
             s["year column = period (before)"] += str(r["year"]) == str(r["period"])
             s["subject ok (labels)"] += bool(r["subject_ok"])
             if got is None:
+                if r["subject_ok"] and args.verbose:
+                    print(f"[{r['split']}] right subject dropped: {r['subject']!r} — {q} — {r['text']} — "
+                          f"{r['sentence'][:90]}")
                 s["not in today's table"] += 1
                 s["wrong subject dropped"] += not r["subject_ok"]
                 continue
             s["found"] += 1
             s["kept, subject ok"] += bool(r["subject_ok"])
+            if not r["subject_ok"] and args.verbose:
+                print(f"[{r['split']}] subject kept: {got.subject!r} ({r.get('subject_note') or ''}) — {q} — "
+                      f"{got.text} — {r['sentence'][:90]}")
             for key in ("period", "role", "change"):
                 ok = (got.period if key == "period" else getattr(got, key)) == r[key]
                 s[key] += ok

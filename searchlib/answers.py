@@ -59,6 +59,19 @@ _CASE_WORDS = {"案件", "案件数", "案件数量", "案子", "案件量"}
 _COUNTED = "\x00cases"          # marks a clause whose figure counts cases (see _counted)
 # adverbs before the verb of a short subject (已经审结, 共受理): not part of what is counted
 _ADVERBS = re.compile(r"^(?:已经|已|共|累计|共计|其中|另|又|再|均|还)+")
+# a short subject that says how the things the figure before it counts were handled or
+# changed (受理28件, 办结120件, 增产3877万吨, 新开工630万套) or what measure of them it is
+# (总量, 同口径): it counts the same things
+_HANDLING = re.compile(r"^(?:已经|已|共|累计|共计|其中|另|又|再|均|还|全年|当年|同比|新|即|从|比|较|由)*"
+                       r"(?:受理|办结|审结|办理|收到|收案|立案|结案|收|审理|处理|接待|化解|调解|查处|移送|"
+                       r"完成|开展|增|减|提高|提升|下降|降低|上升|达到|实现|建成|建设|改造|发放|培训|帮扶|"
+                       r"兑现|落实|支出|投入|安排|筹集|筹措|交付|开工|竣工|出台|制定|修订|审查|备案|纠错|"
+                       r"提供|总|同口径|规模|数量|其|办|审|结|一)")
+# the outcomes of cases (维持3件, 驳回3件): parts of a total, never the total asked for
+_OUTCOMES = ("维持", "驳回", "撤销", "确认违法", "责令履行", "变更", "终止", "不予受理", "调解", "和解")
+# a subject that names the asked measure only in part of a population (城镇居民人均可支配收入
+# for 居民人均可支配收入) or as the base of a share (工业投资占固定资产投资比重): another measure
+_PARTITION = ("城镇", "农村", "城市", "乡村", "农民", "城乡")
 
 
 # --------------------------------------------------------------------------- units
@@ -185,6 +198,10 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 # no subject of its own: the sentence before it names the concepts, or the
                 # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
                 answered = _covered(_counted(lowered[s:f.start], f), groups) | (opening if k else set()) == everything
+            elif _another_thing(subject, groups):
+                # a short subject of its own that is another thing (建制镇, 大模型, 闸门) or an
+                # outcome (维持3件, 驳回3件: a part of the total): not what the figure before counts
+                answered = False
             # else: no subject of its own, only a verb (受理28件, 办结120件): it counts what
             # the figure before it counts, and answers as that one does
             prev_end = f.end
@@ -211,6 +228,38 @@ def _clause_start(text: str, lo: int, pos: int) -> int:
     return lo
 
 
+def _another_thing(subject: str, groups) -> bool:
+    """Whether a short subject (not one of its own by length) names another thing than the
+    query's concepts: not a verb of handling or change, no concept, no two characters in a
+    row of one (预算收入 of 一般公共预算收入 is the concept's)."""
+    bare = _ADVERBS.sub("", subject)
+    if len(bare) < 2 or _covered(subject, groups):
+        return False
+    if bare.startswith(_OUTCOMES):
+        return True
+    if _HANDLING.match(bare):
+        return False
+    forms = [form for g in groups for form, _ in g if form]
+    return not any(bare[i:i + 2] in form for form in forms for i in range(len(bare) - 1))
+
+
+def _other_measure(subject: str, concepts: list[str]) -> bool:
+    """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
+    part of another measure: a part of a population the query does not name (城镇居民人均可
+    支配收入, 城乡居民…分别 for 居民人均可支配收入) or the base of a share (工业投资占固定资
+    产投资比重 for 固定资产投资)."""
+    for c in concepts:
+        at = subject.find(c)
+        if at < 0:
+            continue
+        if "占" in subject[:at] and not any(w in c for w in ("比重", "占比", "比例")):
+            return True
+        before = subject[:at]
+        if before.endswith(_PARTITION) and c.startswith(("居民", "人均", "人口")):
+            return True
+    return False
+
+
 def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:
     """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
     groups = plan.alternatives()
@@ -220,6 +269,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     # ... and so it is in 行政复议案件: 行政复议 with a count of cases
     groups = [g + [("", t[:-1] + [_COUNTED]) for _, t in g if len(t) > 1 and t[-1] in _CASE_WORDS] for g in groups]
     convert = unit_converter(unit)
+    typed = [fold_traditional(c).lower() for c in plan.concepts if len(c) >= 3]
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
     rows, seen = [], set()
@@ -232,6 +282,8 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 continue
             converted = convert(f)
             if converted is None:
+                continue
+            if f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
                 continue
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)

@@ -308,3 +308,20 @@ def test_two_region_words_keep_both_regions(seed_index):
     with_chain = seed_index.figures("浙江省宁波市 行政复议").rows
     assert with_chain and {r.region_code for r in with_chain} == {"330206"}
     assert not seed_index.figures("浙江 杭州 行政复议").rows
+
+
+@pytest.mark.parametrize("query, text, values", [
+    # a short subject of its own is another thing, not what the figure before it counts
+    ("常住人口城镇化率", "常住人口城镇化率提高至64.7%，美丽城镇建设覆盖全省93%的建制镇。", [64.7]),
+    # outcomes of cases are parts of the total
+    ("行政复议 案件", "共办理行政复议案件16件，维持3件，驳回3件。", [16]),
+    # a part of the population is another measure
+    ("居民人均可支配收入", "全体居民人均可支配收入32000元，城镇居民人均可支配收入41000元。", [32000]),
+    # the base of a share is not the subject
+    ("固定资产投资", "固定资产投资增长6.1%，工业投资占固定资产投资比重从17.9%提升到35.5%。", [6.1]),
+    # a change or handling verb counts the same things as the figure before it
+    ("粮食总产量", "全年粮食总产量达到46947万吨，增产3877万吨。", [469470000, 38770000]),
+])
+def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, values):
+    got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
+    assert got == values
