@@ -728,8 +728,13 @@ def synonyms(ctx, query, synonyms_file):
               help="Index directory (default: the global --index).")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests served at once.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Search a sharded index through Ray actors, one per shard replica: alone, on a Ray instance "
+                   "started here; with auto or ray://HOST:10001, on that cluster.")
+@click.option("--replicas", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --ray: actors per shard (a failed one's queries go to another).")
 @click.pass_context
-def serve(ctx, host, port, serve_index, threads):
+def serve(ctx, host, port, serve_index, threads, ray_address, replicas):
     """Serve the search page and the JSON API over HTTP (read-only)."""
     try:
         from .web import serve as run_server
@@ -737,12 +742,18 @@ def serve(ctx, host, port, serve_index, threads):
         raise SearchlibError(f"the web server needs Flask and waitress ({e}): "
                              "pip install 'flask>=3.1,<4' 'waitress>=3.0,<4'") from None
     index_dir = serve_index or ctx.obj["index"]
-    try:
-        check_index(Path(index_dir))
-    except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
-        click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
+    index = index_dir
+    if ray_address is not None:
+        from .cluster import open_on_ray
+        index = open_on_ray(index_dir, ray_address, replicas)      # errors here stop the command
+        click.echo(f"{len(index._searcher.clients)} shard(s) × {replicas} replica(s) on Ray", err=True)
+    else:
+        try:
+            check_index(Path(index_dir))
+        except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
+            click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
     click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
-        run_server(index_dir, host=host, port=port, threads=threads)
+        run_server(index, host=host, port=port, threads=threads)
     except OSError as e:
         raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
