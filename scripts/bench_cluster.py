@@ -9,7 +9,7 @@ The corpus is scripts/bench.py's (gen_corpus.py, cached under OUT/corpus-N-sSEED
 queries are its 30 benchmark queries. Each build is timed once (local builds use the
 default worker processes; --ray-build also times a build whose analysis runs as Ray tasks on
 a local instance). Latency: one warm-up pass, then --repeat passes; per query the median,
-then p50/p95 over the queries. "Fan-out overhead" is the p50 over the queries of (sharded
+then p50/p95 over the queries (each query allowed 5 s, so that a loaded machine times nothing out). "Fan-out overhead" is the p50 over the queries of (sharded
 median − single median). Prints a markdown table and writes OUT/cluster-N.json.
 """
 from __future__ import annotations
@@ -39,12 +39,12 @@ def percentile(values, q):
 def time_queries(idx, queries, repeat: int) -> list[float]:
     """Per query, the median latency (ms) over ``repeat`` passes after a warm-up pass."""
     for q, f in queries:
-        idx.search(q, **f)
+        idx.search(q, timeout=5.0, **f)
     per = [[] for _ in queries]
     for _ in range(repeat):
         for i, (q, f) in enumerate(queries):
             t0 = time.perf_counter()
-            idx.search(q, **f)
+            idx.search(q, timeout=5.0, **f)
             per[i].append((time.perf_counter() - t0) * 1000)
     return [statistics.median(p) for p in per]
 

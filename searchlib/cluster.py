@@ -141,6 +141,8 @@ class RayShard:
     """The client of one shard's replicas (``shard_search.LocalShard``'s interface): a call
     goes to the replicas in turn; a replica that fails passes it to the next."""
 
+    text_batch = 16        # candidates' texts read at once (near-copy detection)
+
     def __init__(self, shard: int, actors: list):
         self.shard = shard
         self.actors = actors

@@ -61,7 +61,7 @@ from .search import (_TIER, FACET_NAMES, POOL_FACTOR, REPORT_FACETS, SMALL_LIST,
 
 _MULTITERM = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)
 CONTEXTS = 16            # searches a shard keeps (scorer and matches) for their fetch and facets
-TEXT_BATCH = 48          # candidates' texts read from their shard at once (near-copy detection)
+TEXT_PREFETCH = 4        # a remote shard sends the texts of its best (offset + limit + this) candidates
 DF_CACHE = 200_000       # document frequencies the router keeps per generation of the shards
 
 
@@ -430,6 +430,21 @@ class ShardSearcher:
                    held=held, names=names, complete=len(part) == n,
                    entries=self._entries(snap, ids[part], score[part], tier[part],
                                          has[:, part] if has is not None else None))
+        prefetch = req.get("prefetch", 0)
+        if prefetch:
+            # a remote shard: the texts the router's walk reads first (near copies) and the hits
+            # it most likely shows, so that it need not ask for them (each call is a round trip)
+            best = np.lexsort((ids[part], -score[part], -tier[part]))[:prefetch]
+            texts, hits = [None] * len(part), [None] * len(part)
+            phrases, words = plan.highlight_terms()
+            for rank_, j in enumerate(best.tolist()):
+                pid = int(ids[part][j])
+                if self.ranking.collapse_near_duplicates:
+                    texts[j] = snap.passages.payload(pid)["text"]
+                if rank_ < req["want"] and not req.get("explain"):
+                    hits[j] = self.searcher._hit(snap, pid, float(score[part][j]), phrases, words)
+            out["entries"]["texts"] = texts
+            out["entries"]["hits"] = hits
         self._keep(rid, _Context(plan, scorer, ids, tier, score, m.text, m.flat, m.factor, m.prior, answer))
         return out
 
@@ -824,8 +839,10 @@ class ShardedSearcher:
         dedupe = not show_duplicates
         want = offset + limit
         rid = f"{id(self):x}-{next(self._ids)}"
-        req = dict(plan=plan, filters=filters, stats=g, want=want, timeout=timeout,
-                   mode="pool" if sort == "relevance" else "all")
+        req = dict(plan=plan, filters=filters, stats=g, want=want, timeout=timeout, explain=explain,
+                   mode="pool" if sort == "relevance" else "all",
+                   prefetch=want + TEXT_PREFETCH if sort == "relevance" and any(
+                       getattr(c, "text_batch", 0) for c in self.clients) else 0)
         answers = self._fan("rank", lambda k: (state.tokens[k], rid, req), self._live(missing), missing)
         self.missing_stats = sorted({tuple(k) for a in answers.values() for k in a["missing_stats"]})
         merged = _Candidates.merge(answers)
@@ -904,15 +921,21 @@ class ShardedSearcher:
     def _fetch(self, state, merged: "_Candidates", part: np.ndarray, highlight, missing, rid=None, req=None,
                explain=False) -> list[Hit]:
         """The hits of the merged candidates ``part`` (in that order), from their shards."""
+        hits: list = [None] * len(part)
         by_shard: dict = {}
         for j, i in enumerate(part.tolist()):
-            by_shard.setdefault(int(merged.shard[i]), []).append((j, i))
+            sent = merged.hits[i] if i < len(merged.hits) and not explain else None
+            if sent is not None:          # built by its shard with the candidates
+                hits[j] = sent
+            else:
+                by_shard.setdefault(int(merged.shard[i]), []).append((j, i))
+        if not by_shard:
+            return hits
         if not explain:
             rid = req = None          # the plan travels only when the shard must explain its hits
         answers = self._fan("fetch", lambda k: (state.tokens[k], [int(merged.pid[i]) for _, i in by_shard[k]],
                                                 [float(merged.score[i]) for _, i in by_shard[k]], highlight, rid, req,
                                                 explain), list(by_shard), missing)
-        hits: list = [None] * len(part)
         for k, a in answers.items():
             for (j, _), h in zip(by_shard[k], a["hits"]):
                 hits[j] = h
@@ -1035,7 +1058,7 @@ class _Candidates:
             for name, dtype in zip(cols, (np.int64, np.int64, np.uint64, np.int8, np.float64, np.int64, np.int64)):
                 setattr(c, name, np.zeros(0, dtype))
             c.shard = c.docrank = np.zeros(0, np.int64)
-            c._has = []
+            c._has, c.texts, c.hits = [], [], []
             return c
         for name in cols:
             setattr(c, name, np.concatenate([e[name] for _, e in parts]))
@@ -1050,6 +1073,8 @@ class _Candidates:
         rank[sorted(range(len(doc_ids)), key=lambda i: doc_ids[i].split("/"))] = np.arange(len(doc_ids))
         c.docrank = rank[doc]
         c._has = [(len(e["pid"]), e["has"]) for _, e in parts]
+        c.texts = [t for _, e in parts for t in (e.get("texts") or [None] * len(e["pid"]))]
+        c.hits = [h for _, e in parts for h in (e.get("hits") or [None] * len(e["pid"]))]
         c._starts = np.cumsum([0] + [n for n, _ in c._has])
         return c
 
@@ -1061,12 +1086,13 @@ class _Candidates:
 
 
 class _Texts:
-    """``text(i)`` of merged candidates for near-copy detection, read from their shards a
-    batch at a time (the candidate asked for and the next ones of its shard)."""
+    """``text(i)`` of merged candidates for near-copy detection: those the shards sent with
+    their candidates, else read from their shard (a remote one: a batch at a time, the
+    candidate asked for and the next ones of its shard)."""
 
     def __init__(self, router: ShardedSearcher, state: _State, merged: _Candidates, missing: set):
         self.router, self.state, self.merged, self.missing = router, state, merged, missing
-        self.cache: dict = {}
+        self.cache: dict = {i: t for i, t in enumerate(merged.texts) if t is not None}
         self.by_shard: dict = {}
         self.next: dict = {}
 
@@ -1080,7 +1106,8 @@ class _Texts:
                 # best first: the order the walk reads them in
                 self.by_shard[k] = mine[np.lexsort((m.ordinal[mine], m.docrank[mine], -m.score[mine], -m.tier[mine]))]
             seq, cur, batch = self.by_shard[k], self.next.get(k, 0), [i]
-            while cur < len(seq) and len(batch) <= TEXT_BATCH:
+            more = getattr(self.router.clients[k], "text_batch", 0)     # none in this process: a call is cheap
+            while cur < len(seq) and len(batch) <= more:
                 j = int(seq[cur])
                 cur += 1
                 if j not in self.cache and j != i:
