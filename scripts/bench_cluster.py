@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     if args.ray_build:
         from searchlib.cluster import connect
         connect("local")
-        build(f"shards-{max(counts)}-ray", shards=max(counts), ray="local")
+        build(f"shards-{max(counts)}-ray-build", shards=max(counts), ray="local")
     with api.open_index(single) as idx:
         base = time_queries(idx, queries, args.repeat)
     R["queries"]["single"] = summary(base, None)
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
                      f"| {name} | | | | {q['p50_ms']:.1f} | {q['p95_ms']:.1f} | {q.get('ratio_p50') or 1.0:.2f} | "
                      f"{q.get('overhead_p50_ms', 0.0):+.1f} |")
     for name, b in R["builds"].items():
-        if name.endswith("-ray"):
+        if name.endswith("-ray-build"):
             lines.append(f"| {name} (build only) | {b['seconds']:.1f} | {b['seconds'] / b0:.2f} | "
                          f"{b['bytes'] / 1e6:.1f} | | | | |")
     lines.append("")
