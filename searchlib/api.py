@@ -25,6 +25,7 @@ from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
 from .query import Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
+from .shards import is_sharded, read_layout
 from .storage import check_index
 from .synonyms import SynonymMap, shipped_synonyms
 
@@ -37,21 +38,64 @@ def default_index_path() -> Path:
 
 
 def build_index(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
-                procs: Optional[int] = None, follow_links: bool = False) -> "SearchIndex":
+                procs: Optional[int] = None, follow_links: bool = False, shards: Optional[int] = None,
+                ray: Optional[str] = None) -> "SearchIndex":
     """Build a new index of every report under ``corpus`` and open it."""
-    report = build(corpus, index_dir, progress=progress, procs=procs, follow_links=follow_links)
+    report = build(corpus, index_dir, progress=progress, procs=procs, follow_links=follow_links, shards=shards,
+                   ray=ray)
     idx = open_index(index_dir)
     idx.last_report = report
     return idx
 
 
 def build(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
-          procs: Optional[int] = None, follow_links: bool = False) -> BuildReport:
+          procs: Optional[int] = None, follow_links: bool = False, shards: Optional[int] = None,
+          shard: Optional[int] = None, ray: Optional[str] = None) -> BuildReport:
     """Build a new index (replacing any index at ``index_dir`` when done) and report what
-    happened. A symlink that leads outside the corpus is skipped unless ``follow_links``."""
-    from .indexing import build_index as _build_index  # the write path (lxml, workers): not loaded to search
-    return _build_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress, procs=procs,
-                        follow_links=follow_links)
+    happened. A symlink that leads outside the corpus is skipped unless ``follow_links``.
+
+    ``shards``: a sharded index of that many shards (each document in the shard of its
+    doc_id; ``open_index`` and every command use it as one index). ``shard``: rebuild only
+    that shard of an existing sharded index. ``ray``: read and analyse the files as Ray
+    tasks (``"local"``: a Ray instance started for the build; ``"auto"`` or
+    ``"ray://HOST:PORT"``: a running cluster; needs ``pip install 'searchlib[cluster]'``)."""
+    from .indexing import build_index as _build_index, build_shard  # the write path (lxml, workers): not loaded to search
+    index_dir = Path(index_dir or default_index_path())
+    if shards is not None:
+        shards = _shard_count(shards)
+    analyse = None
+    if ray is not None:
+        from .cluster import ray_analyser
+        analyse = ray_analyser(ray)
+    if shard is not None:
+        if shards is not None:
+            raise CorpusError("give the shard count (--shards) to build a whole index, or one shard (--shard) "
+                              "to rebuild it, not both")
+        return build_shard(_paths(corpus), index_dir, _shard_number(shard), progress=progress, procs=procs,
+                           follow_links=follow_links, analyse=analyse)
+    return _build_index(_paths(corpus), index_dir, progress=progress, procs=procs,
+                        follow_links=follow_links, shards=shards, analyse=analyse)
+
+
+def _shard_count(value) -> int:
+    from .shards import MAX_SHARDS
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise CorpusError(f"the shard count must be a number, not {value!r}") from None
+    if not 1 <= n <= MAX_SHARDS:
+        raise CorpusError(f"the shard count must be between 1 and {MAX_SHARDS}, not {n}")
+    return n
+
+
+def _shard_number(value) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise CorpusError(f"a shard is given by its number (0, 1, …), not {value!r}") from None
+    if n < 0:
+        raise CorpusError(f"a shard is given by its number (0, 1, …), not {n}")
+    return n
 
 
 def _paths(corpus) -> list[Path]:
@@ -63,14 +107,20 @@ def _paths(corpus) -> list[Path]:
 
 def update(corpus: Iterable[PathLike], index_dir: PathLike = None, progress=None,
            procs: Optional[int] = None, remove_missing: bool = True, rebuild: bool = False,
-           follow_links: bool = False) -> BuildReport:
+           follow_links: bool = False, ray: Optional[str] = None) -> BuildReport:
     """Index new and changed files under ``corpus``, remove documents whose files there
     are gone, leave unchanged ones untouched. A stale index (other analyzer, user
     dictionary or schema) raises IndexVersionError, or with ``rebuild`` is replaced by a
-    full build of ``corpus`` (so is a missing one)."""
+    full build of ``corpus`` (so is a missing one). In a sharded index each document is
+    added to, replaced in or removed from the shard of its doc_id. ``ray``: as for ``build``."""
     from .indexing import update_index  # the write path (lxml, workers): not loaded to search
+    analyse = None
+    if ray is not None:
+        from .cluster import ray_analyser
+        analyse = ray_analyser(ray)
     return update_index(_paths(corpus), Path(index_dir or default_index_path()), progress=progress,
-                        procs=procs, remove_missing=remove_missing, rebuild=rebuild, follow_links=follow_links)
+                        procs=procs, remove_missing=remove_missing, rebuild=rebuild, follow_links=follow_links,
+                        analyse=analyse)
 
 
 def add(files: Iterable[PathLike], index_dir: PathLike = None, root: PathLike = None) -> BuildReport:
@@ -104,8 +154,13 @@ def _positive(value, name: str) -> int:
 
 def open_index(index_dir: PathLike = None, synonyms: Optional[PathLike] = None,
                ranking: RankingConfig = DEFAULT_RANKING) -> "SearchIndex":
-    """Open an existing index for searching (IndexNotFoundError / IndexVersionError if unusable)."""
-    return SearchIndex(index_dir or default_index_path(), synonyms=synonyms, ranking=ranking)
+    """Open an existing index for searching (IndexNotFoundError / IndexVersionError if unusable).
+    A sharded index opens as a ``ShardedIndex``: the same interface, its shards searched in
+    this process."""
+    path = Path(index_dir or default_index_path())
+    if is_sharded(path):
+        return ShardedIndex(path, synonyms=synonyms, ranking=ranking)
+    return SearchIndex(path, synonyms=synonyms, ranking=ranking)
 
 
 class SearchIndex:
@@ -311,3 +366,43 @@ class SearchIndex:
             "regions": dict(Counter((d.get("region") or {}).get("name") for d in docs if d.get("region")).most_common()),
             "built_with": {k: self.meta.get(k) for k in ("searchlib", "schema", "analysis", "segmenter")},
         }
+
+
+class ShardedIndex(SearchIndex):
+    """An open sharded index: ``SearchIndex``'s interface over its shards, which rank
+    together exactly as one index of the same documents (``shard_search``). ``clients``:
+    how each shard is reached (default: opened in this process; ``cluster.serve_shards``
+    gives Ray actors)."""
+
+    def __init__(self, index_dir: PathLike, synonyms: Optional[PathLike] = None,
+                 ranking: RankingConfig = DEFAULT_RANKING, clients: Optional[list] = None):
+        from .shard_search import LocalShard, ShardSearcher, ShardedSearcher
+        self.path = Path(index_dir)
+        self.meta = check_index(self.path)
+        self.layout = read_layout(self.path)
+        self.ranking = ranking
+        if clients is None:
+            clients = [LocalShard(ShardSearcher(p, ranking, k)) for k, p in enumerate(self.layout.shard_paths)]
+        self._searcher = ShardedSearcher(clients, ranking)
+        self._synonym_path = synonyms
+        self._synonyms = None
+        self.last_report: Optional[BuildReport] = None
+
+    def stats(self) -> dict:
+        """``SearchIndex.stats`` of the whole index, plus each shard: its directory,
+        documents, passages, bytes on disk and Whoosh generation."""
+        out = super().stats()
+        out["index_bytes"] = sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+        out["shards"] = [_shard_stats(k, p) for k, p in enumerate(self.layout.shard_paths)]
+        return out
+
+
+def _shard_stats(k: int, path: Path) -> dict:
+    from whoosh import index as windex
+    from .segments import PassageFiles
+    ix = windex.open_dir(str(path))
+    with ix.searcher() as s:
+        passages = sum(v.live_passages() for v in PassageFiles(path).views(s))
+        return {"shard": k, "dir": path.name, "documents": s.doc_count(), "passages": passages,
+                "bytes": sum(p.stat().st_size for p in path.iterdir() if p.is_file()),
+                "generation": ix.latest_generation(), "segments": len(s.reader().leaf_readers())}

@@ -161,15 +161,28 @@ def _print_skipped(skipped):
         click.echo(f"{len(skipped)} file(s) skipped", err=True)
 
 
+RAY_OPTION = click.option(
+    "--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+    help="Read and analyse the files as Ray tasks: alone, on a Ray instance started for the job; "
+         "with auto or ray://HOST:10001, on that cluster (pip install 'searchlib[cluster]').")
+
+
 @main.command()
 @click.argument("corpus", nargs=-1, type=click.Path())
 @click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
 @click.option("--follow-links", is_flag=True, help="Also index files that symlinks lead to outside the corpus.")
+@click.option("--shards", type=click.IntRange(1, 1024), default=None,
+              help="Build a sharded index of N shards (a directory per shard; searched as one index).")
+@click.option("--shard", type=click.IntRange(0, 1023), default=None,
+              help="Rebuild only shard K of an existing sharded index (the others stay as they are).")
+@RAY_OPTION
 @click.pass_context
-def build(ctx, corpus, procs, follow_links):
+def build(ctx, corpus, procs, follow_links, shards, shard, ray_address):
     """Build the index from CORPUS paths (default: ./corpus), replacing any old index."""
     report = api.build(list(corpus) or ["corpus"], ctx.obj["index"], progress=_progress_bar("Indexing"),
-                       procs=procs, follow_links=follow_links)
+                       procs=procs, follow_links=follow_links, shards=shards, shard=shard, ray=ray_address)
+    if shard is not None:
+        click.echo(f"Shard {shard}:")
     _print_report(report)
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
@@ -183,8 +196,9 @@ def build(ctx, corpus, procs, follow_links):
                    "or missing, rebuild it from CORPUS instead of failing.")
 @click.option("--procs", type=int, default=None, help="Worker processes (default: up to 2).")
 @click.option("--follow-links", is_flag=True, help="Also index files that symlinks lead to outside the corpus.")
+@RAY_OPTION
 @click.pass_context
-def update(ctx, corpus, keep_missing, rebuild, procs, follow_links):
+def update(ctx, corpus, keep_missing, rebuild, procs, follow_links, ray_address):
     """Index new and changed files under CORPUS (default: ./corpus); drop deleted ones.
 
     Files are compared with the index by path and content hash: unchanged files are
@@ -199,7 +213,8 @@ def update(ctx, corpus, keep_missing, rebuild, procs, follow_links):
             rebuilding = True
             click.echo(f"{getattr(e, 'reason', e)}: rebuilding it from {' '.join(paths)}")
     report = api.update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),
-                        procs=procs, remove_missing=not keep_missing, rebuild=rebuild, follow_links=follow_links)
+                        procs=procs, remove_missing=not keep_missing, rebuild=rebuild, follow_links=follow_links,
+                        ray=ray_address)
     _print_report(report, verb="Indexed" if rebuilding else "Updated")
     if report.skipped:
         ctx.exit(EXIT_SKIPPED)
@@ -691,6 +706,9 @@ def stats(ctx, as_json):
     click.echo(f"documents: {st['documents']}  passages: {st['passages']}  characters: {st['characters']}")
     for key in ("doc_types", "years", "regions"):
         click.echo(f"{key}: " + ", ".join(f"{k} {v}" for k, v in st[key].items()))
+    for sh in st.get("shards", ()):
+        click.echo(f"shard {sh['shard']} ({sh['dir']}): {sh['documents']} documents, {sh['passages']} passages, "
+                   f"{sh['bytes'] / 1e6:.1f} MB, generation {sh['generation']}, {sh['segments']} segment(s)")
 
 
 @main.command()
@@ -710,8 +728,13 @@ def synonyms(ctx, query, synonyms_file):
               help="Index directory (default: the global --index).")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests served at once.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Search a sharded index through Ray actors, one per shard replica: alone, on a Ray instance "
+                   "started here; with auto or ray://HOST:10001, on that cluster.")
+@click.option("--replicas", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --ray: actors per shard (a failed one's queries go to another).")
 @click.pass_context
-def serve(ctx, host, port, serve_index, threads):
+def serve(ctx, host, port, serve_index, threads, ray_address, replicas):
     """Serve the search page and the JSON API over HTTP (read-only)."""
     try:
         from .web import serve as run_server
@@ -719,12 +742,18 @@ def serve(ctx, host, port, serve_index, threads):
         raise SearchlibError(f"the web server needs Flask and waitress ({e}): "
                              "pip install 'flask>=3.1,<4' 'waitress>=3.0,<4'") from None
     index_dir = serve_index or ctx.obj["index"]
-    try:
-        check_index(Path(index_dir))
-    except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
-        click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
+    index = index_dir
+    if ray_address is not None:
+        from .cluster import open_on_ray
+        index = open_on_ray(index_dir, ray_address, replicas)      # errors here stop the command
+        click.echo(f"{len(index._searcher.clients)} shard(s) × {replicas} replica(s) on Ray", err=True)
+    else:
+        try:
+            check_index(Path(index_dir))
+        except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
+            click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
     click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
-        run_server(index_dir, host=host, port=port, threads=threads)
+        run_server(index, host=host, port=port, threads=threads)
     except OSError as e:
         raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None

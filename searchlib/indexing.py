@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -29,6 +30,7 @@ from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, ISSUER, LEVEL, META, PUBLIS
                      build_schema)
 from .passage_index import PassageFileError
 from .segments import PassageFiles
+from .shards import ShardLayout, is_sharded, new_layout, read_layout, write_layout
 from .storage import (DAMAGE_ERRORS, check_index, check_replaceable, damaged, lock_index, open_whoosh, remove_debris,
                       swap_in, write_error,
                       write_meta, writing)
@@ -84,11 +86,17 @@ def _record(doc_id: str, content_hash: Optional[str], meta: dict) -> dict:
 # --------------------------------------------------------------------------- build
 
 def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
-                procs: Optional[int] = None, follow_links: bool = False) -> BuildReport:
+                procs: Optional[int] = None, follow_links: bool = False, shards: Optional[int] = None,
+                analyse=None) -> BuildReport:
     """Index every .txt/.html file under ``corpus_paths`` into a new index at
     ``index_dir``. The new index is built beside the old one and swapped in at the
     end, so a failed build leaves the previous index untouched. The old index's
-    writer lock is held throughout: a build and an update never overlap."""
+    writer lock is held throughout: a build and an update never overlap.
+
+    ``shards``: build a sharded index of that many shards (``shards.json`` and a
+    directory per shard; each document in the shard of its doc_id). ``analyse``: the
+    function that turns jobs into analysed documents, in order (default
+    ``pipeline.analyse_files``; a distributed build passes its own)."""
 
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -100,7 +108,7 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
     check_replaceable(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_debris(index_dir)
-    lock = lock_index(index_dir) if index_dir.is_dir() else None
+    locks = _lock_existing(index_dir)
     tmp_dir = index_dir.with_name(f".{index_dir.name}.building-{os.getpid()}")
     try:
         try:
@@ -108,7 +116,14 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
             tmp_dir.mkdir()
         except OSError as e:
             raise write_error(index_dir, e) from None
-        ix = windex.create_in(str(tmp_dir), build_schema())
+        layout = new_layout(tmp_dir, shards) if shards else None
+        if layout is None:
+            ixs = [windex.create_in(str(tmp_dir), build_schema())]
+        else:
+            ixs = []
+            for path in layout.shard_paths:
+                path.mkdir()
+                ixs.append(windex.create_in(str(path), build_schema()))
         get_segmenter(full=True)        # loaded before any worker forks: they share it
         # worker processes read, analyse and tokenise files; this process writes them, one
         # segment per SEGMENT_REPORTS reports, so memory stays bounded whatever the corpus
@@ -116,28 +131,157 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
             batch = jobs[start:start + SEGMENT_REPORTS]
             step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
-            with writing(ix, merge=False) as writer:
-                report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen))
+            with _writing_all(ixs, layout, merge=False) as writer:
+                report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen,
+                                                         analyse=analyse))
         report.added = report.documents
-        _verify_counts(ix, report)
+        _verify_counts(ixs, report)
         try:
-            write_meta(tmp_dir, {"segmenter": segmenter_name(get_segmenter(full=True))})
+            for ix in ixs:
+                write_meta(Path(ix.storage.folder), {"segmenter": segmenter_name(get_segmenter(full=True))})
+            if layout is not None:
+                write_layout(layout)
             swap_in(tmp_dir, index_dir)
         except OSError as e:
             raise write_error(index_dir, e) from None
     finally:
-        if lock is not None:
+        for lock in locks:
             lock.release()
         shutil.rmtree(tmp_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _verify_counts(ix, report: BuildReport) -> None:
-    """Check that every record written is in the index before it replaces the old one."""
-    with ix.searcher() as s:
-        docs = s.doc_count()
-        passages = sum(v.live_passages() for v in PassageFiles(Path(ix.storage.folder)).views(s))
+def build_shard(corpus_paths: Iterable, index_dir, shard: int, progress: Progress = None,
+                procs: Optional[int] = None, follow_links: bool = False, analyse=None) -> BuildReport:
+    """Rebuild one shard of a sharded index from ``corpus_paths``: the files whose doc_id
+    belongs to shard ``shard``, built beside it and swapped in when done (the other shards
+    are not touched, and searches see the new shard from their next query). A file whose
+    text another shard already holds is reported as a duplicate, as a full build does
+    (a full build keeps the first copy in corpus order; this keeps the other shard's)."""
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir)
+    layout = read_layout(index_dir)
+    if not 0 <= shard < layout.count:
+        raise CorpusError(f"the index at {index_dir} has shards 0 to {layout.count - 1}, not {shard}")
+    report = BuildReport()
+    jobs = list(discover(list(corpus_paths), follow_links=follow_links,
+                         on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
+    jobs = [(p, r) for p, r in _unique_jobs(jobs, report) if layout.shard_of(doc_id_for(p, r)) == shard]
+    seen: dict = {}
+    for k, path in enumerate(layout.shard_paths):
+        if k != shard and is_index_dir(path):
+            for doc_id, m in _manifest(open_whoosh(path)).items():
+                seen.setdefault(m["text_hash"], doc_id)
+    target = layout.shard_path(shard)
+    remove_debris(target)
+    locks = _lock_existing(target)
+    tmp_dir = target.with_name(f".{target.name}.building-{os.getpid()}")
+    try:
+        try:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            tmp_dir.mkdir()
+        except OSError as e:
+            raise write_error(index_dir, e) from None
+        ix = windex.create_in(str(tmp_dir), build_schema())
+        get_segmenter(full=True)
+        for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
+            batch = jobs[start:start + SEGMENT_REPORTS]
+            step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
+            with writing(ix, merge=False) as writer:
+                report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen,
+                                                         analyse=analyse))
+        report.added = report.documents
+        _verify_counts([ix], report)
+        try:
+            write_meta(tmp_dir, {"segmenter": segmenter_name(get_segmenter(full=True))})
+            swap_in(tmp_dir, target)
+        except OSError as e:
+            raise write_error(index_dir, e) from None
+    finally:
+        for lock in locks:
+            lock.release()
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def is_index_dir(path: Path) -> bool:
+    try:
+        return path.is_dir() and windex.exists_in(str(path))
+    except DAMAGE_ERRORS:
+        return False
+
+
+def _lock_existing(index_dir: Path) -> list:
+    """The writer locks of the index being replaced: its own, or each shard's."""
+    if not index_dir.is_dir():
+        return []
+    if is_sharded(index_dir):
+        locks = []
+        try:
+            for path in read_layout(index_dir).shard_paths:
+                if path.is_dir():
+                    locks.append(lock_index(path))
+        except BaseException:
+            for lock in locks:
+                lock.release()
+            raise
+        return locks
+    return [lock_index(index_dir)]
+
+
+class ShardWriters:
+    """One report writer per shard behind the writer methods a build or an update uses:
+    each document is written to, and deleted from, the shard of its doc_id."""
+
+    def __init__(self, layout: ShardLayout, writers: list):
+        self.layout = layout
+        self.writers = writers
+
+    def writer_for(self, doc_id: str):
+        return self.writers[self.layout.shard_of(doc_id)]
+
+    def add_report(self, record: dict, passages) -> None:
+        self.writer_for(record[DOC_ID]).add_report(record, passages)
+
+    def delete_by_term(self, fieldname: str, text: str) -> None:
+        if fieldname != DOC_ID:
+            raise ValueError("a sharded index deletes documents by doc_id only")
+        self.writer_for(text).delete_by_term(fieldname, text)
+
+    def cancel(self) -> None:
+        for w in self.writers:
+            if not w.is_closed:
+                w.cancel()
+
+    @property
+    def is_closed(self) -> bool:
+        return all(w.is_closed for w in self.writers)
+
+
+@contextmanager
+def _writing_all(ixs: list, layout: Optional[ShardLayout], merge: bool = True, optimize: bool = False):
+    """``storage.writing`` on one index, or on every shard of a sharded one (a
+    ``ShardWriters``). Shards commit one after the other when the block ends (each
+    commit is atomic; a failure cancels the shards not yet committed)."""
+    if layout is None:
+        with writing(ixs[0], merge=merge, optimize=optimize) as writer:
+            yield writer
+        return
+    with ExitStack() as stack:
+        writers = [stack.enter_context(writing(ix, merge=merge, optimize=optimize)) for ix in ixs]
+        yield ShardWriters(layout, writers)
+
+
+def _verify_counts(ixs: list, report: BuildReport) -> None:
+    """Check that every record written is in the index (all its shards) before it replaces
+    the old one."""
+    docs = passages = 0
+    for ix in ixs:
+        with ix.searcher() as s:
+            docs += s.doc_count()
+            passages += sum(v.live_passages() for v in PassageFiles(Path(ix.storage.folder)).views(s))
     if (docs, passages) != (report.documents, report.passages):
         raise SearchlibError(f"indexing lost records ({docs} of {report.documents} documents, {passages} of "
                              f"{report.passages} passages were written); the previous index is unchanged")
@@ -162,7 +306,8 @@ def _unique_jobs(jobs, report: BuildReport) -> list:
     return out
 
 
-def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict) -> list[str]:
+def _write_documents(writer, jobs, report: BuildReport, progress: Progress, procs, seen: dict,
+                     analyse=None) -> list[str]:
     """Analyse ``jobs`` and add them to ``writer``; ``seen`` maps text hash → doc_id
     of documents already in the index (duplicates are reported, not indexed).
     Returns the doc_ids written."""
@@ -172,7 +317,7 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
         get_segmenter(full=True)
     total = len(jobs)
     written = []
-    for i, result in enumerate(analyse_files(jobs, procs, tokenise=True), 1):
+    for i, result in enumerate((analyse or analyse_files)(jobs, procs, tokenise=True), 1):
         if isinstance(result, SkippedFile):
             report.skipped.append(result)
         else:
@@ -214,7 +359,9 @@ def _file_hash(path: Path) -> Optional[str]:
 
 def _manifest(ix) -> dict[str, dict]:
     """doc_id → {content_hash, path, text_hash, stored} of every indexed document
-    (``ix``: an index or a writer, anything with ``searcher()``)."""
+    (``ix``: an index or a writer, anything with ``searcher()``; or ``ShardWriters``)."""
+    if isinstance(ix, ShardWriters):
+        return {d: m for w in ix.writers for d, m in _manifest(w).items()}
     out = {}
     with ix.searcher() as s:
         for f in s.all_stored_fields():
@@ -333,7 +480,7 @@ def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildRepo
 
 
 def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildReport,
-           progress: Progress, procs) -> bool:
+           progress: Progress, procs, analyse=None) -> bool:
     """Carry out ``plan`` in ``writer``; returns False if there was nothing to do."""
 
     if not (plan.jobs or gone or plan.moved):
@@ -342,21 +489,11 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
         writer.delete_by_term(DOC_ID, doc_id)
         report.removed += 1
     if plan.moved:
-        # the same content at a new path: the report record is written again with the new
-        # path and its passages are copied from the segment that holds them (no re-analysis)
-        copies = []
-        with writer.searcher() as searcher:
-            for doc_id, real in plan.moved.items():
-                stored = manifest[doc_id]["stored"]
-                record = dict(report_fields(stored), **{META: dict(stored[META], path=real)})
-                copies.append((record, searcher.document_number(**{DOC_ID: doc_id})))
-            writer.copy_reports(searcher, copies)
-        for doc_id in plan.moved:
-            writer.delete_by_term(DOC_ID, doc_id)
+        _copy_moved(writer, plan.moved, manifest)
     replaced = set(plan.replaces.values())
     seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced and d not in gone}
     first_skip = len(report.skipped)
-    written = set(_write_documents(writer, plan.jobs, report, progress, procs, seen))
+    written = set(_write_documents(writer, plan.jobs, report, progress, procs, seen, analyse=analyse))
     failed = {s.path for s in report.skipped[first_skip:]}
     new_ids = {str(p): doc_id_for(p, r) for p, r in plan.jobs}
     for path, old in plan.replaces.items():
@@ -372,19 +509,49 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
     return True
 
 
+def _copy_moved(writer, moved: dict[str, str], manifest: dict) -> None:
+    """The same content at a new path: the report record is written again with the new
+    path and its passages are copied from the segment that holds them (no re-analysis).
+    ``moved``: doc_id → new path. In a sharded index, in each document's shard."""
+    if isinstance(writer, ShardWriters):
+        for k, w in enumerate(writer.writers):
+            mine = {d: p for d, p in moved.items() if writer.layout.shard_of(d) == k}
+            if mine:
+                _copy_moved(w, mine, manifest)
+        return
+    copies = []
+    with writer.searcher() as searcher:
+        for doc_id, real in moved.items():
+            stored = manifest[doc_id]["stored"]
+            record = dict(report_fields(stored), **{META: dict(stored[META], path=real)})
+            copies.append((record, searcher.document_number(**{DOC_ID: doc_id})))
+        writer.copy_reports(searcher, copies)
+    for doc_id in moved:
+        writer.delete_by_term(DOC_ID, doc_id)
+
+
+def _open_all(index_dir: Path) -> tuple[list, Optional[ShardLayout]]:
+    """The Whoosh index at ``index_dir``, or each shard's of a sharded one, and its layout."""
+    if is_sharded(index_dir):
+        layout = read_layout(index_dir)
+        return [open_whoosh(p) for p in layout.shard_paths], layout
+    return [open_whoosh(index_dir)], None
+
+
 def _count_documents(ix) -> int:
     with ix.searcher() as s:
         return s.doc_count()
 
 
-def _finish(ix, report: BuildReport, t0: float) -> BuildReport:
-    report.documents = _count_documents(ix)
+def _finish(ixs: list, report: BuildReport, t0: float) -> BuildReport:
+    report.documents = sum(_count_documents(ix) for ix in ixs)
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, procs: Optional[int] = None,
-                 remove_missing: bool = True, rebuild: bool = False, follow_links: bool = False) -> BuildReport:
+                 remove_missing: bool = True, rebuild: bool = False, follow_links: bool = False,
+                 analyse=None) -> BuildReport:
     """Bring the index in line with ``corpus_paths``: index new and changed files,
     drop documents whose files under these paths are gone, leave the rest alone.
     One Whoosh commit: a crash before it leaves the index exactly as it was.
@@ -402,13 +569,15 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise
-        return build_index(corpus_paths, index_dir, progress=progress, procs=procs, follow_links=follow_links)
+        shards = read_layout(index_dir).count if _readable_layout(index_dir) else None
+        return build_index(corpus_paths, index_dir, progress=progress, procs=procs, follow_links=follow_links,
+                           shards=shards, analyse=analyse)
     report = BuildReport()
     found = list(discover(corpus_paths, follow_links=follow_links,
                           on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
-    ix = open_whoosh(index_dir)
-    with writing(ix) as writer:
+    ixs, layout = _open_all(index_dir)
+    with _writing_all(ixs, layout) as writer:
         manifest = _manifest(writer)            # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
         gone = [d for d, m in manifest.items()
@@ -417,9 +586,9 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
             gone = []
         keep = set(manifest) - set(plan.replaces.values()) - set(gone)
         _skip_known_copies(plan, manifest, keep, report)
-        if not _apply(writer, plan, manifest, gone, report, progress, procs):
+        if not _apply(writer, plan, manifest, gone, report, progress, procs, analyse):
             writer.cancel()                     # no empty commit: open searchers need not reopen
-    return _finish(ix, report, t0)
+    return _finish(ixs, report, t0)
 
 
 def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
@@ -439,20 +608,31 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
         found.append((real, base))
     check_index(index_dir)
     report = BuildReport()
-    ix = open_whoosh(index_dir)
-    with writing(ix) as writer:
+    ixs, layout = _open_all(index_dir)
+    with _writing_all(ixs, layout) as writer:
         manifest = _manifest(writer)
         plan = _plan(found, manifest, report)
         _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
         if not _apply(writer, plan, manifest, [], report, None, 1):
             writer.cancel()                     # no empty commit
-    return _finish(ix, report, t0)
+    return _finish(ixs, report, t0)
+
+
+def _readable_layout(index_dir: Path) -> bool:
+    try:
+        return is_sharded(index_dir) and bool(read_layout(index_dir))
+    except SearchlibError:
+        return False
 
 
 def verify_index(index_dir) -> None:
     """IndexDamagedError unless every segment of the index opens: its Whoosh files and its
-    passage file (header, format, length)."""
+    passage file (header, format, length); of every shard of a sharded index."""
     index_dir = Path(index_dir)
+    if is_sharded(index_dir):
+        for path in read_layout(index_dir).shard_paths:
+            verify_index(path)
+        return
     ix = open_whoosh(index_dir)
     try:
         with ix.searcher() as searcher:
@@ -465,16 +645,17 @@ def optimize_index(index_dir) -> None:
     """Merge every segment of the index into one (and drop deleted reports for good)."""
     check_index(Path(index_dir))
     verify_index(index_dir)                     # a damaged index is said to be, not half merged
-    with writing(open_whoosh(index_dir), optimize=True):
+    ixs, layout = _open_all(Path(index_dir))
+    with _writing_all(ixs, layout, optimize=True):
         pass
 
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
     check_index(Path(index_dir))
-    ix = open_whoosh(index_dir)
+    ixs, layout = _open_all(Path(index_dir))
     removed, unknown = [], []
-    with writing(ix) as writer:
+    with _writing_all(ixs, layout) as writer:
         manifest = _manifest(writer)
         for doc_id in dict.fromkeys(doc_ids):
             if doc_id in manifest:

@@ -157,6 +157,7 @@ class SearchResult:
     duplicates_hidden: int = 0   # matching passages left out as repeats of a shown one (show_duplicates)
     counts_exact: bool = True    # False: near duplicates further down may lower total / total_partial
     browse: Optional[str] = None   # a search without words: "documents" (a hit per document) or "passages"
+    missing_shards: list = field(default_factory=list)   # shards of a sharded index that could not be searched
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:
@@ -183,6 +184,9 @@ class SearchResult:
             d["browse"] = self.browse
         if self.partial:
             d["partial"] = True
+        if self.missing_shards:
+            d["partial"] = True
+            d["missing_shards"] = list(self.missing_shards)
         if self.warnings:
             d["warnings"] = list(self.warnings)
         return d

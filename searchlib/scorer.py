@@ -110,6 +110,12 @@ class CorpusStats:
     def idf(self, field_: str, term: str) -> float:
         return math.log(self.N / (self.df(field_, term) + 1)) + 1.0
 
+    def concept_count(self, name: str, local: int) -> int:
+        """How many passages a concept without whole forms (a year, a region, an intent)
+        matches: ``local``, what its query matched here (a shard's statistics say how many
+        it matches in every shard)."""
+        return local
+
 
 ReportMatcher = Callable[[wq.Query], tuple[np.ndarray, np.ndarray]]
 
@@ -403,6 +409,13 @@ class Scorer:
             return _restrict(self._report_level(node), within)
         if field_ not in TEXT_FIELDS:
             return _empty()
+        subs = [self._term(field_, t, within) for t in self.expansion_terms(node)]
+        return self._union(subs).scaled(node.boost)
+
+    def expansion_terms(self, node) -> list[str]:
+        """The index terms a Prefix, Wildcard, FuzzyTerm or TermRange on a text field stands
+        for (at most MAX_EXPANSIONS; a note says when there were more)."""
+        field_ = node.fieldname
         sp = self.sp
         if isinstance(node, wq.TermRange):
             terms = sp.terms_between(field_, node.start or None, None, 100_000)
@@ -430,8 +443,7 @@ class Scorer:
             self.notes.append(f"{node} matches more than {MAX_EXPANSIONS} index terms; only the first "
                               f"{MAX_EXPANSIONS} were searched")
             terms = terms[:MAX_EXPANSIONS]
-        subs = [self._term(field_, t, within) for t in terms]
-        return self._union(subs).scaled(node.boost)
+        return terms
 
     def _all(self, within=None) -> Scored:
         ids = np.arange(self.sp.passages, dtype=np.int64) if within is None else within

@@ -75,6 +75,14 @@ def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None
     return [{"value": values[i], "passages": int(passages[i]), "documents": int(documents[i])} for i in order]
 
 
+# the facets of report fields: (name, field, which of its terms); then kind and has_figures
+REPORT_FACETS = (("province", REGION, lambda c: c.endswith("0000")),
+                 ("city", REGION, lambda c: c.endswith("00") and not c.endswith("0000")),
+                 ("county", REGION, lambda c: not c.endswith("00")),
+                 ("year", YEAR, None), ("type", DOC_TYPE, None), ("level", LEVEL, None), ("issuer", ISSUER, None))
+FACET_NAMES = tuple(f[0] for f in REPORT_FACETS) + ("kind", "has_figures")
+
+
 NEAR_DUPLICATE = 0.8     # a passage this much of whose text an earlier hit already says is left out
 # ... until this many have been left out; the rest are compared exactly only. A count of
 # the passages before it, not of the page: page 2 leaves out what the whole list does
@@ -163,6 +171,22 @@ def _closest_term(stats, word: str) -> Optional[str]:
     """The indexed body term closest to ``word`` (one edit for words up to 4 characters, two
     for longer ones; same first character), held by at least SUGGEST_MIN_DF passages; the
     most frequent among the closest; None when there is none."""
+    return _best_term(_close_terms(stats, word), stats.df)
+
+
+def _best_term(found: dict[str, int], df: Callable[[str, str], int]) -> Optional[str]:
+    """Of the terms ``found`` (term → edit distance), the closest held by at least
+    SUGGEST_MIN_DF passages, the most frequent among those; None when there is none."""
+    ranked = sorted(((d, -df(BODY, t), t) for t, d in found.items()))
+    for d, neg_df, term in ranked:
+        if -neg_df >= SUGGEST_MIN_DF:
+            return term
+    return None
+
+
+def _close_terms(stats, word: str) -> dict[str, int]:
+    """The indexed body terms one edit from ``word`` (two for words over 4 characters; same
+    first character), each with its distance: the candidates of ``_closest_term``."""
     word = word.lower()
     most = 1 if len(word) <= 4 else 2
     found: dict[str, int] = {}
@@ -174,11 +198,7 @@ def _closest_term(stats, word: str) -> Optional[str]:
                 d = next((d for d in range(1, most + 1) if _within_distance(word, term, d)), None)
                 if d is not None:
                     found[term] = d
-    ranked = sorted(((d, -stats.df(BODY, t), t) for t, d in found.items()))
-    for d, neg_df, term in ranked:
-        if -neg_df >= SUGGEST_MIN_DF:
-            return term
-    return None
+    return found
 
 
 def _rounds(reports: np.ndarray, cap: int) -> np.ndarray:
@@ -274,6 +294,51 @@ def _distinct(snap: "Snapshot", ids: np.ndarray, complete: np.ndarray) -> tuple[
     whole = np.unique(hashes[complete & shared])
     rest = np.setdiff1d(np.unique(hashes[~complete & shared]), whole, assume_unique=True)
     return int((complete & ~shared).sum()) + len(whole), int((~complete & ~shared).sum()) + len(rest)
+
+
+def search_arguments(text, limit, offset, per_doc, sort: str, ranking: RankingConfig):
+    """The checked paging and sorting arguments of a search: (limit, offset, per_doc, the
+    filters a browse writes as its query or None); QuerySyntaxError for a bad one."""
+    if not isinstance(text, str):
+        raise QuerySyntaxError(f"the query must be text, not {text.__class__.__name__}")
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError, OverflowError):
+        raise QuerySyntaxError(f"limit must be a number, not {limit!r}") from None
+    if limit < 1:
+        raise QuerySyntaxError("limit must be at least 1")
+    limit = min(limit, MAX_LIMIT)
+    try:
+        offset = int(offset)
+    except (TypeError, ValueError, OverflowError):
+        raise QuerySyntaxError(f"offset must be a number, not {offset!r}") from None
+    if not 0 <= offset <= MAX_OFFSET:
+        raise QuerySyntaxError(f"offset must be between 0 and {MAX_OFFSET}")
+    browsing = written_filters(text)
+    try:
+        per_doc = (0 if browsing is not None else ranking.per_doc) if per_doc is None else int(per_doc)
+    except (TypeError, ValueError, OverflowError):
+        raise QuerySyntaxError(f"per_doc must be a number, not {per_doc!r}") from None
+    if per_doc < 0:
+        raise QuerySyntaxError("per_doc must be 0 (no cap) or more")
+    if sort not in SORTS:
+        raise QuerySyntaxError(f"unknown sort {sort!r} (one of: {', '.join(SORTS)})")
+    return limit, offset, per_doc, browsing
+
+
+def search_timeout(timeout) -> float:
+    """Seconds of search time (default DEFAULT_TIMEOUT); QuerySyntaxError for a bad value."""
+    timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    if not math.isfinite(timeout):
+        raise QuerySyntaxError("timeout must be a number of seconds, not NaN or infinity")
+    if timeout <= 0:
+        raise QuerySyntaxError("timeout must be more than 0 seconds")
+    return timeout
+
+
+def timeout_error(timeout: float) -> QueryTimeoutError:
+    return QueryTimeoutError(f"the query needs more than {timeout:g} s of search time: narrow it (more "
+                             "words, a filter, a phrase in quotes) or allow more time")
 
 
 def _filter_reading(filters: Filters) -> str:
@@ -417,6 +482,22 @@ class _Ranked:
         return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0, np.zeros(0, np.int64), z)
 
 
+@dataclass
+class _Matched:
+    """The passages matching a query and its filters (ascending ids), with their score and
+    its parts before the answer factor (``IndexSearcher._match``)."""
+    ids: np.ndarray
+    text: np.ndarray
+    flat: np.ndarray
+    tier: np.ndarray          # 1: holds every concept
+    level: np.ndarray         # the order of the tiers (0-3: see IndexSearcher._match)
+    factor: np.ndarray        # concreteness factor
+    prior: np.ndarray         # genre, named rule and section-kind priors
+    score: np.ndarray         # (text × factor + flat) × prior
+    has: Optional[np.ndarray]      # concepts × passages: which concepts each holds (None: Whoosh syntax)
+    concept_weight: dict
+
+
 class IndexSearcher:
     """Searching one index directory, from any number of threads."""
 
@@ -479,9 +560,11 @@ class IndexSearcher:
             self._local.snap = None
 
     # -- planning -------------------------------------------------------------------------
-    def plan(self, text: str, synonyms=None, snap: Optional[Snapshot] = None) -> QueryPlan:
-        snap = snap or self.snapshot()
-        stats = snap.stats
+    def plan(self, text: str, synonyms=None, snap: Optional[Snapshot] = None, stats=None) -> QueryPlan:
+        """The query plan; ``stats`` (default the snapshot's): the collection statistics it is
+        made with (a shard plans with the statistics of every shard)."""
+        if stats is None:
+            stats = (snap or self.snapshot()).stats
         builder = QueryBuilder(synonyms, self.ranking, doc_frequency=lambda t: stats.df(BODY, t),
                                doc_count=stats.N)
         return builder.plan(text, use_synonyms=synonyms is not None)
@@ -492,6 +575,49 @@ class IndexSearcher:
                sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None,
                show_duplicates: bool = False) -> SearchResult:
         t0 = time.perf_counter()
+        limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
+        filters.validate()
+        snap = self.snapshot()
+        if browsing is not None:
+            filters = filters.merged(browsing)
+            if not filters.restricts():
+                raise QuerySyntaxError("empty query: give words to search for, or filters to browse by")
+            result = self._browse(snap, text, filters, limit, per_doc, offset, sort, facets, not show_duplicates)
+            result.elapsed_ms = (time.perf_counter() - t0) * 1000
+            return result
+        plan = self.plan(text, synonyms, snap)
+        if plan.filters:
+            filters = filters.merged(plan.filters)
+        scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches,
+                        report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
+        timeout = search_timeout(timeout)
+        scorer.deadline = time.perf_counter() + timeout
+        try:
+            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates)
+        except OutOfTime:
+            raise timeout_error(timeout) from None
+        scorer.deadline = None
+        phrases, words = plan.highlight_terms()
+        hits = [self._hit(snap, int(pid), float(score), phrases, words) for pid, score in zip(ranked.ids, ranked.score)]
+        if explain:
+            for i, h in enumerate(hits):
+                h.explanation = self._explain(ranked, i, scorer, snap, plan)
+        for h, missing in zip(hits, ranked.missing or ()):
+            h.missing = missing
+        unmatched = self._unmatched(snap, plan)
+        result = SearchResult(query=text, hits=hits, total=ranked.total, total_partial=ranked.partial,
+                              expanded_query=plan.reading(), offset=offset,
+                              partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)),
+                              unmatched=unmatched, read_as=plan.read_as(), duplicates_hidden=ranked.duplicates,
+                              counts_exact=ranked.counts_exact)
+        absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
+        result.suggestions = self._suggestions(snap, plan, absent)
+        if facets:
+            result.facets = self._facets(snap, ranked.matched, dedupe=not show_duplicates)
+        result.elapsed_ms = (time.perf_counter() - t0) * 1000
+        return result
+
+    def _unused_search_tail(self, text):
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {text.__class__.__name__}")
         try:
@@ -570,26 +696,13 @@ class IndexSearcher:
         order (``total`` counts passages, repeats left out as in a search). ``sort="date"``:
         oldest first."""
         sp = snap.passages
-        report_filter = filters.report_query()
-        passage_filter = filters.passage_query()
-        browse = "passages" if passage_filter is not None else "documents"
+        browse = "passages" if filters.passage_query() is not None else "documents"
         empty = SearchResult(query=text, hits=[], total=0, offset=offset, browse=browse,
                              expanded_query=_filter_reading(filters), facets={} if facets else None)
-        if report_filter is wq.NullQuery:
-            return empty
-        docs, _ = snap.report_matches(report_filter if report_filter is not None else wq.Every())
-        reports = sp.p_report
-        if passage_filter is None:
-            at = np.searchsorted(reports, docs)          # passages are in report order: each report's first
-            ok = at < len(reports)
-            ok[ok] = reports[at[ok]] == docs[ok]
-            ids = at[ok]
-        else:
-            ids = Scorer(sp, snap.stats, self.ranking, reports=snap.report_matches).evaluate(passage_filter).ids
-            ids = ids[_members(reports[ids], docs)]
-        ids = ids[sp.live(ids)]
+        ids = self._browse_ids(snap, filters)
         if not len(ids):
             return empty
+        reports = sp.p_report
         dates = snap.report_dates()[reports[ids]]
         dates = np.where(dates > 0, dates if sort == "date" else -dates, np.iinfo(np.int64).max)
         order = np.lexsort((ids, dates))
@@ -609,6 +722,26 @@ class IndexSearcher:
             result.facets = self._facets(snap, ids, dedupe=dedupe)
         return result
 
+    def _browse_ids(self, snap: Snapshot, filters: Filters) -> np.ndarray:
+        """The passages a browse lists (ascending): each allowed document's first passage, or
+        with a passage filter (kind, has_figures) the allowed documents' passages it keeps."""
+        sp = snap.passages
+        report_filter = filters.report_query()
+        passage_filter = filters.passage_query()
+        if report_filter is wq.NullQuery:
+            return np.zeros(0, np.int64)
+        docs, _ = snap.report_matches(report_filter if report_filter is not None else wq.Every())
+        reports = sp.p_report
+        if passage_filter is None:
+            at = np.searchsorted(reports, docs)          # passages are in report order: each report's first
+            ok = at < len(reports)
+            ok[ok] = reports[at[ok]] == docs[ok]
+            ids = at[ok]
+        else:
+            ids = Scorer(sp, snap.stats, self.ranking, reports=snap.report_matches).evaluate(passage_filter).ids
+            ids = ids[_members(reports[ids], docs)]
+        return ids[sp.live(ids)]
+
     def _unmatched(self, snap: Snapshot, plan: QueryPlan) -> list[str]:
         """The query's words that no passage of the index holds (in its text or headings):
         a concept none of whose words is indexed, else its words that are not."""
@@ -624,7 +757,7 @@ class IndexSearcher:
             out.extend([concept] if unknown and len(unknown) == len(set(words)) else unknown)
         return list(dict.fromkeys(out))
 
-    def _suggestions(self, snap: Snapshot, plan: QueryPlan, absent: list[str]) -> list[dict]:
+    def _suggestions(self, snap: Snapshot, plan: QueryPlan, absent: list[str], closest=None) -> list[dict]:
         """Did you mean: for each concept no passage holds, the most frequent indexed word one
         or two edits from it (行政附议 → 行政复议), from the index's own vocabulary, with the
         query it makes."""
@@ -632,7 +765,7 @@ class IndexSearcher:
         for concept in absent:
             if plan.expansions.get(concept) or not 2 <= len(concept) <= 12:
                 continue
-            best = _closest_term(snap.stats, concept)
+            best = closest(concept) if closest is not None else _closest_term(snap.stats, concept)
             if best:
                 out.append({"word": concept, "suggestion": best,
                             "query": re.sub(rf"(?<!\S){re.escape(concept)}(?!\S)", best, plan.text, count=1)
@@ -650,11 +783,7 @@ class IndexSearcher:
         hashes = np.where(snap.shared_texts()[ids], sp.p_hash[ids], np.uint64(0)) if dedupe else None
         out = {}
         table = region_table()
-        facets = (("province", REGION, lambda c: c.endswith("0000")),
-                  ("city", REGION, lambda c: c.endswith("00") and not c.endswith("0000")),
-                  ("county", REGION, lambda c: not c.endswith("00")),
-                  ("year", YEAR, None), ("type", DOC_TYPE, None), ("level", LEVEL, None), ("issuer", ISSUER, None))
-        for name, field_, select in facets:
+        for name, field_, select in REPORT_FACETS:
             codes, values = snap.report_terms(field_, select, name)
             out[name] = _count(codes[reports], reports, values,
                                table.name_of if field_ == REGION else None, hashes)
@@ -668,73 +797,12 @@ class IndexSearcher:
         """The passages ranked ``offset`` to ``offset + limit`` of those matching the plan
         and the filters, and how many match; with ``dedupe``, repeated passages are left out
         and counted apart."""
+        m = self._match(scorer, plan, filters, snap)
+        if m is None:
+            return _Ranked.empty()
         sp = snap.passages
-        report_filter = filters.report_query()
-        if report_filter is wq.NullQuery:
-            return _Ranked.empty()
-        relaxed = scorer.evaluate(plan.query)
-        scorer.deadline = None           # the rest reuses what the query evaluated, or is small
-        if not len(relaxed):
-            return _Ranked.empty()
-        keep = sp.live(relaxed.ids)
-        if report_filter is not None:
-            docs, _ = snap.report_matches(report_filter)
-            keep &= _members(sp.p_report[relaxed.ids], docs)
-        passage_filter = filters.passage_query()
-        if passage_filter is not None:
-            keep &= _members(relaxed.ids, scorer.evaluate(passage_filter).ids)
-        topic = _topic_queries(plan)
-        if topic:
-            # a year, a region or an intent word only weighs the passages about the topic: 浙江
-            # 营商环境 is not every passage of 浙江's reports
-            about = np.zeros(len(relaxed.ids), bool)
-            for q in topic:
-                about |= _members(relaxed.ids, scorer.evaluate(q).ids)
-            keep &= about
-        ids = relaxed.ids[keep]
-        if not len(ids):
-            return _Ranked.empty()
-        factor = 1.0 + self.ranking.concreteness_weight * sp.p_conc[ids].astype(np.float64)
-        text, flat = relaxed.text[keep], relaxed.flat[keep]
-        # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
-        # before any that miss one; ``has`` says which concepts each passage holds
-        tier = np.ones(len(ids), np.int8)
-        scoped = None           # passages of the query's year or region (see _in_scope)
-        power = self.ranking.coordination_power
-        concept_weight: dict = {}
-        has = None
-        if len(plan.concept_queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0]):
-            # one concept that no part of it matches: every matching passage holds it
-            has, concept_weight = np.ones((1, len(ids)), bool), {plan.concept_names[0]: 1.0}
-        elif plan.concept_queries and not plan.advanced:
-            share, has, concept_weight, credit = self._coordination(scorer, plan, ids)
-            tier = has.all(axis=0).astype(np.int8)
-            scoped = self._in_scope(plan, credit, concept_weight)
-            if len(plan.concept_queries) > 1 and power is not None:
-                # among the partial matches: a score shrinks with the share of the concepts missed
-                coord = np.minimum(share, 1.0) ** power
-                text, flat = text * coord, flat * coord
-        # the order of the tiers: every concept (of the kind of section the query names, then
-        # of another kind); then, among the passages that miss one, those of the year or region
-        # the query names with half its topic; then the rest
-        level = tier.astype(np.int8) * 2
-        if scoped is not None:
-            level = np.where(tier > 0, level, scoped.astype(np.int8))
-        if plan.kind_intent and not plan.intent_concepts and self.ranking.kind_first:
-            level = np.where(tier > 0, 2 + (sp.p_kind[ids] == kind_code(plan.kind_intent)), level)
-        else:
-            level = np.where(tier > 0, 3, level)
-        prior = self._genre_prior(snap, sp.p_report[ids], plan)
-        for named in plan.named_rules:
-            # the articles of the rule the query names, not those that cite it
-            prior[_members(ids, scorer.evaluate(named).ids)] *= self.ranking.named_rule_prior
-        if not plan.kind_intent and self.ranking.kind_priors:
-            # what was done: a plan or a to-do list weighs less unless the query asks for one
-            kinds = sp.p_kind[ids]
-            for kind, weight in self.ranking.kind_priors.items():
-                if weight != 1.0:
-                    prior[kinds == kind_code(kind)] *= weight
-        score = (text * factor + flat) * prior
+        ids, text, flat, tier, level, factor, prior, score, has, concept_weight = (
+            m.ids, m.text, m.flat, m.tier, m.level, m.factor, m.prior, m.score, m.has, m.concept_weight)
         answer = np.ones(len(ids))
         looked = None           # the passages whose answer factor was looked up, when not all were
         want = offset + limit
@@ -828,6 +896,79 @@ class IndexSearcher:
                                                            >= share_needed)
         return scoped
 
+    def _match(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot) -> Optional["_Matched"]:
+        """Every passage matching the plan and the filters with its score and score parts
+        (before the answer factor), or None when none matches. A shard of a sharded index
+        runs this with the statistics of every shard (``scorer.stats``)."""
+        sp = snap.passages
+        report_filter = filters.report_query()
+        if report_filter is wq.NullQuery:
+            return None
+        relaxed = scorer.evaluate(plan.query)
+        scorer.deadline = None           # the rest reuses what the query evaluated, or is small
+        if not len(relaxed):
+            return None
+        keep = sp.live(relaxed.ids)
+        if report_filter is not None:
+            docs, _ = snap.report_matches(report_filter)
+            keep &= _members(sp.p_report[relaxed.ids], docs)
+        passage_filter = filters.passage_query()
+        if passage_filter is not None:
+            keep &= _members(relaxed.ids, scorer.evaluate(passage_filter).ids)
+        topic = _topic_queries(plan)
+        if topic:
+            # a year, a region or an intent word only weighs the passages about the topic: 浙江
+            # 营商环境 is not every passage of 浙江's reports
+            about = np.zeros(len(relaxed.ids), bool)
+            for q in topic:
+                about |= _members(relaxed.ids, scorer.evaluate(q).ids)
+            keep &= about
+        ids = relaxed.ids[keep]
+        if not len(ids):
+            return None
+        factor = 1.0 + self.ranking.concreteness_weight * sp.p_conc[ids].astype(np.float64)
+        text, flat = relaxed.text[keep], relaxed.flat[keep]
+        # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
+        # before any that miss one; ``has`` says which concepts each passage holds
+        tier = np.ones(len(ids), np.int8)
+        scoped = None           # passages of the query's year, region or section kind (see _in_scope)
+        power = self.ranking.coordination_power
+        concept_weight: dict = {}
+        has = None
+        if len(plan.concept_queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0]):
+            # one concept that no part of it matches: every matching passage holds it
+            has, concept_weight = np.ones((1, len(ids)), bool), {plan.concept_names[0]: 1.0}
+        elif plan.concept_queries and not plan.advanced:
+            share, has, concept_weight, credit = self._coordination(scorer, plan, ids)
+            tier = has.all(axis=0).astype(np.int8)
+            scoped = self._in_scope(plan, credit, concept_weight)
+            if len(plan.concept_queries) > 1 and power is not None:
+                # among the partial matches: a score shrinks with the share of the concepts missed
+                coord = np.minimum(share, 1.0) ** power
+                text, flat = text * coord, flat * coord
+        # the order of the tiers: every concept (of the kind of section the query names, then
+        # of another kind); then, among the passages that miss one, those of the year, region or
+        # section kind the query names with half its topic; then the rest
+        level = tier.astype(np.int8) * 2
+        if scoped is not None:
+            level = np.where(tier > 0, level, scoped.astype(np.int8))
+        if plan.kind_intent and not plan.intent_concepts and self.ranking.kind_first:
+            level = np.where(tier > 0, 2 + (sp.p_kind[ids] == kind_code(plan.kind_intent)), level)
+        else:
+            level = np.where(tier > 0, 3, level)
+        prior = self._genre_prior(snap, sp.p_report[ids], plan)
+        for named in plan.named_rules:
+            # the articles of the rule the query names, not those that cite it
+            prior[_members(ids, scorer.evaluate(named).ids)] *= self.ranking.named_rule_prior
+        if not plan.kind_intent and self.ranking.kind_priors:
+            # what was done: a plan or a to-do list weighs less unless the query asks for one
+            kinds = sp.p_kind[ids]
+            for kind, weight in self.ranking.kind_priors.items():
+                if weight != 1.0:
+                    prior[kinds == kind_code(kind)] *= weight
+        score = (text * factor + flat) * prior
+        return _Matched(ids, text, flat, tier, level.astype(np.int8), factor, prior, score, has, concept_weight)
+
     def _coordination(self, scorer: Scorer, plan: QueryPlan,
                       ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
@@ -851,7 +992,9 @@ class IndexSearcher:
                 weights.append(1.0)
                 continue
             df = _whole_df(scorer.stats, plan.whole_forms(name))
-            weights.append(math.log(scorer.stats.N / ((len(ids_k) if df is None else df) + 1)) + 1.0)
+            if df is None:    # a year, a region, an intent: the passages its query matches (in every shard)
+                df = scorer.stats.concept_count(name, len(ids_k))
+            weights.append(math.log(scorer.stats.N / (df + 1)) + 1.0)
         if self.ranking.coordination_idf and any(intent) and not all(intent):
             top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
             weights = [top if i else w for w, i in zip(weights, intent)]

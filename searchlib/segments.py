@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 from whoosh.writing import SegmentWriter
 
-from .passage_index import (EXTENSION, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
+from .passage_index import (EXTENSION, PASSAGE_COLUMNS, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
                             passage_file)
 
 
@@ -142,6 +142,9 @@ class CombinedPassages:
         arr = self._arrays.get(name)
         if arr is None:
             parts = [getattr(sp, name) for sp in self.segments]
+            if not parts:                 # an index without documents (an empty shard) has no segments
+                dtype = next(d for d, attr in PASSAGE_COLUMNS.values() if attr == name)
+                parts = [np.zeros(0, dtype)]
             arr = np.concatenate(parts) if len(parts) != 1 else parts[0]
             self._arrays[name] = arr
         return arr

@@ -33,6 +33,7 @@ from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, Ind
 from .safepickle import UnsafeIndexError, install as _install_safe_unpickling
 from .schema import SCHEMA_VERSION
 from .segments import ReportWriter
+from .shards import MANIFEST as SHARD_MANIFEST, is_sharded, read_layout
 
 _install_safe_unpickling()          # an index's pickles name only what a searchlib index holds
 
@@ -91,8 +92,13 @@ def check_index(index_dir: Path) -> dict:
     """Raise IndexNotFoundError / IndexVersionError unless ``index_dir`` holds an index
     this version can search and update. The exception's ``reason`` attribute says what is
     wrong without the advice. Synonyms are not part of the check: they apply at query
-    time, so changing them needs no rebuild."""
+    time, so changing them needs no rebuild. A sharded index (``shards.json``) is checked
+    shard by shard; its meta is the first shard's, with ``shards`` (the count)."""
     index_dir = Path(index_dir)
+    if is_sharded(index_dir):
+        layout = read_layout(index_dir)
+        metas = [check_index(p) for p in layout.shard_paths]
+        return dict(metas[0], shards=layout.count)
     try:
         found = index_dir.is_dir() and windex.exists_in(str(index_dir))     # reads the table of contents
     except DAMAGE_ERRORS as e:
@@ -198,7 +204,7 @@ def check_replaceable(index_dir: Path) -> None:
     if not index_dir.is_dir():
         raise SearchlibError(f"{index_dir} exists and is not a directory")
     names = {p.name for p in index_dir.iterdir()}
-    is_index = META_FILE in names or any(n.startswith("_MAIN_") and n.endswith(".toc") for n in names)
+    is_index = META_FILE in names or SHARD_MANIFEST in names or any(n.startswith("_MAIN_") and n.endswith(".toc") for n in names)
     if not is_index and names - {*_OURS, "MAIN_WRITELOCK"}:
         raise SearchlibError(f"{index_dir} is not a searchlib index (it holds other files): "
                              "refusing to replace it; choose another --index directory")

@@ -1,0 +1,234 @@
+"""Ray: builds whose files are read and analysed as tasks spread over a cluster, and search
+served by one actor per shard replica. Optional: ``pip install 'searchlib[cluster]'``.
+
+* **Build** (``ray_analyser``): the files are cut into chunks, each analysed by a Ray task
+  (``pipeline``'s reading, metadata, structure, figures and tokenising: the work of a build)
+  with ``max_retries`` (a task whose worker dies is run again elsewhere); the results come
+  back in corpus order to the process that runs the build, which writes the shards exactly as
+  a local build does (one Whoosh writer per shard; duplicates found in corpus order; the same
+  progress, skip reasons and build report). Nothing is swapped in before every shard has
+  been written and checked, so a failure leaves the previous index, and each of its
+  committed shards, as it was. The files must be readable at the same path on every machine
+  (a shared file system), as must the index on the machines that serve it.
+* **Search** (``serve_shards``): one actor per replica of each shard holds the shard open
+  (``shard_search.ShardSearcher``); a ``RayShard`` client per shard sends each call to one
+  replica in turn and, when that replica fails, to the next (Ray restarts the failed actor:
+  ``max_restarts``); with no replica left the shard is unavailable and the router answers
+  without it (``result.missing_shards``). The router (``shard_search.ShardedSearcher``) runs
+  in the web server's process, behind the same app and HTTP API.
+
+Addresses: ``"local"`` starts a Ray instance for this process (``ray.init()``); ``"auto"``
+joins the cluster this machine belongs to; ``"ray://HOST:10001"`` connects to a cluster's
+client server.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from pathlib import Path
+from typing import Optional
+
+from .errors import SearchlibError
+from .models import SkippedFile
+
+CHUNK = 16              # files per analysis task
+IN_FLIGHT = 4           # chunks per CPU of the cluster submitted ahead of the writer
+TASK_RETRIES = 3        # a task whose worker died is run again this many times
+CALL_TIMEOUT = 60.0     # seconds a replica may take to answer a call
+# fault injection for the tests: the first analysis task to see this path (a file that does
+# not exist yet) creates it and kills its worker, so that the build must retry the task
+CRASH_ONCE = "SEARCHLIB_RAY_CRASH_ONCE"
+
+
+class ClusterError(SearchlibError):
+    """Ray is missing, or the cluster cannot be reached or failed a job."""
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("Ray is not installed: pip install 'searchlib[cluster]' (or pip install ray)") from None
+    return ray
+
+
+def connect(address: Optional[str] = "local"):
+    """Ray, initialised: the instance this process already uses, else a new local one
+    (``"local"``/None) or the cluster at ``address`` (``"auto"``, ``"ray://HOST:PORT"``)."""
+    ray = _ray()
+    if ray.is_initialized():
+        return ray
+    try:
+        if address in (None, "", "local"):
+            ray.init(include_dashboard=False, logging_level="WARNING", log_to_driver=False)
+        else:
+            ray.init(address=address, logging_level="WARNING", log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
+        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {e}") from None
+    return ray
+
+
+# ============================================================================ distributed build
+
+def _analyse_chunk(jobs: list, tokenise: bool) -> list:
+    """Analyse a chunk of files (in a Ray worker): what ``pipeline.analyse_files`` yields."""
+    from .analysis import get_segmenter
+    from .pipeline import _analyse_job
+    marker = os.environ.get(CRASH_ONCE)
+    if marker:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            pass
+        else:
+            os.close(fd)
+            os._exit(1)               # the worker dies: Ray runs the task again
+    if tokenise and len(jobs) > 1:
+        get_segmenter(full=True)
+    return [_analyse_job((Path(p), Path(r), tokenise)) for p, r in jobs]
+
+
+def ray_analyser(address: Optional[str] = "local", chunk: int = CHUNK):
+    """An ``analyse(jobs, procs, tokenise)`` for ``indexing.build_index``/``update_index``
+    that runs the analysis as Ray tasks and yields the results in corpus order."""
+    ray = connect(address)
+    task = ray.remote(max_retries=TASK_RETRIES, retry_exceptions=False)(_analyse_chunk)
+
+    def analyse(jobs, procs=None, tokenise=False):
+        jobs = [(str(p), str(r)) for p, r in jobs]
+        chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
+        try:
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+        except Exception:
+            cpus = 1
+        ahead = max(2, IN_FLIGHT * cpus)
+        refs: dict = {}
+        nxt = 0
+        for i, part in enumerate(chunks):
+            while nxt < len(chunks) and nxt < i + ahead:      # a bounded number ahead of the writer
+                refs[nxt] = task.remote(chunks[nxt], tokenise)
+                nxt += 1
+            ref = refs.pop(i)
+            try:
+                results = ray.get(ref)
+            except ray.exceptions.RayError as e:
+                # the task failed every retry: its files are reported, the build goes on
+                why = f"analysis task failed on the cluster after {TASK_RETRIES} retries ({type(e).__name__})"
+                results = [SkippedFile(str(p), why) for p, _ in part]
+            yield from results
+
+    return analyse
+
+
+# ============================================================================ distributed search
+
+class _ShardActor:
+    """A replica of one shard, held open in a Ray actor (``ShardSearcher`` behind ``call``)."""
+
+    def __init__(self, path: str, shard: int):
+        from .shard_search import ShardSearcher
+        self.searcher = ShardSearcher(path, shard=shard)
+
+    def call(self, method: str, *args):
+        return getattr(self.searcher, method)(*args)
+
+    def ready(self) -> bool:
+        return True
+
+
+class RayShard:
+    """The client of one shard's replicas (``shard_search.LocalShard``'s interface): a call
+    goes to the replicas in turn; a replica that fails passes it to the next."""
+
+    text_batch = 16        # candidates' texts read at once (near-copy detection)
+
+    def __init__(self, shard: int, actors: list):
+        self.shard = shard
+        self.actors = actors
+        self._turn = itertools.count()
+        self._lock = threading.Lock()
+
+    def _order(self) -> list[int]:
+        with self._lock:
+            first = next(self._turn) % len(self.actors)
+        return [(first + i) % len(self.actors) for i in range(len(self.actors))]
+
+    def submit(self, method: str, *args):
+        order = self._order()
+        return [method, args, order, self.actors[order[0]].call.remote(method, *args)]
+
+    def result(self, handle):
+        ray = _ray()
+        method, args, order, ref = handle
+        last = None
+        for j, replica in enumerate(order):
+            if j:
+                ref = self.actors[replica].call.remote(method, *args)
+            try:
+                return ray.get(ref, timeout=CALL_TIMEOUT)
+            except ray.exceptions.RayTaskError as e:
+                cause = getattr(e, "cause", None)
+                if isinstance(cause, SearchlibError):
+                    raise cause from None
+                raise
+            except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError,
+                    ray.exceptions.GetTimeoutError) as e:
+                last = e                      # this replica is gone or restarting: the next one
+        from .shard_search import ShardUnavailable
+        raise ShardUnavailable(self.shard, f"no replica answered: {type(last).__name__}")
+
+    def broadcast(self, method: str, *args) -> None:
+        ray = _ray()
+        refs = [a.call.remote(method, *args) for a in self.actors]
+        done = 0
+        for ref in refs:
+            try:
+                ray.get(ref, timeout=CALL_TIMEOUT)
+                done += 1
+            except (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError,
+                    ray.exceptions.GetTimeoutError):
+                pass
+        if not done:
+            from .shard_search import ShardUnavailable
+            raise ShardUnavailable(self.shard, "no replica answered")
+
+    def close(self) -> None:
+        ray = _ray()
+        for a in self.actors:
+            try:
+                ray.kill(a)
+            except Exception:
+                pass
+
+
+def serve_shards(index_dir, address: Optional[str] = "local", replicas: int = 1,
+                 max_restarts: int = -1) -> list[RayShard]:
+    """Start ``replicas`` actors for each shard of the sharded index at ``index_dir`` (each
+    opens its shard; spread over the cluster by Ray) and return a client per shard, for
+    ``api.ShardedIndex(index_dir, clients=...)``. A failed actor is restarted by Ray
+    (``max_restarts``, -1: always)."""
+    from .shards import is_sharded, read_layout
+    from .storage import check_index
+    index_dir = Path(index_dir).resolve()
+    if not is_sharded(index_dir):
+        raise ClusterError(f"{index_dir} is not a sharded index: build it with --shards N to serve it on Ray")
+    check_index(index_dir)
+    if not 1 <= int(replicas) <= 64:
+        raise ClusterError(f"replicas must be between 1 and 64, not {replicas}")
+    ray = connect(address)
+    actor = ray.remote(num_cpus=0, max_restarts=max_restarts, max_task_retries=0)(_ShardActor)
+    layout = read_layout(index_dir)
+    clients = [RayShard(k, [actor.remote(str(p), k) for _ in range(int(replicas))])
+               for k, p in enumerate(layout.shard_paths)]
+    try:
+        ray.get([a.ready.remote() for c in clients for a in c.actors], timeout=120)
+    except ray.exceptions.RayError as e:
+        raise ClusterError(f"the shard actors did not start: {e}") from None
+    return clients
+
+
+def open_on_ray(index_dir, address: Optional[str] = "local", replicas: int = 1, synonyms=None):
+    """The sharded index at ``index_dir`` searched through Ray actors (``serve_shards``)."""
+    from .api import ShardedIndex
+    return ShardedIndex(index_dir, synonyms=synonyms, clients=serve_shards(index_dir, address, replicas))
