@@ -20,6 +20,9 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # any run of horizontal whitespace (NFKC already maps U+3000, NBSP, en/em spaces to U+0020)
 _HSPACE = re.compile(r"[^\S\n]+")
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef“”‘’、。，：；！？《》〈〉【】〔〕,:;!?()"
+# a run of question marks (three or more, spaces between allowed): what an encoder writes for
+# characters its charset lacks (NBSP and layout spaces in a Big5 or GBK copy of a page), not text
+_REPLACED = re.compile(r"[?？](?:[ \t]*[?？]){2,}")
 # a space between two CJK characters (or CJK punctuation) is layout, not a word break
 _SPACE_IN_CJK = re.compile(rf"(?<=[{CJK}{_CJK_PUNCT}]) (?=[{CJK}{_CJK_PUNCT}])")
 
@@ -49,11 +52,14 @@ def normalize_chars(text: str) -> str:
 def normalize_document_text(text: str) -> str:
     """``normalize`` plus the clean-up that only makes sense for running text:
     spaces between Chinese characters are layout and are removed, each line is
-    stripped, runs of blank lines collapse to one."""
+    stripped, runs of blank lines collapse to one, and runs of ``???`` (characters an
+    encoder could not write) are spaces."""
     text = normalize_chars(text)
+    if "??" in text:
+        text = _REPLACED.sub(" ", text)
     lines = []
     for line in text.split("\n"):
-        line = _SPACE_IN_CJK.sub("", line.strip())
+        line = _SPACE_IN_CJK.sub("", _HSPACE.sub(" ", line).strip())
         if line or (lines and lines[-1]):
             lines.append(line)
     return "\n".join(lines).strip()

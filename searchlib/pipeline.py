@@ -24,6 +24,7 @@ from .figures import extract_figures
 from .ingest import read_document
 from .metadata import document_metadata, rule_facts
 from .models import Document, SkippedFile
+from .normalize import fold_traditional
 from .passage_index import ReportPassages, report_passages
 from .structure import parse_sections, split_passages
 
@@ -43,7 +44,7 @@ def analyse_file(path: Path, root: Path) -> Document:
     doc.passages = split_passages(src.doc_id, doc.sections)
     for p in doc.passages:
         p.figures = extract_figures(p.text)
-        p.concreteness = concreteness(p.text, p.figures)
+        p.concreteness = concreteness(fold_traditional(p.text), p.figures)   # its vocabulary is simplified
     return doc
 
 

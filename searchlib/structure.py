@@ -459,7 +459,8 @@ def _is_heading_shaped(line: str, limit: int) -> bool:
 
 
 def _is_embedded_title(line: str, title: str) -> bool:
-    """A line before any heading that names the document's subject (…工作要点)."""
+    """A line before any heading that names the document's subject (…工作要点, …工作要點)."""
+    line, title = fold_traditional(line), fold_traditional(title or "")
     if not _is_heading_shaped(line, MAX_INLINE_HEADING) or len(line) < 8:
         return False
     if not _SUBJECT_SUFFIX.search(line):
@@ -470,6 +471,7 @@ def _is_embedded_title(line: str, title: str) -> bool:
 
 
 def _is_standalone(line: str, nxt: str) -> bool:
+    line, nxt = fold_traditional(line), fold_traditional(nxt or "")
     if not _is_heading_shaped(line, MAX_STANDALONE) or _SIGNATURE.match(line):
         return False
     if _STANDALONE_VOCAB.search(line):
@@ -650,6 +652,7 @@ def _heading_core(heading: str) -> str:
 
 
 def _is_closing(line: str) -> bool:
+    line = fold_traditional(line)
     return bool(_SUMMARY_OPENER.match(line) or _is_problems_statement(line)
                 or _PLANS_STATEMENT.match(line))
 
@@ -661,6 +664,7 @@ def _is_problems_statement(paragraph: str) -> bool:
 # --------------------------------------------------------------------------- passages
 
 def _passage_kind(paragraph: str, section_kind: str) -> str:
+    paragraph = fold_traditional(paragraph[:SIGNAL_WINDOW])
     if _PLANS_STATEMENT.match(paragraph):
         return PLANS
     if _is_problems_statement(paragraph):
