@@ -108,6 +108,16 @@ LEGAL_CUES = frozenset("处罚 罚款 罚则 赔偿 补偿 期限 时效 条件 
 # a trailing quantity question on a short word (每月多少 → 每月 + 多少, 罚款几倍)
 _HOW_MANY_TAIL = re.compile(r"(?<=..)(?:多少|几倍|多少倍)$")
 _RATE = re.compile(r"每[年月周天日人户次件个]")
+_ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|怎样|如何|多少|哪些|多长|什么|几")
+# a question typed as a sentence: what the words between its content say (pronouns, modal
+# verbs, negations, particles, vague nouns), and the length from which one is split there
+SENTENCE_STOPS = frozenset("我 你 他 她 它 我们 你们 他们 别人 人家 自己 对方 能 能够 可以 可不可以 能不能 会 想 想要 要 "
+                           "应该 应当 需要 必须 得 不 没 没有 别 跟 给 对 把 被 让 向 从 就 都 还 也 又 再 这 那 "
+                           "这个 那个 这种 那种 什么 怎么 怎样 如何 为什么 多少 几 哪些 哪个 最高 最多 最少 最长 东西 "
+                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有".split())
+CHUNK_MIN = 9
+# a question that asks about the law in a sentence (…能要双倍工资吗, …受法律保护)
+_LEGAL_SENTENCE = re.compile(r"受法律保护|(?:能|可以|能不能|可不可以|有权)[^，,。？?]{1,14}(?:吗|么)$")
 # question particles at the end of a short word (违法吗 → 违法)
 _PARTICLE_TAIL = re.compile(r"(?<=..)[吗呢吧么]$")
 # verbs too general to be a question's topic on their own (…是怎样推进的, 应当符合哪些条件)
@@ -133,6 +143,25 @@ def is_pasted(word: str) -> bool:
     """Whether a query word is text copied from a passage (a sentence or more: long, with
     sentence punctuation) rather than a question or a name."""
     return len(word) >= PASTE_CHARS and bool(_SENTENCE_PUNCT.search(word))
+
+
+def content_chunks(piece: str) -> list[str]:
+    """A question typed as a sentence (公司不跟我签劳动合同能要双倍工资, 网上买的东西不想要了可以七天
+    无理由退货) as its runs of content words: the pronouns, modal verbs, negations and particles
+    between them go (公司, 签劳动合同, 双倍工资). A piece without such words is returned whole."""
+    if len(piece) < 4 or is_pasted(piece):
+        return [piece]
+    chunks, run = [], []
+    for token in analyse_query_text(piece):
+        if token in SENTENCE_STOPS:
+            chunks.append("".join(run))
+            run = []
+        else:
+            run.append(token)
+    chunks.append("".join(run))
+    chunks = [c.strip("的") for c in chunks]
+    chunks = [c for c in chunks if len(c) >= 2 and c not in GENERIC_VERBS]
+    return chunks if len(chunks) > 1 or (chunks and chunks[0] != piece) else [piece]
 
 
 def _without_generic_verbs(piece: str) -> str:
@@ -654,6 +683,10 @@ class QueryBuilder:
         self.doc_frequency = doc_frequency   # term -> number of passages containing it (body)
         self.doc_count = doc_count           # passages in the index
 
+    def _is_jargon(self, word: str) -> bool:
+        """Whether a word is a synonyms key (kept whole: its rule expands it)."""
+        return self.synonyms is not None and any(a != word for a in self.synonyms.expand(word))
+
     def _distinctive(self, token: str) -> bool:
         if self.doc_frequency is None or not self.doc_count:
             return True
@@ -904,8 +937,12 @@ class QueryBuilder:
             words = []
             for word in text.split():
                 asked, legal = ask_parts(word)
+                legal = legal or bool(_LEGAL_SENTENCE.search(word))
                 plan.legal_ask |= legal
-                words += [part for w in asked for part in self.question_parts(w)]
+                parts = [part for w in asked for part in self.question_parts(w)]
+                if len(word) >= CHUNK_MIN and _ASKING.search(word):
+                    parts = [c for p in parts for c in (content_chunks(p) if not self._is_jargon(p) else [p])]
+                words += parts
             if not words:         # only asking words (违法吗 alone): they are the query
                 words = [_PARTICLE_TAIL.sub("", w) for w in text.split()]
         if not words:

@@ -136,3 +136,16 @@ def test_a_problems_query_puts_the_problems_passages_about_the_topic_first(scope
         hits = idx.search("食品安全监管 存在的问题").hits
         assert "清醒看到" in hits[0].text, [h.text[:20] for h in hits]
         assert "抽检12万批次" in hits[1].text
+
+
+@pytest.mark.parametrize("query, concepts", [
+    ("公司不跟我签劳动合同能要双倍工资吗", ["公司", "签劳动合同", "双倍工资"]),
+    ("借钱给别人利息最高多少受法律保护", ["借钱", "利息", "受法律保护"]),
+    ("网上买的东西不想要了可以七天无理由退货吗", ["网上买", "七天无理由退货"]),
+    ("农作物秸秆综合利用和禁烧怎么推进", ["农作物秸秆综合利用和禁烧"]),     # a topic stays whole
+])
+def test_a_question_typed_as_a_sentence_is_its_content_words(query, concepts):
+    from searchlib.query import QueryBuilder
+    plan = QueryBuilder().plan(query)
+    assert plan.concepts == concepts
+    assert plan.legal_ask is (query != "农作物秸秆综合利用和禁烧怎么推进")
