@@ -343,9 +343,8 @@ def timeout_error(timeout: float) -> QueryTimeoutError:
 
 def _filter_reading(filters: Filters) -> str:
     """How a browse was read: its filters, one line (``browse region:宁波 kind:plans``)."""
-    given = [f"{k}:{getattr(filters, k)}" for k in ("region", "year", "type", "kind", "since", "until", "level",
-                                                     "issuer")
-             if getattr(filters, k) not in (None, "")]
+    given = [f"{k}:{','.join(str(v) for v in filters.values(k))}"
+             for k in ("region", "year", "type", "kind", "since", "until", "level", "issuer") if filters.values(k)]
     return "browse " + " ".join(given + (["has_figures:true"] if filters.has_figures else []))
 
 
@@ -558,6 +557,11 @@ class IndexSearcher:
         if snap is not None:
             snap.close()
             self._local.snap = None
+
+    def frequent_terms(self) -> list[tuple[str, int]]:
+        """The index's most frequent body words with the passages holding them (suggestions)."""
+        from .suggest import index_terms
+        return index_terms(self.snapshot().stats.segments, BODY)
 
     # -- planning -------------------------------------------------------------------------
     def plan(self, text: str, synonyms=None, snap: Optional[Snapshot] = None, stats=None) -> QueryPlan:
