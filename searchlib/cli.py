@@ -742,8 +742,11 @@ def synonyms(ctx, query, synonyms_file):
                    "started here; with auto or ray://HOST:10001, on that cluster.")
 @click.option("--replicas", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --ray: actors per shard (a failed one's queries go to another).")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Let pages of ORIGIN (https://app.example.org; repeat it or give a comma list; * for any) "
+                   "call the JSON API from a browser. Off by default.")
 @click.pass_context
-def serve(ctx, host, port, serve_index, threads, ray_address, replicas):
+def serve(ctx, host, port, serve_index, threads, ray_address, replicas, cors):
     """Serve the search page and the JSON API over HTTP (read-only)."""
     try:
         from .web import serve as run_server
@@ -763,6 +766,6 @@ def serve(ctx, host, port, serve_index, threads, ray_address, replicas):
             click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
     click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
-        run_server(index, host=host, port=port, threads=threads)
+        run_server(index, host=host, port=port, threads=threads, **({"cors": list(cors)} if cors else {}))
     except OSError as e:
         raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None

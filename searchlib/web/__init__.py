@@ -642,9 +642,11 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     @api_route(SUGGEST)
     def api_suggest():
         v = parse(SUGGEST, request.args)
-        q = v["q"] or ""
+        q = v["q"]
+        if not q:
+            raise QuerySyntaxError("the query is empty (parameter q)")
         t = time.perf_counter()
-        found = index_().suggest(q, v["limit"]) if q else []
+        found = index_().suggest(q, v["limit"])
         g.timing["search"] = (time.perf_counter() - t) * 1000
         return jsonify(query=q, suggestions=found)
 

@@ -167,7 +167,7 @@ SUGGEST = Endpoint(
      Param("limit", "integer", "Suggestions.", "提示条数。", default=8, minimum=1, maximum=MAX_SUGGEST)),
     result="Suggestions")
 STATS = Endpoint("/stats", "api_stats", "Counts of documents and passages by type, year and region",
-                 "索引统计。", (), result="Object")
+                 "索引统计。", (), result="Object", errors=(503,))
 HEALTH = Endpoint("/health", "api_health", "Whether the index can be searched", "服务状态。", (), result="Health",
                   errors=(503,))
 OPENAPI = Endpoint("/openapi.json", "api_openapi", "This description (OpenAPI 3.0)", "本接口说明（OpenAPI 3.0）。",
