@@ -207,11 +207,9 @@ def main():
               f"  {r['requests_per_s']:>5}  {r['statuses']}")
     if args.baseline:
         print("ratio (this tree / baseline; below 1: faster)")
-        base = {r["clients"]: r for r in rows if r["code"] == args.baseline}
-        for r in rows:
-            b = base.get(r["clients"])
-            if r["code"] == args.baseline or not b:
-                continue
+        for pair in (rows[i:i + 2] for i in range(0, len(rows), 2)):          # each level: both servers
+            b = next(r for r in pair if r["code"] == args.baseline)
+            r = next(r for r in pair if r["code"] != args.baseline)
             ratio = lambda k: f"{r[k] / b[k]:.2f}" if r[k] and b[k] else "-"      # noqa: E731
             print(f"{r['clients']:>3} clients: page p50 {ratio('page_p50_ms')}  p95 {ratio('page_p95_ms')}   "
                   f"api p50 {ratio('api_p50_ms')}  p95 {ratio('api_p95_ms')}")
