@@ -5,6 +5,14 @@ and 16 concurrent clients. Loopback only; bounded in requests and in time.
 
     .venv/bin/python scripts/bench_web.py --index index
     .venv/bin/python scripts/bench_web.py --index bench-out/eval-dev-full --requests 200
+    .venv/bin/python scripts/bench_web.py --index DIR --baseline main     # against main, same run
+
+With --baseline REV, the code of REV (``git archive``d into a temporary folder) is served
+too, on its own port, and each level runs against both servers in turn (baseline first,
+then this tree, then the other way round on the next level), so both see the same load
+from the rest of the machine; the table gives the search page's and the JSON search's
+server-side p50 / p95 apart, and the ratio (this tree / baseline; below 1: faster).
+--suggest also times ``SearchIndex.suggest`` in this process over prefixes of the queries.
 
 The server is `searchlib serve` in its own process (waitress, --threads as given) on a
 free port of 127.0.0.1. Each client sends, one after the other, the search page
@@ -43,10 +51,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(index: str, threads: int, code: Path = ROOT) -> tuple[subprocess.Popen, int]:
+    """`searchlib serve` of the code in ``code`` (this tree, or a baseline's copy)."""
     port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(code))
     proc = subprocess.Popen([sys.executable, "-m", "searchlib", "--index", index, "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--threads", str(threads)],
+                             "--port", str(port), "--threads", str(threads)], cwd=str(code), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     until = time.monotonic() + 60
     while time.monotonic() < until:
@@ -76,6 +86,7 @@ def run_level(port: int, clients: int, requests: int, seconds: float, paths: lis
     lock = threading.Lock()
     state = {"next": 0}
     server_ms, client_ms, statuses = [], [], {}
+    by_kind = {"page": [], "api": []}
     deadline = time.monotonic() + seconds
 
     def client():
@@ -103,8 +114,10 @@ def run_level(port: int, clients: int, requests: int, seconds: float, paths: lis
             with lock:
                 statuses[resp.status] = statuses.get(resp.status, 0) + 1
                 client_ms.append(elapsed)
-                if "dur=" in timing:
-                    server_ms.append(float(timing.split("dur=")[1]))
+                if "app;dur=" in timing:
+                    ms = float(timing.split("app;dur=")[1].split(",")[0])
+                    server_ms.append(ms)
+                    by_kind["api" if path.startswith("/api/") else "page"].append(ms)
     t0 = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:
@@ -118,7 +131,36 @@ def run_level(port: int, clients: int, requests: int, seconds: float, paths: lis
     return {"clients": clients, "requests": len(client_ms), "statuses": {str(k): v for k, v in statuses.items()},
             "server_p50_ms": pct(server_ms, 50), "server_p95_ms": pct(server_ms, 95),
             "client_p50_ms": pct(client_ms, 50), "client_p95_ms": pct(client_ms, 95),
+            "page_p50_ms": pct(by_kind["page"], 50), "page_p95_ms": pct(by_kind["page"], 95),
+            "api_p50_ms": pct(by_kind["api"], 50), "api_p95_ms": pct(by_kind["api"], 95),
             "requests_per_s": round(len(client_ms) / wall, 1)}
+
+
+def baseline_code(rev: str, folder: Path) -> Path:
+    """The searchlib package of ``rev`` (git archive) in ``folder``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "searchlib"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def time_suggest(index: str, qs: list[str]) -> dict:
+    """p50 / p95 of SearchIndex.suggest over the prefixes of the queries (after the first
+    call, which builds the structure: its time given apart)."""
+    sys.path.insert(0, str(ROOT))
+    from searchlib import api
+    idx = api.open_index(index)
+    t = time.perf_counter()
+    idx.suggest("行政")
+    build = (time.perf_counter() - t) * 1000
+    prefixes = [q[:n] for q in qs for n in range(1, min(len(q), 6) + 1) if q[:n].strip()]
+    ms = []
+    for p in prefixes * 3:
+        t = time.perf_counter()
+        idx.suggest(p)
+        ms.append((time.perf_counter() - t) * 1000)
+    q = statistics.quantiles(ms, n=100)
+    return {"calls": len(ms), "build_ms": round(build, 1), "p50_ms": round(q[49], 3), "p95_ms": round(q[94], 3)}
 
 
 def main():
@@ -128,24 +170,52 @@ def main():
     ap.add_argument("--requests", type=int, default=200, help="requests per level (default 200)")
     ap.add_argument("--seconds", type=float, default=60, help="time limit per level (default 60)")
     ap.add_argument("--threads", type=int, default=8, help="server threads (default 8)")
+    ap.add_argument("--baseline", metavar="REV", help="also serve the code of git revision REV and compare")
+    ap.add_argument("--suggest", action="store_true", help="also time suggestions (in this process)")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = ap.parse_args()
     paths = urls(queries())
-    proc, port = start_server(args.index, args.threads)
-    try:
-        run_level(port, 2, len(paths), args.seconds, paths)          # warm up: every query once
-        rows = [run_level(port, int(c), args.requests, args.seconds, paths) for c in args.clients.split(",")]
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        servers = [("this tree", ROOT)]
+        if args.baseline:
+            servers.insert(0, (args.baseline, baseline_code(args.baseline, Path(tmp))))
+        procs = []
+        try:
+            for name, code in servers:
+                proc, port = start_server(args.index, args.threads, code)
+                procs.append((name, proc, port))
+                run_level(port, 2, len(paths), args.seconds, paths)          # warm up: every query once
+            rows = []
+            for k, c in enumerate(args.clients.split(",")):
+                order = procs if k % 2 == 0 else procs[::-1]
+                for name, _, port in order:
+                    rows.append(dict(run_level(port, int(c), args.requests, args.seconds, paths), code=name))
+        finally:
+            for _, proc, _ in procs:
+                proc.terminate()
+                proc.wait(10)
+    suggest = time_suggest(args.index, queries()) if args.suggest else None
     if args.json:
-        print(json.dumps({"index": args.index, "levels": rows}, ensure_ascii=False))
+        print(json.dumps({"index": args.index, "levels": rows, "suggest": suggest}, ensure_ascii=False))
         return
     print(f"index {args.index}: {len(paths)} distinct requests (search page and JSON search with facets)")
-    print("clients  requests  server p50 / p95 ms  client p50 / p95 ms  req/s  statuses")
+    print("code       clients  requests  page p50 / p95 ms  api p50 / p95 ms  client p50 / p95 ms  req/s  statuses")
     for r in rows:
-        print(f"{r['clients']:>7}  {r['requests']:>8}  {r['server_p50_ms']:>10} / {r['server_p95_ms']:<7}"
-              f"  {r['client_p50_ms']:>10} / {r['client_p95_ms']:<7}  {r['requests_per_s']:>5}  {r['statuses']}")
+        print(f"{r['code'][:10]:<10} {r['clients']:>7}  {r['requests']:>8}  {r['page_p50_ms']:>8} / {r['page_p95_ms']:<7}"
+              f" {r['api_p50_ms']:>7} / {r['api_p95_ms']:<7}  {r['client_p50_ms']:>10} / {r['client_p95_ms']:<7}"
+              f"  {r['requests_per_s']:>5}  {r['statuses']}")
+    if args.baseline:
+        print("ratio (this tree / baseline; below 1: faster)")
+        for pair in (rows[i:i + 2] for i in range(0, len(rows), 2)):          # each level: both servers
+            b = next(r for r in pair if r["code"] == args.baseline)
+            r = next(r for r in pair if r["code"] != args.baseline)
+            ratio = lambda k: f"{r[k] / b[k]:.2f}" if r[k] and b[k] else "-"      # noqa: E731
+            print(f"{r['clients']:>3} clients: page p50 {ratio('page_p50_ms')}  p95 {ratio('page_p95_ms')}   "
+                  f"api p50 {ratio('api_p50_ms')}  p95 {ratio('api_p95_ms')}")
+    if suggest:
+        print(f"suggest: {suggest['calls']} calls, p50 {suggest['p50_ms']} ms, p95 {suggest['p95_ms']} ms "
+              f"(first call, building the structure: {suggest['build_ms']} ms)")
 
 
 if __name__ == "__main__":

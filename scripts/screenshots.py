@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Screenshots of the search page, a document page and an answer table for the README, in headless
+"""Screenshots of the search page (with suggestions as you type), a document page and an answer table for the README, in headless
 Chromium (Debian's ``chromium``; CJK text needs a font such as ``fonts-wqy-microhei``).
 
     .venv/bin/python scripts/screenshots.py [--index DIR] [--out docs]
@@ -16,8 +16,10 @@ from urllib.parse import quote, urlencode
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = [  # file, path, viewport
-    ("search.png", "/?" + urlencode({"q": "行政复议 案件 数量"}), (1000, 760)),
+SHOTS = [  # file, path, viewport[, text typed into the search box]
+    ("search.png", "/?" + urlencode([("q", "行政复议 案件 数量"), ("region", "330000"), ("region", "130000"),
+                                     ("year", "2017"), ("year", "2018")]), (1000, 760)),
+    ("suggest.png", "/", (1000, 420), "法治"),
     ("search-phone.png", "/?" + urlencode({"q": "两法衔接", "region": "330000"}), (390, 700)),
     ("document.png", "/doc/" + quote("000_fe44817f17a5c838.txt") + "?" + urlencode({"q": "两法衔接", "p": 14}),
      (1000, 760)),
@@ -58,10 +60,16 @@ def main():
         out.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for name, path, (width, height) in SHOTS:
+            for name, path, (width, height), *typed in SHOTS:
                 page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
+                if typed:                        # suggestions as you type, the second one chosen
+                    page.click("#q")
+                    page.keyboard.type(typed[0])
+                    page.wait_for_selector("#q-suggest [role=option]")
+                    page.keyboard.press("ArrowDown")
+                    page.keyboard.press("ArrowDown")
                 page.screenshot(path=str(out / name))
                 shrink(out / name)
                 print(out / name, (out / name).stat().st_size // 1024, "KiB")

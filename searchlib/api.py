@@ -16,13 +16,13 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Iterable, Optional, Sequence, Union
 
 from .answers import GROUPINGS, ROLES, answer_rows, group_rows, unit_converter
 from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
 from .metadata import region_table
 from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
-from .query import Filters
+from .query import MULTI_FILTERS, Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
 from .shards import is_sharded, read_layout
@@ -30,6 +30,8 @@ from .storage import check_index
 from .synonyms import SynonymMap, shipped_synonyms
 
 PathLike = Union[str, os.PathLike]
+OneOrMore = Union[str, int, Sequence, None]     # a filter's value, or a list of values (any of them)
+FACETS_OF = {"region": ("province", "city", "county")}      # the facets a filter narrows (else its own name)
 DEFAULT_INDEX = "index"
 
 
@@ -199,6 +201,49 @@ class SearchIndex:
             self._synonyms = SynonymMap.merge(*maps)
         return self._synonyms
 
+    # -- generations and suggestions ----------------------------------------------------
+    def generation(self) -> str:
+        """A short token that changes with every commit (an update, add, remove or optimize by
+        any process) and with a rebuild swapped in: the directory's identity and its Whoosh
+        tables of contents (of every shard of a sharded index). Cheap (one directory listing
+        per directory): a web server keys its ETags and caches to it."""
+        import hashlib
+        h = hashlib.blake2b(digest_size=8)
+        for d in self._generation_dirs():
+            try:
+                st = os.stat(d)
+                h.update(f"{d.name}:{st.st_dev}:{st.st_ino};".encode())
+                for entry in sorted(os.scandir(d), key=lambda e: e.name):
+                    if entry.name.endswith(".toc") or entry.name in ("searchlib.json", "synonyms.txt", "shards.json"):
+                        h.update(f"{entry.name}:{entry.stat().st_mtime_ns};".encode())
+            except OSError:
+                h.update(b"missing;")
+        return h.hexdigest()
+
+    def _generation_dirs(self) -> list[Path]:
+        return [self.path]
+
+    def suggest(self, typed: str, limit: int = 8) -> list[dict]:
+        """Completions of ``typed`` from the index: document titles, the synonyms files'
+        jargon and the index's frequent words (``searchlib.suggest``), each ``{"text",
+        "kind"}``, at most ``limit``. The lookup structure is built on the first call after
+        each commit (a few hundred milliseconds on 3,500 documents) and shared by threads."""
+        from .suggest import Suggester, index_terms
+        token = self.generation()
+        cached = getattr(self, "_suggester", None)
+        if cached is None or cached[0] != token:
+            import threading
+            lock = self.__dict__.setdefault("_suggest_lock", threading.Lock())
+            with lock:
+                cached = getattr(self, "_suggester", None)
+                if cached is None or cached[0] != token:
+                    terms = self._searcher.frequent_terms() if hasattr(self._searcher, "frequent_terms") else []
+                    counts = dict(terms)
+                    jargon = [(t, counts.get(t, 0)) for t in self.synonyms.terms()]
+                    titles = [d.get("title") or "" for d in self.documents()]
+                    cached = self._suggester = (token, Suggester(titles, jargon, terms))
+        return cached[1].suggest(typed, limit)
+
     def plan(self, query: str, synonyms: bool = True):
         """The query plan (concepts, expansions, the query tree the scorer evaluates)."""
         return self._searcher.plan(query, self.synonyms if synonyms else None)
@@ -216,15 +261,18 @@ class SearchIndex:
         return lambda text: merge_spans(term_spans(text, phrases) + term_spans(text, words))
 
     # -- search ---------------------------------------------------------------------
-    def search(self, query: str, *, limit: int = 10, region: Optional[str] = None,
-               year: Optional[int] = None, type: Optional[str] = None, kind: Optional[str] = None,
+    def search(self, query: str, *, limit: int = 10, region: OneOrMore = None,
+               year: OneOrMore = None, type: OneOrMore = None, kind: OneOrMore = None,
                since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
-               level: Optional[str] = None, issuer: Optional[str] = None,
+               level: OneOrMore = None, issuer: OneOrMore = None,
                synonyms: bool = True, explain: bool = False, per_doc: Optional[int] = None,
                offset: int = 0, sort: str = "relevance", facets: bool = False,
-               timeout: Optional[float] = None, show_duplicates: bool = False) -> SearchResult:
+               timeout: Optional[float] = None, show_duplicates: bool = False,
+               disjunctive_facets: bool = False) -> SearchResult:
         """Ranked passages for ``query``. Filters: region (name at any level, or a
         GB/T 2260 code), year (covered), type (doc type), kind (section kind),
+        each one value or a list of values (``region=["浙江", "江苏"]``: either; several
+        filters: all of them),
         since/until (published date, YYYY[-MM[-DD]]), has_figures; for laws and regulations
         level (效力级别: 法律, 行政法规, 部门规章, 地方性法规, 地方政府规章, 司法解释, 宪法) and
         issuer (全国人民代表大会常务委员会, 国务院, 浙江省人民代表大会常务委员会 …). ``per_doc``: at most
@@ -237,16 +285,36 @@ class SearchIndex:
         evaluated so far (``result.partial``) or, if none, QueryTimeoutError.
         A passage whose text a better hit already shows (a copy in another report, or a
         near copy with no figure of its own) is left out and counted in
-        ``result.duplicates_hidden``; ``show_duplicates`` shows them."""
+        ``result.duplicates_hidden``; ``show_duplicates`` shows them.
+        ``disjunctive_facets`` (with ``facets``): the counts of a facet that a filter of the
+        search narrows (region, year, type, kind, level, issuer) are those of the search
+        without that filter, so its other values show with the passages they would add
+        (Algolia's disjunctive facets; one more search per such filter)."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures, level=level, issuer=issuer)
-        return self._searcher.search(query, filters, limit=limit, synonyms=self.synonyms if synonyms else None,
-                                     explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
-                                     timeout=timeout, show_duplicates=show_duplicates)
+        filters.validate()
+        synonyms_ = self.synonyms if synonyms else None
+        result = self._searcher.search(query, filters, limit=limit, synonyms=synonyms_,
+                                       explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
+                                       timeout=timeout, show_duplicates=show_duplicates)
+        if facets and disjunctive_facets and result.facets is not None:
+            for name in MULTI_FILTERS:
+                if not filters.values(name):
+                    continue
+                t = time.perf_counter()
+                other = self._searcher.search(query, filters.without(name), limit=1, synonyms=synonyms_,
+                                              per_doc=per_doc, sort=sort, facets=True, timeout=timeout,
+                                              show_duplicates=show_duplicates, browse_all=True)
+                spent = (time.perf_counter() - t) * 1000
+                result.facets_ms += spent
+                result.elapsed_ms += spent
+                for facet in FACETS_OF.get(name, (name,)):
+                    result.facets[facet] = (other.facets or {}).get(facet, [])
+        return result
 
     def figures(self, query: str, *, unit: Optional[str] = None, by: Optional[str] = None, limit: int = 100,
-                region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
-                kind: Optional[str] = None, since: Optional[str] = None, until: Optional[str] = None,
+                region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
+                kind: OneOrMore = None, since: Optional[str] = None, until: Optional[str] = None,
                 role: Optional[str] = None, synonyms: bool = True, passages: int = 1000,
                 timeout: Optional[float] = None) -> FigureTable:
         """The answer table of ``query``: the figures that the best ``passages`` matching
@@ -325,10 +393,11 @@ class SearchIndex:
         """A document's metadata and its passages (with heading paths), in order."""
         return self._searcher.document(doc_id)
 
-    def documents(self, *, region: Optional[str] = None, year: Optional[int] = None, type: Optional[str] = None,
-                  since: Optional[str] = None, until: Optional[str] = None, level: Optional[str] = None,
-                  issuer: Optional[str] = None) -> list[dict]:
-        """Metadata of the indexed documents, all or those the filters allow, by doc_id."""
+    def documents(self, *, region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
+                  since: Optional[str] = None, until: Optional[str] = None, level: OneOrMore = None,
+                  issuer: OneOrMore = None) -> list[dict]:
+        """Metadata of the indexed documents, all or those the filters allow, by doc_id
+        (filters as in :meth:`search`: one value or a list)."""
         filters = Filters(region=region, year=year, type=type, since=since, until=until, level=level, issuer=issuer)
         filters.validate()
         return self._searcher.documents(filters)
@@ -387,6 +456,9 @@ class ShardedIndex(SearchIndex):
         self._synonym_path = synonyms
         self._synonyms = None
         self.last_report: Optional[BuildReport] = None
+
+    def _generation_dirs(self) -> list[Path]:
+        return [self.path, *self.layout.shard_paths]
 
     def stats(self) -> dict:
         """``SearchIndex.stats`` of the whole index, plus each shard: its directory,

@@ -259,17 +259,30 @@ def optimize(ctx):
     click.echo(f"Optimized {ctx.obj['index']}: one segment")
 
 
+def _one_or_more(ctx, param, values):
+    """A repeatable filter option: None, its one value, or the list of its values (any of them)."""
+    values = list(dict.fromkeys(values or ()))
+    return None if not values else values[0] if len(values) == 1 else values
+
+
+def _multi(*names, **kw):
+    """A filter option that may be given several times (OR within it, AND across filters)."""
+    return click.option(*names, multiple=True, callback=_one_or_more, **kw)
+
+
 FILTER_OPTIONS = [
-    click.option("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code."),
-    click.option("--year", type=int, help="Year the document covers."),
-    click.option("--type", "type_", help="Document type: annual_report, work_plan, notice, ..."),
-    click.option("--kind", help="Section kind: preamble, achievements, problems, plans, requirements, other."),
+    _multi("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code. Repeat it for any of "
+                            "several (--region 浙江 --region 江苏)."),
+    _multi("--year", type=int, help="Year the document covers (repeatable: any of them)."),
+    _multi("--type", "type_", help="Document type: annual_report, work_plan, notice, ... (repeatable)."),
+    _multi("--kind", help="Section kind: preamble, achievements, problems, plans, requirements, other "
+                          "(repeatable)."),
     click.option("--since", help="Published on or after (YYYY[-MM[-DD]])."),
     click.option("--until", help="Published on or before (YYYY[-MM[-DD]])."),
     click.option("--has-figures", is_flag=True, help="Only passages that state figures."),
-    click.option("--level", help="Laws and regulations of this 效力级别: 法律, 行政法规, 部门规章, 地方性法规, "
-                                 "地方政府规章, 司法解释, 宪法."),
-    click.option("--issuer", help="Laws and regulations adopted by: 全国人民代表大会常务委员会, 国务院, ..."),
+    _multi("--level", help="Laws and regulations of this 效力级别: 法律, 行政法规, 部门规章, 地方性法规, "
+                           "地方政府规章, 司法解释, 宪法 (repeatable)."),
+    _multi("--issuer", help="Laws and regulations adopted by: 全国人民代表大会常务委员会, 国务院, ... (repeatable)."),
 ]
 
 
@@ -475,7 +488,8 @@ def _print_result(result, explain=False, applied=None):
         if result.total:
             click.echo(f"No results on this page ({result.total} matching passages).")
         elif applied:
-            shown = ", ".join(f"--{k} {v}" if v is not True else f"--{k}" for k, v in applied.items())
+            shown = ", ".join(f"--{k}" if v is True else " ".join(f"--{k} {x}" for x in v) if isinstance(v, list)
+                              else f"--{k} {v}" for k, v in applied.items())
             click.echo(f"No results (filters: {shown}).")
         else:
             click.echo("No results.")
@@ -668,12 +682,7 @@ def show(ctx, doc_id, as_json, context):
 
 
 @main.command()
-@click.option("--region", help="Region at any level: 浙江, 宁波, 北仑, or a GB/T 2260 code.")
-@click.option("--year", type=int, help="Year the document covers.")
-@click.option("--type", "type_", help="Document type: annual_report, work_plan, notice, ...")
-@click.option("--since", help="Published on or after (YYYY[-MM[-DD]]).")
-@click.option("--until", help="Published on or before (YYYY[-MM[-DD]]).")
-@filter_options(exclude=("region", "year", "type", "kind", "since", "until", "has_figures"))
+@filter_options(exclude=("kind", "has_figures"))
 @output_options
 @click.pass_context
 def docs(ctx, region, year, type_, since, until, level, issuer, fmt):
@@ -733,8 +742,11 @@ def synonyms(ctx, query, synonyms_file):
                    "started here; with auto or ray://HOST:10001, on that cluster.")
 @click.option("--replicas", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --ray: actors per shard (a failed one's queries go to another).")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Let pages of ORIGIN (https://app.example.org; repeat it or give a comma list; * for any) "
+                   "call the JSON API from a browser. Off by default.")
 @click.pass_context
-def serve(ctx, host, port, serve_index, threads, ray_address, replicas):
+def serve(ctx, host, port, serve_index, threads, ray_address, replicas, cors):
     """Serve the search page and the JSON API over HTTP (read-only)."""
     try:
         from .web import serve as run_server
@@ -754,6 +766,6 @@ def serve(ctx, host, port, serve_index, threads, ray_address, replicas):
             click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
     click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     try:
-        run_server(index, host=host, port=port, threads=threads)
+        run_server(index, host=host, port=port, threads=threads, **({"cors": list(cors)} if cors else {}))
     except OSError as e:
         raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None

@@ -158,6 +158,7 @@ class SearchResult:
     counts_exact: bool = True    # False: near duplicates further down may lower total / total_partial
     browse: Optional[str] = None   # a search without words: "documents" (a hit per document) or "passages"
     missing_shards: list = field(default_factory=list)   # shards of a sharded index that could not be searched
+    facets_ms: float = 0.0       # of elapsed_ms, the time spent counting facets (a server's Server-Timing)
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:

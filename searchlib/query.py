@@ -235,17 +235,34 @@ def _suggest(name: str) -> str:
     return " (a province, city or county name such as 浙江, 宁波, 北仑, or a GB/T 2260 code such as 330206)"
 
 
+# the filters that take several values: OR within one of them, AND across them
+MULTI_FILTERS = ("region", "year", "type", "kind", "level", "issuer")
+
+
+def filter_values(value) -> tuple:
+    """The values of a filter as a tuple: () for none, one for a scalar, each of a list."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(value)
+    return (value,)
+
+
 @dataclass
 class Filters:
-    region: Optional[str] = None
-    year: Optional[int] = None
-    type: Optional[str] = None
-    kind: Optional[str] = None
+    """Report and passage filters. region, year, type, kind, level and issuer take one value
+    or several (a list: 浙江 or 江苏, 2018 or 2019); several values of one filter are OR-ed,
+    different filters AND-ed. After ``validate`` a filter given once holds that value, one
+    given several times a tuple of its distinct values."""
+    region: Optional[object] = None
+    year: Optional[object] = None
+    type: Optional[object] = None
+    kind: Optional[object] = None
     since: Optional[str] = None
     until: Optional[str] = None
     has_figures: bool = False
-    level: Optional[str] = None   # a law's or regulation's 效力级别 (法律, 行政法规, 地方性法规 …)
-    issuer: Optional[str] = None  # the body that adopted it (国务院, 全国人民代表大会常务委员会 …)
+    level: Optional[object] = None   # a law's or regulation's 效力级别 (法律, 行政法规, 地方性法规 …)
+    issuer: Optional[object] = None  # the body that adopted it (国务院, 全国人民代表大会常务委员会 …)
     not_types: tuple = ()         # document types left out (answer tables leave out rules)
 
     @classmethod
@@ -258,26 +275,25 @@ class Filters:
         f.validate()
         return f
 
+    def values(self, name: str) -> tuple:
+        """The values of filter ``name`` (a tuple, () when it is not given)."""
+        return filter_values(getattr(self, name))
+
+    def without(self, name: str) -> "Filters":
+        """These filters less ``name`` (a facet's counts without its own filter)."""
+        values = {k: getattr(self, k) for k in FILTER_FIELDS}
+        values[name] = False if name == "has_figures" else None
+        return Filters(**values, not_types=self.not_types)
+
     def validate(self) -> None:
-        if self.year is not None:
-            try:
-                self.year = int(self.year)
-            except (TypeError, ValueError, OverflowError):
-                raise QuerySyntaxError(f"year must be a number, not {self.year!r}") from None
-            if not 1000 <= self.year <= 9999:
-                raise QuerySyntaxError(f"year must be a year like 2018, not {self.year}")
-        if self.region is not None:
-            self.region = str(self.region).strip()
-            if not self.region:
-                raise QuerySyntaxError("region is empty")
-            if not region_table().codes_for(self.region):
-                raise QuerySyntaxError(f"unknown region {self.region!r}" + _suggest(self.region))
-        if self.level and self.level not in LEVELS:
-            raise QuerySyntaxError(f"unknown level {self.level!r} (one of: {', '.join(LEVELS)})")
-        if self.kind and self.kind not in SECTION_KINDS:
-            raise QuerySyntaxError(f"unknown section kind {self.kind!r} (one of: {', '.join(SECTION_KINDS)})")
-        if self.type and self.type not in DOC_TYPES:
-            raise QuerySyntaxError(f"unknown document type {self.type!r} (one of: {', '.join(DOC_TYPES)})")
+        for name in MULTI_FILTERS:
+            raw = getattr(self, name)
+            if isinstance(raw, (list, tuple, set, frozenset)):
+                checked = [self._checked(name, v) for v in raw]
+                checked = list(dict.fromkeys(v for v in checked if v is not None))
+                setattr(self, name, None if not checked else checked[0] if len(checked) == 1 else tuple(checked))
+            else:
+                setattr(self, name, self._checked(name, raw))
         for name in ("since", "until"):
             v = getattr(self, name)
             if v is not None:
@@ -288,13 +304,48 @@ class Filters:
         if self.since and self.until and self.since > self.until:
             raise QuerySyntaxError(f"--since {self.since} is after --until {self.until}")
 
+    @staticmethod
+    def _checked(name: str, value):
+        """One value of a multi-value filter, checked (None: not given)."""
+        if value is None:
+            return None
+        if name == "year":
+            try:
+                year = int(value)
+            except (TypeError, ValueError, OverflowError):
+                raise QuerySyntaxError(f"year must be a number, not {value!r}") from None
+            if not 1000 <= year <= 9999:
+                raise QuerySyntaxError(f"year must be a year like 2018, not {year}")
+            return year
+        if name == "region":
+            region = str(value).strip()
+            if not region:
+                raise QuerySyntaxError("region is empty")
+            if not region_table().codes_for(region):
+                raise QuerySyntaxError(f"unknown region {region!r}" + _suggest(region))
+            return region
+        if value == "":
+            return None
+        if name == "level" and value not in LEVELS:
+            raise QuerySyntaxError(f"unknown level {value!r} (one of: {', '.join(LEVELS)})")
+        if name == "kind" and value not in SECTION_KINDS:
+            raise QuerySyntaxError(f"unknown section kind {value!r} (one of: {', '.join(SECTION_KINDS)})")
+        if name == "type" and value not in DOC_TYPES:
+            raise QuerySyntaxError(f"unknown document type {value!r} (one of: {', '.join(DOC_TYPES)})")
+        return value
+
     def merged(self, written: dict) -> "Filters":
         """These filters and those written in the query (region:宁波 …); a filter given
-        both ways with different values is an error."""
+        both ways with different values is an error, but one of a filter's several values
+        written in the query narrows it to that value."""
         values = {k: getattr(self, k) for k in FILTER_FIELDS}
         for name, value in written.items():
             given = values.get(name)
-            if given not in (None, False) and str(given) != str(value):
+            if isinstance(given, tuple):
+                if str(value) not in {str(v) for v in given}:
+                    raise QuerySyntaxError(f"{name}:{value} in the query disagrees with the {name} filter "
+                                           f"{','.join(str(v) for v in given)!r}")
+            elif given not in (None, False) and str(given) != str(value):
                 raise QuerySyntaxError(f"{name}:{value} in the query disagrees with the {name} filter {given!r}")
             values[name] = value
         merged = Filters(**values, not_types=self.not_types)
@@ -307,18 +358,15 @@ class Filters:
         can pass (an unknown region)."""
         parts = []
         if self.region:
-            codes = region_table().codes_for(self.region)
+            codes = [c for r in self.values("region") for c in region_table().codes_for(r)]
             if not codes:
                 return wq.NullQuery
-            parts.append(wq.Or([wq.Term(REGION, c) for c in codes]))
-        if self.year is not None:
-            parts.append(wq.Term(YEAR, str(self.year)))
-        if self.type:
-            parts.append(wq.Term(DOC_TYPE, self.type))
-        if self.level:
-            parts.append(wq.Term(LEVEL, self.level))
-        if self.issuer:
-            parts.append(wq.Term(ISSUER, self.issuer))
+            parts.append(wq.Or([wq.Term(REGION, c) for c in dict.fromkeys(codes)]))
+        for name, field_ in (("year", YEAR), ("type", DOC_TYPE), ("level", LEVEL), ("issuer", ISSUER)):
+            given = self.values(name)
+            if given:
+                terms = [wq.Term(field_, str(v)) for v in given]
+                parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
         if self.not_types:
             parts.append(wq.Not(wq.Or([wq.Term(DOC_TYPE, t) for t in self.not_types])))
         if self.since or self.until:
@@ -331,13 +379,15 @@ class Filters:
 
     def restricts(self) -> bool:
         """Whether any filter is given (a search without words browses by them)."""
-        return any(getattr(self, k) not in (None, False, "") for k in FILTER_FIELDS)
+        return any(getattr(self, k) not in (None, False, "", ()) for k in FILTER_FIELDS)
 
     def passage_query(self) -> Optional[wq.Query]:
         """The passage-level filters (section kind, has figures) as a query, or None."""
         parts = []
-        if self.kind:
-            parts.append(wq.Term(KIND, self.kind))
+        kinds = self.values("kind")
+        if kinds:
+            terms = [wq.Term(KIND, k) for k in kinds]
+            parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
         if self.has_figures:
             parts.append(wq.Term(HAS_FIGURES, True))
         if not parts:

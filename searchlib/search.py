@@ -343,9 +343,8 @@ def timeout_error(timeout: float) -> QueryTimeoutError:
 
 def _filter_reading(filters: Filters) -> str:
     """How a browse was read: its filters, one line (``browse region:宁波 kind:plans``)."""
-    given = [f"{k}:{getattr(filters, k)}" for k in ("region", "year", "type", "kind", "since", "until", "level",
-                                                     "issuer")
-             if getattr(filters, k) not in (None, "")]
+    given = [f"{k}:{','.join(str(v) for v in filters.values(k))}"
+             for k in ("region", "year", "type", "kind", "since", "until", "level", "issuer") if filters.values(k)]
     return "browse " + " ".join(given + (["has_figures:true"] if filters.has_figures else []))
 
 
@@ -559,6 +558,11 @@ class IndexSearcher:
             snap.close()
             self._local.snap = None
 
+    def frequent_terms(self) -> list[tuple[str, int]]:
+        """The index's most frequent body words with the passages holding them (suggestions)."""
+        from .suggest import index_terms
+        return index_terms(self.snapshot().stats.segments, BODY)
+
     # -- planning -------------------------------------------------------------------------
     def plan(self, text: str, synonyms=None, snap: Optional[Snapshot] = None, stats=None) -> QueryPlan:
         """The query plan; ``stats`` (default the snapshot's): the collection statistics it is
@@ -573,14 +577,16 @@ class IndexSearcher:
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
                explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
                sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None,
-               show_duplicates: bool = False) -> SearchResult:
+               show_duplicates: bool = False, browse_all: bool = False) -> SearchResult:
+        """``browse_all``: without words or filters, browse every document (facets of the whole
+        index) instead of raising QuerySyntaxError."""
         t0 = time.perf_counter()
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()
         snap = self.snapshot()
         if browsing is not None:
             filters = filters.merged(browsing)
-            if not filters.restricts():
+            if not filters.restricts() and not browse_all:
                 raise QuerySyntaxError("empty query: give words to search for, or filters to browse by")
             result = self._browse(snap, text, filters, limit, per_doc, offset, sort, facets, not show_duplicates)
             result.elapsed_ms = (time.perf_counter() - t0) * 1000
@@ -613,7 +619,9 @@ class IndexSearcher:
         absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
         result.suggestions = self._suggestions(snap, plan, absent)
         if facets:
+            t_facets = time.perf_counter()
             result.facets = self._facets(snap, ranked.matched, dedupe=not show_duplicates)
+            result.facets_ms = (time.perf_counter() - t_facets) * 1000
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
 
@@ -684,7 +692,9 @@ class IndexSearcher:
         absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
         result.suggestions = self._suggestions(snap, plan, absent)
         if facets:
+            t_facets = time.perf_counter()
             result.facets = self._facets(snap, ranked.matched, dedupe=not show_duplicates)
+            result.facets_ms = (time.perf_counter() - t_facets) * 1000
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
 
@@ -719,7 +729,9 @@ class IndexSearcher:
                               expanded_query=_filter_reading(filters), duplicates_hidden=len(ids) - total,
                               counts_exact=chosen.exact)
         if facets:
+            t_facets = time.perf_counter()
             result.facets = self._facets(snap, ids, dedupe=dedupe)
+            result.facets_ms = (time.perf_counter() - t_facets) * 1000
         return result
 
     def _browse_ids(self, snap: Snapshot, filters: Filters) -> np.ndarray:

@@ -806,13 +806,14 @@ class ShardedSearcher:
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None, explain: bool = False,
                per_doc: Optional[int] = None, offset: int = 0, sort: str = "relevance", facets: bool = False,
-               timeout: Optional[float] = None, show_duplicates: bool = False) -> SearchResult:
+               timeout: Optional[float] = None, show_duplicates: bool = False,
+               browse_all: bool = False) -> SearchResult:
         t0 = time.perf_counter()
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()
         if browsing is not None:
             filters = filters.merged(browsing)
-            if not filters.restricts():
+            if not filters.restricts() and not browse_all:
                 raise QuerySyntaxError("empty query: give words to search for, or filters to browse by")
             run = lambda m: self._browse(self._ensure(m), text, filters, limit, per_doc, offset, sort, facets,
                                          not show_duplicates, m)

@@ -221,3 +221,110 @@ def test_paging_reaches_the_count_and_repeats_are_shown_on_request(browser, coun
     assert "共 3 份文件" in page.locator(".total").inner_text()
     assert [t.split("20")[0] for t in page.locator(".hit .title").all_inner_texts()] == ["乙县", "甲县", "丙县"]
     page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1200, 900), (390, 760)])
+def test_two_provinces_two_years_and_a_date_range(browser, seed_site, width, height):
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(seed_site + "/?q=行政复议")
+    page.wait_for_selector(".hit")
+    total = int(page.inner_text(".total strong"))
+
+    def open_drawer():
+        if not page.locator("#facet-region").is_visible():
+            page.click("#filters > summary")
+    open_drawer()
+    page.click("#facet-region a.check:text-is('浙江省')")
+    page.wait_for_selector("#facet-region .trail strong:text-is('浙江省')", state="attached")
+    zj = int(page.inner_text(".total strong"))
+    open_drawer()
+    page.click("#facet-region a.check:text-is('河北省')")                  # a second province: either of them
+    page.wait_for_selector("#facet-region a.check[aria-checked=true]:text-is('河北省')", state="attached")
+    both = int(page.inner_text(".total strong"))
+    assert zj < both <= total
+    assert page.locator("#facet-region a.check[aria-checked=true]").count() == 2
+    metas = page.locator(".hit .meta").all_inner_texts()
+    assert metas and all(m.startswith(("宁波", "秦皇岛", "浙江", "河北")) for m in metas), metas
+    open_drawer()
+    page.click("#facet-year a.check:text-is('2017')")
+    page.wait_for_selector("#facet-year a.check[aria-checked=true]:text-is('2017')", state="attached")
+    open_drawer()
+    page.click("#facet-year a.check:text-is('2018')")
+    page.wait_for_selector("#facet-year a.check[aria-checked=true]:text-is('2018')", state="attached")
+    assert int(page.inner_text(".total strong")) == both                      # the two years cover both reports
+    chips = page.locator(".chip-filter").all_inner_texts()
+    assert {"地区：浙江省 ×", "地区：河北省 ×", "年份：2017 ×", "年份：2018 ×"} <= set(chips)
+    assert "region=330000" in page.url and "region=130000" in page.url and "year=2017" in page.url
+    # the date range: an ill-formed date is refused by the form itself, a good one applies
+    open_drawer()
+    page.fill("#since", "2018年")
+    page.click("#apply-dates")
+    assert page.evaluate("document.getElementById('since').validity.patternMismatch")
+    page.fill("#since", "2018")
+    page.fill("#until", "2019-06")
+    page.click("#apply-dates")
+    page.wait_for_selector(".chip-filter:has-text('发布日期：2018 至 2019-06')")
+    assert page.locator(".chip-filter:has-text('地区：河北省')").count() == 1            # the other filters kept
+    metas = page.locator(".hit .meta").all_inner_texts()
+    assert metas and all(m.startswith("秦皇岛") for m in metas), metas        # 宁波's report is of 2017-12
+    # one chip off: the rest stay
+    page.click(".chip-filter:has-text('地区：河北省')")
+    page.wait_for_selector("p.empty, .hit")
+    assert page.locator(".chip-filter:has-text('地区：河北省')").count() == 0
+    assert page.locator(".chip-filter:has-text('发布日期')").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1200, 900), (390, 760)])
+def test_suggestions_as_you_type_with_the_keyboard(browser, seed_site, width, height):
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(seed_site + "/")
+    box = page.locator("#q")
+    assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "false"
+    box.click()
+    page.keyboard.type("两法")
+    page.wait_for_selector("#q-suggest [role=option]")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert page.locator("#q-suggest [role=option]").first.inner_text().startswith("两法衔接")
+    page.keyboard.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "q-suggest-0"
+    assert page.locator("#q-suggest-0").get_attribute("aria-selected") == "true"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector(".hit")
+    assert page.input_value("#q") == "两法衔接" and "q=%E4%B8%A4%E6%B3%95%E8%A1%94%E6%8E%A5" in page.url
+    # Escape closes the list and Enter then searches what was typed
+    page.fill("#q", "")
+    box.click()
+    page.keyboard.type("法治")
+    page.wait_for_selector("#q-suggest [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")                                            # wraps to the last
+    n = page.locator("#q-suggest [role=option]").count()
+    assert box.get_attribute("aria-activedescendant") == f"q-suggest-{n - 1}"
+    page.keyboard.press("Escape")
+    assert page.locator("#q-suggest").is_hidden() and box.get_attribute("aria-expanded") == "false"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.input_value("#q") == "法治"
+    page.close()
+
+
+def test_without_javascript_the_form_is_plain(browser, seed_site):
+    page = browser.new_page()
+    page.route("**/static/app.js", lambda route: route.abort())                 # as if scripts were off
+    page.goto(seed_site + "/")
+    assert page.locator("#q-suggest").count() == 0 and page.locator("#q").get_attribute("role") is None
+    page.fill("#q", "行政复议")
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+    page.click("#facet-year a.check:text-is('2017')")
+    page.wait_for_selector("#facet-year a.check[aria-checked=true]")
+    page.fill("#since", "2017")
+    page.click("#apply-dates")
+    page.wait_for_selector(".chip-filter:has-text('发布日期：2017')")
+    assert page.locator(".chip-filter:has-text('年份：2017')").count() == 1
+    page.close()

@@ -11,50 +11,47 @@ from ``searchlib.serialize``) or server-side HTML (Jinja2, autoescaped).
 """
 from __future__ import annotations
 
+import datetime
+import gzip
+import hashlib
+import json
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Optional, Union
 from urllib.parse import urlencode
 
-from flask import Flask, Response, abort, jsonify, render_template, request, url_for
+from flask import Flask, Response, abort, g, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
-from .. import api
+from .. import __version__, api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
                       IndexVersionError, QuerySyntaxError, QueryTimeoutError, SearchlibError)
 from ..models import DOC_TYPES, SECTION_KINDS
 from .messages import suggestions, translate
+from .params import (API_VERSION, DOCUMENT, DOCUMENTS, ENDPOINTS, FIGURES, HEALTH, MAX_CONTEXT, MAX_FIGURE_PASSAGES,
+                     MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, OPENAPI, PAGE_SIZE, PASSAGE, SEARCH, STATS, SUGGEST,
+                     SYNONYMS, BadRequest, _flag, _int, _text, openapi, parse)
 from ..serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
                          number_text, result_dict)
 
 log = logging.getLogger("searchlib.web")
 
-# bounds on what one request may ask for: a hostile request gets a 4xx, quickly
-MAX_QUERY_CHARS = 500          # the query language's own limit too
-MAX_LIMIT = 100                # hits per request
-MAX_OFFSET = 10_000
-MAX_PER_DOC = 100
-MAX_DOCS_LIMIT = 1000          # documents per /api/documents page
-MAX_CONTEXT = 20               # neighbours of a passage
-MAX_PARAM_CHARS = 200          # any other parameter
+# bounds on what one request may ask for: a hostile request gets a 4xx, quickly (the
+# parameters' own bounds are in params.py, with their definitions)
 MAX_ID_CHARS = 1000            # a doc_id or passage_id
 MAX_BODY_BYTES = 64 * 1024     # a POST /api/search body
 MAX_QUERY_STRING = 8 * 1024
 TIME_BUDGET = 1.0              # seconds of search time per request (searchlib's own default is 0.5)
-PAGE_SIZE = 10
 EXPORT_LIMIT = MAX_LIMIT       # hits in an export of the current results
+GZIP_MIN_BYTES = 1024          # answers at least this long are gzipped for a client that accepts it
 
 FILTERS = ("region", "year", "type", "kind", "since", "until", "has_figures", "level", "issuer")
-MAX_FIGURE_ROWS = 500          # rows of an answer table per request
-FIGURE_PARAMS = {"q", "query", *FILTERS[:6], "unit", "by", "limit", "passages", "synonyms", "format", "download"}
-MAX_FIGURE_PASSAGES = 1000     # passages read for an answer table (the CLI's --passages)
 BY_LABELS = {"": "按相关度", "region": "按地区", "period": "按时期", "year": "按年份", "document": "按文件"}
-SEARCH_PARAMS = {"q", "query", *FILTERS, "filters", "limit", "offset", "sort", "per_doc", "facets", "explain",
-                 "synonyms", "group_by_doc", "format", "download", "show_duplicates", "page", "hitsPerPage"}
 UNAVAILABLE = (IndexNotFoundError, IndexDamagedError, IndexVersionError, IndexLockedError)
 
 # labels of the Chinese UI
@@ -65,10 +62,6 @@ KIND_LABELS = {"preamble": "导语", "achievements": "工作成效", "problems":
                "requirements": "工作要求", "other": "其他"}
 SORT_LABELS = {"relevance": "相关度", "-date": "最新", "date": "最早"}
 assert set(TYPE_LABELS) == set(DOC_TYPES) and set(KIND_LABELS) == set(SECTION_KINDS)
-
-
-class BadRequest(SearchlibError):
-    """A request parameter out of bounds or malformed (HTTP 400)."""
 
 
 class IndexHolder:
@@ -99,102 +92,46 @@ class IndexHolder:
 
 
 # -- parameters -------------------------------------------------------------------------
-def _flag(value, name: str, default: bool = False) -> bool:
-    """A true/false parameter; absent, empty (``synonyms=``) or JSON null: ``default``."""
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return default
-    v = str(value).strip().lower()
-    if v in ("1", "true", "yes", "on"):
-        return True
-    if v in ("0", "false", "no", "off"):
-        return False
-    if v == "":
-        return default
-    raise BadRequest(f"{name} must be true or false, not {str(value)[:40]!r}")
-
-
-def _int(value, name: str, lo: int, hi: int, default: Optional[int]) -> Optional[int]:
-    if value is None or value == "":
-        return default
-    try:
-        n = int(str(value).strip())
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, not {str(value)[:40]!r}") from None
-    if not lo <= n <= hi:
-        raise BadRequest(f"{name} must be between {lo} and {hi}")
-    return n
-
-
-def _text(value, name: str, limit: int = MAX_PARAM_CHARS) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise BadRequest(f"{name} must be text")
-    value = str(value)
-    if len(value) > limit:
-        raise BadRequest(f"{name} is longer than {limit} characters")
-    if "\x00" in value:
-        raise BadRequest(f"{name} contains a NUL character")
-    return value.strip() or None
-
-
-def _only(params: dict, shown: set, known: set) -> None:
-    """BadRequest naming the parameters not in ``known`` (and listing ``shown``)."""
-    unknown = sorted(str(k)[:40] for k in params if k not in known)
-    if unknown:
-        raise BadRequest(f"unknown parameter(s): {', '.join(unknown)} (known: {', '.join(sorted(shown))})")
-
-
-def _filter_args(params, rules: bool = True) -> dict:
-    """The report and section filters of a request (region, year, type, kind, since, until;
-    with ``rules``, level and issuer), bounded."""
-    names = ("region", "type", "kind", "since", "until") + (("level", "issuer") if rules else ())
-    args = {name: _text(params.get(name), name) for name in names}
-    args["year"] = _int(params.get("year"), "year", 1000, 9999, None)
-    return args
-
-
-def search_args(params: dict, *, strict: bool = True, page_size: int = PAGE_SIZE) -> dict:
+def search_args(params, *, strict: bool = True, page_size: int = PAGE_SIZE) -> dict:
     """Keyword arguments of ``SearchIndex.search`` (plus ``group_by_doc``) from request
-    parameters (a query string or a JSON body), bounded. ``strict``: unknown parameters
-    are an error (the API), else ignored (the page)."""
-    params = dict(params)
-    nested = params.pop("filters", None)
-    if nested is not None:
-        if not isinstance(nested, dict):
-            raise BadRequest("filters must be an object")
-        for k, v in nested.items():
-            if k not in FILTERS:
-                raise BadRequest(f"unknown filter {str(k)[:40]!r} (filters: {', '.join(FILTERS)})")
-            params.setdefault(k, v)
-    if strict:
-        _only(params, SEARCH_PARAMS - {"query", "download"}, SEARCH_PARAMS)
-    q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
+    parameters (a query string's MultiDict or a JSON body), parsed by the table of
+    params.py. ``strict``: unknown parameters are an error (the API), else ignored (the page)."""
+    if isinstance(params, dict) and "filters" in params:
+        params = dict(params)
+        nested = params.pop("filters")
+        if nested is not None:
+            if not isinstance(nested, dict):
+                raise BadRequest("filters must be an object")
+            for k, v in nested.items():
+                if k not in FILTERS:
+                    raise BadRequest(f"unknown filter {str(k)[:40]!r} (filters: {', '.join(FILTERS)})")
+                params.setdefault(k, v)
+    v = parse(SEARCH, params, strict=strict)
     # page / hitsPerPage (1-based), as Algolia and Meilisearch call them, besides limit / offset
-    if params.get("hitsPerPage") is not None and params.get("limit") is None:
-        params["limit"] = params["hitsPerPage"]
-    limit = _int(params.get("limit"), "limit", 1, MAX_LIMIT, page_size)
-    page = _int(params.get("page"), "page", 1, MAX_OFFSET // limit + 1, None)
-    args = dict(
-        query=q or "",
-        limit=limit,
-        offset=(page - 1) * limit if page is not None and params.get("offset") is None
-        else _int(params.get("offset"), "offset", 0, MAX_OFFSET, 0),
-        per_doc=_int(params.get("per_doc"), "per_doc", 0, MAX_PER_DOC, None),
-        sort=_text(params.get("sort"), "sort") or "relevance",
-        facets=_flag(params.get("facets"), "facets"),
-        explain=_flag(params.get("explain"), "explain"),
-        synonyms=_flag(params.get("synonyms"), "synonyms", True),
-        has_figures=_flag(params.get("has_figures"), "has_figures"),
-        group_by_doc=_flag(params.get("group_by_doc"), "group_by_doc"),
-        show_duplicates=_flag(params.get("show_duplicates"), "show_duplicates"),
-    )
-    args.update(_filter_args(params))
-    if args["sort"] not in SORT_LABELS:
-        raise BadRequest(f"sort must be one of: relevance, date, -date, not {args['sort'][:40]!r}")
+    limit = v["limit"] if _given(params, "limit") or v["hitsPerPage"] is None else v["hitsPerPage"]
+    if not _given(params, "limit") and v["hitsPerPage"] is None:
+        limit = page_size
+    page = v["page"]
+    if page is not None and page > MAX_OFFSET // limit + 1:
+        raise BadRequest(f"page must be between 1 and {MAX_OFFSET // limit + 1}")
+    args = dict(query=v["q"] or "", limit=limit,
+                offset=(page - 1) * limit if page is not None and not _given(params, "offset") else v["offset"],
+                per_doc=v["per_doc"], sort=v["sort"], facets=v["facets"], explain=v["explain"],
+                synonyms=v["synonyms"], has_figures=v["has_figures"], group_by_doc=v["group_by_doc"],
+                show_duplicates=v["show_duplicates"], disjunctive_facets=v["disjunctive_facets"])
+    for name in ("region", "year", "type", "kind", "since", "until", "level", "issuer"):
+        args[name] = v[name]
     return args
+
+
+def _given(params, name: str) -> bool:
+    value = params.get(name)
+    return value is not None and value != ""
+
+
+def values_of(value) -> list:
+    """A parsed filter (None, a value, a list of values) as a list."""
+    return [] if value is None or value == "" else list(value) if isinstance(value, list) else [value]
 
 
 def _filtered(args: dict) -> bool:
@@ -202,8 +139,18 @@ def _filtered(args: dict) -> bool:
     return any(args.get(k) not in (None, "", False) for k in FILTERS)
 
 
-_STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "read_only", 413: "too_large", 414: "uri_too_long",
-                 503: "index_unavailable", 500: "internal"}
+_STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                 414: "uri_too_long", 431: "headers_too_large", 503: "index_unavailable", 500: "internal"}
+_HTTP_MESSAGES = {  # status: (English, Chinese)
+    400: ("the request is malformed", "请求格式有误。"),
+    404: ("no such page", "没有这个页面。"),
+    405: ("this server is read-only: GET (and POST /api/search) only", "本服务只读：只接受 GET（以及 POST /api/search）。"),
+    413: (f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB",
+          f"请求内容太大（超过 {MAX_BODY_BYTES // 1024} KiB）。"),
+    414: ("the URL is too long", "网址太长。"),
+    431: ("the request's headers are too large", "请求头太大。"),
+    500: ("internal error (see the server's log)", "服务器内部错误（详见服务器日志）。"),
+}
 
 
 def _with(params, **changes) -> str:
@@ -321,19 +268,13 @@ def with_headings(passages: list[dict]) -> list[tuple[list[tuple[int, str]], dic
     return out
 
 
-def figure_args(params: dict, *, strict: bool = True) -> dict:
+def figure_args(params, *, strict: bool = True) -> dict:
     """Keyword arguments of ``SearchIndex.figures`` from request parameters, bounded."""
-    if strict:
-        _only(params, FIGURE_PARAMS - {"query"}, FIGURE_PARAMS)
-    q = _text(params.get("q", params.get("query")), "q", MAX_QUERY_CHARS)
-    args = dict(query=q or "", unit=_text(params.get("unit"), "unit"), by=_text(params.get("by"), "by"),
-                limit=_int(params.get("limit"), "limit", 1, MAX_FIGURE_ROWS, 100),
-                passages=_int(params.get("passages"), "passages", 1, MAX_FIGURE_PASSAGES, MAX_FIGURE_PASSAGES),
-                synonyms=_flag(params.get("synonyms"), "synonyms", True))
-    if args["by"] not in (None, *BY_LABELS):
-        raise BadRequest(f"by must be region, year or document, not {args['by'][:40]!r}")
-    args["by"] = args["by"] or None
-    args.update(_filter_args(params, rules=False))
+    v = parse(FIGURES, params, strict=strict)
+    args = dict(query=v["q"] or "", unit=v["unit"], by=v["by"] or None, limit=v["limit"], passages=v["passages"],
+                synonyms=v["synonyms"])
+    for name in ("region", "year", "type", "kind", "since", "until"):
+        args[name] = v[name]
     return args
 
 
@@ -414,11 +355,34 @@ def _series_chart(table, width: int, height: int = 200, max_series: int = 6) -> 
 
 
 # -- the app ----------------------------------------------------------------------------
+def _flask_rule(path: str) -> str:
+    """An OpenAPI path (/documents/{doc_id}) as a Flask rule (/documents/<path:doc_id>)."""
+    return re.sub(r"\{(\w+)\}", r"<path:\1>", path)
+
+
+def _cors_origins(cors) -> tuple:
+    """``--cors`` values (each an origin or a comma list; ``*`` for any) as a tuple."""
+    if not cors:
+        return ()
+    items = [cors] if isinstance(cors, str) else list(cors)
+    out = []
+    for item in items:
+        for origin in str(item).split(","):
+            origin = origin.strip().rstrip("/")
+            if origin:
+                out.append(origin)
+    return tuple(dict.fromkeys(out))
+
+
 def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *, synonyms=None,
-               time_budget: float = TIME_BUDGET) -> Flask:
+               time_budget: float = TIME_BUDGET, cors=None) -> Flask:
     """The WSGI app serving the search page and the JSON API over ``index`` (a directory,
-    default ``$SEARCHLIB_INDEX`` or ./index, or an open ``SearchIndex``). Read-only."""
+    default ``$SEARCHLIB_INDEX`` or ./index, or an open ``SearchIndex``). Read-only.
+    ``cors``: origins (``https://app.example.org``, a comma list, or ``*``) whose pages may
+    call the API from a browser; none by default."""
     holder = IndexHolder(index if index is not None else api.default_index_path(), synonyms=synonyms)
+    origins = _cors_origins(cors)
+    boot = f"{__version__}:{time.time_ns()}"          # a restart (new code) changes every ETag
     app = Flask(__name__)
     app.url_map.merge_slashes = False      # a doc_id is looked up as given, never redirected
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_AS_ASCII=False, JSON_SORT_KEYS=False)
@@ -426,8 +390,10 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     app.json.sort_keys = False
     app.extensions["searchlib"] = holder
     app.jinja_env.globals.update(TYPE_LABELS=TYPE_LABELS, KIND_LABELS=KIND_LABELS, SORT_LABELS=SORT_LABELS,
-                                 marked=marked, marked_spans=marked_spans, number_text=number_text)
+                                 marked=marked, marked_spans=marked_spans, number_text=number_text,
+                                 values_of=values_of)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    post_paths = {f"/api{SEARCH.path}", f"/api/v{API_VERSION}{SEARCH.path}"}
 
     def index_():
         return holder.get()
@@ -437,28 +403,109 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         group = args.pop("group_by_doc", False)
         if not args["query"] and not _filtered(args):
             raise QuerySyntaxError("the query is empty (parameter q); give q, or filters to browse by")
-        return index_().search(args.pop("query"), timeout=time_budget, **args), group
+        t = time.perf_counter()
+        g.timing["parse"] = (t - g.t0) * 1000
+        result = index_().search(args.pop("query"), timeout=time_budget, **args)
+        g.timing["search"] = max(0.0, (time.perf_counter() - t) * 1000 - result.facets_ms)
+        g.timing["facets"] = result.facets_ms
+        g.searched = time.perf_counter()
+        return result, group
 
-    # -- guards and errors ------------------------------------------------------------
+    def api_route(endpoint):
+        """Register a view at /api/v1/… and at /api/… (the latest version)."""
+        def register(view):
+            for prefix in ("/api", f"/api/v{API_VERSION}"):
+                app.add_url_rule(prefix + _flask_rule(endpoint.path), endpoint.name, view,
+                                 methods=list(endpoint.methods))
+            return view
+        return register
+
+    # -- guards, caching, CORS, compression ---------------------------------------------
+    def is_api() -> bool:
+        return request.path == "/api" or request.path.startswith("/api/")
+
+    def etag_of() -> Optional[str]:
+        """The ETag of this GET at the index's current generation (None: the index is not
+        usable; the request answers with the reason)."""
+        try:
+            generation = index_().generation()
+        except SearchlibError:
+            return None
+        key = f"{boot}|{generation}|{request.full_path}".encode("utf-8", "surrogatepass")
+        return 'W/"' + hashlib.blake2b(key, digest_size=12).hexdigest() + '"'
+
     @app.before_request
     def _guard():
+        g.t0 = time.perf_counter()
+        g.timing = {}
         if len(request.query_string) > MAX_QUERY_STRING:
             abort(414)
-        if request.method not in ("GET", "HEAD") and not (request.method == "POST" and request.path == "/api/search"):
+        if request.method == "OPTIONS":
+            allowed = "GET, HEAD, POST, OPTIONS" if request.path in post_paths else "GET, HEAD, OPTIONS"
+            resp = Response(status=204, headers={"Allow": allowed})
+            if is_api() and cors_origin():
+                resp.headers["Access-Control-Allow-Methods"] = allowed
+                resp.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
+                resp.headers["Access-Control-Max-Age"] = "600"
+            return resp
+        if request.method not in ("GET", "HEAD") and not (request.method == "POST" and request.path in post_paths):
             abort(405)
-        request.t0 = time.perf_counter()
+        if request.method in ("GET", "HEAD") and not request.path.startswith(("/static/", "/api/health",
+                                                                                f"/api/v{API_VERSION}/health")):
+            g.etag = etag_of()
+            if g.etag and g.etag in _etags(request.headers.get("If-None-Match", "")):
+                return Response(status=304)
+
+    def cors_origin() -> Optional[str]:
+        origin = request.headers.get("Origin")
+        if not origin or not origins:
+            return None
+        if "*" in origins:
+            return "*"
+        return origin if origin.rstrip("/") in origins else None
 
     @app.after_request
     def _headers(resp: Response):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Content-Security-Policy",
-                                "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-                                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-        t0 = getattr(request, "t0", None)
+        h = resp.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "no-referrer")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Content-Security-Policy",
+                     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+                     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        if is_api():
+            h["X-Searchlib-API-Version"] = API_VERSION
+            if origins:
+                h.add("Vary", "Origin")
+                allowed = cors_origin()
+                if allowed:
+                    h["Access-Control-Allow-Origin"] = allowed
+                    h["Access-Control-Expose-Headers"] = ("ETag, Server-Timing, X-Searchlib-API-Version, "
+                                                          "Content-Disposition")
+                    h["Timing-Allow-Origin"] = allowed
+        etag = getattr(g, "etag", None)
+        if etag and resp.status_code in (200, 304):
+            h["ETag"] = etag
+            h["Cache-Control"] = "no-cache"          # stored, but asked again: a commit changes the ETag
+        elif request.path.endswith("/health"):
+            h["Cache-Control"] = "no-store"
+        if (resp.status_code == 200 and not resp.direct_passthrough and "Content-Encoding" not in h
+                and _accepts_gzip(request.headers.get("Accept-Encoding", ""))):
+            body = resp.get_data()
+            if len(body) >= GZIP_MIN_BYTES:
+                resp.set_data(gzip.compress(body, 5))
+                h["Content-Encoding"] = "gzip"
+                h.add("Vary", "Accept-Encoding")
+        t0 = getattr(g, "t0", None)
         if t0 is not None:
-            resp.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
+            parts = [f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"]
+            timing = getattr(g, "timing", {})
+            for name in ("parse", "search", "facets"):
+                if name in timing:
+                    parts.append(f"{name};dur={timing[name]:.1f}")
+            if getattr(g, "searched", None) is not None:
+                parts.append(f"render;dur={(time.perf_counter() - g.searched) * 1000:.1f}")
+            h["Server-Timing"] = ", ".join(parts)
         return resp
 
     def status_of(e: Exception) -> int:
@@ -469,7 +516,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         return 400
 
     def wants_json() -> bool:
-        return request.path.startswith("/api/") or request.args.get("format") in ("json", "jsonl", "csv")
+        return is_api() or request.args.get("format") in ("json", "jsonl", "csv")
 
     @app.errorhandler(SearchlibError)
     def _searchlib_error(e: SearchlibError):
@@ -490,11 +537,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):
-        message = {404: "no such page", 405: "this server is read-only: GET (and POST /api/search) only",
-                   413: f"the request body is larger than {MAX_BODY_BYTES // 1024} KiB",
-                   414: "the URL is too long"}.get(e.code, e.description or e.name)
-        chinese = {404: "没有这个页面。", 405: "本服务只读：只接受 GET（以及 POST /api/search）。",
-                   413: f"请求内容太大（超过 {MAX_BODY_BYTES // 1024} KiB）。", 414: "网址太长。"}.get(e.code, message)
+        message, chinese = _HTTP_MESSAGES.get(e.code, (e.description or e.name, f"请求有误（HTTP {e.code}）。"))
         if wants_json():
             resp = jsonify(error=message, message_zh=chinese, code=_STATUS_CODES.get(e.code, "http_error"),
                            status=e.code)
@@ -502,19 +545,20 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             resp = Response(render_template("error.html", status=e.code, message=chinese, detail=message, q=""),
                             mimetype="text/html")
         resp.status_code = e.code
+        if e.code == 405:
+            resp.headers["Allow"] = "GET, HEAD, POST, OPTIONS" if request.path in post_paths else "GET, HEAD, OPTIONS"
         return resp
 
     @app.errorhandler(Exception)
     def _internal(e: Exception):
         log.exception("internal error on %s", request.path)
-        message = "internal error (see the server's log)"
+        message, chinese = _HTTP_MESSAGES[500]
         if wants_json():
-            return jsonify(error=message, message_zh="服务器内部错误（详见服务器日志）。", code="internal", status=500), 500
-        return render_template("error.html", status=500, message="服务器内部错误（详见服务器日志）。", detail=message,
-                               q=""), 500
+            return jsonify(error=message, message_zh=chinese, code="internal", status=500), 500
+        return render_template("error.html", status=500, message=chinese, detail=message, q=""), 500
 
     # -- JSON API -----------------------------------------------------------------------
-    @app.route("/api/search", methods=["GET", "POST"])
+    @api_route(SEARCH)
     def api_search():
         if request.method == "POST":
             body = request.get_json(silent=True)
@@ -522,11 +566,9 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
                 raise BadRequest("the body must be one JSON object (Content-Type: application/json)")
             params = body
         else:
-            params = request.args.to_dict()
+            params = request.args
         args = search_args(params)
-        fmt = _text(params.get("format"), "format") or "json"
-        if fmt not in ("json", "jsonl", "csv"):
-            raise BadRequest("format must be json, jsonl or csv")
+        fmt = parse(SEARCH, params, strict=False)["format"]
         result, group = run_search(args)
         download = _flag(params.get("download"), "download")
         if fmt == "json":
@@ -540,20 +582,12 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             resp.headers["Content-Disposition"] = f'attachment; filename="searchlib-results.{fmt}"'
         return resp
 
-    @app.get("/api/documents")
+    @api_route(DOCUMENTS)
     def api_documents():
-        p = request.args
-        unknown = set(p) - {"region", "year", "type", "since", "until", "limit", "offset", "format"}
-        if unknown:
-            raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-        fmt = p.get("format", "json")
-        if fmt not in ("json", "jsonl", "csv"):
-            raise BadRequest("format must be json, jsonl or csv")
-        limit = _int(p.get("limit"), "limit", 1, MAX_DOCS_LIMIT, 100)
-        offset = _int(p.get("offset"), "offset", 0, 10_000_000, 0)
-        filters = _filter_args(p)
-        filters.pop("kind")
+        v = parse(DOCUMENTS, request.args)
+        filters = {k: v[k] for k in ("region", "year", "type", "since", "until", "level", "issuer")}
         found = index_().documents(**filters)
+        offset, limit, fmt = v["offset"], v["limit"], v["format"]
         rows = [_public_doc(doc_row(d)) for d in found[offset:offset + limit]]
         if fmt == "jsonl":
             return Response(jsonl_text(rows), mimetype="application/x-ndjson")
@@ -561,27 +595,30 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             return Response("\ufeff" + csv_text(rows, [c for c in DOC_COLUMNS if c != "path"]), mimetype="text/csv")
         return jsonify(total=len(found), offset=offset, documents=rows)
 
-    @app.get("/api/documents/<path:doc_id>")
+    @api_route(DOCUMENT)
     def api_document(doc_id):
+        parse(DOCUMENT, request.args)
         return jsonify(_public_doc(index_().document(_check_id(doc_id, "document"))))
 
-    @app.get("/api/passages/<path:passage_id>")
+    @api_route(PASSAGE)
     def api_passage(passage_id):
-        context = _int(request.args.get("context"), "context", 0, MAX_CONTEXT, 1)
+        context = parse(PASSAGE, request.args)["context"]
         found = index_().passage(_check_id(passage_id, "passage"), context=context)
         found["document"] = _public_doc(found["document"])
         return jsonify(found)
 
-    @app.get("/api/figures")
+    @api_route(FIGURES)
     def api_figures():
-        params = request.args.to_dict()
+        params = request.args
         args = figure_args(params)
         if not args["query"]:
             raise QuerySyntaxError("the query is empty (parameter q)")
-        fmt = _text(params.get("format"), "format") or "json"
-        if fmt not in ("json", "jsonl", "csv"):
-            raise BadRequest("format must be json, jsonl or csv")
+        fmt = parse(FIGURES, params, strict=False)["format"]
+        t = time.perf_counter()
+        g.timing["parse"] = (t - g.t0) * 1000
         table = index_().figures(args.pop("query"), timeout=time_budget, **args)
+        g.timing["search"] = (time.perf_counter() - t) * 1000
+        g.searched = time.perf_counter()
         if fmt == "json":
             resp = jsonify(table.to_dict())
         else:
@@ -593,58 +630,83 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             resp.headers["Content-Disposition"] = f'attachment; filename="searchlib-figures.{fmt}"'
         return resp
 
-    @app.get("/api/synonyms")
+    @api_route(SYNONYMS)
     def api_synonyms():
-        q = _text(request.args.get("q"), "q", MAX_QUERY_CHARS)
+        q = parse(SYNONYMS, request.args)["q"]
         if not q:
             raise QuerySyntaxError("the query is empty (parameter q)")
         plan = index_().plan(q)
         return jsonify(query=q, concepts=plan.concepts, expansions=plan.expansions,
                        related=sorted(plan.related), text=plan.describe())
 
-    @app.get("/api/stats")
+    @api_route(SUGGEST)
+    def api_suggest():
+        v = parse(SUGGEST, request.args)
+        q = v["q"]
+        if not q:
+            raise QuerySyntaxError("the query is empty (parameter q)")
+        t = time.perf_counter()
+        found = index_().suggest(q, v["limit"])
+        g.timing["search"] = (time.perf_counter() - t) * 1000
+        return jsonify(query=q, suggestions=found)
+
+    @api_route(STATS)
     def api_stats():
         st = index_().stats()
         st.pop("index", None)        # the server's directory is not the client's business
         return jsonify(st)
 
-    @app.get("/api/health")
+    @api_route(HEALTH)
     def api_health():
         from ..storage import check_index
         check_index(holder.path)     # 503 when missing, stale or damaged
         idx = index_()
         return jsonify(status="ok", documents=idx.counts()["documents"], searchlib=idx.meta.get("searchlib"))
 
+    @api_route(OPENAPI)
+    def api_openapi():
+        return jsonify(openapi(__version__))
+
+    @app.get("/api/docs")
+    @app.get("/api")
+    def page_api_docs():
+        return render_template("api.html", endpoints=ENDPOINTS, version=API_VERSION, searchlib=__version__,
+                               cors=bool(origins), q="")
+
     # -- HTML -----------------------------------------------------------------------------
     @app.get("/")
     def page_search():
-        args = search_args(request.args.to_dict(), strict=False)
-        args["facets"] = True
-        ctx = {"args": args, "q": args["query"], "result": None, "stats": None, "plan": None}
-        if args["query"]:
+        args = search_args(request.args, strict=False)
+        args["facets"] = args["disjunctive_facets"] = True
+        # a region named as one place (浙江) links as its code (330000), which the facets list
+        regions = [_region_code(r) for r in values_of(args["region"])]
+        args["region"] = None if not regions else regions[0] if len(regions) == 1 else regions
+        one_region = regions[0] if len(regions) == 1 else None
+        ctx = {"args": args, "q": args["query"], "result": None, "stats": None, "plan": None, "regions": regions}
+        if args["query"] or _filtered(args):
             idx = index_()
             result, _ = run_search(args)
-            if not result.browse:
+            ctx.update(result=result, choices=region_choices(result.facets or {}, one_region) if one_region else [],
+                       provinces=(result.facets or {}).get("province", []), trail=region_trail(one_region),
+                       region_names=[_region_name(r) for r in regions])
+            if args["query"] and not result.browse:
                 ctx["title_spans"] = idx.highlighter(args["query"], args["synonyms"])   # titles marked like snippets
-            ctx.update(result=result, plan=idx.plan(args["query"], args["synonyms"]) if not result.browse else None,
-                       choices=region_choices(result.facets or {}, args["region"]),
-                       trail=region_trail(args["region"]),
-                       answers=answer_tables(idx, args, time_budget) if not result.browse else None)
-        elif _filtered(args):
-            # filters alone: browse the documents they allow, newest first
-            result, _ = run_search(args)
-            ctx.update(result=result, choices=region_choices(result.facets or {}, args["region"]),
-                       trail=region_trail(args["region"]))
+                ctx.update(plan=idx.plan(args["query"], args["synonyms"]),
+                           answers=answer_tables(idx, args, time_budget))
         else:
             ctx["stats"] = index_().counts()
         ctx["link"] = _page_link(args)
+        ctx["toggle"] = _toggle_link(args)
+        today = datetime.date.today()
+        ctx["date_presets"] = [("近一年", (today - datetime.timedelta(days=365)).isoformat()),
+                               ("近三年", str(today.year - 2)), ("近五年", str(today.year - 4))]
         # the jump box repeats the search's parameters but the page
-        ctx["page_params"] = {k: v for k, v in _page_params(args).items() if k not in ("offset",)}
+        ctx["page_params"] = [(k, v) for k, v in _page_items(args) if k != "offset"]
         return render_template("search.html", **ctx)
 
     @app.get("/figures")
     def page_figures():
-        args = figure_args(request.args.to_dict(), strict=False)
+        args = figure_args(request.args, strict=False)
         table = None
         if args["query"]:
             query = args.pop("query")
@@ -688,9 +750,50 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     return app
 
 
-def _page_params(args: dict) -> dict:
-    """The search page's parameters as they go into its URLs (None: left out)."""
-    return {k: v for k, v in _page_keep(args).items() if v is not None and v != ""}
+def _etags(header: str) -> set:
+    """The entity tags of an If-None-Match header (weak and strong compare alike)."""
+    tags = set()
+    for t in header.split(","):
+        t = t.strip()
+        if t:
+            tags.add(t if t.startswith("W/") else "W/" + t)
+    return tags
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
+    return False
+
+
+def _region_code(region) -> str:
+    """A region filter as its GB/T 2260 code when it names one place, else as given."""
+    from ..metadata import region_table
+    try:
+        codes = region_table().codes_for(str(region))
+    except Exception:        # noqa: BLE001 - an unknown region is reported by the search
+        return region
+    return codes[0] if len(codes) == 1 else region
+
+
+def _region_name(region: str) -> str:
+    """A region filter's name (浙江省 for 330000), as written when it is not a code."""
+    trail = region_trail(region)
+    return trail[-1][1] if trail else region
+
+
+def _page_items(args: dict) -> list[tuple[str, object]]:
+    """The search page's parameters as they go into its URLs and forms: (name, value) pairs,
+    a repeatable filter once per value (None and empty ones left out)."""
+    out = []
+    for k, v in _page_keep(args).items():
+        for x in (v if isinstance(v, list) else [v]):
+            if x is not None and x != "":
+                out.append((k, x))
+    return out
 
 
 def _page_keep(args: dict) -> dict:
@@ -705,7 +808,8 @@ def _page_keep(args: dict) -> dict:
 
 def _page_link(args: dict):
     """``link(**changes)``: the URL of the search page with the current parameters,
-    some changed (None drops one); any change but paging goes back to the first page."""
+    some changed (None drops one; a list repeats it); any change but paging goes back to
+    the first page."""
     keep = _page_keep(args)
 
     def link(endpoint: str = "page_search", **changes) -> str:
@@ -713,15 +817,68 @@ def _page_link(args: dict):
         if "offset" not in changes:
             params["offset"] = None
         params.update(changes)
-        return url_for(endpoint, **{k: v for k, v in params.items() if v is not None and v != ""})
+        return url_for(endpoint, **{k: v for k, v in params.items() if v is not None and v != "" and v != []})
     return link
 
 
-def serve(index=None, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, **waitress_options) -> None:
-    """Run the app with waitress (blocks). Bounds on headers and bodies are waitress's
-    first line; the app checks parameters itself."""
+def _toggle_link(args: dict):
+    """``toggle(name, value)``: the search page's URL with ``value`` added to the values of
+    filter ``name`` (any of them), or taken out when it is one of them: a facet's check box."""
+    link = _page_link(args)
+
+    def toggle(name: str, value) -> str:
+        current = values_of(args.get(name))
+        same = [v for v in current if str(v) == str(value)]
+        values = [v for v in current if str(v) != str(value)] if same else current + [value]
+        return link(**{name: values or None})
+    return toggle
+
+
+def make_server(app, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, **waitress_options):
+    """A waitress server of ``app`` whose own error answers (a body over the limit: 413;
+    headers over it: 431; a malformed request: 400) are JSON like the app's, not plain text."""
     import waitress
     options = dict(max_request_header_size=MAX_QUERY_STRING + 16 * 1024, max_request_body_size=MAX_BODY_BYTES,
                    channel_timeout=30, ident="searchlib", clear_untrusted_proxy_headers=True)
     options.update(waitress_options)
-    waitress.serve(create_app(index), host=host, port=port, threads=threads, **options)
+    server = waitress.create_server(app, host=host, port=port, threads=threads, **options)
+    from waitress.server import MultiSocketServer
+    listeners = list(server.map.values()) if isinstance(server, MultiSocketServer) else [server]
+    for listener in listeners:
+        if hasattr(listener, "channel_class"):
+            listener.channel_class = _json_error_channel()
+    return server
+
+
+def _json_error_channel():
+    """waitress's channel class with an error task that answers in JSON."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class JSONErrorTask(ErrorTask):
+        def execute(self):
+            e = self.request.error
+            message, chinese = _HTTP_MESSAGES.get(e.code, (e.reason, f"请求有误（HTTP {e.code}）。"))
+            body = json.dumps({"error": f"{message} ({e.body})" if e.code not in _HTTP_MESSAGES else message,
+                               "message_zh": chinese, "code": _STATUS_CODES.get(e.code, "http_error"),
+                               "status": e.code}, ensure_ascii=False).encode("utf-8")
+            self.status = f"{e.code} {e.reason}"
+            self.response_headers.extend([("Content-Type", "application/json"),
+                                          ("X-Content-Type-Options", "nosniff")])
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JSONErrorChannel(HTTPChannel):
+        error_task_class = JSONErrorTask
+    return JSONErrorChannel
+
+
+def serve(index=None, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, cors=None,
+          **waitress_options) -> None:
+    """Run the app with waitress (blocks). Bounds on headers and bodies are waitress's
+    first line (answered in JSON); the app checks parameters itself. ``cors``: as for
+    ``create_app``."""
+    server = make_server(create_app(index, cors=cors), host=host, port=port, threads=threads, **waitress_options)
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
