@@ -17,7 +17,7 @@ import click
 from . import api
 from .query import Filters
 from .serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, figure_row, hit_row, jsonl_text,
-                        number_text, result_dict)
+                        number_text, read_request, result_dict)
 from .storage import check_index
 
 from .errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
@@ -391,7 +391,10 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, time
                 line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as e:
                 raise SearchlibError(f"not UTF-8 (byte {e.start}); the other lines are searched") from None
-            req = json.loads(line)
+            try:
+                req = read_request(line)
+            except ValueError as e:
+                raise SearchlibError(str(e)) from None
             if not isinstance(req, dict) or "query" not in req:
                 raise SearchlibError('each line must be a JSON object with a "query"')
             f = Filters.from_dict(req.get("filters"))

@@ -21,6 +21,34 @@ FIGURE_COLUMNS = ("region", "region_code", "year", "period", "role", "change", "
                   "section_kind", "subject", "value", "unit", "text", "sentence")
 
 
+MAX_JSON_DEPTH = 64       # a request is a flat object with a filters object: never deeper than this
+
+
+def read_request(text: str):
+    """A JSON request (a ``--batch`` line, a POST body) parsed, or ValueError saying why not:
+    nesting deeper than MAX_JSON_DEPTH is refused before it is parsed (Python's parser
+    recurses: 20,000 brackets would exhaust the stack)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+        elif ch in "]}":
+            depth -= 1
+    return json.loads(text)
+
+
 def number_text(value: float) -> str:
     """A figure's value as the table shows it: 12,000 · 1,666.67 · 0.0036 (a small value
     in a large unit keeps its digits instead of showing as 0)."""

@@ -471,14 +471,25 @@ def test_hostile_limit_cli(seed_index_dir, limit):
 def test_hostile_batch(seed_index_dir):
     import json
     lines = ['{"query": "' + "行政" * 400 + '"}', '{"query": "(((("}', '{"query": "行政", "limit": 1e999}',
-             '{"query": "行政", "limit": "lots"}', '{"query": "nosuch:x"}', "[1, 2]", "{", '{"query": "行政"}']
+             '{"query": "行政", "limit": "lots"}', '{"query": "nosuch:x"}', "[1, 2]", "{",
+             "[" * 20000 + "]" * 20000, '{"query": "行政"}']
     t0 = time.perf_counter()
     r = run("--index", seed_index_dir, "search", "--batch", "-", "--json", input="\n".join(lines) + "\n")
     assert time.perf_counter() - t0 < 5
     assert r.exit_code == 2 and "Traceback" not in r.output and "internal error" not in r.output
     out = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(out) == len(lines) and out[-1]["hits"]                  # every line answered, in order
-    assert ["error" in o for o in out] == [True, True, True, True, True, True, True, False]   # nosuch: is an unknown field
+    assert ["error" in o for o in out] == [True] * 8 + [False]          # nosuch: is an unknown field
+    assert "nested more than 64 levels" in out[7]["error"]              # 20,000 brackets: refused, not parsed
+
+
+def test_a_deeply_nested_post_body_is_a_bad_request(seed_index_dir):
+    from searchlib.web import create_app
+    client = create_app(seed_index_dir).test_client()
+    r = client.post("/api/search", data="[" * 20000 + "]" * 20000, content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["code"] == "bad_request"
+    ok = client.post("/api/search", json={"q": "行政复议"})          # a plain body still searches
+    assert ok.status_code == 200 and ok.get_json()["hits"]
 
 
 @pytest.mark.parametrize("query", [5, None, ["行政"], {"q": 1}])

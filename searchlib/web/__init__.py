@@ -37,7 +37,7 @@ from .params import (API_VERSION, DOCUMENT, DOCUMENTS, ENDPOINTS, FIGURES, HEALT
                      MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, OPENAPI, PAGE_SIZE, PASSAGE, SEARCH, STATS, SUGGEST,
                      SYNONYMS, BadRequest, _flag, _int, _text, openapi, parse)
 from ..serialize import (DOC_COLUMNS, FIGURE_COLUMNS, HIT_COLUMNS, csv_text, doc_row, hit_row, jsonl_text,
-                         number_text, result_dict)
+                         number_text, read_request, result_dict)
 
 log = logging.getLogger("searchlib.web")
 
@@ -561,7 +561,10 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     @api_route(SEARCH)
     def api_search():
         if request.method == "POST":
-            body = request.get_json(silent=True)
+            try:
+                body = read_request(request.get_data(as_text=True)) if request.is_json else None
+            except ValueError:
+                body = None
             if not isinstance(body, dict):
                 raise BadRequest("the body must be one JSON object (Content-Type: application/json)")
             params = body
