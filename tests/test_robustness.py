@@ -642,3 +642,22 @@ def test_a_file_name_in_gbk_is_skipped_not_a_crash(tmp_path):
         "file name is not valid UTF-8 (saved in another encoding, e.g. GBK): rename it"]
     out = CliRunner().invoke(main, ["--index", str(tmp_path / "index2"), "build", str(corpus)])
     assert out.exit_code == 3 and "Indexed 1 documents" in out.output
+
+
+def test_a_document_named_with_a_tab_and_a_line_break_is_reachable_on_the_web(tmp_path):
+    """werkzeug's path converter stops at a line break, and control characters were refused:
+    such a file was indexed and found, and its link answered 404."""
+    import html
+    import re
+    import urllib.parse
+    from searchlib.web import create_app
+    from tests.conftest import build_small_index
+    name = "a\tb\nc.txt"
+    index = build_small_index(tmp_path, {name: "关于2019年法治政府建设的报告\n\n一、主要工作\n办理行政复议案件12件。\n"})
+    client = create_app(index).test_client()
+    quoted = urllib.parse.quote(name)
+    assert client.get(f"/api/documents/{quoted}").get_json()["doc_id"] == name
+    assert client.get(f"/api/passages/{urllib.parse.quote(name + '#0')}").status_code == 200
+    link = re.findall(r'href="(/doc/[^"]+)"', client.get("/?q=行政复议").get_data(as_text=True))[0]
+    assert client.get(html.unescape(link)).status_code == 200
+    assert client.get("/api/documents/a%01b.txt").status_code == 404          # other control characters: not found

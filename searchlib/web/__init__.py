@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, abort, g, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from .. import __version__, api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
@@ -161,9 +162,10 @@ def _with(params, **changes) -> str:
 
 
 def _check_id(value: str, name: str) -> str:
-    """A doc_id or passage_id from a URL: bounded, no control characters. It is only ever
-    looked up as a term of the index, never joined to a file path."""
-    if len(value) > MAX_ID_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in value):
+    """A doc_id or passage_id from a URL: bounded, no control characters but the tab and line
+    breaks a file's name may hold. It is only ever looked up as a term of the index, never
+    joined to a file path."""
+    if len(value) > MAX_ID_CHARS or any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
         raise DocumentNotFoundError(f"no {name} {value[:80]!r} in the index")
     return value
 
@@ -356,8 +358,8 @@ def _series_chart(table, width: int, height: int = 200, max_series: int = 6) -> 
 
 # -- the app ----------------------------------------------------------------------------
 def _flask_rule(path: str) -> str:
-    """An OpenAPI path (/documents/{doc_id}) as a Flask rule (/documents/<path:doc_id>)."""
-    return re.sub(r"\{(\w+)\}", r"<path:\1>", path)
+    """An OpenAPI path (/documents/{doc_id}) as a Flask rule (/documents/<id:doc_id>)."""
+    return re.sub(r"\{(\w+)\}", r"<id:\1>", path)
 
 
 def _cors_origins(cors) -> tuple:
@@ -374,6 +376,12 @@ def _cors_origins(cors) -> tuple:
     return tuple(dict.fromkeys(out))
 
 
+class _IdConverter(PathConverter):
+    """A document or passage id in a URL: any characters, slashes, tabs and line breaks too
+    (a file named with a line break is reachable; werkzeug's ``path`` stops at one)."""
+    regex = r"[^/][\s\S]*?"
+
+
 def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *, synonyms=None,
                time_budget: float = TIME_BUDGET, cors=None) -> Flask:
     """The WSGI app serving the search page and the JSON API over ``index`` (a directory,
@@ -385,6 +393,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     boot = f"{__version__}:{time.time_ns()}"          # a restart (new code) changes every ETag
     app = Flask(__name__)
     app.url_map.merge_slashes = False      # a doc_id is looked up as given, never redirected
+    app.url_map.converters["id"] = _IdConverter
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_AS_ASCII=False, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -727,7 +736,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         return render_template("figures.html", args=args, q=args["query"], table=table, flink=flink,
                                chart=figure_chart(table) if table else None, BY_LABELS=BY_LABELS)
 
-    @app.get("/doc/<path:doc_id>")
+    @app.get("/doc/<id:doc_id>")
     def page_document(doc_id):
         doc = index_().document(_check_id(doc_id, "document"))
         passages = doc.pop("passages_list")
