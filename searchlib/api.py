@@ -406,7 +406,7 @@ class SearchIndex:
         """One passage by its id (``doc_id#ordinal``, as hits show it) with its document's
         title and metadata and ``context`` passages before and after it."""
         doc_id, sep, ordinal = passage_id.rpartition("#")
-        if not sep or not ordinal.isdigit():
+        if not sep or not (ordinal.isascii() and ordinal.isdigit()):       # not ² or ١: int() refuses those
             raise QuerySyntaxError(f"a passage id is DOC_ID#NUMBER (as shown under each hit), not {passage_id!r}")
         doc = self.document(doc_id)
         passages = doc.pop("passages_list")

@@ -661,3 +661,6 @@ def test_a_document_named_with_a_tab_and_a_line_break_is_reachable_on_the_web(tm
     link = re.findall(r'href="(/doc/[^"]+)"', client.get("/?q=行政复议").get_data(as_text=True))[0]
     assert client.get(html.unescape(link)).status_code == 200
     assert client.get("/api/documents/a%01b.txt").status_code == 404          # other control characters: not found
+    for digits in ("²", "١", "０"):            # digits Python's isdigit accepts and int() refuses or reads
+        r = client.get(f"/api/passages/{urllib.parse.quote(name + '#' + digits)}")
+        assert r.status_code == 400 and r.get_json()["code"] == "bad_request"
