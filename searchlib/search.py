@@ -366,9 +366,13 @@ class Snapshot:
     generation: int
     meta_cache: dict = field(default_factory=dict)       # global docnum -> stored fields
     report_cache: dict = field(default_factory=dict)     # repr(query) -> (docnums, scores)
+    release: Optional[Callable[[], None]] = None         # gives back the passage files it holds
 
     def close(self) -> None:
         self.searcher.close()
+        if self.release is not None:
+            release, self.release = self.release, None
+            release()
 
     def report_matches(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
         """Global docnums (ascending) and scores of the reports matching ``q``."""
@@ -545,8 +549,9 @@ class IndexSearcher:
             searcher.close()
             raise damaged(self.path, e) from None
         live = sum(v.live_passages() for v in views)
+        files = self._files
         new = Snapshot(searcher, views, CombinedPassages(views), CorpusStats([v.passages for v in views], live),
-                       searcher.reader().generation())
+                       searcher.reader().generation(), release=lambda: files.release(views))
         if snap is not None:
             snap.close()
         local.snap, local.ix = new, ix

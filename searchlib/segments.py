@@ -261,11 +261,16 @@ class CombinedPassages:
 
 
 class PassageFiles:
-    """Open passage files, by segment id (files never change once written)."""
+    """Open passage files, by segment id (files never change once written). Each snapshot
+    holds the files it reads (``views`` takes a reference, ``release`` gives it back, as
+    Lucene's IndexReader does): a file of a segment merged away is closed when the last
+    snapshot using it is, never under a search another thread is running."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._open: dict[str, SegmentPassages] = {}
+        self._refs: dict[int, list] = {}          # id(file) -> [file, snapshots holding it]
+        self._retired: set[int] = set()           # files no longer open for new snapshots
         self._lock = threading.Lock()
 
     def get(self, segment_id: str) -> SegmentPassages:
@@ -291,11 +296,32 @@ class PassageFiles:
                 live[np.fromiter(reader.deleted_docs_set, np.int64)] = False
             out.append(SegmentView(sp, docbase, reader, live))
         keep = {v.passages.path.name[:-len(EXTENSION)] for v in out}
-        if len(self._open) > len(keep) + 16:
-            with self._lock:
+        with self._lock:
+            for v in out:
+                self._refs.setdefault(id(v.passages), [v.passages, 0])[1] += 1
+            if len(self._open) > len(keep) + 16:
                 for sid in [s for s in self._open if s not in keep]:
-                    self._open.pop(sid).close()
+                    sp = self._open.pop(sid)
+                    if id(sp) in self._refs:
+                        self._retired.add(id(sp))        # closed when its last snapshot is
+                    else:
+                        sp.close()
         return out
+
+    def release(self, views: list[SegmentView]) -> None:
+        """A snapshot is done with ``views``' files: close those no snapshot holds any more
+        and no new one can take."""
+        with self._lock:
+            for v in views:
+                entry = self._refs.get(id(v.passages))
+                if entry is None:
+                    continue
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del self._refs[id(v.passages)]
+                    if id(v.passages) in self._retired:
+                        self._retired.discard(id(v.passages))
+                        v.passages.close()
 
 
 __all__ = ["ReportWriter", "SegmentView", "CombinedPassages", "PassageFiles", "PassageFileError"]
