@@ -114,6 +114,12 @@ def split_files(judgements: Path, work: Path) -> list[tuple[str, Path]]:
     return parts
 
 
+# what jieba's ChineseAnalyzer pickles into the naive index's schema
+NAIVE_CLASSES = (("jieba.analyse.analyzer", "ChineseTokenizer"), ("whoosh.analysis.morph", "StemFilter"),
+                 ("whoosh.lang.porter", "stem"), ("builtins", "frozenset"), ("builtins", "set"),
+                 ("__builtin__", "frozenset"), ("__builtin__", "set"))
+
+
 def naive_results(judgements: Path, corpora: list[Path], work: Path, name: str = "naive") -> Path:
     """Run the judgements' queries on the naive set-up; write batch results for score.py.
 
@@ -124,11 +130,12 @@ def naive_results(judgements: Path, corpora: list[Path], work: Path, name: str =
 
     from searchlib.errors import IngestError
     from searchlib.ingest import discover, read_document
+    from searchlib.safepickle import trusting
     work.mkdir(parents=True, exist_ok=True)
     schema = fields.Schema(text=fields.TEXT(analyzer=ChineseAnalyzer(), stored=True))
-    if index.exists_in(str(work)):
-        ix = index.open_dir(str(work))
-    else:
+    with trusting(*NAIVE_CLASSES):          # an index this script built, with jieba's analyzer
+        ix = index.open_dir(str(work)) if index.exists_in(str(work)) else None
+    if ix is None:
         ix = index.create_in(str(work), schema)
         with ix.writer(limitmb=256) as w:
             for path, root in discover(corpora):

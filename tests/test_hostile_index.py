@@ -127,3 +127,17 @@ def test_jiebas_cache_lives_in_the_users_cache_folder_not_tmp(tmp_path, monkeypa
     assert seg.tmp_dir == str(tmp_path / "cache") and (tmp_path / "cache" / "jieba.cache").exists()
     assert (shared / "jieba.cache").read_bytes() == b"planted"     # never read, never replaced
     assert oct((tmp_path / "cache").stat().st_mode & 0o777) == "0o700"
+
+
+def test_trusting_allows_named_classes_only_within_its_block():
+    import fractions
+    import pickle
+
+    from searchlib.safepickle import UnsafeIndexError, loads, trusting
+    data = pickle.dumps(fractions.Fraction(1, 3))
+    with pytest.raises(UnsafeIndexError):
+        loads(data)
+    with trusting(("fractions", "Fraction")):
+        assert loads(data) == fractions.Fraction(1, 3)
+    with pytest.raises(UnsafeIndexError):
+        loads(data)
