@@ -144,6 +144,13 @@ def optimize(index_dir: PathLike = None) -> None:
     optimize_index(Path(index_dir or default_index_path()))
 
 
+def check(index_dir: PathLike = None):
+    """Verify an index: it opens, and every file of its current generation has the size and
+    checksum its commit recorded (``CheckReport``: files, bytes, problems). Reads every byte."""
+    from .indexing import check_integrity  # the write path: not loaded to search
+    return check_integrity(Path(index_dir or default_index_path()))
+
+
 def _positive(value, name: str) -> int:
     try:
         value = int(value)

@@ -259,6 +259,40 @@ def optimize(ctx):
     click.echo(f"Optimized {ctx.obj['index']}: one segment")
 
 
+@main.command()
+@click.argument("corpus", nargs=-1, type=click.Path())
+@click.option("--repair", is_flag=True,
+              help="When the index is damaged, rebuild it from CORPUS (default: ./corpus).")
+@click.pass_context
+def check(ctx, corpus, repair):
+    """Verify the index: it opens, and every file has the size and checksum its commit recorded.
+
+    Exit status 0 when it is intact (or repaired), 2 when it is damaged (each damaged file
+    is listed), as for any command on a damaged index.
+    """
+    index = ctx.obj["index"]
+    report = api.check(index)
+    if report.intact:
+        what = (f"{report.files} files, {report.bytes / 1e6:.1f} MB match their checksums" if report.recorded
+                else "it opens; it has no checksum record (built before searchlib recorded them)")
+        click.echo(f"Index at {index} is intact: {what}")
+        return
+    for name, what in report.problems:
+        click.echo(f"  {name}: {what}", err=True)
+    if not repair:
+        e = IndexDamagedError(f"index at {index} is damaged ({len(report.problems)} problem(s) listed above)")
+        e.reason = f"index at {index} is damaged ({len(report.problems)} problem(s) listed above)"
+        raise e
+    paths = list(corpus) or ["corpus"]
+    click.echo(f"Index at {index} is damaged: rebuilding it from {' '.join(paths)}")
+    from .shards import is_sharded, read_layout
+    shards = read_layout(Path(index)).count if is_sharded(Path(index)) else None   # as many shards as it had
+    built = api.build(paths, index, progress=_progress_bar("Rebuilding"), shards=shards)
+    _print_report(built, verb="Indexed")
+    if built.skipped:
+        ctx.exit(EXIT_SKIPPED)
+
+
 def _one_or_more(ctx, param, values):
     """A repeatable filter option: None, its one value, or the list of its values (any of them)."""
     values = list(dict.fromkeys(values or ()))

@@ -23,6 +23,7 @@ from whoosh import index as windex
 from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .ingest import discover, doc_id_for
+from .integrity import CheckReport, IntegrityError, raise_if_resized, read_record, recorded_size, verify_files
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
@@ -635,10 +636,41 @@ def verify_index(index_dir) -> None:
         return
     ix = open_whoosh(index_dir)
     try:
+        raise_if_resized(index_dir, ix.latest_generation())     # a file cut short, grown or replaced
         with ix.searcher() as searcher:
             PassageFiles(index_dir).views(searcher)
-    except (PassageFileError, *DAMAGE_ERRORS) as e:
+    except (PassageFileError, IntegrityError, *DAMAGE_ERRORS) as e:
         raise damaged(index_dir, e) from None
+
+
+def check_integrity(index_dir) -> CheckReport:
+    """Every check an index can be put to: it opens (each segment's Whoosh files and passage
+    file: header, format, length) and every file of its current generation has the size and
+    the CRC32 its commit recorded (integrity.py); each shard of a sharded index. Raises
+    IndexNotFoundError / IndexVersionError as ``check_index`` does."""
+    index_dir = Path(index_dir)
+    report = CheckReport(str(index_dir))
+    if is_sharded(index_dir):
+        check_index(index_dir)
+        for k, path in enumerate(read_layout(index_dir).shard_paths):
+            part = check_integrity(path)
+            report.files += part.files
+            report.bytes += part.bytes
+            report.recorded = report.recorded or part.recorded
+            report.problems += [(f"shard {k}: {name}", what) for name, what in part.problems]
+        return report
+    check_index(index_dir)
+    generation = None
+    try:
+        verify_index(index_dir)
+        generation = open_whoosh(index_dir).latest_generation()
+    except IndexDamagedError as e:
+        report.problems.append(("(opening it)", getattr(e, "reason", str(e))))
+    report.recorded = read_record(index_dir) is not None
+    if report.recorded:
+        report.files, report.bytes = recorded_size(index_dir)
+        report.problems += verify_files(index_dir, generation)
+    return report
 
 
 def optimize_index(index_dir) -> None:

@@ -36,6 +36,7 @@ from .models import SECTION_KINDS
 from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY,
                      SUBJECTS, YEAR)
 from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
+from .integrity import IntegrityError, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
@@ -542,6 +543,11 @@ class IndexSearcher:
         try:
             searcher = ix.searcher()
         except DAMAGE_ERRORS as e:
+            raise damaged(self.path, e) from None
+        try:
+            raise_if_resized(self.path, searcher.reader().generation())   # a stat per file of the generation
+        except IntegrityError as e:
+            searcher.close()
             raise damaged(self.path, e) from None
         try:
             views = self._files.views(searcher)

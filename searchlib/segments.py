@@ -22,6 +22,7 @@ from typing import Optional
 import numpy as np
 from whoosh.writing import SegmentWriter
 
+from .integrity import seal, sync_before_toc
 from .passage_index import (EXTENSION, PASSAGE_COLUMNS, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
                             passage_file)
 
@@ -94,6 +95,14 @@ class ReportWriter(SegmentWriter):
         segment = super()._finalize_segment()
         self.passage_builder.write(passage_file(self.folder, segment.segment_id()), segment.doc_count_all())
         return segment
+
+    def _commit_toc(self, segments):
+        # the segments' new files reach the disk before the table of contents names them,
+        # and the table of contents before the commit counts as done (integrity.py)
+        ids = [s.segment_id() for s in segments]
+        sync_before_toc(self.folder, ids)
+        super()._commit_toc(segments)
+        seal(self.folder, self.generation, ids)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from whoosh.util.filelock import try_for
 from . import __version__
 from .analysis import analysis_fingerprint
 from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
+from .integrity import fsync_path
 from .safepickle import UnsafeIndexError, install as _install_safe_unpickling
 from .schema import SCHEMA_VERSION
 from .segments import ReportWriter
@@ -56,8 +57,12 @@ def index_meta() -> dict:
 def write_meta(index_dir: Path, extra: Optional[dict] = None) -> None:
     data = dict(index_meta(), **(extra or {}))
     tmp = index_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, ensure_ascii=False, indent=1))
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, index_dir / META_FILE)
+    fsync_path(index_dir)
 
 
 def _index_error(cls, reason: str):
@@ -227,7 +232,17 @@ def remove_debris(index_dir: Path) -> None:
 
 def swap_in(new_dir: Path, index_dir: Path) -> None:
     """Put ``new_dir`` in the place of ``index_dir``; the old index ends up in ``new_dir``
-    (or is removed). Atomic on Linux: there is never a moment without an index."""
+    (or is removed). Atomic on Linux: there is never a moment without an index. The new
+    directory's entries and then the parent's are fsynced, so a power cut keeps one index
+    or the other whole."""
+    fsync_path(new_dir)
+    try:
+        _swap(new_dir, index_dir)
+    finally:
+        fsync_path(index_dir.parent)
+
+
+def _swap(new_dir: Path, index_dir: Path) -> None:
     if index_dir.exists():
         if not index_dir.is_dir():
             raise SearchlibError(f"{index_dir} exists and is not a directory")

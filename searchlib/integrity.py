@@ -1,0 +1,180 @@
+"""What a commit writes is on disk and stays as written: fsync before the table of contents
+names the files, checksums recorded once per file, verified when an index is opened (sizes)
+and by ``searchlib check`` (every byte).
+
+A commit (``ReportWriter._commit_toc``) first fsyncs every file of its segments that no
+earlier commit sealed (the new segment's Whoosh file, passage file and report table; merged
+segments' files) and the directory, then lets Whoosh write the table of contents, then
+fsyncs that and the directory again, as SQLite and Lucene do: a power cut leaves the last
+sealed commit or this one, never a table of contents naming files that were not written.
+
+``checksums.json`` records each file of the current generation with its size and CRC32
+(Lucene's footer checksum, kept beside the files because Whoosh's formats have no footer).
+Files never change once written, so a commit computes the CRC of its new files only and
+carries the others over: O(changed), not O(index). Opening an index compares the sizes of
+the current generation's files with the record (a stat per file: a file cut short, grown or
+replaced is "damaged"); ``verify_files`` reads every byte and compares the CRCs (garbage
+written inside a file, whatever its shape). An index written before this record existed
+has none: it is checked by opening it, as before.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+CHECKSUMS = "checksums.json"
+_CHUNK = 1 << 20
+
+
+class IntegrityError(Exception):
+    """A file of the current generation is not as its commit wrote it."""
+
+
+@dataclass
+class CheckReport:
+    """What ``searchlib check`` found: the files and bytes whose checksums were verified
+    and each problem as (file, what)."""
+    index: str
+    files: int = 0
+    bytes: int = 0
+    recorded: bool = False            # the index has a checksum record (built by this version)
+    problems: list = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def crc32_of(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(_CHUNK)
+            if not block:
+                return crc
+            crc = zlib.crc32(block, crc)
+
+
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a directory's entries: new names, renames)."""
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not path.is_dir():        # some filesystems refuse fsync on a directory: nothing to do
+            raise
+    finally:
+        os.close(fd)
+
+
+def segment_files(folder: Path, segment_ids: Iterable[str]) -> list[Path]:
+    """The files of these segments (Whoosh's, the passage file, the report table): every
+    file named after the segment."""
+    out = []
+    for sid in segment_ids:
+        out.extend(p for p in folder.glob(f"{sid}.*") if p.is_file())
+    return sorted(out)
+
+
+def read_record(folder: Path) -> Optional[dict]:
+    try:
+        data = json.loads((Path(folder) / CHECKSUMS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
+
+
+def sync_before_toc(folder: Path, segment_ids: Iterable[str]) -> None:
+    """fsync the files of ``segment_ids`` that the record does not already hold (written by
+    this commit), then the directory."""
+    record = read_record(folder) or {"files": {}}
+    for path in segment_files(folder, segment_ids):
+        if path.name not in record["files"]:
+            fsync_path(path)
+    fsync_path(folder)
+
+
+def seal(folder: Path, generation: int, segment_ids: Iterable[str]) -> None:
+    """After the table of contents of ``generation`` is written: fsync it and the directory,
+    and record the size and CRC32 of every file of the generation (computing only those of
+    new files), written atomically."""
+    folder = Path(folder)
+    toc = folder / f"_MAIN_{generation}.toc"
+    if toc.exists():
+        fsync_path(toc)
+    old = (read_record(folder) or {}).get("files", {})
+    files = {}
+    for path in segment_files(folder, segment_ids) + ([toc] if toc.exists() else []):
+        size = path.stat().st_size
+        known = old.get(path.name)
+        if known and known[0] == size and path.name != toc.name:
+            files[path.name] = known
+        else:
+            files[path.name] = [size, crc32_of(path)]
+    tmp = folder / (CHECKSUMS + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"generation": generation, "files": files}, f, ensure_ascii=False, indent=0)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / CHECKSUMS)
+    fsync_path(folder)
+
+
+def check_sizes(folder: Path, generation: int) -> list[tuple[str, str]]:
+    """(file, what is wrong) for each file of ``generation`` whose size differs from the
+    record or that is missing; [] when there is no record of that generation."""
+    record = read_record(folder)
+    if record is None or record.get("generation") != generation:
+        return []
+    problems = []
+    for name, (size, _) in sorted(record["files"].items()):
+        try:
+            now = (Path(folder) / name).stat().st_size
+        except OSError:
+            problems.append((name, "missing"))
+            continue
+        if now != size:
+            problems.append((name, f"{now} bytes, {size} when written"))
+    return problems
+
+
+def verify_files(folder: Path, generation: Optional[int] = None) -> list[tuple[str, str]]:
+    """(file, what is wrong) for each file of the recorded generation that is missing, of
+    another size or whose bytes are not those written (CRC32); [] when all hold or when
+    there is no record (``generation``: only a record of this generation counts)."""
+    record = read_record(folder)
+    if record is None or (generation is not None and record.get("generation") != generation):
+        return []
+    problems = check_sizes(folder, record["generation"])
+    bad = {name for name, _ in problems}
+    for name, (size, crc) in sorted(record["files"].items()):
+        if name in bad:
+            continue
+        try:
+            now = crc32_of(Path(folder) / name)
+        except OSError as e:
+            problems.append((name, f"unreadable ({e.strerror or e})"))
+            continue
+        if now != crc:
+            problems.append((name, "its bytes are not those written (checksum differs)"))
+    return problems
+
+
+def raise_if_resized(folder: Path, generation: int) -> None:
+    """IntegrityError naming the first file of ``generation`` whose size is not the one
+    recorded (cheap: a stat per file; done when a new generation is opened)."""
+    problems = check_sizes(folder, generation)
+    if problems:
+        name, what = problems[0]
+        raise IntegrityError(f"{name}: {what}")
+
+
+def recorded_size(folder: Path) -> tuple[int, int]:
+    """(files, bytes) the checksum record of ``folder`` covers."""
+    record = read_record(folder) or {"files": {}}
+    return len(record["files"]), sum(size for size, _ in record["files"].values())

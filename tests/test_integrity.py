@@ -1,0 +1,80 @@
+"""Checksums and durability (#26): a commit fsyncs its files before the table of contents
+names them and records each file's size and CRC32 once; opening an index compares sizes,
+``searchlib check`` every byte, ``check --repair`` rebuilds."""
+from click.testing import CliRunner
+
+from searchlib import api, integrity
+from searchlib.cli import main
+from tests.conftest import build_small_index
+
+REPORT = "关于{n}年法治政府建设的报告\n\n一、主要工作\n办理行政复议案件{n}件。\n"
+
+
+def _index(tmp_path, n=3):
+    return build_small_index(tmp_path, {f"r{i}.txt": REPORT.format(n=2000 + i) for i in range(n)})
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_an_intact_index_checks_and_garbage_of_the_same_size_is_found_and_repaired(tmp_path):
+    index = _index(tmp_path)
+    r = _run("--index", index, "check")
+    assert r.exit_code == 0 and "intact" in r.output and "match their checksums" in r.output
+    seg = next(index.glob("*.seg"))
+    data = bytearray(seg.read_bytes())
+    data[len(data) // 2:len(data) // 2 + 64] = b"\0" * 64           # same length: only a checksum sees it
+    seg.write_bytes(bytes(data))
+    r = _run("--index", index, "check")
+    assert r.exit_code == 2 and seg.name in r.output and "checksum differs" in r.output
+    assert "Traceback" not in r.output
+    r = _run("--index", index, "check", "--repair", tmp_path / "corpus")
+    assert r.exit_code == 0 and "rebuilding it from" in r.output
+    assert api.check(index).intact
+    with api.open_index(index) as idx:
+        assert idx.search("行政复议").total == 3
+
+
+def test_a_file_cut_short_is_damage_on_open(tmp_path):
+    index = _index(tmp_path)
+    spx = next(index.glob("*.spx"))
+    with open(spx, "r+b") as f:
+        f.truncate(spx.stat().st_size - 8)
+    r = _run("--index", index, "search", "行政复议")
+    assert r.exit_code == 2 and "damaged" in r.output and "Traceback" not in r.output
+    assert any(name == spx.name for name, _ in api.check(index).problems)
+
+
+def test_a_commit_checksums_only_its_new_files(tmp_path, monkeypatch):
+    index = _index(tmp_path)
+    before = integrity.read_record(index)["files"]
+    computed = []
+    real = integrity.crc32_of
+    monkeypatch.setattr(integrity, "crc32_of", lambda p: computed.append(p.name) or real(p))
+    extra = tmp_path / "corpus" / "r9.txt"
+    extra.write_text(REPORT.format(n=2009), encoding="utf-8")
+    api.add([extra], index, root=tmp_path / "corpus")
+    after = integrity.read_record(index)["files"]
+    new = set(after) - set(before)
+    assert new and set(computed) == new                  # the old segment's files were not read again
+    assert all(after[name] == before[name] for name in set(after) & set(before))
+
+
+def test_files_reach_the_disk_before_the_table_of_contents_names_them(tmp_path, monkeypatch):
+    from whoosh import index as windex
+    index = _index(tmp_path)
+    before = set(integrity.read_record(index)["files"])
+    events = []
+    real_sync, real_write = integrity.fsync_path, windex.TOC.write
+    monkeypatch.setattr(integrity, "fsync_path", lambda p: events.append(("sync", p.name)) or real_sync(p))
+    monkeypatch.setattr(windex.TOC, "write", lambda self, *a, **k: events.append(("toc", None)) or real_write(self, *a, **k))
+    extra = tmp_path / "corpus" / "r8.txt"
+    extra.write_text(REPORT.format(n=2008), encoding="utf-8")
+    api.add([extra], index, root=tmp_path / "corpus")
+    toc_at = events.index(("toc", None))
+    new = set(integrity.read_record(index)["files"]) - before
+    synced_before = {name for kind, name in events[:toc_at] if kind == "sync"}
+    assert {n for n in new if not n.endswith(".toc")} <= synced_before     # every new segment file
+    assert index.name in synced_before                                      # and the directory
+    assert any(kind == "sync" and name.endswith(".toc") for kind, name in events[toc_at:])
