@@ -12,6 +12,7 @@ when another process has committed an update.
 """
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
@@ -19,14 +20,15 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from .answers import GROUPINGS, ROLES, answer_rows, group_rows, unit_converter
-from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
+from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError, SearchlibError
+from .integrity import IntegrityError, damage_in
 from .metadata import region_table
 from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
 from .query import MULTI_FILTERS, Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
 from .shards import is_sharded, read_layout
-from .storage import check_index
+from .storage import check_index, damaged
 from .synonyms import SynonymMap, shipped_synonyms
 
 PathLike = Union[str, os.PathLike]
@@ -144,6 +146,25 @@ def optimize(index_dir: PathLike = None) -> None:
     optimize_index(Path(index_dir or default_index_path()))
 
 
+def _damage_aware(method):
+    """A read that fails with an unexpected error on an index whose files are not as
+    written is "index … is damaged", not an internal error: the checksums are compared
+    (every byte, on this error path only) before the error is passed on."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SearchlibError:
+            raise
+        except Exception as e:                     # noqa: BLE001 - re-raised unless the files explain it
+            problems = damage_in(self.path)
+            if problems:
+                name, what = problems[0]
+                raise damaged(self.path, IntegrityError(f"{name}: {what}")) from None
+            raise
+    return wrapper
+
+
 def check(index_dir: PathLike = None):
     """Verify an index: it opens, and every file of its current generation has the size and
     checksum its commit recorded (``CheckReport``: files, bytes, problems). Reads every byte."""
@@ -230,6 +251,7 @@ class SearchIndex:
     def _generation_dirs(self) -> list[Path]:
         return [self.path]
 
+    @_damage_aware
     def suggest(self, typed: str, limit: int = 8) -> list[dict]:
         """Completions of ``typed`` from the index: document titles, the synonyms files'
         jargon and the index's frequent words (``searchlib.suggest``), each ``{"text",
@@ -268,6 +290,7 @@ class SearchIndex:
         return lambda text: merge_spans(term_spans(text, phrases) + term_spans(text, words))
 
     # -- search ---------------------------------------------------------------------
+    @_damage_aware
     def search(self, query: str, *, limit: int = 10, region: OneOrMore = None,
                year: OneOrMore = None, type: OneOrMore = None, kind: OneOrMore = None,
                since: Optional[str] = None, until: Optional[str] = None, has_figures: bool = False,
@@ -319,6 +342,7 @@ class SearchIndex:
                     result.facets[facet] = (other.facets or {}).get(facet, [])
         return result
 
+    @_damage_aware
     def figures(self, query: str, *, unit: Optional[str] = None, by: Optional[str] = None, limit: int = 100,
                 region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
                 kind: OneOrMore = None, since: Optional[str] = None, until: Optional[str] = None,
@@ -396,10 +420,12 @@ class SearchIndex:
         return remove(doc_ids, self.path)
 
     # -- documents ------------------------------------------------------------------
+    @_damage_aware
     def document(self, doc_id: str) -> dict:
         """A document's metadata and its passages (with heading paths), in order."""
         return self._searcher.document(doc_id)
 
+    @_damage_aware
     def documents(self, *, region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
                   since: Optional[str] = None, until: Optional[str] = None, level: OneOrMore = None,
                   issuer: OneOrMore = None) -> list[dict]:
@@ -409,6 +435,7 @@ class SearchIndex:
         filters.validate()
         return self._searcher.documents(filters)
 
+    @_damage_aware
     def passage(self, passage_id: str, context: int = 1) -> dict:
         """One passage by its id (``doc_id#ordinal``, as hits show it) with its document's
         title and metadata and ``context`` passages before and after it."""
@@ -429,6 +456,7 @@ class SearchIndex:
         checks); ``stats`` gives the breakdowns and reads every document's record."""
         return {"documents": self._searcher.document_count(), "passages": self._searcher.passage_count()}
 
+    @_damage_aware
     def stats(self) -> dict:
         docs = self.documents()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
@@ -467,6 +495,7 @@ class ShardedIndex(SearchIndex):
     def _generation_dirs(self) -> list[Path]:
         return [self.path, *self.layout.shard_paths]
 
+    @_damage_aware
     def stats(self) -> dict:
         """``SearchIndex.stats`` of the whole index, plus each shard: its directory,
         documents, passages, bytes on disk and Whoosh generation."""

@@ -23,7 +23,8 @@ from whoosh import index as windex
 from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .ingest import discover, doc_id_for
-from .integrity import CheckReport, IntegrityError, raise_if_resized, read_record, recorded_size, verify_files
+from .integrity import (CheckReport, IntegrityError, damage_in, raise_if_resized, read_record, recorded_size,
+                        verify_files)
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
@@ -567,6 +568,10 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     try:
         check_index(index_dir)
         verify_index(index_dir)                 # a damaged index is rebuilt (or said to be), never updated
+        if rebuild:                             # repairing: every byte against its checksum
+            problems = damage_in(index_dir)
+            if problems:
+                raise damaged(index_dir, IntegrityError(": ".join(problems[0])))
     except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise
@@ -578,7 +583,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
                           on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ixs, layout = _open_all(index_dir)
-    with _writing_all(ixs, layout) as writer:
+    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer:
         manifest = _manifest(writer)            # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
         gone = [d for d, m in manifest.items()
@@ -608,9 +613,10 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
             raise CorpusError(f"{p} is not inside --root {root}")
         found.append((real, base))
     check_index(index_dir)
+    verify_index(index_dir)                     # a damaged index is said to be, not written to
     report = BuildReport()
     ixs, layout = _open_all(index_dir)
-    with _writing_all(ixs, layout) as writer:
+    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer:
         manifest = _manifest(writer)
         plan = _plan(found, manifest, report)
         _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
@@ -641,6 +647,22 @@ def verify_index(index_dir) -> None:
             PassageFiles(index_dir).views(searcher)
     except (PassageFileError, IntegrityError, *DAMAGE_ERRORS) as e:
         raise damaged(index_dir, e) from None
+
+
+@contextmanager
+def _damage_explained(index_dir: Path):
+    """An unexpected error while writing (the writer is cancelled: nothing indexed is lost)
+    on an index whose files are not as written is "index … is damaged", not an internal
+    error; the checksums are compared on this error path only."""
+    try:
+        yield
+    except SearchlibError:
+        raise
+    except Exception:                           # noqa: BLE001 - re-raised unless the files explain it
+        problems = damage_in(index_dir)
+        if problems:
+            raise damaged(index_dir, IntegrityError(": ".join(problems[0]))) from None
+        raise
 
 
 def check_integrity(index_dir) -> CheckReport:
@@ -678,16 +700,17 @@ def optimize_index(index_dir) -> None:
     check_index(Path(index_dir))
     verify_index(index_dir)                     # a damaged index is said to be, not half merged
     ixs, layout = _open_all(Path(index_dir))
-    with _writing_all(ixs, layout, optimize=True):
+    with _damage_explained(Path(index_dir)), _writing_all(ixs, layout, optimize=True):
         pass
 
 
 def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list[str]]:
     """Remove documents by doc_id; returns (removed, unknown)."""
     check_index(Path(index_dir))
+    verify_index(index_dir)                     # a damaged index is said to be, not written to
     ixs, layout = _open_all(Path(index_dir))
     removed, unknown = [], []
-    with _writing_all(ixs, layout) as writer:
+    with _damage_explained(Path(index_dir)), _writing_all(ixs, layout) as writer:
         manifest = _manifest(writer)
         for doc_id in dict.fromkeys(doc_ids):
             if doc_id in manifest:

@@ -178,3 +178,15 @@ def recorded_size(folder: Path) -> tuple[int, int]:
     """(files, bytes) the checksum record of ``folder`` covers."""
     record = read_record(folder) or {"files": {}}
     return len(record["files"]), sum(size for size, _ in record["files"].values())
+
+
+def damage_in(folder: Path) -> list[tuple[str, str]]:
+    """Every recorded file of the index at ``folder`` (of each shard of a sharded index)
+    that is not as written: reads every byte. For an error that may come from a damaged
+    file (Whoosh raises a bare ``Exception("Block tag error")`` on garbage in a segment)."""
+    from .shards import is_sharded, read_layout
+    folder = Path(folder)
+    if is_sharded(folder):
+        return [(f"{path.name}/{name}", what) for path in read_layout(folder).shard_paths
+                for name, what in verify_files(path)]
+    return verify_files(folder)

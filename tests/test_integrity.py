@@ -1,6 +1,7 @@
 """Checksums and durability (#26): a commit fsyncs its files before the table of contents
 names them and records each file's size and CRC32 once; opening an index compares sizes,
 ``searchlib check`` every byte, ``check --repair`` rebuilds."""
+import pytest
 from click.testing import CliRunner
 
 from searchlib import api, integrity
@@ -78,3 +79,33 @@ def test_files_reach_the_disk_before_the_table_of_contents_names_them(tmp_path, 
     assert {n for n in new if not n.endswith(".toc")} <= synced_before     # every new segment file
     assert index.name in synced_before                                      # and the directory
     assert any(kind == "sync" and name.endswith(".toc") for kind, name in events[toc_at:])
+
+
+def _garbage_inside(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2:len(data) // 2 + 4096] = bytes(range(256)) * 16
+    path.write_bytes(bytes(data[:len(path.read_bytes())]))
+
+
+DAMAGE = {
+    "garbage inside the segment": lambda ix: _garbage_inside(next(ix.glob("*.seg"))),
+    "passage file cut in half": lambda ix: next(ix.glob("*.spx")).write_bytes(
+        next(ix.glob("*.spx")).read_bytes()[:next(ix.glob("*.spx")).stat().st_size // 2]),
+    "table of contents garbage": lambda ix: _garbage_inside(next(ix.glob("_MAIN_*.toc"))),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("command", ["search", "add", "remove", "optimize", "check"])
+def test_every_command_on_a_damaged_index_says_so(tmp_path, damage, command):
+    """A fast subset of scripts/fault_matrix.py: one Error line and exit 2, never a traceback
+    or an internal error (garbage inside a segment gave Whoosh's bare "Block tag error")."""
+    index = _index(tmp_path)
+    DAMAGE[damage](index)
+    extra = tmp_path / "new.txt"
+    extra.write_text(REPORT.format(n=2030), encoding="utf-8")
+    args = {"search": ["search", "行政复议 案件", "--facets"], "add": ["add", extra, "--root", tmp_path],
+            "remove": ["remove", "r0.txt"], "optimize": ["optimize"], "check": ["check"]}[command]
+    r = _run("--index", index, *args)
+    assert r.exit_code == 2, r.output
+    assert "damaged" in r.output and "Traceback" not in r.output and "internal error" not in r.output
