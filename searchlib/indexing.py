@@ -28,6 +28,7 @@ from .pipeline import analyse_files, text_hash
 from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY, TITLE, YEAR,
                      build_schema)
 from .passage_index import PassageFileError
+from .reports import Manifest
 from .segments import PassageFiles
 from .storage import (DAMAGE_ERRORS, check_index, check_replaceable, damaged, lock_index, open_whoosh, remove_debris,
                       swap_in, write_error,
@@ -195,10 +196,12 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
 
 # --------------------------------------------------------------------------- incremental updates
 #
-# The manifest an update compares against is the set of report records in
-# the index itself: doc_id, path, content hash (sha1 of the file's bytes) and text hash
-# (sha1 of its text without whitespace). It is committed with the passages, so it can
-# never disagree with them, whatever happens to the process.
+# The manifest an update compares against is the set of reports in the index itself:
+# doc_id, path, content hash (sha1 of the file's bytes) and text hash (sha1 of its text
+# without whitespace), read from the segments' report tables (reports.py), which are
+# committed with the records and the passages, so they can never disagree with them,
+# whatever happens to the process. An ``add`` looks up the files it adds (O(log n) per
+# segment); an ``update`` reads the four columns of every report, never the records.
 
 def _file_hash(path: Path) -> Optional[str]:
     """sha1 of a file's bytes (read in blocks), or None if it cannot be read."""
@@ -212,15 +215,14 @@ def _file_hash(path: Path) -> Optional[str]:
     return h.hexdigest()
 
 
-def _manifest(ix) -> dict[str, dict]:
-    """doc_id → {content_hash, path, text_hash, stored} of every indexed document
-    (``ix``: an index or a writer, anything with ``searcher()``)."""
-    out = {}
-    with ix.searcher() as s:
-        for f in s.all_stored_fields():
-            out[f[DOC_ID]] = {"content_hash": f.get(CONTENT_HASH), "path": f[META].get("path"),
-                              "text_hash": f[META].get("text_hash"), "stored": f}
-    return out
+def _manifest(writer, searcher, whole: bool) -> Manifest:
+    """The manifest of the reports ``writer`` will change (under its lock); ``whole``:
+    loaded for every report (an update), else looked up per file (add, remove). A
+    segment written before report tables existed gets its table now (saved)."""
+    manifest = Manifest(writer.tables, searcher, save=True)
+    if whole:
+        manifest.entries()
+    return manifest
 
 
 def _under(path: str, roots: list[Path]) -> bool:
@@ -280,7 +282,6 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
     gone (the corpus was moved). Unchanged files (same content hash) are not analysed."""
 
     plan = _Plan()
-    by_path = {m["path"]: d for d, m in manifest.items() if m["path"]}
     reached: set[str] = set()
     claimed: dict[str, str] = {}
     for path, root in found:
@@ -289,16 +290,17 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
             continue
         reached.add(real)
         doc_id = doc_id_for(path, root)
-        old = by_path.get(real)
+        owners = manifest.docs_with("path", real)
+        old = owners[-1] if owners else None
         if old is not None and old != doc_id:
             old_root = _root_for(real, old)
             if old_root is not None:
                 path, root, doc_id = Path(real), old_root, old
-        if old is None and doc_id in manifest and _missing(manifest[doc_id]["path"]):
+        indexed = manifest.get(doc_id)
+        if old is None and indexed is not None and _missing(indexed["path"]):
             old = doc_id
-        if doc_id in claimed or (doc_id in manifest and doc_id != old):
-            report.skipped.append(SkippedFile(str(path), _taken(doc_id, claimed.get(doc_id)
-                                                                  or manifest[doc_id]["path"])))
+        if doc_id in claimed or (indexed is not None and doc_id != old):
+            report.skipped.append(SkippedFile(str(path), _taken(doc_id, claimed.get(doc_id) or indexed["path"])))
             continue
         claimed[doc_id] = real
         if old is not None:
@@ -313,10 +315,9 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
     return plan
 
 
-def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildReport) -> None:
-    """New files with the very bytes of an indexed document that stays are duplicates:
-    reported without being analysed."""
-    hashes = {manifest[d]["content_hash"]: d for d in sorted(keep)}
+def _skip_known_copies(plan: _Plan, manifest: Manifest, leaving: set, report: BuildReport) -> None:
+    """New files with the very bytes of an indexed document that stays (not in
+    ``leaving``) are duplicates: reported without being analysed."""
     jobs = []
     for path, root in plan.jobs:
         if str(path) not in plan.replaces:
@@ -325,14 +326,36 @@ def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildRepo
             except OSError:
                 small = False
             h = _file_hash(path) if small else None
-            if h in hashes:
-                report.duplicates.append((_real(path), hashes[h]))
+            same = sorted(set(manifest.docs_with("content_hash", h)) - leaving) if h else []
+            if same:
+                report.duplicates.append((_real(path), same[-1]))
                 continue
         jobs.append((path, root))
     plan.jobs = jobs
 
 
-def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildReport,
+class _Seen:
+    """Text hash → doc_id of the documents a new one may duplicate: those the manifest
+    keeps (looked up) and those written by this update (``[]=``)."""
+
+    def __init__(self, manifest: Manifest, leaving: set):
+        self.manifest, self.leaving, self.new = manifest, leaving, {}
+
+    def _indexed(self, thash) -> Optional[str]:
+        found = [d for d in self.manifest.docs_with("text_hash", thash) if d not in self.leaving]
+        return found[-1] if found else None
+
+    def __contains__(self, thash) -> bool:
+        return thash in self.new or self._indexed(thash) is not None
+
+    def __getitem__(self, thash) -> str:
+        return self.new[thash] if thash in self.new else self._indexed(thash)
+
+    def __setitem__(self, thash, doc_id) -> None:
+        self.new[thash] = doc_id
+
+
+def _apply(writer, plan: _Plan, manifest: Manifest, gone: list[str], report: BuildReport,
            progress: Progress, procs) -> bool:
     """Carry out ``plan`` in ``writer``; returns False if there was nothing to do."""
 
@@ -347,14 +370,14 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
         copies = []
         with writer.searcher() as searcher:
             for doc_id, real in plan.moved.items():
-                stored = manifest[doc_id]["stored"]
+                stored = manifest.stored(doc_id)
                 record = dict(report_fields(stored), **{META: dict(stored[META], path=real)})
                 copies.append((record, searcher.document_number(**{DOC_ID: doc_id})))
             writer.copy_reports(searcher, copies)
         for doc_id in plan.moved:
             writer.delete_by_term(DOC_ID, doc_id)
     replaced = set(plan.replaces.values())
-    seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced and d not in gone}
+    seen = _Seen(manifest, replaced | set(gone))
     first_skip = len(report.skipped)
     written = set(_write_documents(writer, plan.jobs, report, progress, procs, seen))
     failed = {s.path for s in report.skipped[first_skip:]}
@@ -408,15 +431,14 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
                           on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ix = open_whoosh(index_dir)
-    with writing(ix) as writer:
-        manifest = _manifest(writer)            # under the lock: what this writer will change
+    with writing(ix) as writer, writer.searcher() as searcher:
+        manifest = _manifest(writer, searcher, whole=True)     # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
-        gone = [d for d, m in manifest.items()
+        gone = [d for d, m in manifest.entries().items()
                 if d not in plan.matched and m["path"] and _under(m["path"], roots) and _missing(m["path"])]
         if not remove_missing:
             gone = []
-        keep = set(manifest) - set(plan.replaces.values()) - set(gone)
-        _skip_known_copies(plan, manifest, keep, report)
+        _skip_known_copies(plan, manifest, set(plan.replaces.values()) | set(gone), report)
         if not _apply(writer, plan, manifest, gone, report, progress, procs):
             writer.cancel()                     # no empty commit: open searchers need not reopen
     return _finish(ix, report, t0)
@@ -440,10 +462,10 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     check_index(index_dir)
     report = BuildReport()
     ix = open_whoosh(index_dir)
-    with writing(ix) as writer:
-        manifest = _manifest(writer)
+    with writing(ix) as writer, writer.searcher() as searcher:
+        manifest = _manifest(writer, searcher, whole=False)     # looked up per file
         plan = _plan(found, manifest, report)
-        _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
+        _skip_known_copies(plan, manifest, set(plan.replaces.values()), report)
         if not _apply(writer, plan, manifest, [], report, None, 1):
             writer.cancel()                     # no empty commit
     return _finish(ix, report, t0)
@@ -474,11 +496,10 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     check_index(Path(index_dir))
     ix = open_whoosh(index_dir)
     removed, unknown = [], []
-    with writing(ix) as writer:
-        manifest = _manifest(writer)
+    with writing(ix) as writer, writer.searcher() as searcher:
         for doc_id in dict.fromkeys(doc_ids):
-            if doc_id in manifest:
-                writer.delete_by_term(DOC_ID, doc_id)
+            # a term lookup per doc_id: no other report is read
+            if writer.delete_by_term(DOC_ID, doc_id, searcher=searcher):
                 removed.append(doc_id)
             else:
                 unknown.append(doc_id)

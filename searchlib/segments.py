@@ -24,6 +24,7 @@ from whoosh.writing import SegmentWriter
 
 from .passage_index import (EXTENSION, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
                             passage_file)
+from .reports import ReportTables, TableBuilder, row_of, table_file
 
 
 class ReportWriter(SegmentWriter):
@@ -34,6 +35,8 @@ class ReportWriter(SegmentWriter):
         self.passage_builder = SegmentBuilder()
         self.folder = Path(ix.storage.folder)
         self.passages_added = 0
+        self.table_builder = TableBuilder()           # the new segment's report table
+        self.tables = ReportTables(self.folder)       # those of the segments it reads
 
     def cancel(self) -> None:
         """Cancel the writer and remove the files its new segment had opened (Whoosh leaves
@@ -49,6 +52,7 @@ class ReportWriter(SegmentWriter):
     def add_report(self, record: dict, passages: Optional[ReportPassages]) -> None:
         docnum = self.docnum
         self.add_document(**record)
+        self.table_builder.add(docnum, row_of(record))
         self.passage_builder.add_report(docnum, passages)
         self.passages_added += passages.passages if passages is not None else 0
 
@@ -66,6 +70,7 @@ class ReportWriter(SegmentWriter):
             newnums = np.full(reader.doc_count_all(), -1, np.int64)
             for old, record in sorted(items, key=lambda x: x[0]):
                 newnums[old] = self.docnum
+                self.table_builder.add(self.docnum, row_of(record))
                 self.add_document(**record)
             src = SegmentPassages(passage_file(self.folder, segment_id))
             self.passage_builder.add_segment(src, newnums)
@@ -87,12 +92,14 @@ class ReportWriter(SegmentWriter):
             newnums = np.full(n, -1, np.int64)
             for old, new in docmap.items():
                 newnums[old] = new
+        self.table_builder.add_table(self.tables.get(reader), newnums)
         src = SegmentPassages(passage_file(self.folder, reader.segment().segment_id()))
         self.passage_builder.add_segment(src, newnums)
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
         self.passage_builder.write(passage_file(self.folder, segment.segment_id()), segment.doc_count_all())
+        self.table_builder.write(table_file(self.folder, segment.segment_id()), segment.doc_count_all())
         return segment
 
 

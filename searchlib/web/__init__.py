@@ -553,13 +553,13 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         offset = _int(p.get("offset"), "offset", 0, 10_000_000, 0)
         filters = _filter_args(p)
         filters.pop("kind")
-        found = index_().documents(**filters)
-        rows = [_public_doc(doc_row(d)) for d in found[offset:offset + limit]]
+        total, found = index_().document_page(offset=offset, limit=limit, **filters)     # the page alone is read
+        rows = [_public_doc(doc_row(d)) for d in found]
         if fmt == "jsonl":
             return Response(jsonl_text(rows), mimetype="application/x-ndjson")
         if fmt == "csv":
             return Response("\ufeff" + csv_text(rows, [c for c in DOC_COLUMNS if c != "path"]), mimetype="text/csv")
-        return jsonify(total=len(found), offset=offset, documents=rows)
+        return jsonify(total=total, offset=offset, documents=rows)
 
     @app.get("/api/documents/<path:doc_id>")
     def api_document(doc_id):
