@@ -709,9 +709,11 @@ def synonyms(ctx, query, synonyms_file):
 @click.option("--index", "serve_index", type=click.Path(file_okay=False), default=None,
               help="Index directory (default: the global --index).")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Requests served at once.")
+              help="Requests served at once by each worker.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes sharing the port and the memory-mapped index (use one per core).")
 @click.pass_context
-def serve(ctx, host, port, serve_index, threads):
+def serve(ctx, host, port, serve_index, threads, workers):
     """Serve the search page and the JSON API over HTTP (read-only)."""
     try:
         from .web import serve as run_server
@@ -723,8 +725,16 @@ def serve(ctx, host, port, serve_index, threads):
         check_index(Path(index_dir))
     except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
         click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
-    click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    def listening(h, p):
+        procs = f" with {workers} worker processes" if workers > 1 else ""
+        click.echo(f"Serving {index_dir} on http://{_url_host(h)}:{p}/{procs} (Ctrl-C to stop)", err=True)
     try:
-        run_server(index_dir, host=host, port=port, threads=threads)
+        status = run_server(index_dir, host=host, port=port, threads=threads, workers=workers, on_listen=listening)
     except OSError as e:
         raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    if status:
+        raise SearchlibError("the server's worker processes kept exiting at once; see the messages above")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

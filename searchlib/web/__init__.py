@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -415,9 +416,11 @@ def _series_chart(table, width: int, height: int = 200, max_series: int = 6) -> 
 
 # -- the app ----------------------------------------------------------------------------
 def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *, synonyms=None,
-               time_budget: float = TIME_BUDGET) -> Flask:
+               time_budget: float = TIME_BUDGET, worker: Optional[int] = None) -> Flask:
     """The WSGI app serving the search page and the JSON API over ``index`` (a directory,
-    default ``$SEARCHLIB_INDEX`` or ./index, or an open ``SearchIndex``). Read-only."""
+    default ``$SEARCHLIB_INDEX`` or ./index, or an open ``SearchIndex``). Read-only.
+    ``worker``: the number of the serving process (``serve(workers=N)``), sent in an
+    ``X-Searchlib-Worker`` header."""
     holder = IndexHolder(index if index is not None else api.default_index_path(), synonyms=synonyms)
     app = Flask(__name__)
     app.url_map.merge_slashes = False      # a doc_id is looked up as given, never redirected
@@ -456,6 +459,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         resp.headers.setdefault("Content-Security-Policy",
                                 "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
                                 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        if worker is not None:
+            resp.headers["X-Searchlib-Worker"] = str(worker)
         t0 = getattr(request, "t0", None)
         if t0 is not None:
             resp.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
@@ -717,11 +722,34 @@ def _page_link(args: dict):
     return link
 
 
-def serve(index=None, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, **waitress_options) -> None:
-    """Run the app with waitress (blocks). Bounds on headers and bodies are waitress's
-    first line; the app checks parameters itself."""
+def serve(index=None, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, workers: int = 1,
+          on_listen=None, **waitress_options) -> int:
+    """Run the app with waitress (blocks until stopped; returns the exit status). Bounds on
+    headers and bodies are waitress's first line; the app checks parameters itself.
+    ``workers`` > 1: that many processes share one listening socket (see ``workers.py``),
+    each with ``threads`` threads. ``on_listen(host, port)`` is called once the socket
+    listens (port 0 picks a free one)."""
     import waitress
+    from .workers import listening_socket, run_workers
     options = dict(max_request_header_size=MAX_QUERY_STRING + 16 * 1024, max_request_body_size=MAX_BODY_BYTES,
                    channel_timeout=30, ident="searchlib", clear_untrusted_proxy_headers=True)
     options.update(waitress_options)
-    waitress.serve(create_app(index), host=host, port=port, threads=threads, **options)
+    sock = listening_socket(host, port)
+    if on_listen is not None:
+        on_listen(*sock.getsockname()[:2])
+    logging.basicConfig()
+
+    def serve_one(sock, number: Optional[int]) -> None:
+        server = waitress.create_server(create_app(index, worker=number), sockets=[sock], threads=threads,
+                                        **options)
+        server.run()            # until SIGINT / SIGTERM (SystemExit): then its threads are stopped
+    if workers <= 1:
+        if threading.current_thread() is threading.main_thread():
+            from .workers import _exit_loop
+            signal.signal(signal.SIGTERM, _exit_loop)       # stop as on Ctrl-C: threads first
+        try:
+            serve_one(sock, None)
+        finally:
+            sock.close()
+        return 0
+    return run_workers(sock, workers, serve_one)
