@@ -5,6 +5,11 @@ and 16 concurrent clients. Loopback only; bounded in requests and in time.
 
     .venv/bin/python scripts/bench_web.py --index index
     .venv/bin/python scripts/bench_web.py --index bench-out/eval-dev-full --requests 200
+    .venv/bin/python scripts/bench_web.py --index bench-out/ix10k --workers 1,2 --clients 4,16
+
+With ``--workers 1,2`` the same levels run against a server of 1 and then of 2 worker
+processes (``serve --workers``) on the same index, one after the other, and the table
+gives each level's requests/s at each worker count and their ratio.
 
 The server is `searchlib serve` in its own process (waitress, --threads as given) on a
 free port of 127.0.0.1. Each client sends, one after the other, the search page
@@ -43,10 +48,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(index: str, threads: int, workers: int = 1) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "searchlib", "--index", index, "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--threads", str(threads)],
+                             "--port", str(port), "--threads", str(threads), "--workers", str(workers)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     until = time.monotonic() + 60
     while time.monotonic() < until:
@@ -128,24 +133,38 @@ def main():
     ap.add_argument("--requests", type=int, default=200, help="requests per level (default 200)")
     ap.add_argument("--seconds", type=float, default=60, help="time limit per level (default 60)")
     ap.add_argument("--threads", type=int, default=8, help="server threads (default 8)")
+    ap.add_argument("--workers", default="1", help="worker processes of the server, one run each (e.g. 1,2)")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = ap.parse_args()
     paths = urls(queries())
-    proc, port = start_server(args.index, args.threads)
-    try:
-        run_level(port, 2, len(paths), args.seconds, paths)          # warm up: every query once
-        rows = [run_level(port, int(c), args.requests, args.seconds, paths) for c in args.clients.split(",")]
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    runs = {}
+    for w in [int(x) for x in args.workers.split(",")]:
+        proc, port = start_server(args.index, args.threads, w)
+        try:
+            for _ in range(w):
+                run_level(port, 2 * w, len(paths), args.seconds, paths)     # warm up: every query once per worker
+            runs[w] = [run_level(port, int(c), args.requests, args.seconds, paths) for c in args.clients.split(",")]
+        finally:
+            proc.terminate()
+            proc.wait(20)
     if args.json:
-        print(json.dumps({"index": args.index, "levels": rows}, ensure_ascii=False))
+        print(json.dumps({"index": args.index, "workers": {str(w): rows for w, rows in runs.items()}},
+                         ensure_ascii=False))
         return
     print(f"index {args.index}: {len(paths)} distinct requests (search page and JSON search with facets)")
-    print("clients  requests  server p50 / p95 ms  client p50 / p95 ms  req/s  statuses")
-    for r in rows:
-        print(f"{r['clients']:>7}  {r['requests']:>8}  {r['server_p50_ms']:>10} / {r['server_p95_ms']:<7}"
-              f"  {r['client_p50_ms']:>10} / {r['client_p95_ms']:<7}  {r['requests_per_s']:>5}  {r['statuses']}")
+    for w, rows in runs.items():
+        print(f"\n{w} worker process(es), {args.threads} threads each")
+        print("clients  requests  server p50 / p95 ms  client p50 / p95 ms  req/s  statuses")
+        for r in rows:
+            print(f"{r['clients']:>7}  {r['requests']:>8}  {r['server_p50_ms']:>10} / {r['server_p95_ms']:<7}"
+                  f"  {r['client_p50_ms']:>10} / {r['client_p95_ms']:<7}  {r['requests_per_s']:>5}  {r['statuses']}")
+    if len(runs) > 1:
+        first = min(runs)
+        print(f"\nrequests/s relative to {first} worker(s), same index, same run")
+        for i, c in enumerate(args.clients.split(",")):
+            cells = "  ".join(f"{w} workers: {runs[w][i]['requests_per_s'] / runs[first][i]['requests_per_s']:.2f}x"
+                              for w in runs if w != first)
+            print(f"  {c:>3} clients: {cells}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from whoosh.writing import SegmentWriter
 
 from .passage_index import (EXTENSION, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
                             passage_file)
+from .passage_merge import merge_passage_files
 from .reports import ReportTables, TableBuilder, row_of, table_file
 
 
@@ -36,6 +37,7 @@ class ReportWriter(SegmentWriter):
         self.folder = Path(ix.storage.folder)
         self.passages_added = 0
         self.table_builder = TableBuilder()           # the new segment's report table
+        self.merged: list[tuple[SegmentPassages, np.ndarray]] = []    # passage files of merged segments
         self.tables = ReportTables(self.folder)       # those of the segments it reads
 
     def cancel(self) -> None:
@@ -93,12 +95,30 @@ class ReportWriter(SegmentWriter):
             for old, new in docmap.items():
                 newnums[old] = new
         self.table_builder.add_table(self.tables.get(reader), newnums)
-        src = SegmentPassages(passage_file(self.folder, reader.segment().segment_id()))
-        self.passage_builder.add_segment(src, newnums)
+        # merged when the segment is written, streaming (passage_merge): never decoded whole
+        self.merged.append((SegmentPassages(passage_file(self.folder, reader.segment().segment_id())), newnums))
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
-        self.passage_builder.write(passage_file(self.folder, segment.segment_id()), segment.doc_count_all())
+        path, reports = passage_file(self.folder, segment.segment_id()), segment.doc_count_all()
+        if not self.merged:
+            self.passage_builder.write(path, reports)
+        else:
+            # the reports added by this writer come first (docnums below the merged ones'):
+            # written as a passage file of their own, then merged with the others
+            first = int(next((m[m >= 0][0] for _, m in self.merged if (m >= 0).any()), reports))
+            sources = list(self.merged)
+            fresh = None
+            if first > 0:
+                fresh = path.with_name(path.name + ".added")
+                self.passage_builder.write(fresh, first)
+                sources.insert(0, (SegmentPassages(fresh), np.arange(first, dtype=np.int64)))
+            try:
+                merge_passage_files(sources, path, reports)
+            finally:
+                if fresh is not None:
+                    sources[0][0].close()
+                    fresh.unlink(missing_ok=True)
         self.table_builder.write(table_file(self.folder, segment.segment_id()), segment.doc_count_all())
         return segment
 
