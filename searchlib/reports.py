@@ -7,11 +7,12 @@ docnum) its doc_id, file path, content hash and text hash (the update manifest),
 doc type, year, region name, passage and character counts (the statistics), the segment's
 totals of those, the docnums in doc_id order (listings) and, for the four manifest
 columns, 64-bit keys in sorted order (an ``add`` looks a path or a hash up in O(log n)).
+About 100 bytes a report; read whole (not mapped) once per process and segment.
 It is written, like the passage file, before the table of contents that makes the segment
 part of the index, and Whoosh's clean-up deletes it with its segment. It is derived data:
 the report records stay the record. A segment written before report tables existed gets
 its table from its stored records the first time a writer or reader needs it (once; a
-writer saves it).
+writer saves it); so does a segment whose table is unreadable.
 
 File format (little-endian)::
 
@@ -41,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 import struct
 import threading
@@ -163,7 +163,7 @@ def _write_table(path: Path, data: bytes) -> None:
 # --------------------------------------------------------------------------- reading
 
 class ReportTable:
-    """Read-only view of one segment's report table (a memory-mapped file, or bytes)."""
+    """Read-only view of one segment's report table (its bytes)."""
 
     def __init__(self, data, name: str = "report table"):
         self.name = name
@@ -190,9 +190,8 @@ class ReportTable:
     @classmethod
     def open(cls, path: Path) -> "ReportTable":
         try:
-            with open(path, "rb") as f:
-                data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else b""
-        except (OSError, ValueError) as e:
+            data = Path(path).read_bytes()     # read, not mapped: a file cut short later cannot fault a reader
+        except OSError as e:
             raise ReportTableError(f"cannot read {Path(path).name}: {e}") from None
         return cls(data, Path(path).name)
 
@@ -258,9 +257,13 @@ class ReportTables:
             table = self._open.get(segment_id)
             if table is None:
                 path = table_file(self.folder, segment_id)
-                if path.exists():
-                    table = ReportTable.open(path)
-                else:
+                try:
+                    table = ReportTable.open(path) if path.exists() else None
+                    if table is not None and table.reports != reader.doc_count_all():
+                        raise ReportTableError(f"{path.name} does not match its segment")
+                except ReportTableError:
+                    table = None            # derived data: made again from the records
+                if table is None:
                     table = stored_table(reader)
                     if save:
                         try:
