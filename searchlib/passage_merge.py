@@ -29,10 +29,11 @@ import numpy as np
 from .passage_index import (ESCAPE, FIELDS, FORMAT_VERSION, MAGIC, PASSAGE_COLUMNS, PAYLOAD_BLOCK, SegmentPassages)
 from .schema import BODY, HEADING
 
-BATCH_OCCURRENCES = 1 << 21     # occurrences (postings, or positions for the body) per batch of terms
-SLICE_POSTINGS = 1 << 18        # postings per slice of a term longer than a batch
-COLUMN_SLICE = 1 << 20          # passages per slice of the per-passage columns
-TERM_CHUNK = 1 << 16            # terms of a source read at a time
+BATCH_OCCURRENCES = 1 << 19     # occurrences (postings, or positions for the body) per batch of terms
+BATCH_TERMS = 1 << 15           # terms per batch
+SLICE_POSTINGS = 1 << 17        # postings per slice of a term longer than a batch
+COLUMN_SLICE = 1 << 18          # passages per slice of the per-passage columns
+TERM_CHUNK = 1 << 12            # terms of a source read at a time
 
 
 class _Spill:
@@ -111,7 +112,7 @@ class _Cursor:
 
     def __init__(self, sp: SegmentPassages, field_: str):
         self.sp, self.field = sp, field_
-        self.poff = getattr(sp, f"{field_}_poff").astype(np.int64)
+        self.poff = getattr(sp, f"{field_}_poff")          # mapped, not copied
         self.ids, self.ids_x = getattr(sp, f"{field_}_ids"), getattr(sp, f"{field_}_ids_x")
         self.tf, self.tf_x = getattr(sp, f"{field_}_tf"), getattr(sp, f"{field_}_tf_x")
         self.pos_data = field_ == BODY
@@ -131,10 +132,11 @@ class _Cursor:
         position gaps of each posting flattened or None)."""
         a, b = self.p, end
         n = b - a
-        terms = np.searchsorted(self.poff, np.arange(a, b), "right") - 1
+        # (the needle in the array's own dtype: searchsorted would otherwise copy the array)
+        terms = np.searchsorted(self.poff, np.arange(a, b, dtype=self.poff.dtype), "right").astype(np.int64) - 1
         gaps, self.ids_i = self._values(self.ids[a:b], self.ids_x, self.ids_i)
         tf, self.tf_i = self._values(self.tf[a:b], self.tf_x, self.tf_i)
-        starts = (np.arange(a, b) == self.poff[terms])
+        starts = np.arange(a, b) == self.poff[terms].astype(np.int64)
         if n and not starts[0]:
             gaps[0] += self.last_id                      # continues a term begun in the previous read
         run = np.cumsum(gaps)
@@ -247,8 +249,7 @@ def _merge_field(field_: str, sources: list[_Source], spill: _Spill) -> None:
     writer = _FieldWriter(spill, field_, positions)
     cursors = [_Cursor(s.sp, field_) for s in sources]
     poffs = [c.poff for c in cursors]
-    xoffs = [s.sp.body_xoff.astype(np.int64) if positions else None for s in sources]
-    section_sizes = [np.diff(s.sp.s_first.astype(np.int64)) if field_ == HEADING else None for s in sources]
+    xoffs = [s.sp.body_xoff if positions else None for s in sources]
 
     def weight(si: int, ti: int) -> int:
         if positions:
@@ -263,7 +264,10 @@ def _merge_field(field_: str, sources: list[_Source], spill: _Spill) -> None:
             keep, new = src.sections(ids)
         else:
             keep, new = src.passages(ids)
-        size = section_sizes[si][ids[keep]].astype(np.float64) if field_ == HEADING else None
+        size = None
+        if field_ == HEADING:                            # passages per section, read where needed
+            s_first, sec = src.sp.s_first, ids[keep]
+            size = (s_first[sec + 1].astype(np.int64) - s_first[sec]).astype(np.float64)
         if pos is not None:
             pos = pos[np.repeat(keep, tf)]
         return term_base[terms[keep] - first_term], new[keep], tf[keep], pos, size
@@ -330,7 +334,7 @@ def _merge_field(field_: str, sources: list[_Source], spill: _Spill) -> None:
             flush()
             big_term(current, parts)
             return
-        if load + w > BATCH_OCCURRENCES:
+        if load + w > BATCH_OCCURRENCES or len(batch_terms) >= BATCH_TERMS:
             flush()
         batch_terms.append(current)
         batch_parts.append(list(parts))
