@@ -21,7 +21,7 @@ from whoosh import index as windex
 
 from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
-from .ingest import discover, doc_id_for
+from .ingest import discover, doc_id_for, file_signature
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
@@ -183,7 +183,7 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
                 report.duplicates.append((doc.source.path, seen[thash]))
             else:
                 seen[thash] = doc.doc_id
-                writer.add_report(report_record(doc, thash), tokens)
+                writer.add_report(report_record(doc, thash), tokens, doc.source.file_signature)
                 written.append(doc.doc_id)
                 report.passages += len(doc.passages)
                 fmt = doc.source.format
@@ -305,7 +305,7 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
         claimed[doc_id] = real
         if old is not None:
             plan.matched.add(old)
-            if manifest[old]["content_hash"] == _file_hash(path):
+            if _unchanged(path, manifest.get(old)):
                 report.unchanged += 1
                 if manifest[old]["path"] != real:
                     plan.moved[old] = real
@@ -313,6 +313,18 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
             plan.replaces[str(path)] = old
         plan.jobs.append((path, root))
     return plan
+
+
+def _unchanged(path: Path, entry: dict) -> bool:
+    """Whether the file at ``path`` has the content its indexed version had: the same
+    signature (size, times, inode: a stat, no read), else the same sha1 of its bytes."""
+    if entry["signature"]:
+        try:
+            if file_signature(os.stat(path)) == entry["signature"]:
+                return True
+        except OSError:
+            pass
+    return entry["content_hash"] == _file_hash(path)
 
 
 def _skip_known_copies(plan: _Plan, manifest: Manifest, leaving: set, report: BuildReport) -> None:

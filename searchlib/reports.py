@@ -36,7 +36,9 @@ passages            u4     R
 chars               u8     R
 ==================  =====  =====  ===========================================
 
-String columns: doc_id, path, content_hash, text_hash, doc_type, region.
+String columns: doc_id, path, content_hash, text_hash, doc_type, region, signature (the
+file's size, times and inode when it was read, ``ingest.file_signature``; "" when unknown:
+an update hashes the file).
 """
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ from .schema import CONTENT_HASH, DOC_ID, META
 MAGIC = b"SLRT"
 FORMAT_VERSION = 1
 EXTENSION = ".rpt"
-STRING_COLUMNS = ("doc_id", "path", "content_hash", "text_hash", "doc_type", "region")
+STRING_COLUMNS = ("doc_id", "path", "content_hash", "text_hash", "doc_type", "region", "signature")
 KEY_COLUMNS = ("doc_id", "path", "content_hash", "text_hash")
 
 
@@ -73,9 +75,10 @@ def key_of(value: str) -> int:
     return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def row_of(stored: dict) -> tuple:
-    """A table row from a report record (as stored, or as written): (doc_id, path,
-    content_hash, text_hash, doc_type, region name, year, passages, chars)."""
+def row_of(stored: dict, signature: Optional[str] = None) -> tuple:
+    """A table row from a report record (as stored, or as written) and the signature of
+    its file: (doc_id, path, content_hash, text_hash, doc_type, region name, signature,
+    year, passages, chars)."""
     meta = stored.get(META) or {}
     region = meta.get("region") or {}
     year = meta.get("year")
@@ -84,7 +87,7 @@ def row_of(stored: dict) -> tuple:
     except (TypeError, ValueError):
         year = 0
     return (stored[DOC_ID], meta.get("path") or "", stored.get(CONTENT_HASH) or "", meta.get("text_hash") or "",
-            meta.get("doc_type") or "", region.get("name") or "", year, int(meta.get("passages") or 0),
+            meta.get("doc_type") or "", region.get("name") or "", signature or "", year, int(meta.get("passages") or 0),
             int(meta.get("chars") or 0))
 
 
@@ -118,7 +121,7 @@ class TableBuilder:
 def table_bytes(rows: list[tuple]) -> bytes:
     """A report table of ``rows`` (docnum order), as the bytes of its file."""
     n = len(rows)
-    cols = list(zip(*rows)) if rows else [()] * 9
+    cols = list(zip(*rows)) if rows else [()] * 10
     arrays: dict[str, np.ndarray] = {}
     for i, name in enumerate(STRING_COLUMNS):
         encoded = [v.encode("utf-8") + b"\0" for v in cols[i]]
@@ -132,11 +135,11 @@ def table_bytes(rows: list[tuple]) -> bytes:
             arrays[f"{name}_docs"] = order.astype(np.uint32)
     ids = cols[0]
     arrays["order"] = np.asarray(sorted(range(n), key=ids.__getitem__), np.uint32)
-    arrays["year"] = np.asarray(cols[6], np.int32)
-    arrays["passages"] = np.asarray(cols[7], np.uint32)
-    arrays["chars"] = np.asarray(cols[8], np.uint64)
-    totals = {"documents": n, "passages": int(sum(cols[7])), "chars": int(sum(cols[8])),
-              "doc_types": dict(Counter(cols[4])), "years": {str(k): v for k, v in Counter(cols[6]).items() if k},
+    arrays["year"] = np.asarray(cols[7], np.int32)
+    arrays["passages"] = np.asarray(cols[8], np.uint32)
+    arrays["chars"] = np.asarray(cols[9], np.uint64)
+    totals = {"documents": n, "passages": int(sum(cols[8])), "chars": int(sum(cols[9])),
+              "doc_types": dict(Counter(cols[4])), "years": {str(k): v for k, v in Counter(cols[7]).items() if k},
               "regions": {k: v for k, v in Counter(cols[5]).items() if k}}
     layout, parts, offset = {}, [], 0
     for name, arr in arrays.items():
@@ -312,8 +315,7 @@ class Manifest:
 
     def _entry(self, i: int, d: int) -> dict:
         table = self.segments[i][0]
-        ch, th = table.value("content_hash", d), table.value("text_hash", d)
-        return {"content_hash": ch or None, "path": table.value("path", d) or None, "text_hash": th or None}
+        return _entry(*(table.value(c, d) for c in ENTRY_COLUMNS[1:]))
 
     def get(self, doc_id: str) -> Optional[dict]:
         if self._entries is not None:
@@ -360,12 +362,20 @@ class Manifest:
             out = {}
             for i, (table, _, _) in enumerate(self.segments):
                 dead = self._dead[i]
-                cols = [table.column(c) for c in KEY_COLUMNS]
-                for d, (doc_id, path, ch, th) in enumerate(zip(*cols)):
+                cols = [table.column(c) for c in ENTRY_COLUMNS]
+                for d, (doc_id, *values) in enumerate(zip(*cols)):
                     if d not in dead:
-                        out[doc_id] = {"content_hash": ch or None, "path": path or None, "text_hash": th or None}
+                        out[doc_id] = _entry(*values)
             self._entries = out
         return self._entries
+
+
+ENTRY_COLUMNS = ("doc_id", "path", "content_hash", "text_hash", "signature")
+
+
+def _entry(path: str, content_hash: str, text_hash: str, signature: str) -> dict:
+    return {"path": path or None, "content_hash": content_hash or None, "text_hash": text_hash or None,
+            "signature": signature or None}
 
 
 def index_stats(tables: ReportTables, searcher) -> dict:

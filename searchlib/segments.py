@@ -51,10 +51,12 @@ class ReportWriter(SegmentWriter):
             except OSError:
                 pass
 
-    def add_report(self, record: dict, passages: Optional[ReportPassages]) -> None:
+    def add_report(self, record: dict, passages: Optional[ReportPassages], signature: Optional[str] = None) -> None:
+        """Add a report record, its passages and (for its report table) the signature of
+        its file when it was read."""
         docnum = self.docnum
         self.add_document(**record)
-        self.table_builder.add(docnum, row_of(record))
+        self.table_builder.add(docnum, row_of(record, signature))
         self.passage_builder.add_report(docnum, passages)
         self.passages_added += passages.passages if passages is not None else 0
 

@@ -134,3 +134,26 @@ def test_an_index_without_report_tables_gets_them_from_its_records(index, tmp_pa
     assert api.remove(["r002_" + SEEDS[2].name], path)[0]
     report = api.update([corpus], path)               # the removed file is still in the corpus: back it comes
     assert report.added == 1 and report.unchanged == 29
+
+
+def test_an_update_stats_unchanged_files_instead_of_reading_them(tmp_path, monkeypatch):
+    """A file read when it had not changed for a while keeps its signature (size, times,
+    inode) in the report table; an update compares signatures and reads (hashes) only the
+    files whose signature differs."""
+    from searchlib import indexing, ingest
+    monkeypatch.setattr(ingest, "RACY_SECONDS", 0.0)        # the test's files are seconds old
+    corpus = _copies(tmp_path / "corpus", 6)
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    hashed = []
+    original = indexing._file_hash
+    monkeypatch.setattr(indexing, "_file_hash", lambda p: hashed.append(p.name) or original(p))
+    assert api.update([corpus], index).unchanged == 6
+    assert hashed == []
+    changed = sorted(corpus.iterdir())[2]
+    changed.write_text(changed.read_text(encoding="utf-8") + "又增加了一段。\n", encoding="utf-8")
+    touched = sorted(corpus.iterdir())[4]
+    touched.write_bytes(touched.read_bytes())               # same bytes, new times: hashed, found unchanged
+    report = api.update([corpus], index)
+    assert (report.updated, report.unchanged) == (1, 5)
+    assert sorted(hashed) == sorted([changed.name, touched.name])
