@@ -5,11 +5,11 @@ archive``) in the same run, each on its own copy of each index.
 
     .venv/bin/python scripts/bench_merge.py --index bench-out/eval-dev-full --index bench-out/ix10k
 
-Linux only (reads /proc). The optimize runs in a child process whose memory is sampled
-every 20 ms: peak RSS (VmHWM: everything resident, including the pages of the
-memory-mapped passage files it reads, which the kernel can drop at will) and peak
-anonymous memory (RssAnon: what the process itself allocated; this is what must not grow
-with the index). Also checks that both versions' merged passage files are identical.
+Linux only (reads /proc). The optimize runs in a child process that reports its peak RSS
+(VmHWM: everything resident, including the pages of the memory-mapped passage files it
+reads, which the kernel can drop at will) and its peak anonymous memory (RssAnon, sampled
+every 10 ms: what the process itself allocated; this is what must not grow with the
+index). Also checks that both versions' merged passage files are identical.
 """
 from __future__ import annotations
 
@@ -20,12 +20,40 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-import time
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHILD = "import sys, searchlib; searchlib.optimize(sys.argv[1])"
+CHILD = r"""
+import json, sys, threading, time
+import searchlib
+
+def status():
+    out = {}
+    for line in open("/proc/self/status"):
+        key, _, value = line.partition(":")
+        if key in ("VmHWM", "RssAnon", "RssFile"):
+            out[key] = int(value.split()[0]) * 1024
+    return out
+
+peak = {"RssAnon": 0, "RssFile": 0}
+done = threading.Event()
+
+def sample():
+    while not done.is_set():
+        for k in peak:
+            peak[k] = max(peak[k], status()[k])
+        time.sleep(0.01)
+
+t = threading.Thread(target=sample, daemon=True)
+t.start()
+t0 = time.perf_counter()
+searchlib.optimize(sys.argv[1])
+seconds = time.perf_counter() - t0
+done.set()
+t.join()
+print(json.dumps(dict(peak, VmHWM=status()["VmHWM"], seconds=seconds, code=searchlib.__file__)))
+"""
 
 
 def export(ref: str, dest: Path) -> Path:
@@ -35,36 +63,17 @@ def export(ref: str, dest: Path) -> Path:
     return dest
 
 
-def _status(pid: int) -> dict:
-    out = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "RssAnon", "RssFile"):
-                out[key] = int(value.split()[0]) * 1024
-    except OSError:
-        pass
-    return out
-
-
 def optimize(code: Path, index: Path) -> dict:
+    """Optimize ``index`` with the searchlib at ``code`` in a child process: its seconds,
+    its peak RSS (VmHWM, read by the child when done: exact) and its peak anonymous and
+    file-backed memory (sampled every 10 ms by a thread of the child)."""
     env = dict(os.environ, PYTHONPATH=str(code), PYTHONDONTWRITEBYTECODE="1")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(index)], env=env, stderr=subprocess.PIPE, text=True)
-    peak = {"VmHWM": 0, "RssAnon": 0, "RssFile": 0}
-
-    def sample():
-        while proc.poll() is None:
-            for k, v in _status(proc.pid).items():
-                peak[k] = max(peak[k], v)
-            time.sleep(0.02)
-    t = threading.Thread(target=sample)
-    t.start()
-    _, err = proc.communicate()
-    t.join()
-    if proc.returncode:
-        sys.exit(f"optimize failed ({code}):\n{err[-2000:]}")
-    return dict(seconds=time.perf_counter() - t0, **peak)
+    # run from the index's parent: ``python -c`` puts the working directory first on sys.path
+    out = subprocess.run([sys.executable, "-c", CHILD, str(index)], env=env, capture_output=True, text=True,
+                         cwd=str(index.parent))
+    if out.returncode:
+        sys.exit(f"optimize failed ({code}):\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
@@ -87,6 +96,8 @@ def main(argv=None):
                 shutil.rmtree(copy, ignore_errors=True)
                 shutil.copytree(index, copy)
                 r = optimize(code, copy)
+                if not r["code"].startswith(str(code)):
+                    sys.exit(f"{name}: ran the searchlib at {r['code']}, not {code}")
                 size = sum(p.stat().st_size for p in spx) / 1e6
                 print(f"| {index} | {name} | {len(spx)} | {r['seconds']:.1f} | {r['VmHWM'] / 1e6:.0f} | "
                       f"{r['RssAnon'] / 1e6:.0f} | {size:.0f} |", flush=True)

@@ -136,6 +136,8 @@ def main(argv=None):
                 work = tmp / "work"
                 work.mkdir(exist_ok=True)
                 got = run(code, copy, sample, args.rounds, args.late, work)
+                if not got["version"].startswith(str(code)):
+                    sys.exit(f"{name}: ran the searchlib at {got['version']}, not {code}")
                 measured = got["rows"][1:] or got["rows"]
                 row[name] = {k: statistics.median(r[k] for r in measured) for k, _ in KEYS}
                 row[name]["warmup_add"] = got["rows"][0]["add"]
