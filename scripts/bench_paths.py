@@ -14,7 +14,13 @@ same page again, a late page (offset ``--late``), stats twice, health → remove
 first round is a warm-up (on an index built before report tables, the new code writes the
 tables of its old segments then; its time is printed apart). Times are medians over the
 other rounds, in ms; "first" means the first call after a commit (a new generation),
-"again" a repeat on the same generation. The index copies are removed at the end.
+"again" a repeat on the same generation. With ``--update-corpus``, each process then times
+three updates from that corpus with nothing changed (medians); give this code an index it
+built itself from the same corpus with ``--this-index`` to see the files' signatures used.
+The index copies are removed at the end.
+
+    .venv/bin/python scripts/bench_paths.py --index bench-out/eval-dev-full --this-index IX_BUILT_HERE \
+        --update-corpus ../shared/corpus-external
 """
 from __future__ import annotations
 
@@ -37,7 +43,8 @@ CHILD = textwrap.dedent(r'''
     import searchlib
     from searchlib import api
     from searchlib.web import create_app
-    index, sample, rounds, late, work = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
+    index, sample, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[5])
+    rounds, late = int(sys.argv[3]), int(sys.argv[4])
     app = create_app(index)
     client = app.test_client()
 
@@ -72,7 +79,13 @@ CHILD = textwrap.dedent(r'''
         assert removed == [f.name], (removed, unknown)
         row["documents"] = st["documents"]
         rows.append(row)
-    print(json.dumps({"version": searchlib.__file__, "rows": rows}))
+    updates = []
+    corpus = [c for c in sys.argv[6:] if c]
+    for _ in range(3 if corpus else 0):
+        t, rep = timed(lambda: api.update(corpus, index))
+        assert rep.added == rep.updated == rep.removed == 0, (rep.added, rep.updated, rep.removed)
+        updates.append(t)
+    print(json.dumps({"version": searchlib.__file__, "rows": rows, "update_noop": updates}))
 ''')
 
 KEYS = (("add", "add one report (api.add)"), ("remove", "remove one report (api.remove)"),
@@ -99,9 +112,10 @@ def sample_file(index: Path, given: str | None) -> Path:
     return seeds[0]
 
 
-def run(code: Path, index: Path, sample: Path, rounds: int, late: int, work: Path) -> dict:
+def run(code: Path, index: Path, sample: Path, rounds: int, late: int, work: Path, corpus: list) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code), PYTHONDONTWRITEBYTECODE="1")
-    out = subprocess.run([sys.executable, "-c", CHILD, str(index), str(sample), str(rounds), str(late), str(work)],
+    out = subprocess.run([sys.executable, "-c", CHILD, str(index), str(sample), str(rounds), str(late), str(work),
+                          *map(str, corpus)],
                          env=env, capture_output=True, text=True, cwd=str(work))
     if out.returncode:
         sys.exit(f"benchmark process failed ({code}):\n{out.stderr[-3000:]}")
@@ -115,6 +129,12 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5, help="measured rounds after the warm-up (default 5)")
     ap.add_argument("--late", type=int, default=3000, help="offset of the late documents page (default 3000)")
     ap.add_argument("--sample", help="the report file added and removed (default: the first seed)")
+    ap.add_argument("--update-corpus", action="append", default=[],
+                    help="also time an update of the index from this corpus (repeatable) with nothing changed; "
+                         "the index must have been built from it")
+    ap.add_argument("--this-index", action="append", default=[],
+                    help="for this code, use this index instead of the --index at the same place (e.g. one built by "
+                         "this code from the same corpus, whose report tables hold the files' signatures)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     results = []
@@ -123,7 +143,7 @@ def main(argv=None):
         (tmp / "baseline").mkdir()
         base = export(args.baseline_ref, tmp / "baseline")
         versions = {"this": ROOT, args.baseline_ref: base}
-        for index in map(Path, args.index):
+        for n, index in enumerate(map(Path, args.index)):
             if not index.is_dir():
                 print(f"skipped {index}: no such index", file=sys.stderr)
                 continue
@@ -132,15 +152,17 @@ def main(argv=None):
             for name, code in versions.items():
                 copy = tmp / f"ix-{name.replace('/', '_')}"
                 shutil.rmtree(copy, ignore_errors=True)
-                shutil.copytree(index, copy)
+                own = Path(args.this_index[n]) if name == "this" and n < len(args.this_index) else index
+                shutil.copytree(own, copy)
                 work = tmp / "work"
                 work.mkdir(exist_ok=True)
-                got = run(code, copy, sample, args.rounds, args.late, work)
+                got = run(code, copy, sample, args.rounds, args.late, work, args.update_corpus)
                 if not got["version"].startswith(str(code)):
                     sys.exit(f"{name}: ran the searchlib at {got['version']}, not {code}")
                 measured = got["rows"][1:] or got["rows"]
                 row[name] = {k: statistics.median(r[k] for r in measured) for k, _ in KEYS}
                 row[name]["warmup_add"] = got["rows"][0]["add"]
+                row[name]["update_noop"] = statistics.median(got["update_noop"]) if got["update_noop"] else None
                 row["documents"] = got["rows"][0]["documents"]
                 shutil.rmtree(copy, ignore_errors=True)
             results.append(row)
@@ -157,6 +179,10 @@ def main(argv=None):
             budget = BUDGETS.get(k)
             mark = "" if budget is None else (f"≤ {budget} {'met' if a <= budget else 'MISSED'}")
             print(f"| {label} | {a:.1f} | {b:.1f} | ×{b / a:.1f} | {mark} |")
+        if row["this"]["update_noop"] is not None:
+            a, b = row["this"]["update_noop"], row[ref]["update_noop"]
+            print(f"| update, nothing changed (corpus: {' '.join(args.update_corpus)}) | {a:.0f} | {b:.0f} | "
+                  f"×{b / a:.1f} | |")
         print(f"| first write after opening (warm-up round's add; writes the report tables of segments "
               f"built before them) | {row['this']['warmup_add']:.0f} | {row[ref]['warmup_add']:.0f} | | |")
 

@@ -141,8 +141,8 @@ def main():
     for w in [int(x) for x in args.workers.split(",")]:
         proc, port = start_server(args.index, args.threads, w)
         try:
-            for _ in range(w):
-                run_level(port, 2 * w, len(paths), args.seconds, paths)     # warm up: every query once per worker
+            for _ in range(2 * w):      # warm up: every query at least once in each worker, most likely
+                run_level(port, 2 * w, len(paths), args.seconds, paths)
             runs[w] = [run_level(port, int(c), args.requests, args.seconds, paths) for c in args.clients.split(",")]
         finally:
             proc.terminate()

@@ -230,9 +230,19 @@ def _under(path: str, roots: list[Path]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
-def _real(path) -> str:
-    """The absolute path without symlinks (as stored in the manifest), never raising."""
+def _real(path, folders: Optional[dict] = None) -> str:
+    """The absolute path without symlinks (as stored in the manifest), never raising.
+    ``folders``: a cache of resolved folders, for many files of the same folders (the
+    file itself is still checked for being a symlink)."""
     try:
+        if folders is not None:
+            p = os.path.abspath(path)
+            if not os.path.islink(p):
+                folder, name = os.path.split(p)
+                real = folders.get(folder)
+                if real is None:
+                    real = folders[folder] = str(Path(folder).resolve())
+                return os.path.join(real, name)
         return str(Path(path).resolve())
     except (OSError, RuntimeError):       # a symlink loop appeared since the scan
         return str(Path(path).absolute())
@@ -284,8 +294,9 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
     plan = _Plan()
     reached: set[str] = set()
     claimed: dict[str, str] = {}
+    folders: dict[str, str] = {}
     for path, root in found:
-        real = _real(path)
+        real = _real(path, folders)
         if real in reached:                 # the same file through overlapping corpus paths
             continue
         reached.add(real)

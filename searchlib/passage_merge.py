@@ -212,8 +212,9 @@ class _FieldWriter:
         self.prev_term, self.prev_id = int(term[-1]), int(ids[-1])
         acc["poff"] += np.bincount(term, minlength=T)
         self.df += np.bincount(term, weights=size, minlength=T)
-        acc["ids_xoff"] += np.bincount(term, weights=self._escaped(f"{self.name}_ids", gaps), minlength=T).astype(np.int64)
-        acc["tf_xoff"] += np.bincount(term, weights=self._escaped(f"{self.name}_tf", tf), minlength=T).astype(np.int64)
+        for key, array, values in (("ids_xoff", "ids", gaps), ("tf_xoff", "tf", tf)):
+            escaped = self._escaped(f"{self.name}_{array}", values)
+            acc[key] += np.bincount(term, weights=escaped, minlength=T).astype(np.int64)
         if self.positions:
             acc["xoff"] += np.bincount(term, weights=tf, minlength=T).astype(np.int64)
             esc = self._escaped("body_pos", pos).astype(np.int64)

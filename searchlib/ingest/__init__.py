@@ -31,8 +31,8 @@ from .plaintext import clean_text
 from .word import extract_docx
 
 __all__ = ["HTML_SUFFIXES", "SUFFIXES", "Decoded", "ErrorCallback", "clean_text", "decode_bytes", "decode_text",
-           "file_signature", "discover", "doc_id_for", "extract_docx", "extract_html", "extract_pdf", "file_format", "read_document",
-           "unsupported_reason"]
+           "file_signature", "discover", "doc_id_for", "extract_docx", "extract_html", "extract_pdf", "file_format",
+           "read_document", "unsupported_reason"]
 
 MAX_TEXT_BYTES = 20_000_000      # .txt and .html
 MAX_BINARY_BYTES = 100_000_000   # .pdf and .docx (images make them large)
