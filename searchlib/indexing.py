@@ -286,10 +286,11 @@ class _Plan:
         self.moved: dict[str, str] = {}               # doc_id → new path (same content, file moved)
 
 
-def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
+def _plan(found, manifest: Manifest, report: BuildReport) -> _Plan:
     """Match found files to indexed documents: by path first (the same file keeps its
     doc_id whatever root it is reached from), then by doc_id when the indexed file is
-    gone (the corpus was moved). Unchanged files (same content hash) are not analysed."""
+    gone (the corpus was moved). Unchanged files (same signature or content hash) are not
+    analysed."""
 
     plan = _Plan()
     reached: set[str] = set()

@@ -1,11 +1,12 @@
 """Whoosh segments and their passage files, written and read together.
 
-``ReportWriter`` is Whoosh's segment writer plus a passage-file builder: each report
-added becomes one Whoosh record and its passages go to the builder under the record's
-document number; when Whoosh merges segments into the new one (``add_reader``), the
-passages of their live reports are merged too; when Whoosh has written the segment's
-files, the passage file is written beside them, before the table of contents that makes
-the segment part of the index. A crash before that point leaves the previous table of
+``ReportWriter`` is Whoosh's segment writer plus a passage-file builder and a report
+table builder (``reports.py``): each report added becomes one Whoosh record, a row of the
+report table and its passages go to the builder under the record's document number; when
+Whoosh merges segments into the new one (``add_reader``), the passages and table rows of
+their live reports are merged too (the passages streaming, by ``passage_merge``); when
+Whoosh has written the segment's files, the passage file and the report table are written
+beside them, before the table of contents that makes the segment part of the index. A crash before that point leaves the previous table of
 contents, which does not know the new files, and the next commit deletes them.
 
 ``SegmentView``s give a searcher's segments with their passage files, masks of deleted
