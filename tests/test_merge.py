@@ -97,3 +97,22 @@ def test_optimize_keeps_every_answer(tmp_path):
     api.optimize(index)
     _, listing, counts = _answers(index)
     assert SEEDS[1].name not in listing and counts["documents"] == len(SEEDS) - 1
+
+
+def test_what_a_killed_merge_leaves_goes_at_the_next_commit(tmp_path):
+    """A merge killed before its commit leaves spill files and a half-written passage file
+    named after a segment the table of contents does not know: the next commit removes them."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in SEEDS[:2]:
+        shutil.copy(f, corpus / f.name)
+    index = tmp_path / "index"
+    api.build([corpus], index)
+    debris = [index / "MAIN_deadbeef0001.spx.merge_body_ids", index / "MAIN_deadbeef0001.spx.added",
+              index / "MAIN_deadbeef0001.spx.tmp", index / "MAIN_deadbeef0001.rpt.tmp"]
+    for p in debris:
+        p.write_bytes(b"partial")
+    api.add([SEEDS[2]], index, root=SEEDS[0].parent)
+    assert not [p.name for p in debris if p.exists()]
+    with api.open_index(index) as idx:
+        assert idx.counts()["documents"] == 3
