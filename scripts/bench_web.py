@@ -6,6 +6,7 @@ and 16 concurrent clients. Loopback only; bounded in requests and in time.
     .venv/bin/python scripts/bench_web.py --index index
     .venv/bin/python scripts/bench_web.py --index bench-out/eval-dev-full --requests 200
     .venv/bin/python scripts/bench_web.py --index DIR --baseline main     # against main, same run
+    .venv/bin/python scripts/bench_web.py --index bench-out/ix10k --workers 1,2 --clients 4,16
 
 With --baseline REV, the code of REV (``git archive``d into a temporary folder) is served
 too, on its own port, and each level runs against both servers in turn (baseline first,
@@ -13,6 +14,11 @@ then this tree, then the other way round on the next level), so both see the sam
 from the rest of the machine; the table gives the search page's and the JSON search's
 server-side p50 / p95 apart, and the ratio (this tree / baseline; below 1: faster).
 --suggest also times ``SearchIndex.suggest`` in this process over prefixes of the queries.
+
+With ``--workers 1,2`` the same levels run against a server of 1 and then of 2 worker
+processes (``serve --workers``) on the same index, one after the other, and the table
+gives each level's requests/s at each worker count and their ratio (with --baseline,
+both codes at each worker count; a REV without ``serve --workers`` can run 1 only).
 
 The server is `searchlib serve` in its own process (waitress, --threads as given) on a
 free port of 127.0.0.1. Each client sends, one after the other, the search page
@@ -51,12 +57,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(index: str, threads: int, code: Path = ROOT) -> tuple[subprocess.Popen, int]:
-    """`searchlib serve` of the code in ``code`` (this tree, or a baseline's copy)."""
+def start_server(index: str, threads: int, code: Path = ROOT, workers: int = 1) -> tuple[subprocess.Popen, int]:
+    """`searchlib serve` of the code in ``code`` (this tree, or a baseline's copy) with
+    ``workers`` processes."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(code))
     proc = subprocess.Popen([sys.executable, "-m", "searchlib", "--index", index, "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--threads", str(threads)], cwd=str(code), env=env,
+                             "--port", str(port), "--threads", str(threads),
+                             *(["--workers", str(workers)] if workers != 1 else [])], cwd=str(code), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     until = time.monotonic() + 60
     while time.monotonic() < until:
@@ -172,47 +180,62 @@ def main():
     ap.add_argument("--threads", type=int, default=8, help="server threads (default 8)")
     ap.add_argument("--baseline", metavar="REV", help="also serve the code of git revision REV and compare")
     ap.add_argument("--suggest", action="store_true", help="also time suggestions (in this process)")
+    ap.add_argument("--workers", default="1", help="worker processes of the server, one run each (e.g. 1,2)")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     args = ap.parse_args()
     paths = urls(queries())
     import tempfile
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        servers = [("this tree", ROOT)]
+        codes = [("this tree", ROOT)]
         if args.baseline:
-            servers.insert(0, (args.baseline, baseline_code(args.baseline, Path(tmp))))
-        procs = []
-        try:
-            for name, code in servers:
-                proc, port = start_server(args.index, args.threads, code)
-                procs.append((name, proc, port))
-                run_level(port, 2, len(paths), args.seconds, paths)          # warm up: every query once
-            rows = []
-            for k, c in enumerate(args.clients.split(",")):
-                order = procs if k % 2 == 0 else procs[::-1]
-                for name, _, port in order:
-                    rows.append(dict(run_level(port, int(c), args.requests, args.seconds, paths), code=name))
-        finally:
-            for _, proc, _ in procs:
-                proc.terminate()
-                proc.wait(10)
+            codes.insert(0, (args.baseline, baseline_code(args.baseline, Path(tmp))))
+        for w in [int(x) for x in args.workers.split(",")]:
+            procs = []
+            try:
+                for name, code in codes:
+                    proc, port = start_server(args.index, args.threads, code, w)
+                    procs.append((name, proc, port))
+                    for _ in range(2 * w):      # warm up: every query at least once in each worker, most likely
+                        run_level(port, 2 * w, len(paths), args.seconds, paths)
+                for k, c in enumerate(args.clients.split(",")):
+                    order = procs if k % 2 == 0 else procs[::-1]
+                    for name, _, port in order:
+                        rows.append(dict(run_level(port, int(c), args.requests, args.seconds, paths), code=name,
+                                         workers=w))
+            finally:
+                for _, proc, _ in procs:
+                    proc.terminate()
+                    proc.wait(20)
     suggest = time_suggest(args.index, queries()) if args.suggest else None
     if args.json:
         print(json.dumps({"index": args.index, "levels": rows, "suggest": suggest}, ensure_ascii=False))
         return
     print(f"index {args.index}: {len(paths)} distinct requests (search page and JSON search with facets)")
-    print("code       clients  requests  page p50 / p95 ms  api p50 / p95 ms  client p50 / p95 ms  req/s  statuses")
+    print("code       workers clients  requests  page p50 / p95 ms  api p50 / p95 ms  client p50 / p95 ms  req/s  "
+          "statuses")
     for r in rows:
-        print(f"{r['code'][:10]:<10} {r['clients']:>7}  {r['requests']:>8}  {r['page_p50_ms']:>8} / {r['page_p95_ms']:<7}"
-              f" {r['api_p50_ms']:>7} / {r['api_p95_ms']:<7}  {r['client_p50_ms']:>10} / {r['client_p95_ms']:<7}"
-              f"  {r['requests_per_s']:>5}  {r['statuses']}")
+        print(f"{r['code'][:10]:<10} {r['workers']:>7} {r['clients']:>7}  {r['requests']:>8}  "
+              f"{r['page_p50_ms']:>8} / {r['page_p95_ms']:<7} {r['api_p50_ms']:>7} / {r['api_p95_ms']:<7}  "
+              f"{r['client_p50_ms']:>10} / {r['client_p95_ms']:<7}  {r['requests_per_s']:>5}  {r['statuses']}")
     if args.baseline:
         print("ratio (this tree / baseline; below 1: faster)")
         for pair in (rows[i:i + 2] for i in range(0, len(rows), 2)):          # each level: both servers
             b = next(r for r in pair if r["code"] == args.baseline)
             r = next(r for r in pair if r["code"] != args.baseline)
             ratio = lambda k: f"{r[k] / b[k]:.2f}" if r[k] and b[k] else "-"      # noqa: E731
-            print(f"{r['clients']:>3} clients: page p50 {ratio('page_p50_ms')}  p95 {ratio('page_p95_ms')}   "
-                  f"api p50 {ratio('api_p50_ms')}  p95 {ratio('api_p95_ms')}")
+            print(f"{r['workers']:>2} worker(s) {r['clients']:>3} clients: page p50 {ratio('page_p50_ms')}  "
+                  f"p95 {ratio('page_p95_ms')}   api p50 {ratio('api_p50_ms')}  p95 {ratio('api_p95_ms')}")
+    counts = sorted({r["workers"] for r in rows})
+    if len(counts) > 1:
+        first = counts[0]
+        print(f"requests/s relative to {first} worker(s), same index, same run")
+        for name in dict.fromkeys(r["code"] for r in rows):
+            for c in dict.fromkeys(r["clients"] for r in rows):
+                at = {r["workers"]: r["requests_per_s"] for r in rows if r["code"] == name and r["clients"] == c}
+                cells = "  ".join(f"{w} workers: {at[w] / at[first]:.2f}x" for w in counts[1:]
+                                  if w in at and at.get(first))
+                print(f"  {name[:10]:<10} {c:>3} clients: {cells}")
     if suggest:
         print(f"suggest: {suggest['calls']} calls, p50 {suggest['p50_ms']} ms, p95 {suggest['p95_ms']} ms "
               f"(first call, building the structure: {suggest['build_ms']} ms)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
@@ -428,12 +427,24 @@ class SearchIndex:
     @_damage_aware
     def documents(self, *, region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
                   since: Optional[str] = None, until: Optional[str] = None, level: OneOrMore = None,
-                  issuer: OneOrMore = None) -> list[dict]:
+                  issuer: OneOrMore = None, offset: int = 0, limit: Optional[int] = None) -> list[dict]:
         """Metadata of the indexed documents, all or those the filters allow, by doc_id
-        (filters as in :meth:`search`: one value or a list)."""
+        (filters as in :meth:`search`: one value or a list); ``offset`` and ``limit`` page
+        the list at the source (only the page's records are read)."""
+        return self.document_page(region=region, year=year, type=type, since=since, until=until, level=level,
+                                  issuer=issuer, offset=offset, limit=limit)[1]
+
+    def document_page(self, *, region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
+                      since: Optional[str] = None, until: Optional[str] = None, level: OneOrMore = None,
+                      issuer: OneOrMore = None, offset: int = 0,
+                      limit: Optional[int] = None) -> tuple[int, list[dict]]:
+        """(how many documents the filters allow, the metadata of ``limit`` of them from
+        ``offset`` on, by doc_id)."""
         filters = Filters(region=region, year=year, type=type, since=since, until=until, level=level, issuer=issuer)
         filters.validate()
-        return self._searcher.documents(filters)
+        if offset < 0 or (limit is not None and limit < 0):
+            raise QuerySyntaxError("offset and limit must not be negative")
+        return self._searcher.documents(filters, offset, limit)
 
     @_damage_aware
     def passage(self, passage_id: str, context: int = 1) -> dict:
@@ -453,21 +464,20 @@ class SearchIndex:
 
     def counts(self) -> dict:
         """Documents and passages in the index, in constant time (the home page, health
-        checks); ``stats`` gives the breakdowns and reads every document's record."""
+        checks)."""
         return {"documents": self._searcher.document_count(), "passages": self._searcher.passage_count()}
 
     @_damage_aware
     def stats(self) -> dict:
-        docs = self.documents()
+        """Counts of documents, passages and characters, by doc type, year and region:
+        computed once per index generation from the segments' report tables (no stored
+        record is read)."""
+        st = self._searcher.stats()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         return {
-            "index": str(self.path), "documents": len(docs),
-            "passages": sum(d.get("passages", 0) for d in docs),
-            "characters": sum(d.get("chars", 0) for d in docs),
-            "index_bytes": size,
-            "doc_types": dict(Counter(d.get("doc_type") for d in docs).most_common()),
-            "years": dict(sorted(Counter(d.get("year") for d in docs if d.get("year")).items())),
-            "regions": dict(Counter((d.get("region") or {}).get("name") for d in docs if d.get("region")).most_common()),
+            "index": str(self.path), "documents": st["documents"], "passages": st["passages"],
+            "characters": st["characters"], "index_bytes": size, "doc_types": st["doc_types"], "years": st["years"],
+            "regions": st["regions"],
             "built_with": {k: self.meta.get(k) for k in ("searchlib", "schema", "analysis", "segmenter")},
         }
 

@@ -773,7 +773,9 @@ def synonyms(ctx, query, synonyms_file):
 @click.option("--index", "serve_index", type=click.Path(file_okay=False), default=None,
               help="Index directory (default: the global --index).")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Requests served at once.")
+              help="Requests served at once by each worker.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes sharing the port and the memory-mapped index (use one per core; not with --ray).")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Search a sharded index through Ray actors, one per shard replica: alone, on a Ray instance "
                    "started here; with auto or ray://HOST:10001, on that cluster.")
@@ -783,7 +785,7 @@ def synonyms(ctx, query, synonyms_file):
               help="Let pages of ORIGIN (https://app.example.org; repeat it or give a comma list; * for any) "
                    "call the JSON API from a browser. Off by default.")
 @click.pass_context
-def serve(ctx, host, port, serve_index, threads, ray_address, replicas, cors):
+def serve(ctx, host, port, serve_index, threads, workers, ray_address, replicas, cors):
     """Serve the search page and the JSON API over HTTP (read-only)."""
     try:
         from .web import serve as run_server
@@ -791,6 +793,10 @@ def serve(ctx, host, port, serve_index, threads, ray_address, replicas, cors):
         raise SearchlibError(f"the web server needs Flask and waitress ({e}): "
                              "pip install 'flask>=3.1,<4' 'waitress>=3.0,<4'") from None
     index_dir = serve_index or ctx.obj["index"]
+    if workers > 1 and ray_address is not None:
+        # a Ray driver's connection does not survive fork(): the worker processes could not reach the actors
+        raise click.UsageError("--workers cannot be combined with --ray: the Ray actors already search the "
+                               "shards in parallel; give more --replicas, or serve with --workers without --ray")
     index = index_dir
     if ray_address is not None:
         from .cluster import open_on_ray
@@ -801,8 +807,18 @@ def serve(ctx, host, port, serve_index, threads, ray_address, replicas, cors):
             check_index(Path(index_dir))
         except SearchlibError as e:     # served anyway: 503 with the reason until the index is usable
             click.echo(f"note: {error_message(e)}; requests get 503 until then", err=True)
-    click.echo(f"Serving {index_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+
+    def listening(h, p):
+        procs = f" with {workers} worker processes" if workers > 1 else ""
+        click.echo(f"Serving {index_dir} on http://{_url_host(h)}:{p}/{procs} (Ctrl-C to stop)", err=True)
     try:
-        run_server(index, host=host, port=port, threads=threads, **({"cors": list(cors)} if cors else {}))
+        status = run_server(index, host=host, port=port, threads=threads, workers=workers, on_listen=listening,
+                            **({"cors": list(cors)} if cors else {}))
     except OSError as e:
         raise SearchlibError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    if status:
+        raise SearchlibError("the server's worker processes kept exiting at once; see the messages above")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -22,7 +22,7 @@ from whoosh import index as windex
 
 from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
-from .ingest import discover, doc_id_for
+from .ingest import discover, doc_id_for, file_signature
 from .integrity import (CheckReport, IntegrityError, damage_in, raise_if_resized, read_record, recorded_size,
                         verify_files)
 from .metadata import region_table
@@ -31,6 +31,7 @@ from .pipeline import analyse_files, text_hash
 from .schema import (CONTENT_HASH, DOC_ID, DOC_TYPE, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY, TITLE, YEAR,
                      build_schema)
 from .passage_index import PassageFileError
+from .reports import Manifest, ReportTables
 from .segments import PassageFiles
 from .shards import ShardLayout, is_sharded, new_layout, read_layout, write_layout
 from .storage import (DAMAGE_ERRORS, check_index, check_replaceable, damaged, lock_index, open_whoosh, remove_debris,
@@ -173,8 +174,10 @@ def build_shard(corpus_paths: Iterable, index_dir, shard: int, progress: Progres
     seen: dict = {}
     for k, path in enumerate(layout.shard_paths):
         if k != shard and is_index_dir(path):
-            for doc_id, m in _manifest(open_whoosh(path)).items():
-                seen.setdefault(m["text_hash"], doc_id)
+            with open_whoosh(path).searcher() as searcher:    # the four columns of its report tables
+                for doc_id, m in Manifest(ReportTables(path), searcher).entries().items():
+                    if m["text_hash"]:
+                        seen.setdefault(m["text_hash"], doc_id)
     target = layout.shard_path(shard)
     remove_debris(target)
     locks = _lock_existing(target)
@@ -244,13 +247,23 @@ class ShardWriters:
     def writer_for(self, doc_id: str):
         return self.writers[self.layout.shard_of(doc_id)]
 
-    def add_report(self, record: dict, passages) -> None:
-        self.writer_for(record[DOC_ID]).add_report(record, passages)
+    def add_report(self, record: dict, passages, signature: Optional[str] = None) -> None:
+        self.writer_for(record[DOC_ID]).add_report(record, passages, signature)
 
-    def delete_by_term(self, fieldname: str, text: str) -> None:
+    def delete_by_term(self, fieldname: str, text: str, searcher: Optional[list] = None) -> int:
+        """Delete from the shard of doc_id ``text``; ``searcher``: one per shard (as
+        ``searcher()`` gives), else the shard's writer opens its own. Returns how many
+        records were deleted."""
         if fieldname != DOC_ID:
             raise ValueError("a sharded index deletes documents by doc_id only")
-        self.writer_for(text).delete_by_term(fieldname, text)
+        k = self.layout.shard_of(text)
+        return self.writers[k].delete_by_term(fieldname, text, searcher=None if searcher is None else searcher[k])
+
+    @contextmanager
+    def searcher(self):
+        """A searcher of each shard's writer (a list, in shard order), closed together."""
+        with ExitStack() as stack:
+            yield [stack.enter_context(w.searcher()) for w in self.writers]
 
     def cancel(self) -> None:
         for w in self.writers:
@@ -329,7 +342,7 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
                 report.duplicates.append((doc.source.path, seen[thash]))
             else:
                 seen[thash] = doc.doc_id
-                writer.add_report(report_record(doc, thash), tokens)
+                writer.add_report(report_record(doc, thash), tokens, doc.source.file_signature)
                 written.append(doc.doc_id)
                 report.passages += len(doc.passages)
                 fmt = doc.source.format
@@ -342,10 +355,12 @@ def _write_documents(writer, jobs, report: BuildReport, progress: Progress, proc
 
 # --------------------------------------------------------------------------- incremental updates
 #
-# The manifest an update compares against is the set of report records in
-# the index itself: doc_id, path, content hash (sha1 of the file's bytes) and text hash
-# (sha1 of its text without whitespace). It is committed with the passages, so it can
-# never disagree with them, whatever happens to the process.
+# The manifest an update compares against is the set of reports in the index itself:
+# doc_id, path, content hash (sha1 of the file's bytes) and text hash (sha1 of its text
+# without whitespace), read from the segments' report tables (reports.py), which are
+# committed with the records and the passages, so they can never disagree with them,
+# whatever happens to the process. An ``add`` looks up the files it adds (O(log n) per
+# segment); an ``update`` reads the four columns of every report, never the records.
 
 def _file_hash(path: Path) -> Optional[str]:
     """sha1 of a file's bytes (read in blocks), or None if it cannot be read."""
@@ -359,17 +374,53 @@ def _file_hash(path: Path) -> Optional[str]:
     return h.hexdigest()
 
 
-def _manifest(ix) -> dict[str, dict]:
-    """doc_id → {content_hash, path, text_hash, stored} of every indexed document
-    (``ix``: an index or a writer, anything with ``searcher()``; or ``ShardWriters``)."""
-    if isinstance(ix, ShardWriters):
-        return {d: m for w in ix.writers for d, m in _manifest(w).items()}
-    out = {}
-    with ix.searcher() as s:
-        for f in s.all_stored_fields():
-            out[f[DOC_ID]] = {"content_hash": f.get(CONTENT_HASH), "path": f[META].get("path"),
-                              "text_hash": f[META].get("text_hash"), "stored": f}
-    return out
+def _manifest(writer, searcher, whole: bool):
+    """The manifest of the reports ``writer`` will change (under its lock); ``whole``:
+    loaded for every report (an update), else looked up per file (add, remove). A
+    segment written before report tables existed gets its table now (saved). ``writer``
+    may be ``ShardWriters`` (``searcher``: one per shard): each shard is an index with
+    its own report tables, and the manifest looks in all of them."""
+    if isinstance(writer, ShardWriters):
+        manifest = ShardManifest(writer.layout, [Manifest(w.tables, s, save=True)
+                                                 for w, s in zip(writer.writers, searcher)])
+    else:
+        manifest = Manifest(writer.tables, searcher, save=True)
+    if whole:
+        manifest.entries()
+    return manifest
+
+
+class ShardManifest:
+    """``reports.Manifest``'s interface over the manifests of every shard: a doc_id is
+    looked up in its own shard; paths and hashes in all of them (a file or a text may
+    have been indexed in any shard), in shard order."""
+
+    def __init__(self, layout: ShardLayout, manifests: list[Manifest]):
+        self.layout, self.manifests = layout, manifests
+        self._entries: Optional[dict] = None
+
+    def _of(self, doc_id: str) -> Manifest:
+        return self.manifests[self.layout.shard_of(doc_id)]
+
+    def get(self, doc_id: str) -> Optional[dict]:
+        return self._of(doc_id).get(doc_id)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return self.get(doc_id) is not None
+
+    def __getitem__(self, doc_id: str) -> dict:
+        return self._of(doc_id)[doc_id]
+
+    def docs_with(self, column: str, value: Optional[str]) -> list[str]:
+        return [d for m in self.manifests for d in m.docs_with(column, value)]
+
+    def stored(self, doc_id: str) -> dict:
+        return self._of(doc_id).stored(doc_id)
+
+    def entries(self) -> dict[str, dict]:
+        if self._entries is None:
+            self._entries = {d: e for m in self.manifests for d, e in m.entries().items()}
+        return self._entries
 
 
 def _under(path: str, roots: list[Path]) -> bool:
@@ -377,9 +428,19 @@ def _under(path: str, roots: list[Path]) -> bool:
     return any(p == r or r in p.parents for r in roots)
 
 
-def _real(path) -> str:
-    """The absolute path without symlinks (as stored in the manifest), never raising."""
+def _real(path, folders: Optional[dict] = None) -> str:
+    """The absolute path without symlinks (as stored in the manifest), never raising.
+    ``folders``: a cache of resolved folders, for many files of the same folders (the
+    file itself is still checked for being a symlink)."""
     try:
+        if folders is not None:
+            p = os.path.abspath(path)
+            if not os.path.islink(p):
+                folder, name = os.path.split(p)
+                real = folders.get(folder)
+                if real is None:
+                    real = folders[folder] = str(Path(folder).resolve())
+                return os.path.join(real, name)
         return str(Path(path).resolve())
     except (OSError, RuntimeError):       # a symlink loop appeared since the scan
         return str(Path(path).absolute())
@@ -423,36 +484,38 @@ class _Plan:
         self.moved: dict[str, str] = {}               # doc_id → new path (same content, file moved)
 
 
-def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
+def _plan(found, manifest: Manifest, report: BuildReport) -> _Plan:
     """Match found files to indexed documents: by path first (the same file keeps its
     doc_id whatever root it is reached from), then by doc_id when the indexed file is
-    gone (the corpus was moved). Unchanged files (same content hash) are not analysed."""
+    gone (the corpus was moved). Unchanged files (same signature or content hash) are not
+    analysed."""
 
     plan = _Plan()
-    by_path = {m["path"]: d for d, m in manifest.items() if m["path"]}
     reached: set[str] = set()
     claimed: dict[str, str] = {}
+    folders: dict[str, str] = {}
     for path, root in found:
-        real = _real(path)
+        real = _real(path, folders)
         if real in reached:                 # the same file through overlapping corpus paths
             continue
         reached.add(real)
         doc_id = doc_id_for(path, root)
-        old = by_path.get(real)
+        owners = manifest.docs_with("path", real)
+        old = owners[-1] if owners else None
         if old is not None and old != doc_id:
             old_root = _root_for(real, old)
             if old_root is not None:
                 path, root, doc_id = Path(real), old_root, old
-        if old is None and doc_id in manifest and _missing(manifest[doc_id]["path"]):
+        indexed = manifest.get(doc_id)
+        if old is None and indexed is not None and _missing(indexed["path"]):
             old = doc_id
-        if doc_id in claimed or (doc_id in manifest and doc_id != old):
-            report.skipped.append(SkippedFile(str(path), _taken(doc_id, claimed.get(doc_id)
-                                                                  or manifest[doc_id]["path"])))
+        if doc_id in claimed or (indexed is not None and doc_id != old):
+            report.skipped.append(SkippedFile(str(path), _taken(doc_id, claimed.get(doc_id) or indexed["path"])))
             continue
         claimed[doc_id] = real
         if old is not None:
             plan.matched.add(old)
-            if manifest[old]["content_hash"] == _file_hash(path):
+            if _unchanged(path, manifest.get(old)):
                 report.unchanged += 1
                 if manifest[old]["path"] != real:
                     plan.moved[old] = real
@@ -462,10 +525,21 @@ def _plan(found, manifest: dict, report: BuildReport) -> _Plan:
     return plan
 
 
-def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildReport) -> None:
-    """New files with the very bytes of an indexed document that stays are duplicates:
-    reported without being analysed."""
-    hashes = {manifest[d]["content_hash"]: d for d in sorted(keep)}
+def _unchanged(path: Path, entry: dict) -> bool:
+    """Whether the file at ``path`` has the content its indexed version had: the same
+    signature (size, times, inode: a stat, no read), else the same sha1 of its bytes."""
+    if entry["signature"]:
+        try:
+            if file_signature(os.stat(path)) == entry["signature"]:
+                return True
+        except OSError:
+            pass
+    return entry["content_hash"] == _file_hash(path)
+
+
+def _skip_known_copies(plan: _Plan, manifest: Manifest, leaving: set, report: BuildReport) -> None:
+    """New files with the very bytes of an indexed document that stays (not in
+    ``leaving``) are duplicates: reported without being analysed."""
     jobs = []
     for path, root in plan.jobs:
         if str(path) not in plan.replaces:
@@ -474,14 +548,36 @@ def _skip_known_copies(plan: _Plan, manifest: dict, keep: set, report: BuildRepo
             except OSError:
                 small = False
             h = _file_hash(path) if small else None
-            if h in hashes:
-                report.duplicates.append((_real(path), hashes[h]))
+            same = sorted(set(manifest.docs_with("content_hash", h)) - leaving) if h else []
+            if same:
+                report.duplicates.append((_real(path), same[-1]))
                 continue
         jobs.append((path, root))
     plan.jobs = jobs
 
 
-def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildReport,
+class _Seen:
+    """Text hash → doc_id of the documents a new one may duplicate: those the manifest
+    keeps (looked up) and those written by this update (``[]=``)."""
+
+    def __init__(self, manifest: Manifest, leaving: set):
+        self.manifest, self.leaving, self.new = manifest, leaving, {}
+
+    def _indexed(self, thash) -> Optional[str]:
+        found = [d for d in self.manifest.docs_with("text_hash", thash) if d not in self.leaving]
+        return found[-1] if found else None
+
+    def __contains__(self, thash) -> bool:
+        return thash in self.new or self._indexed(thash) is not None
+
+    def __getitem__(self, thash) -> str:
+        return self.new[thash] if thash in self.new else self._indexed(thash)
+
+    def __setitem__(self, thash, doc_id) -> None:
+        self.new[thash] = doc_id
+
+
+def _apply(writer, plan: _Plan, manifest: Manifest, gone: list[str], report: BuildReport,
            progress: Progress, procs, analyse=None) -> bool:
     """Carry out ``plan`` in ``writer``; returns False if there was nothing to do."""
 
@@ -493,7 +589,7 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
     if plan.moved:
         _copy_moved(writer, plan.moved, manifest)
     replaced = set(plan.replaces.values())
-    seen = {m["text_hash"]: d for d, m in manifest.items() if d not in replaced and d not in gone}
+    seen = _Seen(manifest, replaced | set(gone))
     first_skip = len(report.skipped)
     written = set(_write_documents(writer, plan.jobs, report, progress, procs, seen, analyse=analyse))
     failed = {s.path for s in report.skipped[first_skip:]}
@@ -511,7 +607,7 @@ def _apply(writer, plan: _Plan, manifest: dict, gone: list[str], report: BuildRe
     return True
 
 
-def _copy_moved(writer, moved: dict[str, str], manifest: dict) -> None:
+def _copy_moved(writer, moved: dict[str, str], manifest: Manifest) -> None:
     """The same content at a new path: the report record is written again with the new
     path and its passages are copied from the segment that holds them (no re-analysis).
     ``moved``: doc_id → new path. In a sharded index, in each document's shard."""
@@ -524,7 +620,7 @@ def _copy_moved(writer, moved: dict[str, str], manifest: dict) -> None:
     copies = []
     with writer.searcher() as searcher:
         for doc_id, real in moved.items():
-            stored = manifest[doc_id]["stored"]
+            stored = manifest.stored(doc_id)
             record = dict(report_fields(stored), **{META: dict(stored[META], path=real)})
             copies.append((record, searcher.document_number(**{DOC_ID: doc_id})))
         writer.copy_reports(searcher, copies)
@@ -583,15 +679,14 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
                           on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ixs, layout = _open_all(index_dir)
-    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer:
-        manifest = _manifest(writer)            # under the lock: what this writer will change
+    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
+        manifest = _manifest(writer, searcher, whole=True)     # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
-        gone = [d for d, m in manifest.items()
+        gone = [d for d, m in manifest.entries().items()
                 if d not in plan.matched and m["path"] and _under(m["path"], roots) and _missing(m["path"])]
         if not remove_missing:
             gone = []
-        keep = set(manifest) - set(plan.replaces.values()) - set(gone)
-        _skip_known_copies(plan, manifest, keep, report)
+        _skip_known_copies(plan, manifest, set(plan.replaces.values()) | set(gone), report)
         if not _apply(writer, plan, manifest, gone, report, progress, procs, analyse):
             writer.cancel()                     # no empty commit: open searchers need not reopen
     return _finish(ixs, report, t0)
@@ -616,10 +711,10 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     verify_index(index_dir)                     # a damaged index is said to be, not written to
     report = BuildReport()
     ixs, layout = _open_all(index_dir)
-    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer:
-        manifest = _manifest(writer)
+    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
+        manifest = _manifest(writer, searcher, whole=False)     # looked up per file
         plan = _plan(found, manifest, report)
-        _skip_known_copies(plan, manifest, set(manifest) - set(plan.replaces.values()), report)
+        _skip_known_copies(plan, manifest, set(plan.replaces.values()), report)
         if not _apply(writer, plan, manifest, [], report, None, 1):
             writer.cancel()                     # no empty commit
     return _finish(ixs, report, t0)
@@ -710,11 +805,10 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     verify_index(index_dir)                     # a damaged index is said to be, not written to
     ixs, layout = _open_all(Path(index_dir))
     removed, unknown = [], []
-    with _damage_explained(Path(index_dir)), _writing_all(ixs, layout) as writer:
-        manifest = _manifest(writer)
+    with _damage_explained(Path(index_dir)), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
         for doc_id in dict.fromkeys(doc_ids):
-            if doc_id in manifest:
-                writer.delete_by_term(DOC_ID, doc_id)
+            # a term lookup per doc_id: no other report is read
+            if writer.delete_by_term(DOC_ID, doc_id, searcher=searcher):
                 removed.append(doc_id)
             else:
                 unknown.append(doc_id)

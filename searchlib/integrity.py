@@ -3,8 +3,8 @@ names the files, checksums recorded once per file, verified when an index is ope
 and by ``searchlib check`` (every byte).
 
 A commit (``ReportWriter._commit_toc``) first fsyncs every file of its segments that no
-earlier commit sealed (the new segment's Whoosh file, passage file and report table; merged
-segments' files) and the directory, then lets Whoosh write the table of contents, then
+earlier commit sealed (the new segment's Whoosh file and passage file; merged segments'
+files; not the report table, which is derived and rebuilt when damaged) and the directory, then lets Whoosh write the table of contents, then
 fsyncs that and the directory again, as SQLite and Lucene do: a power cut leaves the last
 sealed commit or this one, never a table of contents naming files that were not written.
 
@@ -72,12 +72,17 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+# derived files: a segment's report table (reports.py) is rebuilt from its stored records
+# when missing or damaged, and saved again by the next writer, so it is not sealed
+DERIVED = (".rpt",)
+
+
 def segment_files(folder: Path, segment_ids: Iterable[str]) -> list[Path]:
-    """The files of these segments (Whoosh's, the passage file, the report table): every
-    file named after the segment."""
+    """The files of these segments that a commit seals (Whoosh's, the passage file): every
+    file named after the segment but the derived ones."""
     out = []
     for sid in segment_ids:
-        out.extend(p for p in folder.glob(f"{sid}.*") if p.is_file())
+        out.extend(p for p in folder.glob(f"{sid}.*") if p.is_file() and not p.name.endswith(DERIVED))
     return sorted(out)
 
 

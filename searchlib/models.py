@@ -25,6 +25,7 @@ class SourceDocument:
     encoding: str = "utf-8"
     format: str = "txt"                # txt | html | pdf | docx | doc, wps, rtf, odt … (via LibreOffice)
     content_hash: str = ""             # sha1 of the raw bytes
+    file_signature: Optional[str] = None   # size, times and inode when read (ingest.file_signature)
     site: Optional[str] = None         # SiteName meta, when the page has one
     # outline level of heading lines the file marks as headings (DOCX heading styles),
     # keyed by the line as it is in ``text``

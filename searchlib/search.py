@@ -31,6 +31,7 @@ from .models import Figure, Hit, SearchResult
 from .passage_index import FIGURES_FLAG, PassageFileError, kind_code, passage_letters
 from .query import Filters, QueryBuilder, QueryPlan, written_filters
 from .ranking import DEFAULT_RANKING, RankingConfig
+from .reports import ReportTables, doc_order, index_stats
 from .metadata import region_table
 from .models import SECTION_KINDS
 from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY,
@@ -515,6 +516,7 @@ class IndexSearcher:
     def _open(self) -> None:
         self._ix = open_whoosh(self.path)
         self._files = PassageFiles(self.path)
+        self._tables = ReportTables(self.path)
         self._identity = _dir_identity(self.path)
 
     # -- snapshots ----------------------------------------------------------------------
@@ -1091,19 +1093,69 @@ class IndexSearcher:
             out["current"] = bool(snap.current_editions()[docnum])
         return out
 
-    def documents(self, filters: Optional[Filters] = None) -> list[dict]:
-        """Metadata of the indexed documents (those the report-level filters allow), by doc_id."""
+    def documents(self, filters: Optional[Filters] = None, offset: int = 0,
+                  limit: Optional[int] = None) -> tuple[int, list[dict]]:
+        """(how many documents the report-level filters allow, the metadata of ``limit`` of
+        them from ``offset`` on, by doc_id). Only the page's records are read: the doc_id
+        order comes from the segments' report tables, once per generation."""
         snap = self.snapshot()
+        docnums = self._filtered_order(snap, filters)
+        end = len(docnums) if limit is None else offset + limit
+        page = [snap.stored(int(d)) for d in docnums[offset:end]]
+        return len(docnums), [dict(doc_id=f[DOC_ID], content_hash=f.get(CONTENT_HASH), **f[META]) for f in page]
+
+    def document_ids(self, filters: Optional[Filters] = None, limit: Optional[int] = None) -> tuple[int, list[str]]:
+        """(how many documents the filters allow, the doc_ids of the first ``limit`` of them
+        in doc_id order), from the report tables alone: a sharded index's router merges
+        these to find which part of a page each shard holds."""
+        snap = self.snapshot()
+        docnums = self._filtered_order(snap, filters)
+        first = docnums if limit is None else docnums[:limit]
+        if not len(first):
+            return len(docnums), []
+        segments = self._tables.segments(snap.searcher)
+        bases = np.asarray([base for _, base, _ in segments], np.int64)
+        at = np.searchsorted(bases, first, side="right") - 1
+        return len(docnums), [segments[i][0].value("doc_id", int(d - bases[i]))
+                              for i, d in zip(at.tolist(), first.tolist())]
+
+    def _filtered_order(self, snap: Snapshot, filters: Optional[Filters]) -> np.ndarray:
+        """Global docnums of the live reports the filters allow, in doc_id order."""
+        docnums = self._doc_order(snap)
         fq = filters.report_query() if filters is not None else None
         if fq is wq.NullQuery:
-            return []
-        if fq is None:
-            stored = snap.searcher.all_stored_fields()
-        else:
+            return docnums[:0]
+        if fq is not None:
             docs, _ = snap.report_matches(fq)
-            stored = (snap.stored(int(d)) for d in docs)
-        out = [dict(doc_id=f[DOC_ID], content_hash=f.get(CONTENT_HASH), **f[META]) for f in stored]
-        return sorted(out, key=lambda d: d["doc_id"])
+            rank = self._doc_rank(snap, docnums)
+            docs = docs[docs < len(rank)]
+            docs = docs[rank[docs] >= 0]
+            docnums = docs[np.argsort(rank[docs], kind="stable")]
+        return docnums
+
+    def _doc_order(self, snap: Snapshot) -> np.ndarray:
+        order = snap.report_cache.get("__doc_order__")
+        if order is None:
+            order = snap.report_cache["__doc_order__"] = doc_order(self._tables, snap.searcher)
+        return order
+
+    def _doc_rank(self, snap: Snapshot, docnums: np.ndarray) -> np.ndarray:
+        """The place of each live report (by global docnum) in doc_id order; -1 for none."""
+        rank = snap.report_cache.get("__doc_rank__")
+        if rank is None:
+            rank = np.full(snap.searcher.reader().doc_count_all(), -1, np.int64)
+            rank[docnums] = np.arange(len(docnums))
+            snap.report_cache["__doc_rank__"] = rank
+        return rank
+
+    def stats(self) -> dict:
+        """Documents, passages, characters and counts by doc type, year and region, kept
+        per generation (from the report tables' totals: no record is read)."""
+        snap = self.snapshot()
+        st = snap.report_cache.get("__stats__")
+        if st is None:
+            st = snap.report_cache["__stats__"] = index_stats(self._tables, snap.searcher)
+        return dict(st)
 
     def passage_count(self) -> int:
         return self.snapshot().stats.N

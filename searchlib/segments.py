@@ -1,11 +1,12 @@
 """Whoosh segments and their passage files, written and read together.
 
-``ReportWriter`` is Whoosh's segment writer plus a passage-file builder: each report
-added becomes one Whoosh record and its passages go to the builder under the record's
-document number; when Whoosh merges segments into the new one (``add_reader``), the
-passages of their live reports are merged too; when Whoosh has written the segment's
-files, the passage file is written beside them, before the table of contents that makes
-the segment part of the index. A crash before that point leaves the previous table of
+``ReportWriter`` is Whoosh's segment writer plus a passage-file builder and a report
+table builder (``reports.py``): each report added becomes one Whoosh record, a row of the
+report table and its passages go to the builder under the record's document number; when
+Whoosh merges segments into the new one (``add_reader``), the passages and table rows of
+their live reports are merged too (the passages streaming, by ``passage_merge``); when
+Whoosh has written the segment's files, the passage file and the report table are written
+beside them, before the table of contents that makes the segment part of the index. A crash before that point leaves the previous table of
 contents, which does not know the new files, and the next commit deletes them.
 
 ``SegmentView``s give a searcher's segments with their passage files, masks of deleted
@@ -25,6 +26,8 @@ from whoosh.writing import SegmentWriter
 from .integrity import seal, sync_before_toc
 from .passage_index import (EXTENSION, PASSAGE_COLUMNS, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
                             passage_file)
+from .passage_merge import merge_passage_files
+from .reports import ReportTables, TableBuilder, row_of, table_file
 
 
 class ReportWriter(SegmentWriter):
@@ -35,6 +38,9 @@ class ReportWriter(SegmentWriter):
         self.passage_builder = SegmentBuilder()
         self.folder = Path(ix.storage.folder)
         self.passages_added = 0
+        self.table_builder = TableBuilder()           # the new segment's report table
+        self.merged: list[tuple[SegmentPassages, np.ndarray]] = []    # passage files of merged segments
+        self.tables = ReportTables(self.folder)       # those of the segments it reads
 
     def cancel(self) -> None:
         """Cancel the writer and remove the files its new segment had opened (Whoosh leaves
@@ -47,9 +53,12 @@ class ReportWriter(SegmentWriter):
             except OSError:
                 pass
 
-    def add_report(self, record: dict, passages: Optional[ReportPassages]) -> None:
+    def add_report(self, record: dict, passages: Optional[ReportPassages], signature: Optional[str] = None) -> None:
+        """Add a report record, its passages and (for its report table) the signature of
+        its file when it was read."""
         docnum = self.docnum
         self.add_document(**record)
+        self.table_builder.add(docnum, row_of(record, signature))
         self.passage_builder.add_report(docnum, passages)
         self.passages_added += passages.passages if passages is not None else 0
 
@@ -67,6 +76,7 @@ class ReportWriter(SegmentWriter):
             newnums = np.full(reader.doc_count_all(), -1, np.int64)
             for old, record in sorted(items, key=lambda x: x[0]):
                 newnums[old] = self.docnum
+                self.table_builder.add(self.docnum, row_of(record))
                 self.add_document(**record)
             src = SegmentPassages(passage_file(self.folder, segment_id))
             self.passage_builder.add_segment(src, newnums)
@@ -88,12 +98,32 @@ class ReportWriter(SegmentWriter):
             newnums = np.full(n, -1, np.int64)
             for old, new in docmap.items():
                 newnums[old] = new
-        src = SegmentPassages(passage_file(self.folder, reader.segment().segment_id()))
-        self.passage_builder.add_segment(src, newnums)
+        self.table_builder.add_table(self.tables.get(reader), newnums)
+        # merged when the segment is written, streaming (passage_merge): never decoded whole
+        self.merged.append((SegmentPassages(passage_file(self.folder, reader.segment().segment_id())), newnums))
 
     def _finalize_segment(self):
         segment = super()._finalize_segment()
-        self.passage_builder.write(passage_file(self.folder, segment.segment_id()), segment.doc_count_all())
+        path, reports = passage_file(self.folder, segment.segment_id()), segment.doc_count_all()
+        if not self.merged:
+            self.passage_builder.write(path, reports)
+        else:
+            # the reports added by this writer come first (docnums below the merged ones'):
+            # written as a passage file of their own, then merged with the others
+            first = int(next((m[m >= 0][0] for _, m in self.merged if (m >= 0).any()), reports))
+            sources = list(self.merged)
+            fresh = None
+            if first > 0:
+                fresh = path.with_name(path.name + ".added")
+                self.passage_builder.write(fresh, first)
+                sources.insert(0, (SegmentPassages(fresh), np.arange(first, dtype=np.int64)))
+            try:
+                merge_passage_files(sources, path, reports)
+            finally:
+                if fresh is not None:
+                    sources[0][0].close()
+                    fresh.unlink(missing_ok=True)
+        self.table_builder.write(table_file(self.folder, segment.segment_id()), segment.doc_count_all())
         return segment
 
     def _commit_toc(self, segments):

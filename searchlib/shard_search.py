@@ -32,11 +32,12 @@ gone) is left out and named in ``result.missing_shards``.
 """
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -556,12 +557,28 @@ class ShardSearcher:
                             published=other[META].get("published")))
         return {"editions": out}
 
-    def documents(self, token, filters: Optional[Filters]) -> dict:
-        return self._call(self._documents, token, filters)
+    def documents(self, token, filters: Optional[Filters], offset: int = 0, limit: Optional[int] = None) -> dict:
+        return self._call(self._documents, token, filters, offset, limit)
 
-    def _documents(self, token, filters):
+    def _documents(self, token, filters, offset, limit):
         self._snap(token)
-        return {"documents": self.searcher.documents(filters)}
+        total, page = self.searcher.documents(filters, offset, limit)
+        return {"total": total, "documents": page}
+
+    def document_ids(self, token, filters: Optional[Filters], limit: Optional[int]) -> dict:
+        return self._call(self._document_ids, token, filters, limit)
+
+    def _document_ids(self, token, filters, limit):
+        self._snap(token)
+        total, ids = self.searcher.document_ids(filters, limit)
+        return {"total": total, "ids": ids}
+
+    def stats(self, token) -> dict:
+        return self._call(self._stats, token)
+
+    def _stats(self, token):
+        self._snap(token, configured=False)
+        return {"stats": self.searcher.stats()}
 
     def counts(self) -> dict:
         snap = self.searcher.snapshot()
@@ -1013,11 +1030,49 @@ class ShardedSearcher:
             return doc
         return self._retrying(run)
 
-    def documents(self, filters: Optional[Filters] = None) -> list[dict]:
+    def documents(self, filters: Optional[Filters] = None, offset: int = 0,
+                  limit: Optional[int] = None) -> tuple[int, list[dict]]:
+        """``IndexSearcher.documents`` over the shards: (how many documents the filters allow
+        in all of them, the page from ``offset`` of the list merged by doc_id). The shards'
+        doc_ids of the first ``offset + limit`` documents (from their report tables, no record
+        read) say which run of its own list each shard holds of the page; then each shard
+        reads only those records."""
         def run(missing):
             state = self._ensure(missing)
-            answers = self._fan("documents", lambda k: (state.tokens[k], filters), self._live(missing), missing)
-            return sorted((d for a in answers.values() for d in a["documents"]), key=lambda d: d["doc_id"])
+            live = self._live(missing)
+            if limit is None and offset == 0:          # the whole list: no need to place the page first
+                answers = self._fan("documents", lambda k: (state.tokens[k], filters, 0, None), live, missing)
+                docs = sorted((d for a in answers.values() for d in a["documents"]), key=lambda d: d["doc_id"])
+                return sum(a["total"] for a in answers.values()), docs
+            end = None if limit is None else offset + limit
+            ids = self._fan("document_ids", lambda k: (state.tokens[k], filters, end), live, missing)
+            total = sum(a["total"] for a in ids.values())
+            merged = heapq.merge(*[[(d, k) for d in a["ids"]] for k, a in ids.items()])
+            before: dict = {k: 0 for k in ids}          # documents of each shard before the page
+            inside: dict = {k: 0 for k in ids}          # … and in it
+            order = []                                  # the page's shards, in doc_id order
+            for i, (_, k) in enumerate(merged):
+                if end is not None and i >= end:
+                    break
+                if i < offset:
+                    before[k] += 1
+                else:
+                    inside[k] += 1
+                    order.append(k)
+            wanted = [k for k in ids if inside[k]]
+            pages = self._fan("documents", lambda k: (state.tokens[k], filters, before[k], inside[k]), wanted,
+                              missing)
+            runs = {k: iter(pages[k]["documents"]) for k in pages}
+            return total, [next(runs[k]) for k in order if k in runs]
+        return self._retrying(run)
+
+    def stats(self) -> dict:
+        """``IndexSearcher.stats`` over the shards: the sums of their counts (each shard's
+        from its report tables, per generation)."""
+        def run(missing):
+            state = self._ensure(missing)
+            answers = self._fan("stats", lambda k: (state.tokens[k],), self._live(missing), missing)
+            return merge_stats([a["stats"] for a in answers.values()])
         return self._retrying(run)
 
     def _counts(self) -> list:
@@ -1028,6 +1083,27 @@ class ShardedSearcher:
 
     def document_count(self) -> int:
         return sum(c["documents"] for c in self._counts())
+
+
+def merge_stats(parts: list) -> dict:
+    """The sum of several indexes' ``IndexSearcher.stats``, ordered as one index's are
+    (counts by doc type and region most first, years ascending)."""
+    docs = passages = chars = 0
+    types, years, regions = Counter(), Counter(), Counter()
+    for st in parts:
+        docs += st["documents"]
+        passages += st["passages"]
+        chars += st["characters"]
+        types.update({k or "": v for k, v in st["doc_types"].items()})
+        years.update(st["years"])
+        regions.update(st["regions"])
+
+    def ranked(c: Counter) -> dict:
+        return {k: v for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0}
+    return {"documents": docs, "passages": passages, "characters": chars,
+            "doc_types": {(k or None): v for k, v in ranked(types).items()},
+            "years": {k: v for k, v in sorted(years.items()) if v > 0},
+            "regions": ranked(regions)}
 
 
 def _union(arrays: list) -> np.ndarray:

@@ -153,6 +153,78 @@ def test_answer_tables_documents_and_editions(pair):
     assert all(s["generation"] >= 1 and s["bytes"] > 0 for s in st["shards"])
 
 
+def test_document_pages_and_stats_across_shards(pair):
+    """Pages merged from the shards in doc_id order are the single index's pages (each shard
+    reads only its part of the page), with one or several values of a filter; stats are
+    the sums of the shards' per-generation totals, ordered as one index's."""
+    a, b, root = pair
+    everything = a.documents()
+    assert b.documents() == everything
+    n = len(everything)
+    for offset, limit in [(0, 1), (0, 10), (7, 5), (n - 3, 10), (n, 5), (n + 4, 2), (3, None), (0, n)]:
+        want = everything[offset:] if limit is None else everything[offset:offset + limit]
+        assert b.document_page(offset=offset, limit=limit) == (n, want), (offset, limit)
+    for filters in ({"region": "浙江"}, {"region": ["浙江", "山东"]}, {"type": ["annual_report", "law"]},
+                    {"year": [2015, 2018, 2021], "type": ["annual_report", "work_plan"]}, {"level": "法律"}):
+        whole = a.documents(**filters)
+        assert len(whole) >= 2, filters
+        assert b.documents(**filters) == whole, filters
+        assert b.document_page(offset=1, limit=3, **filters) == (len(whole), whole[1:4]), filters
+    sa, sb = a.stats(), b.stats()
+    for key in ("documents", "passages", "characters", "doc_types", "years", "regions"):
+        assert sb[key] == sa[key], key
+        if isinstance(sa[key], dict):
+            assert list(sb[key]) == list(sa[key]), key      # the same order too
+    single = create_app_client(root / "single")
+    sharded = create_app_client(root / "sharded")
+    for url in ("/api/documents?offset=5&limit=7", "/api/documents?region=浙江&region=山东&limit=2&offset=1",
+                "/api/documents?offset=10000&limit=3"):
+        assert single.get(url).get_json() == sharded.get(url).get_json(), url
+    ja, jb = single.get("/api/stats").get_json(), sharded.get("/api/stats").get_json()
+    for key in ("documents", "passages", "characters", "doc_types", "years", "regions"):
+        assert ja[key] == jb[key], key
+
+
+def create_app_client(index):
+    from searchlib.web import create_app
+    return create_app(index).test_client()
+
+
+def test_sharded_add_and_remove_read_no_other_record(tmp_path, monkeypatch):
+    """add and remove on a sharded index look files, hashes and ids up in the shards'
+    report tables: no stored record of another report is read."""
+    from whoosh.codec.whoosh3 import W3PerDocReader
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index = tmp_path / "index"
+    api.build([corpus], index, shards=2)
+    reads = {"n": 0}
+    original = W3PerDocReader.stored_fields
+
+    def counting(self, docnum):
+        reads["n"] += 1
+        return original(self, docnum)
+    monkeypatch.setattr(W3PerDocReader, "stored_fields", counting)
+    seed = sorted(corpus.glob("*.txt"))[0]
+    extra = tmp_path / "new" / "extra.txt"
+    extra.parent.mkdir()
+    extra.write_text(seed.read_text(encoding="utf-8") + "\n另有一段新的内容。\n", encoding="utf-8")
+    assert api.add([extra], index).added == 1
+    assert reads["n"] <= 2
+    reads["n"] = 0
+    assert api.remove(["extra.txt", "nope.txt"], index) == (["extra.txt"], ["nope.txt"])
+    assert reads["n"] == 0
+    copy = tmp_path / "copy" / "same.txt"          # the very bytes of a document in either shard
+    copy.parent.mkdir()
+    copy.write_bytes(seed.read_bytes())
+    report = api.add([copy], index)
+    assert report.added == 0 and report.duplicates == [(str(copy.resolve()), seed.name)]
+    again = api.add([seed], index, root=corpus)     # the same file: found by its path in its shard
+    assert again.unchanged == 1 and again.added == 0
+    monkeypatch.setattr(W3PerDocReader, "stored_fields", original)
+    assert api.update([corpus], index).unchanged == len(list(corpus.glob("*.txt")))
+
+
 def test_updates_route_each_document_to_its_shard(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

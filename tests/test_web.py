@@ -288,7 +288,8 @@ def test_serve_defaults_to_loopback_and_says_when_flask_is_missing(seed_index_di
     calls = []
     monkeypatch.setattr(searchlib.web, "serve", lambda index, **kw: calls.append((index, kw)))
     r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir)])
-    assert r.exit_code == 0 and calls == [(str(seed_index_dir), {"host": "127.0.0.1", "port": 8000, "threads": 8})]
+    assert r.exit_code == 0 and len(calls) == 1 and callable(calls[0][1].pop("on_listen"))
+    assert calls == [(str(seed_index_dir), {"host": "127.0.0.1", "port": 8000, "threads": 8, "workers": 1})]
     r = CliRunner().invoke(main, ["serve", "--index", str(seed_index_dir) + "-missing"])
     assert r.exit_code == 0 and "note: no index at" in r.output and "requests get 503" in r.output
     import socket

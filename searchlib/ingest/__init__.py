@@ -13,7 +13,9 @@ cannot be used at all is a ``CorpusError``. Character normalisation is delegated
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -29,8 +31,8 @@ from .plaintext import clean_text
 from .word import extract_docx
 
 __all__ = ["HTML_SUFFIXES", "SUFFIXES", "Decoded", "ErrorCallback", "clean_text", "decode_bytes", "decode_text",
-           "discover", "doc_id_for", "extract_docx", "extract_html", "extract_pdf", "file_format", "read_document",
-           "unsupported_reason"]
+           "file_signature", "discover", "doc_id_for", "extract_docx", "extract_html", "extract_pdf", "file_format",
+           "read_document", "unsupported_reason"]
 
 MAX_TEXT_BYTES = 20_000_000      # .txt and .html
 MAX_BINARY_BYTES = 100_000_000   # .pdf and .docx (images make them large)
@@ -51,7 +53,7 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
         raise IngestError("a Word lock file (~$…, left while the document is open in Word or WPS): not a document")
     if max_bytes is None:
         max_bytes = MAX_BINARY_BYTES if fmt in ("pdf", "docx", "office") else MAX_TEXT_BYTES
-    data = _read_bytes(path, max_bytes)
+    data, signature = _read_bytes(path, max_bytes)
     ocr = None
     if fmt == "html":
         text, meta = extract_html(data)
@@ -89,6 +91,7 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
         encoding=meta.get("encoding", "utf-8"),
         format=fmt,
         content_hash=hashlib.sha1(data).hexdigest(),
+        file_signature=signature,
         site=meta.get("site"),
         heading_levels=meta.get("heading_levels") or {},
         warnings=list(meta.get("warnings") or []),
@@ -134,12 +137,24 @@ def _read_scan(data: bytes) -> tuple[str, dict, dict]:
     return text, meta, ocr
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def file_signature(st: os.stat_result) -> str:
+    """What says a file has not changed since it was read: size, modification and change
+    times, inode (an update hashes only files whose signature differs from the one indexed)."""
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+RACY_SECONDS = 2.0     # a file changed this recently when read gets no signature (it might change again unseen)
+
+
+def _read_bytes(path: Path, max_bytes: int) -> tuple[bytes, Optional[str]]:
+    """The file's bytes and its signature as it was before they were read (None when it
+    had changed within RACY_SECONDS: a change in the same clock tick could go unseen)."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise IngestError(f"file too large ({_megabytes(size)} MB > {_megabytes(max_bytes)} MB limit)")
         with path.open("rb") as handle:
+            st = os.fstat(handle.fileno())
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise IngestError("file vanished before it could be read") from None
@@ -153,7 +168,8 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         raise IngestError(f"file too large (> {_megabytes(max_bytes)} MB limit)")
     if not data:
         raise IngestError("empty file")
-    return data
+    racy = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_SECONDS * 1e9
+    return data, None if racy or len(data) != st.st_size else file_signature(st)
 
 
 def _megabytes(size: int) -> str:

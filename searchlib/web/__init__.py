@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from pathlib import Path
@@ -383,11 +384,12 @@ class _IdConverter(PathConverter):
 
 
 def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *, synonyms=None,
-               time_budget: float = TIME_BUDGET, cors=None) -> Flask:
+               time_budget: float = TIME_BUDGET, cors=None, worker: Optional[int] = None) -> Flask:
     """The WSGI app serving the search page and the JSON API over ``index`` (a directory,
     default ``$SEARCHLIB_INDEX`` or ./index, or an open ``SearchIndex``). Read-only.
     ``cors``: origins (``https://app.example.org``, a comma list, or ``*``) whose pages may
-    call the API from a browser; none by default."""
+    call the API from a browser; none by default. ``worker``: the number of the serving
+    process (``serve(workers=N)``), sent in an ``X-Searchlib-Worker`` header."""
     holder = IndexHolder(index if index is not None else api.default_index_path(), synonyms=synonyms)
     origins = _cors_origins(cors)
     boot = f"{__version__}:{time.time_ns()}"          # a restart (new code) changes every ETag
@@ -505,6 +507,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
                 resp.set_data(gzip.compress(body, 5))
                 h["Content-Encoding"] = "gzip"
                 h.add("Vary", "Accept-Encoding")
+        if worker is not None:
+            h["X-Searchlib-Worker"] = str(worker)
         t0 = getattr(g, "t0", None)
         if t0 is not None:
             parts = [f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"]
@@ -598,14 +602,14 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
     def api_documents():
         v = parse(DOCUMENTS, request.args)
         filters = {k: v[k] for k in ("region", "year", "type", "since", "until", "level", "issuer")}
-        found = index_().documents(**filters)
         offset, limit, fmt = v["offset"], v["limit"], v["format"]
-        rows = [_public_doc(doc_row(d)) for d in found[offset:offset + limit]]
+        total, found = index_().document_page(offset=offset, limit=limit, **filters)     # the page alone is read
+        rows = [_public_doc(doc_row(d)) for d in found]
         if fmt == "jsonl":
             return Response(jsonl_text(rows), mimetype="application/x-ndjson")
         if fmt == "csv":
             return Response("\ufeff" + csv_text(rows, [c for c in DOC_COLUMNS if c != "path"]), mimetype="text/csv")
-        return jsonify(total=len(found), offset=offset, documents=rows)
+        return jsonify(total=total, offset=offset, documents=rows)
 
     @api_route(DOCUMENT)
     def api_document(doc_id):
@@ -846,14 +850,18 @@ def _toggle_link(args: dict):
     return toggle
 
 
-def make_server(app, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, **waitress_options):
+def make_server(app, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, sockets=None,
+                **waitress_options):
     """A waitress server of ``app`` whose own error answers (a body over the limit: 413;
-    headers over it: 431; a malformed request: 400) are JSON like the app's, not plain text."""
+    headers over it: 431; a malformed request: 400) are JSON like the app's, not plain text.
+    ``sockets``: listening sockets to serve on instead of ``host`` and ``port`` (a worker
+    of ``serve(workers=N)`` serves the socket its parent opened)."""
     import waitress
     options = dict(max_request_header_size=MAX_QUERY_STRING + 16 * 1024, max_request_body_size=MAX_BODY_BYTES,
                    channel_timeout=30, ident="searchlib", clear_untrusted_proxy_headers=True)
     options.update(waitress_options)
-    server = waitress.create_server(app, host=host, port=port, threads=threads, **options)
+    where = dict(sockets=sockets) if sockets is not None else dict(host=host, port=port)
+    server = waitress.create_server(app, threads=threads, **where, **options)
     from waitress.server import MultiSocketServer
     listeners = list(server.map.values()) if isinstance(server, MultiSocketServer) else [server]
     for listener in listeners:
@@ -886,11 +894,31 @@ def _json_error_channel():
     return JSONErrorChannel
 
 
-def serve(index=None, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, cors=None,
-          **waitress_options) -> None:
-    """Run the app with waitress (blocks). Bounds on headers and bodies are waitress's
-    first line (answered in JSON); the app checks parameters itself. ``cors``: as for
-    ``create_app``."""
-    server = make_server(create_app(index, cors=cors), host=host, port=port, threads=threads, **waitress_options)
-    server.print_listen("Serving on http://{}:{}")
-    server.run()
+def serve(index=None, host: str = "127.0.0.1", port: int = 8000, threads: int = 8, workers: int = 1, cors=None,
+          on_listen=None, **waitress_options) -> int:
+    """Run the app with waitress (blocks until stopped; returns the exit status). Bounds on
+    headers and bodies are waitress's first line (answered in JSON); the app checks
+    parameters itself. ``cors``: as for ``create_app``. ``workers`` > 1: that many
+    processes share one listening socket (see ``workers.py``), each serving the app
+    ``create_app`` makes (CORS included) with ``threads`` threads. ``on_listen(host,
+    port)`` is called once the socket listens (port 0 picks a free one)."""
+    from .workers import listening_socket, run_workers
+    sock = listening_socket(host, port)
+    if on_listen is not None:
+        on_listen(*sock.getsockname()[:2])
+    logging.basicConfig()
+
+    def serve_one(sock, number: Optional[int]) -> None:
+        server = make_server(create_app(index, cors=cors, worker=number), threads=threads, sockets=[sock],
+                             **waitress_options)
+        server.run()            # until SIGINT / SIGTERM (SystemExit): then its threads are stopped
+    if workers <= 1:
+        if threading.current_thread() is threading.main_thread():
+            from .workers import _exit_loop
+            signal.signal(signal.SIGTERM, _exit_loop)       # stop as on Ctrl-C: threads first
+        try:
+            serve_one(sock, None)
+        finally:
+            sock.close()
+        return 0
+    return run_workers(sock, workers, serve_one)
