@@ -434,6 +434,7 @@ class SearchIndex:
         return self.document_page(region=region, year=year, type=type, since=since, until=until, level=level,
                                   issuer=issuer, offset=offset, limit=limit)[1]
 
+    @_damage_aware
     def document_page(self, *, region: OneOrMore = None, year: OneOrMore = None, type: OneOrMore = None,
                       since: Optional[str] = None, until: Optional[str] = None, level: OneOrMore = None,
                       issuer: OneOrMore = None, offset: int = 0,

@@ -720,12 +720,18 @@ def show(ctx, doc_id, as_json, context):
 
 @main.command()
 @filter_options(exclude=("kind", "has_figures"))
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="List at most this many (default: all).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first (by doc_id).")
 @output_options
 @click.pass_context
-def docs(ctx, region, year, type_, since, until, level, issuer, fmt):
-    """List the indexed documents (all, or those the filters allow)."""
-    found = _open(ctx).documents(region=region, year=year, type=type_, since=since, until=until, level=level,
-                                 issuer=issuer)
+def docs(ctx, region, year, type_, since, until, level, issuer, limit, offset, fmt):
+    """List the indexed documents (all, or those the filters allow), by doc_id.
+
+    --limit/--offset read only that page's records (a library of 100,000 reports lists
+    its first 20 as fast as a small one).
+    """
+    total, found = _open(ctx).document_page(region=region, year=year, type=type_, since=since, until=until,
+                                            level=level, issuer=issuer, offset=offset, limit=limit)
     if fmt == "json":
         click.echo(json.dumps([doc_row(d) for d in found], ensure_ascii=False, indent=1))
     elif fmt:
@@ -734,7 +740,8 @@ def docs(ctx, region, year, type_, since, until, level, issuer, fmt):
         for d in found:
             region_name = (d.get("region") or {}).get("name") or "—"
             click.echo(f"{d['doc_id']}  {d.get('year') or '—'}  {region_name}  {d.get('doc_type')}  {d.get('title')}")
-        click.echo(f"{len(found)} documents")
+        shown = f"{offset + 1}–{offset + len(found)} of {total}" if len(found) < total else f"{total}"
+        click.echo(f"{shown} documents")
     if not found:
         ctx.exit(EXIT_NOTHING)
 

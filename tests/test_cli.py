@@ -118,3 +118,13 @@ def test_build_skips_bad_files_and_says_so(tmp_path):
     r = run("--index", tmp_path / "ix", "build", corpus)
     assert r.exit_code == 3
     assert "Indexed 1 documents" in r.output and "empty.txt" in r.output and "binary.html" in r.output
+
+
+def test_docs_pages_at_the_source(seed_index_dir):
+    """docs --limit/--offset: that page of the listing (by doc_id), with the total."""
+    full = CliRunner().invoke(main, ["--index", seed_index_dir, "docs"])
+    ids = [line.split()[0] for line in full.output.splitlines()[:-1]]
+    assert full.output.splitlines()[-1] == f"{len(ids)} documents" and len(ids) == 5
+    page = CliRunner().invoke(main, ["--index", seed_index_dir, "docs", "--limit", "2", "--offset", "1"])
+    assert [line.split()[0] for line in page.output.splitlines()[:-1]] == ids[1:3]
+    assert page.output.splitlines()[-1] == "2–3 of 5 documents"
