@@ -9,7 +9,7 @@ route on it. Each cell is how the command answered:
     ERROR    an internal error (a traceback, "internal error", HTTP 500)
     CRASH    killed by a signal or no answer in time
 
-    .venv/bin/python scripts/fault_matrix.py [--out bench-out/fault-matrix] [--quick]
+    .venv/bin/python scripts/fault_matrix.py [--out bench-out/fault-matrix] [--quick] [--seed 1]
 
 Prints one table (damage kinds down, commands across) and a summary line. Not part of the
 test suite; ``tests/test_integrity.py`` runs a fast subset on every CI run.
@@ -17,7 +17,7 @@ test suite; ``tests/test_integrity.py`` runs a fast subset on every CI run.
 from __future__ import annotations
 
 import argparse
-import os
+import random
 import shutil
 import subprocess
 import sys
@@ -54,9 +54,12 @@ def _zero_middle(data: bytearray) -> bytearray:
     return data
 
 
+RNG = random.Random(1)        # the same garbage on every run (--seed)
+
+
 def _random_middle(data: bytearray) -> bytearray:
     mid = len(data) // 2
-    data[mid:mid + 4096] = os.urandom(min(4096, len(data) - mid))
+    data[mid:mid + 4096] = RNG.randbytes(min(4096, len(data) - mid))
     return data
 
 
@@ -65,7 +68,7 @@ FILE_DAMAGE = {
     "empty": lambda p: p.write_bytes(b""),
     "cut in half": lambda p: _rewrite(p, lambda d: d[:len(d) // 2]),
     "last 8 bytes cut": lambda p: _rewrite(p, lambda d: d[:-8]),
-    "4 KB of garbage appended": lambda p: _rewrite(p, lambda d: d + os.urandom(4096)),
+    "4 KB of garbage appended": lambda p: _rewrite(p, lambda d: d + RNG.randbytes(4096)),
     "64 zero bytes inside": lambda p: _rewrite(p, _zero_middle),
     "4 KB of garbage inside": lambda p: _rewrite(p, _random_middle),
     "a directory instead": lambda p: (p.unlink(), p.mkdir()),
@@ -75,7 +78,7 @@ OTHER_DAMAGE = {
     "searchlib.json garbage": lambda ix: (ix / "searchlib.json").write_text("{not json", encoding="utf-8"),
     "searchlib.json deleted": lambda ix: (ix / "searchlib.json").unlink(),
     "checksums.json garbage": lambda ix: (ix / "checksums.json").write_text("]]", encoding="utf-8"),
-    "a stray file": lambda ix: (ix / "MAIN_zzzz.seg").write_bytes(os.urandom(512)),
+    "a stray file": lambda ix: (ix / "MAIN_zzzz.seg").write_bytes(RNG.randbytes(512)),
     "every file deleted": lambda ix: [p.unlink() for p in ix.iterdir() if p.is_file()],
     "index folder is a file": lambda ix: (shutil.rmtree(ix), ix.write_text("x")),
     "index folder missing": lambda ix: shutil.rmtree(ix),
@@ -187,11 +190,23 @@ def run_web(index: Path, baseline_status: dict) -> dict:
     return out
 
 
+def damaged_copy(base: Path, index: Path, damage) -> Path:
+    """A fresh copy of the intact index at ``index``, then damaged."""
+    shutil.rmtree(index, ignore_errors=True)
+    if index.exists():
+        index.unlink()
+    shutil.copytree(base, index)
+    damage(index)
+    return index
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "fault-matrix")
     ap.add_argument("--quick", action="store_true", help="a few damage kinds only")
+    ap.add_argument("--seed", type=int, default=1, help="of the garbage written (default 1)")
     args = ap.parse_args()
+    RNG.seed(args.seed)
     work = args.out
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -215,19 +230,8 @@ def main() -> int:
     for dname, damage in damages(args.quick):
         cells = {}
         for cname, cargs in commands.items():
-            index = work / "ix"
-            shutil.rmtree(index, ignore_errors=True)
-            if index.exists():
-                index.unlink()
-            shutil.copytree(base, index)
-            damage(index)
-            cells[cname] = run_cli(cname, cargs, index, baseline)
-        index = work / "ix"
-        shutil.rmtree(index, ignore_errors=True)
-        if index.exists():
-            index.unlink()
-        shutil.copytree(base, index)
-        damage(index)
+            cells[cname] = run_cli(cname, cargs, damaged_copy(base, work / "ix", damage), baseline)
+        index = damaged_copy(base, work / "ix", damage)
         cells.update({f"web {k}": v for k, v in run_web(index, baseline_status).items()})
         rows.append((dname, cells))
         print(f"  {dname}: {' '.join(cells[c][0] for c in columns)}", file=sys.stderr, flush=True)

@@ -23,8 +23,8 @@ from whoosh import index as windex
 from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .ingest import discover, doc_id_for, file_signature
-from .integrity import (CheckReport, IntegrityError, damage_in, raise_if_resized, read_record, recorded_size,
-                        verify_files)
+from .integrity import (CheckReport, IntegrityError, damage_in, raise_if_records_damaged, raise_if_resized,
+                        read_record, recorded_size, verify_files)
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
@@ -738,6 +738,7 @@ def verify_index(index_dir) -> None:
     ix = open_whoosh(index_dir)
     try:
         raise_if_resized(index_dir, ix.latest_generation())     # a file cut short, grown or replaced
+        raise_if_records_damaged(index_dir, ix.latest_generation())   # Whoosh's files, byte by byte (small)
         with ix.searcher() as searcher:
             PassageFiles(index_dir).views(searcher)
     except (PassageFileError, IntegrityError, *DAMAGE_ERRORS) as e:
@@ -794,6 +795,9 @@ def optimize_index(index_dir) -> None:
     """Merge every segment of the index into one (and drop deleted reports for good)."""
     check_index(Path(index_dir))
     verify_index(index_dir)                     # a damaged index is said to be, not half merged
+    problems = damage_in(Path(index_dir))       # it reads every file anyway: every byte checked first
+    if problems:
+        raise damaged(Path(index_dir), IntegrityError(": ".join(problems[0])))
     ixs, layout = _open_all(Path(index_dir))
     with _damage_explained(Path(index_dir)), _writing_all(ixs, layout, optimize=True):
         pass
@@ -812,6 +816,11 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
                 removed.append(doc_id)
             else:
                 unknown.append(doc_id)
+        if unknown:
+            # not found: so it is, or the lookup read a damaged file (checksums on this path only)
+            problems = damage_in(Path(index_dir))
+            if problems:
+                raise damaged(Path(index_dir), IntegrityError(": ".join(problems[0])))
         if not removed:
             writer.cancel()                     # no empty commit
     return removed, unknown

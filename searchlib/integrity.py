@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 CHECKSUMS = "checksums.json"
+PASSAGE_SUFFIX = ".spx"
 _CHUNK = 1 << 20
 
 
@@ -177,6 +178,26 @@ def raise_if_resized(folder: Path, generation: int) -> None:
     if problems:
         name, what = problems[0]
         raise IntegrityError(f"{name}: {what}")
+
+
+def raise_if_records_damaged(folder: Path, generation: int) -> None:
+    """IntegrityError naming the first of Whoosh's files of ``generation`` (the report
+    records, their terms and the table of contents: ~1.5 MB per 1,000 reports) whose bytes
+    are not those written. Passage files, far larger, are size-checked on open and read
+    whole only by ``verify_files``: damage inside them is found when reading fails or by
+    ``searchlib check``."""
+    record = read_record(folder)
+    if record is None or record.get("generation") != generation:
+        return
+    for name, (size, crc) in sorted(record["files"].items()):
+        if name.endswith(PASSAGE_SUFFIX):
+            continue
+        try:
+            now = crc32_of(Path(folder) / name)
+        except OSError as e:
+            raise IntegrityError(f"{name}: unreadable ({e.strerror or e})") from None
+        if now != crc:
+            raise IntegrityError(f"{name}: its bytes are not those written (checksum differs)")
 
 
 def recorded_size(folder: Path) -> tuple[int, int]:

@@ -402,6 +402,12 @@ def index_stats(tables: ReportTables, searcher) -> dict:
             if region:
                 regions[region] -= 1
 
+    return stats_dict(docs, passages, chars, types, years, regions)
+
+
+def stats_dict(docs: int, passages: int, chars: int, types: Counter, years: Counter, regions: Counter) -> dict:
+    """An index's stats as ``stats()`` shows them: counts by doc type and region most first,
+    years ascending, values that fell to 0 left out."""
     def ranked(c: Counter) -> dict:
         return {k: v for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0}
     return {"documents": docs, "passages": passages, "characters": chars,

@@ -37,7 +37,7 @@ from .models import SECTION_KINDS
 from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY,
                      SUBJECTS, YEAR)
 from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
-from .integrity import IntegrityError, raise_if_resized
+from .integrity import IntegrityError, raise_if_records_damaged, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
 from .storage import DAMAGE_ERRORS, damaged, open_whoosh
@@ -518,6 +518,7 @@ class IndexSearcher:
         self._files = PassageFiles(self.path)
         self._tables = ReportTables(self.path)
         self._identity = _dir_identity(self.path)
+        self._verified: set[int] = set()           # generations whose report records were checked
 
     # -- snapshots ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -547,7 +548,11 @@ class IndexSearcher:
         except DAMAGE_ERRORS as e:
             raise damaged(self.path, e) from None
         try:
-            raise_if_resized(self.path, searcher.reader().generation())   # a stat per file of the generation
+            generation = searcher.reader().generation()
+            raise_if_resized(self.path, generation)           # a stat per file of the generation
+            if generation not in self._verified:              # the report records' bytes, once per generation
+                raise_if_records_damaged(self.path, generation)
+                self._verified.add(generation)
         except IntegrityError as e:
             searcher.close()
             raise damaged(self.path, e) from None

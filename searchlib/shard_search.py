@@ -54,6 +54,7 @@ from .models import SECTION_KINDS, Hit, SearchResult
 from .passage_index import FIGURES_FLAG
 from .query import Filters, NamedTitle, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
+from .reports import stats_dict
 from .schema import BODY, HEADING, META, PASSAGE_TEXT_FIELDS, REGION, RULE_KEY, TITLE
 from .scorer import OutOfTime, Scorer
 from .search import (_TIER, FACET_NAMES, POOL_FACTOR, REPORT_FACETS, SMALL_LIST, IndexSearcher, _best_term,
@@ -1097,13 +1098,7 @@ def merge_stats(parts: list) -> dict:
         types.update({k or "": v for k, v in st["doc_types"].items()})
         years.update(st["years"])
         regions.update(st["regions"])
-
-    def ranked(c: Counter) -> dict:
-        return {k: v for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0}
-    return {"documents": docs, "passages": passages, "characters": chars,
-            "doc_types": {(k or None): v for k, v in ranked(types).items()},
-            "years": {k: v for k, v in sorted(years.items()) if v > 0},
-            "regions": ranked(regions)}
+    return stats_dict(docs, passages, chars, types, years, regions)
 
 
 def _union(arrays: list) -> np.ndarray:

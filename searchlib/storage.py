@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from whoosh import index as windex
+from whoosh.automata.fst import FileVersionError
+from whoosh.filedb.filestore import StorageError
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.util.filelock import try_for
@@ -45,7 +48,7 @@ _OURS = (".gitkeep", "synonyms.txt")     # files of the user's that a build keep
 LOCKED_MESSAGE = "index is being updated by another process; try again when it has finished"
 # errors a damaged Whoosh index raises on open (truncated, missing or foreign files)
 DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, AttributeError, struct.error,
-                 pickle.UnpicklingError, windex.IndexError)
+                 pickle.UnpicklingError, windex.IndexError, FileFormatError, FileVersionError, StorageError)
 
 
 # --------------------------------------------------------------------------- version check

@@ -58,7 +58,10 @@ def test_a_commit_checksums_only_its_new_files(tmp_path, monkeypatch):
     api.add([extra], index, root=tmp_path / "corpus")
     after = integrity.read_record(index)["files"]
     new = set(after) - set(before)
-    assert new and set(computed) == new                  # the old segment's files were not read again
+    assert new and new <= set(computed)
+    # the old passage file (the bulk of an index) was not read again; Whoosh's small files are
+    # checked byte by byte before a write
+    assert not {n for n in computed if n.endswith(".spx")} & set(before)
     assert all(after[name] == before[name] for name in set(after) & set(before))
 
 
@@ -87,8 +90,18 @@ def _garbage_inside(path):
     path.write_bytes(bytes(data[:len(path.read_bytes())]))
 
 
+def _random_inside(path, seed=0):
+    import random
+    data = bytearray(path.read_bytes())
+    at = len(data) // 4                     # a quarter in: a compound file's member header
+    data[at:at + 4096] = random.Random(seed).randbytes(min(4096, len(data) - at))
+    path.write_bytes(bytes(data))
+
+
 DAMAGE = {
     "garbage inside the segment": lambda ix: _garbage_inside(next(ix.glob("*.seg"))),
+    # Whoosh's FileFormatError ("Unknown file header"): an internal error until it counted as damage
+    "random bytes inside the segment": lambda ix: _random_inside(next(ix.glob("*.seg"))),
     "passage file cut in half": lambda ix: next(ix.glob("*.spx")).write_bytes(
         next(ix.glob("*.spx")).read_bytes()[:next(ix.glob("*.spx")).stat().st_size // 2]),
     "table of contents garbage": lambda ix: _garbage_inside(next(ix.glob("_MAIN_*.toc"))),
@@ -107,5 +120,9 @@ def test_every_command_on_a_damaged_index_says_so(tmp_path, damage, command):
     args = {"search": ["search", "行政复议 案件", "--facets"], "add": ["add", extra, "--root", tmp_path],
             "remove": ["remove", "r0.txt"], "optimize": ["optimize"], "check": ["check"]}[command]
     r = _run("--index", index, *args)
-    assert r.exit_code == 2, r.output
-    assert "damaged" in r.output and "Traceback" not in r.output and "internal error" not in r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output
+    if command == "add" and r.exit_code == 0:
+        # adding reads no old segment: garbage where nothing is read stays for check to find
+        assert any(name.endswith(".seg") for name, _ in api.check(index).problems)
+        return
+    assert r.exit_code == 2 and "damaged" in r.output, r.output
