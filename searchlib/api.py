@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from .answers import GROUPINGS, ROLES, answer_rows, group_rows, unit_converter
-from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError, SearchlibError
-from .integrity import IntegrityError, damage_in
+from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
 from .metadata import region_table
 from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
 from .query import MULTI_FILTERS, Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
 from .shards import is_sharded, read_layout
-from .storage import check_index, damaged
+from .storage import check_index, damage_explained
 from .synonyms import SynonymMap, shipped_synonyms
 
 PathLike = Union[str, os.PathLike]
@@ -151,16 +150,8 @@ def _damage_aware(method):
     (every byte, on this error path only) before the error is passed on."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        try:
+        with damage_explained(self.path):
             return method(self, *args, **kwargs)
-        except SearchlibError:
-            raise
-        except Exception as e:                     # noqa: BLE001 - re-raised unless the files explain it
-            problems = damage_in(self.path)
-            if problems:
-                name, what = problems[0]
-                raise damaged(self.path, IntegrityError(f"{name}: {what}")) from None
-            raise
     return wrapper
 
 

@@ -23,8 +23,7 @@ from whoosh import index as windex
 from .analysis import get_segmenter, segmenter_name
 from .errors import CorpusError, IndexDamagedError, IndexNotFoundError, IndexVersionError, SearchlibError
 from .ingest import discover, doc_id_for, file_signature
-from .integrity import (CheckReport, IntegrityError, damage_in, raise_if_records_damaged, raise_if_resized,
-                        read_record, recorded_size, verify_files)
+from .integrity import CheckReport, IntegrityError, raise_if_resized, read_record, recorded_size, verify_files
 from .metadata import region_table
 from .models import BuildReport, Document, SkippedFile
 from .pipeline import analyse_files, text_hash
@@ -34,9 +33,8 @@ from .passage_index import PassageFileError
 from .reports import Manifest, ReportTables
 from .segments import PassageFiles
 from .shards import ShardLayout, is_sharded, new_layout, read_layout, write_layout
-from .storage import (DAMAGE_ERRORS, check_index, check_replaceable, damaged, lock_index, open_whoosh, remove_debris,
-                      swap_in, write_error,
-                      write_meta, writing)
+from .storage import (DAMAGE_ERRORS, check_index, check_replaceable, damage_explained, damaged, lock_index,
+                      open_whoosh, raise_if_damaged, remove_debris, swap_in, write_error, write_meta, writing)
 
 SMALL_BATCH = 8              # files; up to this many, segment with the on-demand dictionary
 SEGMENT_REPORTS = 2000       # reports per segment written by a build (bounds the writer's memory)
@@ -130,29 +128,42 @@ def build_index(corpus_paths: Iterable, index_dir, progress: Progress = None,
         get_segmenter(full=True)        # loaded before any worker forks: they share it
         # worker processes read, analyse and tokenise files; this process writes them, one
         # segment per SEGMENT_REPORTS reports, so memory stays bounded whatever the corpus
-        seen: dict = {}
-        for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
-            batch = jobs[start:start + SEGMENT_REPORTS]
-            step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
-            with _writing_all(ixs, layout, merge=False) as writer:
-                report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen,
-                                                         analyse=analyse))
-        report.added = report.documents
-        _verify_counts(ixs, report)
-        try:
-            for ix in ixs:
-                write_meta(Path(ix.storage.folder), {"segmenter": segmenter_name(get_segmenter(full=True))})
-            if layout is not None:
-                write_layout(layout)
-            swap_in(tmp_dir, index_dir)
-        except OSError as e:
-            raise write_error(index_dir, e) from None
+        _write_batches(lambda: _writing_all(ixs, layout, merge=False), jobs, report, progress, procs, {}, analyse)
+        _seal_build(ixs, report, tmp_dir, index_dir, index_dir, layout)
     finally:
         for lock in locks:
             lock.release()
         shutil.rmtree(tmp_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _write_batches(open_writer, jobs: list, report: BuildReport, progress: Progress, procs, seen: dict,
+                   analyse) -> None:
+    """Write ``jobs`` in segments of SEGMENT_REPORTS reports, one writer (``open_writer()``)
+    each: memory stays bounded whatever the corpus."""
+    for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
+        batch = jobs[start:start + SEGMENT_REPORTS]
+        step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
+        with open_writer() as writer:
+            report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen,
+                                                     analyse=analyse))
+    report.added = report.documents
+
+
+def _seal_build(ixs: list, report: BuildReport, tmp_dir: Path, target: Path, index_dir: Path,
+                layout: Optional[ShardLayout] = None) -> None:
+    """A built directory checked, described (``searchlib.json``, ``shards.json``) and swapped
+    in at ``target``."""
+    _verify_counts(ixs, report)
+    try:
+        for ix in ixs:
+            write_meta(Path(ix.storage.folder), {"segmenter": segmenter_name(get_segmenter(full=True))})
+        if layout is not None:
+            write_layout(layout)
+        swap_in(tmp_dir, target)
+    except OSError as e:
+        raise write_error(index_dir, e) from None
 
 
 def build_shard(corpus_paths: Iterable, index_dir, shard: int, progress: Progress = None,
@@ -190,19 +201,8 @@ def build_shard(corpus_paths: Iterable, index_dir, shard: int, progress: Progres
             raise write_error(index_dir, e) from None
         ix = windex.create_in(str(tmp_dir), build_schema())
         get_segmenter(full=True)
-        for start in range(0, max(len(jobs), 1), SEGMENT_REPORTS):
-            batch = jobs[start:start + SEGMENT_REPORTS]
-            step = (lambda i, _n, s=start: progress(s + i, len(jobs))) if progress else None
-            with writing(ix, merge=False) as writer:
-                report.documents += len(_write_documents(writer, batch, report, step, procs, seen=seen,
-                                                         analyse=analyse))
-        report.added = report.documents
-        _verify_counts([ix], report)
-        try:
-            write_meta(tmp_dir, {"segmenter": segmenter_name(get_segmenter(full=True))})
-            swap_in(tmp_dir, target)
-        except OSError as e:
-            raise write_error(index_dir, e) from None
+        _write_batches(lambda: writing(ix, merge=False), jobs, report, progress, procs, seen, analyse)
+        _seal_build([ix], report, tmp_dir, target, index_dir)
     finally:
         for lock in locks:
             lock.release()
@@ -665,9 +665,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
         check_index(index_dir)
         verify_index(index_dir)                 # a damaged index is rebuilt (or said to be), never updated
         if rebuild:                             # repairing: every byte against its checksum
-            problems = damage_in(index_dir)
-            if problems:
-                raise damaged(index_dir, IntegrityError(": ".join(problems[0])))
+            raise_if_damaged(index_dir)
     except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise
@@ -679,7 +677,7 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
                           on_error=lambda p, why: report.skipped.append(SkippedFile(str(p), why))))
     roots = [Path(_real(p)) for p in corpus_paths]
     ixs, layout = _open_all(index_dir)
-    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
+    with damage_explained(index_dir), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
         manifest = _manifest(writer, searcher, whole=True)     # under the lock: what this writer will change
         plan = _plan(found, manifest, report)
         gone = [d for d, m in manifest.entries().items()
@@ -711,7 +709,7 @@ def add_files(files: Iterable, index_dir, root=None) -> BuildReport:
     verify_index(index_dir)                     # a damaged index is said to be, not written to
     report = BuildReport()
     ixs, layout = _open_all(index_dir)
-    with _damage_explained(index_dir), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
+    with damage_explained(index_dir), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
         manifest = _manifest(writer, searcher, whole=False)     # looked up per file
         plan = _plan(found, manifest, report)
         _skip_known_copies(plan, manifest, set(plan.replaces.values()), report)
@@ -738,27 +736,10 @@ def verify_index(index_dir) -> None:
     ix = open_whoosh(index_dir)
     try:
         raise_if_resized(index_dir, ix.latest_generation())     # a file cut short, grown or replaced
-        raise_if_records_damaged(index_dir, ix.latest_generation())   # Whoosh's files, byte by byte (small)
         with ix.searcher() as searcher:
             PassageFiles(index_dir).views(searcher)
     except (PassageFileError, IntegrityError, *DAMAGE_ERRORS) as e:
         raise damaged(index_dir, e) from None
-
-
-@contextmanager
-def _damage_explained(index_dir: Path):
-    """An unexpected error while writing (the writer is cancelled: nothing indexed is lost)
-    on an index whose files are not as written is "index … is damaged", not an internal
-    error; the checksums are compared on this error path only."""
-    try:
-        yield
-    except SearchlibError:
-        raise
-    except Exception:                           # noqa: BLE001 - re-raised unless the files explain it
-        problems = damage_in(index_dir)
-        if problems:
-            raise damaged(index_dir, IntegrityError(": ".join(problems[0]))) from None
-        raise
 
 
 def check_integrity(index_dir) -> CheckReport:
@@ -795,11 +776,9 @@ def optimize_index(index_dir) -> None:
     """Merge every segment of the index into one (and drop deleted reports for good)."""
     check_index(Path(index_dir))
     verify_index(index_dir)                     # a damaged index is said to be, not half merged
-    problems = damage_in(Path(index_dir))       # it reads every file anyway: every byte checked first
-    if problems:
-        raise damaged(Path(index_dir), IntegrityError(": ".join(problems[0])))
+    raise_if_damaged(Path(index_dir))           # it reads every file anyway: every byte checked first
     ixs, layout = _open_all(Path(index_dir))
-    with _damage_explained(Path(index_dir)), _writing_all(ixs, layout, optimize=True):
+    with damage_explained(Path(index_dir)), _writing_all(ixs, layout, optimize=True):
         pass
 
 
@@ -809,7 +788,7 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
     verify_index(index_dir)                     # a damaged index is said to be, not written to
     ixs, layout = _open_all(Path(index_dir))
     removed, unknown = [], []
-    with _damage_explained(Path(index_dir)), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
+    with damage_explained(Path(index_dir)), _writing_all(ixs, layout) as writer, writer.searcher() as searcher:
         for doc_id in dict.fromkeys(doc_ids):
             # a term lookup per doc_id: no other report is read
             if writer.delete_by_term(DOC_ID, doc_id, searcher=searcher):
@@ -818,9 +797,7 @@ def remove_documents(doc_ids: Iterable[str], index_dir) -> tuple[list[str], list
                 unknown.append(doc_id)
         if unknown:
             # not found: so it is, or the lookup read a damaged file (checksums on this path only)
-            problems = damage_in(Path(index_dir))
-            if problems:
-                raise damaged(Path(index_dir), IntegrityError(": ".join(problems[0])))
+            raise_if_damaged(Path(index_dir))
         if not removed:
             writer.cancel()                     # no empty commit
     return removed, unknown

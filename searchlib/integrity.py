@@ -149,17 +149,18 @@ def check_sizes(folder: Path, generation: int) -> list[tuple[str, str]]:
     return problems
 
 
-def verify_files(folder: Path, generation: Optional[int] = None) -> list[tuple[str, str]]:
+def verify_files(folder: Path, generation: Optional[int] = None, passages: bool = True) -> list[tuple[str, str]]:
     """(file, what is wrong) for each file of the recorded generation that is missing, of
     another size or whose bytes are not those written (CRC32); [] when all hold or when
-    there is no record (``generation``: only a record of this generation counts)."""
+    there is no record (``generation``: only a record of this generation counts; without
+    ``passages``, the passage files' bytes are not read)."""
     record = read_record(folder)
     if record is None or (generation is not None and record.get("generation") != generation):
         return []
     problems = check_sizes(folder, record["generation"])
     bad = {name for name, _ in problems}
     for name, (size, crc) in sorted(record["files"].items()):
-        if name in bad:
+        if name in bad or (not passages and name.endswith(PASSAGE_SUFFIX)):
             continue
         try:
             now = crc32_of(Path(folder) / name)
@@ -182,22 +183,12 @@ def raise_if_resized(folder: Path, generation: int) -> None:
 
 def raise_if_records_damaged(folder: Path, generation: int) -> None:
     """IntegrityError naming the first of Whoosh's files of ``generation`` (the report
-    records, their terms and the table of contents: ~1.5 MB per 1,000 reports) whose bytes
-    are not those written. Passage files, far larger, are size-checked on open and read
-    whole only by ``verify_files``: damage inside them is found when reading fails or by
-    ``searchlib check``."""
-    record = read_record(folder)
-    if record is None or record.get("generation") != generation:
-        return
-    for name, (size, crc) in sorted(record["files"].items()):
-        if name.endswith(PASSAGE_SUFFIX):
-            continue
-        try:
-            now = crc32_of(Path(folder) / name)
-        except OSError as e:
-            raise IntegrityError(f"{name}: unreadable ({e.strerror or e})") from None
-        if now != crc:
-            raise IntegrityError(f"{name}: its bytes are not those written (checksum differs)")
+    records, their terms and the table of contents: ~1.5 MB per 1,000 reports) that is not
+    as written. Passage files, far larger, are size-checked on open and read whole only by
+    ``verify_files``: damage inside them is found when reading fails or by ``searchlib check``."""
+    problems = verify_files(folder, generation, passages=False)
+    if problems:
+        raise IntegrityError(": ".join(problems[0]))
 
 
 def recorded_size(folder: Path) -> tuple[int, int]:

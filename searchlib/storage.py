@@ -33,7 +33,7 @@ from whoosh.util.filelock import try_for
 from . import __version__
 from .analysis import analysis_fingerprint
 from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexVersionError, SearchlibError
-from .integrity import fsync_path
+from .integrity import IntegrityError, damage_in, fsync_path
 from .safepickle import UnsafeIndexError, install as _install_safe_unpickling
 from .schema import SCHEMA_VERSION
 from .segments import ReportWriter
@@ -94,6 +94,29 @@ def damaged(index_dir: Path, e: BaseException) -> IndexDamagedError:
     err = IndexDamagedError(f"index at {index_dir} is damaged ({type(e).__name__}: {e}): rebuild it")
     err.reason = f"index at {index_dir} is damaged"
     return err
+
+
+def raise_if_damaged(index_dir: Path) -> None:
+    """IndexDamagedError when a file of the index (of any shard) is not as its commit wrote
+    it: reads every byte (``integrity.damage_in``)."""
+    problems = damage_in(Path(index_dir))
+    if problems:
+        raise damaged(Path(index_dir), IntegrityError(": ".join(problems[0])))
+
+
+@contextmanager
+def damage_explained(index_dir: Path):
+    """An unexpected error (not a SearchlibError) on an index whose files are not as written
+    is "index … is damaged", not an internal error (Whoosh raises a bare ``Exception`` on
+    garbage in a segment); the checksums are compared on this error path only. Any other
+    error goes on as it was."""
+    try:
+        yield
+    except SearchlibError:
+        raise
+    except Exception:                           # noqa: BLE001 - re-raised unless the files explain it
+        raise_if_damaged(index_dir)
+        raise
 
 
 def check_index(index_dir: Path) -> dict:
