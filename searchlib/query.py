@@ -30,7 +30,7 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser, PlusMinusPlugin
 
 from .analysis import curated_words, dictionary_parts, segment
 from .errors import QuerySyntaxError
-from .metadata import LEVELS, region_table
+from .metadata import LEVELS, NATIONAL_CODE, NATIONAL_NAME, region_table
 from .models import DOC_TYPES, RULE_TYPES, SECTION_KINDS
 from .normalize import normalize
 from .ranking import DEFAULT_RANKING, RankingConfig
@@ -74,7 +74,7 @@ HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主
 # the topic. Question words at the end and at the start, a leading year, the particle after
 # a leading region, a trailing quantity word, and 开展/情况-style filler around the topic.
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:有多少|是多少|多少|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
+_Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|约为?|共计?|总计|合计)?(?:有多少|是多少|多少)|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
                      r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
 _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
                      r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
@@ -622,6 +622,23 @@ class QueryPlan:
 _INTENT_LEAD = re.compile(r"^(?:还)?(?:存在|面临)(?:的)?|^(?:主要|突出)的")
 
 
+def _section_tail(text: str) -> Optional[int]:
+    """Where the words naming a kind of section start at the end of a question typed
+    without spaces (科技创新|存在的短板和差距, 法治政府建设|下一步工作打算), after a topic of two
+    characters or more; None when there are none. The tail must open with such a word
+    (下一步, 存在的, 短板), not merely contain one."""
+    if len(text) < 4 or _INTENT_LEAD.match(text) or any(text.startswith(w) for w in INTENT_WORDS):
+        return None      # all of it names the kind (存在的问题和不足)
+    for _, start, _, main in segment(text):
+        if not main or start < 2:
+            continue
+        tail = text[start:]
+        opening = _INTENT_LEAD.sub("", tail)
+        if (opening != tail or any(opening.startswith(w) for w in INTENT_WORDS)) and intent_of(tail):
+            return start
+    return None
+
+
 def intent_of(word: str) -> Optional[str]:
     """The section kind a query word asks for on its own (短板, 存在的薄弱环节 → problems;
     明年, 重点任务 → plans; a heading's words such as 存在的问题 too), or None."""
@@ -718,6 +735,16 @@ def coordinated_parts(tokens: list[str]) -> list[str]:
 
 def _dictionary_words(token: str) -> set[str]:
     return set(dictionary_parts(token))
+
+
+def _word_boundaries(text: str) -> Optional[list[int]]:
+    """Where the words of ``text`` start and end (the query analyzer's segmentation), so
+    that jargon is never cut out of the middle of a word (酒后开车 inside 喝酒/后/开车);
+    None when normalising changes the text's length (offsets would not line up)."""
+    norm = normalize(text)
+    if len(norm) != len(text):
+        return None
+    return sorted({i for _, start, end, main in segment(norm) if main for i in (start, end)})
 
 
 def analyse_query_text(text: str) -> list[str]:
@@ -837,12 +864,24 @@ class QueryBuilder:
             weight = {a: self.synonyms.weight(concept, a) for a in alts}
             # jargon inside a longer concept (两法衔接工作 → 两法衔接's synonyms + 工作)
             if not alts:
-                for start, end, term, exps in self.synonyms.find(concept):
+                found = self.synonyms.find(concept, boundaries=_word_boundaries(concept))
+                for start, end, term, exps in found:
                     rest = concept[:start] + " " + concept[end:]
                     for e in exps:
                         alt = concept[:start] + e + concept[end:] if rest.strip() else e
                         alts.append(alt)
                         weight[alt] = self.synonyms.weight(term, e)
+                if len(found) > 1:
+                    # every piece of jargon at once (喝酒后开车 → 饮酒后驾驶机动车), at the
+                    # weight of the weakest
+                    alt, at = "", 0
+                    for start, end, term, exps in found:
+                        alt += concept[at:start] + exps[0]
+                        at = end
+                    alt += concept[at:]
+                    if alt not in weight:
+                        alts.append(alt)
+                        weight[alt] = min(self.synonyms.weight(t, e[0]) for _, _, t, e in found)
         # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
         written = analyse_query_text(concept)
         tokens = self._key_words(written)
@@ -884,7 +923,9 @@ class QueryBuilder:
     def _report_word(self, word: str) -> Optional[tuple[str, str, float]]:
         """(field, value, boost) of a query word that names reports rather than text: a
         region (浙江, 宁波市) or a year (2018, 2018年); None for any other word."""
-        code = region_table().named(word) if self.config.region_boost else None
+        code = None
+        if self.config.region_boost:
+            code = NATIONAL_CODE if word == NATIONAL_NAME else region_table().named(word)
         if code:
             return REGION, code, self.config.region_boost
         m = YEAR_WORD.fullmatch(word)
@@ -927,6 +968,8 @@ class QueryBuilder:
             # a region that is a word of its own there (宁波 of 宁波的…, not 长治 of 长治久安建设
             # or 吉林 of 吉林大学毕业生)
             named = [n for n in range(min(len(rest) - 2, 9), 1, -1) if region_table().named(rest[:n])]
+            if not named and rest.startswith(NATIONAL_NAME) and "多少" in tail:
+                named = [len(NATIONAL_NAME)]       # 全国森林覆盖率达到多少: the national figure
             ends = {end for _, _, end, main in segment(rest) if main} if named else set()
             region = next((rest[:n] for n in named if n in ends), None)
             if region:
@@ -938,6 +981,10 @@ class QueryBuilder:
         if m and m.start() >= 2:
             tail.insert(0, m.group(0))
             rest = rest[:m.start()]
+        kind = _section_tail(rest)
+        if kind:           # 法治政府建设下一步工作打算 → 法治政府建设, 下一步工作打算
+            tail.insert(0, rest[kind:])
+            rest = rest[:kind]
         rest = _Q_FILLER_TAIL.sub("", _Q_FILLER_LEAD.sub("", rest, count=1), count=1) or rest
         pieces = [rest if rest == word else _Q_PIECE_TAIL.sub("", _Q_PIECE_LEAD.sub("", rest)) or rest]
         if _Q_INNER.search(rest):
@@ -1056,7 +1103,8 @@ class QueryBuilder:
                     plan.regions[c] = value
                 else:
                     plan.years[c] = int(value)
-                text_q = self._tokens_query(analyse_query_text(c), loose=False)
+                # (全国 in a passage is a comparison, 居全国首位, not the national scope)
+                text_q = self._tokens_query(analyse_query_text(c), loose=False) if value != NATIONAL_CODE else None
                 report_q = wq.Term(field_, value, boost=boost)
                 q = wq.Or([report_q, text_q]) if text_q is not None else report_q
             else:

@@ -101,6 +101,11 @@ def test_plus_minus_and_unknown_fields_in_whoosh_syntax(seed_index):
     ("主动公开政府信息", ["主动公开政府信息"], False),
     ("存在的问题和不足", ["存在的问题和不足"], False),
     ("浙江省优化营商环境条例", ["浙江省优化营商环境条例"], False),
+    # a section's name after the topic is a word of its own; 达到 before 多少 only asks
+    ("法治政府建设下一步工作打算", ["法治政府建设", "下一步工作打算"], False),
+    ("科技创新存在的短板和差距", ["科技创新", "存在的短板和差距"], False),
+    ("行政复议今后重点任务", ["行政复议", "今后重点任务"], False),
+    ("森林覆盖率达到多少", ["森林覆盖率"], True),
 ])
 def test_a_question_typed_without_spaces_is_split_into_its_words(seed_index, question, concepts, figures):
     plan = seed_index.plan(question)
@@ -120,3 +125,27 @@ def test_a_region_inside_a_word_is_not_split_off(seed_index):
     assert seed_index.plan("宁波的行政复议情况").regions == {"宁波": "330200"}
     for word in ("长治久安建设", "吉林大学毕业生", "中山大学法学院"):
         assert not seed_index.plan(word).regions, word
+
+
+def test_a_section_named_after_the_topic_asks_for_that_kind(seed_index):
+    plan = seed_index.plan("法治政府建设下一步工作打算")
+    assert plan.kind_intent == "plans"
+    hits = seed_index.search("法治政府建设下一步工作打算", limit=5).hits
+    assert hits and all(h.section_kind == "plans" for h in hits[:3])
+
+
+def test_national_scope_of_a_figure_question(seed_index):
+    """全国…多少 asks for the national figure: 全国 is the national scope (region 全国), not
+    a word to find in passages (居全国首位); 全国统筹 stays a word."""
+    plan = seed_index.plan("全国森林覆盖率达到多少")
+    assert plan.concepts == ["全国", "森林覆盖率"] and plan.regions == {"全国": "100000"}
+    assert not seed_index.plan("全国统筹 养老保险").regions
+
+
+def test_jargon_inside_a_longer_word_is_matched_on_word_boundaries(seed_index):
+    """喝酒后开车 segments as 喝酒/后/开车: 酒后开车 (a rule's key) is not cut out of it;
+    each piece of jargon is replaced, alone and all at once (饮酒后驾驶机动车)."""
+    plan = seed_index.plan("喝酒后开车")
+    expanded = plan.expansions.get("喝酒后开车", [])
+    assert "饮酒后驾驶机动车" in expanded
+    assert not any(e.startswith("喝饮酒") for e in expanded)
