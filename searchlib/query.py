@@ -164,6 +164,33 @@ def content_chunks(piece: str) -> list[str]:
     return chunks if len(chunks) > 1 or (chunks and chunks[0] != piece) else [piece]
 
 
+ACTION_VERBS = frozenset("推进 推动 开展 实施 落实 加强 做好 治理 改善 提高 提升 促进 保障 加快 深化 完善 健全 优化 "
+                         "强化 扩大 降低 减少 减轻 支持 鼓励 防范 化解 打击 整治 保护 培育 构建 打造 建立 稳定 增加".split())
+
+
+def _action_pieces(piece: str) -> list[str]:
+    """A question's piece of several actions typed together (治理大气污染改善空气质量), as
+    their objects (大气污染, 空气质量); the piece itself when it holds one action or none."""
+    starts, last_end = [], None
+    for w, start, end, main in segment(piece):
+        if main and w in ACTION_VERBS:
+            if start != last_end:          # (防范化解…: one action of two verbs)
+                starts.append(start)
+            last_end = end
+    if len(starts) < 2 or starts[0] != 0:
+        return [piece]
+    cuts = starts + [len(piece)]
+    out = [_without_generic_verbs_of(piece[a:b]) for a, b in zip(cuts, cuts[1:])]
+    return out if all(len(p) >= 2 for p in out) else [piece]
+
+
+def _without_generic_verbs_of(piece: str) -> str:
+    for w, start, end, main in segment(piece):
+        if main and start == 0 and w in ACTION_VERBS and len(piece) - end >= 2:
+            return piece[end:]
+    return piece
+
+
 def _without_generic_verbs(piece: str) -> str:
     """A question's piece without a general verb at its ends (推进信访工作法治化 → 信访工作法治化;
     国企改革深化提升行动取得 → 国企改革深化提升行动), when at least two characters remain."""
@@ -994,6 +1021,7 @@ class QueryBuilder:
             pieces = [p for p in pieces if len(p) >= 2] or [rest]
             topical = [_without_generic_verbs(p) for p in pieces if p not in GENERIC_VERBS]
             pieces = topical or pieces
+        pieces = [q for p in pieces for q in _action_pieces(p)]   # 治理大气污染|改善空气质量
         if pieces == [word]:
             return [word]
         return [p for p in parts + pieces + tail if p]
