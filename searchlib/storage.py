@@ -276,6 +276,9 @@ def _swap(new_dir: Path, index_dir: Path) -> None:
         keep = [p for p in index_dir.iterdir() if p.name in _OURS]
         for p in keep:
             shutil.copy2(p, new_dir / p.name)
+            fsync_path(new_dir / p.name)      # the old copy goes with the old index
+        if keep:
+            fsync_path(new_dir)
         if _exchange(new_dir, index_dir):
             return
         old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
