@@ -96,7 +96,7 @@ def _normal(value, ix: str):
     return value
 
 
-def _cli_answer(result, ix: str, parse) -> list:
+def _cli_answer(result, ix: str, parse, lines: bool = False) -> list:
     """[kind, payload]: kind "ok" (payload: the normalised answer), "err" (one Error: line,
     exit 2), "ERROR" (internal error), "SILENT" (an exit status or output not expected)."""
     out = (result.stdout or "") + (result.stderr or "")
@@ -105,8 +105,11 @@ def _cli_answer(result, ix: str, parse) -> list:
     if "internal error" in out or "Traceback" in out:
         return ["ERROR", out.strip().splitlines()[-1]]
     if result.exit_code == 2:
-        errors = [line for line in (result.stderr or "").splitlines() if line.startswith("Error:")]
-        return ["err", errors[0].replace(ix, "<INDEX>")] if len(errors) == 1 else ["ERROR", out[-300:]]
+        said = [line for line in (result.stderr or "").splitlines() if line.strip()]
+        errors = [line for line in said if line.startswith("Error:")]
+        # one Error: line; a batch, one per query line ("Error: line 3: …")
+        clear = len(errors) == 1 or (lines and errors and len(errors) == len(said))
+        return ["err", errors[0].replace(ix, "<INDEX>")] if clear else ["ERROR", out[-300:]]
     if result.exit_code not in (0, 1):
         return ["SILENT", f"exit {result.exit_code}: {out[-200:]}"]
     try:
@@ -142,7 +145,7 @@ def read_all(ix: Path, quick: bool = False) -> dict:
                               lambda t: sorted([d["doc_id"], d["content_hash"]] for d in json.loads(t)))
     if not quick:
         batch = "".join(json.dumps({"query": q}, ensure_ascii=False) + "\n" for q in QUERIES)
-        out["batch"] = _cli_answer(cli("search", "--batch", "-", "--json", input=batch), s, _batch)
+        out["batch"] = _cli_answer(cli("search", "--batch", "-", "--json", input=batch), s, _batch, lines=True)
         out["figures"] = _cli_answer(cli("figures", QUERIES[0], "--json"), s, json.loads)
         out["stats"] = _cli_answer(cli("stats", "--json"), s, json.loads)
         out["check"] = _cli_answer(cli("check"), s, lambda t: "intact" if "is intact" in t else t)
@@ -249,8 +252,9 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-def setup(work: Path, commands, quick_reads: bool) -> list[Scenario]:
+def setup(work: Path, commands, quick_reads: bool, inprocess: bool = False) -> list[Scenario]:
     """The corpora, the start index of each command, and its answers before and after."""
+    write = _write_inprocess if inprocess else run_cli
     seeds = sorted(p for p in (ROOT / "corpus").iterdir() if p.suffix == ".txt")
     corpus = work / "corpus"
     corpus.mkdir()
@@ -267,35 +271,41 @@ def setup(work: Path, commands, quick_reads: bool) -> list[Scenario]:
     # the shared start: 3 segments' worth of history (a build, an add, a remove)
     base = work / "base"
     base.mkdir()
-    run_cli("--index", base / "ix", "build", corpus)
-    run_cli("--index", base / "ix", "add", extra / "e1.txt", "--root", extra)
-    run_cli("--index", base / "ix", "remove", REMOVED)
+    write("--index", base / "ix", "build", corpus)
+    write("--index", base / "ix", "add", extra / "e1.txt", "--root", extra)
+    write("--index", base / "ix", "remove", REMOVED)
 
-    # update's own corpus: after its index was built, a file changed, one deleted, one new
-    ucorpus = work / "ucorpus"
-    shutil.copytree(corpus, ucorpus)
-    ubase = work / "ubase"
-    ubase.mkdir()
-    run_cli("--index", ubase / "ix", "build", ucorpus)
-    run_cli("--index", ubase / "ix", "add", extra / "e1.txt", "--root", extra)
-    changed = sorted(ucorpus.iterdir())[0]
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明：行政复议案件全部按期办结。\n", encoding="utf-8")
-    (ucorpus / DROPPED).unlink()
-    (ucorpus / "new.txt").write_text(NEW_REPORT, encoding="utf-8")
+    def update_base() -> Path:
+        # update's own corpus: after its index was built, a file changed, one deleted, one new
+        ucorpus = work / "ucorpus"
+        shutil.copytree(corpus, ucorpus)
+        ubase = work / "ubase"
+        ubase.mkdir()
+        write("--index", ubase / "ix", "build", ucorpus)
+        write("--index", ubase / "ix", "add", extra / "e1.txt", "--root", extra)
+        changed = sorted(ucorpus.iterdir())[0]
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明：行政复议案件全部按期办结。\n",
+                           encoding="utf-8")
+        (ucorpus / DROPPED).unlink()
+        (ucorpus / "new.txt").write_text(NEW_REPORT, encoding="utf-8")
+        return ucorpus
 
-    damaged = _copy(base, work / "dbase")
-    seg = sorted((damaged / "ix").glob("*.seg"))[0]
-    data = bytearray(seg.read_bytes())
-    data[len(data) // 2:len(data) // 2 + 256] = bytes(range(256))
-    seg.write_bytes(bytes(data))
+    def damaged_base() -> Path:
+        damaged = _copy(base, work / "dbase")
+        seg = sorted((damaged / "ix").glob("*.seg"))[0]
+        data = bytearray(seg.read_bytes())
+        data[len(data) // 2:len(data) // 2 + 256] = bytes(range(256))
+        seg.write_bytes(bytes(data))
+        return damaged
 
     all_scenarios = {
         "build": lambda: Scenario("build", ["build", corpus, more], base),
-        "update": lambda: Scenario("update", ["update", ucorpus], ubase),
+        "update": lambda: Scenario("update", ["update", update_base()], work / "ubase"),
         "add": lambda: Scenario("add", ["add", extra / "e2.txt", "--root", extra], base),
         "remove": lambda: Scenario("remove", ["remove", DROPPED], base),
         "optimize": lambda: Scenario("optimize", ["optimize"], base),
-        "check --repair": lambda: Scenario("check --repair", ["check", "--repair", corpus], damaged, damaged=True),
+        "check --repair": lambda: Scenario("check --repair", ["check", "--repair", corpus], damaged_base(),
+                                           damaged=True),
     }
     out = []
     for name in commands:
@@ -306,7 +316,8 @@ def setup(work: Path, commands, quick_reads: bool) -> list[Scenario]:
         env = fault_env(after, TRACE=str(trace))
         run_cli("--index", after / "ix", *sc.args, env=env)
         sc.steps = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
-        prev, new = probe([{"ix": str(sc.before / "ix")}, {"ix": str(after / "ix")}], quick_reads)
+        prev, new = (probe_here if inprocess else probe)([{"ix": str(sc.before / "ix")}, {"ix": str(after / "ix")}],
+                                                         quick_reads)
         for got in (prev, new):
             if "crash" in got:
                 raise SystemExit(f"{name}: reading the reference states crashed: {got['crash']}")
@@ -316,6 +327,25 @@ def setup(work: Path, commands, quick_reads: bool) -> list[Scenario]:
             raise SystemExit(f"{name}: the new state does not answer: {sc.new}")
         shutil.rmtree(after)
         out.append(sc)
+    return out
+
+
+def _write_inprocess(*args) -> None:
+    from click.testing import CliRunner
+    from searchlib.cli import main
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    if r.exit_code not in (0, 3):
+        raise SystemExit(f"searchlib {' '.join(map(str, args))} failed: {r.output}")
+
+
+def probe_here(states: list[dict], quick: bool = False) -> list:
+    """``probe`` in this process (the fast test: no interpreter to start per state)."""
+    out = []
+    for state in states:
+        got = {"reads": read_all(Path(state["ix"]), quick)}
+        if state.get("follow"):
+            got["follow"] = follow_up(Path(state["ix"]), state["follow"])
+        out.append(got)
     return out
 
 
@@ -435,7 +465,7 @@ def _outcome(sc: Scenario, got: dict) -> tuple[str, bool, str]:
     return outcome, follow_ok, "" if follow_ok else f"next write: {json.dumps(follow, ensure_ascii=False)[:400]}"
 
 
-def run_point(sc: Scenario, work: Path, env_values: dict, images: bool, quick_reads: bool):
+def run_point(sc: Scenario, work: Path, env_values: dict, images: bool, quick_reads: bool, inprocess: bool = False):
     """The command under one fault; then the states it left, probed (and written again)."""
     root = _copy(sc.before, work / "root")
     img = work / "img"
@@ -451,7 +481,8 @@ def run_point(sc: Scenario, work: Path, env_values: dict, images: bool, quick_re
     states = {"process": root}
     if images and img.exists():
         states.update(lost=img / "lost", kept=img / "kept")
-    got = probe([{"ix": str(p / "ix"), "follow": sc.args} for p in states.values()], quick_reads)
+    got = (probe_here if inprocess else probe)([{"ix": str(p / "ix"), "follow": sc.args} for p in states.values()],
+                                               quick_reads)
     result = dict(zip(states, got))
     for p in [root, img]:
         shutil.rmtree(p, ignore_errors=True)
@@ -459,19 +490,21 @@ def run_point(sc: Scenario, work: Path, env_values: dict, images: bool, quick_re
 
 
 def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: int, quick_reads: bool = False,
-               log=print) -> dict:
-    """{(fault kind, command): Row}"""
-    scenarios = setup(work, commands, quick_reads)
+               log=print, inprocess: bool = False) -> dict:
+    """{(fault kind, command): Row}. ``inprocess``: build the start indexes and read the
+    states in this process (the fast test); the faulted writes always run in their own."""
+    scenarios = setup(work, commands, quick_reads, inprocess)
     rows: dict = {}
     for sc in scenarios:
         if "kill" in faults or "power" in faults:
             # a power cut at a point is a state from which the new commit may be gone only
             # while it was not yet durable: once an image showed it, every later one must
-            seen_new = {"lost": None, "kept": None}
+            seen_new = {"kill": None, "lost": None, "kept": None}
             end = sc.steps[-1][0]
             for n in kill_points(sc, points, every):
                 t0 = time.perf_counter()
-                done, got = run_point(sc, work, {"AT": n}, images="power" in faults, quick_reads=quick_reads)
+                done, got = run_point(sc, work, {"AT": n}, images="power" in faults, quick_reads=quick_reads,
+                                      inprocess=inprocess)
                 step = next((s for s in sc.steps if s[0] == n), None)
                 where = f"step {n} of {end} ({step[1]} {step[2]})" if step else f"step {n}"
                 for state, res in got.items():
@@ -479,10 +512,9 @@ def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: i
                     if kind == "kill" and "kill" not in faults:
                         continue
                     outcome, follow_ok, note = _outcome(sc, res)
-                    if kind in ("lost", "kept") and outcome == "new" and seen_new[kind] is None:
+                    if outcome == "new" and seen_new[kind] is None:
                         seen_new[kind] = n
-                    if kind in ("lost", "kept") and outcome == "previous" and (
-                            seen_new[kind] is not None or n == end):
+                    if outcome == "previous" and (seen_new[kind] is not None or n == end):
                         outcome, note = "lost", f"a durable commit lost (new at step {seen_new[kind]})"
                     if kind == "kill" and done.returncode != -9:
                         note = f"not killed (exit {done.returncode}): {done.stderr[-200:]} {note}"
@@ -495,7 +527,8 @@ def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: i
             points_ = enospc_points(sc, enospc) if kind == "enospc" else [0]
             for n in points_:
                 env_values = {"ENOSPC": n} if kind == "enospc" else {"READONLY": 1}
-                done, got = run_point(sc, work, env_values, images=False, quick_reads=quick_reads)
+                done, got = run_point(sc, work, env_values, images=False, quick_reads=quick_reads,
+                                      inprocess=inprocess)
                 res = got["process"]
                 outcome, follow_ok, note = _outcome(sc, res)
                 row = rows.setdefault((STATE_NAMES[kind], sc.name), Row())
