@@ -17,6 +17,8 @@ folder: a file created, each write to it, an fsync, a rename, a removal, a folde
     ENOSPC                    the disk fills at the n-th step that needs space: that write and
                               every later one fail with "No space left on device"
     read-only                 every write fails with EROFS (a read-only file system)
+    damage                    ``scripts/fault_matrix.py``'s 31 kinds of damage to an index's files
+                              × every command (reads and writes) and web route
 
 For each run the index is read as it is left (after a kill, as the disk is; after a power
 cut, the image), and classified:
@@ -35,7 +37,7 @@ cut, the image), and classified:
               state's documents and an intact index (``searchlib check``)
 
     .venv/bin/python scripts/bench_faults.py [--points 20] [--enospc 6] [--commands build,update,...]
-                                             [--faults kill,power,enospc,readonly] [--all-steps]
+                                             [--faults kill,power,enospc,readonly,damage] [--all-steps]
                                              [--json FILE]
 
 ``--points``: kill/power-cut points per command, spread over its steps (every step that is
@@ -60,7 +62,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHIM = ROOT / "scripts" / "faultshim"
 QUERIES = ["行政复议 案件", "法治政府 建设", "行政执法 -刑事"]
-FAULTS = ("kill", "power", "enospc", "readonly")
+FAULTS = ("kill", "power", "enospc", "readonly", "damage")
 COMMANDS = ("build", "update", "add", "remove", "optimize", "check --repair")
 STATE_NAMES = {"kill": "kill -9", "lost": "power cut: unsynced lost", "kept": "power cut: dir ops kept",
                "enospc": "ENOSPC", "readonly": "read-only"}
@@ -438,6 +440,7 @@ class Row:
         self.runs = self.previous = self.new = self.clear = self.internal = self.crash = 0
         self.silent = self.lost = self.next_ok = 0
         self.notes: list[str] = []
+        self.writes = True               # False: damage rows (no write was interrupted: no next write)
 
     def add(self, outcome: str, follow_ok: bool, note: str) -> None:
         self.runs += 1
@@ -450,7 +453,7 @@ class Row:
 
     @property
     def bad(self) -> int:
-        return self.internal + self.crash + self.silent + self.lost + (self.runs - self.next_ok)
+        return self.internal + self.crash + self.silent + self.lost + (self.runs - self.next_ok if self.writes else 0)
 
 
 def _outcome(sc: Scenario, got: dict) -> tuple[str, bool, str]:
@@ -493,8 +496,10 @@ def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: i
                log=print, inprocess: bool = False) -> dict:
     """{(fault kind, command): Row}. ``inprocess``: build the start indexes and read the
     states in this process (the fast test); the faulted writes always run in their own."""
-    scenarios = setup(work, commands, quick_reads, inprocess)
     rows: dict = {}
+    if "damage" in faults:
+        damage_rows(work / "damage", rows, log)
+    scenarios = setup(work, commands, quick_reads, inprocess) if set(faults) - {"damage"} else []
     for sc in scenarios:
         if "kill" in faults or "power" in faults:
             # a power cut at a point is a state from which the new commit may be gone only
@@ -551,20 +556,50 @@ def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: i
     return rows
 
 
+def damage_rows(work: Path, rows: dict, log) -> None:
+    """``scripts/fault_matrix.py``'s kinds of damage × every command and web route, as rows
+    of this table: "previous state" = answered as on the intact index, "new state" = a
+    repair (``check --repair``, ``update --rebuild``) that left an intact index, "clear
+    error" = said "damaged" (one Error: line, exit 2; HTTP 503)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import fault_matrix
+    columns, drows = fault_matrix.run_damage(work, log=log)
+    name = f"damage ({len(drows)} kinds)"
+    for column in columns:
+        r = rows.setdefault((name, column), Row())
+        r.writes = False
+        for dname, cells in drows:
+            cell = cells[column]
+            r.runs += 1
+            repair = column in ("check --repair", "update --rebuild")
+            if cell == "ok":
+                r.previous += 1
+            elif cell == "damaged" and repair:
+                r.new += 1
+            elif cell == "damaged":
+                r.clear += 1
+            else:
+                attr = {"SILENT": "silent", "ERROR": "internal", "CRASH": "crash"}[cell]
+                setattr(r, attr, getattr(r, attr) + 1)
+                r.notes.append(f"{dname}: {cell}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def table(rows: dict) -> str:
     lines = ["| fault | command | runs | previous state | new state | clear error | internal errors | crashes | "
              "silent answers | lost commits | next write ok |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     total = Row()
     for (fault, command), r in rows.items():
-        clear = str(r.clear) if fault in ("ENOSPC", "read-only") else "—"
+        clear = str(r.clear) if fault in ("ENOSPC", "read-only") or not r.writes else "—"
         lines.append(f"| {fault} | {command} | {r.runs} | {r.previous} | {r.new} | {clear} | {r.internal} | "
-                     f"{r.crash} | {r.silent} | {r.lost} | {r.next_ok} |")
+                     f"{r.crash} | {r.silent} | {r.lost if r.writes else '—'} | {r.next_ok if r.writes else '—'} |")
         for a in ("runs", "previous", "new", "clear", "internal", "crash", "silent", "lost", "next_ok"):
-            setattr(total, a, getattr(total, a) + getattr(r, a))
+            setattr(total, a, getattr(total, a) + (getattr(r, a) if r.writes or a not in ("lost", "next_ok") else 0))
+    writes = sum(r.runs for r in rows.values() if r.writes)
     lines.append(f"| **all** | | **{total.runs}** | {total.previous} | {total.new} | {total.clear} | "
                  f"**{total.internal}** | **{total.crash}** | **{total.silent}** | **{total.lost}** | "
-                 f"{total.next_ok} |")
+                 f"{total.next_ok} of {writes} |")
     return "\n".join(lines)
 
 
@@ -574,7 +609,7 @@ def main() -> int:
     ap.add_argument("--all-steps", action="store_true", help="every step that is not a write (and first/last writes)")
     ap.add_argument("--enospc", type=int, default=6, help="disk-full points per command (default 6)")
     ap.add_argument("--commands", default=",".join(COMMANDS), help="comma list (default: all six)")
-    ap.add_argument("--faults", default=",".join(FAULTS), help="comma list of kill,power,enospc,readonly")
+    ap.add_argument("--faults", default=",".join(FAULTS), help="comma list of kill,power,enospc,readonly,damage")
     ap.add_argument("--quick-reads", action="store_true", help="search, docs and two web routes only")
     ap.add_argument("--json", type=Path, help="write the rows and notes there")
     ap.add_argument("--probe", help=argparse.SUPPRESS)

@@ -101,6 +101,28 @@ def test_files_reach_the_disk_before_the_table_of_contents_names_them(tmp_path, 
     assert ("sync", index.name) in after[:removed_at]                       # the rename, before the old files go
 
 
+def test_a_crash_between_the_record_and_the_table_of_contents_leaves_the_previous_generation_checked(tmp_path):
+    """The checksum record of a commit is written before its table of contents is renamed
+    into place: a crash between the two leaves a record of a generation that never came,
+    holding the current one as ``prior``. The current generation is still checked by it,
+    and no file of the generation that never came is reported missing."""
+    import json
+    index = _index(tmp_path)
+    record = integrity.read_record(index)
+    gen = record["generation"]
+    ghost = {"generation": gen + 1, "files": {"MAIN_neverwritten.seg": [10, 1], f"_MAIN_{gen + 1}.toc": [5, 2]},
+             "prior": {"generation": gen, "files": record["files"]}}
+    (index / integrity.CHECKSUMS).write_text(json.dumps(ghost), encoding="utf-8")
+    assert api.check(index).intact and integrity.damage_in(index) == []
+    r = _run("--index", index, "remove", "nosuchdoc.txt")       # a write that reads every byte on this path
+    assert r.exit_code == 2 and "not in the index" in r.output and "damaged" not in r.output
+    seg = next(index.glob("*.seg"))
+    _garbage_inside(seg)
+    assert seg.name in [name for name, _ in api.check(index).problems]
+    r = _run("--index", index, "search", "行政复议")
+    assert r.exit_code == 2 and "damaged" in r.output
+
+
 def _garbage_inside(path):
     data = bytearray(path.read_bytes())
     data[len(data) // 2:len(data) // 2 + 4096] = bytes(range(256)) * 16
