@@ -1,127 +1,646 @@
 #!/usr/bin/env python3
-"""Fault injection: SIGKILL a `searchlib update` and a `searchlib build` at random moments,
-many times, and check that every kill left an index that opens and answers exactly as
-before the write (or, if the write got to commit, exactly as after it), and that the next
-update completes.
+"""Faults × write commands: every write command (build, update, add, remove, optimize,
+check --repair) is run under a fault at many points of its run, and each time every read
+command (search, batch, figures, docs, stats, check) and web route must answer the previous
+committed state or the new one, and a following write must complete.
 
-    .venv/bin/python scripts/bench_faults.py [--kills 20] [--reports 150] [--seed 7] [--out bench-out]
+Faults (``scripts/faultshim/sitecustomize.py``, a test-only shim put on the PYTHONPATH of
+the command's process; it counts each file-system step of the write under the index's
+folder: a file created, each write to it, an fsync, a rename, a removal, a folder made):
 
-Prints one table: kills per operation, how many landed before the commit, answers equal to
-before / after, next update completed. Not part of the test suite (tests/test_robustness.py
-kills an update at four moments on every CI run).
+    kill -9                   SIGKILL just before step n (and after the last step)
+    power cut: unsynced lost  what a power cut just before step n leaves: each file as of its
+                              last fsync (never fsynced: empty), each folder's entries as of
+                              its last fsync (creations, renames, removals since undone)
+    power cut: dir ops kept   the same, but every folder operation done so far kept (a
+                              journalled file system keeps them, in order), data unsynced lost
+    ENOSPC                    the disk fills at the n-th step that needs space: that write and
+                              every later one fail with "No space left on device"
+    read-only                 every write fails with EROFS (a read-only file system)
+    damage                    ``scripts/fault_matrix.py``'s 31 kinds of damage to an index's files
+                              × every command (reads and writes) and web route
+
+For each run the index is read as it is left (after a kill, as the disk is; after a power
+cut, the image), and classified:
+
+    previous  every read command and web route answered as on the index before the write
+    new       ... as on the index the write makes when nothing goes wrong
+    clear error  (ENOSPC, read-only) the write stopped with one ``Error:`` line and a
+              non-zero exit status
+    internal  a traceback, "internal error", an HTTP 500
+    crash     a read command or route killed by a signal or not answering in time
+    silent    answers that are neither the previous state nor the new one (or a mix)
+    lost commit  the index no longer answers its last committed state ("damaged"), or a
+              power cut after a point where the new state was already durable (or after
+              the command finished) shows the previous one
+    next write  the same write, run again without a fault, completes and leaves the new
+              state's documents and an intact index (``searchlib check``)
+
+    .venv/bin/python scripts/bench_faults.py [--points 20] [--enospc 6] [--commands build,update,...]
+                                             [--faults kill,power,enospc,readonly,damage] [--all-steps]
+                                             [--json FILE]
+
+``--points``: kill/power-cut points per command, spread over its steps (every step that is
+not a write, and the first and last write of each file), always including the steps around
+the commit and the end; ``--all-steps`` takes every such step. Work happens in a temporary
+folder under /tmp, removed at the end. Prints one table and exits 1 when any run had an
+internal error, a crash, a silent answer, a lost commit or a failed next write.
+``tests/test_faults.py`` runs a fast subset on every test run.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import random
 import shutil
-import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-QUERIES = ["两法衔接", "行政复议 案件 数量", "法律顾问 全覆盖", "存在的问题和不足", "行政执法 -刑事", "营商环境"]
+SHIM = ROOT / "scripts" / "faultshim"
+QUERIES = ["行政复议 案件", "法治政府 建设", "行政执法 -刑事"]
+FAULTS = ("kill", "power", "enospc", "readonly", "damage")
+COMMANDS = ("build", "update", "add", "remove", "optimize", "check --repair")
+STATE_NAMES = {"kill": "kill -9", "lost": "power cut: unsynced lost", "kept": "power cut: dir ops kept",
+               "enospc": "ENOSPC", "readonly": "read-only"}
+NEW_REPORT = "关于2021年法治政府建设的报告\n\n一、主要工作\n办理行政复议案件21件，全部依法审结。\n二、存在的问题\n行政执法人员培训不足。\n"
+EXTRA_REPORT = "关于2022年依法行政工作的报告\n\n一、主要工作\n全年收到行政复议申请33件，审结30件。\n法律顾问实现全覆盖。\n"
+DROPPED, REMOVED = "001_1019f52bb0b9dba4.txt", "003_67b0e456f0c9070f.txt"
 
 
 def searchlib(*args) -> list[str]:
-    exe = Path(sys.executable).with_name("searchlib")
-    return [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "searchlib"]), *args]
+    return [sys.executable, "-m", "searchlib", *map(str, args)]
 
 
-def answers(index: Path):
-    import searchlib as sl
+def run_cli(*args, env=None, check=True) -> subprocess.CompletedProcess:
+    done = subprocess.run(searchlib(*args), capture_output=True, text=True, env=env, cwd=str(ROOT))
+    if check and done.returncode not in (0, 3):
+        raise SystemExit(f"searchlib {' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
+    return done
+
+
+# ------------------------------------------------------------------------ probing a state
+
+def _normal(value, ix: str):
+    """An answer without what differs between copies of one index (its path, its size,
+    timings); scores rounded."""
+    if isinstance(value, dict):
+        return {k: _normal(v, ix) for k, v in value.items() if k not in ("elapsed_ms", "index", "index_bytes")}
+    if isinstance(value, list):
+        return [_normal(v, ix) for v in value]
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, str):
+        return value.replace(ix, "<INDEX>")
+    return value
+
+
+def _cli_answer(result, ix: str, parse, lines: bool = False) -> list:
+    """[kind, payload]: kind "ok" (payload: the normalised answer), "err" (one Error: line,
+    exit 2), "ERROR" (internal error), "SILENT" (an exit status or output not expected)."""
+    out = (result.stdout or "") + (result.stderr or "")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        return ["ERROR", f"{type(result.exception).__name__}: {result.exception}"]
+    if "internal error" in out or "Traceback" in out:
+        return ["ERROR", out.strip().splitlines()[-1]]
+    if result.exit_code == 2:
+        said = [line for line in (result.stderr or "").splitlines() if line.strip()]
+        errors = [line for line in said if line.startswith("Error:")]
+        # one Error: line; a batch, one per query line ("Error: line 3: …")
+        clear = len(errors) == 1 or (lines and errors and len(errors) == len(said))
+        return ["err", errors[0].replace(ix, "<INDEX>")] if clear else ["ERROR", out[-300:]]
+    if result.exit_code not in (0, 1):
+        return ["SILENT", f"exit {result.exit_code}: {out[-200:]}"]
     try:
-        with sl.open_index(index) as idx:
-            return [[(h.passage_id, h.score) for h in idx.search(q, limit=20).hits] for q in QUERIES], \
-                sorted(d["doc_id"] for d in idx.documents())
-    except sl.SearchlibError as e:
-        return f"error: {e}"
+        return ["ok", _normal(parse(result.stdout), ix)]
+    except ValueError as e:
+        return ["SILENT", f"unreadable output ({e}): {result.stdout[:200]}"]
 
 
-def generation(index: Path) -> int:
-    return max(int(p.stem.split("_")[-1]) for p in index.glob("_MAIN_*.toc"))
+def _hits(text: str):
+    data = json.loads(text)
+    return {"total": data.get("total"), "hits": [[h["passage_id"], h["score"]] for h in data["hits"]]}
 
 
-def run_kills(op: str, kills: int, base: Path, corpus: Path, work: Path, before, after, rng) -> dict:
-    """SIGKILL ``op`` (update or build) ``kills`` times at random moments of its run."""
-    index = work / f"index-{op}"
-    cmd = {"update": ["update", str(corpus)], "build": ["build", str(corpus)]}[op]
-    shutil.rmtree(index, ignore_errors=True)
-    shutil.copytree(base, index)
-    t0 = time.perf_counter()
-    subprocess.run(searchlib("--index", str(index), *cmd), check=True, capture_output=True)
-    duration = time.perf_counter() - t0
-    stats = dict(kills=0, before_commit=0, equal_before=0, equal_after=0, broken=0, next_update_ok=0,
-                 duration_s=round(duration, 2))
-    for _ in range(kills):
-        shutil.rmtree(index, ignore_errors=True)
-        shutil.copytree(base, index)
-        gen = generation(index)
-        proc = subprocess.Popen(searchlib("--index", str(index), *cmd), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.05, duration * 1.1))
-        finished = proc.poll() is not None
-        if not finished:
-            os.killpg(proc.pid, signal.SIGKILL)        # the process and its worker processes
-        proc.wait()
-        stats["kills"] += not finished
-        now = answers(index)
-        if now == before and (op == "build" or generation(index) == gen):
-            stats["equal_before"] += 1
-            stats["before_commit"] += not finished
-        elif now == after:
-            stats["equal_after"] += 1
+def _batch(text: str):
+    return [("error" if "error" in json.loads(line) else _hits(line)) for line in text.splitlines() if line.strip()]
+
+
+def read_all(ix: Path, quick: bool = False) -> dict:
+    """Every read command (through the CLI's own entry point) and web route on ``ix``."""
+    from click.testing import CliRunner
+    from searchlib.cli import main
+    from searchlib.web import create_app
+
+    runner, s = CliRunner(), str(ix)
+
+    def cli(*args, input=None):
+        return runner.invoke(main, ["--index", s, *args], input=input)
+
+    out = {}
+    for q in QUERIES[:1] if quick else QUERIES:
+        out[f"search {q}"] = _cli_answer(cli("search", q, "--json", "--limit", "20"), s, _hits)
+    out["docs"] = _cli_answer(cli("docs", "--json"), s,
+                              lambda t: sorted([d["doc_id"], d["content_hash"]] for d in json.loads(t)))
+    if not quick:
+        batch = "".join(json.dumps({"query": q}, ensure_ascii=False) + "\n" for q in QUERIES)
+        out["batch"] = _cli_answer(cli("search", "--batch", "-", "--json", input=batch), s, _batch, lines=True)
+        out["figures"] = _cli_answer(cli("figures", QUERIES[0], "--json"), s, json.loads)
+        out["stats"] = _cli_answer(cli("stats", "--json"), s, json.loads)
+        out["check"] = _cli_answer(cli("check"), s, lambda t: "intact" if "is intact" in t else t)
+    routes = {"web api/search": "/api/search?q=行政复议&limit=20", "web api/documents": "/api/documents"}
+    if not quick:
+        routes.update({"web page": "/?q=行政复议", "web api/health": "/api/health", "web api/stats": "/api/stats",
+                       "web api/figures": "/api/figures?q=行政复议"})
+    try:
+        client = create_app(s).test_client()
+    except Exception as e:          # noqa: BLE001 - the app must start on any index
+        return dict(out, **{name: ["ERROR", f"create_app: {type(e).__name__}: {e}"] for name in routes})
+    for name, url in routes.items():
+        try:
+            r = client.get(url)
+        except Exception as e:      # noqa: BLE001
+            out[name] = ["ERROR", f"{type(e).__name__}: {e}"]
+            continue
+        if r.status_code >= 500 and r.status_code != 503:
+            out[name] = ["ERROR", f"HTTP {r.status_code}"]
+        elif r.status_code == 503:
+            out[name] = ["err", "HTTP 503"]
+        elif r.is_json:
+            body = r.get_json()
+            if name == "web api/search":
+                body = {"total": body.get("total"), "hits": [[h["passage_id"], h["score"]] for h in body["hits"]]}
+            out[name] = ["ok", _normal(body, s)]
         else:
-            stats["broken"] += 1
-        done = subprocess.run(searchlib("--index", str(index), "update", str(corpus)), capture_output=True)
-        final = answers(index)
-        if done.returncode == 0 and not isinstance(final, str) and final[1] == after[1]:
-            stats["next_update_ok"] += 1            # every report indexed (scores may differ: segments)
-    return stats
+            out[name] = ["ok", r.status_code]
+    return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--kills", type=int, default=20)
-    ap.add_argument("--reports", type=int, default=150)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--out", default=str(ROOT / "bench-out"))
-    args = ap.parse_args()
-    import gen_corpus
-    rng = random.Random(args.seed)
-    work = Path(args.out) / "faults"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+def follow_up(ix: Path, args: list) -> dict:
+    """The write run again without a fault; then the documents and ``check``."""
+    from click.testing import CliRunner
+    from searchlib.cli import main
+    runner = CliRunner()
+    r = runner.invoke(main, ["--index", str(ix), *args])
+    out = (r.stdout or "") + (r.stderr or "")
+    ok = r.exception is None or isinstance(r.exception, SystemExit)
+    ok = ok and "internal error" not in out and (r.exit_code in (0, 3) or (
+        r.exit_code == 2 and args[0] == "remove" and "not in the index" in out))
+    after = read_all(ix, quick=True)
+    return {"ok": ok, "exit": r.exit_code, "output": out.strip()[-300:], "docs": after["docs"],
+            "check": runner.invoke(main, ["--index", str(ix), "check"]).exit_code}
+
+
+def probe_main(spec_file: str) -> None:
+    """``--probe SPEC``: read (and write again) each state of SPEC in this process; print JSON."""
+    spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
+    out = []
+    for state in spec["states"]:
+        ix = Path(state["ix"])
+        got = {"reads": read_all(ix, spec.get("quick", False))}
+        if state.get("follow"):
+            got["follow"] = follow_up(ix, state["follow"])
+        out.append(got)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+def probe(states: list[dict], quick: bool = False, timeout: float = 600) -> list:
+    """Probe ``states`` ({"ix": path, "follow": args or None}) in a fresh process: a state
+    that crashes the reader (a signal) does not take this script down with it."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        json.dump({"states": states, "quick": quick}, f)
+    try:
+        done = subprocess.run([sys.executable, __file__, "--probe", f.name], capture_output=True, text=True,
+                              timeout=timeout, cwd=str(ROOT))
+    except subprocess.TimeoutExpired:
+        return [{"crash": "no answer in time"}] * len(states)
+    finally:
+        os.unlink(f.name)
+    if done.returncode != 0:
+        why = f"signal {-done.returncode}" if done.returncode < 0 else done.stderr.strip()[-300:]
+        return [{"crash": why}] * len(states)
+    return json.loads(done.stdout)
+
+
+# ------------------------------------------------------------------------ scenarios
+
+class Scenario:
+    """A write command, the index it starts from (``before``: a folder holding ``ix``) and
+    what the index answers before it and after it."""
+
+    def __init__(self, name: str, args: list, before: Path, damaged: bool = False):
+        self.name, self.args, self.before, self.damaged = name, [str(a) for a in args], before, damaged
+        self.prev = self.new = None
+        self.steps: list = []
+
+    def commit_steps(self) -> set:
+        """The steps that make a new state visible: a table of contents or an index folder
+        put in place."""
+        out = set()
+        for step, kind, path, _ in self.steps:
+            name = Path(path).name
+            if kind in ("rename", "exchange") and (name.startswith("_MAIN_") and name.endswith(".toc") and
+                                                   not path.startswith(".") or path == "ix"):
+                out.add(step)
+        return out
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    return dst
+
+
+def setup(work: Path, commands, quick_reads: bool, inprocess: bool = False) -> list[Scenario]:
+    """The corpora, the start index of each command, and its answers before and after."""
+    write = _write_inprocess if inprocess else run_cli
+    seeds = sorted(p for p in (ROOT / "corpus").iterdir() if p.suffix == ".txt")
     corpus = work / "corpus"
-    gen_corpus.generate(corpus, args.reports, args.seed, 0.0)
-    files = sorted(p for p in corpus.rglob("*") if p.is_file() and not p.name.startswith("."))
+    corpus.mkdir()
+    for p in seeds:
+        shutil.copy2(p, corpus / p.name)
+    extra = work / "extra"
+    extra.mkdir()
+    (extra / "e1.txt").write_text(EXTRA_REPORT, encoding="utf-8")
+    (extra / "e2.txt").write_text(NEW_REPORT, encoding="utf-8")
+    more = work / "more"
+    more.mkdir()
+    (more / "new.txt").write_text(NEW_REPORT.replace("2021", "2023"), encoding="utf-8")
+
+    # the shared start: 3 segments' worth of history (a build, an add, a remove)
     base = work / "base"
-    subprocess.run(searchlib("--index", str(base), "build", str(corpus)), check=True, capture_output=True)
-    # take half of the reports out again, so that an update has real work to do
-    second = [str(p.relative_to(corpus)) for p in files[len(files) // 2:]]
-    subprocess.run(searchlib("--index", str(base), "remove", *second), check=True, capture_output=True)
-    before = answers(base)
-    after_update, after_build = work / "after-update", work / "after-build"
-    shutil.copytree(base, after_update)
-    subprocess.run(searchlib("--index", str(after_update), "update", str(corpus)), check=True, capture_output=True)
-    subprocess.run(searchlib("--index", str(after_build), "build", str(corpus)), check=True, capture_output=True)
-    results = {"update": run_kills("update", args.kills, base, corpus, work, before, answers(after_update), rng),
-               "build": run_kills("build", args.kills, base, corpus, work, before, answers(after_build), rng)}
-    print(f"\n## Faults: SIGKILL at random moments ({args.reports} reports, seed {args.seed})\n")
-    print("| operation | run time, s | kills | before its commit | index as before | as after | broken | "
-          "next update completed |")
-    print("|---|---|---|---|---|---|---|---|")
-    for op, st in results.items():
-        print(f"| {op} | {st['duration_s']} | {st['kills']} | {st['before_commit']} | {st['equal_before']} | "
-              f"{st['equal_after']} | {st['broken']} | {st['next_update_ok']} of {args.kills} |")
-    (work / "results.json").write_text(json.dumps(results, indent=1))
-    sys.exit(1 if any(st["broken"] for st in results.values()) else 0)
+    base.mkdir()
+    write("--index", base / "ix", "build", corpus)
+    write("--index", base / "ix", "add", extra / "e1.txt", "--root", extra)
+    write("--index", base / "ix", "remove", REMOVED)
+
+    def update_base() -> Path:
+        # update's own corpus: after its index was built, a file changed, one deleted, one new
+        ucorpus = work / "ucorpus"
+        shutil.copytree(corpus, ucorpus)
+        ubase = work / "ubase"
+        ubase.mkdir()
+        write("--index", ubase / "ix", "build", ucorpus)
+        write("--index", ubase / "ix", "add", extra / "e1.txt", "--root", extra)
+        changed = sorted(ucorpus.iterdir())[0]
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n补充说明：行政复议案件全部按期办结。\n",
+                           encoding="utf-8")
+        (ucorpus / DROPPED).unlink()
+        (ucorpus / "new.txt").write_text(NEW_REPORT, encoding="utf-8")
+        return ucorpus
+
+    def damaged_base() -> Path:
+        damaged = _copy(base, work / "dbase")
+        seg = sorted((damaged / "ix").glob("*.seg"))[0]
+        data = bytearray(seg.read_bytes())
+        data[len(data) // 2:len(data) // 2 + 256] = bytes(range(256))
+        seg.write_bytes(bytes(data))
+        return damaged
+
+    all_scenarios = {
+        "build": lambda: Scenario("build", ["build", corpus, more], base),
+        "update": lambda: Scenario("update", ["update", update_base()], work / "ubase"),
+        "add": lambda: Scenario("add", ["add", extra / "e2.txt", "--root", extra], base),
+        "remove": lambda: Scenario("remove", ["remove", DROPPED], base),
+        "optimize": lambda: Scenario("optimize", ["optimize"], base),
+        "check --repair": lambda: Scenario("check --repair", ["check", "--repair", corpus], damaged_base(),
+                                           damaged=True),
+    }
+    out = []
+    for name in commands:
+        sc = all_scenarios[name]()
+        # the new state: the command without a fault (under the shim, counting its steps)
+        after = _copy(sc.before, work / f"after-{len(out)}")
+        trace = work / f"trace-{len(out)}.jsonl"
+        env = fault_env(after, TRACE=str(trace))
+        run_cli("--index", after / "ix", *sc.args, env=env)
+        sc.steps = [json.loads(line) for line in trace.read_text(encoding="utf-8").splitlines()]
+        prev, new = (probe_here if inprocess else probe)([{"ix": str(sc.before / "ix")}, {"ix": str(after / "ix")}],
+                                                         quick_reads)
+        for got in (prev, new):
+            if "crash" in got:
+                raise SystemExit(f"{name}: reading the reference states crashed: {got['crash']}")
+        sc.prev, sc.new = prev["reads"], new["reads"]
+        sc.new_docs = sc.new["docs"]
+        if any(v[0] != "ok" for v in sc.new.values()):
+            raise SystemExit(f"{name}: the new state does not answer: {sc.new}")
+        shutil.rmtree(after)
+        out.append(sc)
+    return out
+
+
+def _write_inprocess(*args) -> None:
+    from click.testing import CliRunner
+    from searchlib.cli import main
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    if r.exit_code not in (0, 3):
+        raise SystemExit(f"searchlib {' '.join(map(str, args))} failed: {r.output}")
+
+
+def probe_here(states: list[dict], quick: bool = False) -> list:
+    """``probe`` in this process (the fast test: no interpreter to start per state)."""
+    out = []
+    for state in states:
+        got = {"reads": read_all(Path(state["ix"]), quick)}
+        if state.get("follow"):
+            got["follow"] = follow_up(Path(state["ix"]), state["follow"])
+        out.append(got)
+    return out
+
+
+def fault_env(root: Path, **values) -> dict:
+    env = dict(os.environ, SEARCHLIB_FAULT_ROOT=str(root))
+    env["PYTHONPATH"] = os.pathsep.join([str(SHIM), str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    for k, v in values.items():
+        env[f"SEARCHLIB_FAULT_{k}"] = str(v)
+    return env
+
+
+# ------------------------------------------------------------------------ choosing points
+
+def spread(candidates: list[int], n: int, must: set) -> list[int]:
+    """``must`` and up to ``n`` in all, evenly spread over ``candidates``."""
+    chosen = set(must)
+    rest = [c for c in candidates if c not in chosen]
+    k = max(0, n - len(chosen))
+    if rest and k:
+        if k >= len(rest):
+            chosen.update(rest)
+        else:
+            chosen.update(rest[round(i * (len(rest) - 1) / max(k - 1, 1))] for i in range(k))
+    return sorted(chosen)
+
+
+def kill_points(sc: Scenario, n: int, every: bool) -> list[int]:
+    """Every step that is not a write, the first and last write of each file, the steps
+    around each commit and the end (the step after the last)."""
+    first, last, cands = {}, {}, []
+    for step, kind, path, _ in sc.steps:
+        if kind == "write":
+            first.setdefault(path, step)
+            last[path] = step
+        else:
+            cands.append(step)
+    cands = sorted(set(cands) | set(first.values()) | set(last.values()))
+    end = sc.steps[-1][0]                  # the "exit" step: the command has done everything
+    must = {end}
+    for c in sc.commit_steps():
+        must.update({c, c + 1})
+    return cands if every else spread(cands, n, must)
+
+
+def enospc_points(sc: Scenario, n: int) -> list[int]:
+    """Indexes (1-based, among the steps that need space) spread over the run, always the
+    first one and the first after each commit."""
+    space = [step for step, _, _, needs in sc.steps if needs]
+    commits = sorted(sc.commit_steps())
+    must = {1}
+    for c in commits:
+        after = [i + 1 for i, s in enumerate(space) if s > c]
+        if after:
+            must.add(after[0])
+    return spread(list(range(1, len(space) + 1)), n, must)
+
+
+# ------------------------------------------------------------------------ classifying
+
+def classify(sc: Scenario, reads: dict) -> str:
+    """previous / new / internal / silent / lost (see the module's doc)."""
+    kinds = []
+    for name, got in reads.items():
+        if got[0] == "ERROR":
+            return "internal"
+        prev, new = sc.prev.get(name), sc.new.get(name)
+        is_prev = got == prev or (sc.damaged and got[0] == "err" and prev is not None and prev[0] == "err")
+        is_new = got == new
+        kinds.append("both" if is_prev and is_new else "prev" if is_prev else "new" if is_new else
+                     "err" if got[0] == "err" else "silent")
+    if "silent" in kinds:
+        return "silent"
+    if "err" in kinds:
+        return "lost"                     # says "damaged" where a committed state should answer
+    if all(k in ("prev", "both") for k in kinds):
+        return "previous"
+    if all(k in ("new", "both") for k in kinds):
+        return "new"
+    return "silent"                       # some answers of one state, some of the other
+
+
+def clear_error(done: subprocess.CompletedProcess) -> bool:
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    return (done.returncode > 0 and len(errors) == 1 and "internal error" not in done.stderr
+            and "Traceback" not in done.stderr + done.stdout)
+
+
+class Row:
+    def __init__(self):
+        self.runs = self.previous = self.new = self.clear = self.internal = self.crash = 0
+        self.silent = self.lost = self.next_ok = 0
+        self.notes: list[str] = []
+        self.writes = True               # False: damage rows (no write was interrupted: no next write)
+
+    def add(self, outcome: str, follow_ok: bool, note: str) -> None:
+        self.runs += 1
+        self.next_ok += follow_ok
+        attr = {"previous": "previous", "new": "new", "internal": "internal", "crash": "crash", "silent": "silent",
+                "lost": "lost"}[outcome]
+        setattr(self, attr, getattr(self, attr) + 1)
+        if outcome not in ("previous", "new") or not follow_ok:
+            self.notes.append(note)
+
+    @property
+    def bad(self) -> int:
+        return self.internal + self.crash + self.silent + self.lost + (self.runs - self.next_ok if self.writes else 0)
+
+
+def _outcome(sc: Scenario, got: dict) -> tuple[str, bool, str]:
+    if "crash" in got:
+        return "crash", False, got["crash"]
+    outcome = classify(sc, got["reads"])
+    follow = got.get("follow") or {}
+    follow_ok = bool(follow.get("ok")) and follow.get("docs") == sc.new_docs and follow.get("check") == 0
+    if outcome in ("silent", "internal", "lost"):
+        bad = {k: v for k, v in got["reads"].items() if v != sc.prev.get(k) and v != sc.new.get(k)}
+        return outcome, follow_ok, json.dumps(bad, ensure_ascii=False)[:400]
+    return outcome, follow_ok, "" if follow_ok else f"next write: {json.dumps(follow, ensure_ascii=False)[:400]}"
+
+
+def run_point(sc: Scenario, work: Path, env_values: dict, images: bool, quick_reads: bool, inprocess: bool = False):
+    """The command under one fault; then the states it left, probed (and written again)."""
+    root = _copy(sc.before, work / "root")
+    img = work / "img"
+    shutil.rmtree(img, ignore_errors=True)
+    if images:
+        env_values = dict(env_values, IMAGE=str(img))
+    env = fault_env(root, **env_values)
+    try:
+        done = subprocess.run(searchlib("--index", root / "ix", *sc.args), capture_output=True, text=True, env=env,
+                              cwd=str(ROOT), timeout=600, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        done = subprocess.CompletedProcess([], -1, "", "timeout")
+    states = {"process": root}
+    if images and img.exists():
+        states.update(lost=img / "lost", kept=img / "kept")
+    got = (probe_here if inprocess else probe)([{"ix": str(p / "ix"), "follow": sc.args} for p in states.values()],
+                                               quick_reads)
+    result = dict(zip(states, got))
+    for p in [root, img]:
+        shutil.rmtree(p, ignore_errors=True)
+    return done, result
+
+
+def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: int, quick_reads: bool = False,
+               log=print, inprocess: bool = False) -> dict:
+    """{(fault kind, command): Row}. ``inprocess``: build the start indexes and read the
+    states in this process (the fast test); the faulted writes always run in their own."""
+    rows: dict = {}
+    if "damage" in faults:
+        damage_rows(work / "damage", rows, log)
+    scenarios = setup(work, commands, quick_reads, inprocess) if set(faults) - {"damage"} else []
+    for sc in scenarios:
+        if "kill" in faults or "power" in faults:
+            # a power cut at a point is a state from which the new commit may be gone only
+            # while it was not yet durable: once an image showed it, every later one must
+            seen_new = {"kill": None, "lost": None, "kept": None}
+            end = sc.steps[-1][0]
+            for n in kill_points(sc, points, every):
+                t0 = time.perf_counter()
+                done, got = run_point(sc, work, {"AT": n}, images="power" in faults, quick_reads=quick_reads,
+                                      inprocess=inprocess)
+                step = next((s for s in sc.steps if s[0] == n), None)
+                where = f"step {n} of {end} ({step[1]} {step[2]})" if step else f"step {n}"
+                for state, res in got.items():
+                    kind = {"process": "kill", "lost": "lost", "kept": "kept"}[state]
+                    if kind == "kill" and "kill" not in faults:
+                        continue
+                    outcome, follow_ok, note = _outcome(sc, res)
+                    if outcome == "new" and seen_new[kind] is None:
+                        seen_new[kind] = n
+                    if outcome == "previous" and (seen_new[kind] is not None or n == end):
+                        outcome, note = "lost", f"a durable commit lost (new at step {seen_new[kind]})"
+                    if kind == "kill" and done.returncode != -9:
+                        note = f"not killed (exit {done.returncode}): {done.stderr[-200:]} {note}"
+                    rows.setdefault((STATE_NAMES[kind], sc.name), Row()).add(outcome, follow_ok, f"{where}: {note}")
+                log(f"  {sc.name}: kill at {where}: " + ", ".join(
+                    f"{k} {_outcome(sc, v)[0]}" for k, v in got.items()) + f" ({time.perf_counter() - t0:.1f} s)")
+        for kind in ("enospc", "readonly"):
+            if kind not in faults:
+                continue
+            points_ = enospc_points(sc, enospc) if kind == "enospc" else [0]
+            for n in points_:
+                env_values = {"ENOSPC": n} if kind == "enospc" else {"READONLY": 1}
+                done, got = run_point(sc, work, env_values, images=False, quick_reads=quick_reads,
+                                      inprocess=inprocess)
+                res = got["process"]
+                outcome, follow_ok, note = _outcome(sc, res)
+                row = rows.setdefault((STATE_NAMES[kind], sc.name), Row())
+                clear = clear_error(done)
+                if done.returncode < 0:
+                    outcome, note = "crash", f"the write died: signal {-done.returncode}"
+                elif "internal error" in done.stderr or "Traceback" in done.stderr:
+                    outcome, note = "internal", done.stderr.strip()[-300:]
+                elif not clear and done.returncode in (0, 3):
+                    # it finished despite the fault (the fault came after its last write)
+                    clear = outcome == "new"
+                    note = note or "finished"
+                elif outcome == "new":
+                    # it said it failed (and that the index is unchanged) but the new state is there
+                    outcome, note = "silent", f"said '{done.stderr.strip()}' but the index changed"
+                row.add(outcome, follow_ok, f"{kind} {n}: {note} {done.stderr.strip()[-200:]}")
+                row.clear += clear
+                log(f"  {sc.name}: {kind} {n}: exit {done.returncode}, {outcome}, "
+                    f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}")
+    return rows
+
+
+def damage_rows(work: Path, rows: dict, log) -> None:
+    """``scripts/fault_matrix.py``'s kinds of damage × every command and web route, as rows
+    of this table: "previous state" = answered as on the intact index, "new state" = a
+    repair (``check --repair``, ``update --rebuild``) that left an intact index, "clear
+    error" = said "damaged" (one Error: line, exit 2; HTTP 503)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import fault_matrix
+    columns, drows = fault_matrix.run_damage(work, log=log)
+    name = f"damage ({len(drows)} kinds)"
+    for column in columns:
+        r = rows.setdefault((name, column), Row())
+        r.writes = False
+        for dname, cells in drows:
+            cell = cells[column]
+            r.runs += 1
+            repair = column in ("check --repair", "update --rebuild")
+            if cell == "ok":
+                r.previous += 1
+            elif cell == "damaged" and repair:
+                r.new += 1
+            elif cell == "damaged":
+                r.clear += 1
+            else:
+                attr = {"SILENT": "silent", "ERROR": "internal", "CRASH": "crash"}[cell]
+                setattr(r, attr, getattr(r, attr) + 1)
+                r.notes.append(f"{dname}: {cell}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def table(rows: dict) -> str:
+    lines = ["| fault | command | runs | previous state | new state | clear error | internal errors | crashes | "
+             "silent answers | lost commits | next write ok |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    total = Row()
+    for (fault, command), r in rows.items():
+        clear = str(r.clear) if fault in ("ENOSPC", "read-only") or not r.writes else "—"
+        lines.append(f"| {fault} | {command} | {r.runs} | {r.previous} | {r.new} | {clear} | {r.internal} | "
+                     f"{r.crash} | {r.silent} | {r.lost if r.writes else '—'} | {r.next_ok if r.writes else '—'} |")
+        for a in ("runs", "previous", "new", "clear", "internal", "crash", "silent", "lost", "next_ok"):
+            setattr(total, a, getattr(total, a) + (getattr(r, a) if r.writes or a not in ("lost", "next_ok") else 0))
+    writes = sum(r.runs for r in rows.values() if r.writes)
+    lines.append(f"| **all** | | **{total.runs}** | {total.previous} | {total.new} | {total.clear} | "
+                 f"**{total.internal}** | **{total.crash}** | **{total.silent}** | **{total.lost}** | "
+                 f"{total.next_ok} of {writes} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--points", type=int, default=20, help="kill / power-cut points per command (default 20)")
+    ap.add_argument("--all-steps", action="store_true", help="every step that is not a write (and first/last writes)")
+    ap.add_argument("--enospc", type=int, default=6, help="disk-full points per command (default 6)")
+    ap.add_argument("--commands", default=",".join(COMMANDS), help="comma list (default: all six)")
+    ap.add_argument("--faults", default=",".join(FAULTS), help="comma list of kill,power,enospc,readonly,damage")
+    ap.add_argument("--quick-reads", action="store_true", help="search, docs and two web routes only")
+    ap.add_argument("--json", type=Path, help="write the rows and notes there")
+    ap.add_argument("--probe", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.probe:
+        probe_main(args.probe)
+        return 0
+    commands = [c.strip() for c in args.commands.split(",") if c.strip()]
+    faults = [f.strip() for f in args.faults.split(",") if f.strip()]
+    unknown = set(commands) - set(COMMANDS) | set(faults) - set(FAULTS)
+    if unknown:
+        ap.error(f"unknown: {', '.join(sorted(unknown))}")
+    work = Path(tempfile.mkdtemp(prefix="searchlib-faults-")).resolve()
+    t0 = time.perf_counter()
+    try:
+        rows = run_matrix(work, commands, faults, args.points, args.all_steps, args.enospc, args.quick_reads,
+                          log=lambda m: print(m, file=sys.stderr, flush=True))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(table(rows))
+    bad = sum(r.bad for r in rows.values())
+    print(f"\n{sum(r.runs for r in rows.values())} runs in {time.perf_counter() - t0:.0f} s; "
+          f"{'0 internal errors, crashes, silent answers, lost commits or failed next writes' if not bad else f'{bad} bad'}")
+    for (fault, command), r in rows.items():
+        for note in r.notes[:5]:
+            print(f"  {fault} / {command}: {note}")
+    if args.json:
+        args.json.write_text(json.dumps({f"{f} / {c}": vars(r) for (f, c), r in rows.items()}, ensure_ascii=False,
+                                        indent=1), encoding="utf-8")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

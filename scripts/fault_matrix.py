@@ -200,14 +200,9 @@ def damaged_copy(base: Path, index: Path, damage) -> Path:
     return index
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "fault-matrix")
-    ap.add_argument("--quick", action="store_true", help="a few damage kinds only")
-    ap.add_argument("--seed", type=int, default=1, help="of the garbage written (default 1)")
-    args = ap.parse_args()
-    RNG.seed(args.seed)
-    work = args.out
+def run_damage(work: Path, quick: bool = False, log=None) -> tuple[list, list]:
+    """Every kind of damage × every command and route on copies of an index of the seeds,
+    in ``work`` (emptied first): (columns, [(damage, {column: cell})])."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     corpus = work / "corpus"
@@ -226,15 +221,27 @@ def main() -> int:
     commands = cli_commands(corpus, extra)
     columns = list(commands) + [f"web {n}" for n in WEB_ROUTES]
     rows = []
-    t0 = time.perf_counter()
-    for dname, damage in damages(args.quick):
+    for dname, damage in damages(quick):
         cells = {}
         for cname, cargs in commands.items():
             cells[cname] = run_cli(cname, cargs, damaged_copy(base, work / "ix", damage), baseline)
         index = damaged_copy(base, work / "ix", damage)
         cells.update({f"web {k}": v for k, v in run_web(index, baseline_status).items()})
         rows.append((dname, cells))
-        print(f"  {dname}: {' '.join(cells[c][0] for c in columns)}", file=sys.stderr, flush=True)
+        if log:
+            log(f"  {dname}: {' '.join(cells[c][0] for c in columns)}")
+    return columns, rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-out" / "fault-matrix")
+    ap.add_argument("--quick", action="store_true", help="a few damage kinds only")
+    ap.add_argument("--seed", type=int, default=1, help="of the garbage written (default 1)")
+    args = ap.parse_args()
+    RNG.seed(args.seed)
+    t0 = time.perf_counter()
+    columns, rows = run_damage(args.out, args.quick, log=lambda m: print(m, file=sys.stderr, flush=True))
     print("| damage | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for dname, cells in rows:

@@ -4,12 +4,20 @@ and by ``searchlib check`` (every byte).
 
 A commit (``ReportWriter._commit_toc``) first fsyncs every file of its segments that no
 earlier commit sealed (the new segment's Whoosh file and passage file; merged segments'
-files; not the report table, which is derived and rebuilt when damaged) and the directory, then lets Whoosh write the table of contents, then
-fsyncs that and the directory again, as SQLite and Lucene do: a power cut leaves the last
-sealed commit or this one, never a table of contents naming files that were not written.
+files; not the report table, which is derived and rebuilt when damaged) and the directory.
+Whoosh then writes the table of contents under a temporary name; before it is renamed into
+place, that file is fsynced and the checksum record of the new generation written (and
+fsynced, and the directory); after the rename the directory is fsynced again, and only then
+are the files of the previous generation deleted. As SQLite and Lucene do: a power cut
+leaves the last commit or this one, never a table of contents naming files that were not
+written, nor one that was named before its bytes were on the disk (a journalling file
+system may keep the rename and lose the data: ``scripts/bench_faults.py`` simulates both).
 
 ``checksums.json`` records each file of the current generation with its size and CRC32
-(Lucene's footer checksum, kept beside the files because Whoosh's formats have no footer).
+(Lucene's footer checksum, kept beside the files because Whoosh's formats have no footer),
+and those of the generation before it (``prior``): the record of a commit is written before
+its table of contents, so a crash between the two leaves the previous generation, still
+checked.
 Files never change once written, so a commit computes the CRC of its new files only and
 carries the others over: O(changed), not O(index). Opening an index compares the sizes of
 the current generation's files with the record (a stat per file: a file cut short, grown or
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,47 +107,77 @@ def read_record(folder: Path) -> Optional[dict]:
 def sync_before_toc(folder: Path, segment_ids: Iterable[str]) -> None:
     """fsync the files of ``segment_ids`` that the record does not already hold (written by
     this commit), then the directory."""
-    record = read_record(folder) or {"files": {}}
+    sealed = _files_of(read_record(folder), current_generation(folder)) or {}
     for path in segment_files(folder, segment_ids):
-        if path.name not in record["files"]:
+        if path.name not in sealed:
             fsync_path(path)
     fsync_path(folder)
 
 
-def seal(folder: Path, generation: int, segment_ids: Iterable[str]) -> None:
-    """After the table of contents of ``generation`` is written: fsync it and the directory,
-    and record the size and CRC32 of every file of the generation (computing only those of
-    new files), written atomically."""
+def current_generation(folder: Path) -> Optional[int]:
+    """The generation of the newest table of contents in ``folder`` (the one Whoosh opens)."""
+    gens = [int(m.group(1)) for m in (_TOC.match(p.name) for p in Path(folder).glob("_MAIN_*.toc")) if m]
+    return max(gens) if gens else None
+
+
+_TOC = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+
+
+def _files_of(record: Optional[dict], generation: Optional[int]) -> Optional[dict]:
+    """The recorded files of ``generation`` (the record's current one or its prior), else None."""
+    if record is None or generation is None:
+        return None
+    if record.get("generation") == generation:
+        return record["files"]
+    prior = record.get("prior")
+    if isinstance(prior, dict) and prior.get("generation") == generation and isinstance(prior.get("files"), dict):
+        return prior["files"]
+    return None
+
+
+def record_commit(folder: Path, generation: int, segment_ids: Iterable[str], toc_tmp: Path, toc_name: str) -> None:
+    """Before the table of contents of ``generation`` is renamed from ``toc_tmp`` to
+    ``toc_name``: fsync it, and record the size and CRC32 of every file of the generation
+    (computing only those of new files) with the previous generation's as ``prior``,
+    written atomically and durably (the file, then the directory)."""
     folder = Path(folder)
-    toc = folder / f"_MAIN_{generation}.toc"
-    if toc.exists():
-        fsync_path(toc)
-    old = (read_record(folder) or {}).get("files", {})
+    fsync_path(toc_tmp)
+    old = read_record(folder) or {"files": {}}
     files = {}
-    for path in segment_files(folder, segment_ids) + ([toc] if toc.exists() else []):
+    for path in segment_files(folder, segment_ids):
         size = path.stat().st_size
-        known = old.get(path.name)
-        if known and known[0] == size and path.name != toc.name:
-            files[path.name] = known
-        else:
-            files[path.name] = [size, crc32_of(path)]
+        known = _known(old, path.name)
+        files[path.name] = known if known and known[0] == size else [size, crc32_of(path)]
+    files[toc_name] = [toc_tmp.stat().st_size, crc32_of(toc_tmp)]
+    prior = _files_of(old, generation - 1)
+    data = {"generation": generation, "files": files}
+    if prior is not None:
+        data["prior"] = {"generation": generation - 1, "files": prior}
     tmp = folder / (CHECKSUMS + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"generation": generation, "files": files}, f, ensure_ascii=False, indent=0)
+        json.dump(data, f, ensure_ascii=False, indent=0)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, folder / CHECKSUMS)
     fsync_path(folder)
 
 
+def _known(record: dict, name: str):
+    """What ``record`` says of the segment file ``name`` (files never change once written)."""
+    for files in (record.get("files"), (record.get("prior") or {}).get("files")):
+        if isinstance(files, dict) and name in files and not name.endswith(".toc"):
+            return files[name]
+    return None
+
+
 def check_sizes(folder: Path, generation: int) -> list[tuple[str, str]]:
     """(file, what is wrong) for each file of ``generation`` whose size differs from the
     record or that is missing; [] when there is no record of that generation."""
-    record = read_record(folder)
-    if record is None or record.get("generation") != generation:
+    files = _files_of(read_record(folder), generation)
+    if files is None:
         return []
     problems = []
-    for name, (size, _) in sorted(record["files"].items()):
+    for name, (size, _) in sorted(files.items()):
         try:
             now = (Path(folder) / name).stat().st_size
         except OSError:
@@ -150,16 +189,18 @@ def check_sizes(folder: Path, generation: int) -> list[tuple[str, str]]:
 
 
 def verify_files(folder: Path, generation: Optional[int] = None, passages: bool = True) -> list[tuple[str, str]]:
-    """(file, what is wrong) for each file of the recorded generation that is missing, of
-    another size or whose bytes are not those written (CRC32); [] when all hold or when
-    there is no record (``generation``: only a record of this generation counts; without
-    ``passages``, the passage files' bytes are not read)."""
-    record = read_record(folder)
-    if record is None or (generation is not None and record.get("generation") != generation):
+    """(file, what is wrong) for each file of ``generation`` (default: the current one,
+    the newest table of contents) that is missing, of another size or whose bytes are not
+    those written (CRC32); [] when all hold or when there is no record of that generation
+    (without ``passages``, the passage files' bytes are not read)."""
+    if generation is None:
+        generation = current_generation(folder)
+    files = _files_of(read_record(folder), generation)
+    if files is None:
         return []
-    problems = check_sizes(folder, record["generation"])
+    problems = check_sizes(folder, generation)
     bad = {name for name, _ in problems}
-    for name, (size, crc) in sorted(record["files"].items()):
+    for name, (size, crc) in sorted(files.items()):
         if name in bad or (not passages and name.endswith(PASSAGE_SUFFIX)):
             continue
         try:
@@ -192,9 +233,9 @@ def raise_if_records_damaged(folder: Path, generation: int) -> None:
 
 
 def recorded_size(folder: Path) -> tuple[int, int]:
-    """(files, bytes) the checksum record of ``folder`` covers."""
-    record = read_record(folder) or {"files": {}}
-    return len(record["files"]), sum(size for size, _ in record["files"].values())
+    """(files, bytes) the checksum record of ``folder`` covers (its current generation)."""
+    files = _files_of(read_record(folder), current_generation(folder)) or {}
+    return len(files), sum(size for size, _ in files.values())
 
 
 def damage_in(folder: Path) -> list[tuple[str, str]]:

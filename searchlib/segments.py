@@ -23,7 +23,7 @@ from typing import Optional
 import numpy as np
 from whoosh.writing import SegmentWriter
 
-from .integrity import seal, sync_before_toc
+from . import integrity
 from .passage_index import (EXTENSION, PASSAGE_COLUMNS, PassageFileError, ReportPassages, SegmentBuilder, SegmentPassages,
                             passage_file)
 from .passage_merge import merge_passage_files
@@ -127,12 +127,37 @@ class ReportWriter(SegmentWriter):
         return segment
 
     def _commit_toc(self, segments):
-        # the segments' new files reach the disk before the table of contents names them,
-        # and the table of contents before the commit counts as done (integrity.py)
+        # Whoosh's _commit_toc (write the table of contents, delete the files no generation
+        # uses), with the fsyncs of integrity.py: the segments' new files reach the disk
+        # before the table of contents names them, the table of contents and the checksum
+        # record before its rename, and the rename before the old files are deleted
+        from whoosh.index import TOC, clean_files
         ids = [s.segment_id() for s in segments]
-        sync_before_toc(self.folder, ids)
-        super()._commit_toc(segments)
-        seal(self.folder, self.generation, ids)
+        integrity.sync_before_toc(self.folder, ids)
+        toc = TOC(self.schema, segments, self.generation)
+        try:
+            toc.write(_SealingStorage(self.storage, self.folder, self.generation, ids), self.indexname)
+        except BaseException:
+            for tmp in self.folder.glob(f"_{self.indexname}_{self.generation}.toc.*"):
+                tmp.unlink(missing_ok=True)        # the temporary table of contents of a failed commit
+            raise
+        integrity.fsync_path(self.folder)          # the rename is durable: the commit is done
+        clean_files(self.storage, self.indexname, self.generation, segments)
+
+
+class _SealingStorage:
+    """The index's storage as ``TOC.write`` sees it: renaming the temporary table of
+    contents into place first fsyncs it and records the generation's checksums."""
+
+    def __init__(self, storage, folder: Path, generation: int, segment_ids: list):
+        self._storage, self._folder, self._generation, self._ids = storage, folder, generation, segment_ids
+
+    def __getattr__(self, name):
+        return getattr(self._storage, name)
+
+    def rename_file(self, frm, to, safe=False):
+        integrity.record_commit(self._folder, self._generation, self._ids, self._folder / frm, to)
+        self._storage.rename_file(frm, to, safe=safe)
 
 
 @dataclass

@@ -73,11 +73,17 @@ def new_layout(index_dir, count: int) -> ShardLayout:
 
 
 def write_layout(layout: ShardLayout, index_dir=None) -> None:
-    """Write ``shards.json`` (atomically) into ``index_dir`` (default: the layout's path)."""
+    """Write ``shards.json`` (atomically and durably: fsynced before its rename, the
+    directory after) into ``index_dir`` (default: the layout's path)."""
+    from .integrity import fsync_path
     folder = Path(index_dir or layout.path)
     tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(layout.to_dict(), indent=1), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(layout.to_dict(), indent=1))
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, folder / MANIFEST)
+    fsync_path(folder)
 
 
 def read_layout(index_dir) -> ShardLayout:

@@ -221,7 +221,11 @@ def write_error(index_dir: Path, e: OSError) -> SearchlibError:
 def lock_index(index_dir: Path):
     """Acquire the Whoosh writer lock of the index at ``index_dir`` (waiting up to LOCK_TIMEOUT)."""
     lock = FileStorage(str(index_dir)).lock("MAIN_WRITELOCK")
-    if not try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1):
+    try:
+        acquired = try_for(lock.acquire, timeout=LOCK_TIMEOUT, delay=0.1)
+    except OSError as e:            # a read-only index directory: the lock file cannot be opened
+        raise write_error(index_dir, e) from None
+    if not acquired:
         raise IndexLockedError(LOCKED_MESSAGE)
     return lock
 
@@ -276,6 +280,9 @@ def _swap(new_dir: Path, index_dir: Path) -> None:
         keep = [p for p in index_dir.iterdir() if p.name in _OURS]
         for p in keep:
             shutil.copy2(p, new_dir / p.name)
+            fsync_path(new_dir / p.name)      # the old copy goes with the old index
+        if keep:
+            fsync_path(new_dir)
         if _exchange(new_dir, index_dir):
             return
         old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")

@@ -1,6 +1,8 @@
 """Checksums and durability (#26): a commit fsyncs its files before the table of contents
 names them and records each file's size and CRC32 once; opening an index compares sizes,
 ``searchlib check`` every byte, ``check --repair`` rebuilds."""
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -52,7 +54,9 @@ def test_a_commit_checksums_only_its_new_files(tmp_path, monkeypatch):
     before = integrity.read_record(index)["files"]
     computed = []
     real = integrity.crc32_of
-    monkeypatch.setattr(integrity, "crc32_of", lambda p: computed.append(p.name) or real(p))
+    # the table of contents is checksummed under its temporary name, before its rename
+    monkeypatch.setattr(integrity, "crc32_of", lambda p: computed.append(p.name.split(".toc.")[0] + ".toc"
+                                                                          if ".toc." in p.name else p.name) or real(p))
     extra = tmp_path / "corpus" / "r9.txt"
     extra.write_text(REPORT.format(n=2009), encoding="utf-8")
     api.add([extra], index, root=tmp_path / "corpus")
@@ -63,22 +67,60 @@ def test_a_commit_checksums_only_its_new_files(tmp_path, monkeypatch):
 
 
 def test_files_reach_the_disk_before_the_table_of_contents_names_them(tmp_path, monkeypatch):
+    """The new segment's files and the directory are fsynced before the table of contents
+    is written; the table of contents (under its temporary name) and the checksum record
+    before its rename; the directory after the rename, before the old generation's files
+    are deleted."""
+    import os as os_
     from whoosh import index as windex
+    from whoosh.filedb.filestore import FileStorage
     index = _index(tmp_path)
     before = set(integrity.read_record(index)["files"])
     events = []
-    real_sync, real_write = integrity.fsync_path, windex.TOC.write
+    real_sync, real_write, real_rename = integrity.fsync_path, windex.TOC.write, FileStorage.rename_file
+    real_remove = os_.remove
     monkeypatch.setattr(integrity, "fsync_path", lambda p: events.append(("sync", p.name)) or real_sync(p))
     monkeypatch.setattr(windex.TOC, "write", lambda self, *a, **k: events.append(("toc", None)) or real_write(self, *a, **k))
+    monkeypatch.setattr(FileStorage, "rename_file",
+                        lambda self, a, b, **k: events.append(("rename", b)) or real_rename(self, a, b, **k))
+    monkeypatch.setattr(os_, "remove", lambda p, **k: events.append(("remove", Path(p).name)) or real_remove(p, **k))
     extra = tmp_path / "corpus" / "r8.txt"
     extra.write_text(REPORT.format(n=2008), encoding="utf-8")
     api.add([extra], index, root=tmp_path / "corpus")
     toc_at = events.index(("toc", None))
+    renamed_at = next(i for i, (kind, name) in enumerate(events) if kind == "rename" and name.endswith(".toc"))
     new = set(integrity.read_record(index)["files"]) - before
     synced_before = {name for kind, name in events[:toc_at] if kind == "sync"}
     assert {n for n in new if not n.endswith(".toc")} <= synced_before     # every new segment file
     assert index.name in synced_before                                      # and the directory
-    assert any(kind == "sync" and name.endswith(".toc") for kind, name in events[toc_at:])
+    between = events[toc_at:renamed_at]
+    assert any(kind == "sync" and ".toc." in name for kind, name in between)   # the table of contents' bytes
+    assert ("sync", index.name) in between                                  # the checksum record's rename
+    after = events[renamed_at + 1:]
+    removed_at = next(i for i, (kind, name) in enumerate(after) if kind == "remove" and name.endswith(".toc"))
+    assert ("sync", index.name) in after[:removed_at]                       # the rename, before the old files go
+
+
+def test_a_crash_between_the_record_and_the_table_of_contents_leaves_the_previous_generation_checked(tmp_path):
+    """The checksum record of a commit is written before its table of contents is renamed
+    into place: a crash between the two leaves a record of a generation that never came,
+    holding the current one as ``prior``. The current generation is still checked by it,
+    and no file of the generation that never came is reported missing."""
+    import json
+    index = _index(tmp_path)
+    record = integrity.read_record(index)
+    gen = record["generation"]
+    ghost = {"generation": gen + 1, "files": {"MAIN_neverwritten.seg": [10, 1], f"_MAIN_{gen + 1}.toc": [5, 2]},
+             "prior": {"generation": gen, "files": record["files"]}}
+    (index / integrity.CHECKSUMS).write_text(json.dumps(ghost), encoding="utf-8")
+    assert api.check(index).intact and integrity.damage_in(index) == []
+    r = _run("--index", index, "remove", "nosuchdoc.txt")       # a write that reads every byte on this path
+    assert r.exit_code == 2 and "not in the index" in r.output and "damaged" not in r.output
+    seg = next(index.glob("*.seg"))
+    _garbage_inside(seg)
+    assert seg.name in [name for name, _ in api.check(index).problems]
+    r = _run("--index", index, "search", "行政复议")
+    assert r.exit_code == 2 and "damaged" in r.output
 
 
 def _garbage_inside(path):
