@@ -41,7 +41,7 @@ _HORIZON = re.compile(r"(?:(?:^|(?<=[，,；;：:\s]))(?:到|至)|力争到|力�
 _PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九]?五|十五)[”\"]?\s*(?:时期|期间|以来|规划期|末)")
 _PLAN_START = {"十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
 _COMPARED = re.compile(r"(?:较|比|相比|与)\s*[“\"]?$")
-_PAST_YEARS = re.compile(r"(?:过去|近|这|前)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
+_PAST_YEARS = re.compile(r"(?:过去|近|这|前|连续)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
 _BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
@@ -53,6 +53,8 @@ _AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右:
 # a level reached (达到67.4%, 突破4000亿元, 提高到65%): at the end of the period it is stated in
 _LEVEL = re.compile(r"(?:达到|达|突破|超过|提高到|提高至|提升到|提升至|增加到|增至|升至|降至|降到|下降到|下降至"
                     r"|缩小至|缩小到|稳定在|保持在|控制在)\s*$")
+# a level held over the whole period (连续18年保持在…以上, 一直控制在3%以内): not only at its end
+_HELD = re.compile(r"连续|一直|始终|每年|历年|保持|稳定在")
 _MULTI_YEAR = re.compile(r"年均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
 _SPAN = re.compile(r"年均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
@@ -128,8 +130,10 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     start_year = end_year = None
     # the nearest statement of time before the figure, in its sentence (its clause first)
     multi = bool(_MULTI_YEAR.search(before))
-    for text in (clause, before, before_sentence):
-        found = _period_in(text, reviewed, ahead, gwr)
+    # a clause before it or an earlier sentence: only a statement that opens a clause (去年，…;
+    # 2025年全省…) is about what follows; 创近10年新高, 连续六年获… are their own clause's
+    for text, opening in ((clause, False), (before, True), (before_sentence, True)):
+        found = _period_in(text, reviewed, ahead, gwr, opening=opening)
         if found:
             start_year, end_year = found
             break
@@ -143,7 +147,7 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
                 start_year, end_year = found
                 break
     if start_year is not None and start_year != end_year and role != "baseline" and _LEVEL.search(clause) \
-            and "累计" not in clause:
+            and "累计" not in clause and not _HELD.search(clause):
         start_year = end_year             # a level reached: where the period ends (提高到65%)
     if role == "baseline" and start_year is not None and start_year != end_year:
         # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
@@ -166,41 +170,59 @@ def _skip_figure(text: str) -> str:
     return text[m.end():] if m else text
 
 
+_OPENS = re.compile(r"[\s“\"”（(—]*(?:在|从|自|截至|截止|到|至|于|是|经过|其中|同时|此外|另外|而|但|全年)?[\s“\"]*$")
+
+
+_ENDS = re.compile(r"[的年]?(?:底|末|初|里|中|内|以来|期间|时期|来|间)?[”\"]?\s*[，,：:]")
+
+
+def _opens_clause(text: str, at: int, end: int) -> bool:
+    """Whether the statement at ``at``…``end`` of ``text`` is about the clauses after it:
+    it opens its clause (only a leading 在, 从, 截至 … before it: 2025年全省…) or ends a
+    clause of time (在刚刚过去的1987年，…)."""
+    lo = max((m.end() for m in _CLAUSE.finditer(text, 0, at)), default=0)
+    lo = max(lo, text.rfind("\n", 0, at) + 1)
+    return _OPENS.fullmatch(text, lo, at) is not None or _ENDS.match(text, end) is not None
+
+
 def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool,
-               first: bool = False, spans: Optional[bool] = None) -> Optional[tuple[int, int]]:
+               first: bool = False, spans: Optional[bool] = None,
+               opening: bool = False) -> Optional[tuple[int, int]]:
     """The last (with ``first``: the first) statement of a period in ``text``: (first year,
     last year), or None; ``spans`` True / False: of the statements that span several years /
-    a single year, when there are any."""
-    found: list[tuple[int, tuple[int, int]]] = []          # (end position, period)
+    a single year, when there are any; ``opening``: only statements that open a clause."""
+    found: list[tuple[int, tuple[int, int], int]] = []     # (end position, period, start)
     ranges = []
     for m in _RANGE.finditer(text):
         ranges.append((m.start(), m.end()))
         a, b = int(m.group(1)), int(m.group(2))
         if a <= b:
-            found.append((m.end(), (a, b)))
+            found.append((m.end(), (a, b), m.start()))
     for m in _HORIZON.finditer(text):
-        found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
+        found.append((m.end(), (int(m.group(1)), int(m.group(1))), m.start()))
     for m in _SINGLE.finditer(text):
         if not any(s <= m.start() < e for s, e in ranges):          # a year of a range is the range's
-            found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
+            found.append((m.end(), (int(m.group(1)), int(m.group(1))), m.start()))
     for m in _PLAN.finditer(text):
         begin = _PLAN_START.get(m.group(1))
         if begin:
             if m.group(0).endswith("末") and _COMPARED.search(text, 0, m.start()):
                 begin += 5            # 较“十三五”末改善16.5%: the change over the next plan's years
-            found.append((m.end(), (begin, begin + 4)))
+            found.append((m.end(), (begin, begin + 4), m.start()))
     if reviewed:
         for m in _PAST_YEARS.finditer(text):
             n = _number(m.group(1) or m.group(2))
             if n and 1 < n <= 20:
-                found.append((m.end(), (reviewed - n + 1, reviewed)))
+                found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
         for m in _LAST_YEAR.finditer(text):
             if m.group(0).startswith(("去年", "上年", "上一年")):
-                found.append((m.end(), (reviewed if gwr else reviewed - 1,) * 2))
+                found.append((m.end(), (reviewed if gwr else reviewed - 1,) * 2, m.start()))
     if ahead:
         for m in _THIS_YEAR.finditer(text):
             if m.group(0) in ("今年", "本年"):
-                found.append((m.end(), (ahead if gwr else reviewed or ahead,) * 2))
+                found.append((m.end(), (ahead if gwr else reviewed or ahead,) * 2, m.start()))
+    if opening:
+        found = [f for f in found if _opens_clause(text, f[2], f[0])]
     if not found:
         return None
     if spans is not None:
