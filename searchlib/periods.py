@@ -38,9 +38,19 @@ _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:[-—–~～至到]|—)\s*" + _YEAR 
 _SINGLE = re.compile(_YEAR + r"\s*年(?!\s*(?:[-—–~～至到]|—)\s*(?:19|20)\d\d)")
 # the horizon of a target (到2030年，…; 力争到2030年): not the end of a change (提升到2025年的57.7%)
 _HORIZON = re.compile(r"(?:(?:^|(?<=[，,；;：:\s]))(?:到|至)|力争到|力争在|争取到|预计到)\s*" + _YEAR + r"\s*年(?!的|底的|末的)")
-_PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九]?五|十五)[”\"]?\s*(?:时期|期间|以来|规划期|末)")
-_PLAN_START = {"十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
+# a five-year plan: “十四五”时期, “七五”期间, 六五计划, 第六个五年计划
+_PLAN = re.compile(r"[“\"](十[一二三四五六七八九]?五|[一二三四五六七八九]五)[”\"](?!\s*(?:普法|规划))\s*(?:时期|期间|以来|规划期|计划|末)?"
+                   r"|(十[一二三四五六七八九]?五|[一二三四五六七八九]五)\s*(?:时期|期间|以来|规划期|计划|末)"
+                   r"|第([一二三四五六七八九十]{1,2})个五年计划")
+_PLAN_TIME = re.compile(r"(?:时期|期间|以来|规划期|计划|末)$")
+_PLAN_START = {"一五": 1953, "二五": 1958, "三五": 1966, "四五": 1971, "五五": 1976, "六五": 1981, "七五": 1986,
+               "八五": 1991, "九五": 1996, "十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016,
+               "十四五": 2021, "十五五": 2026}
+_PLAN_ORDINAL = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"]
 _COMPARED = re.compile(r"(?:较|比|相比|与)\s*[“\"]?$")
+# a year compared with: 比2020年, 较2020年, 是2010年的2.2倍, 与2019年相比, 在2019年(的)基础上
+_COMPARISON_BEFORE = re.compile(r"(?:比|较|是|同|与|相比|高于|低于|超过)\s*$")
+_COMPARISON_AFTER = re.compile(r"(?:底|末)?的?(?:[^，,。；;]{0,8}?基础上|同期|水平上|相比|[\d.一二三四五六七八九十两]+倍|翻)")
 _PAST_YEARS = re.compile(r"(?:过去|近|这|前|连续)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
@@ -55,6 +65,8 @@ _LEVEL = re.compile(r"(?:达到|达|突破|超过|提高到|提高至|提升到|
                     r"|缩小至|缩小到|稳定在|保持在|控制在)\s*$")
 # a level held over the whole period (连续18年保持在…以上, 一直控制在3%以内): not only at its end
 _HELD = re.compile(r"连续|一直|始终|每年|历年|保持|稳定在")
+_FROM_TO = re.compile(r"(?:从|由)[^，,；;。]{0,24}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小|增至|降至|升至)了?"
+                      r"\s*(?:到|至)?\s*$")
 _MULTI_YEAR = re.compile(r"年均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
 _SPAN = re.compile(r"年均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
@@ -132,9 +144,18 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     multi = bool(_MULTI_YEAR.search(before))
     # a clause before it or an earlier sentence: only a statement that opens a clause (去年，…;
     # 2025年全省…) is about what follows; 创近10年新高, 连续六年获… are their own clause's
+    # a figure its clause says is over several years (五年为8960亿元, 年均增长5.4%) takes the
+    # nearest period of several years, a single year only when none is stated
+    spanning = bool(_SPAN.search(clause))
+    # ... and a change from one level to another (从7248亿元提高到8865亿元) is over several years
+    # when a heading names a plan and a year
+    several = bool(_SPAN.search(before)) or role == "baseline" or _FROM_TO.search(clause) is not None
+    single = None
     for text, opening in ((clause, False), (before, True), (before_sentence, True)):
         found = _period_in(text, reviewed, ahead, gwr, opening=opening)
-        if found:
+        if found and spanning and found[0] == found[1] and text is not clause:
+            single = single or found
+        elif found:
             start_year, end_year = found
             break
     else:
@@ -142,10 +163,15 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
             # a heading about a year and a plan (“十四五”时期和2025年工作回顾): the plan's years
             # for a figure over several years (五年…, 年均增长5.4%), else the year (the
             # labelled audit: 2025 for most figures there)
-            found = _period_in(heading, reviewed, ahead, gwr, first=multi, spans=bool(_SPAN.search(before)))
+            found = _period_in(heading, reviewed, ahead, gwr, first=multi, spans=several, heading=True)
+            if found and single and found[0] == found[1]:
+                continue
             if found:
                 start_year, end_year = found
                 break
+        else:
+            if single:
+                start_year, end_year = single
     if start_year is not None and start_year != end_year and role != "baseline" and _LEVEL.search(clause) \
             and "累计" not in clause and not _HELD.search(clause):
         start_year = end_year             # a level reached: where the period ends (提高到65%)
@@ -170,7 +196,7 @@ def _skip_figure(text: str) -> str:
     return text[m.end():] if m else text
 
 
-_OPENS = re.compile(r"[\s“\"”（(—]*(?:在|从|自|截至|截止|到|至|于|是|经过|其中|同时|此外|另外|而|但|全年)?[\s“\"]*$")
+_OPENS = re.compile(r"[\s“\"”（(—]*(?:在|从|自|截至|截止|到|至|于|经过|其中|同时|此外|另外|而|但|全年)?[\s“\"]*$")
 
 
 _ENDS = re.compile(r"[的年]?(?:底|末|初|里|中|内|以来|期间|时期|来|间)?[”\"]?\s*[，,：:]")
@@ -187,10 +213,11 @@ def _opens_clause(text: str, at: int, end: int) -> bool:
 
 def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool,
                first: bool = False, spans: Optional[bool] = None,
-               opening: bool = False) -> Optional[tuple[int, int]]:
+               opening: bool = False, heading: bool = False) -> Optional[tuple[int, int]]:
     """The last (with ``first``: the first) statement of a period in ``text``: (first year,
     last year), or None; ``spans`` True / False: of the statements that span several years /
-    a single year, when there are any; ``opening``: only statements that open a clause."""
+    a single year, when there are any; ``opening``: only statements that open a clause;
+    ``heading``: ``text`` is a heading, where a plan's name alone is its years (“十四五”发展成就)."""
     found: list[tuple[int, tuple[int, int], int]] = []     # (end position, period, start)
     ranges = []
     for m in _RANGE.finditer(text):
@@ -201,10 +228,15 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
     for m in _HORIZON.finditer(text):
         found.append((m.end(), (int(m.group(1)), int(m.group(1))), m.start()))
     for m in _SINGLE.finditer(text):
+        if _COMPARISON_BEFORE.search(text, max(0, m.start() - 4), m.start()) or _COMPARISON_AFTER.match(text, m.end()):
+            continue                      # 是2010年的2.2倍, 比2020年增长, 在2019年基础上: the base compared with
         if not any(s <= m.start() < e for s, e in ranges):          # a year of a range is the range's
             found.append((m.end(), (int(m.group(1)), int(m.group(1))), m.start()))
     for m in _PLAN.finditer(text):
-        begin = _PLAN_START.get(m.group(1))
+        if m.group(1) and not heading and not _PLAN_TIME.search(m.group(0)):
+            continue                      # “十四五”圆满收官, “十五五”开局: the plan, not a period of figures
+        name = m.group(1) or m.group(2) or (m.group(3) in _PLAN_ORDINAL and m.group(3) + "五")
+        begin = _PLAN_START.get(name or "")
         if begin:
             if m.group(0).endswith("末") and _COMPARED.search(text, 0, m.start()):
                 begin += 5            # 较“十三五”末改善16.5%: the change over the next plan's years
