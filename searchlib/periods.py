@@ -114,22 +114,26 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     clause_at = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[clause_at:]
     gwr = doc_type == "government_work_report"
-    planning = section_kind == "plans"
     # the year reviewed: the year before a work report's session; the year a report covers
     reviewed = (report_year - 1 if gwr else report_year) if report_year else None
     ahead = report_year if report_year else None          # 今年 in a work report: its session year
+    planning = section_kind == "plans" or any(_plans_heading(h, report_year, gwr) for h in headings)
 
     after = sentence[start:]
     role = "result"
+    # a target by what its clause says (预期, 力争, 到2030年) or by where it stands (a plans
+    # section, a list of targets, 左右 in a work report): the latter not for a period past
+    context_target = False
     if _BASELINE.search(before) and _TO_AFTER.match(after) is not None:
         role = "baseline"
-    elif planning or _TARGET.search(clause) or _HORIZON.search(before) or _TARGET_LIST.search(before) \
-            or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
+    elif _TARGET.search(clause) or _HORIZON.search(before):
         role = "target"
+    elif planning or _TARGET_LIST.search(before) or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
+        role, context_target = "target", True
     elif gwr and _THIS_YEAR.search(clause) and "全年" not in clause:
         role = "target"                                   # a work report's 今年: this year's plan
     elif gwr and _AROUND.match(_skip_figure(after)):
-        role = "target"
+        role, context_target = "target", True
 
     change = None
     verbs = list(_CHANGE_VERB.finditer(before[clause_at:]))
@@ -151,12 +155,14 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     # when a heading names a plan and a year
     several = bool(_SPAN.search(before)) or role == "baseline" or _FROM_TO.search(clause) is not None
     single = None
+    in_sentence = False                   # the period is stated in the figure's sentence
     for text, opening in ((clause, False), (before, True), (before_sentence, True)):
         found = _period_in(text, reviewed, ahead, gwr, opening=opening)
         if found and spanning and found[0] == found[1] and text is not clause:
             single = single or found
         elif found:
             start_year, end_year = found
+            in_sentence = text is not before_sentence
             break
     else:
         for heading in reversed(headings):
@@ -179,6 +185,8 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
         # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
         explicit = _RANGE.search(before) is not None
         start_year = end_year = start_year if explicit else start_year - 1
+    if context_target and in_sentence and report_year and end_year < (ahead if gwr else report_year):
+        role = "result"                   # 五年提高3.89个百分点 in a section on five years and the next
     if start_year is None:
         year = (ahead if (role == "target" or planning) and gwr else reviewed) if report_year else None
         start_year = end_year = year
@@ -188,6 +196,24 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     if start_year is not None:
         period = str(start_year) if start_year == end_year else f"{start_year}-{end_year}"
     return FigureReading(period, start_year, end_year, role, change)
+
+
+# a heading about the year ahead: 三、2026年工作安排, 关于2026年工作, 今年重点工作, 明年工作打算
+_PLANS_HEADING = re.compile(r"(?:((?:19|20)\d\d)\s*年|(今年|明年|下一年))[^。]{0,12}?(?:工作|任务|安排|打算|目标|计划|部署)")
+_REVIEW_HEADING = re.compile(r"回顾|成就|成绩|完成情况|总结|进展|执行情况")
+
+
+def _plans_heading(heading: str, report_year: Optional[int], gwr: bool) -> bool:
+    """Whether ``heading`` is about the work of the year after the one reviewed (a work
+    report's session year, the year after the one a report covers)."""
+    if not report_year or _REVIEW_HEADING.search(heading):
+        return False
+    m = _PLANS_HEADING.search(heading)
+    if not m:
+        return False
+    if m.group(1):
+        return int(m.group(1)) >= (report_year if gwr else report_year + 1)
+    return m.group(2) != "今年" or gwr
 
 
 def _skip_figure(text: str) -> str:
@@ -247,6 +273,8 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
             if n and 1 < n <= 20:
                 found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
         for m in _LAST_YEAR.finditer(text):
+            if _COMPARISON_BEFORE.search(text, max(0, m.start() - 4), m.start()) or _COMPARISON_AFTER.match(text, m.end()):
+                continue                  # 比上年增长5.2%, 与去年持平: the year compared with
             if m.group(0).startswith(("去年", "上年", "上一年")):
                 found.append((m.end(), (reviewed if gwr else reviewed - 1,) * 2, m.start()))
     if ahead:

@@ -78,3 +78,70 @@ def test_a_year_in_the_question_is_the_period_from_any_report(idx):
                                                                (1_150_000.0, "result", 2026)]
     with pytest.raises(api.QuerySyntaxError, match="unknown role"):
         idx.figures("城镇新增就业", role="goal")
+
+
+def _read(sentence, figure, year, doc_type=GWR, kind=None, before_sentence="", headings=()):
+    got = read_figure(sentence, sentence.index(figure), year, doc_type, kind, before_sentence=before_sentence,
+                      headings=headings)
+    return got.period, got.role
+
+
+@pytest.mark.parametrize("sentence, figure, headings, expected", [
+    # 连续N年: the N years up to the year reviewed; a level held over them is theirs, not the last year's
+    ("粮食总产量连续12年稳定在1.3万亿斤以上", "1.3万亿斤", (), "2014-2025"),
+    ("财政赤字率一直控制在3%以内", "3%", ("一、过去五年工作回顾",), "2021-2025"),
+    ("森林覆盖率由五年前的20%提高到23%", "23%", ("一、过去五年工作回顾",), "2025"),   # reached: at the end
+])
+def test_a_level_held_is_over_the_whole_period(sentence, figure, headings, expected):
+    assert _read(sentence, figure, 2026, headings=headings)[0] == expected
+
+
+@pytest.mark.parametrize("sentence, figure, before_sentence, expected", [
+    # another clause's period (创近5年新高, 连续六年获…) is not the figure's
+    ("棉花产量创近5年新高，油料产量3600万吨", "3600万吨", "", "2025"),
+    ("考核连续六年获“好”的等次，脱贫人口人均纯收入增长12%", "12%", "", "2025"),
+    ("油料产量达到3600万吨", "3600万吨", "小麦产量从2020年的1.3亿吨提高到2025年的1.4亿吨。", "2025"),
+    # ... but a clause of time is about what follows it, and so is a sentence's opening year
+    ("在刚刚过去的2019年，全市城镇新增就业8万人", "8万人", "", "2019"),
+    ("城镇新增就业8万人", "8万人", "2019年，全市经济平稳运行。", "2019"),
+    # a year compared with is not the period
+    ("财政收入1200亿元，是2015年的1.8倍，全年新建公租房3万套", "3万套", "", "2025"),
+    ("在2019年基础上，粮食产量再增加50亿斤", "50亿斤", "", "2025"),
+])
+def test_only_a_statement_of_time_about_the_figure_gives_its_period(sentence, figure, before_sentence, expected):
+    assert _read(sentence, figure, 2026, before_sentence=before_sentence,
+                 headings=("一、2025年工作回顾",))[0] == expected
+
+
+def test_plans_before_the_tenth_and_a_plan_named_in_a_heading_are_periods():
+    heads = ("二、“七五”时期的基本任务",)
+    got = _read("基本建设投资总额五年为三千亿元", "三千亿元", 1986, before_sentence="一九九○年工农业总产值达到一万亿元。",
+                headings=heads)
+    assert got[0] == "1986-1990"          # over five years: the plan's, not 1990 of the sentence before
+    assert _read("第六个五年计划期间，能源投资为七百亿元", "七百亿元", 1982)[0] == "1981-1985"
+    heads = ("一、2025年工作和“十四五”发展成就",)
+    sentence = "一般公共预算收入从5000亿元提高到6500亿元"
+    assert _read(sentence, "5000亿元", 2026, headings=heads) == ("2020", "baseline")
+    assert _read(sentence, "6500亿元", 2026, headings=heads) == ("2025", "result")
+    # in running text a plan's name alone is the plan, not the period of the figures after it
+    assert _read("粮食产量1.4万亿斤", "1.4万亿斤", 2026, before_sentence="“十四五”圆满收官，")[0] == "2025"
+
+
+@pytest.mark.parametrize("sentence, figure, year, doc_type, kind, headings, expected", [
+    # a heading about the year ahead is a plans section, whatever the section was classified as
+    ("新建高标准农田200万亩以上", "200万亩", 2026, GWR, "other", ("三、2026年工作安排",), ("2026", "target")),
+    ("新建高标准农田200万亩以上", "200万亩", 2026, GWR, "achievements", ("关于今年工作",), ("2026", "target")),
+    ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("三、2020年工作计划",), ("2020", "target")),
+    ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("一、2019年工作情况",), ("2019", "result")),
+    # 比上年 compares: a target for this year is this year's
+    ("今年主要预期目标是：地区生产总值比上年增长5%左右", "5%", 2026, GWR, "plans", (), ("2026", "target")),
+    # a period past stated in the sentence: a result, even in a plans section or with 左右
+    ("从1990年到2000年的十年中，这项投资占百分之十五左右", "百分之十五", 2001, GWR, "plans", (),
+     ("1990-2000", "result")),
+])
+def test_role_from_where_the_figure_stands_and_what_period_it_states(sentence, figure, year, doc_type, kind,
+                                                                     headings, expected):
+    period, role = _read(sentence, figure, year, doc_type, kind, headings=headings)
+    assert role == expected[1]
+    if expected[0] is not None:
+        assert period == expected[0]
