@@ -187,7 +187,9 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 # does not answer 行政复议
                 got = _covered(_counted(lowered[clause:f.start] + " " + subject, f), groups)
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
-                if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
+                # ... when that clause opens the sentence (its topic): one action in a list of
+                # them (加强高标准农田建设，增加深松土地1.5亿亩) is not what the next one counts
+                if clause > prev_end and prev_clause == s and numberless(prev_clause, clause):
                     got |= _covered(lowered[prev_clause:clause], groups)
                 # the opening sentence may add the other concepts once the figure names one
                 # (or its head word), or the query asks for its unit (两法衔接 时限:
