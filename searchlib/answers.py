@@ -176,16 +176,22 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 if answered:
                     out.append((f, s, e))
                 continue
-            own = len(_ADVERBS.sub("", subject)) >= 4        # 行政诉讼案件, not 受理 / 已审结 / 纠错
-            after = own and lowered.startswith(subject, f.end)      # 7517台执法记录设备
+            # 行政诉讼案件, not 受理 / 已审结 / 纠错; or what is written right after it, however
+            # short (7517台执法记录设备, 两个闸门, 832个贫困县): that is what it counts
+            after = len(subject) >= 2 and lowered.startswith(subject, f.end)
+            own = len(_ADVERBS.sub("", subject)) >= 4 or after
             clause = max(prev_end, _clause_start(lowered, s, f.start))
             own = own and (after or subject in lowered[clause:f.start])
             if own:
                 # it counts what it names: the concepts in its clause or its subject, or
                 # in a clause before it that states no number (两法衔接工作扎实推进，移送
                 # 涉嫌犯罪案件30件); "受理行政复议案件126件，行政诉讼案件300件": 300件
-                # does not answer 行政复议
-                got = _covered(_counted(lowered[clause:f.start] + " " + subject, f), groups)
+                # does not answer 行政复议; the items of a list it counts (人工智能、新能源汽车
+                # 等4个产业) are not what it counts
+                named_before = lowered[clause:f.start]
+                if after:         # ... nor the item before it (551万贫困人口全部脱贫、52个贫困县)
+                    named_before = "" if named_before.rstrip().endswith("等") else named_before.rpartition("、")[2]
+                got = _covered(_counted(named_before + " " + subject, f), groups)
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
                 # ... when that clause opens the sentence (its topic): one action in a list of
                 # them (加强高标准农田建设，增加深松土地1.5亿亩) is not what the next one counts
