@@ -72,6 +72,13 @@ _OUTCOMES = ("维持", "驳回", "撤销", "确认违法", "责令履行", "变�
 # a subject that names the asked measure only in part of a population (城镇居民人均可支配收入
 # for 居民人均可支配收入) or as the base of a share (工业投资占固定资产投资比重): another measure
 _PARTITION = ("城镇", "农村", "城市", "乡村", "农民", "城乡")
+# a concept that is a measure (脱贫人口, 城镇化率, 粮食产量, 固定资产投资): followed in a subject
+# by another measure (人均纯收入, 务工规模, 占比) it is what that measure is of, not the answer;
+# what only restates it (总量, 增速, 年均增长率) is the same measure
+_MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
+             "浓度", "投资", "支出", "数")
+_SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
+_OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度")
 
 
 # --------------------------------------------------------------------------- units
@@ -254,8 +261,9 @@ def _another_thing(subject: str, groups) -> bool:
 def _other_measure(subject: str, concepts: list[str]) -> bool:
     """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
     part of another measure: a part of a population the query does not name (城镇居民人均可
-    支配收入, 城乡居民…分别 for 居民人均可支配收入) or the base of a share (工业投资占固定资
-    产投资比重 for 固定资产投资)."""
+    支配收入, 城乡居民…分别 for 居民人均可支配收入), the base of a share (工业投资占固定资
+    产投资比重 for 固定资产投资), or, when the concept is itself a measure (脱贫人口, 城镇化率,
+    粮食产量), the measure of something it qualifies (脱贫人口人均纯收入, 脱贫人口务工规模)."""
     for c in concepts:
         at = subject.find(c)
         if at < 0:
@@ -264,6 +272,8 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
             return True
         before = subject[:at]
         if before.endswith(_PARTITION) and c.startswith(("居民", "人均", "人口")):
+            return True
+        if c.endswith(_MEASURES) and _OTHER_MEASURE.search(_SAME_MEASURE.sub("", subject[at + len(c):])):
             return True
     return False
 
