@@ -209,6 +209,11 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 # 办理时限5个工作日); （一）行政复议工作。…办理行政诉讼案件300件 names none
                 named = bool(got) or f.unit in asked_units or any(h in subject for h in heads)
                 answered = got == everything or named and got | (opening if k else set()) == everything
+                if "其中" in lowered[s:f.start] and got != everything:
+                    # a part of a total (其中，行政确认案件1件): only when it names the concepts itself
+                    answered = False
+                elif _outcome(subject, groups):
+                    answered = False      # 因当事人撤回复议申请终止审理4件: an outcome, a part of the total
             elif f is figs[0]:
                 # no subject of its own: the sentence before it names the concepts, or the
                 # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
@@ -223,6 +228,16 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             if answered:
                 out.append((f, s, e))
     return out
+
+
+_OUTCOME_END = re.compile("(?:" + "|".join(_OUTCOMES) + r")(?:审理|处理|办理|结案)?$")
+
+
+def _outcome(subject: str, groups) -> bool:
+    """Whether a subject of its own ends in an outcome of cases (…终止审理, …驳回) that is
+    not itself one of the query's concepts (调解 for 人民调解)."""
+    m = _OUTCOME_END.search(subject)
+    return m is not None and not _covered(m.group(0), groups)
 
 
 def _listed_at(text: str, lo: int, pos: int) -> Optional[int]:
