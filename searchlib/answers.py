@@ -310,6 +310,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
         if not hit.figures:
             continue
         text = hit.text
+        lowered = None
         for f, s, e in _answering(text, hit.figures, groups, wanted_units, heads):
             if wanted_units and f.unit not in wanted_units:
                 continue
@@ -318,6 +319,10 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 continue
             if f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
                 continue
+            lowered = lowered or fold_traditional(text).lower()
+            listed = _listed_at(lowered, s, f.start)
+            if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
+                continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)
             if key in seen:               # the same sentence twice in one report
