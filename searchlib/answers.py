@@ -240,6 +240,36 @@ def _outcome(subject: str, groups) -> bool:
     return m is not None and not _covered(m.group(0), groups)
 
 
+_RUN_GAP = re.compile(r"(?:左右|以上|以内|以下|多|余)?[、和及与]{1,2}")
+_ITEMS = re.compile(r"、|和|及|与")
+
+
+def _parallel_item(lowered: str, lo: int, figures: list[Figure], f: Figure) -> Optional[str]:
+    """The item of a list without 分别 that figure ``f`` belongs to: in "A和B实际增长8.4%和
+    11.4%" 8.4% is A's and 11.4% B's (the i-th value of a run of values joined by 和/、 is the
+    i-th item of as many before it in the clause); None when ``f`` is not in such a run."""
+    at = figures.index(f) if f in figures else -1
+    if at < 0:
+        return None
+    first = last = at
+    while first > 0 and _RUN_GAP.fullmatch(lowered, figures[first - 1].end, figures[first].start) \
+            and figures[first - 1].unit == f.unit:
+        first -= 1
+    while last + 1 < len(figures) and _RUN_GAP.fullmatch(lowered, figures[last].end, figures[last + 1].start) \
+            and figures[last + 1].unit == f.unit:
+        last += 1
+    if last == first:
+        return None
+    start = figures[first].start
+    clause = lowered[_clause_start(lowered, lo, start):start]
+    if "分别" in clause:
+        return None
+    items = _ITEMS.split(clause)
+    if len(items) != last - first + 1 or any(len(x) < 2 for x in items):
+        return None
+    return items[at - first]
+
+
 def _listed_at(text: str, lo: int, pos: int) -> Optional[int]:
     """Where the list holding the figure at ``pos`` starts, when the figure is one of the
     values of a 分别 list in its clause (…、…分别增长8.7%、31.5%和32.3%); None otherwise."""
@@ -323,6 +353,9 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             listed = _listed_at(lowered, s, f.start)
             if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
+            item = _parallel_item(lowered, s, hit.figures, f)
+            if item is not None and (not _covered(item, groups) or _other_measure(item, typed)):
+                continue          # A和B实际增长8.4%和11.4%: 11.4% is B's
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)
             if key in seen:               # the same sentence twice in one report
