@@ -303,6 +303,16 @@ def _another_thing(subject: str, groups) -> bool:
     return not any(bare[i:i + 2] in form for form in forms for i in range(len(bare) - 1))
 
 
+def _share_of(clause: str, concepts: list[str]) -> bool:
+    """Whether a figure's clause makes it a share of one of the ``concepts`` (X占固定资产投资
+    的20%): the concept is the base after 占, and not itself a share."""
+    for c in concepts:
+        at = clause.find(c)
+        if at > 0 and "占" in clause[:at] and not any(w in c for w in ("比重", "占比", "比例")):
+            return True
+    return False
+
+
 def _other_measure(subject: str, concepts: list[str]) -> bool:
     """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
     part of another measure: a part of a population the query does not name (城镇居民人均可
@@ -353,6 +363,8 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             listed = _listed_at(lowered, s, f.start)
             if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
+            if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], typed):
+                continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
             item = _parallel_item(lowered, s, hit.figures, f)
             if item is not None and (not _covered(item, groups) or _other_measure(item, typed)):
                 continue          # A和B实际增长8.4%和11.4%: 11.4% is B's
