@@ -201,8 +201,11 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 got = _covered(_counted(named_before + " " + subject, f), groups)
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
                 # ... when that clause opens the sentence (its topic): one action in a list of
-                # them (加强高标准农田建设，增加深松土地1.5亿亩) is not what the next one counts
-                if clause > prev_end and prev_clause == s and numberless(prev_clause, clause):
+                # them (加强高标准农田建设，增加深松土地1.5亿亩) is not what the next one counts;
+                # and not to a thing written after the figure that names none of them (针对固定
+                # 资产投资增长过快的问题，严把两个闸门)
+                topical = not after or bool(got) or any(h in subject for h in heads)
+                if topical and clause > prev_end and prev_clause == s and numberless(prev_clause, clause):
                     got |= _covered(lowered[prev_clause:clause], groups)
                 # the opening sentence may add the other concepts once the figure names one
                 # (or its head word), or the query asks for its unit (两法衔接 时限:
@@ -357,17 +360,19 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             converted = convert(f)
             if converted is None:
                 continue
-            if f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
-                continue
             lowered = lowered or fold_traditional(text).lower()
+            # in a list without 分别 (A和B实际增长8.4%和11.4%) each value is its item's: 11.4% is B's
+            item = _parallel_item(lowered, s, hit.figures, f)
+            if item is not None:
+                if not _covered(item, groups) or _other_measure(item, typed):
+                    continue
+            elif f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
+                continue
             listed = _listed_at(lowered, s, f.start)
             if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
             if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], typed):
                 continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
-            item = _parallel_item(lowered, s, hit.figures, f)
-            if item is not None and (not _covered(item, groups) or _other_measure(item, typed)):
-                continue          # A和B实际增长8.4%和11.4%: 11.4% is B's
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)
             if key in seen:               # the same sentence twice in one report
