@@ -198,22 +198,22 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     return FigureReading(period, start_year, end_year, role, change)
 
 
-# a heading about the year ahead: 三、2026年工作安排, 关于2026年工作, 今年重点工作, 明年工作打算
-_PLANS_HEADING = re.compile(r"(?:((?:19|20)\d\d)\s*年|(今年|明年|下一年))[^。]{0,12}?(?:工作|任务|安排|打算|目标|计划|部署)")
+# a heading about the years ahead: 三、2026年工作安排, 关于今年工作, 明年工作打算, “十五五”时期主要目标任务
+_TASK_HEADING = re.compile(r"工作|任务|安排|打算|目标|计划|部署")
+_AHEAD_HEADING = re.compile(r"今年|明年|下一年|下一步")
 _REVIEW_HEADING = re.compile(r"回顾|成就|成绩|完成情况|总结|进展|执行情况")
 
 
 def _plans_heading(heading: str, report_year: Optional[int], gwr: bool) -> bool:
-    """Whether ``heading`` is about the work of the year after the one reviewed (a work
-    report's session year, the year after the one a report covers)."""
-    if not report_year or _REVIEW_HEADING.search(heading):
+    """Whether ``heading`` is about the work of the years after the one reviewed (from a work
+    report's session year, from the year after the one a report covers)."""
+    if not report_year or _REVIEW_HEADING.search(heading) or not _TASK_HEADING.search(heading):
         return False
-    m = _PLANS_HEADING.search(heading)
-    if not m:
-        return False
-    if m.group(1):
-        return int(m.group(1)) >= (report_year if gwr else report_year + 1)
-    return m.group(2) != "今年" or gwr
+    found = _period_in(heading, report_year - 1 if gwr else report_year, report_year, gwr, first=True, heading=True)
+    if found:
+        return found[0] >= (report_year if gwr else report_year + 1)
+    m = _AHEAD_HEADING.search(heading)
+    return m is not None and (m.group(0) != "今年" or gwr)
 
 
 def _skip_figure(text: str) -> str:

@@ -133,6 +133,9 @@ def test_plans_before_the_tenth_and_a_plan_named_in_a_heading_are_periods():
     ("新建高标准农田200万亩以上", "200万亩", 2026, GWR, "achievements", ("关于今年工作",), ("2026", "target")),
     ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("三、2020年工作计划",), ("2020", "target")),
     ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("一、2019年工作情况",), ("2019", "result")),
+    ("森林覆盖率达到30%", "30%", 2026, GWR, "other", ("二、“十五五”时期经济社会发展重点任务",), ("2030", "target")),
+    ("森林覆盖率达到30%", "30%", 2021, GWR, "other", ("一、“十三五”时期工作回顾",), ("2020", "result")),
+    ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("三、下一步工作打算",), (None, "target")),
     # 比上年 compares: a target for this year is this year's
     ("今年主要预期目标是：地区生产总值比上年增长5%左右", "5%", 2026, GWR, "plans", (), ("2026", "target")),
     # a period past stated in the sentence: a result, even in a plans section or with 左右
