@@ -269,6 +269,8 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
             found.append((m.end(), (begin, begin + 4), m.start()))
     if reviewed:
         for m in _PAST_YEARS.finditer(text):
+            if opening and m.group(0).startswith("连续"):
+                continue                  # 连续16年位居全国首位: how long a state lasted, its clause's only
             n = _number(m.group(1) or m.group(2))
             if n and 1 < n <= 20:
                 found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
