@@ -61,8 +61,8 @@ _TARGET = re.compile(r"预期|预计|目标|力争|确保|计划|争取|将达�
 _TARGET_LIST = re.compile(r"预期目标|主要目标是|发展目标是|目标是")
 _AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右: a target's way of saying it
 # a level reached (达到67.4%, 突破4000亿元, 提高到65%): at the end of the period it is stated in
-_LEVEL = re.compile(r"(?:达到|达|突破|超过|提高到|提高至|提升到|提升至|增加到|增至|升至|降至|降到|下降到|下降至"
-                    r"|缩小至|缩小到|稳定在|保持在|控制在)\s*$")
+_LEVEL = re.compile(r"(?:达到|达|突破|超过|(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少|缩小|缩减|压减)了?(?:到|至)"
+                    r"|增至|升至|降至|降到|稳定在|保持在|控制在)\s*$")
 # a level held over the whole period (连续18年保持在…以上, 一直控制在3%以内): not only at its end
 _HELD = re.compile(r"连续|一直|始终|每年|历年|保持|稳定在")
 _FROM_TO = re.compile(r"(?:从|由)[^，,；;。]{0,24}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小|增至|降至|升至)了?"

@@ -91,6 +91,7 @@ def _read(sentence, figure, year, doc_type=GWR, kind=None, before_sentence="", h
     ("粮食总产量连续12年稳定在1.3万亿斤以上", "1.3万亿斤", (), "2014-2025"),
     ("财政赤字率一直控制在3%以内", "3%", ("一、过去五年工作回顾",), "2021-2025"),
     ("森林覆盖率由五年前的20%提高到23%", "23%", ("一、过去五年工作回顾",), "2025"),   # reached: at the end
+    ("一般公共预算收入从3800亿元增长到4400亿元", "4400亿元", ("一、“十四五”时期经济社会发展回顾",), "2025"),
 ])
 def test_a_level_held_is_over_the_whole_period(sentence, figure, headings, expected):
     assert _read(sentence, figure, 2026, headings=headings)[0] == expected
