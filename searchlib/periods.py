@@ -57,7 +57,7 @@ _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
 _BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
 _TO_AFTER = re.compile(r"^\s*[^。；;]{0,16}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)了?\s*(?:到|至)")
 # a clause that plans (a target), and a passage that lists a plan's targets (主要预期目标是：…)
-_TARGET = re.compile(r"预期|预计|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求")
+_TARGET = re.compile(r"预期|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求|拟")
 _TARGET_LIST = re.compile(r"预期目标|主要目标是|发展目标是|目标是")
 _AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右: a target's way of saying it
 # a level reached (达到67.4%, 突破4000亿元, 提高到65%): at the end of the period it is stated in

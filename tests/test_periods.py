@@ -138,6 +138,10 @@ def test_plans_before_the_tenth_and_a_plan_named_in_a_heading_are_periods():
     ("森林覆盖率达到30%", "30%", 2026, GWR, "other", ("二、“十五五”时期经济社会发展重点任务",), ("2030", "target")),
     ("森林覆盖率达到30%", "30%", 2021, GWR, "other", ("一、“十三五”时期工作回顾",), ("2020", "result")),
     ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("三、下一步工作打算",), (None, "target")),
+    # 拟 plans (拟安排, 拟按3%安排); 预计 in a review estimates a result
+    ("拟安排地方政府专项债券4.4万亿元", "4.4万亿元", 2026, GWR, "other", (), ("2026", "target")),
+    ("预计全社会研发投入5350亿元、增长4.9%", "5350亿元", 2026, GWR, "achievements", ("一、2025年工作回顾",),
+     ("2025", "result")),
     # 比上年 compares: a target for this year is this year's
     ("今年主要预期目标是：地区生产总值比上年增长5%左右", "5%", 2026, GWR, "plans", (), ("2026", "target")),
     # a period past stated in the sentence: a result, even in a plans section or with 左右
