@@ -36,7 +36,7 @@ from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
 from .analysis import dictionary_parts
-from .periods import read_figure
+from .periods import names_two_periods, read_figure
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
 from .vocabulary import (AREA, CONCENTRATION, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
@@ -336,8 +336,11 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
     return False
 
 
-def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:
-    """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
+def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None,
+                leads: Optional[Callable[[Hit], tuple]] = None) -> list[FigureRow]:
+    """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``.
+    ``leads(hit)``: the first sentences of the passages before ``hit``'s in its section,
+    asked for only under a heading that names two periods (“十四五”时期和2025年工作回顾)."""
     groups = plan.alternatives()
     # 案件 in 行政复议 案件 is what the figure counts: a count of cases (收到行政复议申请292件)
     # names it by its unit
@@ -354,6 +357,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             continue
         text = hit.text
         lowered = None
+        hit_leads = None
         for f, s, e in _answering(text, hit.figures, groups, wanted_units, heads):
             if wanted_units and f.unit not in wanted_units:
                 continue
@@ -379,8 +383,11 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 continue
             seen.add(key)
             value, unit_ = converted
+            if hit_leads is None:
+                hit_leads = tuple(leads(hit)) if leads is not None and \
+                    names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
             reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
-                                  before_sentence=text[:s], headings=tuple(hit.heading_path))
+                                  before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
             rows.append(FigureRow(
                 region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
                 doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),

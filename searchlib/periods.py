@@ -14,7 +14,10 @@ first:
   is that year; 到/力争到/至 YYYY年 is the horizon of a target; else the year the section is
   about (a plans section: the report's session year; otherwise the year reviewed); a heading
   naming a year and a plan (“十四五”时期和2025年工作回顾) gives the year, or the plan's years to a
-  figure over several years (五年, 年均).
+  figure over several years (五年, 年均), unless a passage before the figure's in that section
+  opens with a period (五年来，…; 这是人民生活品质不断提高的五年。; 刚刚过去的2025年，…): the
+  nearest such one does. 累计建成 with no span stated in its sentence is the total built so
+  far, at the period's end.
 * role: ``baseline`` for X in 从/由 (2020年的) X … 提高/增长/下降 到 Y; ``target`` in a plans
   section, in a clause that plans (预期, 目标, 力争, 确保, 计划, 争取, 应该), after a horizon
   (到2030年，…), in a sentence or work-report passage that lists targets (主要预期目标是：…),
@@ -52,6 +55,8 @@ _COMPARED = re.compile(r"(?:较|比|相比|与)\s*[“\"]?$")
 _COMPARISON_BEFORE = re.compile(r"(?:比|较|是|同|与|相比|高于|低于|超过)\s*$")
 _COMPARISON_AFTER = re.compile(r"(?:底|末)?的?(?:[^，,。；;]{0,8}?基础上|同期|水平上|相比|[\d.一二三四五六七八九十两]+倍|翻)")
 _PAST_YEARS = re.compile(r"(?:过去|近|这|前|连续)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
+# 这是人民生活品质不断提高的五年: the lead of a passage about the years up to the one reviewed
+_THESE_YEARS = re.compile(r"这是[^。，,；;！]{0,40}的([一二三四五六七八九十两\d]{1,2})年(?=[。！]|$)")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
 _BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
@@ -102,14 +107,18 @@ def _number(word: str) -> Optional[int]:
 
 def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type: Optional[str] = None,
                 section_kind: Optional[str] = None, before_sentence: str = "",
-                headings: tuple = ()) -> FigureReading:
+                headings: tuple = (), leads: tuple = ()) -> FigureReading:
     """The period, role and change of the figure at ``start`` of ``sentence``, in a report
     about ``report_year`` (a 政府工作报告: its session year) of ``doc_type``, in a section of
     ``section_kind``. When the sentence states no period, the passage's text before it
     (``before_sentence``, nearest statement first) and then its ``headings`` (innermost
-    first; a heading's first statement: “十四五”时期和2025年工作回顾 is the five years) do."""
+    first; a heading's first statement: “十四五”时期和2025年工作回顾 is the five years) do.
+    Under a heading that names two periods (a plan and a year), ``leads``, the first sentences
+    of the passages before it in its section (in order), decide first: the nearest one that
+    opens with a period (五年来，…; 这是人民生活品质不断提高的五年。; 刚刚过去的2025年，…)."""
     sentence, before_sentence = _digit_years(sentence), _digit_years(before_sentence)
     headings = tuple(_digit_years(h) for h in headings)
+    leads = tuple(_digit_years(t) for t in leads)
     before = sentence[:start]
     clause_at = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[clause_at:]
@@ -165,6 +174,17 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
             in_sentence = text is not before_sentence
             break
     else:
+        # a section that reviews a plan's years and the last one together: the passages
+        # before the figure's say which (五年来，…), the nearest first
+        if leads and any(_two_periods(h, reviewed, ahead, gwr) for h in headings):
+            for lead in reversed(leads):
+                found = _period_in(lead, reviewed, ahead, gwr, opening=True)
+                if found and spanning and found[0] == found[1]:
+                    break                 # 年均增长5.4% after 2025年，…: the heading's plan
+                if found:
+                    start_year, end_year = found
+                    break
+    if start_year is None:
         for heading in reversed(headings):
             # a heading about a year and a plan (“十四五”时期和2025年工作回顾): the plan's years
             # for a figure over several years (五年…, 年均增长5.4%), else the year (the
@@ -181,6 +201,10 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     if start_year is not None and start_year != end_year and role != "baseline" and _LEVEL.search(clause) \
             and "累计" not in clause and not _HELD.search(clause):
         start_year = end_year             # a level reached: where the period ends (提高到65%)
+    elif start_year is not None and start_year != end_year and not in_sentence and "累计建成" in clause:
+        # 累计建成高标准农田6281万亩 under a heading or passage about five years: a total since
+        # whenever, where the period ends (过去五年…累计6900万人 sums the years it states)
+        start_year = end_year
     if role == "baseline" and start_year is not None and start_year != end_year:
         # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
         explicit = _RANGE.search(before) is not None
@@ -196,6 +220,22 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     if start_year is not None:
         period = str(start_year) if start_year == end_year else f"{start_year}-{end_year}"
     return FigureReading(period, start_year, end_year, role, change)
+
+
+def names_two_periods(headings, report_year: Optional[int], doc_type: Optional[str] = None) -> bool:
+    """Whether one of ``headings`` names two periods (“十四五”时期和2025年工作回顾), so that the
+    passages before a figure's in its section say which of them it is about."""
+    gwr = doc_type == "government_work_report"
+    if not report_year:
+        return False
+    reviewed = report_year - 1 if gwr else report_year
+    return any(_two_periods(_digit_years(h), reviewed, report_year, gwr) for h in headings)
+
+
+def _two_periods(heading: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool) -> bool:
+    """Whether ``heading`` names two periods (“十四五”时期和2025年工作回顾)."""
+    first = _period_in(heading, reviewed, ahead, gwr, first=True, heading=True)
+    return first is not None and first != _period_in(heading, reviewed, ahead, gwr, heading=True)
 
 
 # a heading about the years ahead: 三、2026年工作安排, 关于今年工作, 明年工作打算, “十五五”时期主要目标任务
@@ -273,6 +313,10 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
                 continue                  # 连续16年位居全国首位: how long a state lasted, its clause's only
             n = _number(m.group(1) or m.group(2))
             if n and 1 < n <= 20:
+                found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
+        for m in _THESE_YEARS.finditer(text):
+            n = _number(m.group(1))
+            if n and n <= 20:
                 found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
         for m in _LAST_YEAR.finditer(text):
             if _COMPARISON_BEFORE.search(text, max(0, m.start() - 4), m.start()) or _COMPARISON_AFTER.match(text, m.end()):

@@ -53,6 +53,11 @@ REPORTS = {
     "2026_甲省_2026年甲省政府工作报告.txt":
         "2026年浙江省政府工作报告\n\n一、“十四五”时期和2025年工作回顾\n\n过去五年，城镇新增就业累计560万人。"
         "去年，城镇新增就业115万人。\n\n二、2026年工作安排\n\n今年主要预期目标是：城镇新增就业100万人以上。\n",
+    # a review of five years and the last one together: the passage that leads each part says which
+    "2026_乙省_2026年乙省政府工作报告.txt":
+        "2026年江苏省政府工作报告\n\n一、2025年和“十四五”时期工作回顾\n\n这是乡村全面振兴扎实推进的五年。\n\n"
+        "严守耕地保护红线，建成高标准农田142万亩，累计建成高标准农田4128万亩。\n\n"
+        "刚刚过去的2025年，全省经济运行稳中有进。\n\n新建高标准农田30万亩。\n",
 }
 
 
@@ -80,10 +85,41 @@ def test_a_year_in_the_question_is_the_period_from_any_report(idx):
         idx.figures("城镇新增就业", role="goal")
 
 
-def _read(sentence, figure, year, doc_type=GWR, kind=None, before_sentence="", headings=()):
+def test_the_passages_before_a_figure_say_which_of_a_headings_two_periods_it_is_about(idx):
+    rows = idx.figures("高标准农田").rows
+    assert sorted((r.value, r.period) for r in rows) == [(300_000.0, "2025"), (1_420_000.0, "2021-2025"),
+                                                         (41_280_000.0, "2025")]
+
+
+def _read(sentence, figure, year, doc_type=GWR, kind=None, before_sentence="", headings=(), leads=()):
     got = read_figure(sentence, sentence.index(figure), year, doc_type, kind, before_sentence=before_sentence,
-                      headings=headings)
+                      headings=headings, leads=leads)
     return got.period, got.role
+
+
+@pytest.mark.parametrize("sentence, figure, headings, leads, expected", [
+    # under a heading naming a plan and a year, the nearest passage before that opens with a period
+    ("建成高标准农田142万亩", "142万亩", ("一、2025年和“十四五”时期工作回顾",),
+     ("五年来，我们坚定不移促进区域协调发展。", "乡村全面振兴扎实推进。"), "2021-2025"),
+    ("建设筹集保障性住房155.4万套", "155.4万套", ("一、2025年和“十四五”时期工作回顾",),
+     ("这是改革动力不断增强的五年。", "深圳47项经验获全国推广。", "这是人民生活品质不断提高的五年。"), "2021-2025"),
+    ("建设筹集保障性住房155.4万套", "155.4万套", ("一、“十四五”时期和2025年工作回顾",),
+     ("五年来，我们坚定不移推进改革。", "刚刚过去的2025年，全省经济运行稳中有进。"), "2025"),
+    ("建设筹集保障性住房155.4万套", "155.4万套", ("一、2025年和“十四五”时期工作回顾",), (), "2025"),
+    # a figure over several years keeps the plan; a heading of one period is not asked
+    ("居民人均可支配收入年均增长5.4%", "5.4%", ("一、2025年和“十四五”时期工作回顾",),
+     ("2025年，全省经济运行稳中有进。",), "2021-2025"),
+    ("新建高标准农田30万亩", "30万亩", ("一、2025年工作回顾",), ("五年来，我们坚定不移推进改革。",), "2025"),
+    # a level reached is at the end; 累计建成 without a span of its sentence is the total built so far
+    ("常住人口城镇化率提高到76.58%", "76.58%", ("一、2025年和“十四五”时期工作回顾",),
+     ("这是城乡区域协调发展取得新进展的五年。",), "2025"),
+    ("补充耕地39.08万亩，累计建成高标准农田4128万亩", "4128万亩", ("一、“十四五”时期和2025年工作回顾",),
+     ("五年来，我们坚定不移推进乡村振兴。",), "2025"),
+    ("过去五年，累计建成高标准农田1000万亩", "1000万亩", ("一、“十四五”时期和2025年工作回顾",), (), "2021-2025"),
+])
+def test_a_section_on_a_plan_and_its_last_year_is_split_by_the_passages_that_lead_it(sentence, figure, headings,
+                                                                                      leads, expected):
+    assert _read(sentence, figure, 2026, headings=headings, leads=leads)[0] == expected
 
 
 @pytest.mark.parametrize("sentence, figure, headings, expected", [
