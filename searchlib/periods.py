@@ -133,6 +133,9 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     # a target by what its clause says (预期, 力争, 到2030年) or by where it stands (a plans
     # section, a list of targets, 左右 in a work report): the latter not for a period past
     context_target = False
+    # ... by words near it (a list of targets, 左右), not only by the section it stands in
+    worded = bool(_TARGET_LIST.search(before) or (gwr and _TARGET_LIST.search(before_sentence[-200:]))
+                  or (gwr and _AROUND.match(_skip_figure(after))))
     if _BASELINE.search(before) and _TO_AFTER.match(after) is not None:
         role = "baseline"
     elif _TARGET.search(clause) or _HORIZON.search(before):
@@ -165,6 +168,7 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     several = bool(_SPAN.search(before)) or role == "baseline" or _FROM_TO.search(clause) is not None
     single = None
     in_sentence = False                   # the period is stated in the figure's sentence
+    stated = False                        # ... or by a passage leading its section, or a review heading
     for text, opening in ((clause, False), (before, True), (before_sentence, True)):
         found = _period_in(text, reviewed, ahead, gwr, opening=opening)
         if found and spanning and found[0] == found[1] and text is not clause:
@@ -183,6 +187,7 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
                     break                 # 年均增长5.4% after 2025年，…: the heading's plan
                 if found:
                     start_year, end_year = found
+                    stated = True
                     break
     if start_year is None:
         for heading in reversed(headings):
@@ -192,8 +197,14 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
             found = _period_in(heading, reviewed, ahead, gwr, first=multi, spans=several, heading=True)
             if found and single and found[0] == found[1]:
                 continue
+            if found and role == "target" and (worded or not context_target) and reviewed and found[1] <= reviewed:
+                # a target (年均增长5%左右) under “十四五”时期发展成就和“十五五”时期主要目标任务: the plan ahead
+                ahead_of = [_period_in(heading, reviewed, ahead, gwr, first=f, heading=True) for f in (True, False)]
+                found = next((f for f in ahead_of if f and f[0] > reviewed), found)
             if found:
                 start_year, end_year = found
+                # “十四五”时期发展成就和“十五五”时期主要目标任务: its review's years are past
+                stated = _REVIEW_HEADING.search(heading) is not None
                 break
         else:
             if single:
@@ -209,8 +220,11 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
         # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
         explicit = _RANGE.search(before) is not None
         start_year = end_year = start_year if explicit else start_year - 1
-    if context_target and in_sentence and report_year and end_year < (ahead if gwr else report_year):
-        role = "result"                   # 五年提高3.89个百分点 in a section on five years and the next
+    if context_target and (in_sentence or (stated and not worded)) and report_year \
+            and end_year < (ahead if gwr else report_year):
+        # 五年提高3.89个百分点 in a section on five years and the next, stated in its sentence or
+        # by a heading that reviews them
+        role = "result"
     if start_year is None:
         year = (ahead if (role == "target" or planning) and gwr else reviewed) if report_year else None
         start_year = end_year = year
@@ -233,9 +247,12 @@ def names_two_periods(headings, report_year: Optional[int], doc_type: Optional[s
 
 
 def _two_periods(heading: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool) -> bool:
-    """Whether ``heading`` names two periods (“十四五”时期和2025年工作回顾)."""
+    """Whether ``heading`` names two periods reviewed (“十四五”时期和2025年工作回顾)."""
     first = _period_in(heading, reviewed, ahead, gwr, first=True, heading=True)
-    return first is not None and first != _period_in(heading, reviewed, ahead, gwr, heading=True)
+    last = _period_in(heading, reviewed, ahead, gwr, heading=True)
+    # ... both reviewed: a heading on past years and years ahead (“十四五”时期发展成就和“十五五”
+    # 时期主要目标任务) is split by what each figure's sentence says, not by a review's lead
+    return first is not None and first != last and reviewed is not None and max(first[1], last[1]) <= reviewed
 
 
 # a heading about the years ahead: 三、2026年工作安排, 关于今年工作, 明年工作打算, “十五五”时期主要目标任务

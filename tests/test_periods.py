@@ -190,3 +190,17 @@ def test_role_from_where_the_figure_stands_and_what_period_it_states(sentence, f
     assert role == expected[1]
     if expected[0] is not None:
         assert period == expected[0]
+
+
+@pytest.mark.parametrize("sentence, figure, leads, expected", [
+    # a heading on five years past and five ahead: a figure of the past years is a result ...
+    ("常住人口城镇化率五年提高3.89个百分点", "3.89个百分点", (), ("2021-2025", "result")),
+    ("常住人口城镇化率五年提高3.89个百分点", "3.89个百分点", ("过去五年，我们牢记嘱托。",), ("2021-2025", "result")),
+    # ... a target by its words is the plan ahead's, and a lead of the review does not reach it
+    ("地区生产总值年均增长5%左右", "5%", (), ("2026-2030", "target")),
+    ("城镇新增就业每年50万人以上", "50万人", ("过去五年，我们牢记嘱托。",), ("2026-2030", "target")),
+    ("常住人口城镇化率达到75%", "75%", ("过去五年，我们牢记嘱托。",), ("2030", "target")),
+])
+def test_a_heading_on_a_plan_past_and_the_next_gives_each_figure_its_own(sentence, figure, leads, expected):
+    heads = ("二、“十四五”时期发展成就和“十五五”时期主要目标任务",)
+    assert _read(sentence, figure, 2026, kind="plans", headings=heads, leads=leads) == expected
