@@ -75,6 +75,8 @@ _PARTITION = ("城镇", "农村", "城市", "乡村", "农民", "城乡")
 # a concept that is a measure (脱贫人口, 城镇化率, 粮食产量, 固定资产投资): followed in a subject
 # by another measure (人均纯收入, 务工规模, 占比) it is what that measure is of, not the answer;
 # what only restates it (总量, 增速, 年均增长率) is the same measure
+# ... or in the units of one kind of ownership (全民所有制单位的固定资产投资, 国有企业营业收入)
+_OWNERSHIP = re.compile(r"(?:全民所有制|集体所有制|国有|集体|私营|个体|外商投资|外资|港澳台)(?:经济|单位|企业|工业)?的?$")
 _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
              "浓度", "投资", "支出", "数")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
@@ -331,6 +333,8 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
         before = subject[:at]
         if before.endswith(_PARTITION) and c.startswith(("居民", "人均", "人口")):
             return True
+        if _OWNERSHIP.search(before) and not any(o in before for o in concepts):
+            return True           # 全民所有制单位的固定资产投资: the units of one kind of ownership
         if c.endswith(_MEASURES) and _OTHER_MEASURE.search(_SAME_MEASURE.sub("", subject[at + len(c):])):
             return True
     return False

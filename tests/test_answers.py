@@ -342,6 +342,9 @@ def test_two_region_words_keep_both_regions(seed_index):
     ("居民人均可支配收入", "全体居民人均可支配收入和农民人均纯收入实际增长8.4%和11.4%。", [8.4]),
     # a share of the concept is another measure
     ("固定资产投资", "能源交通投资占整个固定资产投资的百分之二十左右。", []),
+    # the units of one kind of ownership are a part, unless the query names that kind
+    ("固定资产投资", "全民所有制单位的固定资产投资总额五年为八千九百六十亿元，全社会固定资产投资增长5%。", [5]),
+    ("全民所有制单位 固定资产投资", "全民所有制单位的固定资产投资总额五年为八千九百六十亿元。", [896000000000]),
 ])
 def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, values):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
