@@ -4,8 +4,8 @@
 never read figures.py/answers.py/periods.py; 12 questions a tuning half, 12 a test half).
 
 For each labelled row, the current table of its question is computed on the full library's
-index and the row found again (same passage, same figure as written); its period, role
-and change are compared with the labels. Prints one table per half.
+index and the row found again (same passage, same figure as written); its period, role,
+change, value and unit are compared with the labels. Prints one table per half.
 
     .venv/bin/python scripts/figure_audit.py [--index bench-out/eval-dev-full] [-v]
 """
@@ -74,6 +74,14 @@ def main():
             if not r["subject_ok"] and args.verbose:
                 print(f"[{r['split']}] subject kept: {got.subject!r} ({r.get('subject_note') or ''}) — {q} — "
                       f"{got.text} — {r['sentence'][:90]}")
+            # value and unit as the label reads them (value_ok: the value stored then was right)
+            if r.get("value_ok") is not None:
+                s["value labelled"] += 1
+                right = abs(got.value - r["value"]) <= 1e-6 * max(1.0, abs(r["value"])) and got.unit == r["unit"]
+                s["value"] += right == bool(r["value_ok"])
+                if right != bool(r["value_ok"]) and args.verbose:
+                    print(f"[{r['split']}] value: got {got.value!r} {got.unit}, label {r['value']!r} {r['unit']} "
+                          f"(value_ok {r['value_ok']}) — {q} — {got.text} — {r['sentence'][:90]}")
             for key in ("period", "role", "change"):
                 ok = (got.period if key == "period" else getattr(got, key)) == r[key]
                 s[key] += ok
@@ -83,13 +91,14 @@ def main():
     print_recall(labelled, tables, args.index)
     print()
     print("| half | rows | still in the table | year column = period (before) | period right | role right | "
-          "change right | subject right: sampled → kept | right-subject rows kept |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "change right | value and unit right | subject right: sampled → kept | right-subject rows kept |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for split in ("tune", "test"):
         s = stats[split]
         f = s["found"] or 1
         print(f"| {split} | {s['rows']} | {s['found']} | {s['year column = period (before)'] / s['rows']:.1%} | "
               f"{s['period'] / f:.1%} | {s['role'] / f:.1%} | {s['change'] / f:.1%} | "
+              f"{s['value'] / (s['value labelled'] or 1):.1%} | "
               f"{s['subject ok (labels)'] / s['rows']:.1%} → {s['kept, subject ok'] / f:.1%} | "
               f"{s['kept, subject ok']}/{s['subject ok (labels)']} |")
 

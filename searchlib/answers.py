@@ -36,7 +36,7 @@ from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
 from .analysis import dictionary_parts
-from .periods import read_figure
+from .periods import names_two_periods, read_figure
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
 from .vocabulary import (AREA, CONCENTRATION, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
@@ -72,6 +72,15 @@ _OUTCOMES = ("维持", "驳回", "撤销", "确认违法", "责令履行", "变�
 # a subject that names the asked measure only in part of a population (城镇居民人均可支配收入
 # for 居民人均可支配收入) or as the base of a share (工业投资占固定资产投资比重): another measure
 _PARTITION = ("城镇", "农村", "城市", "乡村", "农民", "城乡")
+# a concept that is a measure (脱贫人口, 城镇化率, 粮食产量, 固定资产投资): followed in a subject
+# by another measure (人均纯收入, 务工规模, 占比) it is what that measure is of, not the answer;
+# what only restates it (总量, 增速, 年均增长率) is the same measure
+# ... or in the units of one kind of ownership (全民所有制单位的固定资产投资, 国有企业营业收入)
+_OWNERSHIP = re.compile(r"(?:全民所有制|集体所有制|国有|集体|私营|个体|外商投资|外资|港澳台)(?:经济|单位|企业|工业)?的?$")
+_MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
+             "浓度", "投资", "支出", "数")
+_SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
+_OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度")
 
 
 # --------------------------------------------------------------------------- units
@@ -176,24 +185,40 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 if answered:
                     out.append((f, s, e))
                 continue
-            own = len(_ADVERBS.sub("", subject)) >= 4        # 行政诉讼案件, not 受理 / 已审结 / 纠错
-            after = own and lowered.startswith(subject, f.end)      # 7517台执法记录设备
+            # 行政诉讼案件, not 受理 / 已审结 / 纠错; or what is written right after it, however
+            # short (7517台执法记录设备, 两个闸门, 832个贫困县): that is what it counts
+            after = len(subject) >= 2 and lowered.startswith(subject, f.end)
+            own = len(_ADVERBS.sub("", subject)) >= 4 or after
             clause = max(prev_end, _clause_start(lowered, s, f.start))
             own = own and (after or subject in lowered[clause:f.start])
             if own:
                 # it counts what it names: the concepts in its clause or its subject, or
                 # in a clause before it that states no number (两法衔接工作扎实推进，移送
                 # 涉嫌犯罪案件30件); "受理行政复议案件126件，行政诉讼案件300件": 300件
-                # does not answer 行政复议
-                got = _covered(_counted(lowered[clause:f.start] + " " + subject, f), groups)
+                # does not answer 行政复议; the items of a list it counts (人工智能、新能源汽车
+                # 等4个产业) are not what it counts
+                named_before = lowered[clause:f.start]
+                if after:         # ... nor the item before it (551万贫困人口全部脱贫、52个贫困县)
+                    named_before = "" if named_before.rstrip().endswith("等") else named_before.rpartition("、")[2]
+                got = _covered(_counted(named_before + " " + subject, f), groups)
                 prev_clause = _clause_start(lowered, s, clause - 1) if clause > s else clause
-                if clause > prev_end and prev_clause >= prev_end and numberless(prev_clause, clause):
+                # ... when that clause opens the sentence (its topic): one action in a list of
+                # them (加强高标准农田建设，增加深松土地1.5亿亩) is not what the next one counts;
+                # and not to a thing written after the figure that names none of them (针对固定
+                # 资产投资增长过快的问题，严把两个闸门)
+                topical = not after or bool(got) or any(h in subject for h in heads)
+                if topical and clause > prev_end and prev_clause == s and numberless(prev_clause, clause):
                     got |= _covered(lowered[prev_clause:clause], groups)
                 # the opening sentence may add the other concepts once the figure names one
                 # (or its head word), or the query asks for its unit (两法衔接 时限:
                 # 办理时限5个工作日); （一）行政复议工作。…办理行政诉讼案件300件 names none
                 named = bool(got) or f.unit in asked_units or any(h in subject for h in heads)
                 answered = got == everything or named and got | (opening if k else set()) == everything
+                if "其中" in lowered[s:f.start] and got != everything:
+                    # a part of a total (其中，行政确认案件1件): only when it names the concepts itself
+                    answered = False
+                elif _outcome(subject, groups):
+                    answered = False      # 因当事人撤回复议申请终止审理4件: an outcome, a part of the total
             elif f is figs[0]:
                 # no subject of its own: the sentence before it names the concepts, or the
                 # passage's opening sentence does (一是健全两法衔接机制。全年受理12件)
@@ -208,6 +233,46 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             if answered:
                 out.append((f, s, e))
     return out
+
+
+_OUTCOME_END = re.compile("(?:" + "|".join(_OUTCOMES) + r")(?:审理|处理|办理|结案)?$")
+
+
+def _outcome(subject: str, groups) -> bool:
+    """Whether a subject of its own ends in an outcome of cases (…终止审理, …驳回) that is
+    not itself one of the query's concepts (调解 for 人民调解)."""
+    m = _OUTCOME_END.search(subject)
+    return m is not None and not _covered(m.group(0), groups)
+
+
+_RUN_GAP = re.compile(r"(?:左右|以上|以内|以下|多|余)?[、和及与]{1,2}")
+_ITEMS = re.compile(r"、|和|及|与")
+
+
+def _parallel_item(lowered: str, lo: int, figures: list[Figure], f: Figure) -> Optional[str]:
+    """The item of a list without 分别 that figure ``f`` belongs to: in "A和B实际增长8.4%和
+    11.4%" 8.4% is A's and 11.4% B's (the i-th value of a run of values joined by 和/、 is the
+    i-th item of as many before it in the clause); None when ``f`` is not in such a run."""
+    at = figures.index(f) if f in figures else -1
+    if at < 0:
+        return None
+    first = last = at
+    while first > 0 and _RUN_GAP.fullmatch(lowered, figures[first - 1].end, figures[first].start) \
+            and figures[first - 1].unit == f.unit:
+        first -= 1
+    while last + 1 < len(figures) and _RUN_GAP.fullmatch(lowered, figures[last].end, figures[last + 1].start) \
+            and figures[last + 1].unit == f.unit:
+        last += 1
+    if last == first:
+        return None
+    start = figures[first].start
+    clause = lowered[_clause_start(lowered, lo, start):start]
+    if "分别" in clause:
+        return None
+    items = _ITEMS.split(clause)
+    if len(items) != last - first + 1 or any(len(x) < 2 for x in items):
+        return None
+    return items[at - first]
 
 
 def _listed_at(text: str, lo: int, pos: int) -> Optional[int]:
@@ -243,11 +308,22 @@ def _another_thing(subject: str, groups) -> bool:
     return not any(bare[i:i + 2] in form for form in forms for i in range(len(bare) - 1))
 
 
+def _share_of(clause: str, concepts: list[str]) -> bool:
+    """Whether a figure's clause makes it a share of one of the ``concepts`` (X占固定资产投资
+    的20%): the concept is the base after 占, and not itself a share."""
+    for c in concepts:
+        at = clause.find(c)
+        if at > 0 and "占" in clause[:at] and not any(w in c for w in ("比重", "占比", "比例")):
+            return True
+    return False
+
+
 def _other_measure(subject: str, concepts: list[str]) -> bool:
     """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
     part of another measure: a part of a population the query does not name (城镇居民人均可
-    支配收入, 城乡居民…分别 for 居民人均可支配收入) or the base of a share (工业投资占固定资
-    产投资比重 for 固定资产投资)."""
+    支配收入, 城乡居民…分别 for 居民人均可支配收入), the base of a share (工业投资占固定资
+    产投资比重 for 固定资产投资), or, when the concept is itself a measure (脱贫人口, 城镇化率,
+    粮食产量), the measure of something it qualifies (脱贫人口人均纯收入, 脱贫人口务工规模)."""
     for c in concepts:
         at = subject.find(c)
         if at < 0:
@@ -257,11 +333,18 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
         before = subject[:at]
         if before.endswith(_PARTITION) and c.startswith(("居民", "人均", "人口")):
             return True
+        if _OWNERSHIP.search(before) and not any(o in before for o in concepts):
+            return True           # 全民所有制单位的固定资产投资: the units of one kind of ownership
+        if c.endswith(_MEASURES) and _OTHER_MEASURE.search(_SAME_MEASURE.sub("", subject[at + len(c):])):
+            return True
     return False
 
 
-def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None) -> list[FigureRow]:
-    """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``."""
+def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None,
+                leads: Optional[Callable[[Hit], tuple]] = None) -> list[FigureRow]:
+    """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``.
+    ``leads(hit)``: the first sentences of the passages before ``hit``'s in its section,
+    asked for only under a heading that names two periods (“十四五”时期和2025年工作回顾)."""
     groups = plan.alternatives()
     # 案件 in 行政复议 案件 is what the figure counts: a count of cases (收到行政复议申请292件)
     # names it by its unit
@@ -277,22 +360,38 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
         if not hit.figures:
             continue
         text = hit.text
+        lowered = None
+        hit_leads = None
         for f, s, e in _answering(text, hit.figures, groups, wanted_units, heads):
             if wanted_units and f.unit not in wanted_units:
                 continue
             converted = convert(f)
             if converted is None:
                 continue
-            if f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
+            lowered = lowered or fold_traditional(text).lower()
+            # in a list without 分别 (A和B实际增长8.4%和11.4%) each value is its item's: 11.4% is B's
+            item = _parallel_item(lowered, s, hit.figures, f)
+            if item is not None:
+                if not _covered(item, groups) or _other_measure(item, typed):
+                    continue
+            elif f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
                 continue
+            listed = _listed_at(lowered, s, f.start)
+            if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
+                continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
+            if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], typed):
+                continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)
             if key in seen:               # the same sentence twice in one report
                 continue
             seen.add(key)
             value, unit_ = converted
+            if hit_leads is None:
+                hit_leads = tuple(leads(hit)) if leads is not None and \
+                    names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
             reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
-                                  before_sentence=text[:s], headings=tuple(hit.heading_path))
+                                  before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
             rows.append(FigureRow(
                 region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
                 doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),

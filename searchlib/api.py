@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from .answers import GROUPINGS, ROLES, answer_rows, group_rows, unit_converter
-from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError
+from .errors import CorpusError, DocumentNotFoundError, QuerySyntaxError, SearchlibError
 from .metadata import region_table
 from .models import RULE_TYPES, BuildReport, FigureTable, SearchResult
+from .periods import names_two_periods
 from .query import MULTI_FILTERS, Filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .search import IndexSearcher
@@ -384,7 +386,7 @@ class SearchIndex:
         if len(regions) > 1 and region is None and "region" not in written:
             # two regions (浙江 江苏) keep both, as two years do
             hits = [h for h in hits if h.region_code and regions & set(table.chain(h.region_code))]
-        rows = answer_rows(hits, plan, unit)
+        rows = answer_rows(hits, plan, unit, leads=self._section_leads())
         if years:
             # the figures of that year: not a five-year total that ends in it
             rows = [r for r in rows if r.period_start is not None and r.period_start == r.period_end
@@ -396,6 +398,32 @@ class SearchIndex:
         return FigureTable(query=query, rows=rows, by=by, unit=unit, groups=group_rows(rows, by), total=total,
                            passages=len(result.hits), expansions=plan.expansions,
                            elapsed_ms=(time.perf_counter() - t0) * 1000, partial=result.partial)
+
+    def _section_leads(self):
+        """``leads(hit)`` for ``answer_rows``: the first sentence of each passage before
+        ``hit``'s under the same heading that names two periods (each document read once)."""
+        docs: dict = {}
+
+        def leads(hit) -> list[str]:
+            if hit.doc_id not in docs:
+                try:
+                    docs[hit.doc_id] = self._searcher.document(hit.doc_id)["passages_list"]
+                except SearchlibError:
+                    docs[hit.doc_id] = []
+            passages = docs[hit.doc_id]
+            path = list(hit.heading_path)
+            depth = next((k + 1 for k in range(len(path), 0, -1)
+                          if names_two_periods(path[k - 1:k], hit.year, hit.doc_type)), 0)
+            ordinal = int(hit.passage_id.rpartition("#")[2])
+            out = []
+            for p in reversed(passages):
+                if p["ordinal"] >= ordinal:
+                    continue
+                if list(p.get("heading_path") or [])[:depth] != path[:depth]:
+                    break
+                out.append(re.split(r"(?<=[。！？])", p["text"].strip(), maxsplit=1)[0])
+            return out[::-1]
+        return leads
 
     # -- updates --------------------------------------------------------------------
     def update(self, corpus, progress=None, procs=None, remove_missing=True, rebuild=False) -> BuildReport:

@@ -14,7 +14,10 @@ first:
   is that year; 到/力争到/至 YYYY年 is the horizon of a target; else the year the section is
   about (a plans section: the report's session year; otherwise the year reviewed); a heading
   naming a year and a plan (“十四五”时期和2025年工作回顾) gives the year, or the plan's years to a
-  figure over several years (五年, 年均).
+  figure over several years (五年, 年均), unless a passage before the figure's in that section
+  opens with a period (五年来，…; 这是人民生活品质不断提高的五年。; 刚刚过去的2025年，…): the
+  nearest such one does. 累计建成 with no span stated in its sentence is the total built so
+  far, at the period's end.
 * role: ``baseline`` for X in 从/由 (2020年的) X … 提高/增长/下降 到 Y; ``target`` in a plans
   section, in a clause that plans (预期, 目标, 力争, 确保, 计划, 争取, 应该), after a horizon
   (到2030年，…), in a sentence or work-report passage that lists targets (主要预期目标是：…),
@@ -38,21 +41,37 @@ _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:[-—–~～至到]|—)\s*" + _YEAR 
 _SINGLE = re.compile(_YEAR + r"\s*年(?!\s*(?:[-—–~～至到]|—)\s*(?:19|20)\d\d)")
 # the horizon of a target (到2030年，…; 力争到2030年): not the end of a change (提升到2025年的57.7%)
 _HORIZON = re.compile(r"(?:(?:^|(?<=[，,；;：:\s]))(?:到|至)|力争到|力争在|争取到|预计到)\s*" + _YEAR + r"\s*年(?!的|底的|末的)")
-_PLAN = re.compile(r"[“\"]?(十[一二三四五六七八九]?五|十五)[”\"]?\s*(?:时期|期间|以来|规划期|末)")
-_PLAN_START = {"十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026}
+# a five-year plan: “十四五”时期, “七五”期间, 六五计划, 第六个五年计划
+_PLAN = re.compile(r"[“\"](十[一二三四五六七八九]?五|[一二三四五六七八九]五)[”\"](?!\s*(?:普法|规划))\s*(?:时期|期间|以来|规划期|计划|末)?"
+                   r"|(十[一二三四五六七八九]?五|[一二三四五六七八九]五)\s*(?:时期|期间|以来|规划期|计划|末)"
+                   r"|第([一二三四五六七八九十]{1,2})个五年计划")
+_PLAN_TIME = re.compile(r"(?:时期|期间|以来|规划期|计划|末)$")
+_PLAN_START = {"一五": 1953, "二五": 1958, "三五": 1966, "四五": 1971, "五五": 1976, "六五": 1981, "七五": 1986,
+               "八五": 1991, "九五": 1996, "十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016,
+               "十四五": 2021, "十五五": 2026}
+_PLAN_ORDINAL = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"]
 _COMPARED = re.compile(r"(?:较|比|相比|与)\s*[“\"]?$")
-_PAST_YEARS = re.compile(r"(?:过去|近|这|前)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
+# a year compared with: 比2020年, 较2020年, 是2010年的2.2倍, 与2019年相比, 在2019年(的)基础上
+_COMPARISON_BEFORE = re.compile(r"(?:比|较|是|同|与|相比|高于|低于|超过)\s*$")
+_COMPARISON_AFTER = re.compile(r"(?:底|末)?的?(?:[^，,。；;]{0,8}?基础上|同期|水平上|相比|[\d.一二三四五六七八九十两]+倍|翻)")
+_PAST_YEARS = re.compile(r"(?:过去|近|这|前|连续)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
+# 这是人民生活品质不断提高的五年: the lead of a passage about the years up to the one reviewed
+_THESE_YEARS = re.compile(r"这是[^。，,；;！]{0,40}的([一二三四五六七八九十两\d]{1,2})年(?=[。！]|$)")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
 _BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
 _TO_AFTER = re.compile(r"^\s*[^。；;]{0,16}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)了?\s*(?:到|至)")
 # a clause that plans (a target), and a passage that lists a plan's targets (主要预期目标是：…)
-_TARGET = re.compile(r"预期|预计|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求")
+_TARGET = re.compile(r"预期|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求|拟")
 _TARGET_LIST = re.compile(r"预期目标|主要目标是|发展目标是|目标是")
 _AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右: a target's way of saying it
 # a level reached (达到67.4%, 突破4000亿元, 提高到65%): at the end of the period it is stated in
-_LEVEL = re.compile(r"(?:达到|达|突破|超过|提高到|提高至|提升到|提升至|增加到|增至|升至|降至|降到|下降到|下降至"
-                    r"|缩小至|缩小到|稳定在|保持在|控制在)\s*$")
+_LEVEL = re.compile(r"(?:达到|达|突破|超过|(?:提高|提升|增加|增长|上升|扩大|下降|降低|减少|缩小|缩减|压减)了?(?:到|至)"
+                    r"|增至|升至|降至|降到|稳定在|保持在|控制在)\s*$")
+# a level held over the whole period (连续18年保持在…以上, 一直控制在3%以内): not only at its end
+_HELD = re.compile(r"连续|一直|始终|每年|历年|保持|稳定在")
+_FROM_TO = re.compile(r"(?:从|由)[^，,；;。]{0,24}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小|增至|降至|升至)了?"
+                      r"\s*(?:到|至)?\s*$")
 _MULTI_YEAR = re.compile(r"年均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
 _SPAN = re.compile(r"年均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
@@ -88,34 +107,45 @@ def _number(word: str) -> Optional[int]:
 
 def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type: Optional[str] = None,
                 section_kind: Optional[str] = None, before_sentence: str = "",
-                headings: tuple = ()) -> FigureReading:
+                headings: tuple = (), leads: tuple = ()) -> FigureReading:
     """The period, role and change of the figure at ``start`` of ``sentence``, in a report
     about ``report_year`` (a 政府工作报告: its session year) of ``doc_type``, in a section of
     ``section_kind``. When the sentence states no period, the passage's text before it
     (``before_sentence``, nearest statement first) and then its ``headings`` (innermost
-    first; a heading's first statement: “十四五”时期和2025年工作回顾 is the five years) do."""
+    first; a heading's first statement: “十四五”时期和2025年工作回顾 is the five years) do.
+    Under a heading that names two periods (a plan and a year), ``leads``, the first sentences
+    of the passages before it in its section (in order), decide first: the nearest one that
+    opens with a period (五年来，…; 这是人民生活品质不断提高的五年。; 刚刚过去的2025年，…)."""
     sentence, before_sentence = _digit_years(sentence), _digit_years(before_sentence)
     headings = tuple(_digit_years(h) for h in headings)
+    leads = tuple(_digit_years(t) for t in leads)
     before = sentence[:start]
     clause_at = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[clause_at:]
     gwr = doc_type == "government_work_report"
-    planning = section_kind == "plans"
     # the year reviewed: the year before a work report's session; the year a report covers
     reviewed = (report_year - 1 if gwr else report_year) if report_year else None
     ahead = report_year if report_year else None          # 今年 in a work report: its session year
+    planning = section_kind == "plans" or any(_plans_heading(h, report_year, gwr) for h in headings)
 
     after = sentence[start:]
     role = "result"
+    # a target by what its clause says (预期, 力争, 到2030年) or by where it stands (a plans
+    # section, a list of targets, 左右 in a work report): the latter not for a period past
+    context_target = False
+    # ... by words near it (a list of targets, 左右), not only by the section it stands in
+    worded = bool(_TARGET_LIST.search(before) or (gwr and _TARGET_LIST.search(before_sentence[-200:]))
+                  or (gwr and _AROUND.match(_skip_figure(after))))
     if _BASELINE.search(before) and _TO_AFTER.match(after) is not None:
         role = "baseline"
-    elif planning or _TARGET.search(clause) or _HORIZON.search(before) or _TARGET_LIST.search(before) \
-            or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
+    elif _TARGET.search(clause) or _HORIZON.search(before):
         role = "target"
+    elif planning or _TARGET_LIST.search(before) or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
+        role, context_target = "target", True
     elif gwr and _THIS_YEAR.search(clause) and "全年" not in clause:
         role = "target"                                   # a work report's 今年: this year's plan
     elif gwr and _AROUND.match(_skip_figure(after)):
-        role = "target"
+        role, context_target = "target", True
 
     change = None
     verbs = list(_CHANGE_VERB.finditer(before[clause_at:]))
@@ -128,27 +158,73 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     start_year = end_year = None
     # the nearest statement of time before the figure, in its sentence (its clause first)
     multi = bool(_MULTI_YEAR.search(before))
-    for text in (clause, before, before_sentence):
-        found = _period_in(text, reviewed, ahead, gwr)
-        if found:
+    # a clause before it or an earlier sentence: only a statement that opens a clause (去年，…;
+    # 2025年全省…) is about what follows; 创近10年新高, 连续六年获… are their own clause's
+    # a figure its clause says is over several years (五年为8960亿元, 年均增长5.4%) takes the
+    # nearest period of several years, a single year only when none is stated
+    spanning = bool(_SPAN.search(clause))
+    # ... and a change from one level to another (从7248亿元提高到8865亿元) is over several years
+    # when a heading names a plan and a year
+    several = bool(_SPAN.search(before)) or role == "baseline" or _FROM_TO.search(clause) is not None
+    single = None
+    in_sentence = False                   # the period is stated in the figure's sentence
+    stated = False                        # ... or by a passage leading its section, or a review heading
+    for text, opening in ((clause, False), (before, True), (before_sentence, True)):
+        found = _period_in(text, reviewed, ahead, gwr, opening=opening)
+        if found and spanning and found[0] == found[1] and text is not clause:
+            single = single or found
+        elif found:
             start_year, end_year = found
+            in_sentence = text is not before_sentence
             break
     else:
+        # a section that reviews a plan's years and the last one together: the passages
+        # before the figure's say which (五年来，…), the nearest first
+        if leads and any(_two_periods(h, reviewed, ahead, gwr) for h in headings):
+            for lead in reversed(leads):
+                found = _period_in(lead, reviewed, ahead, gwr, opening=True)
+                if found and spanning and found[0] == found[1]:
+                    break                 # 年均增长5.4% after 2025年，…: the heading's plan
+                if found:
+                    start_year, end_year = found
+                    stated = True
+                    break
+    if start_year is None:
         for heading in reversed(headings):
             # a heading about a year and a plan (“十四五”时期和2025年工作回顾): the plan's years
             # for a figure over several years (五年…, 年均增长5.4%), else the year (the
             # labelled audit: 2025 for most figures there)
-            found = _period_in(heading, reviewed, ahead, gwr, first=multi, spans=bool(_SPAN.search(before)))
+            found = _period_in(heading, reviewed, ahead, gwr, first=multi, spans=several, heading=True)
+            if found and single and found[0] == found[1]:
+                continue
+            if found and role == "target" and (worded or not context_target) and reviewed and found[1] <= reviewed:
+                # a target (年均增长5%左右) under “十四五”时期发展成就和“十五五”时期主要目标任务: the plan ahead
+                ahead_of = [_period_in(heading, reviewed, ahead, gwr, first=f, heading=True) for f in (True, False)]
+                found = next((f for f in ahead_of if f and f[0] > reviewed), found)
             if found:
                 start_year, end_year = found
+                # “十四五”时期发展成就和“十五五”时期主要目标任务: its review's years are past
+                stated = _REVIEW_HEADING.search(heading) is not None
                 break
+        else:
+            if single:
+                start_year, end_year = single
     if start_year is not None and start_year != end_year and role != "baseline" and _LEVEL.search(clause) \
-            and "累计" not in clause:
+            and "累计" not in clause and not _HELD.search(clause):
         start_year = end_year             # a level reached: where the period ends (提高到65%)
+    elif start_year is not None and start_year != end_year and not in_sentence and "累计建成" in clause:
+        # 累计建成高标准农田6281万亩 under a heading or passage about five years: a total since
+        # whenever, where the period ends (过去五年…累计6900万人 sums the years it states)
+        start_year = end_year
     if role == "baseline" and start_year is not None and start_year != end_year:
         # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
         explicit = _RANGE.search(before) is not None
         start_year = end_year = start_year if explicit else start_year - 1
+    if context_target and (in_sentence or (stated and not worded)) and report_year \
+            and end_year < (ahead if gwr else report_year):
+        # 五年提高3.89个百分点 in a section on five years and the next, stated in its sentence or
+        # by a heading that reviews them
+        role = "result"
     if start_year is None:
         year = (ahead if (role == "target" or planning) and gwr else reviewed) if report_year else None
         start_year = end_year = year
@@ -160,47 +236,116 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     return FigureReading(period, start_year, end_year, role, change)
 
 
+def names_two_periods(headings, report_year: Optional[int], doc_type: Optional[str] = None) -> bool:
+    """Whether one of ``headings`` names two periods (“十四五”时期和2025年工作回顾), so that the
+    passages before a figure's in its section say which of them it is about."""
+    gwr = doc_type == "government_work_report"
+    if not report_year:
+        return False
+    reviewed = report_year - 1 if gwr else report_year
+    return any(_two_periods(_digit_years(h), reviewed, report_year, gwr) for h in headings)
+
+
+def _two_periods(heading: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool) -> bool:
+    """Whether ``heading`` names two periods reviewed (“十四五”时期和2025年工作回顾)."""
+    first = _period_in(heading, reviewed, ahead, gwr, first=True, heading=True)
+    last = _period_in(heading, reviewed, ahead, gwr, heading=True)
+    # ... both reviewed: a heading on past years and years ahead (“十四五”时期发展成就和“十五五”
+    # 时期主要目标任务) is split by what each figure's sentence says, not by a review's lead
+    return first is not None and first != last and reviewed is not None and max(first[1], last[1]) <= reviewed
+
+
+# a heading about the years ahead: 三、2026年工作安排, 关于今年工作, 明年工作打算, “十五五”时期主要目标任务
+_TASK_HEADING = re.compile(r"工作|任务|安排|打算|目标|计划|部署")
+_AHEAD_HEADING = re.compile(r"今年|明年|下一年|下一步")
+_REVIEW_HEADING = re.compile(r"回顾|成就|成绩|完成情况|总结|进展|执行情况")
+
+
+def _plans_heading(heading: str, report_year: Optional[int], gwr: bool) -> bool:
+    """Whether ``heading`` is about the work of the years after the one reviewed (from a work
+    report's session year, from the year after the one a report covers)."""
+    if not report_year or _REVIEW_HEADING.search(heading) or not _TASK_HEADING.search(heading):
+        return False
+    found = _period_in(heading, report_year - 1 if gwr else report_year, report_year, gwr, first=True, heading=True)
+    if found:
+        return found[0] >= (report_year if gwr else report_year + 1)
+    m = _AHEAD_HEADING.search(heading)
+    return m is not None and (m.group(0) != "今年" or gwr)
+
+
 def _skip_figure(text: str) -> str:
     """``text`` (from a figure on) without the figure itself."""
     m = re.match(r"[\d.,，万亿千百十零一二三四五六七八九两〇%％]*[^\d\s，,。；;、]{0,4}?(?=左右|[，,。；;、]|$)", text)
     return text[m.end():] if m else text
 
 
+_OPENS = re.compile(r"[\s“\"”（(—]*(?:在|从|自|截至|截止|到|至|于|经过|其中|同时|此外|另外|而|但|全年)?[\s“\"]*$")
+
+
+_ENDS = re.compile(r"[的年]?(?:底|末|初|里|中|内|以来|期间|时期|来|间)?[”\"]?\s*[，,：:]")
+
+
+def _opens_clause(text: str, at: int, end: int) -> bool:
+    """Whether the statement at ``at``…``end`` of ``text`` is about the clauses after it:
+    it opens its clause (only a leading 在, 从, 截至 … before it: 2025年全省…) or ends a
+    clause of time (在刚刚过去的1987年，…)."""
+    lo = max((m.end() for m in _CLAUSE.finditer(text, 0, at)), default=0)
+    lo = max(lo, text.rfind("\n", 0, at) + 1)
+    return _OPENS.fullmatch(text, lo, at) is not None or _ENDS.match(text, end) is not None
+
+
 def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool,
-               first: bool = False, spans: Optional[bool] = None) -> Optional[tuple[int, int]]:
+               first: bool = False, spans: Optional[bool] = None,
+               opening: bool = False, heading: bool = False) -> Optional[tuple[int, int]]:
     """The last (with ``first``: the first) statement of a period in ``text``: (first year,
     last year), or None; ``spans`` True / False: of the statements that span several years /
-    a single year, when there are any."""
-    found: list[tuple[int, tuple[int, int]]] = []          # (end position, period)
+    a single year, when there are any; ``opening``: only statements that open a clause;
+    ``heading``: ``text`` is a heading, where a plan's name alone is its years (“十四五”发展成就)."""
+    found: list[tuple[int, tuple[int, int], int]] = []     # (end position, period, start)
     ranges = []
     for m in _RANGE.finditer(text):
         ranges.append((m.start(), m.end()))
         a, b = int(m.group(1)), int(m.group(2))
         if a <= b:
-            found.append((m.end(), (a, b)))
+            found.append((m.end(), (a, b), m.start()))
     for m in _HORIZON.finditer(text):
-        found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
+        found.append((m.end(), (int(m.group(1)), int(m.group(1))), m.start()))
     for m in _SINGLE.finditer(text):
+        if _COMPARISON_BEFORE.search(text, max(0, m.start() - 4), m.start()) or _COMPARISON_AFTER.match(text, m.end()):
+            continue                      # 是2010年的2.2倍, 比2020年增长, 在2019年基础上: the base compared with
         if not any(s <= m.start() < e for s, e in ranges):          # a year of a range is the range's
-            found.append((m.end(), (int(m.group(1)), int(m.group(1)))))
+            found.append((m.end(), (int(m.group(1)), int(m.group(1))), m.start()))
     for m in _PLAN.finditer(text):
-        begin = _PLAN_START.get(m.group(1))
+        if m.group(1) and not heading and not _PLAN_TIME.search(m.group(0)):
+            continue                      # “十四五”圆满收官, “十五五”开局: the plan, not a period of figures
+        name = m.group(1) or m.group(2) or (m.group(3) in _PLAN_ORDINAL and m.group(3) + "五")
+        begin = _PLAN_START.get(name or "")
         if begin:
             if m.group(0).endswith("末") and _COMPARED.search(text, 0, m.start()):
                 begin += 5            # 较“十三五”末改善16.5%: the change over the next plan's years
-            found.append((m.end(), (begin, begin + 4)))
+            found.append((m.end(), (begin, begin + 4), m.start()))
     if reviewed:
         for m in _PAST_YEARS.finditer(text):
+            if opening and m.group(0).startswith("连续"):
+                continue                  # 连续16年位居全国首位: how long a state lasted, its clause's only
             n = _number(m.group(1) or m.group(2))
             if n and 1 < n <= 20:
-                found.append((m.end(), (reviewed - n + 1, reviewed)))
+                found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
+        for m in _THESE_YEARS.finditer(text):
+            n = _number(m.group(1))
+            if n and n <= 20:
+                found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
         for m in _LAST_YEAR.finditer(text):
+            if _COMPARISON_BEFORE.search(text, max(0, m.start() - 4), m.start()) or _COMPARISON_AFTER.match(text, m.end()):
+                continue                  # 比上年增长5.2%, 与去年持平: the year compared with
             if m.group(0).startswith(("去年", "上年", "上一年")):
-                found.append((m.end(), (reviewed if gwr else reviewed - 1,) * 2))
+                found.append((m.end(), (reviewed if gwr else reviewed - 1,) * 2, m.start()))
     if ahead:
         for m in _THIS_YEAR.finditer(text):
             if m.group(0) in ("今年", "本年"):
-                found.append((m.end(), (ahead if gwr else reviewed or ahead,) * 2))
+                found.append((m.end(), (ahead if gwr else reviewed or ahead,) * 2, m.start()))
+    if opening:
+        found = [f for f in found if _opens_clause(text, f[2], f[0])]
     if not found:
         return None
     if spans is not None:

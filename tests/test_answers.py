@@ -321,6 +321,30 @@ def test_two_region_words_keep_both_regions(seed_index):
     ("固定资产投资", "固定资产投资增长6.1%，工业投资占固定资产投资比重从17.9%提升到35.5%。", [6.1]),
     # a change or handling verb counts the same things as the figure before it
     ("粮食总产量", "全年粮食总产量达到46947万吨，增产3877万吨。", [469470000, 38770000]),
+    # a clause without a number gives its concepts to the next figure when it opens the sentence,
+    # not when it is one action in a list of them
+    ("两法衔接", "两法衔接工作扎实推进，移送涉嫌犯罪案件30件。", [30]),
+    ("高标准农田", "严守耕地红线，加强高标准农田建设，增加深松土地1.5亿亩。", []),
+    # what is written right after a figure is what it counts, however short; not the items of a
+    # list before it, nor the item before it
+    ("固定资产投资", "针对固定资产投资增长过快的问题，严把土地、信贷两个闸门。", []),
+    ("贫困人口", "年初剩余的农村贫困人口551万人全部脱贫、52个贫困县全部摘帽。", [5510000]),
+    ("新能源汽车", "壮大人工智能、生物医药、新能源汽车等4个千亿级产业。", []),
+    # a concept that is a measure, followed by another measure: what that measure is of
+    ("脱贫人口", "脱贫人口人均纯收入增长12.1%，脱贫人口务工规模超过3200万人。", []),
+    ("化学需氧量", "化学需氧量排放总量下降3.1%。", [3.1]),
+    # a part of a total after 其中, an outcome: parts
+    ("行政复议 案件", "一是加强行政复议工作。全年办理复议案件16件。其中，行政处罚类4件，行政确认案件1件。", [16]),
+    ("行政复议 案件", "共办理行政复议案件16件，因当事人撤回复议申请终止审理4件。", [16]),
+    ("行政复议 案件", "全年办理行政复议案件30件，其中行政复议案件涉及征收12件。", [30, 12]),
+    # the items of a list with or without 分别 are each value's
+    ("居民人均可支配收入", "城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%。", []),
+    ("居民人均可支配收入", "全体居民人均可支配收入和农民人均纯收入实际增长8.4%和11.4%。", [8.4]),
+    # a share of the concept is another measure
+    ("固定资产投资", "能源交通投资占整个固定资产投资的百分之二十左右。", []),
+    # the units of one kind of ownership are a part, unless the query names that kind
+    ("固定资产投资", "全民所有制单位的固定资产投资总额五年为八千九百六十亿元，全社会固定资产投资增长5%。", [5]),
+    ("全民所有制单位 固定资产投资", "全民所有制单位的固定资产投资总额五年为八千九百六十亿元。", [896000000000]),
 ])
 def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, values):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]

@@ -53,6 +53,11 @@ REPORTS = {
     "2026_甲省_2026年甲省政府工作报告.txt":
         "2026年浙江省政府工作报告\n\n一、“十四五”时期和2025年工作回顾\n\n过去五年，城镇新增就业累计560万人。"
         "去年，城镇新增就业115万人。\n\n二、2026年工作安排\n\n今年主要预期目标是：城镇新增就业100万人以上。\n",
+    # a review of five years and the last one together: the passage that leads each part says which
+    "2026_乙省_2026年乙省政府工作报告.txt":
+        "2026年江苏省政府工作报告\n\n一、2025年和“十四五”时期工作回顾\n\n这是乡村全面振兴扎实推进的五年。\n\n"
+        "严守耕地保护红线，建成高标准农田142万亩，累计建成高标准农田4128万亩。\n\n"
+        "刚刚过去的2025年，全省经济运行稳中有进。\n\n新建高标准农田30万亩。\n",
 }
 
 
@@ -78,3 +83,124 @@ def test_a_year_in_the_question_is_the_period_from_any_report(idx):
                                                                (1_150_000.0, "result", 2026)]
     with pytest.raises(api.QuerySyntaxError, match="unknown role"):
         idx.figures("城镇新增就业", role="goal")
+
+
+def test_the_passages_before_a_figure_say_which_of_a_headings_two_periods_it_is_about(idx):
+    rows = idx.figures("高标准农田").rows
+    assert sorted((r.value, r.period) for r in rows) == [(300_000.0, "2025"), (1_420_000.0, "2021-2025"),
+                                                         (41_280_000.0, "2025")]
+
+
+def _read(sentence, figure, year, doc_type=GWR, kind=None, before_sentence="", headings=(), leads=()):
+    got = read_figure(sentence, sentence.index(figure), year, doc_type, kind, before_sentence=before_sentence,
+                      headings=headings, leads=leads)
+    return got.period, got.role
+
+
+@pytest.mark.parametrize("sentence, figure, headings, leads, expected", [
+    # under a heading naming a plan and a year, the nearest passage before that opens with a period
+    ("建成高标准农田142万亩", "142万亩", ("一、2025年和“十四五”时期工作回顾",),
+     ("五年来，我们坚定不移促进区域协调发展。", "乡村全面振兴扎实推进。"), "2021-2025"),
+    ("建设筹集保障性住房155.4万套", "155.4万套", ("一、2025年和“十四五”时期工作回顾",),
+     ("这是改革动力不断增强的五年。", "深圳47项经验获全国推广。", "这是人民生活品质不断提高的五年。"), "2021-2025"),
+    ("建设筹集保障性住房155.4万套", "155.4万套", ("一、“十四五”时期和2025年工作回顾",),
+     ("五年来，我们坚定不移推进改革。", "刚刚过去的2025年，全省经济运行稳中有进。"), "2025"),
+    ("建设筹集保障性住房155.4万套", "155.4万套", ("一、2025年和“十四五”时期工作回顾",), (), "2025"),
+    # a figure over several years keeps the plan; a heading of one period is not asked
+    ("居民人均可支配收入年均增长5.4%", "5.4%", ("一、2025年和“十四五”时期工作回顾",),
+     ("2025年，全省经济运行稳中有进。",), "2021-2025"),
+    ("新建高标准农田30万亩", "30万亩", ("一、2025年工作回顾",), ("五年来，我们坚定不移推进改革。",), "2025"),
+    # a level reached is at the end; 累计建成 without a span of its sentence is the total built so far
+    ("常住人口城镇化率提高到76.58%", "76.58%", ("一、2025年和“十四五”时期工作回顾",),
+     ("这是城乡区域协调发展取得新进展的五年。",), "2025"),
+    ("补充耕地39.08万亩，累计建成高标准农田4128万亩", "4128万亩", ("一、“十四五”时期和2025年工作回顾",),
+     ("五年来，我们坚定不移推进乡村振兴。",), "2025"),
+    ("过去五年，累计建成高标准农田1000万亩", "1000万亩", ("一、“十四五”时期和2025年工作回顾",), (), "2021-2025"),
+])
+def test_a_section_on_a_plan_and_its_last_year_is_split_by_the_passages_that_lead_it(sentence, figure, headings,
+                                                                                      leads, expected):
+    assert _read(sentence, figure, 2026, headings=headings, leads=leads)[0] == expected
+
+
+@pytest.mark.parametrize("sentence, figure, headings, expected", [
+    # 连续N年: the N years up to the year reviewed; a level held over them is theirs, not the last year's
+    ("粮食总产量连续12年稳定在1.3万亿斤以上", "1.3万亿斤", (), "2014-2025"),
+    ("财政赤字率一直控制在3%以内", "3%", ("一、过去五年工作回顾",), "2021-2025"),
+    ("森林覆盖率由五年前的20%提高到23%", "23%", ("一、过去五年工作回顾",), "2025"),   # reached: at the end
+    ("一般公共预算收入从3800亿元增长到4400亿元", "4400亿元", ("一、“十四五”时期经济社会发展回顾",), "2025"),
+])
+def test_a_level_held_is_over_the_whole_period(sentence, figure, headings, expected):
+    assert _read(sentence, figure, 2026, headings=headings)[0] == expected
+
+
+@pytest.mark.parametrize("sentence, figure, before_sentence, expected", [
+    # another clause's period (创近5年新高, 连续六年获…) is not the figure's
+    ("棉花产量创近5年新高，油料产量3600万吨", "3600万吨", "", "2025"),
+    ("考核连续六年获“好”的等次，脱贫人口人均纯收入增长12%", "12%", "", "2025"),
+    ("油料产量达到3600万吨", "3600万吨", "小麦产量从2020年的1.3亿吨提高到2025年的1.4亿吨。", "2025"),
+    ("建成高标准农田1169万亩", "1169万亩", "粮食总产再创新高，连续16年位居全国首位。", "2025"),
+    # ... but a clause of time is about what follows it, and so is a sentence's opening year
+    ("在刚刚过去的2019年，全市城镇新增就业8万人", "8万人", "", "2019"),
+    ("城镇新增就业8万人", "8万人", "2019年，全市经济平稳运行。", "2019"),
+    # a year compared with is not the period
+    ("财政收入1200亿元，是2015年的1.8倍，全年新建公租房3万套", "3万套", "", "2025"),
+    ("在2019年基础上，粮食产量再增加50亿斤", "50亿斤", "", "2025"),
+])
+def test_only_a_statement_of_time_about_the_figure_gives_its_period(sentence, figure, before_sentence, expected):
+    assert _read(sentence, figure, 2026, before_sentence=before_sentence,
+                 headings=("一、2025年工作回顾",))[0] == expected
+
+
+def test_plans_before_the_tenth_and_a_plan_named_in_a_heading_are_periods():
+    heads = ("二、“七五”时期的基本任务",)
+    got = _read("基本建设投资总额五年为三千亿元", "三千亿元", 1986, before_sentence="一九九○年工农业总产值达到一万亿元。",
+                headings=heads)
+    assert got[0] == "1986-1990"          # over five years: the plan's, not 1990 of the sentence before
+    assert _read("第六个五年计划期间，能源投资为七百亿元", "七百亿元", 1982)[0] == "1981-1985"
+    heads = ("一、2025年工作和“十四五”发展成就",)
+    sentence = "一般公共预算收入从5000亿元提高到6500亿元"
+    assert _read(sentence, "5000亿元", 2026, headings=heads) == ("2020", "baseline")
+    assert _read(sentence, "6500亿元", 2026, headings=heads) == ("2025", "result")
+    # in running text a plan's name alone is the plan, not the period of the figures after it
+    assert _read("粮食产量1.4万亿斤", "1.4万亿斤", 2026, before_sentence="“十四五”圆满收官，")[0] == "2025"
+
+
+@pytest.mark.parametrize("sentence, figure, year, doc_type, kind, headings, expected", [
+    # a heading about the year ahead is a plans section, whatever the section was classified as
+    ("新建高标准农田200万亩以上", "200万亩", 2026, GWR, "other", ("三、2026年工作安排",), ("2026", "target")),
+    ("新建高标准农田200万亩以上", "200万亩", 2026, GWR, "achievements", ("关于今年工作",), ("2026", "target")),
+    ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("三、2020年工作计划",), ("2020", "target")),
+    ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("一、2019年工作情况",), ("2019", "result")),
+    ("森林覆盖率达到30%", "30%", 2026, GWR, "other", ("二、“十五五”时期经济社会发展重点任务",), ("2030", "target")),
+    ("森林覆盖率达到30%", "30%", 2021, GWR, "other", ("一、“十三五”时期工作回顾",), ("2020", "result")),
+    ("办理行政复议案件100件", "100件", 2019, "annual_report", None, ("三、下一步工作打算",), (None, "target")),
+    # 拟 plans (拟安排, 拟按3%安排); 预计 in a review estimates a result
+    ("拟安排地方政府专项债券4.4万亿元", "4.4万亿元", 2026, GWR, "other", (), ("2026", "target")),
+    ("预计全社会研发投入5350亿元、增长4.9%", "5350亿元", 2026, GWR, "achievements", ("一、2025年工作回顾",),
+     ("2025", "result")),
+    # 比上年 compares: a target for this year is this year's
+    ("今年主要预期目标是：地区生产总值比上年增长5%左右", "5%", 2026, GWR, "plans", (), ("2026", "target")),
+    # a period past stated in the sentence: a result, even in a plans section or with 左右
+    ("从1990年到2000年的十年中，这项投资占百分之十五左右", "百分之十五", 2001, GWR, "plans", (),
+     ("1990-2000", "result")),
+])
+def test_role_from_where_the_figure_stands_and_what_period_it_states(sentence, figure, year, doc_type, kind,
+                                                                     headings, expected):
+    period, role = _read(sentence, figure, year, doc_type, kind, headings=headings)
+    assert role == expected[1]
+    if expected[0] is not None:
+        assert period == expected[0]
+
+
+@pytest.mark.parametrize("sentence, figure, leads, expected", [
+    # a heading on five years past and five ahead: a figure of the past years is a result ...
+    ("常住人口城镇化率五年提高3.89个百分点", "3.89个百分点", (), ("2021-2025", "result")),
+    ("常住人口城镇化率五年提高3.89个百分点", "3.89个百分点", ("过去五年，我们牢记嘱托。",), ("2021-2025", "result")),
+    # ... a target by its words is the plan ahead's, and a lead of the review does not reach it
+    ("地区生产总值年均增长5%左右", "5%", (), ("2026-2030", "target")),
+    ("城镇新增就业每年50万人以上", "50万人", ("过去五年，我们牢记嘱托。",), ("2026-2030", "target")),
+    ("常住人口城镇化率达到75%", "75%", ("过去五年，我们牢记嘱托。",), ("2030", "target")),
+])
+def test_a_heading_on_a_plan_past_and_the_next_gives_each_figure_its_own(sentence, figure, leads, expected):
+    heads = ("二、“十四五”时期发展成就和“十五五”时期主要目标任务",)
+    assert _read(sentence, figure, 2026, kind="plans", headings=heads, leads=leads) == expected
