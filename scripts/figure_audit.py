@@ -7,7 +7,7 @@ For each labelled row, the current table of its question is computed on the full
 index and the row found again (same passage, same figure as written); its period, role,
 change, value and unit are compared with the labels. Prints one table per half.
 
-    .venv/bin/python scripts/figure_audit.py [--index bench-out/eval-dev-full] [-v]
+    .venv/bin/python scripts/figure_audit.py [--index bench-out/eval-dev-full] [--audit FILE] [-v]
 """
 from __future__ import annotations
 
@@ -45,10 +45,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", default=str(ROOT / "bench-out" / "eval-dev-full"))
     ap.add_argument("-v", "--verbose", action="store_true", help="print each disagreement")
+    ap.add_argument("--audit", type=Path, default=AUDIT, help="labelled rows (default eval/figure-audit.jsonl)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from searchlib.api import open_index
-    labelled = [json.loads(line) for line in AUDIT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labelled = [json.loads(line) for line in args.audit.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [r for r in labelled if "question" in r]
     tables = {}
     stats = defaultdict(lambda: defaultdict(int))
