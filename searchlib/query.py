@@ -814,9 +814,9 @@ class QueryBuilder:
 
     def _tokens_query(self, tokens: list[str], boost: float = 1.0, loose: bool = True,
                       relax: Optional[str] = None, parts: Optional[list] = None,
-                      phrase: Optional[list[str]] = None) -> Optional[wq.Query]:
-        """A concept's tokens: one term, or a phrase (bonus) / all words / some words.
-        ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
+                      phrase: Optional[list[str]] = None, some: bool = True) -> Optional[wq.Query]:
+        """A concept's tokens: one term, or a phrase (bonus) / all words / some words (not
+        with ``some=False``). ``loose=False`` (synonym expansions) matches the phrase only; ``relax`` lets a
         rare one-word concept also match any (``"any"``) or all (``"all"``) of its dictionary parts.
         ``parts``: a list that gets True when the query also matches a part of the concept only."""
         if not tokens:
@@ -872,10 +872,10 @@ class QueryBuilder:
                 # some of the words: found, but well below the whole concept; only the
                 # distinctive ones (a word in most passages finds nothing in particular,
                 # and scoring its postings is most of a query's time)
-                some = [tq for t, tq in zip(content, terms) if not isinstance(t, str) or self._distinctive(t)]
-                if len(content) > 1 and some and self.config.partial_weight:
-                    subs.append(wq.Or(some, boost=self.config.partial_weight) if len(some) > 1
-                                else some[0].with_boost(self.config.partial_weight))
+                few = [tq for t, tq in zip(content, terms) if not isinstance(t, str) or self._distinctive(t)]
+                if some and len(content) > 1 and few and self.config.partial_weight:
+                    subs.append(wq.Or(few, boost=self.config.partial_weight) if len(few) > 1
+                                else few[0].with_boost(self.config.partial_weight))
                     if parts is not None:
                         parts.append(True)
                 q = wq.Or(subs)
@@ -885,7 +885,7 @@ class QueryBuilder:
         """A concept's query: the concept, its synonyms and related concepts, its parts when
         it is a rare compound; ``head``: also its head word alone (执法 of 行政执法), for the
         topic of a query that names a kind of section."""
-        alts, weight = [], {}
+        alts, weight, inner = [], {}, set()
         if use_synonyms and self.synonyms is not None and not is_pasted(concept):   # a paste is as written
             alts = [a for a in self.synonyms.expand(concept) if a != concept]
             weight = {a: self.synonyms.weight(concept, a) for a in alts}
@@ -898,6 +898,8 @@ class QueryBuilder:
                         alt = concept[:start] + e + concept[end:] if rest.strip() else e
                         alts.append(alt)
                         weight[alt] = self.synonyms.weight(term, e)
+                        if rest.strip():
+                            inner.add(alt)
                 if len(found) > 1:
                     # every piece of jargon at once (喝酒后开车 → 饮酒后驾驶机动车), at the
                     # weight of the weakest
@@ -909,6 +911,7 @@ class QueryBuilder:
                     if alt not in weight:
                         alts.append(alt)
                         weight[alt] = min(self.synonyms.weight(t, e[0]) for _, _, t, e in found)
+                        inner.add(alt)
         # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
         written = analyse_query_text(concept)
         tokens = self._key_words(written)
@@ -931,7 +934,11 @@ class QueryBuilder:
         for alt in dict.fromkeys(alts):
             # a related concept (a => b^0.5 in the synonyms file) at that fraction of a synonym
             alt_tokens = analyse_query_text(alt)
-            q = self._tokens_query(alt_tokens, boost=self.config.synonym_weight * weight.get(alt, 1.0), loose=False)
+            # jargon replaced inside a longer concept: its words as the concept's are (a phrase,
+            # or all of them near or anywhere), never some of them
+            loose = alt in inner
+            q = self._tokens_query(alt_tokens, boost=self.config.synonym_weight * weight.get(alt, 1.0), loose=loose,
+                                   some=False)
             if q is not None:
                 subs.append(q)
                 used.append(alt)

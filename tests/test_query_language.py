@@ -152,3 +152,18 @@ def test_jargon_inside_a_longer_word_is_matched_on_word_boundaries(seed_index):
     expanded = plan.expansions.get("喝酒后开车", [])
     assert "饮酒后驾驶机动车" in expanded
     assert not any(e.startswith("喝饮酒") for e in expanded)
+
+
+def test_jargon_replaced_inside_a_longer_word_matches_its_words_apart(tmp_path):
+    """两法衔接工作 → 行政执法与刑事司法衔接工作: a passage that says those words apart
+    (行政执法与刑事司法相衔接的各项工作) holds the concept, as one that says 两法衔接工作 does."""
+    from searchlib.api import open_index
+    from .conftest import build_small_index
+    index = build_small_index(tmp_path, {
+        "a.txt": "甲区2020年法治政府建设年度报告\n一、主要工作\n推动行政执法与刑事司法相衔接的各项工作，全年移送涉嫌犯罪案件12件。\n",
+        "b.txt": "乙区2020年法治政府建设年度报告\n一、主要工作\n扎实推进各项工作，全年办理政务服务事项3000件。\n",
+    })
+    idx = open_index(index)
+    hits = idx.search("两法衔接工作").hits
+    assert hits and "刑事司法相衔接" in hits[0].text
+    idx.close()
