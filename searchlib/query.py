@@ -108,7 +108,7 @@ LEGAL_CUES = frozenset("处罚 罚款 罚则 赔偿 补偿 期限 时效 条件 
 # a trailing quantity question on a short word (每月多少 → 每月 + 多少, 罚款几倍)
 _HOW_MANY_TAIL = re.compile(r"(?<=..)(?:多少|几倍|多少倍)$")
 _RATE = re.compile(r"每[年月周天日人户次件个]")
-_ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|怎样|如何|多少|哪些|多长|什么|几")
+_ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|怎样|如何|多少|哪些|多长|什么|几|谁")
 # a question typed as a sentence: what the words between its content say (pronouns, modal
 # verbs, negations, particles, vague nouns), and the length from which one is split there
 SENTENCE_STOPS = frozenset("我 你 他 她 它 我们 你们 他们 别人 人家 自己 对方 能 能够 可以 可不可以 能不能 会 想 想要 要 "
@@ -764,6 +764,10 @@ def _dictionary_words(token: str) -> set[str]:
     return set(dictionary_parts(token))
 
 
+_DAYS = re.compile(r"([0-9０-９一二三四五六七八九十百两]+)天")
+DAYS_WEIGHT = 0.9
+
+
 def _word_boundaries(text: str) -> Optional[list[int]]:
     """Where the words of ``text`` start and end (the query analyzer's segmentation), so
     that jargon is never cut out of the middle of a word (酒后开车 inside 喝酒/后/开车);
@@ -912,6 +916,13 @@ class QueryBuilder:
                         alts.append(alt)
                         weight[alt] = min(self.synonyms.weight(t, e[0]) for _, _, t, e in found)
                         inner.add(alt)
+        if use_synonyms and not is_pasted(concept) and _DAYS.search(concept):
+            # a number of days as statutes count them (七天内退货 → 七日内退货, 15天 → 15日)
+            alt = _DAYS.sub(r"\1日", concept)
+            if alt not in weight:
+                alts.append(alt)
+                weight[alt] = DAYS_WEIGHT
+                inner.add(alt)
         # a rare compound also finds its parts: any of them, or all of them for jargon with synonyms
         written = analyse_query_text(concept)
         tokens = self._key_words(written)

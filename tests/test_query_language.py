@@ -167,3 +167,10 @@ def test_jargon_replaced_inside_a_longer_word_matches_its_words_apart(tmp_path):
     hits = idx.search("两法衔接工作").hits
     assert hits and "刑事司法相衔接" in hits[0].text
     idx.close()
+
+
+def test_days_are_counted_as_statutes_count_them(seed_index):
+    """七天内退货 also finds 七日内退货 (statutes count 日, people say 天)."""
+    plan = seed_index.plan("七天内退货")
+    assert "七日内退货" in plan.expansions.get("七天内退货", [])
+    assert "15日" in "".join(seed_index.plan("15天 答复").expansions.get("15天", []))
