@@ -34,8 +34,9 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .reports import ReportTables, doc_order, index_stats
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY,
-                     SUBJECTS, YEAR)
+from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, KIND, LEVEL, META, PUBLISHED, REGION,
+                     RULE_KEY, SUBJECTS, YEAR)
+from .prune import SLACK, BlockIndex, Bounds, Domain, Unbounded, passage_weights, report_blocks
 from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
 from .integrity import IntegrityError, raise_if_records_damaged, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
@@ -50,6 +51,8 @@ _TIER = 1e12          # a passage holding every concept ranks before any that mi
 SMALL_LIST = 200      # matching passages ranked whole, whatever the page
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
+PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first (then 4× as many, ...)
+PRUNE_ENV = "SEARCHLIB_EXHAUSTIVE"   # set to 1: every search evaluates every passage (no pruning)
 
 
 def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None,
@@ -480,11 +483,29 @@ class _Ranked:
     held: set = field(default_factory=set)   # the concepts some matching passage holds
     duplicates: int = 0        # matching passages left out as repeats of a shown one
     counts_exact: bool = True  # False: near duplicates past this page may lower the counts
+    exact: bool = True         # False: pruning left passages unevaluated; the counts are lower bounds
 
     @classmethod
     def empty(cls) -> "_Ranked":
         z = np.zeros(0)
         return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0, np.zeros(0, np.int64), z)
+
+
+def _concat_matched(parts: list) -> tuple["_Matched", np.ndarray]:
+    """One _Matched (ascending ids) from those of disjoint blocks, with their answer factors."""
+    if len(parts) == 1:
+        return parts[0]
+    ms = [m for m, _ in parts]
+    ids = np.concatenate([m.ids for m in ms])
+    order = np.argsort(ids, kind="stable")
+
+    def cat(name):
+        return np.concatenate([getattr(m, name) for m in ms])[order]
+
+    has = None if ms[0].has is None else np.concatenate([m.has for m in ms], axis=1)[:, order]
+    m = _Matched(ids[order], cat("text"), cat("flat"), cat("tier"), cat("level"), cat("factor"), cat("prior"),
+                 cat("score"), has, ms[0].concept_weight)
+    return m, np.concatenate([a for _, a in parts])[order]
 
 
 @dataclass
@@ -509,6 +530,7 @@ class IndexSearcher:
     def __init__(self, path: Path, ranking: RankingConfig = DEFAULT_RANKING):
         self.path = Path(path)
         self.ranking = ranking
+        self._ranking_key = None       # repr(ranking): what cached bounds depend on (prune.py)
         self._open()
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -595,9 +617,15 @@ class IndexSearcher:
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
                explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
                sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None,
-               show_duplicates: bool = False, browse_all: bool = False) -> SearchResult:
+               show_duplicates: bool = False, browse_all: bool = False, exact_total: bool = False,
+               exhaustive: Optional[bool] = None) -> SearchResult:
         """``browse_all``: without words or filters, browse every document (facets of the whole
-        index) instead of raising QuerySyntaxError."""
+        index) instead of raising QuerySyntaxError. In relevance order, the passages that
+        cannot reach the page are not scored (block-max pruning, prune.py): the page is the
+        one scoring every passage gives, and ``total`` may be a lower bound
+        (``total_relation`` "gte"); ``exact_total`` counts every matching passage (as do
+        ``facets`` and ``explain``); ``exhaustive`` (default: the environment variable
+        SEARCHLIB_EXHAUSTIVE=1) scores every passage."""
         t0 = time.perf_counter()
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()
@@ -616,8 +644,12 @@ class IndexSearcher:
                         report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
         timeout = search_timeout(timeout)
         scorer.deadline = time.perf_counter() + timeout
+        if exhaustive is None:
+            exhaustive = os.environ.get(PRUNE_ENV, "").lower() in ("1", "true", "yes")
+        prune = not (exhaustive or exact_total or facets or explain)
         try:
-            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates)
+            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates,
+                                prune=prune)
         except OutOfTime:
             raise timeout_error(timeout) from None
         scorer.deadline = None
@@ -633,7 +665,7 @@ class IndexSearcher:
                               expanded_query=plan.reading(), offset=offset,
                               partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)),
                               unmatched=unmatched, read_as=plan.read_as(), duplicates_hidden=ranked.duplicates,
-                              counts_exact=ranked.counts_exact)
+                              counts_exact=ranked.counts_exact, total_relation="eq" if ranked.exact else "gte")
         absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
         result.suggestions = self._suggestions(snap, plan, absent)
         if facets:
@@ -750,31 +782,49 @@ class IndexSearcher:
         return out
 
     def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int,
-              per_doc: int = 0, offset: int = 0, sort: str = "relevance", dedupe: bool = True) -> "_Ranked":
+              per_doc: int = 0, offset: int = 0, sort: str = "relevance", dedupe: bool = True,
+              prune: bool = False) -> "_Ranked":
         """The passages ranked ``offset`` to ``offset + limit`` of those matching the plan
         and the filters, and how many match; with ``dedupe``, repeated passages are left out
-        and counted apart."""
+        and counted apart. With ``prune`` (relevance order only), blocks of passages that
+        cannot reach the page are not evaluated (prune.py): the same page, and ``total`` a
+        lower bound where blocks were left out (``_Ranked.exact``)."""
+        if prune and sort == "relevance":
+            ranked = self._rank_pruned(scorer, plan, filters, snap, offset + limit, per_doc, offset, dedupe)
+            if ranked is not None:
+                return ranked
         m = self._match(scorer, plan, filters, snap)
         if m is None:
             return _Ranked.empty()
+        return self._rank_matched(m, None, snap, plan, per_doc, offset, offset + limit, sort, dedupe)
+
+    def _rank_matched(self, m: "_Matched", answer: Optional[np.ndarray], snap: Snapshot, plan: QueryPlan,
+                      per_doc: int, offset: int, want: int, sort: str, dedupe: bool,
+                      whole: bool = True, answers: Optional[dict] = None) -> Optional["_Ranked"]:
+        """The page and the counts from the matching passages ``m``. ``answer``: their answer
+        factors when already known. ``whole``: ``m`` holds every matching passage; otherwise
+        it holds every one that can reach the pool (the pruned search) and None is returned
+        where the exhaustive ranking would have looked further than the pool."""
         sp = snap.passages
         ids, text, flat, tier, level, factor, prior, score, has, concept_weight = (
             m.ids, m.text, m.flat, m.tier, m.level, m.factor, m.prior, m.score, m.has, m.concept_weight)
-        answer = np.ones(len(ids))
         looked = None           # the passages whose answer factor was looked up, when not all were
-        want = offset + limit
-        if self.ranking.answer_boost:
-            # the factor only raises a score (by at most 1 + answer_boost): a passage below the
-            # pool's cutoff by more than that cannot reach the pool, so it is not looked up
-            pool = want * POOL_FACTOR
-            look = np.arange(len(ids))
-            if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
-                key = level * _TIER + score
-                cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
-                look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
-            answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
-            looked = None if len(look) == len(ids) else look
+        if answer is not None:
             score = score * answer
+        else:
+            answer = np.ones(len(ids))
+            if self.ranking.answer_boost:
+                # the factor only raises a score (by at most 1 + answer_boost): a passage below the
+                # pool's cutoff by more than that cannot reach the pool, so it is not looked up
+                pool = want * POOL_FACTOR
+                look = np.arange(len(ids))
+                if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
+                    key = level * _TIER + score
+                    cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
+                    look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
+                answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight, answers)
+                looked = None if len(look) == len(ids) else look
+                score = score * answer
         key = level * _TIER + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
         reports, hashes = sp.p_report[ids], sp.p_hash[ids]
@@ -797,14 +847,18 @@ class IndexSearcher:
                 part = np.flatnonzero(key >= cutoff)
             else:
                 part = np.arange(len(ids))
+            if not whole and len(part) == len(ids):
+                return None         # the pool is all that was evaluated: the exhaustive walk may differ
             chosen = select(part[np.lexsort((ids[part], -score[part], -level[part]))], len(part) == len(ids))
             if chosen.short:     # duplicates or a few documents fill the pool: rank all
+                if not whole:
+                    return None
                 if looked is not None:
                     # passages below the pool can be shown now: their answer factor counts too
                     below = np.ones(len(ids), bool)
                     below[looked] = False
                     unread = np.flatnonzero(below)
-                    answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
+                    answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight, answers)
                     score[unread] *= answer[unread]
                 chosen = select(np.lexsort((ids, -score, -level)), True)
         part = chosen.shown[offset:want]
@@ -826,7 +880,146 @@ class IndexSearcher:
             counted = counted[~_members(counted, np.sort(ids[np.asarray(chosen.near, np.int64)]))]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        n_complete, counted, answer[part], missing, n_partial, held,
-                       duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact)
+                       duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact, exact=whole)
+
+    def _rank_pruned(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, want: int,
+                     per_doc: int, offset: int, dedupe: bool) -> Optional["_Ranked"]:
+        """``_rank`` in relevance order, evaluating the blocks of passages (prune.py) in
+        descending order of their bound and stopping when no block left can reach the pool
+        (the best ``want × POOL_FACTOR``); None when this cannot be done exactly here (the
+        caller then evaluates every passage)."""
+        cp = snap.passages
+        cfg = self.ranking
+        if not cp.passages or filters.report_query() is wq.NullQuery:
+            return None
+        if (cfg.concreteness_weight < 0 or cfg.answer_boost < 0
+                or (cfg.coordination_power is not None and cfg.coordination_power < 0)
+                or min([*cfg.type_priors.values(), *cfg.rule_type_priors.values(), *cfg.kind_priors.values(),
+                        cfg.named_rule_prior, 1.0]) < 0):
+            return None
+        bi = BlockIndex.of(cp)
+        answers: dict = {}
+        deadline, scorer.deadline = scorer.deadline, None     # the bounds evaluate only small nodes
+        try:
+            level_ub, score_ub, present = self._block_bounds(scorer, plan, filters, snap, bi, answers)
+        except Unbounded:
+            return None
+        finally:
+            scorer.deadline = deadline
+        key_ub = level_ub * _TIER + score_ub
+        cand = np.flatnonzero(present)
+        order = cand[np.argsort(-key_ub[cand], kind="stable")]
+        pool = want * POOL_FACTOR
+        need = max(SMALL_LIST, pool) + 1          # more than this evaluated: the exhaustive pool is cut by key
+        batch = max(PRUNE_FIRST_BLOCKS, pool + pool // 2)
+        pos = 0
+        theta = None
+        parts: list = []
+        evaluated = 0
+        notes: list = []
+        while pos < len(order):
+            if theta is None:
+                take = order[pos:pos + batch]
+                batch *= 4
+            else:
+                rest = order[pos:]
+                take = rest[key_ub[rest] >= theta]
+                if not len(take):
+                    break
+            pos += len(take)
+            sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
+                         domain=Domain(np.sort(take), cp.passages, bi.shift), parent=scorer)
+            sub.deadline = scorer.deadline
+            m = self._match(sub, plan, filters, snap)
+            notes += sub.notes
+            if sub.partial:
+                return None
+            if m is not None:
+                answer = np.ones(len(m.ids))
+                if cfg.answer_boost:
+                    answer = self._answer_factor(snap, m.ids, plan, m.concept_weight, answers)
+                parts.append((m, answer))
+                evaluated += len(m.ids)
+            if theta is not None:
+                break            # every block left is below the pool's cutoff as it was, or is now
+            if evaluated >= need:
+                keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
+                theta = keys[np.argpartition(-keys, pool - 1)[pool - 1]]
+        scorer.notes += notes
+        # what pruning did (blocks that can match, evaluated, batches), for benchmarks
+        scorer.prune_stats = dict(blocks=bi.nb, candidates=len(order), evaluated=pos, passages=evaluated)
+        if os.environ.get("SEARCHLIB_PRUNE_DEBUG") and theta is not None:
+            keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
+            final = keys[np.argpartition(-keys, pool - 1)[pool - 1]]
+            scorer.prune_stats["needed"] = int((key_ub[order] >= final).sum())
+        if not parts:
+            return _Ranked.empty() if pos >= len(order) else None
+        whole = pos >= len(order)
+        m, answer = _concat_matched(parts)
+        ranked = self._rank_matched(m, answer, snap, plan, per_doc, offset, want, "relevance", dedupe,
+                                    whole=whole, answers=answers)
+        if ranked is None:
+            return None
+        if not whole and not plan.advanced:
+            # a concept no evaluated passage holds may be held by one left out: the suggestions
+            # ("did you mean") depend on it, so those are decided on every passage
+            for c in plan.subject_concepts():
+                if c not in ranked.held and not plan.expansions.get(c) and 2 <= len(c) <= 12:
+                    return None
+        return ranked
+
+    def _block_bounds(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, bi: BlockIndex,
+                      answers: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per block: the highest level and score a passage of it can have, and whether one
+        of it can match the query and the filters (Unbounded: a node without a bound)."""
+        cp = snap.passages
+        cfg = self.ranking
+        asks_rule = plan.rule_intent and (plan.legal_ask or not plan.wants_figures)
+        weights = passage_weights(bi, cp, snap, cfg.concreteness_weight,
+                                  cfg.rule_type_priors if asks_rule else cfg.type_priors,
+                                  cfg.kind_priors if not plan.kind_intent and cfg.kind_priors else None)
+        about: dict = {}
+        if cfg.answer_boost:
+            for concept, ids in self._answer_groups(snap, plan, answers):
+                if ids is not None:
+                    about[concept] = ids if concept not in about else np.union1d(about[concept], ids)
+        concepts = []
+        if not plan.advanced:
+            concepts = [(q, name, repr(plan.alternatives_of(name)))
+                        for q, name in zip(plan.concept_queries, plan.concept_names)]
+        if self._ranking_key is None:
+            self._ranking_key = repr(cfg)
+        bounds = Bounds(scorer, bi, weights, about, cfg.answer_boost, concepts, self._ranking_key)
+        qb = bounds.bound(plan.query)
+        present = qb.present.copy()
+        report_filter = filters.report_query()
+        if report_filter is not None:
+            docs, _ = snap.report_matches(report_filter)
+            present &= report_blocks(bi, cp, docs)
+        passage_filter = filters.passage_query()
+        if passage_filter is not None:
+            present &= bounds.bound(passage_filter).present
+        topic = _topic_queries(plan)
+        if topic:
+            on_topic = np.zeros(bi.nb, bool)
+            for q in topic:
+                on_topic |= bounds.bound(q).present
+            present &= on_topic
+        # the level: 3 at most where a passage can hold every concept, else 1
+        queries = plan.concept_queries
+        tier_possible = np.ones(bi.nb, bool)
+        single = len(queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0])
+        if queries and not plan.advanced and not single:
+            for q in queries:
+                tier_possible &= bounds.bound(q).present
+            if plan.kind_intent and not plan.intent_concepts:
+                tier_possible |= bi.presence(scorer._attribute(KIND, plan.kind_intent))
+        level_ub = np.where(tier_possible, 3.0, 1.0)
+        # concreteness, priors and the answer factor are in the text bound; the flat parts get
+        # the block's largest prior and answer factor; a named rule's prior multiplies all
+        named = max(1.0, cfg.named_rule_prior) ** len(plan.named_rules)
+        score_ub = (qb.text + qb.flat * weights.prior_max * bounds.answer_block) * named
+        return level_ub, score_ub * (1.0 + SLACK) + 1e-12, present
 
     def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict) -> Optional[np.ndarray]:
         """For each passage: whether it is of every year, region and kind of section the
@@ -944,13 +1137,14 @@ class IndexSearcher:
         found = [scorer.evaluate(q).ids for q in queries]
         intent = [name in plan.intent_concepts for name in names]
         weights = []
-        for name, ids_k in zip(names, found):
+        for name, ids_k, q in zip(names, found, queries):
             if not self.ranking.coordination_idf:
                 weights.append(1.0)
                 continue
             df = _whole_df(scorer.stats, plan.whole_forms(name))
             if df is None:    # a year, a region, an intent: the passages its query matches (in every shard)
-                df = scorer.stats.concept_count(name, len(ids_k))
+                # (the whole index's count, also when the scorer sees some blocks only)
+                df = scorer.stats.concept_count(name, len(ids_k) if scorer.domain is None else scorer.count_full(q))
             weights.append(math.log(scorer.stats.N / (df + 1)) + 1.0)
         if self.ranking.coordination_idf and any(intent) and not all(intent):
             top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
@@ -981,22 +1175,36 @@ class IndexSearcher:
         return share, held, dict(zip(names, weights)), credit
 
     def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan,
-                       weights: Optional[dict] = None) -> np.ndarray:
+                       weights: Optional[dict] = None, cache: Optional[dict] = None) -> np.ndarray:
         """1 + ``ranking.answer_boost`` for a passage that states a figure about the query
         (a figure whose subject has every word of a concept or of one of its synonyms:
         公众满意度达72.93% for 满意度), 1 for the others. With several concepts, the boost is
         scaled by the share of the concepts' ``weights`` that its figures name: 法律援助案件
         1408件 answers 法律援助 案件 数量, a figure about other 案件 only a little. Read from the
-        passage files' ``subjects`` field: a few postings lists, no passage text."""
+        passage files' ``subjects`` field: a few postings lists, no passage text. ``cache``:
+        a dict kept through one search (the passages about each concept, looked up once)."""
+        groups = self._answer_groups(snap, plan, cache)
+        named = np.zeros(len(ids))
+        total = 0.0
+        for concept, about in groups:
+            w = (weights or {}).get(concept, 1.0)
+            total += w
+            if about is not None:
+                named += w * _members(ids, about)
+        if not total:
+            return np.ones(len(ids))
+        return 1.0 + self.ranking.answer_boost * (named / total if len(groups) > 1 else np.minimum(named, 1.0))
+
+    def _answer_groups(self, snap: Snapshot, plan: QueryPlan, cache: Optional[dict] = None) -> list:
+        """[(concept or None, the passages with a figure about it (ascending) or None)]."""
+        if cache is not None and "answer_groups" in cache:
+            return cache["answer_groups"]
         if plan.advanced:
             groups = [(None, g) for g in plan.alternatives()]
         else:
             groups = [(c, plan.alternatives_of(c)) for c in plan.subject_concepts()]
-        named = np.zeros(len(ids))
-        total = 0.0
+        out = []
         for concept, group in groups:
-            w = (weights or {}).get(concept, 1.0)
-            total += w
             about = None
             for whole, tokens in group:
                 found = None
@@ -1008,11 +1216,10 @@ class IndexSearcher:
                     found = post[0] if found is None else np.intersect1d(found, post[0], assume_unique=True)
                 if found is not None and len(found):
                     about = found if about is None else np.union1d(about, found)
-            if about is not None:
-                named += w * _members(ids, about)
-        if not total:
-            return np.ones(len(ids))
-        return 1.0 + self.ranking.answer_boost * (named / total if len(groups) > 1 else np.minimum(named, 1.0))
+            out.append((concept, about))
+        if cache is not None:
+            cache["answer_groups"] = out
+        return out
 
     def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
         """Per-passage weight of its document's type (ranking.type_priors; with a query
