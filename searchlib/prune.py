@@ -58,7 +58,7 @@ class Unbounded(Exception):
 class Domain:
     """Some blocks of the passages (ascending block numbers): what a restricted Scorer sees."""
 
-    def __init__(self, blocks: np.ndarray, n: int, shift: int = BLOCK_SHIFT):
+    def __init__(self, blocks: np.ndarray, n: int, shift: int):
         self.blocks = np.asarray(blocks, np.int64)
         self.n = n
         self.shift = shift
@@ -97,9 +97,9 @@ class BlockIndex:
     """Per snapshot: the blocks of its passages and their per-block maxima (concreteness,
     priors, terms' impacts), computed on first use and kept."""
 
-    def __init__(self, cp, shift: int = BLOCK_SHIFT):
+    def __init__(self, cp, shift: Optional[int] = None):
         self.cp = cp
-        self.shift = shift
+        self.shift = shift = BLOCK_SHIFT if shift is None else shift
         self.n = cp.passages
         self.nb = max(1, -(-self.n // (1 << shift)))
         self.starts = np.minimum(np.arange(self.nb) << shift, max(self.n - 1, 0))

@@ -173,9 +173,10 @@ class Scorer:
 
     def count_full(self, node: wq.Query) -> int:
         """How many passages of the whole index ``node`` matches (a domain scorer asks its parent)."""
-        if self.parent is not None and self.domain is not None:
-            return len(self.parent.evaluate(node))
-        return len(self.evaluate(node))
+        root = self
+        while root.parent is not None and root.domain is not None:
+            root = root.parent
+        return len(root.evaluate(node))
 
     def _cut(self, r: Scored) -> Scored:
         """``r`` (a result over the whole index) restricted to the domain."""
@@ -638,7 +639,10 @@ class Scorer:
                 return Scored(ids, best[ids] + tiebreak * (text[ids] - best[ids]), flat_ids, counts)
             return Scored(ids, text[ids], flat_ids, counts)
         # otherwise merge the sorted lists: a stable sort of concatenated sorted runs is a
-        # merge (timsort), then equal ids are summed
+        # merge (timsort), then equal ids are summed. The sums add the lists one after the
+        # other, as the dense accumulation does: a passage's score is then the same to the
+        # last bit whichever way it is computed (a search pruned to some blocks of passages
+        # takes this path where the whole index takes the other; see prune.py)
         ids = np.concatenate([s.ids for s in subs])
         order = np.argsort(ids, kind="stable")
         ids = ids[order]
@@ -646,13 +650,23 @@ class Scorer:
         first[0] = True
         np.not_equal(ids[1:], ids[:-1], out=first[1:])
         starts = np.flatnonzero(first)
-        texts = np.concatenate([s.text for s in subs])[order]
-        text = np.add.reduceat(texts, starts)
+        group = np.empty(len(ids), np.int64)         # each concatenated entry's passage (index into starts)
+        group[order] = np.cumsum(first) - 1
+
+        def summed(values: list) -> np.ndarray:
+            out = np.zeros(len(starts))
+            at = 0
+            for v in values:
+                out[group[at:at + len(v)]] += v      # (a list holds a passage once)
+                at += len(v)
+            return out
+
+        text = summed([s.text for s in subs])
         if tiebreak is not None:
-            best = np.maximum.reduceat(texts, starts)
+            best = np.maximum.reduceat(np.concatenate([s.text for s in subs])[order], starts)
             text = best + tiebreak * (text - best)
         if any(s.flat.any() for s in subs):
-            flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
+            flat = summed([s.flat for s in subs])
         else:
             flat = np.zeros(len(starts))
         # how many lists each passage is in: the length of its run (each list counts its own)

@@ -51,7 +51,8 @@ _TIER = 1e12          # a passage holding every concept ranks before any that mi
 SMALL_LIST = 200      # matching passages ranked whole, whatever the page
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
-PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first (then 4× as many, ...)
+PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first (then 2× as many, ...)
+PRUNE_TIGHTEN_BLOCKS = 128   # more blocks than this left above the cutoff: bounded per passage first
 PRUNE_ENV = "SEARCHLIB_EXHAUSTIVE"   # set to 1: every search evaluates every passage (no pruning)
 
 
@@ -800,11 +801,13 @@ class IndexSearcher:
 
     def _rank_matched(self, m: "_Matched", answer: Optional[np.ndarray], snap: Snapshot, plan: QueryPlan,
                       per_doc: int, offset: int, want: int, sort: str, dedupe: bool,
-                      whole: bool = True, answers: Optional[dict] = None) -> Optional["_Ranked"]:
+                      whole: bool = True, answers: Optional[dict] = None,
+                      floor: Optional[float] = None) -> Optional["_Ranked"]:
         """The page and the counts from the matching passages ``m``. ``answer``: their answer
         factors when already known. ``whole``: ``m`` holds every matching passage; otherwise
-        it holds every one that can reach the pool (the pruned search) and None is returned
-        where the exhaustive ranking would have looked further than the pool."""
+        (the pruned search) it holds every matching passage whose key (level × _TIER + score)
+        is at least ``floor`` and some others, the counts are lower bounds, and None is
+        returned where the page may depend on the passages left out."""
         sp = snap.passages
         ids, text, flat, tier, level, factor, prior, score, has, concept_weight = (
             m.ids, m.text, m.flat, m.tier, m.level, m.factor, m.prior, m.score, m.has, m.concept_weight)
@@ -841,15 +844,23 @@ class IndexSearcher:
         else:
             # by tier and score, then by report and position in it (ids are in that order)
             # a short list is ranked whole: cheap, and its counts are then exact on every page
-            pool = len(ids) if len(ids) <= SMALL_LIST else min(len(ids), want * POOL_FACTOR)
-            if len(ids) > pool:
-                cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
-                part = np.flatnonzero(key >= cutoff)
+            if whole:
+                n = len(ids)
+                pool = n if n <= SMALL_LIST else min(n, want * POOL_FACTOR)
+                if n > pool:
+                    cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
+                    part = np.flatnonzero(key >= cutoff)
+                else:
+                    part = np.arange(len(ids))
+                complete = len(part) == n
             else:
-                part = np.arange(len(ids))
-            if not whole and len(part) == len(ids):
-                return None         # the pool is all that was evaluated: the exhaustive walk may differ
-            chosen = select(part[np.lexsort((ids[part], -score[part], -level[part]))], len(part) == len(ids))
+                # pruned: every matching passage from ``floor`` up is here (the head of the
+                # exhaustive ranking; those below may not be). A walk of them that fills the
+                # page before it reaches what a passage below could precede (``_select``, not
+                # complete) is the exhaustive walk's page, whether that ranks a pool or all
+                part = np.flatnonzero(key >= floor)
+                complete = False
+            chosen = select(part[np.lexsort((ids[part], -score[part], -level[part]))], complete)
             if chosen.short:     # duplicates or a few documents fill the pool: rank all
                 if not whole:
                     return None
@@ -875,12 +886,26 @@ class IndexSearcher:
             n_partial -= int((~near_tier).sum())
         else:
             n_complete, n_partial = int(complete_.sum()), int((~complete_).sum())
+        duplicates = len(ids) - n_complete - n_partial
+        if not whole and dedupe:
+            # lower bounds. A text some evaluated passages share may be held whole by one left
+            # out, which moves it from the partial count to the complete one: the partial
+            # count is of the texts no other passage has. And the exhaustive walk of a short
+            # list goes on past the page for near duplicates (``_select``), up to
+            # NEAR_DUPLICATE_DROPS of them: where the list may be that short (these texts are
+            # few), as many more may be left out of either count
+            unique = ~snap.shared_texts()[ids]
+            n_partial = int((~complete_ & unique).sum()) - int((~near_tier).sum())
+            if text_of is not None and len(np.unique(hashes)) <= want + NEAR_DUPLICATE_DROPS + _END_PAGES:
+                more = NEAR_DUPLICATE_DROPS - len(chosen.near)
+                n_complete, n_partial = n_complete - more, n_partial - more
+            n_complete, n_partial = max(0, n_complete), max(0, n_partial)
         counted = ids[complete_] if complete_.any() else ids
         if chosen.near:             # a near duplicate left out of the list is left out of the facets
             counted = counted[~_members(counted, np.sort(ids[np.asarray(chosen.near, np.int64)]))]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        n_complete, counted, answer[part], missing, n_partial, held,
-                       duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact, exact=whole)
+                       duplicates=duplicates, counts_exact=chosen.exact, exact=whole)
 
     def _rank_pruned(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, want: int,
                      per_doc: int, offset: int, dedupe: bool) -> Optional["_Ranked"]:
@@ -901,7 +926,7 @@ class IndexSearcher:
         answers: dict = {}
         deadline, scorer.deadline = scorer.deadline, None     # the bounds evaluate only small nodes
         try:
-            level_ub, score_ub, present = self._block_bounds(scorer, plan, filters, snap, bi, answers)
+            level_ub, score_ub, present, context = self._block_bounds(scorer, plan, filters, snap, bi, answers)
         except Unbounded:
             return None
         finally:
@@ -910,25 +935,37 @@ class IndexSearcher:
         cand = np.flatnonzero(present)
         order = cand[np.argsort(-key_ub[cand], kind="stable")]
         pool = want * POOL_FACTOR
-        need = max(SMALL_LIST, pool) + 1          # more than this evaluated: the exhaustive pool is cut by key
-        batch = max(PRUNE_FIRST_BLOCKS, pool + pool // 2)
+        batch = PRUNE_FIRST_BLOCKS
         pos = 0
-        theta = None
+        theta = None             # the pool's cutoff among the passages evaluated (≤ the exhaustive one)
         parts: list = []
         evaluated = 0
+        skipped = 0              # matching passages in blocks _tighten left out (not evaluated)
+        tightened = 0
         notes: list = []
         while pos < len(order):
-            if theta is None:
-                take = order[pos:pos + batch]
-                batch *= 4
-            else:
-                rest = order[pos:]
-                take = rest[key_ub[rest] >= theta]
-                if not len(take):
-                    break
+            rest = order[pos:]
+            if theta is not None:
+                # the blocks whose bound reaches the cutoff (descending: a prefix)
+                rest = rest[:int(np.count_nonzero(key_ub[rest] >= theta))]
+                if not len(rest):
+                    break        # no block left can reach the pool
+            take = rest[:batch]
+            batch *= 2
             pos += len(take)
+            parent = scorer
+            if theta is not None and len(take) > PRUNE_TIGHTEN_BLOCKS:
+                # many blocks whose bound reaches the cutoff: the query alone (no coordination)
+                # on them bounds each passage, and only the blocks of those that reach the
+                # cutoff are searched (the others' matching passages are only counted)
+                parent, take, counted = self._tighten(scorer, plan, filters, snap, bi, context, take, theta,
+                                                      answers)
+                skipped += counted
+                tightened += 1
+                if not len(take):
+                    continue
             sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
-                         domain=Domain(np.sort(take), cp.passages, bi.shift), parent=scorer)
+                         domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
             sub.deadline = scorer.deadline
             m = self._match(sub, plan, filters, snap)
             notes += sub.notes
@@ -940,24 +977,26 @@ class IndexSearcher:
                     answer = self._answer_factor(snap, m.ids, plan, m.concept_weight, answers)
                 parts.append((m, answer))
                 evaluated += len(m.ids)
-            if theta is not None:
-                break            # every block left is below the pool's cutoff as it was, or is now
-            if evaluated >= need:
+            if evaluated >= pool:
+                # the pool's cutoff among what was evaluated: at most the cutoff among all
                 keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
                 theta = keys[np.argpartition(-keys, pool - 1)[pool - 1]]
         scorer.notes += notes
-        # what pruning did (blocks that can match, evaluated, batches), for benchmarks
-        scorer.prune_stats = dict(blocks=bi.nb, candidates=len(order), evaluated=pos, passages=evaluated)
+        # what pruning did, for benchmarks: blocks of the index, blocks that can match, blocks
+        # taken (evaluated, or bounded per passage by _tighten), blocks evaluated, passages evaluated
+        scorer.prune_stats = dict(blocks=bi.nb, candidates=len(order), bounded=pos, passages=evaluated,
+                                  evaluated=int(sum(len(np.unique(m.ids >> bi.shift)) for m, _ in parts)),
+                                  tightened=tightened)
         if os.environ.get("SEARCHLIB_PRUNE_DEBUG") and theta is not None:
-            keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
-            final = keys[np.argpartition(-keys, pool - 1)[pool - 1]]
-            scorer.prune_stats["needed"] = int((key_ub[order] >= final).sum())
+            scorer.prune_stats["needed"] = int((key_ub[order] >= theta).sum())
+        # every matching passage evaluated: every block that can match was searched, and the
+        # blocks _tighten left out held none
+        whole = pos >= len(order) and not skipped
         if not parts:
-            return _Ranked.empty() if pos >= len(order) else None
-        whole = pos >= len(order)
+            return _Ranked.empty() if whole else None
         m, answer = _concat_matched(parts)
         ranked = self._rank_matched(m, answer, snap, plan, per_doc, offset, want, "relevance", dedupe,
-                                    whole=whole, answers=answers)
+                                    whole=whole, answers=answers, floor=theta)
         if ranked is None:
             return None
         if not whole and not plan.advanced:
@@ -1019,7 +1058,52 @@ class IndexSearcher:
         # the block's largest prior and answer factor; a named rule's prior multiplies all
         named = max(1.0, cfg.named_rule_prior) ** len(plan.named_rules)
         score_ub = (qb.text + qb.flat * weights.prior_max * bounds.answer_block) * named
-        return level_ub, score_ub * (1.0 + SLACK) + 1e-12, present
+        return level_ub, score_ub * (1.0 + SLACK) + 1e-12, present, (bounds, named)
+
+    def _tighten(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, bi: BlockIndex,
+                 context, blocks: np.ndarray, theta: float, answers: dict) -> tuple[Scorer, np.ndarray, int]:
+        """The blocks of ``blocks`` holding a passage whose key can reach ``theta``, from the
+        plan's query evaluated on them (each passage's score before coordination, × its
+        concreteness factor, priors and answer factor; level 3 where it matches every
+        concept); the scorer that evaluated it (the exact search of the remaining blocks
+        reuses its results); and how many passages of the other blocks match."""
+        bounds, named = context
+        cp = snap.passages
+        sub = Scorer(cp, snap.stats, self.ranking, reports=scorer.reports, report_title=scorer.report_title,
+                     domain=Domain(np.sort(blocks), cp.passages, bi.shift), parent=scorer)
+        r = sub.evaluate(plan.query)
+        if not len(r):
+            return sub, np.zeros(0, np.int64), 0
+        keep = self._keep(sub, plan, filters, snap, r.ids)
+        ids = r.ids[keep]
+        w = bounds.weights
+        queries = plan.concept_queries
+        single = len(queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0])
+        # the answer factor as the search computes it (with the concepts' weights)
+        if not self.ranking.answer_boost:
+            answer = np.ones(len(ids))
+        elif single:
+            answer = self._answer_factor(snap, ids, plan, {plan.concept_names[0]: 1.0}, answers)
+        elif queries and not plan.advanced:
+            names = plan.concept_names
+            answer = self._answer_factor(snap, ids, plan,
+                                         dict(zip(names, self._concept_weights(sub, plan, names, queries))), answers)
+        else:
+            answer = self._answer_factor(snap, ids, plan, {}, answers)
+        score = (np.maximum(r.text[keep], 0.0) * w.fp[ids] + np.maximum(r.flat[keep], 0.0) * w.prior[ids]) \
+            * answer * named
+        level = np.full(len(ids), 3.0)
+        if queries and not plan.advanced and not single:
+            every = np.ones(len(ids), bool)
+            for q in queries:
+                every &= _members(ids, sub.evaluate(q).ids)
+            if plan.kind_intent and not plan.intent_concepts:
+                every |= cp.p_kind[ids] == kind_code(plan.kind_intent)
+            level = np.where(every, 3.0, 1.0)
+        key = level * _TIER + score * (1.0 + SLACK) + 1e-12
+        kept = np.unique(ids[key >= theta] >> bi.shift)
+        rejected = int(np.count_nonzero(~np.isin(ids >> bi.shift, kept))) if len(kept) else len(ids)
+        return sub, kept, rejected
 
     def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict) -> Optional[np.ndarray]:
         """For each passage: whether it is of every year, region and kind of section the
@@ -1046,6 +1130,28 @@ class IndexSearcher:
                                                            >= share_needed)
         return scoped
 
+    def _keep(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot,
+              ids: np.ndarray) -> np.ndarray:
+        """Which of the passages ``ids`` (matching the plan's query) the filters and the topic keep."""
+        sp = snap.passages
+        keep = sp.live(ids)
+        report_filter = filters.report_query()
+        if report_filter is not None:
+            docs, _ = snap.report_matches(report_filter)
+            keep &= _members(sp.p_report[ids], docs)
+        passage_filter = filters.passage_query()
+        if passage_filter is not None:
+            keep &= _members(ids, scorer.evaluate(passage_filter).ids)
+        topic = _topic_queries(plan)
+        if topic:
+            # a year, a region or an intent word only weighs the passages about the topic: 浙江
+            # 营商环境 is not every passage of 浙江's reports
+            about = np.zeros(len(ids), bool)
+            for q in topic:
+                about |= _members(ids, scorer.evaluate(q).ids)
+            keep &= about
+        return keep
+
     def _match(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot) -> Optional["_Matched"]:
         """Every passage matching the plan and the filters with its score and score parts
         (before the answer factor), or None when none matches. A shard of a sharded index
@@ -1058,21 +1164,7 @@ class IndexSearcher:
         scorer.deadline = None           # the rest reuses what the query evaluated, or is small
         if not len(relaxed):
             return None
-        keep = sp.live(relaxed.ids)
-        if report_filter is not None:
-            docs, _ = snap.report_matches(report_filter)
-            keep &= _members(sp.p_report[relaxed.ids], docs)
-        passage_filter = filters.passage_query()
-        if passage_filter is not None:
-            keep &= _members(relaxed.ids, scorer.evaluate(passage_filter).ids)
-        topic = _topic_queries(plan)
-        if topic:
-            # a year, a region or an intent word only weighs the passages about the topic: 浙江
-            # 营商环境 is not every passage of 浙江's reports
-            about = np.zeros(len(relaxed.ids), bool)
-            for q in topic:
-                about |= _members(relaxed.ids, scorer.evaluate(q).ids)
-            keep &= about
+        keep = self._keep(scorer, plan, filters, snap, relaxed.ids)
         ids = relaxed.ids[keep]
         if not len(ids):
             return None
@@ -1119,6 +1211,27 @@ class IndexSearcher:
         score = (text * factor + flat) * prior
         return _Matched(ids, text, flat, tier, level.astype(np.int8), factor, prior, score, has, concept_weight)
 
+    def _concept_weights(self, scorer: Scorer, plan: QueryPlan, names: list, queries: list,
+                         found: Optional[list] = None) -> list:
+        """Each concept's weight in the coordination share (see ``_coordination``); ``found``:
+        the passages each concept's query matches, where already evaluated."""
+        intent = [name in plan.intent_concepts for name in names]
+        weights = []
+        for k, (name, q) in enumerate(zip(names, queries)):
+            if not self.ranking.coordination_idf:
+                weights.append(1.0)
+                continue
+            df = _whole_df(scorer.stats, plan.whole_forms(name))
+            if df is None:    # a year, a region, an intent: the passages its query matches (in every shard)
+                # (the whole index's count, also when the scorer sees some blocks only)
+                df = scorer.stats.concept_count(
+                    name, len(found[k]) if found is not None and scorer.domain is None else scorer.count_full(q))
+            weights.append(math.log(scorer.stats.N / (df + 1)) + 1.0)
+        if self.ranking.coordination_idf and any(intent) and not all(intent):
+            top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
+            weights = [top if i else w for w, i in zip(weights, intent)]
+        return weights
+
     def _coordination(self, scorer: Scorer, plan: QueryPlan,
                       ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
@@ -1135,20 +1248,7 @@ class IndexSearcher:
             kept = [i for i, q in enumerate(queries) if scorer.evaluated(q)] or [0]
             queries, names = [queries[i] for i in kept], [names[i] for i in kept]
         found = [scorer.evaluate(q).ids for q in queries]
-        intent = [name in plan.intent_concepts for name in names]
-        weights = []
-        for name, ids_k, q in zip(names, found, queries):
-            if not self.ranking.coordination_idf:
-                weights.append(1.0)
-                continue
-            df = _whole_df(scorer.stats, plan.whole_forms(name))
-            if df is None:    # a year, a region, an intent: the passages its query matches (in every shard)
-                # (the whole index's count, also when the scorer sees some blocks only)
-                df = scorer.stats.concept_count(name, len(ids_k) if scorer.domain is None else scorer.count_full(q))
-            weights.append(math.log(scorer.stats.N / (df + 1)) + 1.0)
-        if self.ranking.coordination_idf and any(intent) and not all(intent):
-            top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
-            weights = [top if i else w for w, i in zip(weights, intent)]
+        weights = self._concept_weights(scorer, plan, names, queries, found)
         held = np.zeros((len(names), len(ids)), bool)
         credit = np.zeros((len(names), len(ids)))       # 1 whole, ``part`` a part of it, 0
         part = self.ranking.partial_coordination
