@@ -53,6 +53,7 @@ POOL_FACTOR = 5       # the best limit × this passages are ranked first (before
                       # and the removal of repeated passages)
 PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first (then 2× as many, ...)
 PRUNE_TIGHTEN_BLOCKS = 128   # more blocks than this left above the cutoff: bounded per passage first
+PRUNE_TIME_SHARE = 0.5      # of a search's time left, what a pruned search may take (then the exhaustive one)
 PRUNE_ENV = "SEARCHLIB_EXHAUSTIVE"   # set to 1: every search evaluates every passage (no pruning)
 
 
@@ -912,7 +913,24 @@ class IndexSearcher:
         """``_rank`` in relevance order, evaluating the blocks of passages (prune.py) in
         descending order of their bound and stopping when no block left can reach the pool
         (the best ``want × POOL_FACTOR``); None when this cannot be done exactly here (the
-        caller then evaluates every passage)."""
+        caller then evaluates every passage). It has PRUNE_TIME_SHARE of the time left: out
+        of it, the exhaustive evaluation has the rest (and ranks on the concepts it could
+        search, as it does)."""
+        deadline = scorer.deadline
+        own = None
+        if deadline is not None:
+            now = time.perf_counter()
+            own = now + max(deadline - now, 0.0) * PRUNE_TIME_SHARE
+        try:
+            return self._rank_pruned_within(scorer, plan, filters, snap, want, per_doc, offset, dedupe, own)
+        except OutOfTime:
+            return None
+        finally:
+            scorer.deadline = deadline
+
+    def _rank_pruned_within(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, want: int,
+                            per_doc: int, offset: int, dedupe: bool, own: Optional[float]) -> Optional["_Ranked"]:
+        """``_rank_pruned`` with the deadline ``own`` (time.perf_counter(); None: none)."""
         cp = snap.passages
         cfg = self.ranking
         if not cp.passages or filters.report_query() is wq.NullQuery:
@@ -931,6 +949,8 @@ class IndexSearcher:
             return None
         finally:
             scorer.deadline = deadline
+        if own is not None and time.perf_counter() > own:
+            return None
         key_ub = level_ub * _TIER + score_ub
         cand = np.flatnonzero(present)
         order = cand[np.argsort(-key_ub[cand], kind="stable")]
@@ -959,14 +979,14 @@ class IndexSearcher:
                 # on them bounds each passage, and only the blocks of those that reach the
                 # cutoff are searched (the others' matching passages are only counted)
                 parent, take, counted = self._tighten(scorer, plan, filters, snap, bi, context, take, theta,
-                                                      answers)
+                                                      answers, own)
                 skipped += counted
                 tightened += 1
                 if not len(take):
                     continue
             sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
                          domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
-            sub.deadline = scorer.deadline
+            sub.deadline = own
             m = self._match(sub, plan, filters, snap)
             notes += sub.notes
             if sub.partial:
@@ -1061,7 +1081,8 @@ class IndexSearcher:
         return level_ub, score_ub * (1.0 + SLACK) + 1e-12, present, (bounds, named)
 
     def _tighten(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, bi: BlockIndex,
-                 context, blocks: np.ndarray, theta: float, answers: dict) -> tuple[Scorer, np.ndarray, int]:
+                 context, blocks: np.ndarray, theta: float, answers: dict,
+                 deadline: Optional[float] = None) -> tuple[Scorer, np.ndarray, int]:
         """The blocks of ``blocks`` holding a passage whose key can reach ``theta``, from the
         plan's query evaluated on them (each passage's score before coordination, × its
         concreteness factor, priors and answer factor; level 3 where it matches every
@@ -1071,7 +1092,11 @@ class IndexSearcher:
         cp = snap.passages
         sub = Scorer(cp, snap.stats, self.ranking, reports=scorer.reports, report_title=scorer.report_title,
                      domain=Domain(np.sort(blocks), cp.passages, bi.shift), parent=scorer)
+        sub.deadline = deadline
         r = sub.evaluate(plan.query)
+        if sub.partial:
+            raise OutOfTime()       # (a bound needs every concept)
+        sub.deadline = None
         if not len(r):
             return sub, np.zeros(0, np.int64), 0
         keep = self._keep(sub, plan, filters, snap, r.ids)

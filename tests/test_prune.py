@@ -185,3 +185,28 @@ def test_domain_select():
     assert d.ids().tolist() == list(range(8, 16)) + list(range(24, 32))
     many = np.arange(40)
     assert many[d.select(many)].tolist() == d.ids().tolist()
+
+
+@pytest.mark.parametrize("shift", [2, 4])
+def test_tightened_blocks_same_page(generated_index, monkeypatch, shift):
+    """With small batches and _tighten on every batch past the first cutoff (bounding each
+    passage by the query alone, and searching only the blocks that can reach the cutoff):
+    the same pages, and the totals are "eq" only when exact."""
+    from searchlib import search
+    monkeypatch.setattr(prune, "BLOCK_SHIFT", shift)
+    monkeypatch.setattr(search, "PRUNE_FIRST_BLOCKS", 2)
+    monkeypatch.setattr(search, "PRUNE_TIGHTEN_BLOCKS", 1)
+    calls = []
+    tighten = search.IndexSearcher._tighten
+
+    def counting(self, *args, **kwargs):
+        out = tighten(self, *args, **kwargs)
+        calls.append(len(out[1]) < len(args[6]))      # some blocks left out
+        return out
+
+    monkeypatch.setattr(search.IndexSearcher, "_tighten", counting)
+    idx = _fresh(generated_index)
+    pruned = sum(_compare(idx, text, kwargs).total_relation == "gte" for text, kwargs in QUERIES)
+    assert pruned >= len(QUERIES) // 4
+    assert any(calls)
+    idx.close()
