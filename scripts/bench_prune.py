@@ -12,7 +12,8 @@ p50/p95 over the 30 medians (as bench.py), of wall time and of this thread's CPU
 other jobs on a shared machine disturb less), and their ratio pruned ÷ exhaustive.
 
 Every run of a query in either mode must return the same hits as the first exhaustive run
-(passage ids, order and scores to 1e-9): the script reports any that does not and exits 1.
+(passage ids, order and scores to 1e-9), and a pruned run's counts must be the exhaustive ones
+("eq") or at most those ("gte"): the script reports any that does not and exits 1.
 It also reports how often the total was a lower bound (``total_relation`` "gte"), the share of
 blocks evaluated, and the pruned search's latency on each query's first run after its
 concepts' bounds were dropped ("bounds cold": their block maxima are computed by evaluating
@@ -81,12 +82,21 @@ def run(index: Path, repeat: int, log) -> dict:
 
     n = len(QUERIES)
     reference = [None] * n
+    counts = [None] * n
     mismatches = []
+
+    def check_counts(i, r, when):
+        got = (r.total, r.total_partial, r.duplicates_hidden)
+        if (r.total_relation == "eq" and got != counts[i]) or (r.total_relation == "gte" and not (
+                got[0] <= counts[i][0] and got[1] <= counts[i][1])):
+            mismatches.append((i, f"{when} counts {got} {r.total_relation} vs {counts[i]}"))
+
     # warm-up: each query in both modes (postings, term and concept bounds, report tables)
     for i in range(n):
         r, *_ = one(i, True)
         reference[i] = _key(r)
-        one(i, False)
+        counts[i] = (r.total, r.total_partial, r.duplicates_hidden)
+        check_counts(i, one(i, False)[0], "warm-up")
     # bounds cold: each query's concepts' block maxima dropped, then one pruned run
     cold = []
     for i in range(n):
@@ -112,6 +122,7 @@ def run(index: Path, repeat: int, log) -> dict:
                 if not mode:
                     relation[i] = r.total_relation
                     blocks[i] = st
+                    check_counts(i, r, "pruned")
     search_mod.IndexSearcher._rank_pruned = original
     out = dict(index=str(index), passages=searcher.snapshot().stats.N, repeat=repeat, queries=n,
                mismatches=mismatches, machine=machine_info())
@@ -122,6 +133,12 @@ def run(index: Path, repeat: int, log) -> dict:
                          pruned=dict(p50=percentile(pr, .5), p95=percentile(pr, .95), per_query=pr))
     out["cold"] = dict(p50=percentile(cold, .5), p95=percentile(cold, .95), per_query=cold)
     out["gte"] = sum(1 for r in relation if r == "gte")
+    done = [b[0] for b in blocks if b and b[0] and b[1]]
+    out["blocks"] = dict(evaluated=sum(d["searched"] for d in done), candidates=sum(d["candidates"] for d in done),
+                         all=sum(d["blocks"] for d in done), searches=len(done),
+                         tightened=sum(d["tightened"] for d in done),
+                         share_median=statistics.median([d["searched"] / max(d["candidates"], 1) for d in done])
+                         if done else None)
     out["per_query"] = [dict(query=q[0], filters=q[1], relation=relation[i],
                              prune=blocks[i][0] if blocks[i] else None,
                              fell_back=bool(blocks[i] and not blocks[i][1]))
@@ -145,12 +162,18 @@ def render(R: dict) -> str:
     lines.append(f"identical top 10 in every run of every query: {'yes' if not R['mismatches'] else 'NO ' + str(R['mismatches'])}")
     lines.append(f"total a lower bound (total_relation gte) on {R['gte']} of {R['queries']} queries; "
                  f"fell back to exhaustive on {sum(q['fell_back'] for q in R['per_query'])}")
-    lines.append("per query: wall ms and thread CPU ms, exhaustive → pruned; blocks evaluated / that can match / all")
+    b = R["blocks"]
+    if b["searches"]:
+        lines.append(f"blocks evaluated, over the {b['searches']} pruned searches that did not fall back: "
+                     f"{b['evaluated'] / max(b['candidates'], 1):.1%} of those that can match "
+                     f"(median per query {b['share_median']:.1%}), {b['evaluated'] / max(b['all'], 1):.1%} of all; "
+                     f"{b['tightened'] / max(b['all'], 1):.1%} of all bounded per passage first (_tighten)")
+    lines.append("per query: wall ms and thread CPU ms, exhaustive → pruned; blocks searched / that can match / all")
     ex, pr = R["wall"]["exhaustive"]["per_query"], R["wall"]["pruned"]["per_query"]
     cex, cpr = R["cpu"]["exhaustive"]["per_query"], R["cpu"]["pruned"]["per_query"]
     for q, a, b, c, d in zip(R["per_query"], ex, pr, cex, cpr):
         st = q["prune"] or {}
-        where = f"{st.get('evaluated', '-')}/{st.get('candidates', '-')}/{st.get('blocks', '-')}"
+        where = f"{st.get('searched', '-')}/{st.get('candidates', '-')}/{st.get('blocks', '-')}"
         lines.append(f"  {a:7.2f} → {b:7.2f} ({b / a:4.2f}×)  cpu {c:6.2f} → {d:6.2f} ({d / c:4.2f}×)  {where:>16}  "
                      f"{q['query']} {q['filters'] or ''}")
     m = R["machine"]

@@ -51,8 +51,11 @@ _TIER = 1e12          # a passage holding every concept ranks before any that mi
 SMALL_LIST = 200      # matching passages ranked whole, whatever the page
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
-PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first (then 2× as many, ...)
-PRUNE_TIGHTEN_BLOCKS = 128   # more blocks than this left above the cutoff: bounded per passage first
+PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first, or 1/2**PRUNE_FIRST_SHIFT
+PRUNE_FIRST_MAX = 128     # of the index's blocks up to PRUNE_FIRST_MAX; then batches PRUNE_GROWTH times larger,
+PRUNE_FIRST_SHIFT = 5     # once the pool's cutoff is known only of blocks whose bound reaches it
+PRUNE_TIGHTEN_BLOCKS = 256   # more blocks than this reach the cutoff: each passage bounded first (_tighten)
+PRUNE_GROWTH = 2          # each batch of blocks this many times the previous one
 PRUNE_TIME_SHARE = 0.5      # of a search's time left, what a pruned search may take (then the exhaustive one)
 PRUNE_ENV = "SEARCHLIB_EXHAUSTIVE"   # set to 1: every search evaluates every passage (no pruning)
 
@@ -900,7 +903,10 @@ class IndexSearcher:
             if text_of is not None and len(np.unique(hashes)) <= want + NEAR_DUPLICATE_DROPS + _END_PAGES:
                 more = NEAR_DUPLICATE_DROPS - len(chosen.near)
                 n_complete, n_partial = n_complete - more, n_partial - more
-            n_complete, n_partial = max(0, n_complete), max(0, n_partial)
+            # (and every passage walked to this page, shown, is one the exhaustive counts hold)
+            shown_tier = tier[chosen.shown].astype(bool)
+            n_complete = max(n_complete, int(shown_tier.sum()))
+            n_partial = max(n_partial, int((~shown_tier).sum()))
         counted = ids[complete_] if complete_.any() else ids
         if chosen.near:             # a near duplicate left out of the list is left out of the facets
             counted = counted[~_members(counted, np.sort(ids[np.asarray(chosen.near, np.int64)]))]
@@ -953,72 +959,97 @@ class IndexSearcher:
             return None
         key_ub = level_ub * _TIER + score_ub
         cand = np.flatnonzero(present)
-        order = cand[np.argsort(-key_ub[cand], kind="stable")]
+        # the blocks not taken yet, best bound first (equal bounds: in passage order)
+        queue = cand[np.argsort(-key_ub[cand], kind="stable")]
         pool = want * POOL_FACTOR
-        batch = PRUNE_FIRST_BLOCKS
-        pos = 0
+        batch = max(PRUNE_FIRST_BLOCKS, min(PRUNE_FIRST_MAX, bi.nb >> PRUNE_FIRST_SHIFT))
         theta = None             # the pool's cutoff among the passages evaluated (≤ the exhaustive one)
         parts: list = []
-        evaluated = 0
-        skipped = 0              # matching passages in blocks _tighten left out (not evaluated)
-        tightened = 0
+        evaluated = 0            # matching passages evaluated
+        left_out: list = []      # blocks _tighten left out (their matching passages only counted) ...
+        skipped = 0              # ... and how many matching passages they hold
+        stats = dict(blocks=bi.nb, candidates=len(queue), searched=0, tightened=0, rounds=0, pools=1)
         notes: list = []
-        while pos < len(order):
-            rest = order[pos:]
-            if theta is not None:
-                # the blocks whose bound reaches the cutoff (descending: a prefix)
-                rest = rest[:int(np.count_nonzero(key_ub[rest] >= theta))]
-                if not len(rest):
-                    break        # no block left can reach the pool
-            take = rest[:batch]
-            batch *= 2
-            pos += len(take)
-            parent = scorer
-            if theta is not None and len(take) > PRUNE_TIGHTEN_BLOCKS:
-                # many blocks whose bound reaches the cutoff: the query alone (no coordination)
-                # on them bounds each passage, and only the blocks of those that reach the
-                # cutoff are searched (the others' matching passages are only counted)
-                parent, take, counted = self._tighten(scorer, plan, filters, snap, bi, context, take, theta,
-                                                      answers, own)
-                skipped += counted
-                tightened += 1
-                if not len(take):
-                    continue
-            sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
-                         domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
-            sub.deadline = own
-            m = self._match(sub, plan, filters, snap)
-            notes += sub.notes
-            if sub.partial:
+
+        def cutoff() -> Optional[float]:
+            if evaluated < pool:
                 return None
-            if m is not None:
-                answer = np.ones(len(m.ids))
-                if cfg.answer_boost:
-                    answer = self._answer_factor(snap, m.ids, plan, m.concept_weight, answers)
-                parts.append((m, answer))
-                evaluated += len(m.ids)
-            if evaluated >= pool:
+            keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
+            return keys[np.argpartition(-keys, pool - 1)[pool - 1]]
+
+        while True:
+            while len(queue):
+                if theta is None:
+                    # the next blocks by bound, until the pool's cutoff is known
+                    take, queue = queue[:batch], queue[batch:]
+                    batch *= PRUNE_GROWTH
+                else:
+                    # the next blocks whose bound reaches the cutoff (descending: a prefix); the
+                    # cutoff rises as they are searched
+                    reach = int(np.count_nonzero(key_ub[queue] >= theta))
+                    if not reach:
+                        break    # no block left can reach the pool
+                    step = min(reach, batch)
+                    batch *= PRUNE_GROWTH
+                    take, queue = queue[:step], queue[step:]
+                stats["rounds"] += 1
+                parent = scorer
+                if theta is not None and len(take) > PRUNE_TIGHTEN_BLOCKS:
+                    # many blocks: the query alone (no coordination) on them bounds each
+                    # passage, and only the blocks of those that reach the cutoff are searched
+                    parent, kept, counted = self._tighten(scorer, plan, filters, snap, bi, context, take, theta,
+                                                          answers, own)
+                    stats["tightened"] += len(take)
+                    if len(kept) < len(take):
+                        left_out.append(np.setdiff1d(take, kept, assume_unique=True))
+                        skipped += counted
+                    take = kept
+                    if not len(take):
+                        continue
+                stats["searched"] += len(take)
+                sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
+                             domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
+                sub.deadline = own
+                m = self._match(sub, plan, filters, snap)
+                notes += sub.notes
+                if sub.partial:
+                    return None
+                if m is not None:
+                    answer = np.ones(len(m.ids))
+                    if cfg.answer_boost:
+                        answer = self._answer_factor(snap, m.ids, plan, m.concept_weight, answers)
+                    parts.append((m, answer))
+                    evaluated += len(m.ids)
                 # the pool's cutoff among what was evaluated: at most the cutoff among all
-                keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
-                theta = keys[np.argpartition(-keys, pool - 1)[pool - 1]]
+                theta = cutoff()
+            # every matching passage evaluated: every block that can match was searched, and
+            # the blocks _tighten left out held none
+            whole = not len(queue) and not skipped
+            if not parts:
+                ranked = _Ranked.empty()     # (nothing matched: every block was searched)
+                break
+            m, answer = _concat_matched(parts)
+            ranked = self._rank_matched(m, answer, snap, plan, per_doc, offset, want, "relevance", dedupe,
+                                        whole=whole, answers=answers, floor=theta)
+            if ranked is not None:
+                break
+            # the walk of the passages from the cutoff up ran out before the page was full (a
+            # few documents or repeated texts fill the pool; the exhaustive ranking then ranks
+            # every passage): a larger pool, a lower cutoff, more blocks
+            pool *= 4
+            stats["pools"] += 1
+            theta = cutoff()
+            if left_out:
+                queue = np.concatenate([queue, *left_out])
+                queue = queue[np.lexsort((queue, -key_ub[queue]))]
+                left_out, skipped = [], 0
         scorer.notes += notes
         # what pruning did, for benchmarks: blocks of the index, blocks that can match, blocks
-        # taken (evaluated, or bounded per passage by _tighten), blocks evaluated, passages evaluated
-        scorer.prune_stats = dict(blocks=bi.nb, candidates=len(order), bounded=pos, passages=evaluated,
-                                  evaluated=int(sum(len(np.unique(m.ids >> bi.shift)) for m, _ in parts)),
-                                  tightened=tightened)
+        # searched, blocks bounded per passage by _tighten, rounds of searches, pools tried
+        stats["passages"] = evaluated
+        scorer.prune_stats = stats
         if os.environ.get("SEARCHLIB_PRUNE_DEBUG") and theta is not None:
-            scorer.prune_stats["needed"] = int((key_ub[order] >= theta).sum())
-        # every matching passage evaluated: every block that can match was searched, and the
-        # blocks _tighten left out held none
-        whole = pos >= len(order) and not skipped
-        if not parts:
-            return _Ranked.empty() if whole else None
-        m, answer = _concat_matched(parts)
-        ranked = self._rank_matched(m, answer, snap, plan, per_doc, offset, want, "relevance", dedupe,
-                                    whole=whole, answers=answers, floor=theta)
-        if ranked is None:
-            return None
+            stats["needed"] = int((key_ub[cand] >= theta).sum())
         if not whole and not plan.advanced:
             # a concept no evaluated passage holds may be held by one left out: the suggestions
             # ("did you mean") depend on it, so those are decided on every passage

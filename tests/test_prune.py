@@ -210,3 +210,40 @@ def test_tightened_blocks_same_page(generated_index, monkeypatch, shift):
     assert pruned >= len(QUERIES) // 4
     assert any(calls)
     idx.close()
+
+
+def test_cli_exact_total(generated_index, small_blocks):
+    """The CLI says "at least N" for a lower bound; --exact-total (and "exact_total" in a
+    batch request) counts every matching passage; the hits are the same."""
+    import json
+
+    from click.testing import CliRunner
+
+    from searchlib.cli import main
+    exhaustive = _fresh(generated_index)
+    exact = exhaustive.search("行政复议", exhaustive=True)
+    exhaustive.close()
+
+    def run(*args, **kwargs):
+        r = CliRunner().invoke(main, ["--index", str(generated_index), "search", *args], **kwargs)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    pruned = json.loads(run("行政复议", "--json"))
+    counted = json.loads(run("行政复议", "--json", "--exact-total"))
+    assert pruned["total_relation"] == "gte" and pruned["total"] < exact.total
+    assert counted["total_relation"] == "eq" and counted["total"] == exact.total
+    assert [h["passage_id"] for h in pruned["hits"]] == [h["passage_id"] for h in counted["hits"]] == \
+        [h.passage_id for h in exact.hits]
+    assert f"at least {pruned['total']} matching passages" in run("行政复议")
+    assert "--exact-total" in run("行政复议")
+    text = run("行政复议", "--exact-total")
+    assert f"{exact.total} matching passages" in text and "at least" not in text
+    lines = run("--batch", "-", "--json", input='{"query": "行政复议"}\n{"query": "行政复议", "exact_total": true}\n')
+    first, second = map(json.loads, lines.splitlines())
+    assert (first["total_relation"], second["total_relation"]) == ("gte", "eq")
+    assert second["total"] == exact.total
+    assert [h["passage_id"] for h in first["hits"]] == [h.passage_id for h in exact.hits]
+    # --exact-total on the whole batch
+    lines = run("--batch", "-", "--json", "--exact-total", input='{"query": "行政复议"}\n')
+    assert json.loads(lines)["total_relation"] == "eq"
