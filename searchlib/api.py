@@ -311,11 +311,12 @@ class SearchIndex:
         search narrows (region, year, type, kind, level, issuer) are those of the search
         without that filter, so its other values show with the passages they would add
         (Algolia's disjunctive facets; one more search per such filter).
-        In relevance order, passages that cannot reach the page are not scored (block-max
-        pruning): the hits are those of scoring every passage, and ``result.total`` is exact
-        (``result.total_relation == "eq"``) or a lower bound (``"gte"``); ``exact_total``
-        counts every matching passage (facets and explain always do). ``exhaustive``: score
-        every passage (default: the environment variable SEARCHLIB_EXHAUSTIVE=1)."""
+        In relevance order on an index of at least 200,000 passages, passages that cannot
+        reach the page are not scored (block-max pruning): the hits are those of scoring every
+        passage, and ``result.total`` is exact (``result.total_relation == "eq"``) or a lower
+        bound (``"gte"``); ``exact_total`` counts every matching passage (facets and explain
+        always do). ``exhaustive``: True scores every passage, False prunes whatever the
+        index's size (default: by size, and never with SEARCHLIB_EXHAUSTIVE=1 set)."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures, level=level, issuer=issuer)
         filters.validate()

@@ -377,8 +377,9 @@ def filter_options(f=None, exclude=()):
 @click.option("--timeout", type=click.FloatRange(0.001, 600), default=None,
               help="Seconds of search time per query (default 0.5); then the concepts searched so far.")
 @click.option("--exact-total", is_flag=True,
-              help="Count every matching passage. By default passages that cannot reach the page are not "
-                   "scored, and the count may be a lower bound (\"at least N\"); the hits are the same.")
+              help="Count every matching passage. By default, on an index of 200,000 passages or more, "
+                   "passages that cannot reach the page are not scored and the count may be a lower bound "
+                   "(\"at least N\"); the hits are the same.")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, level, issuer, batch, fmt,
            no_synonyms, synonyms_file, explain, per_doc, show_duplicates, offset, sort, facets, group_by_doc,

@@ -107,8 +107,11 @@ def _compare(idx, text, kwargs):
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocks of 4 passages: on a small index most blocks are left out."""
+    """Blocks of 4 passages: on a small index most blocks are left out; and a default search
+    prunes on these small indexes (below PRUNE_MIN_PASSAGES it is exhaustive)."""
+    from searchlib import search
     monkeypatch.setattr(prune, "BLOCK_SHIFT", 2)
+    monkeypatch.setattr(search, "PRUNE_MIN_PASSAGES", 0)
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +178,20 @@ def test_environment_forces_exhaustive(generated_index, small_blocks, monkeypatc
     idx = _fresh(generated_index)
     assert idx.search("行政复议").total_relation == "eq"
     assert idx.search("行政复议", exhaustive=False).total_relation == "gte"
+    idx.close()
+
+
+def test_small_index_exhaustive_by_default(generated_index, monkeypatch):
+    """Below PRUNE_MIN_PASSAGES a default search scores every passage (exact counts);
+    exhaustive=False prunes anyway."""
+    from searchlib import search
+    monkeypatch.setattr(prune, "BLOCK_SHIFT", 2)
+    idx = _fresh(generated_index)
+    assert idx._searcher.snapshot().passages.passages < search.PRUNE_MIN_PASSAGES
+    assert idx.search("行政复议").total_relation == "eq"
+    assert idx.search("行政复议", exhaustive=False).total_relation == "gte"
+    monkeypatch.setattr(search, "PRUNE_MIN_PASSAGES", 0)
+    assert idx.search("行政复议").total_relation == "gte"
     idx.close()
 
 
