@@ -16,11 +16,12 @@ block an upper bound of the ranking key any passage of it can have (the lexicogr
   figure about the query, else 1); a named rule's prior; coordination ≤ 1. The level is 3
   where every concept of the query can match in the block, else 1.
 
-``IndexSearcher`` (search.py) evaluates the blocks in descending bound order, through a
-``Scorer`` restricted to them (``Domain``), and stops when no remaining block's bound
-reaches the pool's k-th key: the pool, and so the page, is the one exhaustive evaluation
-ranks. What pruning leaves unevaluated only lowers ``total`` (then a lower bound,
-``total_relation = "gte"``).
+``IndexSearcher._rank_pruned`` (search.py) evaluates the blocks in descending bound order,
+in batches, through a ``Scorer`` restricted to them (``Domain``), and stops when no
+remaining block's bound reaches the pool's k-th key among the passages evaluated: every
+passage from that key up is then evaluated, and a walk of them that fills the page is the
+exhaustive one's (a walk that runs short retries with a larger pool). What pruning leaves
+unevaluated only lowers the counts (then lower bounds, ``total_relation = "gte"``).
 """
 from __future__ import annotations
 
