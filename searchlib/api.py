@@ -290,7 +290,8 @@ class SearchIndex:
                synonyms: bool = True, explain: bool = False, per_doc: Optional[int] = None,
                offset: int = 0, sort: str = "relevance", facets: bool = False,
                timeout: Optional[float] = None, show_duplicates: bool = False,
-               disjunctive_facets: bool = False) -> SearchResult:
+               disjunctive_facets: bool = False, exact_total: bool = False,
+               exhaustive: Optional[bool] = None) -> SearchResult:
         """Ranked passages for ``query``. Filters: region (name at any level, or a
         GB/T 2260 code), year (covered), type (doc type), kind (section kind),
         each one value or a list of values (``region=["浙江", "江苏"]``: either; several
@@ -311,14 +312,21 @@ class SearchIndex:
         ``disjunctive_facets`` (with ``facets``): the counts of a facet that a filter of the
         search narrows (region, year, type, kind, level, issuer) are those of the search
         without that filter, so its other values show with the passages they would add
-        (Algolia's disjunctive facets; one more search per such filter)."""
+        (Algolia's disjunctive facets; one more search per such filter).
+        In relevance order on an index of at least 200,000 passages, passages that cannot
+        reach the page are not scored (block-max pruning): the hits are those of scoring every
+        passage, and ``result.total`` is exact (``result.total_relation == "eq"``) or a lower
+        bound (``"gte"``); ``exact_total`` counts every matching passage (facets and explain
+        always do). ``exhaustive``: True scores every passage, False prunes whatever the
+        index's size (default: by size, and never with SEARCHLIB_EXHAUSTIVE=1 set)."""
         filters = Filters(region=region, year=year, type=type, kind=kind, since=since, until=until,
                           has_figures=has_figures, level=level, issuer=issuer)
         filters.validate()
         synonyms_ = self.synonyms if synonyms else None
         result = self._searcher.search(query, filters, limit=limit, synonyms=synonyms_,
                                        explain=explain, per_doc=per_doc, offset=offset, sort=sort, facets=facets,
-                                       timeout=timeout, show_duplicates=show_duplicates)
+                                       timeout=timeout, show_duplicates=show_duplicates,
+                                       exact_total=exact_total, exhaustive=exhaustive)
         if facets and disjunctive_facets and result.facets is not None:
             for name in MULTI_FILTERS:
                 if not filters.values(name):

@@ -376,10 +376,14 @@ def filter_options(f=None, exclude=()):
 @click.option("--group-by-doc", is_flag=True, help="List each document once, with its best passages.")
 @click.option("--timeout", type=click.FloatRange(0.001, 600), default=None,
               help="Seconds of search time per query (default 0.5); then the concepts searched so far.")
+@click.option("--exact-total", is_flag=True,
+              help="Count every matching passage. By default, on an index of 200,000 passages or more, "
+                   "passages that cannot reach the page are not scored and the count may be a lower bound "
+                   "(\"at least N\"); the hits are the same.")
 @click.pass_context
 def search(ctx, query, limit, region, year, type_, kind, since, until, has_figures, level, issuer, batch, fmt,
            no_synonyms, synonyms_file, explain, per_doc, show_duplicates, offset, sort, facets, group_by_doc,
-           timeout):
+           timeout, exact_total):
     """Search passages for QUERY.
 
     \b
@@ -390,7 +394,7 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
     """
     idx = _open(ctx, synonyms_file)
     if batch is not None:
-        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc, timeout))
+        ctx.exit(_run_batch(idx, batch, limit, not no_synonyms, explain, per_doc, timeout, exact_total))
     applied = {"region": region, "year": year, "type": type_, "kind": kind, "since": since, "until": until,
                "has-figures": has_figures or None, "level": level, "issuer": issuer}
     applied = {k: v for k, v in applied.items() if v is not None}
@@ -400,7 +404,7 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
                         until=until, has_figures=has_figures, level=level, issuer=issuer,
                         synonyms=not no_synonyms, explain=explain,
                         per_doc=per_doc, offset=offset, sort=sort, facets=facets, timeout=timeout,
-                        show_duplicates=show_duplicates)
+                        show_duplicates=show_duplicates, exact_total=exact_total)
     if fmt == "json":
         click.echo(json.dumps(result_dict(result, group_by_doc), ensure_ascii=False))
     elif fmt:
@@ -415,7 +419,8 @@ def search(ctx, query, limit, region, year, type_, kind, since, until, has_figur
         ctx.exit(EXIT_NOTHING)
 
 
-def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, timeout=None) -> int:
+def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, timeout=None,
+               exact_total=False) -> int:
     status = 0
     for lineno, raw in enumerate(stream, 1):
         if not raw.strip():
@@ -438,7 +443,8 @@ def _run_batch(idx, stream, default_limit, synonyms, explain, per_doc=None, time
                              explain=explain,
                              per_doc=req.get("per_doc", per_doc), offset=req.get("offset", 0),
                              sort=req.get("sort", "relevance"), facets=bool(req.get("facets")),
-                             timeout=timeout, show_duplicates=bool(req.get("show_duplicates")))
+                             timeout=timeout, show_duplicates=bool(req.get("show_duplicates")),
+                             exact_total=bool(req.get("exact_total", exact_total)))
             out = res.to_dict()
         except (SearchlibError, ValueError) as e:
             out = {"query": None, "error": f"line {lineno}: {e}", "hits": []}
@@ -481,7 +487,8 @@ def _print_documents(result) -> None:
 
 def _print_groups(result) -> None:
     groups = result.by_document()
-    click.echo(f"{result.total} matching passages; {len(result.hits)} shown from {len(groups)} documents "
+    click.echo(("at least " if result.total_relation == "gte" else "")
+               + f"{result.total} matching passages; {len(result.hits)} shown from {len(groups)} documents "
                f"({result.elapsed_ms:.0f} ms)\n")
     for i, g in enumerate(groups, 1):
         meta = " · ".join(str(x) for x in (g["region"], g["year"], g["doc_type"]) if x)
@@ -534,11 +541,14 @@ def _print_result(result, explain=False, applied=None):
         return
     shown = (f"top {len(result.hits)}" if not result.offset
              else f"hits {result.offset + 1}–{result.offset + len(result.hits)}")
-    click.echo(("" if result.counts_exact else "about ") + f"{result.total} matching passages"
+    click.echo(("at least " if result.total_relation == "gte" else "" if result.counts_exact else "about ")
+               + f"{result.total} matching passages"
                + (" (newest document first)" if result.browse else "")
                + (f" (+{result.total_partial} partial: missing some words)" if result.total_partial else "")
                + f"; {shown} ({result.elapsed_ms:.0f} ms)"
                + ("; out of time: ranked on the first concepts only" if result.partial else ""))
+    if result.total_relation == "gte":
+        click.echo("(passages that cannot reach this page were not scored: --exact-total counts them all)")
     if result.duplicates_hidden:
         click.echo(f"{result.duplicates_hidden} repeated passages left out (--show-duplicates shows them)")
     if result.facets:

@@ -160,6 +160,10 @@ class SearchResult:
     browse: Optional[str] = None   # a search without words: "documents" (a hit per document) or "passages"
     missing_shards: list = field(default_factory=list)   # shards of a sharded index that could not be searched
     facets_ms: float = 0.0       # of elapsed_ms, the time spent counting facets (a server's Server-Timing)
+    # "eq": total (and total_partial, duplicates_hidden) count every matching passage; "gte": the
+    # search ranked the page without evaluating every passage that cannot reach it (block-max
+    # pruning), and the counts are lower bounds (search with exact_total for exact ones)
+    total_relation: str = "eq"
 
     def by_document(self) -> list[dict]:
         """The hits grouped by document, each document once, in the order of its best hit:
@@ -176,7 +180,7 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         d = {"query": self.query, "expanded_query": self.expanded_query, "total": self.total,
-             "total_partial": self.total_partial, "duplicates_hidden": self.duplicates_hidden,
+             "total_relation": self.total_relation, "total_partial": self.total_partial, "duplicates_hidden": self.duplicates_hidden,
              "counts_exact": self.counts_exact, "offset": self.offset, "elapsed_ms": round(self.elapsed_ms, 2),
              "unmatched": list(self.unmatched), "suggestions": list(self.suggestions), "read_as": self.read_as,
              "hits": [h.to_dict() for h in self.hits]}

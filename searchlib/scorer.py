@@ -126,13 +126,20 @@ class Scorer:
     query on report fields and returns (global report docnums, ascending; scores)."""
 
     def __init__(self, sp, stats: CorpusStats, config: RankingConfig,
-                 reports: Optional[ReportMatcher] = None, report_title: Optional[Callable[[int], str]] = None):
+                 reports: Optional[ReportMatcher] = None, report_title: Optional[Callable[[int], str]] = None,
+                 domain=None, parent: Optional["Scorer"] = None):
         self.sp = sp
         self.stats = stats
         self.config = config
         self.reports = reports
         self.report_title = report_title      # global report docnum -> its title
         self._memo: dict = {}
+        # ``domain`` (prune.Domain): only the passages of some blocks exist for this scorer
+        # (every leaf is cut to them, so every node's result is its whole result restricted
+        # to them); ``parent``: the scorer of the whole index, whose leaves it shares
+        self.domain = domain
+        self.parent = parent
+        self._shared: dict = parent._shared if parent is not None else self._memo
         self.notes: list[str] = []
         self.deadline: Optional[float] = None     # time.perf_counter() value; None: no bound
         self.partial = False                      # the deadline cut the evaluation short
@@ -146,6 +153,15 @@ class Scorer:
             hit = self._memo.get(("node", id(node)))
             if hit is not None and hit[0] is node:
                 return hit[1]
+        if self.parent is not None and self.domain is not None:
+            # evaluated whole already (for the bounds): its part in the domain
+            whole = self.parent._memo.get(("node", id(node)))
+            if whole is not None and whole[0] is node:
+                r = self._cut(whole[1])
+                if within is not None:
+                    return _restrict(r, within)
+                self._memo[("node", id(node))] = (node, r)
+                return r
         if self.deadline is not None and time.perf_counter() > self.deadline:
             raise OutOfTime()
         if within is not None:
@@ -154,6 +170,23 @@ class Scorer:
         result = self._evaluate(node, None)
         self._memo[key] = (node, result)
         return result
+
+    def count_full(self, node: wq.Query) -> int:
+        """How many passages of the whole index ``node`` matches (a domain scorer asks its parent)."""
+        root = self
+        while root.parent is not None and root.domain is not None:
+            root = root.parent
+        return len(root.evaluate(node))
+
+    def _cut(self, r: Scored) -> Scored:
+        """``r`` (a result over the whole index) restricted to the domain."""
+        if self.domain is None or not len(r):
+            return r
+        sel = self.domain.select(r.ids)
+        return Scored(r.ids[sel], r.text[sel], r.flat[sel], r.count[sel])
+
+    def _cut_ids(self, ids: np.ndarray) -> np.ndarray:
+        return ids if self.domain is None or not len(ids) else ids[self.domain.select(ids)]
 
     def evaluated(self, node: wq.Query) -> bool:
         """Whether ``node`` has been evaluated whole (not cut short by the deadline)."""
@@ -187,7 +220,7 @@ class Scorer:
             universe = self._all(within)
             return self._exclude(universe, self.evaluate(node.query, universe.ids)).scaled(node.boost)
         if isinstance(node, NamedTitle):
-            return _restrict(self._named_title(node), within)
+            return _restrict(self._cut(self._named_title(node)), within)
         if isinstance(node, wq.And):
             return self._and(node, within)
         if isinstance(node, wq.Or):
@@ -203,7 +236,7 @@ class Scorer:
         if isinstance(node, wq.NullQuery.__class__):
             return _empty()
         if isinstance(node, wq.Query) and getattr(node, "fieldname", None) in REPORT_FIELDS:
-            return _restrict(self._report_level(node), within)
+            return _restrict(self._cut(self._report_level(node)), within)
         raise ValueError(f"unsupported query node {node!r}")
 
     def estimate(self, node: wq.Query) -> float:
@@ -242,7 +275,7 @@ class Scorer:
         if field_ in TEXT_FIELDS:
             result = self._text_term(field_, str(text))
         elif field_ in PASSAGE_FIELDS:
-            ids = self._attribute(field_, text)
+            ids = self._cut_ids(self._attribute(field_, text))
             if field_ == KIND and self.config.kind_is_topical:
                 # the section kind a query names is topical: concrete passages of that kind
                 # come first (the concreteness factor multiplies it, as it does text scores)
@@ -250,14 +283,14 @@ class Scorer:
             else:
                 result = _flat(ids, 1.0)
         elif field_ in REPORT_FIELDS:
-            result = self._report_level(wq.Term(field_, text))
+            result = self._cut(self._report_level(wq.Term(field_, text)))
         else:
             result = _empty()
         self._memo[key] = result
         return result
 
     def _text_term(self, field_: str, term: str, within=None) -> Scored:
-        found = self._postings(field_, term)
+        found = self._postings(field_, term) if self.domain is None else self._domain_postings(field_, term)
         if found is None:
             return _empty()
         ids, tf, length = found
@@ -274,15 +307,30 @@ class Scorer:
         return Scored(ids, score, np.zeros(len(ids)), np.ones(len(ids), np.int32))
 
     def _postings(self, field_: str, term: str):
+        """The term's postings over the whole index (ids, tf, length), shared with the parent."""
         key = ("postings", field_, term)
+        memo = self._shared
+        if key not in memo:
+            memo[key] = self.sp.field_postings(field_, term)
+        return memo[key]
+
+    def _domain_postings(self, field_: str, term: str):
+        """The term's postings in the domain's blocks (slices of the whole list)."""
+        key = ("dpostings", field_, term)
         if key not in self._memo:
-            self._memo[key] = self.sp.field_postings(field_, term)
+            found = self._postings(field_, term)
+            if found is not None:
+                sel = self.domain.select(found[0])
+                found = (found[0][sel], found[1][sel], found[2][sel])
+                if not len(found[0]):
+                    found = None
+            self._memo[key] = found
         return self._memo[key]
 
     def _attribute(self, field_: str, value) -> np.ndarray:
         """Passages whose kind / figures / units attribute matches."""
         key = ("attr", field_, str(value))
-        hit = self._memo.get(key)
+        hit = self._shared.get(key)
         if hit is not None:
             return hit
         sp = self.sp
@@ -295,10 +343,19 @@ class Scorer:
         else:
             found = self._postings(UNITS, str(value))
             ids = found[0] if found is not None else np.zeros(0, np.int64)
-        self._memo[key] = ids
+        self._shared[key] = ids
         return ids
 
     def _named_title(self, node: NamedTitle) -> Scored:
+        key = ("ntitle", id(node))
+        hit = self._shared.get(key)
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        result = self._named_title_whole(node)
+        self._shared[key] = (node, result)
+        return result
+
+    def _named_title_whole(self, node: NamedTitle) -> Scored:
         """Every passage of the reports whose title is the rule ``node.name`` itself, scored
         as a saturated mention of the name's words (× the node's boost)."""
         if self.reports is None or self.report_title is None:
@@ -315,6 +372,14 @@ class Scorer:
         return Scored(ids.astype(np.int64), np.full(n, full * node.boost), np.zeros(n), np.ones(n, np.int32))
 
     def _report_level(self, node: wq.Query) -> Scored:
+        """Every passage of the reports matching ``node`` (over the whole index, shared)."""
+        key = ("rlevel", repr(node))
+        hit = self._shared.get(key)
+        if hit is None:
+            hit = self._shared[key] = self._report_level_whole(node)
+        return hit
+
+    def _report_level_whole(self, node: wq.Query) -> Scored:
         if self.reports is None:
             return _empty()
         docnums, scores = self.reports(node)
@@ -368,6 +433,9 @@ class Scorer:
         """Passages with every word, from the raw postings, rarest first."""
         cand = within
         for ids, _, _ in sorted(postings, key=lambda p: len(p[0])):
+            if cand is None and self.domain is not None:
+                cand = self._cut_ids(ids)
+                continue
             cand = ids if cand is None else cand[_positions_in(cand, ids)] if len(cand) < len(ids) \
                 else ids[_positions_in(ids, cand)]
             if not len(cand):
@@ -406,7 +474,7 @@ class Scorer:
     def _multiterm(self, node, within=None) -> Scored:
         field_ = node.fieldname
         if field_ in REPORT_FIELDS:
-            return _restrict(self._report_level(node), within)
+            return _restrict(self._cut(self._report_level(node)), within)
         if field_ not in TEXT_FIELDS:
             return _empty()
         subs = [self._term(field_, t, within) for t in self.expansion_terms(node)]
@@ -446,7 +514,10 @@ class Scorer:
         return terms
 
     def _all(self, within=None) -> Scored:
-        ids = np.arange(self.sp.passages, dtype=np.int64) if within is None else within
+        if within is None:
+            ids = np.arange(self.sp.passages, dtype=np.int64) if self.domain is None else self.domain.ids()
+        else:
+            ids = within
         return _flat(ids, 0.0)
 
     # -- combinations -----------------------------------------------------------------
@@ -568,7 +639,10 @@ class Scorer:
                 return Scored(ids, best[ids] + tiebreak * (text[ids] - best[ids]), flat_ids, counts)
             return Scored(ids, text[ids], flat_ids, counts)
         # otherwise merge the sorted lists: a stable sort of concatenated sorted runs is a
-        # merge (timsort), then equal ids are summed
+        # merge (timsort), then equal ids are summed. The sums add the lists one after the
+        # other, as the dense accumulation does: a passage's score is then the same to the
+        # last bit whichever way it is computed (a search pruned to some blocks of passages
+        # takes this path where the whole index takes the other; see prune.py)
         ids = np.concatenate([s.ids for s in subs])
         order = np.argsort(ids, kind="stable")
         ids = ids[order]
@@ -576,13 +650,23 @@ class Scorer:
         first[0] = True
         np.not_equal(ids[1:], ids[:-1], out=first[1:])
         starts = np.flatnonzero(first)
-        texts = np.concatenate([s.text for s in subs])[order]
-        text = np.add.reduceat(texts, starts)
+        group = np.empty(len(ids), np.int64)         # each concatenated entry's passage (index into starts)
+        group[order] = np.cumsum(first) - 1
+
+        def summed(values: list) -> np.ndarray:
+            out = np.zeros(len(starts))
+            at = 0
+            for v in values:
+                out[group[at:at + len(v)]] += v      # (a list holds a passage once)
+                at += len(v)
+            return out
+
+        text = summed([s.text for s in subs])
         if tiebreak is not None:
-            best = np.maximum.reduceat(texts, starts)
+            best = np.maximum.reduceat(np.concatenate([s.text for s in subs])[order], starts)
             text = best + tiebreak * (text - best)
         if any(s.flat.any() for s in subs):
-            flat = np.add.reduceat(np.concatenate([s.flat for s in subs])[order], starts)
+            flat = summed([s.flat for s in subs])
         else:
             flat = np.zeros(len(starts))
         # how many lists each passage is in: the length of its run (each list counts its own)

@@ -34,8 +34,9 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .reports import ReportTables, doc_order, index_stats
 from .metadata import region_table
 from .models import SECTION_KINDS
-from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, LEVEL, META, PUBLISHED, REGION, RULE_KEY,
-                     SUBJECTS, YEAR)
+from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, KIND, LEVEL, META, PUBLISHED, REGION,
+                     RULE_KEY, SUBJECTS, YEAR)
+from .prune import SLACK, BlockIndex, Bounds, Domain, Unbounded, passage_weights, report_blocks
 from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
 from .integrity import IntegrityError, raise_if_records_damaged, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
@@ -50,6 +51,16 @@ _TIER = 1e12          # a passage holding every concept ranks before any that mi
 SMALL_LIST = 200      # matching passages ranked whole, whatever the page
 POOL_FACTOR = 5       # the best limit × this passages are ranked first (before the per-document cap
                       # and the removal of repeated passages)
+PRUNE_FIRST_BLOCKS = 16   # blocks of the best bounds a pruned search evaluates first, or 1/2**PRUNE_FIRST_SHIFT
+PRUNE_FIRST_MAX = 128     # of the index's blocks up to PRUNE_FIRST_MAX; then batches PRUNE_GROWTH times larger,
+PRUNE_FIRST_SHIFT = 5     # once the pool's cutoff is known only of blocks whose bound reaches it
+PRUNE_TIGHTEN_BLOCKS = 256   # more blocks than this reach the cutoff: each passage bounded first (_tighten)
+PRUNE_GROWTH = 2          # each batch of blocks this many times the previous one
+PRUNE_TIME_SHARE = 0.5      # of a search's time left, what a pruned search may take (then the exhaustive one)
+PRUNE_ENV = "SEARCHLIB_EXHAUSTIVE"   # set to 1: every search evaluates every passage (no pruning)
+PRUNE_MIN_PASSAGES = 200_000   # smaller indexes are searched exhaustively by default: pruning's fixed costs
+                               # (bounds, rounds) cost more than it saves (scripts/bench_prune.py: ×1.2-1.5
+                               # CPU at 25k and 100k passages, ×0.78 p50 / ×0.55 p95 at 251k)
 
 
 def _count(codes: np.ndarray, reports: np.ndarray, values: list[str], label=None,
@@ -480,11 +491,29 @@ class _Ranked:
     held: set = field(default_factory=set)   # the concepts some matching passage holds
     duplicates: int = 0        # matching passages left out as repeats of a shown one
     counts_exact: bool = True  # False: near duplicates past this page may lower the counts
+    exact: bool = True         # False: pruning left passages unevaluated; the counts are lower bounds
 
     @classmethod
     def empty(cls) -> "_Ranked":
         z = np.zeros(0)
         return cls(np.zeros(0, np.int64), z, z, z, np.zeros(0, np.int8), z, z, 0, np.zeros(0, np.int64), z)
+
+
+def _concat_matched(parts: list) -> tuple["_Matched", np.ndarray]:
+    """One _Matched (ascending ids) from those of disjoint blocks, with their answer factors."""
+    if len(parts) == 1:
+        return parts[0]
+    ms = [m for m, _ in parts]
+    ids = np.concatenate([m.ids for m in ms])
+    order = np.argsort(ids, kind="stable")
+
+    def cat(name):
+        return np.concatenate([getattr(m, name) for m in ms])[order]
+
+    has = None if ms[0].has is None else np.concatenate([m.has for m in ms], axis=1)[:, order]
+    m = _Matched(ids[order], cat("text"), cat("flat"), cat("tier"), cat("level"), cat("factor"), cat("prior"),
+                 cat("score"), has, ms[0].concept_weight)
+    return m, np.concatenate([a for _, a in parts])[order]
 
 
 @dataclass
@@ -509,6 +538,7 @@ class IndexSearcher:
     def __init__(self, path: Path, ranking: RankingConfig = DEFAULT_RANKING):
         self.path = Path(path)
         self.ranking = ranking
+        self._ranking_key = None       # repr(ranking): what cached bounds depend on (prune.py)
         self._open()
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -595,9 +625,16 @@ class IndexSearcher:
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
                explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
                sort: str = "relevance", facets: bool = False, timeout: Optional[float] = None,
-               show_duplicates: bool = False, browse_all: bool = False) -> SearchResult:
+               show_duplicates: bool = False, browse_all: bool = False, exact_total: bool = False,
+               exhaustive: Optional[bool] = None) -> SearchResult:
         """``browse_all``: without words or filters, browse every document (facets of the whole
-        index) instead of raising QuerySyntaxError."""
+        index) instead of raising QuerySyntaxError. In relevance order, the passages that
+        cannot reach the page are not scored (block-max pruning, prune.py): the page is the
+        one scoring every passage gives, and ``total`` may be a lower bound
+        (``total_relation`` "gte"); ``exact_total`` counts every matching passage (as do
+        ``facets`` and ``explain``); ``exhaustive`` scores every passage (True) or prunes
+        whatever the index's size (False); by default it prunes on an index of at least
+        PRUNE_MIN_PASSAGES passages unless the environment sets SEARCHLIB_EXHAUSTIVE=1."""
         t0 = time.perf_counter()
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()
@@ -616,8 +653,13 @@ class IndexSearcher:
                         report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
         timeout = search_timeout(timeout)
         scorer.deadline = time.perf_counter() + timeout
+        if exhaustive is None:
+            exhaustive = os.environ.get(PRUNE_ENV, "").lower() in ("1", "true", "yes") \
+                or snap.passages.passages < PRUNE_MIN_PASSAGES
+        prune = not (exhaustive or exact_total or facets or explain)
         try:
-            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates)
+            ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates,
+                                prune=prune)
         except OutOfTime:
             raise timeout_error(timeout) from None
         scorer.deadline = None
@@ -633,7 +675,7 @@ class IndexSearcher:
                               expanded_query=plan.reading(), offset=offset,
                               partial=scorer.partial, warnings=list(dict.fromkeys(scorer.notes)),
                               unmatched=unmatched, read_as=plan.read_as(), duplicates_hidden=ranked.duplicates,
-                              counts_exact=ranked.counts_exact)
+                              counts_exact=ranked.counts_exact, total_relation="eq" if ranked.exact else "gte")
         absent = [c for c in plan.subject_concepts() if c not in ranked.held] if not plan.advanced else []
         result.suggestions = self._suggestions(snap, plan, absent)
         if facets:
@@ -750,31 +792,51 @@ class IndexSearcher:
         return out
 
     def _rank(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, limit: int,
-              per_doc: int = 0, offset: int = 0, sort: str = "relevance", dedupe: bool = True) -> "_Ranked":
+              per_doc: int = 0, offset: int = 0, sort: str = "relevance", dedupe: bool = True,
+              prune: bool = False) -> "_Ranked":
         """The passages ranked ``offset`` to ``offset + limit`` of those matching the plan
         and the filters, and how many match; with ``dedupe``, repeated passages are left out
-        and counted apart."""
+        and counted apart. With ``prune`` (relevance order only), blocks of passages that
+        cannot reach the page are not evaluated (prune.py): the same page, and ``total`` a
+        lower bound where blocks were left out (``_Ranked.exact``)."""
+        if prune and sort == "relevance":
+            ranked = self._rank_pruned(scorer, plan, filters, snap, offset + limit, per_doc, offset, dedupe)
+            if ranked is not None:
+                return ranked
         m = self._match(scorer, plan, filters, snap)
         if m is None:
             return _Ranked.empty()
+        return self._rank_matched(m, None, snap, plan, per_doc, offset, offset + limit, sort, dedupe)
+
+    def _rank_matched(self, m: "_Matched", answer: Optional[np.ndarray], snap: Snapshot, plan: QueryPlan,
+                      per_doc: int, offset: int, want: int, sort: str, dedupe: bool,
+                      whole: bool = True, answers: Optional[dict] = None,
+                      floor: Optional[float] = None) -> Optional["_Ranked"]:
+        """The page and the counts from the matching passages ``m``. ``answer``: their answer
+        factors when already known. ``whole``: ``m`` holds every matching passage; otherwise
+        (the pruned search) it holds every matching passage whose key (level × _TIER + score)
+        is at least ``floor`` and some others, the counts are lower bounds, and None is
+        returned where the page may depend on the passages left out."""
         sp = snap.passages
         ids, text, flat, tier, level, factor, prior, score, has, concept_weight = (
             m.ids, m.text, m.flat, m.tier, m.level, m.factor, m.prior, m.score, m.has, m.concept_weight)
-        answer = np.ones(len(ids))
         looked = None           # the passages whose answer factor was looked up, when not all were
-        want = offset + limit
-        if self.ranking.answer_boost:
-            # the factor only raises a score (by at most 1 + answer_boost): a passage below the
-            # pool's cutoff by more than that cannot reach the pool, so it is not looked up
-            pool = want * POOL_FACTOR
-            look = np.arange(len(ids))
-            if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
-                key = level * _TIER + score
-                cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
-                look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
-            answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight)
-            looked = None if len(look) == len(ids) else look
+        if answer is not None:
             score = score * answer
+        else:
+            answer = np.ones(len(ids))
+            if self.ranking.answer_boost:
+                # the factor only raises a score (by at most 1 + answer_boost): a passage below the
+                # pool's cutoff by more than that cannot reach the pool, so it is not looked up
+                pool = want * POOL_FACTOR
+                look = np.arange(len(ids))
+                if sort == "relevance" and len(ids) > 4 * pool and len(ids) > SMALL_LIST:
+                    key = level * _TIER + score
+                    cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
+                    look = np.flatnonzero(key + score * self.ranking.answer_boost >= cutoff)
+                answer[look] = self._answer_factor(snap, ids[look], plan, concept_weight, answers)
+                looked = None if len(look) == len(ids) else look
+                score = score * answer
         key = level * _TIER + score
         text_of = (lambda i: sp.payload(int(ids[i]))["text"]) if self.ranking.collapse_near_duplicates else None
         reports, hashes = sp.p_report[ids], sp.p_hash[ids]
@@ -791,20 +853,32 @@ class IndexSearcher:
         else:
             # by tier and score, then by report and position in it (ids are in that order)
             # a short list is ranked whole: cheap, and its counts are then exact on every page
-            pool = len(ids) if len(ids) <= SMALL_LIST else min(len(ids), want * POOL_FACTOR)
-            if len(ids) > pool:
-                cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
-                part = np.flatnonzero(key >= cutoff)
+            if whole:
+                n = len(ids)
+                pool = n if n <= SMALL_LIST else min(n, want * POOL_FACTOR)
+                if n > pool:
+                    cutoff = key[np.argpartition(-key, pool - 1)[pool - 1]]
+                    part = np.flatnonzero(key >= cutoff)
+                else:
+                    part = np.arange(len(ids))
+                complete = len(part) == n
             else:
-                part = np.arange(len(ids))
-            chosen = select(part[np.lexsort((ids[part], -score[part], -level[part]))], len(part) == len(ids))
+                # pruned: every matching passage from ``floor`` up is here (the head of the
+                # exhaustive ranking; those below may not be). A walk of them that fills the
+                # page before it reaches what a passage below could precede (``_select``, not
+                # complete) is the exhaustive walk's page, whether that ranks a pool or all
+                part = np.flatnonzero(key >= floor)
+                complete = False
+            chosen = select(part[np.lexsort((ids[part], -score[part], -level[part]))], complete)
             if chosen.short:     # duplicates or a few documents fill the pool: rank all
+                if not whole:
+                    return None
                 if looked is not None:
                     # passages below the pool can be shown now: their answer factor counts too
                     below = np.ones(len(ids), bool)
                     below[looked] = False
                     unread = np.flatnonzero(below)
-                    answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight)
+                    answer[unread] = self._answer_factor(snap, ids[unread], plan, concept_weight, answers)
                     score[unread] *= answer[unread]
                 chosen = select(np.lexsort((ids, -score, -level)), True)
         part = chosen.shown[offset:want]
@@ -821,12 +895,276 @@ class IndexSearcher:
             n_partial -= int((~near_tier).sum())
         else:
             n_complete, n_partial = int(complete_.sum()), int((~complete_).sum())
+        duplicates = len(ids) - n_complete - n_partial
+        if not whole and dedupe:
+            # lower bounds. A text some evaluated passages share may be held whole by one left
+            # out, which moves it from the partial count to the complete one: the partial
+            # count is of the texts no other passage has. And the exhaustive walk of a short
+            # list goes on past the page for near duplicates (``_select``), up to
+            # NEAR_DUPLICATE_DROPS of them: where the list may be that short (these texts are
+            # few), as many more may be left out of either count
+            unique = ~snap.shared_texts()[ids]
+            n_partial = int((~complete_ & unique).sum()) - int((~near_tier).sum())
+            if text_of is not None and len(np.unique(hashes)) <= want + NEAR_DUPLICATE_DROPS + _END_PAGES:
+                more = NEAR_DUPLICATE_DROPS - len(chosen.near)
+                n_complete, n_partial = n_complete - more, n_partial - more
+            # (and every passage walked to this page, shown, is one the exhaustive counts hold)
+            shown_tier = tier[chosen.shown].astype(bool)
+            n_complete = max(n_complete, int(shown_tier.sum()))
+            n_partial = max(n_partial, int((~shown_tier).sum()))
         counted = ids[complete_] if complete_.any() else ids
         if chosen.near:             # a near duplicate left out of the list is left out of the facets
             counted = counted[~_members(counted, np.sort(ids[np.asarray(chosen.near, np.int64)]))]
         return _Ranked(ids[part], score[part], text[part], flat[part], tier[part], factor[part], prior[part],
                        n_complete, counted, answer[part], missing, n_partial, held,
-                       duplicates=len(ids) - n_complete - n_partial, counts_exact=chosen.exact)
+                       duplicates=duplicates, counts_exact=chosen.exact, exact=whole)
+
+    def _rank_pruned(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, want: int,
+                     per_doc: int, offset: int, dedupe: bool) -> Optional["_Ranked"]:
+        """``_rank`` in relevance order, evaluating the blocks of passages (prune.py) in
+        descending order of their bound and stopping when no block left can reach the pool
+        (the best ``want × POOL_FACTOR``); None when this cannot be done exactly here (the
+        caller then evaluates every passage). It has PRUNE_TIME_SHARE of the time left: out
+        of it, the exhaustive evaluation has the rest (and ranks on the concepts it could
+        search, as it does)."""
+        deadline = scorer.deadline
+        own = None
+        if deadline is not None:
+            now = time.perf_counter()
+            own = now + max(deadline - now, 0.0) * PRUNE_TIME_SHARE
+        try:
+            return self._rank_pruned_within(scorer, plan, filters, snap, want, per_doc, offset, dedupe, own)
+        except OutOfTime:
+            return None
+        finally:
+            scorer.deadline = deadline
+
+    def _rank_pruned_within(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, want: int,
+                            per_doc: int, offset: int, dedupe: bool, own: Optional[float]) -> Optional["_Ranked"]:
+        """``_rank_pruned`` with the deadline ``own`` (time.perf_counter(); None: none)."""
+        cp = snap.passages
+        cfg = self.ranking
+        if not cp.passages or filters.report_query() is wq.NullQuery:
+            return None
+        if (cfg.concreteness_weight < 0 or cfg.answer_boost < 0
+                or (cfg.coordination_power is not None and cfg.coordination_power < 0)
+                or min([*cfg.type_priors.values(), *cfg.rule_type_priors.values(), *cfg.kind_priors.values(),
+                        cfg.named_rule_prior, 1.0]) < 0):
+            return None
+        bi = BlockIndex.of(cp)
+        answers: dict = {}
+        deadline, scorer.deadline = scorer.deadline, None     # the bounds evaluate only small nodes
+        try:
+            level_ub, score_ub, present, context = self._block_bounds(scorer, plan, filters, snap, bi, answers)
+        except Unbounded:
+            return None
+        finally:
+            scorer.deadline = deadline
+        if own is not None and time.perf_counter() > own:
+            return None
+        key_ub = level_ub * _TIER + score_ub
+        cand = np.flatnonzero(present)
+        # the blocks not taken yet, best bound first (equal bounds: in passage order)
+        queue = cand[np.argsort(-key_ub[cand], kind="stable")]
+        pool = want * POOL_FACTOR
+        batch = max(PRUNE_FIRST_BLOCKS, min(PRUNE_FIRST_MAX, bi.nb >> PRUNE_FIRST_SHIFT))
+        theta = None             # the pool's cutoff among the passages evaluated (≤ the exhaustive one)
+        parts: list = []
+        evaluated = 0            # matching passages evaluated
+        left_out: list = []      # blocks _tighten left out (their matching passages only counted) ...
+        skipped = 0              # ... and how many matching passages they hold
+        stats = dict(blocks=bi.nb, candidates=len(queue), searched=0, tightened=0, rounds=0, pools=1)
+        notes: list = []
+
+        def cutoff() -> Optional[float]:
+            if evaluated < pool:
+                return None
+            keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
+            return keys[np.argpartition(-keys, pool - 1)[pool - 1]]
+
+        while True:
+            while len(queue):
+                if theta is None:
+                    # the next blocks by bound, until the pool's cutoff is known
+                    take, queue = queue[:batch], queue[batch:]
+                    batch *= PRUNE_GROWTH
+                else:
+                    # the next blocks whose bound reaches the cutoff (descending: a prefix); the
+                    # cutoff rises as they are searched
+                    reach = int(np.count_nonzero(key_ub[queue] >= theta))
+                    if not reach:
+                        break    # no block left can reach the pool
+                    step = min(reach, batch)
+                    batch *= PRUNE_GROWTH
+                    take, queue = queue[:step], queue[step:]
+                stats["rounds"] += 1
+                parent = scorer
+                if theta is not None and len(take) > PRUNE_TIGHTEN_BLOCKS:
+                    # many blocks: the query alone (no coordination) on them bounds each
+                    # passage, and only the blocks of those that reach the cutoff are searched
+                    parent, kept, counted = self._tighten(scorer, plan, filters, snap, bi, context, take, theta,
+                                                          answers, own)
+                    stats["tightened"] += len(take)
+                    if len(kept) < len(take):
+                        left_out.append(np.setdiff1d(take, kept, assume_unique=True))
+                        skipped += counted
+                    take = kept
+                    if not len(take):
+                        continue
+                stats["searched"] += len(take)
+                sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
+                             domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
+                sub.deadline = own
+                m = self._match(sub, plan, filters, snap)
+                notes += sub.notes
+                if sub.partial:
+                    return None
+                if m is not None:
+                    answer = np.ones(len(m.ids))
+                    if cfg.answer_boost:
+                        answer = self._answer_factor(snap, m.ids, plan, m.concept_weight, answers)
+                    parts.append((m, answer))
+                    evaluated += len(m.ids)
+                # the pool's cutoff among what was evaluated: at most the cutoff among all
+                theta = cutoff()
+            # every matching passage evaluated: every block that can match was searched, and
+            # the blocks _tighten left out held none
+            whole = not len(queue) and not skipped
+            if not parts:
+                ranked = _Ranked.empty()     # (nothing matched: every block was searched)
+                break
+            m, answer = _concat_matched(parts)
+            ranked = self._rank_matched(m, answer, snap, plan, per_doc, offset, want, "relevance", dedupe,
+                                        whole=whole, answers=answers, floor=theta)
+            if ranked is not None:
+                break
+            # the walk of the passages from the cutoff up ran out before the page was full (a
+            # few documents or repeated texts fill the pool; the exhaustive ranking then ranks
+            # every passage): a larger pool, a lower cutoff, more blocks
+            pool *= 4
+            stats["pools"] += 1
+            theta = cutoff()
+            if left_out:
+                queue = np.concatenate([queue, *left_out])
+                queue = queue[np.lexsort((queue, -key_ub[queue]))]
+                left_out, skipped = [], 0
+        scorer.notes += notes
+        # what pruning did, for benchmarks: blocks of the index, blocks that can match, blocks
+        # searched, blocks bounded per passage by _tighten, rounds of searches, pools tried
+        stats["passages"] = evaluated
+        scorer.prune_stats = stats
+        if os.environ.get("SEARCHLIB_PRUNE_DEBUG") and theta is not None:
+            stats["needed"] = int((key_ub[cand] >= theta).sum())
+        if not whole and not plan.advanced:
+            # a concept no evaluated passage holds may be held by one left out: the suggestions
+            # ("did you mean") depend on it, so those are decided on every passage
+            for c in plan.subject_concepts():
+                if c not in ranked.held and not plan.expansions.get(c) and 2 <= len(c) <= 12:
+                    return None
+        return ranked
+
+    def _block_bounds(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, bi: BlockIndex,
+                      answers: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per block: the highest level and score a passage of it can have, and whether one
+        of it can match the query and the filters (Unbounded: a node without a bound)."""
+        cp = snap.passages
+        cfg = self.ranking
+        asks_rule = plan.rule_intent and (plan.legal_ask or not plan.wants_figures)
+        weights = passage_weights(bi, cp, snap, cfg.concreteness_weight,
+                                  cfg.rule_type_priors if asks_rule else cfg.type_priors,
+                                  cfg.kind_priors if not plan.kind_intent and cfg.kind_priors else None)
+        about: dict = {}
+        if cfg.answer_boost:
+            for concept, ids in self._answer_groups(snap, plan, answers):
+                if ids is not None:
+                    about[concept] = ids if concept not in about else np.union1d(about[concept], ids)
+        concepts = []
+        if not plan.advanced:
+            concepts = [(q, name, repr(plan.alternatives_of(name)))
+                        for q, name in zip(plan.concept_queries, plan.concept_names)]
+        if self._ranking_key is None:
+            self._ranking_key = repr(cfg)
+        bounds = Bounds(scorer, bi, weights, about, cfg.answer_boost, concepts, self._ranking_key)
+        qb = bounds.bound(plan.query)
+        present = qb.present.copy()
+        report_filter = filters.report_query()
+        if report_filter is not None:
+            docs, _ = snap.report_matches(report_filter)
+            present &= report_blocks(bi, cp, docs)
+        passage_filter = filters.passage_query()
+        if passage_filter is not None:
+            present &= bounds.bound(passage_filter).present
+        topic = _topic_queries(plan)
+        if topic:
+            on_topic = np.zeros(bi.nb, bool)
+            for q in topic:
+                on_topic |= bounds.bound(q).present
+            present &= on_topic
+        # the level: 3 at most where a passage can hold every concept, else 1
+        queries = plan.concept_queries
+        tier_possible = np.ones(bi.nb, bool)
+        single = len(queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0])
+        if queries and not plan.advanced and not single:
+            for q in queries:
+                tier_possible &= bounds.bound(q).present
+            if plan.kind_intent and not plan.intent_concepts:
+                tier_possible |= bi.presence(scorer._attribute(KIND, plan.kind_intent))
+        level_ub = np.where(tier_possible, 3.0, 1.0)
+        # concreteness, priors and the answer factor are in the text bound; the flat parts get
+        # the block's largest prior and answer factor; a named rule's prior multiplies all
+        named = max(1.0, cfg.named_rule_prior) ** len(plan.named_rules)
+        score_ub = (qb.text + qb.flat * weights.prior_max * bounds.answer_block) * named
+        return level_ub, score_ub * (1.0 + SLACK) + 1e-12, present, (bounds, named)
+
+    def _tighten(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, bi: BlockIndex,
+                 context, blocks: np.ndarray, theta: float, answers: dict,
+                 deadline: Optional[float] = None) -> tuple[Scorer, np.ndarray, int]:
+        """The blocks of ``blocks`` holding a passage whose key can reach ``theta``, from the
+        plan's query evaluated on them (each passage's score before coordination, × its
+        concreteness factor, priors and answer factor; level 3 where it matches every
+        concept); the scorer that evaluated it (the exact search of the remaining blocks
+        reuses its results); and how many passages of the other blocks match."""
+        bounds, named = context
+        cp = snap.passages
+        sub = Scorer(cp, snap.stats, self.ranking, reports=scorer.reports, report_title=scorer.report_title,
+                     domain=Domain(np.sort(blocks), cp.passages, bi.shift), parent=scorer)
+        sub.deadline = deadline
+        r = sub.evaluate(plan.query)
+        if sub.partial:
+            raise OutOfTime()       # (a bound needs every concept)
+        sub.deadline = None
+        if not len(r):
+            return sub, np.zeros(0, np.int64), 0
+        keep = self._keep(sub, plan, filters, snap, r.ids)
+        ids = r.ids[keep]
+        w = bounds.weights
+        queries = plan.concept_queries
+        single = len(queries) == 1 and not plan.advanced and not plan.whole_parts(plan.concept_names[0])
+        # the answer factor as the search computes it (with the concepts' weights)
+        if not self.ranking.answer_boost:
+            answer = np.ones(len(ids))
+        elif single:
+            answer = self._answer_factor(snap, ids, plan, {plan.concept_names[0]: 1.0}, answers)
+        elif queries and not plan.advanced:
+            names = plan.concept_names
+            answer = self._answer_factor(snap, ids, plan,
+                                         dict(zip(names, self._concept_weights(sub, plan, names, queries))), answers)
+        else:
+            answer = self._answer_factor(snap, ids, plan, {}, answers)
+        score = (np.maximum(r.text[keep], 0.0) * w.fp[ids] + np.maximum(r.flat[keep], 0.0) * w.prior[ids]) \
+            * answer * named
+        level = np.full(len(ids), 3.0)
+        if queries and not plan.advanced and not single:
+            every = np.ones(len(ids), bool)
+            for q in queries:
+                every &= _members(ids, sub.evaluate(q).ids)
+            if plan.kind_intent and not plan.intent_concepts:
+                every |= cp.p_kind[ids] == kind_code(plan.kind_intent)
+            level = np.where(every, 3.0, 1.0)
+        key = level * _TIER + score * (1.0 + SLACK) + 1e-12
+        kept = np.unique(ids[key >= theta] >> bi.shift)
+        rejected = int(np.count_nonzero(~np.isin(ids >> bi.shift, kept))) if len(kept) else len(ids)
+        return sub, kept, rejected
 
     def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict) -> Optional[np.ndarray]:
         """For each passage: whether it is of every year, region and kind of section the
@@ -853,6 +1191,28 @@ class IndexSearcher:
                                                            >= share_needed)
         return scoped
 
+    def _keep(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot,
+              ids: np.ndarray) -> np.ndarray:
+        """Which of the passages ``ids`` (matching the plan's query) the filters and the topic keep."""
+        sp = snap.passages
+        keep = sp.live(ids)
+        report_filter = filters.report_query()
+        if report_filter is not None:
+            docs, _ = snap.report_matches(report_filter)
+            keep &= _members(sp.p_report[ids], docs)
+        passage_filter = filters.passage_query()
+        if passage_filter is not None:
+            keep &= _members(ids, scorer.evaluate(passage_filter).ids)
+        topic = _topic_queries(plan)
+        if topic:
+            # a year, a region or an intent word only weighs the passages about the topic: 浙江
+            # 营商环境 is not every passage of 浙江's reports
+            about = np.zeros(len(ids), bool)
+            for q in topic:
+                about |= _members(ids, scorer.evaluate(q).ids)
+            keep &= about
+        return keep
+
     def _match(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot) -> Optional["_Matched"]:
         """Every passage matching the plan and the filters with its score and score parts
         (before the answer factor), or None when none matches. A shard of a sharded index
@@ -865,21 +1225,7 @@ class IndexSearcher:
         scorer.deadline = None           # the rest reuses what the query evaluated, or is small
         if not len(relaxed):
             return None
-        keep = sp.live(relaxed.ids)
-        if report_filter is not None:
-            docs, _ = snap.report_matches(report_filter)
-            keep &= _members(sp.p_report[relaxed.ids], docs)
-        passage_filter = filters.passage_query()
-        if passage_filter is not None:
-            keep &= _members(relaxed.ids, scorer.evaluate(passage_filter).ids)
-        topic = _topic_queries(plan)
-        if topic:
-            # a year, a region or an intent word only weighs the passages about the topic: 浙江
-            # 营商环境 is not every passage of 浙江's reports
-            about = np.zeros(len(relaxed.ids), bool)
-            for q in topic:
-                about |= _members(relaxed.ids, scorer.evaluate(q).ids)
-            keep &= about
+        keep = self._keep(scorer, plan, filters, snap, relaxed.ids)
         ids = relaxed.ids[keep]
         if not len(ids):
             return None
@@ -926,6 +1272,27 @@ class IndexSearcher:
         score = (text * factor + flat) * prior
         return _Matched(ids, text, flat, tier, level.astype(np.int8), factor, prior, score, has, concept_weight)
 
+    def _concept_weights(self, scorer: Scorer, plan: QueryPlan, names: list, queries: list,
+                         found: Optional[list] = None) -> list:
+        """Each concept's weight in the coordination share (see ``_coordination``); ``found``:
+        the passages each concept's query matches, where already evaluated."""
+        intent = [name in plan.intent_concepts for name in names]
+        weights = []
+        for k, (name, q) in enumerate(zip(names, queries)):
+            if not self.ranking.coordination_idf:
+                weights.append(1.0)
+                continue
+            df = _whole_df(scorer.stats, plan.whole_forms(name))
+            if df is None:    # a year, a region, an intent: the passages its query matches (in every shard)
+                # (the whole index's count, also when the scorer sees some blocks only)
+                df = scorer.stats.concept_count(
+                    name, len(found[k]) if found is not None and scorer.domain is None else scorer.count_full(q))
+            weights.append(math.log(scorer.stats.N / (df + 1)) + 1.0)
+        if self.ranking.coordination_idf and any(intent) and not all(intent):
+            top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
+            weights = [top if i else w for w, i in zip(weights, intent)]
+        return weights
+
     def _coordination(self, scorer: Scorer, plan: QueryPlan,
                       ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
@@ -942,19 +1309,7 @@ class IndexSearcher:
             kept = [i for i, q in enumerate(queries) if scorer.evaluated(q)] or [0]
             queries, names = [queries[i] for i in kept], [names[i] for i in kept]
         found = [scorer.evaluate(q).ids for q in queries]
-        intent = [name in plan.intent_concepts for name in names]
-        weights = []
-        for name, ids_k in zip(names, found):
-            if not self.ranking.coordination_idf:
-                weights.append(1.0)
-                continue
-            df = _whole_df(scorer.stats, plan.whole_forms(name))
-            if df is None:    # a year, a region, an intent: the passages its query matches (in every shard)
-                df = scorer.stats.concept_count(name, len(ids_k))
-            weights.append(math.log(scorer.stats.N / (df + 1)) + 1.0)
-        if self.ranking.coordination_idf and any(intent) and not all(intent):
-            top = self.ranking.intent_weight * max(w for w, i in zip(weights, intent) if not i)
-            weights = [top if i else w for w, i in zip(weights, intent)]
+        weights = self._concept_weights(scorer, plan, names, queries, found)
         held = np.zeros((len(names), len(ids)), bool)
         credit = np.zeros((len(names), len(ids)))       # 1 whole, ``part`` a part of it, 0
         part = self.ranking.partial_coordination
@@ -981,22 +1336,36 @@ class IndexSearcher:
         return share, held, dict(zip(names, weights)), credit
 
     def _answer_factor(self, snap: Snapshot, ids: np.ndarray, plan: QueryPlan,
-                       weights: Optional[dict] = None) -> np.ndarray:
+                       weights: Optional[dict] = None, cache: Optional[dict] = None) -> np.ndarray:
         """1 + ``ranking.answer_boost`` for a passage that states a figure about the query
         (a figure whose subject has every word of a concept or of one of its synonyms:
         公众满意度达72.93% for 满意度), 1 for the others. With several concepts, the boost is
         scaled by the share of the concepts' ``weights`` that its figures name: 法律援助案件
         1408件 answers 法律援助 案件 数量, a figure about other 案件 only a little. Read from the
-        passage files' ``subjects`` field: a few postings lists, no passage text."""
+        passage files' ``subjects`` field: a few postings lists, no passage text. ``cache``:
+        a dict kept through one search (the passages about each concept, looked up once)."""
+        groups = self._answer_groups(snap, plan, cache)
+        named = np.zeros(len(ids))
+        total = 0.0
+        for concept, about in groups:
+            w = (weights or {}).get(concept, 1.0)
+            total += w
+            if about is not None:
+                named += w * _members(ids, about)
+        if not total:
+            return np.ones(len(ids))
+        return 1.0 + self.ranking.answer_boost * (named / total if len(groups) > 1 else np.minimum(named, 1.0))
+
+    def _answer_groups(self, snap: Snapshot, plan: QueryPlan, cache: Optional[dict] = None) -> list:
+        """[(concept or None, the passages with a figure about it (ascending) or None)]."""
+        if cache is not None and "answer_groups" in cache:
+            return cache["answer_groups"]
         if plan.advanced:
             groups = [(None, g) for g in plan.alternatives()]
         else:
             groups = [(c, plan.alternatives_of(c)) for c in plan.subject_concepts()]
-        named = np.zeros(len(ids))
-        total = 0.0
+        out = []
         for concept, group in groups:
-            w = (weights or {}).get(concept, 1.0)
-            total += w
             about = None
             for whole, tokens in group:
                 found = None
@@ -1008,11 +1377,10 @@ class IndexSearcher:
                     found = post[0] if found is None else np.intersect1d(found, post[0], assume_unique=True)
                 if found is not None and len(found):
                     about = found if about is None else np.union1d(about, found)
-            if about is not None:
-                named += w * _members(ids, about)
-        if not total:
-            return np.ones(len(ids))
-        return 1.0 + self.ranking.answer_boost * (named / total if len(groups) > 1 else np.minimum(named, 1.0))
+            out.append((concept, about))
+        if cache is not None:
+            cache["answer_groups"] = out
+        return out
 
     def _genre_prior(self, snap: Snapshot, reports: np.ndarray, plan: QueryPlan) -> np.ndarray:
         """Per-passage weight of its document's type (ranking.type_priors; with a query

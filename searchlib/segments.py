@@ -181,8 +181,11 @@ class SegmentView:
         return sp.passages - int((sp.r_first[dead + 1].astype(np.int64) - sp.r_first[dead]).sum())
 
 
-CACHE_BYTES = 128 << 20       # decoded postings of common terms kept per snapshot
-CACHE_MIN_POSTINGS = 20_000   # lists shorter than this decode in well under a millisecond
+CACHE_BYTES = 128 << 20       # decoded postings kept per snapshot (least recently used first out)
+# every list is kept, short ones too: decoding one costs little, but a few numpy calls in each
+# segment, for each of a query's terms and synonyms, add up to milliseconds a query
+CACHE_MIN_POSTINGS = 0
+CACHE_ENTRY_BYTES = 512       # what an entry costs besides its arrays (counted against CACHE_BYTES)
 
 
 class CombinedPassages:
@@ -248,8 +251,8 @@ class CombinedPassages:
     # -- what the scorer reads -------------------------------------------------------------
     def field_postings(self, field_: str, term: str):
         """(passage ids, tf, field length) of ``term`` over all segments, or None. The
-        decoded lists of common terms are kept (up to CACHE_BYTES per snapshot): they
-        recur in query after query, and decoding them is most of a broad query's work."""
+        decoded lists are kept (up to CACHE_BYTES per snapshot): they recur in query after
+        query, and decoding them is most of a broad query's work."""
         key = (field_, term)
         hit = self._cache.get(key)
         if hit is not None:
@@ -257,7 +260,7 @@ class CombinedPassages:
             return hit[0]
         found = self._field_postings(field_, term)
         if found is not None and len(found[0]) >= CACHE_MIN_POSTINGS:
-            size = sum(a.nbytes for a in found)
+            size = sum(a.nbytes for a in found) + CACHE_ENTRY_BYTES
             self._cache[key] = (found, size)
             self._cache_bytes += size
             while self._cache_bytes > CACHE_BYTES and self._cache:

@@ -825,7 +825,10 @@ class ShardedSearcher:
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None, explain: bool = False,
                per_doc: Optional[int] = None, offset: int = 0, sort: str = "relevance", facets: bool = False,
                timeout: Optional[float] = None, show_duplicates: bool = False,
-               browse_all: bool = False) -> SearchResult:
+               browse_all: bool = False, exact_total: bool = False,
+               exhaustive: Optional[bool] = None) -> SearchResult:
+        # a sharded search scores every passage of every shard (its counts are exact:
+        # total_relation "eq"); exact_total and exhaustive change nothing here
         t0 = time.perf_counter()
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()

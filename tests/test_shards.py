@@ -116,12 +116,22 @@ def test_sharded_search_ranks_and_counts_like_one_index(pair, raw_scores):
         for opts in OPTIONS:
             opts = {"timeout": 60, **opts}   # a loaded machine is not a difference between them
             try:
-                ra = a.search(q, **opts)
+                # (a sharded search scores every passage: its counts are the exact ones)
+                ra = a.search(q, exact_total=True, **opts)
             except Exception as e:           # an error is the same error
                 with pytest.raises(type(e)):
                     b.search(q, **opts)
                 continue
-            _same(ra, b.search(q, **opts), f"{q!r} {opts}")
+            rb = b.search(q, **opts)
+            _same(ra, rb, f"{q!r} {opts}")
+            # the single index's pruned search (exhaustive=False: whatever its size; prune.py) shows the
+            # same page, and its counts are exact ("eq") or lower bounds ("gte")
+            rp = a.search(q, exhaustive=False, **opts)
+            assert [(h.passage_id, h.raw) for h in rp.hits] == [(h.passage_id, h.raw) for h in ra.hits], q
+            if rp.total_relation == "eq":
+                assert (rp.total, rp.total_partial) == (rb.total, rb.total_partial), q
+            else:
+                assert rp.total <= rb.total and rp.total_partial <= rb.total_partial, q
             compared += 1
     for opts in BROWSES:
         _same(a.search("", **opts), b.search("", **opts), f"browse {opts}")
