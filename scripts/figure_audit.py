@@ -34,10 +34,13 @@ def print_recall(labelled: list, tables: dict, index: str) -> None:
         for r in recall:
             rows = idx.figures(r["recall_question"], limit=1000).rows
             have = {(x.doc_id, round(x.value, 2)) for x in rows} | {(x.doc_id, round(x.value * 1e-4, 2)) for x in rows}
-            truth = [t for t in r["truth"] if t.get("strict", True)]
+            # truth: [{"doc_id", "value", "strict", "found"}, ...] or [[doc_id, value], ...]
+            truth = [t if isinstance(t, dict) else {"doc_id": t[0], "value": t[1]} for t in r["truth"]]
+            truth = [t for t in truth if t.get("strict", True)]
             now = sum((t["doc_id"], round(float(t["value"]), 2)) in have for t in truth)
-            before = sum(bool(t.get("found")) for t in truth)
-            print(f"| {r['recall_question']} | {before}/{len(truth)} | {now}/{len(truth)} |")
+            before = (f"{sum(bool(t.get('found')) for t in truth)}/{len(truth)}" if "found" in truth[0]
+                      else f"{r.get('found_in_table', '?')}/{len(truth)}")
+            print(f"| {r['recall_question']} | {before} | {now}/{len(truth)} |")
     print()
 
 
