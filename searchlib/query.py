@@ -1030,6 +1030,8 @@ class QueryBuilder:
         if kind:           # 法治政府建设下一步工作打算 → 法治政府建设, 下一步工作打算
             tail.insert(0, rest[kind:])
             rest = rest[:kind]
+            if rest.endswith("工作") and len(rest) >= 4:
+                rest = rest[:-2]       # 行政执法工作存在的短板 → 行政执法 (a section says 执法工作 or not)
         rest = _Q_FILLER_TAIL.sub("", _Q_FILLER_LEAD.sub("", rest, count=1), count=1) or rest
         pieces = [rest if rest == word else _Q_PIECE_TAIL.sub("", _Q_PIECE_LEAD.sub("", rest)) or rest]
         if _Q_INNER.search(rest):

@@ -105,6 +105,7 @@ def test_plus_minus_and_unknown_fields_in_whoosh_syntax(seed_index):
     ("法治政府建设下一步工作打算", ["法治政府建设", "下一步工作打算"], False),
     ("科技创新存在的短板和差距", ["科技创新", "存在的短板和差距"], False),
     ("行政复议今后重点任务", ["行政复议", "今后重点任务"], False),
+    ("行政执法工作存在的短板和不足", ["行政执法", "存在的短板和不足"], False),
     ("森林覆盖率达到多少", ["森林覆盖率"], True),
     # several actions typed together are their objects; two verbs of one action stay
     ("怎样治理大气污染改善空气质量", ["大气污染", "空气质量"], False),
