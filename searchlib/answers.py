@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Optional
 from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
-from .analysis import dictionary_parts
+from .analysis import dictionary_parts, segment
 from .periods import names_two_periods, read_figure
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
@@ -82,6 +82,9 @@ _OWNERSHIP = re.compile(r"(?:全民所有制|集体所有制|国有|集体|私�
 _KIND_OF = re.compile(r"(?:铁路|公路|汽车|水运|水路|内河|沿海|海运|远洋|航空|民航|管道|轮驳船|"
                       r"清洁能源|可再生能源|非化石能源|新能源|火电|水电|风电|光伏|核电|煤电|"
                       r"民营|新设|新登记|新注册)的?$")
+# a question that asks how many (经营主体 数量, 高新技术企业有多少家): a sum of money, a count of
+# times (6.3万户次) or a rate that is no change (“无事不扰”率达99.11%) is another measure
+_ASKS_COUNT = re.compile(r"数量|个数|总数|多少(?:个|家|户|所|座)")
 _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
              "浓度", "投资", "支出", "数")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
@@ -336,6 +339,14 @@ def _share_of(clause: str, concepts: list[str]) -> bool:
     return False
 
 
+def _inside_a_word(subject: str, concept: str) -> bool:
+    """Whether every occurrence of ``concept`` in ``subject`` starts inside a longer word of
+    it (出口总额 in 进出口总额, 公路 in 高速公路): the subject names another measure."""
+    starts = [i for i in range(len(subject)) if subject.startswith(concept, i)]
+    words = [(s, e) for _, s, e, main in segment(subject) if main]
+    return bool(starts) and all(any(s < i < e for s, e in words) for i in starts)
+
+
 def _other_measure(subject: str, concepts: list[str]) -> bool:
     """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
     part of another measure: a part of a population the query does not name (城镇居民人均可
@@ -346,6 +357,8 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
         at = subject.find(c)
         if at < 0:
             continue
+        if _inside_a_word(subject, c):
+            return True           # 出口总额 in 进出口总额: a longer measure that merely contains it
         if "占" in subject[:at] and not any(w in c for w in ("比重", "占比", "比例")):
             return True
         before = subject[:at]
@@ -394,6 +407,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     typed = [fold_traditional(c).lower() for c in plan.concepts if len(c) >= 3]
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
+    asks_count = not unit and _ASKS_COUNT.search(plan.text or "") is not None
     rows, seen = [], set()
     for hit in hits:
         if not hit.figures:
@@ -423,17 +437,20 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
             if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], typed):
                 continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
+            if hit_leads is None:
+                hit_leads = tuple(leads(hit)) if leads is not None and \
+                    names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
+            reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
+                                  before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
+            if asks_count and (unit_kind(f.unit) in (MONEY, EVENT)
+                               or (unit_kind(f.unit) == PERCENT and reading.change is None)):
+                continue          # 经营主体 数量: not 为经营主体减轻税费负担4900亿元, 惠及经营主体6.3万户次
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)
             if key in seen:               # the same sentence twice in one report
                 continue
             seen.add(key)
             value, unit_ = converted
-            if hit_leads is None:
-                hit_leads = tuple(leads(hit)) if leads is not None and \
-                    names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
-            reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
-                                  before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
             rows.append(FigureRow(
                 region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
                 doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),

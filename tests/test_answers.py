@@ -373,3 +373,17 @@ def test_a_unit_stored_as_the_first_part_of_a_compound_is_answered_whole():
 def test_a_kind_of_the_total_asked_is_not_an_answer(query, text, kept):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
     assert got == kept
+
+
+def test_a_question_asking_how_many_keeps_counts_and_changes_of_them():
+    text = ("净增经营主体242.8万户、增长12%，为经营主体减轻税费负担4900亿元，惠及经营主体6.3万户次，"
+            "低风险经营主体“无事不扰”率达99.11%。")
+    got = [(r.value, r.unit) for r in answer_rows([_hit(text)], _plan("经营主体 数量"))]
+    assert got == [(2_428_000.0, "户"), (12.0, "%")]
+    assert len(answer_rows([_hit(text)], _plan("经营主体"))) == 5
+
+
+def test_a_longer_measure_that_contains_the_asked_one_is_not_an_answer():
+    text = "外贸进出口总额增长8%，其中出口总额增长10%。"
+    assert [r.value for r in answer_rows([_hit(text)], _plan("出口总额"))] == [10.0]
+    assert [r.value for r in answer_rows([_hit(text)], _plan("进出口总额"))] == [8.0]
