@@ -35,17 +35,17 @@ from typing import Callable, Iterable, Optional
 from .errors import QuerySyntaxError
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
-from .analysis import dictionary_parts
+from .analysis import dictionary_parts, segment
 from .periods import names_two_periods, read_figure
 from .query import QueryPlan, mentions
 from .snippets import sentence_spans
-from .vocabulary import (AREA, CONCENTRATION, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, VOLUME, WEIGHT,
-                         base_unit, unit_kind)
+from .vocabulary import (AREA, CONCENTRATION, COUNT, EVENT, LENGTH, MONEY, PEOPLE, PERCENT, RATIO, TIME, TURNOVER,
+                         VOLUME, WEIGHT, base_unit, unit_kind)
 
 GROUPINGS = ("region", "year", "period", "document")
 ROLES = ("result", "target", "baseline")
 UNIT_CLASSES = {"count": COUNT, "event": EVENT, "people": PEOPLE, "money": MONEY, "area": AREA, "length": LENGTH,
-                "weight": WEIGHT, "volume": VOLUME, "time": TIME, "percent": PERCENT, "ratio": RATIO,
+                "weight": WEIGHT, "volume": VOLUME, "turnover": TURNOVER, "time": TIME, "percent": PERCENT, "ratio": RATIO,
                 "concentration": CONCENTRATION}
 # units that count the same thing and so compare: value in the asked unit = value × factor
 _AREA_M2 = {"平方米": 1.0, "亩": 10_000 / 15, "公顷": 10_000.0, "平方公里": 1_000_000.0}
@@ -77,6 +77,14 @@ _PARTITION = ("城镇", "农村", "城市", "乡村", "农民", "城乡")
 # what only restates it (总量, 增速, 年均增长率) is the same measure
 # ... or in the units of one kind of ownership (全民所有制单位的固定资产投资, 国有企业营业收入)
 _OWNERSHIP = re.compile(r"(?:全民所有制|集体所有制|国有|集体|私营|个体|外商投资|外资|港澳台)(?:经济|单位|企业|工业)?的?$")
+# a kind of the asked total named before it (铁路货物周转量, 清洁能源发电装机, 民营经营主体,
+# 新设经营主体 for 货物周转量, 发电装机, 经营主体): a part of it, or its flow of new entrants
+_KIND_OF = re.compile(r"(?:铁路|公路|汽车|水运|水路|内河|沿海|海运|远洋|航空|民航|管道|轮驳船|"
+                      r"清洁能源|可再生能源|非化石能源|新能源|火电|水电|风电|光伏|核电|煤电|"
+                      r"民营|新设|新登记|新注册)的?$")
+# a question that asks how many (经营主体 数量, 高新技术企业有多少家): a sum of money, a count of
+# times (6.3万户次) or a rate that is no change (“无事不扰”率达99.11%) is another measure
+_ASKS_COUNT = re.compile(r"数量|个数|总数|多少(?:个|家|户|所|座)")
 _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
              "浓度", "投资", "支出", "数")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
@@ -84,6 +92,19 @@ _OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|�
 
 
 # --------------------------------------------------------------------------- units
+
+# a unit read as the first part of a compound one (一千二百一十亿吨|公里 in an index built
+# before 吨公里 was a unit): the compound, as written
+_COMPOUND_UNITS = {"吨": ("吨公里", "吨海里"), "人": ("人公里",)}
+
+
+def _as_written(text: str, f: Figure) -> Figure:
+    """``f`` in the compound unit its passage writes (吨 followed by 公里 is 吨公里)."""
+    for compound in _COMPOUND_UNITS.get(f.unit, ()):
+        if text.startswith(compound[len(f.unit):], f.end):
+            return Figure(value=f.value, unit=compound, text=f.text, subject=f.subject, start=f.start, end=f.end)
+    return f
+
 
 def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[float, str]]]:
     """For ``--unit``: a function giving a figure's (value, unit) in the asked unit, or
@@ -318,6 +339,14 @@ def _share_of(clause: str, concepts: list[str]) -> bool:
     return False
 
 
+def _inside_a_word(subject: str, concept: str) -> bool:
+    """Whether every occurrence of ``concept`` in ``subject`` starts inside a longer word of
+    it (出口总额 in 进出口总额, 公路 in 高速公路): the subject names another measure."""
+    starts = [i for i in range(len(subject)) if subject.startswith(concept, i)]
+    words = [(s, e) for _, s, e, main in segment(subject) if main]
+    return bool(starts) and all(any(s < i < e for s, e in words) for i in starts)
+
+
 def _other_measure(subject: str, concepts: list[str]) -> bool:
     """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
     part of another measure: a part of a population the query does not name (城镇居民人均可
@@ -328,6 +357,8 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
         at = subject.find(c)
         if at < 0:
             continue
+        if _inside_a_word(subject, c):
+            return True           # 出口总额 in 进出口总额: a longer measure that merely contains it
         if "占" in subject[:at] and not any(w in c for w in ("比重", "占比", "比例")):
             return True
         before = subject[:at]
@@ -335,9 +366,30 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
             return True
         if _OWNERSHIP.search(before) and not any(o in before for o in concepts):
             return True           # 全民所有制单位的固定资产投资: the units of one kind of ownership
+        if _KIND_OF.search(before) and not any(o in before for o in concepts):
+            return True           # 铁路货物周转量, 可再生能源发电装机: one kind of the total asked
         if c.endswith(_MEASURES) and _OTHER_MEASURE.search(_SAME_MEASURE.sub("", subject[at + len(c):])):
             return True
     return False
+
+
+def _kind_in_clause(lowered: str, lo: int, f: Figure, concepts: list[str]) -> bool:
+    """Whether a figure whose subject does not name the query's ``concepts`` follows, in its
+    sentence (from ``lo``), a concept named as one kind of the total asked (铁路货物周转量将
+    达到…亿吨公里，即比一九五二年增长一倍: the 一倍 is the railways')."""
+    subject = fold_traditional(f.subject or "").lower()
+    if any(c in subject for c in concepts):
+        return False
+    best = None
+    for c in concepts:
+        at = lowered.rfind(c, lo, f.start)
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, c)
+    if best is None:
+        return False
+    at, c = best
+    before = lowered[_clause_start(lowered, lo, at):at]
+    return _KIND_OF.search(before) is not None and not any(o in before for o in concepts)
 
 
 def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None,
@@ -355,6 +407,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     typed = [fold_traditional(c).lower() for c in plan.concepts if len(c) >= 3]
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
+    asks_count = not unit and _ASKS_COUNT.search(plan.text or "") is not None
     rows, seen = [], set()
     for hit in hits:
         if not hit.figures:
@@ -363,6 +416,7 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
         lowered = None
         hit_leads = None
         for f, s, e in _answering(text, hit.figures, groups, wanted_units, heads):
+            f = _as_written(text, f)
             if wanted_units and f.unit not in wanted_units:
                 continue
             converted = convert(f)
@@ -376,22 +430,27 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                     continue
             elif f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
                 continue
+            elif _kind_in_clause(lowered, s, f, typed):
+                continue          # 铁路货物周转量将达到…，即比一九五二年增长一倍: the kind the clause names
             listed = _listed_at(lowered, s, f.start)
             if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
             if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], typed):
                 continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
+            if hit_leads is None:
+                hit_leads = tuple(leads(hit)) if leads is not None and \
+                    names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
+            reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
+                                  before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
+            if asks_count and (unit_kind(f.unit) in (MONEY, EVENT)
+                               or (unit_kind(f.unit) == PERCENT and reading.change is None)):
+                continue          # 经营主体 数量: not 为经营主体减轻税费负担4900亿元, 惠及经营主体6.3万户次
             sentence = text[s:e].strip()
             key = (hit.doc_id, f.text, f.subject, sentence)
             if key in seen:               # the same sentence twice in one report
                 continue
             seen.add(key)
             value, unit_ = converted
-            if hit_leads is None:
-                hit_leads = tuple(leads(hit)) if leads is not None and \
-                    names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
-            reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
-                                  before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
             rows.append(FigureRow(
                 region=hit.region, region_code=hit.region_code, year=hit.year, title=hit.title,
                 doc_id=hit.doc_id, passage_id=hit.passage_id, subject=f.subject, value=_tidy(value),

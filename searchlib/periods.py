@@ -57,12 +57,26 @@ _COMPARISON_AFTER = re.compile(r"(?:底|末)?的?(?:[^，,。；;]{0,8}?基础�
 _PAST_YEARS = re.compile(r"(?:过去|近|这|前|连续)\s*([一二三四五六七八九十两\d]{1,2})\s*年|([一二三四五六七八九十两\d]{1,2})\s*年来")
 # 这是人民生活品质不断提高的五年: the lead of a passage about the years up to the one reviewed
 _THESE_YEARS = re.compile(r"这是[^。，,；;！]{0,40}的([一二三四五六七八九十两\d]{1,2})年(?=[。！]|$)")
+# a heading about the years reviewed (取得伟大成就的五年), or the last one and them (过去一年和五年工作回顾)
+_HEADING_YEARS = re.compile(r"的([一二三四五六七八九十两\d]{1,2})年(?=$|[\s，,。])|(?<=和)([一二三四五六七八九十两\d]{1,2})年(?=工作|回顾)")
+_YEAR_AND_YEARS = re.compile(r"过去一年(?=和)")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|2\d{3}年以来")
 _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
 _BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
 _TO_AFTER = re.compile(r"^\s*[^。；;]{0,16}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)了?\s*(?:到|至)")
 # a clause that plans (a target), and a passage that lists a plan's targets (主要预期目标是：…)
 _TARGET = re.compile(r"预期|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求|拟")
+# 将 before a verb of change or attainment (将比上年增长31%, 将达到): what is to come; 将 alone
+# also marks an object (将X纳入Y)
+_TARGET_AHEAD = re.compile(r"将(?:比|较|增长|提高|增加|达|超过|突破|减少|下降|降低)")
+# a clause that goes on about the figure of the one before (…将达到460亿元，比上年增长15%;
+# …，即比1952年增长一倍): that one's plan is its own
+_CONTINUES = re.compile(r"\s*(?:即|也就是|相当于|比|较|同比|增长|下降|提高|增加|减少)")
+# a year compared with before a change (比1952年增长一倍, 1982年同1978年相比): the change is over
+# the years after it
+_COMPARED_YEAR = re.compile(r"(?:比|较|同|与)\s*" + _YEAR + r"\s*年(?:底|末)?")
+# 争取 with funds (争取中央预算内投资150亿元): what was secured, when nothing else plans
+_SECURED = re.compile(r"争取(?:到)?[^，,；;。、]{0,12}?(?:资金|投资|债券|补助|资助|基金|贷款)")
 _TARGET_LIST = re.compile(r"预期目标|主要目标是|发展目标是|目标是")
 _AROUND = re.compile(r"^[^，,。；;]{0,3}左右")            # 增长6%左右: a target's way of saying it
 # a level reached (达到67.4%, 突破4000亿元, 提高到65%): at the end of the period it is stated in
@@ -72,13 +86,24 @@ _LEVEL = re.compile(r"(?:达到|达|突破|超过|(?:提高|提升|增加|增长
 _HELD = re.compile(r"连续|一直|始终|每年|历年|保持|稳定在")
 _FROM_TO = re.compile(r"(?:从|由)[^，,；;。]{0,24}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小|增至|降至|升至)了?"
                       r"\s*(?:到|至)?\s*$")
-_MULTI_YEAR = re.compile(r"年均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
+_MULTI_YEAR = re.compile(r"年均|平均每年|每年平均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
-_SPAN = re.compile(r"年均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
-_CHANGE_VERB = re.compile(r"(增长|提高|提升|上升|增加|扩大|上涨|增产|增收|增幅|增速|多增|增)"
+_SPAN = re.compile(r"年均|平均每年|每年平均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
+_CHANGE_VERB = re.compile(r"(增长|提高|提升|上升|增加|扩大|上涨|增产|增收|增幅|增速|涨幅|多增|增)"
                           r"|(下降|降低|减少|缩小|下调|压减|降幅|回落|减产|减收|少减|减)")
 # what may stand between a verb of change and its figures: 分别增长8.7%、31.5%和32.3%
 _CHANGE_LIST = re.compile(r"[\d.%％、,，和及与分别个百分点倍万亿千百十余多近约超了为达\s]*")
+# a rate of change named as a noun holds its figure as a level does (涨幅控制在3%, 增速为5%):
+# still a change
+_RATE_NOUN = frozenset(["增幅", "增速", "涨幅", "降幅"])
+_RATE_HELD = re.compile(r"(?:总水平)?(?:控制在|保持在|稳定在|为|在|达到|达)")
+# a clause that opens with 新增/净增 (全年新增发电装机容量5055万千瓦, 五年净增经营主体120.5万户):
+# its figures are increases; 城镇新增就业 names a measure
+_NEW_ADDED = re.compile(r"(?:全年|今年|明年|去年|当年|本年|年内|[一二三四五两\d]年|累计|共|争取|力争|计划|预计|其中|同时|并|还|"
+                        r"(?:19|20)\d\d年)*(新增|净增)")
+# a stock stated as such (总量达474万户, 农村公路总里程12.96万公里): a level, not an increase
+_STOCK = re.compile(r"总量|总数|总里程|总规模|保有量|余额|总装机")
+_STOCK_END = re.compile(r"(?:总量|总数|总里程|总规模|保有量|余额|总装机(?:容量)?)(?:已?达到|已?达|为|突破|超过)?\s*$")
 _CLAUSE = re.compile(r"[，,；;：:。！？]")
 _CHINESE_YEAR = re.compile(r"[一二三四五六七八九〇零○]{4}(?=年)")
 _DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
@@ -138,7 +163,10 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
                   or (gwr and _AROUND.match(_skip_figure(after))))
     if _BASELINE.search(before) and _TO_AFTER.match(after) is not None:
         role = "baseline"
-    elif _TARGET.search(clause) or _HORIZON.search(before):
+    elif (_TARGET.search(clause) and not (_SECURED.search(clause) and not _TARGET.search(_SECURED.sub("", clause))
+                                          and not planning and not _THIS_YEAR.search(clause))) \
+            or _HORIZON.search(before) or _TARGET_AHEAD.search(clause) \
+            or (_CONTINUES.match(clause) and _TARGET.search(_previous_clause(before, clause_at))):
         role = "target"
     elif planning or _TARGET_LIST.search(before) or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
         role, context_target = "target", True
@@ -152,8 +180,14 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     if verbs:
         verb = verbs[-1]
         between = before[clause_at + verb.end():]
+        if verb.group(0) in _RATE_NOUN:
+            between = _RATE_HELD.sub("", between, count=1) if _RATE_HELD.match(between) else between
         if _CHANGE_LIST.fullmatch(between) and not re.match(r"\s*(?:到|至)", between):
             change = "increase" if verb.group(1) else "decrease"
+    added = _NEW_ADDED.match(clause)
+    if change is None and added and not _CHANGE_VERB.search(clause, added.end()) \
+            and not _STOCK.search(clause, added.end()):
+        change = "increase"
 
     start_year = end_year = None
     # the nearest statement of time before the figure, in its sentence (its clause first)
@@ -209,13 +243,18 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
         else:
             if single:
                 start_year, end_year = single
-    if start_year is not None and start_year != end_year and role != "baseline" and _LEVEL.search(clause) \
-            and "累计" not in clause and not _HELD.search(clause):
+    item = clause[clause.rfind("、") + 1:]           # 累计净增…155万户、总量达474万户: the item's own words
+    if start_year is not None and start_year != end_year and role != "baseline" \
+            and (_LEVEL.search(clause) or _STOCK_END.search(item)) and "累计" not in item and not _HELD.search(item):
         start_year = end_year             # a level reached: where the period ends (提高到65%)
     elif start_year is not None and start_year != end_year and not in_sentence and "累计建成" in clause:
         # 累计建成高标准农田6281万亩 under a heading or passage about five years: a total since
         # whenever, where the period ends (过去五年…累计6900万人 sums the years it states)
         start_year = end_year
+    if change and start_year is not None and start_year == end_year:
+        compared = [int(m.group(1)) for m in _COMPARED_YEAR.finditer(before)]
+        if compared and compared[-1] < end_year - 1:
+            start_year = compared[-1] + 1          # 1985年…，比1980年增长百分之四十: 1981-1985
     if role == "baseline" and start_year is not None and start_year != end_year:
         # 由52.23%提高到58.08% over "十四五" (2021-2025): the end of 2020; over 2020年到2025年: 2020
         explicit = _RANGE.search(before) is not None
@@ -271,6 +310,12 @@ def _plans_heading(heading: str, report_year: Optional[int], gwr: bool) -> bool:
         return found[0] >= (report_year if gwr else report_year + 1)
     m = _AHEAD_HEADING.search(heading)
     return m is not None and (m.group(0) != "今年" or gwr)
+
+
+def _previous_clause(before: str, clause_at: int) -> str:
+    """The clause before the one starting at ``clause_at`` of ``before``."""
+    head = before[:max(clause_at - 1, 0)]
+    return head[max((m.end() for m in _CLAUSE.finditer(head)), default=0):]
 
 
 def _skip_figure(text: str) -> str:
@@ -331,6 +376,13 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
             n = _number(m.group(1) or m.group(2))
             if n and 1 < n <= 20:
                 found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
+        if heading:
+            for m in _HEADING_YEARS.finditer(text):
+                n = _number(m.group(1) or m.group(2))
+                if n and 1 < n <= 20:
+                    found.append((m.end(), (reviewed - n + 1, reviewed), m.start()))
+            for m in _YEAR_AND_YEARS.finditer(text):
+                found.append((m.start() + 4, (reviewed, reviewed), m.start()))
         for m in _THESE_YEARS.finditer(text):
             n = _number(m.group(1))
             if n and n <= 20:

@@ -117,6 +117,7 @@ LENGTH = "length"        # 公里, 米
 WEIGHT = "weight"        # 吨, 斤
 VOLUME = "volume"        # 立方米
 ENERGY = "energy"        # energy and power (千瓦时, 千瓦)
+TURNOVER = "turnover"    # freight and passenger turnover (吨公里, 人公里): not a weight, not people
 CONCENTRATION = "concentration"   # 微克/立方米 (PM2.5), 毫克/升
 TIME = "time"            # durations (个工作日, 个月; 年 also after a calendar year: 2017年)
 DATE = "date"            # after a number a calendar date, not an amount (5月, 23日)
@@ -164,6 +165,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("吨", WEIGHT), Unit("公斤", WEIGHT), Unit("千克", WEIGHT), Unit("斤", WEIGHT),
     Unit("立方米", VOLUME),
     Unit("千瓦时", ENERGY), Unit("千瓦", ENERGY),
+    Unit("吨公里", TURNOVER), Unit("吨海里", TURNOVER), Unit("人公里", TURNOVER),
     Unit("微克/立方米", CONCENTRATION), Unit("微克每立方米", CONCENTRATION), Unit("μg/m3", CONCENTRATION),
     Unit("ug/m3", CONCENTRATION), Unit("毫克/立方米", CONCENTRATION), Unit("毫克/升", CONCENTRATION),
     Unit("mg/L", CONCENTRATION),

@@ -349,3 +349,41 @@ def test_two_region_words_keep_both_regions(seed_index):
 def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, values):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
     assert got == values
+
+
+def test_a_unit_stored_as_the_first_part_of_a_compound_is_answered_whole():
+    # an index built before 吨公里 was a unit stored 吨: the passage says which
+    text = "货物周转量将达到三十二亿吨公里。"
+    hit = _hit(text)
+    at = text.index("三十二亿吨")
+    hit.figures = [Figure(3_200_000_000.0, "吨", "三十二亿吨", "货物周转量将", at, at + 5)]
+    got = [(r.value, r.unit) for r in answer_rows([hit], _plan("货物周转量"))]
+    assert got == [(3_200_000_000.0, "吨公里")]
+
+
+@pytest.mark.parametrize("query, text, kept", [
+    # one kind of the total asked (a mode of transport, a source of power, private or newly
+    # registered entities) is a part of it, not the answer
+    ("货物周转量", "全社会货物周转量增长8%，铁路货物周转量增长5%。", [8.0]),
+    ("货物周转量", "铁路货物周转量将达到三十二亿吨公里，即比一九五二年增长一倍。", []),
+    ("发电装机", "发电装机达到3亿千瓦，可再生能源发电装机1.2亿千瓦。", [300_000_000.0]),
+    ("经营主体", "经营主体总量达474万户，新设经营主体62万户，民营经营主体178万户。", [4_740_000.0]),
+    ("铁路货物周转量", "铁路货物周转量增长5%。", [5.0]),
+])
+def test_a_kind_of_the_total_asked_is_not_an_answer(query, text, kept):
+    got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
+    assert got == kept
+
+
+def test_a_question_asking_how_many_keeps_counts_and_changes_of_them():
+    text = ("净增经营主体242.8万户、增长12%，为经营主体减轻税费负担4900亿元，惠及经营主体6.3万户次，"
+            "低风险经营主体“无事不扰”率达99.11%。")
+    got = [(r.value, r.unit) for r in answer_rows([_hit(text)], _plan("经营主体 数量"))]
+    assert got == [(2_428_000.0, "户"), (12.0, "%")]
+    assert len(answer_rows([_hit(text)], _plan("经营主体"))) == 5
+
+
+def test_a_longer_measure_that_contains_the_asked_one_is_not_an_answer():
+    text = "外贸进出口总额增长8%，其中出口总额增长10%。"
+    assert [r.value for r in answer_rows([_hit(text)], _plan("出口总额"))] == [10.0]
+    assert [r.value for r in answer_rows([_hit(text)], _plan("进出口总额"))] == [8.0]

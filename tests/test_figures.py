@@ -211,3 +211,9 @@ def test_concentrations_are_figures_in_one_unit():
     assert convert(Figure(value=26.3, unit="μg/m3", text="26.3μg/m3", subject="PM2.5")) == (26.3, "微克/立方米")
     assert unit_converter("concentration")(Figure(value=1.0, unit="毫克/升", text="1毫克/升", subject="")) == \
         (1.0, "毫克/升")
+
+
+def test_a_compound_unit_is_read_whole():
+    from searchlib.figures import extract_figures
+    got = [(f.value, f.unit) for f in extract_figures("铁路货物周转量将达到一千二百一十亿吨公里，旅客周转量300亿人公里，钢产量1000万吨")]
+    assert got == [(121_000_000_000.0, "吨公里"), (30_000_000_000.0, "人公里"), (10_000_000.0, "吨")]

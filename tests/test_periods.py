@@ -23,6 +23,27 @@ GWR = "government_work_report"
     ("单位国内生产总值能耗下降3.1%", "3.1%", 2024, GWR, None, ("2023", "result", "decrease")),
     ("全年共办理行政复议案件42件", "42件", 2019, "annual_report", "achievements", ("2019", "result", None)),
     ("一九五二年的粮食产量是三千二百七十八亿斤", "三千", 1955, GWR, None, ("1952", "result", None)),
+    # a rate of change named as a noun (涨幅, 增速) held at a level is still a change
+    ("居民消费价格涨幅控制在3%左右", "3%", 2012, GWR, "plans", ("2012", "target", "increase")),
+    ("居民消费价格指数涨幅2%以内", "2%", 2024, GWR, "plans", ("2024", "target", "increase")),
+    # a clause opening with 新增/净增 counts an increase; 城镇新增就业 above names a measure
+    ("全年新增发电装机容量5055万千瓦", "5055万千瓦", 2010, GWR, None, ("2009", "result", "increase")),
+    ("新增省级创新平台30个、高新技术企业150家", "150家", 2024, GWR, None, ("2023", "result", "increase")),
+    # a change from a year compared with is over the years after it; a clause going on about
+    # the figure before it (即比…, 比上年…) shares its plan
+    ("到一九八五年，社会商品零售总额将达到二千九百亿元，比一九八○年增长百分之四十", "百分之四十", 1983, GWR, None,
+     ("1981-1985", "target", "increase")),
+    ("一九八二年同一九七八年相比，社会商品零售总额增长百分之六十四点八", "百分之六十四", 1983, GWR, None,
+     ("1979-1982", "result", "increase")),
+    ("到一九五七年，货物周转量将达到一千二百一十亿吨公里，即比一九五二年增长一倍", "一倍", 1955, GWR, None,
+     ("1953-1957", "target", "increase")),
+    ("汽车货物周转量比1954年增长35%", "35%", 1956, GWR, None, ("1955", "result", "increase")),
+    ("1956年汽车货物周转量将比上年增长31%", "31%", 1956, GWR, None, ("1956", "target", "increase")),
+    # a stock stated as such over five years is at their end, and no increase
+    ("过去五年，累计净增经营主体155万户、总量达474万户", "474万户", 2026, GWR, None, ("2025", "result", None)),
+    ("过去五年，累计净增经营主体155万户、总量达474万户", "155万户", 2026, GWR, None,
+     ("2021-2025", "result", "increase")),
+    ("五年来，农村公路总里程12.96万公里", "12.96万公里", 2026, GWR, None, ("2025", "result", None)),
 ])
 def test_period_role_and_change_of_a_figure(sentence, figure, year, doc_type, kind, expected):
     got = read_figure(sentence, sentence.index(figure), year, doc_type, kind)
@@ -30,6 +51,31 @@ def test_period_role_and_change_of_a_figure(sentence, figure, year, doc_type, ki
     assert (got.role, got.change) == (role, change)
     if period is not None:
         assert got.period == period
+
+
+def test_a_heading_about_the_years_reviewed_gives_them():
+    sentence = "发电装机增长百分之四十六，达到16500万千瓦；"
+    heading = ("一、改革开放和现代化建设取得伟大成就的五年",)
+    assert read_figure(sentence, sentence.index("百分之"), 1993, GWR, None, headings=heading).period == "1988-1992"
+    assert read_figure(sentence, sentence.index("16500"), 1993, GWR, None, headings=heading).period == "1992"
+    # 过去一年和五年工作回顾 names two periods: the passages before the figure's say which
+    from searchlib.periods import names_two_periods
+    assert names_two_periods(("一、过去一年和五年工作回顾",), 2023, GWR)
+
+
+def test_funds_secured_in_a_review_are_a_result():
+    sentence = "自审自发地方政府专项债券1542亿元，争取中央预算内投资150亿元。"
+    got = read_figure(sentence, sentence.index("150亿元"), 2026, GWR, "achievements")
+    assert (got.period, got.role) == ("2025", "result")
+    sentence = "争取中央预算内投资200亿元。"
+    assert read_figure(sentence, sentence.index("200"), 2026, GWR, "plans").role == "target"
+
+
+def test_an_average_each_year_is_over_the_headings_years():
+    sentence = "社会消费品零售总额平均每年增长10.6%。"
+    got = read_figure(sentence, sentence.index("10.6%"), 2001, GWR, None,
+                      headings=("“九五”时期和2000年工作回顾",))
+    assert (got.period, got.change) == ("1996-2000", "increase")
 
 
 def test_the_passage_and_its_headings_give_the_period_when_the_sentence_does_not():

@@ -39,7 +39,7 @@ def test_numeral_characters_cover_digits_and_places():
     ("人次", v.PEOPLE), ("元", v.MONEY), ("万元", v.MONEY), ("亿元", v.MONEY), ("平方米", v.AREA),
     ("万平方米", v.AREA), ("亩", v.AREA), ("公顷", v.AREA), ("天", v.TIME), ("个工作日", v.TIME),
     ("小时", v.TIME), ("个月", v.TIME), ("年", v.TIME), ("%", v.PERCENT), ("‰", v.PERCENT),
-    ("个百分点", v.PERCENT), ("倍", v.RATIO), ("月", v.DATE),
+    ("个百分点", v.PERCENT), ("倍", v.RATIO), ("月", v.DATE), ("亿吨公里", v.TURNOVER), ("人公里", v.TURNOVER),
 ])
 def test_unit_classes(unit, kind):
     assert v.unit_kind(unit) == kind
@@ -48,7 +48,7 @@ def test_unit_classes(unit, kind):
 def test_units_are_unique_and_classes_known():
     texts = [u.text for u in v.UNITS]
     assert len(texts) == len(set(texts))
-    kinds = {v.COUNT, v.EVENT, v.PEOPLE, v.MONEY, v.AREA, v.LENGTH, v.WEIGHT, v.VOLUME, v.ENERGY,
+    kinds = {v.COUNT, v.EVENT, v.PEOPLE, v.MONEY, v.AREA, v.LENGTH, v.WEIGHT, v.VOLUME, v.ENERGY, v.TURNOVER,
              v.CONCENTRATION, v.TIME, v.DATE, v.PERCENT, v.RATIO, v.AGE}
     assert {u.kind for u in v.UNITS} <= kinds
     assert v.unit_kind("部门") is None and v.unit_kind("万") is None
