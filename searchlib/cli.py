@@ -246,9 +246,14 @@ def remove(ctx, doc_ids):
     """
     removed, unknown = api.remove(doc_ids, ctx.obj["index"])
     for d in removed:
-        click.echo(f"removed {d}")
+        click.echo(f"removed {_shown_id(d)}")
     if unknown:
-        raise SearchlibError(f"not in the index: {', '.join(unknown)}")
+        raise SearchlibError(f"not in the index: {', '.join(map(_shown_id, unknown))}")
+
+
+def _shown_id(doc_id: str) -> str:
+    """A doc_id on one line: quoted with escapes when it holds a line break or a tab."""
+    return doc_id if doc_id.isprintable() else repr(doc_id)
 
 
 @main.command()

@@ -762,7 +762,9 @@ def check_integrity(index_dir) -> CheckReport:
     generation = None
     try:
         verify_index(index_dir)
-        generation = open_whoosh(index_dir).latest_generation()
+        ix = open_whoosh(index_dir)
+        generation = ix.latest_generation()
+        _read_every_record(index_dir, ix)
     except IndexDamagedError as e:
         report.problems.append(("(opening it)", getattr(e, "reason", str(e))))
     report.recorded = read_record(index_dir) is not None
@@ -770,6 +772,14 @@ def check_integrity(index_dir) -> CheckReport:
         report.files, report.bytes = recorded_size(index_dir)
         report.problems += verify_files(index_dir, generation)
     return report
+
+
+def _read_every_record(index_dir: Path, ix) -> None:
+    """Unpickle every report's stored fields (through the allow-list): a crafted pickle in
+    one of them is "not a searchlib index", before a search meets it."""
+    with damage_explained(index_dir), ix.searcher() as searcher:
+        for _ in searcher.all_stored_fields():
+            pass
 
 
 def optimize_index(index_dir) -> None:
