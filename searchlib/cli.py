@@ -209,7 +209,7 @@ def update(ctx, corpus, keep_missing, rebuild, procs, follow_links, ray_address)
     if rebuild:
         try:
             check_index(Path(ctx.obj["index"]))
-        except (IndexNotFoundError, IndexVersionError) as e:
+        except (IndexNotFoundError, IndexVersionError, IndexDamagedError) as e:
             rebuilding = True
             click.echo(f"{getattr(e, 'reason', e)}: rebuilding it from {' '.join(paths)}")
     report = api.update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),

@@ -231,3 +231,20 @@ def test_odd_names_on_the_command_line_get_one_line(tmp_path):
     (tmp_path / "loop.txt").symlink_to("loop.txt")
     r = CliRunner().invoke(main, ["--index", str(tmp_path / "i2"), "build", str(tmp_path / "loop.txt")])
     assert r.exit_code == 2 and r.output.strip() == f"Error: corpus path is a symlink loop: {tmp_path / 'loop.txt'}"
+
+
+@pytest.mark.parametrize("kind", ["toc", "legacy", "stored"])
+@pytest.mark.parametrize("repair", [["update", "--rebuild"], ["check", "--repair"]])
+def test_the_advice_repairs_a_crafted_index(tmp_path, kind, repair):
+    """"rebuild it with `searchlib update --rebuild CORPUS`": it did not (the same refusal
+    for a crafted table of contents; "1 unchanged" for a crafted record, which checksums
+    cannot see); both repairs now rebuild it from the corpus, and nothing runs."""
+    from hostile_inputs import crafted_index
+    base = build_small_index(tmp_path, REPORT)
+    marker = tmp_path / "ran"
+    index = crafted_index(kind, base, tmp_path / "corpus", tmp_path / "crafted", marker)
+    r = CliRunner().invoke(main, ["--index", str(index), *repair, str(tmp_path / "corpus")])
+    assert r.exit_code == 0, r.output
+    with api.open_index(index) as idx:
+        assert idx.search("行政复议").total == 1
+    assert api.check(index).intact and not marker.exists()
