@@ -19,6 +19,15 @@ folder: a file created, each write to it, an fsync, a rename, a removal, a folde
     read-only                 every write fails with EROFS (a read-only file system)
     damage                    ``scripts/fault_matrix.py``'s 31 kinds of damage to an index's files
                               × every command (reads and writes) and web route
+    hostile                   hostile indexes and files (``scripts/hostile_inputs.py``), each × the
+                              commands it concerns, the CLI in its own process as a user runs it
+                              (an index whose pickles would run code, in the table of contents, a
+                              legacy one or a report's stored fields; synonyms files /dev/zero,
+                              over 10 MB, a FIFO; .docx and .odt zip bombs; a FIFO, socket, device
+                              symlink, symlink loop and a symlink out of the corpus, named or in a
+                              folder; hostile --batch lines and POST bodies, odd doc and passage
+                              ids, has_figures:maybe, --timeout nan; a binary file, a GBK file
+                              name; a passage file cut short under a running ``serve``)
 
 For each run the index is read as it is left (after a kill, as the disk is; after a power
 cut, the image), and classified:
@@ -35,9 +44,15 @@ cut, the image), and classified:
               the command finished) shows the previous one
     next write  the same write, run again without a fault, completes and leaves the new
               state's documents and an intact index (``searchlib check``)
+    handled   (hostile) the command did the right thing: skipped the file with its reason
+              and indexed the rest, answered, or (a repair) rebuilt the index; a clear error
+              is one ``Error:`` line and exit 2 (a batch: one per bad line, the others
+              answered), HTTP 4xx or 503 with a message; "silent" includes code planted in
+              an index having run (its marker file exists) and any other wrong outcome; a
+              crash, killed by a signal or no answer within 120 s
 
     .venv/bin/python scripts/bench_faults.py [--points 20] [--enospc 6] [--commands build,update,...]
-                                             [--faults kill,power,enospc,readonly,damage] [--all-steps]
+                                             [--faults kill,power,enospc,readonly,damage,hostile] [--all-steps]
                                              [--json FILE]
 
 ``--points``: kill/power-cut points per command, spread over its steps (every step that is
@@ -53,16 +68,21 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIM = ROOT / "scripts" / "faultshim"
 QUERIES = ["行政复议 案件", "法治政府 建设", "行政执法 -刑事"]
-FAULTS = ("kill", "power", "enospc", "readonly", "damage")
+FAULTS = ("kill", "power", "enospc", "readonly", "damage", "hostile")
 COMMANDS = ("build", "update", "add", "remove", "optimize", "check --repair")
 STATE_NAMES = {"kill": "kill -9", "lost": "power cut: unsynced lost", "kept": "power cut: dir ops kept",
                "enospc": "ENOSPC", "readonly": "read-only"}
@@ -438,8 +458,9 @@ def clear_error(done: subprocess.CompletedProcess) -> bool:
 class Row:
     def __init__(self):
         self.runs = self.previous = self.new = self.clear = self.internal = self.crash = 0
-        self.silent = self.lost = self.next_ok = 0
+        self.silent = self.lost = self.next_ok = self.handled = 0
         self.notes: list[str] = []
+        self.info: list[str] = []        # what a run measured (a hostile row: peak memory)
         self.writes = True               # False: damage rows (no write was interrupted: no next write)
 
     def add(self, outcome: str, follow_ok: bool, note: str) -> None:
@@ -499,7 +520,9 @@ def run_matrix(work: Path, commands, faults, points: int, every: bool, enospc: i
     rows: dict = {}
     if "damage" in faults:
         damage_rows(work / "damage", rows, log)
-    scenarios = setup(work, commands, quick_reads, inprocess) if set(faults) - {"damage"} else []
+    if "hostile" in faults:
+        hostile_rows(work / "hostile", rows, log, quick=inprocess)
+    scenarios = setup(work, commands, quick_reads, inprocess) if set(faults) - {"damage", "hostile"} else []
     for sc in scenarios:
         if "kill" in faults or "power" in faults:
             # a power cut at a point is a state from which the new commit may be gone only
@@ -585,19 +608,539 @@ def damage_rows(work: Path, rows: dict, log) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+# ------------------------------------------------------------------------ hostile inputs
+
+HOSTILE_TIMEOUT = 120.0          # seconds a command may take on a hostile input before it counts as hung
+A_REPORT = "甲县2019年法治政府建设工作报告\n\n一、主要工作\n\n全年办理行政复议案件42件，纠错率11%。\n"
+ODD_ID = "a\tb\nc.txt"
+
+
+class Ran:
+    """What a command did: exit status (None: no answer in time; < 0: killed by that
+    signal), its output and its peak resident memory (MB, its child processes included)."""
+
+    def __init__(self, code, stdout: str, stderr: str, peak_mb: float = 0.0, seconds: float = 0.0):
+        self.code, self.stdout, self.stderr, self.peak_mb, self.seconds = code, stdout, stderr, peak_mb, seconds
+
+    @property
+    def tail(self) -> str:
+        return f"exit {self.code}: {(self.stdout + self.stderr).strip()[-240:]}"
+
+
+def _spawn(cmd: list, stdin: bytes | None = None, timeout: float = HOSTILE_TIMEOUT) -> Ran:
+    """``cmd`` in its own process group, killed (with its children) after ``timeout``;
+    reaped with wait4 for its peak memory."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=str(ROOT), start_new_session=True)
+    got = {"out": [], "err": []}
+
+    def pump(stream, into):
+        for block in iter(lambda: stream.read(65536), b""):
+            into.append(block)
+
+    def feed():
+        try:
+            proc.stdin.write(stdin or b"")
+            proc.stdin.close()
+        except OSError:               # it stopped reading
+            pass
+    threads = [threading.Thread(target=pump, args=(proc.stdout, got["out"]), daemon=True),
+               threading.Thread(target=pump, args=(proc.stderr, got["err"]), daemon=True),
+               threading.Thread(target=feed, daemon=True)]
+    for t in threads:
+        t.start()
+    deadline, status, usage, hung = time.monotonic() + timeout, 0, None, False
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            hung = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.02)
+    proc.returncode = os.waitstatus_to_exitcode(status)      # reaped here, not by Popen
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)                   # anything it left behind
+    except (ProcessLookupError, PermissionError):
+        pass
+    for t in threads:
+        t.join(5)
+    text = {k: b"".join(v).decode("utf-8", "replace") for k, v in got.items()}
+    return Ran(None if hung else proc.returncode, text["out"], text["err"], (usage.ru_maxrss / 1024) if usage else 0.0,
+               time.perf_counter() - t0)
+
+
+def _cli_run(args: list, stdin: bytes | None = None, inprocess: bool = False) -> Ran:
+    """``searchlib ARGS`` as a user runs it (its own process), or through click's runner."""
+    args = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args]
+    if not inprocess:
+        return _spawn(searchlib(*args), stdin)
+    from click.testing import CliRunner
+    from searchlib.cli import main
+    t0 = time.perf_counter()
+    r = CliRunner().invoke(main, args, input=stdin)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        why = f"Traceback: {type(r.exception).__name__}: {r.exception}"
+        return Ran(2, r.stdout, why, 0.0, time.perf_counter() - t0)
+    return Ran(r.exit_code, r.stdout, r.stderr, 0.0, time.perf_counter() - t0)
+
+
+def _judge(ran: Ran, expect) -> tuple[str, str]:
+    out = ran.stdout + ran.stderr
+    if ran.code is None:
+        return "crash", f"no answer in {HOSTILE_TIMEOUT:.0f} s"
+    if ran.code < 0:
+        return "crash", f"killed by signal {-ran.code}"
+    if "Traceback" in out or "internal error" in out:
+        return "internal", ran.tail
+    return expect(ran)
+
+
+def said(*words, code: int = 2, or_done: bool = False, listed: str = ""):
+    """A clear error: exit ``code``, one ``Error:`` line holding ``words`` (``listed``: and
+    that in the lines before it, as ``check`` lists what it found; ``or_done``: or the
+    command did its work, exit 0/3: a write that never reads what is planted)."""
+    def check(ran: Ran):
+        errors = [line for line in ran.stderr.splitlines() if line.startswith("Error:")]
+        if (ran.code == code and len(errors) == 1 and all(w in errors[0] for w in words)
+                and listed in ran.stderr):
+            return "clear", errors[0][:200]
+        if or_done and ran.code in (0, 3) and not errors:
+            return "handled", ran.tail[-120:]
+        return "silent", ran.tail
+    return check
+
+
+def done(*words, code: int = 0):
+    """Handled: exit ``code`` and ``words`` in the output."""
+    def check(ran: Ran):
+        out = ran.stdout + ran.stderr
+        if ran.code == code and all(w in out for w in words):
+            return "handled", (ran.stdout.strip().splitlines() or [""])[0][:160]
+        return "silent", ran.tail
+    return check
+
+
+def skipped(reasons: dict, documents: int):
+    """Handled: exit 3, a ``skipped: …NAME: REASON`` line for each, and ``documents`` in the
+    index after it (the rest indexed)."""
+    import re
+
+    def check(ran: Ran):
+        lines = [line.strip() for line in (ran.stdout + ran.stderr).splitlines()]
+        missing = [f"{name}: {why}" for name, why in reasons.items()
+                   if not any(line.startswith("skipped:") and f"{name}: {why}" in line for line in lines)]
+        count = re.search(r"(\d+) documents", ran.stdout + ran.stderr)
+        if ran.code != 3 or missing or count is None or int(count.group(1)) != documents:
+            return "silent", f"missing {missing}; {ran.tail}"
+        return "handled", f"{len(reasons)} skipped with the reason, {documents} indexed"
+    return check
+
+
+def batch_said(words: str):
+    """A batch of one bad line and one good one: exit 2, one ``Error: line 1: …`` line
+    holding ``words``, and two JSON lines, the second with hits."""
+    def check(ran: Ran):
+        errors = [line for line in ran.stderr.splitlines() if line.strip()]
+        try:
+            answers = [json.loads(line) for line in ran.stdout.splitlines() if line.strip()]
+        except ValueError:
+            return "silent", ran.tail
+        if (ran.code == 2 and len(errors) == 1 and errors[0].startswith("Error: line 1: ") and words in errors[0]
+                and len(answers) == 2 and "error" in answers[0] and answers[1].get("hits")):
+            return "clear", errors[0][:160]
+        return "silent", ran.tail
+    return check
+
+
+def http(*statuses: int, words: str = ""):
+    """The expected HTTP status (4xx/503 with a message: a clear error; 2xx: handled)."""
+    def check(status, body: str):
+        if status is None:
+            return "crash", f"the server is gone: {body[:160]}"
+        if status == "exception" or (status >= 500 and status != 503):
+            return "internal", f"HTTP {status}: {body[:160]}"
+        if status in statuses and words in body and (status < 400 or body.strip()):
+            return ("clear" if status >= 400 else "handled"), f"HTTP {status}"
+        return "silent", f"HTTP {status}: {body[:160]}"
+    return check
+
+
+def _web_requests(ix: Path, requests: list) -> list:
+    """[(status, body)] of ``requests`` ((method, url, body, content type)) through the test client."""
+    from searchlib.web import create_app
+    try:
+        client = create_app(str(ix)).test_client()
+    except Exception as e:              # noqa: BLE001 - the app must start on any index
+        return [("exception", f"create_app: {type(e).__name__}: {e}")] * len(requests)
+    out = []
+    for method, url, body, ctype in requests:
+        try:
+            r = client.open(url, method=method, data=body, content_type=ctype)
+            out.append((r.status_code, r.get_data(as_text=True)))
+        except Exception as e:          # noqa: BLE001
+            out.append(("exception", f"{type(e).__name__}: {e}"))
+    return out
+
+
+class Server:
+    """A real ``searchlib serve`` on a free port (its own process group)."""
+
+    def __init__(self, ix: Path):
+        import queue
+        import re
+        self.proc = subprocess.Popen(searchlib("--index", ix, "serve", "--port", "0"), stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, cwd=str(ROOT), start_new_session=True)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in self.proc.stderr], daemon=True).start()
+        self.url, self.said = None, []
+        deadline = time.monotonic() + 60
+        while self.url is None and time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            self.said.append(line.strip())
+            found = re.search(r"on (http://\S+?/)", line)
+            if found:
+                self.url = found.group(1).rstrip("/")
+
+    def get(self, path: str):
+        if self.url is None:
+            return None, f"did not start: {' '.join(self.said)[-200:]}"
+        try:
+            with urllib.request.urlopen(self.url + urllib.parse.quote(path, safe="/?=&%"), timeout=30) as r:
+                return r.status, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode("utf-8", "replace")
+        except OSError as e:
+            return None, f"{type(e).__name__}: {e}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+            if self.proc.poll() is not None:
+                break
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(wait)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+
+
+def hostile_rows(work: Path, rows: dict, log, quick: bool = False) -> None:
+    """Each hostile index and file of issue #26 × the commands it concerns, as rows of the
+    table ("hostile: INPUT", the commands). ``quick``: a subset, the CLI through click's
+    runner in this process (the fast test)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import hostile_inputs as H
+    from searchlib import api
+    from searchlib.errors import SearchlibError
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    corpus = work / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(A_REPORT, encoding="utf-8")
+    base = work / "base"
+    api.build([corpus], base, procs=1)
+    n = [0]
+
+    def fresh(src: Path = base) -> Path:
+        n[0] += 1
+        return _copy(src, work / f"ix{n[0]}")
+
+    def add(fault: str, command: str, what: str, verdict: str, note: str, info: str = "") -> None:
+        r = rows.setdefault((f"hostile: {fault}", command), Row())
+        r.writes = False
+        r.runs += 1
+        setattr(r, verdict, getattr(r, verdict) + 1)
+        if verdict not in ("handled", "clear", "new"):
+            r.notes.append(f"{what}: {note}")
+        if info:
+            r.info.append(f"{what}: {info}")
+        log(f"  hostile: {fault} / {what}: {verdict} {note[:140]}")
+
+    def cli(fault, command, what, ix, args, expect, stdin: bytes | None = None, marker: Path | None = None,
+            info=None) -> Ran:
+        ran = _cli_run(["--index", ix, *args], stdin, inprocess=quick)
+        verdict, note = _judge(ran, expect)
+        if marker is not None and marker.exists():
+            verdict, note = "silent", f"the planted code ran ({ran.tail})"
+            marker.unlink()
+        add(fault, command, what, verdict, note, info(ran) if info else "")
+        return ran
+
+    def web(fault, command, ix, requests, marker: Path | None = None) -> None:
+        """requests: [(what, method, url, body, content type, expect)]."""
+        got = _web_requests(ix, [r[1:5] for r in requests])
+        for (what, *_, expect), (status, body) in zip(requests, got):
+            verdict, note = expect(status, body)
+            if marker is not None and marker.exists():
+                verdict, note = "silent", "the planted code ran"
+                marker.unlink()
+            add(fault, command, what, verdict, note)
+
+    def served(fault, command, ix, gets, before=None, marker: Path | None = None) -> None:
+        """gets: [(what, path, expect)] on a real ``serve`` of ``ix`` (``before(server)``
+        runs first: the damage done under it)."""
+        server = Server(ix)
+        try:
+            if before is not None:
+                before(server)
+            for what, path, expect in gets:
+                status, body = server.get(path)
+                verdict, note = expect(status, body)
+                if not server.alive():
+                    verdict, note = "crash", f"serve died: exit {server.proc.returncode}"
+                if marker is not None and marker.exists():
+                    verdict, note = "silent", "the planted code ran"
+                    marker.unlink()
+                add(fault, command, what, verdict, note)
+        finally:
+            server.stop()
+
+    # 1. indexes whose pickles would run code
+    kinds = {"toc": "a pickle in the table of contents", "legacy": "a pickle in a legacy (-110) table of contents",
+             "stored": "a pickle in a report's stored fields"}
+    refused = said("not a searchlib index (", or_done=False)
+    for kind, fault in kinds.items():
+        if quick and kind == "legacy":
+            continue
+        marker = work / f"ran-{kind}"
+        crafted = H.crafted_index(kind, base, corpus, work / f"crafted-{kind}", marker)
+        if marker.exists():
+            raise SystemExit(f"crafting {kind} ran the payload")
+        batch = json.dumps({"query": "行政复议"}).encode() + b"\n"
+        reads = [("search", ["search", "行政复议"], refused), ("docs", ["docs"], refused)]
+        if not quick:
+            writes_ok = said("not a searchlib index (", or_done=kind == "stored")   # writes never read a record
+            reads += [("batch", ["search", "--batch", "-"], refused), ("figures", ["figures", "行政复议"], refused),
+                      ("stats", ["stats"], writes_ok), ("show", ["show", "a.txt"], refused),
+                      ("check", ["check"], said("is damaged", listed="not a searchlib index (")),
+                      ("update", ["update", corpus], writes_ok), ("add", ["add", corpus / "a.txt"], writes_ok),
+                      ("remove", ["remove", "a.txt"], writes_ok), ("optimize", ["optimize"], refused)]
+        command = f"CLI: {', '.join(r[0] for r in reads)}"
+        for what, args, expect in reads:
+            cli(fault, command, what, fresh(crafted), args, expect, stdin=batch if what == "batch" else None,
+                marker=marker)
+        if not quick:
+            for what, args in (("update --rebuild", ["update", "--rebuild", corpus]),
+                               ("check --repair", ["check", "--repair", corpus])):
+                ix = fresh(crafted)
+                ran = _cli_run(["--index", ix, *args])
+                verdict, note = _judge(ran, done())
+                if verdict == "handled":
+                    after = _cli_run(["--index", ix, "search", "行政复议", "--json"])
+                    ok = after.code == 0 and json.loads(after.stdout or "{}").get("total") == 1
+                    verdict, note = ("new", "rebuilt from the corpus") if ok else ("silent", f"after it: {after.tail}")
+                if marker.exists():
+                    verdict, note = "silent", "the planted code ran"
+                    marker.unlink()
+                add(fault, "CLI: update --rebuild, check --repair", what, verdict, note)
+        routes = [("web page", "GET", "/?q=行政复议", None, None, http(503)),
+                  ("web api/search", "GET", "/api/search?q=行政复议", None, None, http(503))]
+        if not quick:
+            routes += [("web api/health", "GET", "/api/health", None, None, http(503, 200)),
+                       ("web api/stats", "GET", "/api/stats", None, None, http(503, 200)),
+                       ("web api/documents", "GET", "/api/documents", None, None, http(503)),
+                       ("web api/figures", "GET", "/api/figures?q=行政复议", None, None, http(503))]
+        command = "web: 6 routes, serve, open_index" if not quick else "web: page, api/search; open_index"
+        web(fault, command, crafted, routes, marker)
+        if not quick:
+            served(fault, command, crafted, [("serve api/search", "/api/search?q=行政复议", http(503)),
+                                             ("serve api/health", "/api/health", http(503, 200))], marker=marker)
+        try:
+            with api.open_index(crafted) as idx:
+                idx.search("行政复议")
+            verdict, note = "silent", "open_index answered"
+        except SearchlibError as e:
+            verdict, note = ("clear", str(e)[:160]) if "not a searchlib index (" in str(e) else ("silent", str(e))
+        except Exception as e:          # noqa: BLE001
+            verdict, note = "internal", f"{type(e).__name__}: {e}"
+        if marker.exists():
+            verdict, note = "silent", "the planted code ran"
+            marker.unlink()
+        add(fault, command, "open_index", verdict, note)
+
+    # 2. synonyms files: /dev/zero, an index's own over 10 MB, a FIFO
+    one = json.dumps({"query": "行政复议"}).encode() + b"\n"
+    fault = "--synonyms-file /dev/zero"
+    zero = [("search", ["search", "行政复议", "--synonyms-file", "/dev/zero"], None)]
+    if not quick:
+        zero += [("batch", ["search", "--batch", "-", "--synonyms-file", "/dev/zero"], one),
+                 ("synonyms", ["synonyms", "行政复议", "--synonyms-file", "/dev/zero"], None)]
+    for what, args, stdin in zero:
+        cli(fault, f"CLI: {', '.join(z[0] for z in zero)}", what, base, args, said("/dev/zero: not a regular file"),
+            stdin=stdin)
+    if not quick:
+        big = fresh()
+        with open(big / "synonyms.txt", "wb") as fh:
+            fh.truncate(11_000_000)
+        fault = "an index's synonyms.txt over 10 MB"
+        for what, args, stdin, expect in (
+                ("search", ["search", "行政复议"], None, said("larger than 10 MB")),
+                ("batch", ["search", "--batch", "-"], one, said("larger than 10 MB")),
+                ("synonyms", ["synonyms", "行政复议"], None, said("larger than 10 MB")),
+                ("update", ["update", corpus], None, done("0 added"))):
+            cli(fault, "CLI: search, batch, synonyms, update", what, big, args, expect, stdin=stdin)
+        web(fault, "web: page, api/search, api/figures, api/suggest", big,
+            [("web page", "GET", "/?q=行政复议", None, None, http(503, words="10 MB")),
+             ("web api/search", "GET", "/api/search?q=行政复议", None, None, http(503, words="10 MB")),
+             ("web api/figures", "GET", "/api/figures?q=行政复议", None, None, http(503, words="10 MB")),
+             ("web api/suggest", "GET", "/api/suggest?q=行政", None, None, http(503, 200))])
+        fifo = fresh()
+        os.mkfifo(fifo / "synonyms.txt")
+        fault = "an index's synonyms.txt a FIFO"
+        cli(fault, "CLI: search; web: api/search", "search", fifo, ["search", "行政复议"], said("not a regular file"))
+        web(fault, "CLI: search; web: api/search", fifo,
+            [("web api/search", "GET", "/api/search?q=行政复议", None, None, http(503, words="not a regular file"))])
+
+    # 3. zip bombs in a corpus (a 150 MB text part in a ~200 KB file)
+    if not quick:
+        bombs = work / "bombs"
+        shutil.copytree(corpus, bombs)
+        H.docx_bomb(bombs / "bomb.docx")
+        H.odt_bomb(bombs / "bomb.odt")
+        fault, command = "a .docx and an .odt zip bomb (150 MB text part)", "build, update, add"
+        reasons = {"bomb.docx": "DOCX text part too large", "bomb.odt": "ODT text part too large"}
+
+        def peak(ran):
+            return f"peak RSS {ran.peak_mb:.0f} MB, {ran.seconds:.1f} s"
+        cli(fault, command, "build", work / "bomb-ix", ["build", bombs], skipped(reasons, 1), info=peak)
+        cli(fault, command, "update", fresh(), ["update", bombs], skipped(reasons, 1), info=peak)
+        cli(fault, command, "add", fresh(), ["add", bombs / "bomb.docx", bombs / "bomb.odt"], skipped(reasons, 1),
+            info=peak)
+
+    # 4. FIFOs, sockets, devices, symlink loops, symlinks out of the corpus
+    special = work / "special"
+    shutil.copytree(corpus, special)
+    (work / "outside").mkdir()
+    (work / "outside" / "secret.txt").write_text(A_REPORT.replace("甲县2019", "乙县2020").replace("42件", "7件"),
+                                                encoding="utf-8")
+    files = H.special_files(special, work / "outside" / "secret.txt")
+    outside = "symlink to a place outside the corpus"
+    fault = "a FIFO, socket, device symlink, symlink loop, symlink out, in a corpus folder"
+    reasons = {"fifo.txt": "not a regular file", "sock.txt": "not a regular file", "zero.txt": outside,
+               "loop.txt": "symlink loop", "outside.txt": outside}
+    command = "build, update, build --follow-links" if not quick else "build"
+    cli(fault, command, "build", work / "special-ix", ["build", special], skipped(reasons, 1))
+    if not quick:
+        cli(fault, command, "update", fresh(), ["update", special], skipped(reasons, 1))
+        followed = dict(reasons, **{"zero.txt": "not a regular file"})
+        del followed["outside.txt"]
+        cli(fault, command, "build --follow-links", work / "special-ix2", ["build", "--follow-links", special],
+            skipped(followed, 2))
+        fault, command = "a FIFO, socket, device symlink named on the command line", "build, update, add"
+        for kind in ("fifo", "socket", "device symlink"):
+            path = files[kind]
+            named = {path.name: "not a regular file (a FIFO, device or socket)"}
+            cli(fault, command, f"build {kind}", work / f"named-{path.stem}", ["build", path], skipped(named, 0))
+            cli(fault, command, f"update {kind}", fresh(), ["update", path], skipped(named, 1))
+            cli(fault, command, f"add {kind}", fresh(), ["add", path], said("not a readable file"))
+        fault = "a symlink loop named on the command line"
+        loop = files["symlink loop"]
+        cli(fault, command, "build", work / "loop-ix", ["build", loop], said("symlink loop"))
+        cli(fault, command, "update", fresh(), ["update", loop], said("symlink loop"))
+        cli(fault, command, "add", fresh(), ["add", loop], said("not a readable file"))
+
+    # 5. hostile batch lines, POST bodies, ids and options
+    fault = "--batch: invalid UTF-8, a lone surrogate, 20k-deep JSON, a non-string query"
+    for what, line, words in (("invalid UTF-8", b"\xff\xfe bad", "not UTF-8"),
+                              ("lone surrogate", b'{"query": "\\ud800"}', "no searchable words"),
+                              ("20k-deep JSON", b"[" * 20000 + b"]" * 20000, "nested more than 64 levels"),
+                              ("non-string query", b'{"query": 5}', "must be text")):
+        cli(fault, "CLI: search --batch", what, base, ["search", "--batch", "-", "--json"], batch_said(words),
+            stdin=line + b"\n" + one)
+    fault = "POST bodies: 20k-deep JSON, invalid UTF-8, a lone surrogate, a non-string query"
+    json_type = "application/json"
+    web(fault, "web: POST api/search", base,
+        [("20k-deep JSON", "POST", "/api/search", b"[" * 20000 + b"]" * 20000, json_type, http(400)),
+         ("invalid UTF-8", "POST", "/api/search", b'{"q": "\xff\xfe"}', json_type, http(400)),
+         ("lone surrogate", "POST", "/api/search", b'{"q": "\\ud800"}', json_type, http(400)),
+         ("non-string query", "POST", "/api/search", b'{"q": 5}', json_type, http(200, 400))])
+    fault = "a non-ASCII digit in a passage id (², ١, ０)"
+    for digit in ("²", "١", "０"):
+        cli(fault, "CLI: show; web: api/passages", f"show #{digit}", base, ["show", f"a.txt#{digit}"],
+            said("a passage id is DOC_ID#NUMBER"))
+        web(fault, "CLI: show; web: api/passages", base,
+            [(f"web #{digit}", "GET", f"/api/passages/{urllib.parse.quote('a.txt#' + digit)}", None, None,
+              http(400))])
+    fault = "has_figures:maybe"
+    cli(fault, "CLI: search; web: api/search", "search", base, ["search", "行政复议 has_figures:maybe"],
+        said("has_figures: must be true or false"))
+    web(fault, "CLI: search; web: api/search", base,
+        [("web api/search", "GET", f"/api/search?q={urllib.parse.quote('行政复议 has_figures:maybe')}", None, None,
+          http(400, words="has_figures"))])
+    cli("--timeout nan", "CLI: search", "search", base, ["search", "行政复议", "--timeout", "nan"], said("NaN"))
+    if not quick:
+        odd = work / "odd"
+        odd.mkdir()
+        (odd / ODD_ID).write_text(A_REPORT, encoding="utf-8")
+        fault, command = "a doc id with a newline and a tab", "build, search, show, remove, web: document, passage"
+        oddix = work / "odd-ix"
+        cli(fault, command, "build", oddix, ["build", odd], done("1 documents"))
+        cli(fault, command, "search", oddix, ["search", "行政复议", "--json"], done(json.dumps(ODD_ID)[1:-1]))
+        cli(fault, command, "show", oddix, ["show", ODD_ID], done("行政复议"))
+        cli(fault, command, "remove", fresh(oddix), ["remove", ODD_ID], done("removed 'a\\tb\\nc.txt'"))
+        quoted = urllib.parse.quote(ODD_ID)
+        web(fault, command, oddix,
+            [("web api/documents", "GET", f"/api/documents/{quoted}", None, None, http(200)),
+             ("web api/passages", "GET", f"/api/passages/{urllib.parse.quote(ODD_ID + '#0')}", None, None, http(200))])
+
+    # 6. a binary file, a file name in GBK bytes
+    binary = work / "binary"
+    shutil.copytree(corpus, binary)
+    H.binary_file(binary / "bin.txt")
+    fault = "a binary file of \\x00\\xff bytes"
+    cli(fault, "build, add" if not quick else "build", "build", work / "bin-ix", ["build", binary],
+        skipped({"bin.txt": "binary file"}, 1))
+    if not quick:
+        cli(fault, "build, add", "add", fresh(), ["add", binary / "bin.txt"], skipped({"bin.txt": "binary file"}, 1))
+        gbk = work / "gbk"
+        shutil.copytree(corpus, gbk)
+        H.gbk_named_file(gbk, A_REPORT.replace("2019", "2018"))
+        fault, reason = "a file name in GBK bytes", {".txt": "file name is not valid UTF-8"}
+        cli(fault, "build, update", "build", work / "gbk-ix", ["build", gbk], skipped(reason, 1))
+        cli(fault, "build, update", "update", fresh(), ["update", gbk], skipped(reason, 1))
+
+    # 7. a passage file cut short under a running server
+    if not quick:
+        fault, command = "a passage file cut short under a running serve", "serve: api/search, page, api/health"
+        cut = fresh()
+
+        def truncate(server):
+            status, body = server.get("/api/search?q=行政复议")
+            if status != 200:
+                add(fault, command, "before", "silent", f"the intact index: HTTP {status} {body[:100]}")
+            with open(next(cut.glob("*.spx")), "r+b") as fh:
+                fh.truncate(64)
+        served(fault, command, cut, [("serve api/search", "/api/search?q=行政复议", http(503, words="damaged")),
+                                     ("serve page", "/?q=行政复议", http(503)),
+                                     ("serve api/health", "/api/health", http(503))], before=truncate)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def table(rows: dict) -> str:
-    lines = ["| fault | command | runs | previous state | new state | clear error | internal errors | crashes | "
-             "silent answers | lost commits | next write ok |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| fault | command | runs | previous state | new state | handled | clear error | internal errors | "
+             "crashes | silent answers | lost commits | next write ok |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     total = Row()
     for (fault, command), r in rows.items():
+        hostile = fault.startswith("hostile")
         clear = str(r.clear) if fault in ("ENOSPC", "read-only") or not r.writes else "—"
-        lines.append(f"| {fault} | {command} | {r.runs} | {r.previous} | {r.new} | {clear} | {r.internal} | "
-                     f"{r.crash} | {r.silent} | {r.lost if r.writes else '—'} | {r.next_ok if r.writes else '—'} |")
-        for a in ("runs", "previous", "new", "clear", "internal", "crash", "silent", "lost", "next_ok"):
+        previous = "—" if hostile else r.previous
+        lines.append(f"| {fault} | {command} | {r.runs} | {previous} | {r.new} | {r.handled if hostile else '—'} | "
+                     f"{clear} | {r.internal} | {r.crash} | {r.silent} | {r.lost if r.writes else '—'} | "
+                     f"{r.next_ok if r.writes else '—'} |")
+        for a in ("runs", "previous", "new", "handled", "clear", "internal", "crash", "silent", "lost", "next_ok"):
             setattr(total, a, getattr(total, a) + (getattr(r, a) if r.writes or a not in ("lost", "next_ok") else 0))
     writes = sum(r.runs for r in rows.values() if r.writes)
-    lines.append(f"| **all** | | **{total.runs}** | {total.previous} | {total.new} | {total.clear} | "
+    lines.append(f"| **all** | | **{total.runs}** | {total.previous} | {total.new} | {total.handled} | {total.clear} | "
                  f"**{total.internal}** | **{total.crash}** | **{total.silent}** | **{total.lost}** | "
                  f"{total.next_ok} of {writes} |")
     return "\n".join(lines)
@@ -609,7 +1152,8 @@ def main() -> int:
     ap.add_argument("--all-steps", action="store_true", help="every step that is not a write (and first/last writes)")
     ap.add_argument("--enospc", type=int, default=6, help="disk-full points per command (default 6)")
     ap.add_argument("--commands", default=",".join(COMMANDS), help="comma list (default: all six)")
-    ap.add_argument("--faults", default=",".join(FAULTS), help="comma list of kill,power,enospc,readonly,damage")
+    ap.add_argument("--faults", default=",".join(FAULTS),
+                    help="comma list of kill,power,enospc,readonly,damage,hostile")
     ap.add_argument("--quick-reads", action="store_true", help="search, docs and two web routes only")
     ap.add_argument("--json", type=Path, help="write the rows and notes there")
     ap.add_argument("--probe", help=argparse.SUPPRESS)
@@ -635,6 +1179,8 @@ def main() -> int:
           f"{'0 internal errors, crashes, silent answers, lost commits or failed next writes' if not bad else f'{bad} bad'}")
     for (fault, command), r in rows.items():
         for note in r.notes[:5]:
+            print(f"  {fault} / {command}: {note}")
+        for note in r.info:
             print(f"  {fault} / {command}: {note}")
     if args.json:
         args.json.write_text(json.dumps({f"{f} / {c}": vars(r) for (f, c), r in rows.items()}, ensure_ascii=False,

@@ -64,6 +64,8 @@ _WORDCHAR = re.compile(rf"[\w{CJK}+#&]", re.UNICODE)
 _HAN = re.compile(f"[{CJK}]")
 _UPPER = re.compile(r"[^\W\d_a-z\u3400-\u9fff]")      # a character lower() would change (roughly)
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 _lock = threading.Lock()
 _segmenter = None
 
@@ -128,7 +130,16 @@ class RustSegmenter:
             self._rust.add_word(word, freq, tag)
 
     def cut(self, text: str, HMM: bool = False):
-        return self._rust.cut(text, hmm=HMM)
+        try:
+            return self._rust.cut(text, hmm=HMM)
+        except UnicodeEncodeError:
+            # a lone surrogate (a query from undecodable bytes) cannot cross into Rust: cut the
+            # text with U+FFFD in its place, then give back the words of the text as it was
+            words, pos = [], 0
+            for word in self._rust.cut(_SURROGATE.sub("\ufffd", text), hmm=HMM):
+                words.append(text[pos:pos + len(word)])
+                pos += len(word)
+            return words
 
 
 def rjieba_available() -> bool:

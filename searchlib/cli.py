@@ -209,7 +209,7 @@ def update(ctx, corpus, keep_missing, rebuild, procs, follow_links, ray_address)
     if rebuild:
         try:
             check_index(Path(ctx.obj["index"]))
-        except (IndexNotFoundError, IndexVersionError) as e:
+        except (IndexNotFoundError, IndexVersionError, IndexDamagedError) as e:
             rebuilding = True
             click.echo(f"{getattr(e, 'reason', e)}: rebuilding it from {' '.join(paths)}")
     report = api.update(paths, ctx.obj["index"], progress=_progress_bar("Rebuilding" if rebuilding else "Updating"),
@@ -246,9 +246,14 @@ def remove(ctx, doc_ids):
     """
     removed, unknown = api.remove(doc_ids, ctx.obj["index"])
     for d in removed:
-        click.echo(f"removed {d}")
+        click.echo(f"removed {_shown_id(d)}")
     if unknown:
-        raise SearchlibError(f"not in the index: {', '.join(unknown)}")
+        raise SearchlibError(f"not in the index: {', '.join(map(_shown_id, unknown))}")
+
+
+def _shown_id(doc_id: str) -> str:
+    """A doc_id on one line: quoted with escapes when it holds a line break or a tab."""
+    return doc_id if doc_id.isprintable() else repr(doc_id)
 
 
 @main.command()

@@ -664,8 +664,9 @@ def update_index(corpus_paths: Iterable, index_dir, progress: Progress = None, p
     try:
         check_index(index_dir)
         verify_index(index_dir)                 # a damaged index is rebuilt (or said to be), never updated
-        if rebuild:                             # repairing: every byte against its checksum
+        if rebuild:                             # repairing: every byte against its checksum, every record
             raise_if_damaged(index_dir)
+            verify_records(index_dir)
     except (IndexNotFoundError, IndexVersionError, IndexDamagedError):
         if not rebuild:
             raise
@@ -758,11 +759,16 @@ def check_integrity(index_dir) -> CheckReport:
             report.recorded = report.recorded or part.recorded
             report.problems += [(f"shard {k}: {name}", what) for name, what in part.problems]
         return report
-    check_index(index_dir)
+    try:
+        check_index(index_dir)
+    except IndexDamagedError as e:              # its table of contents unreadable, or crafted
+        report.problems.append(("(opening it)", getattr(e, "reason", str(e))))
+        return report
     generation = None
     try:
         verify_index(index_dir)
         generation = open_whoosh(index_dir).latest_generation()
+        verify_records(index_dir)
     except IndexDamagedError as e:
         report.problems.append(("(opening it)", getattr(e, "reason", str(e))))
     report.recorded = read_record(index_dir) is not None
@@ -770,6 +776,21 @@ def check_integrity(index_dir) -> CheckReport:
         report.files, report.bytes = recorded_size(index_dir)
         report.problems += verify_files(index_dir, generation)
     return report
+
+
+def verify_records(index_dir) -> None:
+    """IndexDamagedError unless every report's stored fields unpickle (through the
+    allow-list; of every shard): a crafted pickle in one of them is "not a searchlib index"
+    before a search meets it, and a repair rebuilds it. Reads every record: ``check`` and
+    ``update --rebuild`` only."""
+    index_dir = Path(index_dir)
+    if is_sharded(index_dir):
+        for path in read_layout(index_dir).shard_paths:
+            verify_records(path)
+        return
+    with damage_explained(index_dir), open_whoosh(index_dir).searcher() as searcher:
+        for _ in searcher.all_stored_fields():
+            pass
 
 
 def optimize_index(index_dir) -> None:

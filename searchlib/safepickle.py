@@ -86,22 +86,49 @@ def trusting(*classes: tuple[str, str]):
         _TRUSTED.difference_update(added)
 
 
+def _refuse_legacy_toc(stream, gen, schema, version):
+    raise UnsafeIndexError(f"not a searchlib index (a table of contents in Whoosh's old format {version})")
+
+
 def install() -> None:
-    """Make every Whoosh module that reads pickles read them through ``SafeUnpickler``."""
+    """Make every Whoosh module that reads pickles read them through ``SafeUnpickler``.
+
+    Whoosh's modules bind ``loads``/``load`` when they are imported (``from whoosh.compat
+    import loads``), so each one that reads an index is patched by name, and any other
+    Whoosh module already imported that holds pickle's own functions too (stored fields are
+    a ``PickleColumn`` in ``whoosh.columns``; posting values are decoded in
+    ``whoosh.formats``). The legacy table-of-contents loader (format -110, whose unpickler
+    imports any name) is replaced: such a file is refused, never unpickled."""
     global _INSTALLED
     if _INSTALLED:
         return
+    import sys
+
     import whoosh.codec.whoosh3 as whoosh3
+    import whoosh.columns as columns
     import whoosh.compat as compat
     import whoosh.filedb.structfile as structfile
+    import whoosh.formats as formats
     import whoosh.index as windex
+    import whoosh.legacy as legacy
     compat.loads, compat.load = loads, load              # modules imported later
-    whoosh3.loads = loads                                # stored fields, inlined postings
+    whoosh3.loads = loads                                # inlined postings, the segment's column info
+    columns.loads = loads                                # stored fields (PickleColumn)
+    formats.loads = loads                                # posting values (characters, boosts)
     structfile.load_pickle = load                        # read_pickle: TOC segments, block info, compound files
     windex.pickle = _PickleModule                        # the TOC's schema
+    for version in legacy.toc_loaders:                   # the -110 TOC: an unrestricted unpickler
+        legacy.toc_loaders[version] = _refuse_legacy_toc
     try:
         import whoosh.filedb.fileindex as fileindex      # the legacy index class, when present
         fileindex.pickle = _PickleModule
     except ImportError:
         pass
+    for name, module in list(sys.modules.items()):       # any other reader already imported
+        if name.startswith("whoosh.") and name != "whoosh.externalsort" and module is not None:
+            for attr in ("loads", "load", "load_pickle", "depickle"):
+                if getattr(module, attr, None) is pickle.loads:
+                    setattr(module, attr, loads)
+                elif getattr(module, attr, None) is pickle.load:
+                    setattr(module, attr, load)
     _INSTALLED = True

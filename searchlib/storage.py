@@ -89,7 +89,7 @@ def damaged(index_dir: Path, e: BaseException) -> IndexDamagedError:
     if isinstance(e, UnsafeIndexError):
         # a crafted or foreign directory: nothing in it was run
         err = IndexDamagedError(f"index at {index_dir} is {e}: nothing in it was run; rebuild it from the corpus")
-        err.reason = f"index at {index_dir} is not a searchlib index"
+        err.reason = f"index at {index_dir} is {e}; nothing in it was run"
         return err
     err = IndexDamagedError(f"index at {index_dir} is damaged ({type(e).__name__}: {e}): rebuild it")
     err.reason = f"index at {index_dir} is damaged"
@@ -114,6 +114,8 @@ def damage_explained(index_dir: Path):
         yield
     except SearchlibError:
         raise
+    except UnsafeIndexError as e:               # a crafted pickle met in a report's stored fields
+        raise damaged(index_dir, e) from None
     except Exception:                           # noqa: BLE001 - re-raised unless the files explain it
         raise_if_damaged(index_dir)
         raise

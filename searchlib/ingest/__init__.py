@@ -28,7 +28,7 @@ from .convert import MIN_PAGE_CONFIDENCE, office_to_docx, ocr_pdf
 from .html import extract_html
 from .pdf import extract_pdf
 from .plaintext import clean_text
-from .word import extract_docx
+from .word import check_office_archive, extract_docx
 
 __all__ = ["HTML_SUFFIXES", "SUFFIXES", "Decoded", "ErrorCallback", "clean_text", "decode_bytes", "decode_text",
            "file_signature", "discover", "doc_id_for", "extract_docx", "extract_html", "extract_pdf", "file_format",
@@ -68,6 +68,7 @@ def read_document(path: Path, root: Path, max_bytes: int | None = None) -> Sourc
         text, meta = extract_docx(data)
     elif fmt == "office":
         kind = path.suffix.lower().lstrip(".")
+        check_office_archive(data, f".{kind}")         # a zip bomb is refused before LibreOffice reads it
         text, meta = extract_docx(office_to_docx(path, f".{kind}"))
         fmt = kind
     else:

@@ -177,6 +177,11 @@ def _utf16_without_bom(data: bytes) -> Optional[Decoded]:
     ordinary = sum(1 for ch in head if ch.isprintable() or ch in "\n\r\t")
     if not head or ordinary / len(head) < _MIN_WIDE_TEXT_SHARE or not _LETTER.search(head):
         return None
+    # the letters of a report are Chinese or Latin: bytes \x00\xff… read as U+00FF (ÿÿÿ…) or
+    # other letters of U+0080-U+02FF only are a binary file, not text
+    letters = _LETTER.findall(head)
+    if sum(1 for ch in letters if ch.isascii() or ch >= "\u3000") < len(letters) / 2:
+        return None
     return Decoded(_reject_binary(text), codec)
 
 

@@ -69,6 +69,8 @@ def discover(paths: Iterable[str | os.PathLike], on_error: Optional[ErrorCallbac
 
 def _check_corpus_path(path: Path) -> None:
     if not path.exists():
+        if path.is_symlink():
+            raise CorpusError(f"corpus path is a {'symlink loop' if _loops(path) else 'dangling symlink'}: {path}")
         raise CorpusError(f"corpus path does not exist: {path}")
     mode = os.R_OK | os.X_OK if path.is_dir() else os.R_OK
     if not os.access(path, mode):

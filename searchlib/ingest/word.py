@@ -13,7 +13,9 @@ the header lines give it as for a text file (unless the text opens with another 
 heading: then the file name stands in).
 
 Bounds: a file is a zip archive; one that is not, or whose parts unpack to more than
-``MAX_UNPACKED`` bytes (a zip bomb), is refused with the reason before python-docx reads it.
+``MAX_UNPACKED`` bytes (a zip bomb), or whose text part to more than ``MAX_DOCUMENT_XML``, is
+refused with the reason before python-docx reads it; ``check_office_archive`` puts the same
+bounds on a zipped file LibreOffice converts (.odt, .docm, .dotx) before it reads it.
 """
 from __future__ import annotations
 
@@ -101,23 +103,9 @@ def _property_title(document) -> Optional[str]:
 
 def _open(data: bytes):
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if "word/document.xml" not in archive.namelist():
-                raise IngestError("not a Word .docx file (no word/document.xml)")
-            text_part = archive.getinfo("word/document.xml").file_size
-            if text_part > MAX_DOCUMENT_XML:
-                raise IngestError(f"DOCX text part too large ({text_part // 1_000_000} MB > "
-                                  f"{MAX_DOCUMENT_XML // 1_000_000} MB limit)")
+        _check_archive(data, "DOCX", "word/document.xml", stream=False)
     except zipfile.BadZipFile:
         raise IngestError("not a .docx file (not a zip archive; an old .doc renamed? convert it to .docx)") from None
-    except (IngestError, MemoryError, RecursionError):
-        raise
-    except Exception as e:              # a damaged archive (NotImplementedError: zip version …): never stop the batch
-        raise IngestError(f"unreadable DOCX ({type(e).__name__}: {e})") from None
-    if unpacked > MAX_UNPACKED:
-        raise IngestError(f"DOCX unpacks to too much data ({unpacked // 1_000_000} MB > "
-                          f"{MAX_UNPACKED // 1_000_000} MB limit)")
     import docx                         # imported when a .docx is read
     try:
         return docx.Document(io.BytesIO(data))
@@ -125,6 +113,52 @@ def _open(data: bytes):
         raise
     except Exception as e:
         raise IngestError(f"unreadable DOCX ({type(e).__name__}: {e})") from None
+
+
+# the part holding the text of each zipped format LibreOffice converts
+_OFFICE_TEXT_PARTS = {".odt": "content.xml", ".docm": "word/document.xml", ".dotx": "word/document.xml"}
+
+
+def check_office_archive(data: bytes, suffix: str) -> None:
+    """Before LibreOffice reads a zipped office file (.odt, .docm, .dotx): the bounds of a
+    .docx (its parts unpack to at most MAX_UNPACKED bytes, its text part to at most
+    MAX_DOCUMENT_XML), the text part streamed to the limit (a size its header understates is
+    found, not handed on). Other files (an old binary .doc, .rtf) are LibreOffice's alone."""
+    part = _OFFICE_TEXT_PARTS.get(suffix.lower())
+    if part is None or not data.startswith(b"PK\x03\x04"):
+        return
+    try:
+        _check_archive(data, suffix.lstrip(".").upper(), part, stream=True)
+    except zipfile.BadZipFile as e:
+        raise IngestError(f"unreadable {suffix} file (damaged zip archive: {e})") from None
+
+
+def _check_archive(data: bytes, kind: str, text_part: str, stream: bool) -> None:
+    """IngestError unless ``data`` is a zip archive holding ``text_part`` within the bounds
+    (zipfile.BadZipFile when it is no zip archive)."""
+    limit = MAX_DOCUMENT_XML // 1_000_000
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if text_part not in archive.namelist():
+                raise IngestError(f"not a {'Word .docx' if kind == 'DOCX' else kind} file (no {text_part})")
+            size = archive.getinfo(text_part).file_size
+            if size > MAX_DOCUMENT_XML:
+                raise IngestError(f"{kind} text part too large ({size // 1_000_000} MB > {limit} MB limit)")
+            if unpacked > MAX_UNPACKED:
+                raise IngestError(f"{kind} unpacks to too much data ({unpacked // 1_000_000} MB > "
+                                  f"{MAX_UNPACKED // 1_000_000} MB limit)")
+            if stream:
+                read = 0
+                with archive.open(text_part) as part:       # stops at the size it declares; checks the CRC
+                    while block := part.read(1 << 20):
+                        read += len(block)
+                        if read > MAX_DOCUMENT_XML:
+                            raise IngestError(f"{kind} text part too large (> {limit} MB limit)")
+    except (zipfile.BadZipFile, IngestError, MemoryError, RecursionError):
+        raise
+    except Exception as e:              # a damaged archive (NotImplementedError: zip version …): never stop the batch
+        raise IngestError(f"unreadable {kind} ({type(e).__name__}: {e})") from None
 
 
 def _style_name(paragraph) -> str:

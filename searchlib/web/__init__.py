@@ -32,7 +32,7 @@ from werkzeug.routing import PathConverter
 
 from .. import __version__, api
 from ..errors import (DocumentNotFoundError, IndexDamagedError, IndexLockedError, IndexNotFoundError,
-                      IndexVersionError, QuerySyntaxError, QueryTimeoutError, SearchlibError)
+                      IndexVersionError, QuerySyntaxError, QueryTimeoutError, SearchlibError, SynonymFileError)
 from ..models import DOC_TYPES, SECTION_KINDS
 from .messages import suggestions, translate
 from .params import (API_VERSION, DOCUMENT, DOCUMENTS, ENDPOINTS, FIGURES, HEALTH, MAX_CONTEXT, MAX_FIGURE_PASSAGES,
@@ -522,7 +522,7 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
         return resp
 
     def status_of(e: Exception) -> int:
-        if isinstance(e, UNAVAILABLE):
+        if isinstance(e, UNAVAILABLE + (SynonymFileError,)):      # a request names no synonyms file: the server's
             return 503
         if isinstance(e, DocumentNotFoundError):
             return 404
@@ -538,6 +538,8 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             holder.forget()
         message = str(e)
         chinese, code = translate(message)
+        if isinstance(e, SynonymFileError):     # the index's synonyms.txt (or the server's file) cannot be used
+            chinese, code = "检索服务的同义词文件不可用，需要修正；请联系管理员。", "index_unavailable"
         if wants_json():
             return jsonify(error=message, message_zh=chinese, code=code or _STATUS_CODES.get(status, "bad_request"),
                            status=status), status
