@@ -226,9 +226,11 @@ def test_csv_and_json_export(client):
 def test_missing_index_is_503_until_built(tmp_path):
     app = create_app(tmp_path / "index").test_client()
     for url in ("/api/health", "/api/search?q=行政", "/api/stats"):
-        assert get_json(app, url, status=503)["status"] == 503
+        body = get_json(app, url, status=503)
+        assert body["status"] == 503 and str(tmp_path) not in json.dumps(body, ensure_ascii=False)
     page = app.get("/?q=行政")
     assert page.status_code == 503 and "索引暂不可用" in page.get_data(as_text=True)
+    assert str(tmp_path) not in page.get_data(as_text=True)       # where the server keeps its files
     api.build([CORPUS], tmp_path / "index")
     assert get_json(app, "/api/search?q=行政复议")["total"] > 0
 

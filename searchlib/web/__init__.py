@@ -66,6 +66,14 @@ SORT_LABELS = {"relevance": "相关度", "-date": "最新", "date": "最早"}
 assert set(TYPE_LABELS) == set(DOC_TYPES) and set(KIND_LABELS) == set(SECTION_KINDS)
 
 
+def without_index_path(message: str, path) -> str:
+    """``message`` with the server's index folder (and any path inside it) written as
+    "the index": a client sees what is wrong, not where the server keeps its files."""
+    for form in {str(path), str(Path(path).resolve())}:
+        message = message.replace(form, "<index>")
+    return message
+
+
 class IndexHolder:
     """The one open index of an app, opened on first use (503 until it exists) and
     reopened after it became unusable (a rebuild with another version, damage)."""
@@ -538,6 +546,9 @@ def create_app(index: Union[str, os.PathLike, "api.SearchIndex", None] = None, *
             holder.forget()
         message = str(e)
         chinese, code = translate(message)
+        if status == 503:
+            app.logger.warning("%s", message)        # the whole message for the operator, not the path to clients
+            message = without_index_path(message, holder.path)
         if isinstance(e, SynonymFileError):     # the index's synonyms.txt (or the server's file) cannot be used
             chinese, code = "检索服务的同义词文件不可用，需要修正；请联系管理员。", "index_unavailable"
         if wants_json():
