@@ -6,8 +6,13 @@ LibreOffice, and scans through Tesseract.
 LibreOffice profile (conversions running side by side never share one) and a time budget,
 and returns the ``.docx`` bytes for ``extract_docx``. ``ocr_pdf`` renders each page of an
 image-only PDF with pypdfium2 and reads it with Tesseract's ``chi_sim`` model
-(``tesseract … tsv``: words with their confidence); pages whose mean word confidence is
-below ``MIN_PAGE_CONFIDENCE`` are reported, not indexed as garbage.
+(``tesseract … hocr``: lines, words with their confidence, characters with their boxes);
+pages whose mean word confidence is below ``MIN_PAGE_CONFIDENCE`` are reported, not
+indexed as garbage. What Tesseract's Chinese model reads badly is done here: the page is
+cleaned (median filter, Otsu threshold), quotation marks are found in the image, taken out
+before Tesseract reads it and put back after (``read_page``), middle dots it reads as : or .
+are restored, marks are paired (``_pair_quotes``), and division names with a character the
+model lacks are put right (``restore_place_names``). All of it applies to OCR output only.
 
 Both are found on ``PATH`` when a file needs them (``soffice`` or ``libreoffice``;
 ``tesseract`` with the ``chi_sim`` language). When one is missing, the skip message says what
@@ -17,10 +22,12 @@ its time runs out or the file's time budget interrupts it: no converter is left 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -29,7 +36,7 @@ from .pdf import HEADING_START, join_text
 
 CONVERT_TIMEOUT = 90.0        # seconds LibreOffice may take to convert one file
 OCR_PAGE_TIMEOUT = 60.0       # seconds Tesseract may take to read one page
-OCR_DPI = 300                 # pages are rendered at this resolution for OCR
+OCR_DPI = 200                 # pages are rendered at this resolution for OCR (300 read worse: see README)
 MIN_PAGE_CONFIDENCE = 45.0    # a page read with a lower mean word confidence (0-100) is left out
 MAX_OCR_PAGES = 200           # a longer scan is refused: hours of OCR for one file
 
@@ -131,14 +138,141 @@ def ocr_pdf(data: bytes) -> tuple[list[str], list[float]]:
             for i in range(len(pdf)):
                 extend_time_budget(OCR_PAGE_TIMEOUT)
                 image = pdf[i].render(scale=OCR_DPI / 72, grayscale=True).to_pil()
-                png = Path(work) / f"page{i}.png"
-                image.save(png)
-                lines, confidence = _ocr_page(exe, png)
+                lines, confidence = read_page(exe, image, Path(work) / f"page{i}.png")
                 pages.append(lines if confidence >= MIN_PAGE_CONFIDENCE else [])
                 confidences.append(confidence)
-        return _paragraphs(pages), confidences
+        return restore_place_names(_paragraphs(pages), _model_characters(exe)), confidences
     finally:
         pdf.close()
+
+
+def read_page(exe: str, image, png: Path) -> tuple[list["_Line"], float]:
+    """One page image (PIL) read: binarised (``_binarise``), its quotation marks found and
+    taken out of the image (``_quote_marks``: Tesseract's Chinese model misreads the small
+    Western-font quotes of Chinese documents, or drops them), the rest read by Tesseract
+    (saved as ``png``), the marks put back into the lines they were taken from and the
+    middle dots it misread restored (``_mark_dots``). Returns the printed lines and the mean
+    word confidence."""
+    import numpy as np
+    from PIL import Image
+
+    ink = _binarise(image)
+    h = _text_height(ink)
+    marks, dots = [], []
+    if h >= 8:
+        runs = _column_runs(ink, h)
+        marks, dots = _quote_marks(ink, h, runs), _middle_dots(ink, h, runs)
+    for m in marks:
+        ink[m.top - 1:m.bottom + 2, m.left - 1:m.right + 2] = False
+    Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).save(png)
+    lines, confidence = _hocr_lines(_tesseract_hocr(exe, png))
+    _put_back(marks, lines)
+    _mark_dots(dots, lines)
+    return lines, confidence
+
+
+_TESSDATA_COMPONENTS_LSTM_UNICHARSET = 21     # tessdatamanager.h: TESSDATA_LSTM_UNICHARSET
+_TESSDATA_COMPONENTS_UNICHARSET = 1           # the legacy engine's, in older files
+
+
+@lru_cache(maxsize=4)
+def _model_characters(exe: str) -> frozenset:
+    """The characters Tesseract's chi_sim model can write (the unicharset in its
+    ``chi_sim.traineddata``: a count, then a table of component offsets, then the
+    components); empty when the file cannot be found or read. About 4,000 characters:
+    rarer ones (濉 of 濉溪县) come out as a look-alike."""
+    import struct
+
+    try:
+        listing = _run([exe, "--list-langs"], timeout=20)
+    except IngestError:
+        return frozenset()
+    folder = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
+    try:
+        data = (Path(folder.group(1)) / "chi_sim.traineddata").read_bytes() if folder else b""
+        count = struct.unpack_from("<i", data, 0)[0]
+        offsets = struct.unpack_from(f"<{count}q", data, 4)
+    except (OSError, struct.error):
+        return frozenset()
+    for component in (_TESSDATA_COMPONENTS_LSTM_UNICHARSET, _TESSDATA_COMPONENTS_UNICHARSET):
+        if component < count and offsets[component] > 0:
+            start = offsets[component]
+            end = min([o for o in offsets if o > start] + [len(data)])
+            lines = data[start:end].decode("utf-8", "replace").splitlines()[1:]
+            return frozenset(line.split(" ", 1)[0] for line in lines if line)
+    return frozenset()
+
+
+_PLACE_SUFFIXES = "县市区旗盟州"
+_PLACE_END = re.compile(f"(?<=[\u4e00-\u9fff])[{_PLACE_SUFFIXES}]")
+
+
+@lru_cache(maxsize=4)
+def _unwritable_places(known: frozenset) -> dict[str, str]:
+    """Division names (濉溪县) with one character the OCR model cannot write, by their
+    pattern with that character as ``?`` (?溪县), when no other division has the pattern."""
+    from ..metadata import region_table
+
+    found: dict[str, set] = {}
+    for name in region_table().full:
+        if len(name) < 3 or name[-1] not in _PLACE_SUFFIXES:
+            continue
+        missing = [i for i, ch in enumerate(name[:-1]) if "\u4e00" <= ch <= "\u9fff" and ch not in known]
+        if len(missing) == 1:
+            i = missing[0]
+            found.setdefault(name[:i] + "?" + name[i + 1:], set()).add(name)
+    return {pattern: names.pop() for pattern, names in found.items() if len(names) == 1}
+
+
+def restore_place_names(pages: list[str], known: frozenset) -> list[str]:
+    """OCR'd pages with the division names the model could not write put right: a name
+    read with a look-alike (潍溪县: the model has no 濉) that is no division, but one
+    character away from the only division with a character outside the model's set
+    (``known``) in that place, becomes that division (濉溪县) when the document also names
+    its province or city (安徽), and the document's other mentions of its short form
+    (数字潍溪) with it."""
+    if not known:
+        return pages
+    from ..metadata import _short, region_table
+
+    names = region_table()
+    patterns = _unwritable_places(known)
+    whole = "\n".join(pages)
+    fixes: dict[str, str] = {}
+    for text in pages:
+        for end in _PLACE_END.finditer(text):
+            stop = end.end()
+            for length in range(3, 9):
+                read = text[stop - length:stop]
+                if len(read) < length or not all("\u4e00" <= ch <= "\u9fff" for ch in read):
+                    break
+                if read in names.full:
+                    continue
+                for i in range(length - 1):
+                    if read[i] not in known:
+                        continue
+                    name = patterns.get(read[:i] + "?" + read[i + 1:])
+                    if name and _parent_named(names, name, whole):
+                        fixes[read] = name
+                        short_read, short_name = _short(read), _short(name)
+                        if short_read != read and short_read not in names.short and short_read not in names.full:
+                            fixes.setdefault(short_read, short_name)
+    if not fixes:
+        return pages
+    pattern = re.compile("|".join(sorted(map(re.escape, fixes), key=len, reverse=True)))
+    return [pattern.sub(lambda m: fixes[m.group(0)], text) for text in pages]
+
+
+def _parent_named(names, name: str, text: str) -> bool:
+    """Whether ``text`` names the province or city of division ``name`` (full or short name)."""
+    from ..metadata import _short
+
+    for code in names.full.get(name, ()):
+        for parent in names.chain(code)[:-1]:
+            full = names.names[parent]
+            if full in text or (len(_short(full)) >= 2 and _short(full) in text):
+                return True
+    return False
 
 
 def extend_time_budget(seconds: float) -> None:
@@ -149,53 +283,320 @@ def extend_time_budget(seconds: float) -> None:
         signal.setitimer(signal.ITIMER_REAL, remaining + seconds, interval)
 
 
-class _Line:
-    __slots__ = ("left", "right", "top", "height", "text")
+def _binarise(image):
+    """Ink (True) and paper of a page image, as a numpy array: the greys smoothed by a 3×3
+    median (paper grain and speckles go, strokes stay) and split at Otsu's threshold (the
+    grey that best separates two classes). A page without contrast (blank paper) has no ink."""
+    import numpy as np
+    from PIL import ImageFilter
 
-    def __init__(self, left: int, right: int, top: int, height: int, text: str):
-        self.left, self.right, self.top, self.height, self.text = left, right, top, height, text
+    grey = np.asarray(image.convert("L").filter(ImageFilter.MedianFilter(3)))
+    hist = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256)
+    count = np.cumsum(hist)                         # pixels at or below each grey
+    mass = np.cumsum(hist * levels)
+    above = count[-1] - count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dark_mean = mass / count
+        light_mean = (mass[-1] - mass) / above
+        between = np.where((count > 0) & (above > 0), count * above * (dark_mean - light_mean) ** 2, 0.0)
+    t = int(np.argmax(between))
+    if not between[t] or light_mean[t] - dark_mean[t] < 60:
+        return np.zeros(grey.shape, dtype=bool)
+    return grey <= t
 
 
-def _ocr_page(exe: str, png: Path) -> tuple[list[_Line], float]:
-    """One page image read by Tesseract: its lines with their left and right edges (the
-    words of a line joined without spaces, as Chinese is written), and the mean confidence
-    of its words."""
-    result = _run([exe, str(png), "stdout", "-l", "chi_sim", "--psm", "3", "tsv"], timeout=OCR_PAGE_TIMEOUT,
-                  env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+def _text_height(ink) -> float:
+    """The usual height of a line of text in a binarised page (pixels): the median height of
+    the bands of inked rows in vertical strips a few characters wide (narrow enough that a
+    slight tilt does not join two lines); 0 on a page without text."""
+    import numpy as np
+
+    width = max(8, ink.shape[1] // 12)
+    heights = []
+    for x in range(0, ink.shape[1] - width + 1, width):
+        rows = np.concatenate(([False], ink[:, x:x + width].any(axis=1), [False]))
+        edges = np.flatnonzero(np.diff(rows.astype(np.int8)))
+        heights.extend(int(h) for h in edges[1::2] - edges[0::2] if h >= 4)
+    return float(np.median(heights)) if heights else 0.0
+
+
+class _Mark:
+    """A mark found in a page image: its box (rows top..bottom, columns left..right,
+    inclusive) and the character it is: “ ” ‘ ’ (" or ' when its shape does not say which),
+    or · (a middle dot)."""
+    __slots__ = ("left", "right", "top", "bottom", "char")
+
+    def __init__(self, left: int, right: int, top: int, bottom: int, char: str):
+        self.left, self.right, self.top, self.bottom, self.char = left, right, top, bottom, char
+
+
+def _quote_marks(ink, h: float, runs) -> list[_Mark]:
+    """The quotation marks of a binarised page whose lines are ``h`` pixels high: pairs of
+    small commas side by side at the top of a line (``_commas``) are double marks; a comma
+    alone is a single mark when it has the size of the page's double marks' commas (so not
+    the dot of a character). Each comma's ink is weighted to its bottom (“ ‘, the 6 shape)
+    or to its top (” ’, the 9 shape)."""
+    commas = sorted(_commas(ink, h, runs), key=lambda c: c[0])
+    marks, paired, used = [], [], set()
+    for i, a in enumerate(commas):
+        if i in used:
+            continue
+        for j in range(i + 1, len(commas)):
+            b = commas[j]
+            if b[0] - a[1] > 0.3 * h:
+                break
+            if (j not in used and b[0] > a[1] and abs(b[2] - a[2]) <= 0.15 * h
+                    and 0.6 <= (b[3] - b[2] + 1) / (a[3] - a[2] + 1) <= 1.6):
+                used.update((i, j))
+                paired += [a, b]
+                marks.append(_Mark(a[0], b[1], min(a[2], b[2]), max(a[3], b[3]), _orientation((a[4] + b[4]) / 2, '“”"')))
+                break
+    if paired:
+        tall = sorted(c[3] - c[2] + 1 for c in paired)[len(paired) // 2]
+        wide = sorted(c[1] - c[0] + 1 for c in paired)[len(paired) // 2]
+        for i, c in enumerate(commas):
+            if i not in used and abs(c[3] - c[2] + 1 - tall) <= 0.25 * tall and abs(c[1] - c[0] + 1 - wide) <= 0.35 * wide + 1:
+                marks.append(_Mark(c[0], c[1], c[2], c[3], _orientation(c[4], "‘’'")))
+    return marks
+
+
+def _orientation(weight: float, chars: str) -> str:
+    """The opening mark (chars[0]) for ink weighted to the bottom, the closing one (chars[1])
+    for ink weighted to the top, chars[2] when the shape does not say."""
+    return chars[0] if weight > 0.52 else chars[1] if weight < 0.48 else chars[2]
+
+
+def _column_runs(ink, h: float):
+    """The vertical runs of ink of a binarised page, column by column (runs less than a tenth
+    of a line apart are one: the curl of a 6-shaped comma leaves a gap): numpy arrays of
+    column, first row, end row (exclusive), and the paper above and below each run."""
+    import numpy as np
+
+    columns = np.zeros((ink.shape[1], ink.shape[0] + 2), dtype=np.int8)
+    columns[:, 1:-1] = ink.T
+    steps = np.diff(columns, axis=1)
+    col, start = np.nonzero(steps == 1)
+    _, end = np.nonzero(steps == -1)
+    apart = (col[1:] != col[:-1]) | (start[1:] - end[:-1] >= 0.1 * h)
+    col, start, end = col[np.r_[True, apart]], start[np.r_[True, apart]], end[np.r_[apart, True]]
+    same = col[1:] == col[:-1]
+    above = np.full(len(col), ink.shape[0], dtype=np.int64)
+    below = above.copy()
+    above[1:][same] = (start[1:] - end[:-1])[same]
+    below[:-1][same] = (start[1:] - end[:-1])[same]
+    return col, start, end, above, below
+
+
+def _blobs(ink, col, start, end) -> list[tuple[int, int, int, int]]:
+    """Runs (arrays as ``_column_runs`` gives them, a selection of them) grouped into blobs:
+    runs in neighbouring columns that overlap are one blob. Each blob's box (left, right, top,
+    bottom, inclusive), only when the columns beside it are paper along its rows (a blob cut
+    out of a larger stroke is not one)."""
+    parent = list(range(len(col)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_column: dict[int, list[int]] = {}
+    for i in range(len(col)):
+        c = int(col[i])
+        by_column.setdefault(c, []).append(i)
+        for j in by_column.get(c - 1, ()):
+            if start[j] < end[i] and start[i] < end[j]:
+                parent[root(i)] = root(j)
+    boxes: dict[int, list[int]] = {}
+    for i in range(len(col)):
+        c, s, e = int(col[i]), int(start[i]), int(end[i]) - 1
+        box = boxes.setdefault(root(i), [c, c, s, e])
+        box[0], box[1], box[2], box[3] = min(box[0], c), max(box[1], c), min(box[2], s), max(box[3], e)
+    width = ink.shape[1]
+    return [(left, right, top, bottom) for left, right, top, bottom in boxes.values()
+            if not (left > 0 and ink[top:bottom + 1, left - 1].any())
+            and not (right + 1 < width and ink[top:bottom + 1, right + 1].any())]
+
+
+def _commas(ink, h: float, runs) -> list[tuple]:
+    """Small marks at the top of a line of text: (left, right, top, bottom, weight) of each
+    blob of ink no taller than 0.45 of a line and narrower than it is tall, with paper
+    under it for half a line (nothing of a character below: the dot of 主 has its 王) and,
+    beside it, the body of a character reaching down to the line's middle (so not a comma
+    at a line's foot); weight is where its ink lies, 0 at its top, 1 at its bottom."""
+    import numpy as np
+
+    col, start, end, _, below = runs
+    keep = (end - start <= 0.45 * h) & (below >= 0.5 * h)
+    found = []
+    height = ink.shape[0]
+    for left, right, top, bottom in _blobs(ink, col[keep], start[keep], end[keep]):
+        tall, wide = bottom - top + 1, right - left + 1
+        if not (0.08 * h <= tall <= 0.45 * h and tall >= 1.1 * wide and wide <= 0.25 * h):
+            continue
+        middle = ink[min(height, top + int(0.45 * h)):min(height, top + int(0.8 * h))]
+        span = int(2 * h)
+        if not (middle[:, max(0, left - span):left].any() or middle[:, right + 1:right + 1 + span].any()):
+            continue
+        rows = np.nonzero(ink[top:bottom + 1, left:right + 1])[0]
+        found.append((left, right, top, bottom, float(rows.mean()) / max(1, tall - 1)))
+    return found
+
+
+def _middle_dots(ink, h: float, runs) -> list[_Mark]:
+    """Round dots alone in their columns for half a line up and down (a colon's two dots are
+    closer; a dot of a character has strokes above or below it): candidates for the middle
+    dot · of 12·4 or 学宪法·讲宪法, which Tesseract reads as : or . (``_mark_dots`` keeps
+    those in the middle of a line's height)."""
+    import numpy as np
+
+    col, start, end, above, below = runs
+    keep = (end - start <= 0.2 * h) & (above >= 0.45 * h) & (below >= 0.45 * h)
+    dots = []
+    for left, right, top, bottom in _blobs(ink, col[keep], start[keep], end[keep]):
+        tall, wide = bottom - top + 1, right - left + 1
+        if 0.04 * h <= min(tall, wide) and max(tall, wide) <= 0.2 * h and 0.6 <= tall / wide <= 1.6:
+            if np.count_nonzero(ink[top:bottom + 1, left:right + 1]) >= 0.6 * tall * wide:
+                dots.append(_Mark(left, right, top, bottom, "·"))
+    return dots
+
+
+def _tesseract_hocr(exe: str, png: Path) -> str:
+    """Tesseract's hOCR of a page image (lines, words with their confidence, characters with
+    their boxes), read with the chi_sim model."""
+    result = _run([exe, str(png), "stdout", "-l", "chi_sim", "--psm", "3", "-c", "hocr_char_boxes=1", "hocr"],
+                  timeout=OCR_PAGE_TIMEOUT, env=dict(os.environ, OMP_THREAD_LIMIT="1"))
     if result.returncode != 0:
         raise IngestError(f"tesseract failed: {result.stderr.strip()[:200]}")
-    words: dict[tuple, list] = {}
-    confidences = []
-    for row in result.stdout.splitlines()[1:]:
-        cells = row.split("\t")
-        if len(cells) < 12 or cells[0] != "5":       # level 5: a word
+    return result.stdout
+
+
+class _Line:
+    """A printed line: its edges, the usual top and height of its words (pixels) and its
+    words, each a list of characters (text, left, right)."""
+    __slots__ = ("left", "right", "top", "height", "words")
+
+    def __init__(self, left: int, right: int, top: int, height: int, words: list[list[tuple]]):
+        self.left, self.right, self.top, self.height, self.words = left, right, top, height, words
+
+    @property
+    def text(self) -> str:
+        """The words joined without spaces, as Chinese is written (a space between Latin words)."""
+        return join_text(["".join(c[0] for c in w) for w in self.words if w])
+
+
+_BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
+_CHAR_BOX = re.compile(r"x_bboxes (\d+) (\d+) (\d+) (\d+)")
+_WORD_CONFIDENCE = re.compile(r"x_wconf (\d+)")
+
+
+def _hocr_lines(hocr: str) -> tuple[list[_Line], float]:
+    """The printed lines of a page from Tesseract's hOCR, top to bottom, and the mean
+    confidence of its words. Tesseract may cut one printed line in two (at a gap): pieces
+    whose middles are within half a line of each other are one line, read left to right."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(hocr.encode("utf-8"))
+    except ET.ParseError as e:
+        raise IngestError(f"tesseract wrote unreadable hOCR ({e})") from None
+    pieces, confidences = [], []
+    for line in root.iter():
+        if line.get("class") not in ("ocr_line", "ocr_caption", "ocr_header", "ocr_textfloat"):
             continue
-        word, conf = cells[11].strip(), float(cells[10])
-        if not word or conf < 0:
-            continue
-        left, top, width, height = int(cells[6]), int(cells[7]), int(cells[8]), int(cells[9])
-        words.setdefault((int(cells[2]), int(cells[3]), int(cells[4])), []).append((word, left, left + width, top,
-                                                                                    height))
-        confidences.append(conf)
-    # Tesseract may cut one printed line in two (at a quotation mark): pieces whose middles
-    # are within half a line of each other are one line, read left to right
-    pieces = sorted(words.values(), key=lambda ws: (min(w[3] + w[4] / 2 for w in ws), min(w[1] for w in ws)))
+        words = []
+        for word in line.iter():
+            if word.get("class") != "ocrx_word":
+                continue
+            text = "".join(word.itertext()).strip()
+            box = _BBOX.search(word.get("title", ""))
+            if not text or box is None:
+                continue
+            left, top, right, bottom = map(int, box.groups())
+            chars = [(c.text or "", *_char_box(c)) for c in word.iter() if c.get("class") == "ocrx_cinfo"]
+            chars = [c for c in chars if c[0].strip()]
+            if not chars:                            # no character boxes: spread the word over its box
+                step = (right - left) / len(text)
+                chars = [(ch, int(left + i * step), int(left + (i + 1) * step)) for i, ch in enumerate(text)]
+            words.append((left, right, top, bottom - top, chars))
+            confidence = _WORD_CONFIDENCE.search(word.get("title", ""))
+            confidences.append(float(confidence.group(1)) if confidence else 0.0)
+        if words:
+            pieces.append(words)
+    pieces.sort(key=lambda ws: (min(w[2] + w[3] / 2 for w in ws), min(w[0] for w in ws)))
     rows: list[list] = []
     for ws in pieces:
-        middle = sorted(w[3] + w[4] / 2 for w in ws)[len(ws) // 2]
-        height = sorted(w[4] for w in ws)[len(ws) // 2]
+        middle = sorted(w[2] + w[3] / 2 for w in ws)[len(ws) // 2]
+        height = sorted(w[3] for w in ws)[len(ws) // 2]
         if rows and abs(rows[-1][0] - middle) < height / 2:
             rows[-1][1].extend(ws)
         else:
             rows.append([middle, list(ws)])
     lines = []
     for _, ws in rows:
-        ws.sort(key=lambda w: w[1])
-        lines.append(_Line(ws[0][1], max(w[2] for w in ws), min(w[3] for w in ws),
-                           sorted(w[4] for w in ws)[len(ws) // 2], join_text([w[0] for w in ws])))
+        ws.sort(key=lambda w: w[0])
+        lines.append(_Line(ws[0][0], max(w[1] for w in ws), sorted(w[2] for w in ws)[len(ws) // 2],
+                           sorted(w[3] for w in ws)[len(ws) // 2], [w[4] for w in ws]))
     return lines, (sum(confidences) / len(confidences) if confidences else 0.0)
 
 
+def _char_box(element) -> tuple[int, int]:
+    """The left and right edges of an hOCR character (``ocrx_cinfo``); (0, 0) when missing."""
+    box = _CHAR_BOX.search(element.get("title", ""))
+    return (int(box.group(1)), int(box.group(3))) if box else (0, 0)
+
+
+def _put_back(marks: list[_Mark], lines: list[_Line]) -> None:
+    """Put each quotation mark taken out of the page image into the line it was printed in
+    (its top in the upper half of the line), between the characters left and right of it.
+    Tesseract's character boxes are approximate, so the place is the one that leaves the
+    fewest characters on the wrong side of the mark."""
+    for mark in marks:
+        near = [ln for ln in lines
+                if ln.top - 0.5 * ln.height <= mark.top <= ln.top + 0.5 * ln.height
+                and ln.left - 2 * ln.height <= mark.left <= ln.right + 2 * ln.height]
+        if not near:
+            continue
+        line = min(near, key=lambda ln: abs(ln.top - mark.top))
+        centre = (mark.left + mark.right) / 2
+        places = [(w, i) for w, word in enumerate(line.words) for i in range(len(word))]
+        after = [(word[i][1] + word[i][2]) / 2 > centre for w, word in enumerate(line.words) for i in range(len(word))]
+        # wrong side when the mark goes before place k: characters before k right of it, from k on left of it
+        best, best_cost = len(places), sum(after)
+        cost = best_cost
+        for k in range(len(places) - 1, -1, -1):
+            cost += 1 if not after[k] else -1
+            if cost < best_cost or (cost == best_cost and k < best):
+                best, best_cost = k, cost
+        quote = (mark.char, mark.left, mark.right)
+        if best == len(places):
+            line.words.append([quote])
+        else:
+            w, i = places[best]
+            word = line.words[w]
+            line.words[w:w + 1] = [part for part in (word[:i], [quote], word[i:]) if part]
+
+
+_DOT_READINGS = frozenset(":：.．·•∙-'")
+
+
+def _mark_dots(dots: list[_Mark], lines: list[_Line]) -> None:
+    """A middle dot (``_middle_dots``) in the middle of a line's height that Tesseract read
+    as : . - or the like becomes ·; a dot Tesseract read as nothing, or as a character,
+    stays as read."""
+    for dot in dots:
+        middle, centre = (dot.top + dot.bottom) / 2, (dot.left + dot.right) / 2
+        for line in lines:
+            if (0.3 <= (middle - line.top) / max(1, line.height) <= 0.75
+                    and line.left - line.height <= centre <= line.right + line.height):
+                near = [(abs((c[1] + c[2]) / 2 - centre), w, i) for w, word in enumerate(line.words)
+                        for i, c in enumerate(word) if c[0] in _DOT_READINGS]
+                near = [n for n in near if n[0] <= 0.6 * line.height]
+                if near:
+                    _, w, i = min(near)
+                    line.words[w][i] = ("·",) + tuple(line.words[w][i][1:])
+                break
 
 
 def _paragraphs(pages: list[list[_Line]]) -> list[str]:
@@ -232,16 +633,62 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
     return ["\n".join(_pair_quotes(t) for t in p) for p in out]
 
 
+_OPENING_BEFORE_PUNCTUATION = re.compile(r"([“‘])([,，.。、;；:：!！?？])")
+_SINGLES_AS_DOUBLE = re.compile(r"['‘’`]{2}")
+_QUOTE_PAIRS = {'"': "“”", "'": "‘’"}
+
+
 def _pair_quotes(text: str) -> str:
-    """Tesseract reads many Chinese quotation marks as ASCII ``"``: each one becomes the
-    opening or the closing mark, whichever the text before it calls for."""
-    if '"' not in text:
-        return text
-    out, inside = [], False
-    for ch in text:
-        if ch == '"':
-            ch = "”" if inside else "“"
-        if ch in "“”":
-            inside = ch == "“"
-        out.append(ch)
-    return "".join(out)
+    """The quotation marks of an OCR'd paragraph made whole. Two single marks side by side
+    are Tesseract's reading of one double mark. Marks open and close in turn (Chinese nests
+    ‘’ inside “”, never “” inside “”), so each kind gets the labels that alternate best
+    while agreeing best with the marks as read (``_alternate``): an undecided mark (``"``,
+    ``'``) takes the one its place calls for, a mark read the wrong way round is turned
+    (”多证合一” → “多证合一”), a mark that is missing does not turn all the others. Last, an
+    opening mark placed before a comma or a full stop (Tesseract's character boxes are
+    approximate) goes after it: no quotation opens on punctuation."""
+    text = _SINGLES_AS_DOUBLE.sub('"', text)
+    chars = list(text)
+    for undecided, (opening, closing) in _QUOTE_PAIRS.items():
+        places = [i for i, ch in enumerate(chars) if ch in (undecided, opening, closing)]
+        read = [True if chars[i] == opening else False if chars[i] == closing else None for i in places]
+        for i, is_opening in zip(places, _alternate(read)):
+            chars[i] = opening if is_opening else closing
+    return _OPENING_BEFORE_PUNCTUATION.sub(r"\2\1", "".join(chars))
+
+
+_TURNED = 0.6          # the cost of labelling a mark against its reading
+_UNPAIRED = 1.0        # the cost of a mark that opens inside a quotation or closes outside one
+
+
+def _alternate(read: list) -> list[bool]:
+    """Opening (True) or closing (False) for each of a paragraph's marks of one kind, read
+    as opening, closing or None (undecided): the labels of least cost (a Viterbi pass over
+    two states, outside and inside a quotation), where a label against the reading costs
+    _TURNED and a mark that breaks the alternation (an opening inside, a closing outside,
+    a quotation left open at the end) costs _UNPAIRED."""
+    if not read:
+        return []
+    inf = float("inf")
+    cost = [0.0, inf]                          # outside, inside
+    back: list[list[tuple[int, bool]]] = []
+    for r in read:
+        new, step = [inf, inf], [(0, False), (0, False)]
+        for state in (0, 1):
+            if cost[state] == inf:
+                continue
+            for label in (True, False):
+                c = cost[state] + (_TURNED if r is not None and r != label else 0.0)
+                c += _UNPAIRED if (label and state == 1) or (not label and state == 0) else 0.0
+                target = 1 if label else 0
+                if c < new[target]:
+                    new[target], step[target] = c, (state, label)
+        cost = new
+        back.append(step)
+    state = 0 if cost[0] <= cost[1] + _UNPAIRED else 1
+    labels = []
+    for step in reversed(back):
+        previous, label = step[state]
+        labels.append(label)
+        state = previous
+    return labels[::-1]
