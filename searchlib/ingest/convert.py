@@ -147,27 +147,29 @@ def ocr_pdf(data: bytes) -> tuple[list[str], list[float]]:
 
 
 def read_page(exe: str, image, png: Path) -> tuple[list["_Line"], float]:
-    """One page image (PIL) read: binarised (``_binarise``), its quotation marks found and
-    taken out of the image (``_quote_marks``: Tesseract's Chinese model misreads the small
-    Western-font quotes of Chinese documents, or drops them), the rest read by Tesseract
-    (saved as ``png``), the marks put back into the lines they were taken from and the
-    middle dots it misread restored (``_mark_dots``). Returns the printed lines and the mean
-    word confidence."""
+    """One page image (PIL) read: binarised (``_binarise``); its double quotation marks found
+    (``_quote_marks``: Tesseract's Chinese model misreads the small Western-font quotes of
+    Chinese documents, or drops them) and taken out of the image; the rest read by
+    Tesseract (saved as ``png``); the marks put back into the lines they were taken from
+    (``_put_back``), and the single marks and middle dots it misread restored
+    (``_confirm``). Returns the printed lines and the mean word confidence."""
     import numpy as np
     from PIL import Image
 
     ink = _binarise(image)
     h = _text_height(ink)
-    marks, dots = [], []
+    marks, singles, dots = [], [], []
     if h >= 8:
         runs = _column_runs(ink, h)
-        marks, dots = _quote_marks(ink, h, runs), _middle_dots(ink, h, runs)
+        marks, singles = _quote_marks(ink, h, runs)
+        dots = _middle_dots(ink, h, runs)
     for m in marks:
         ink[m.top - 1:m.bottom + 2, m.left - 1:m.right + 2] = False
     Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).save(png)
     lines, confidence = _hocr_lines(_tesseract_hocr(exe, png))
     _put_back(marks, lines)
-    _mark_dots(dots, lines)
+    _confirm(singles, lines, _SINGLE_READINGS)
+    _confirm(dots, lines, _DOT_READINGS)
     return lines, confidence
 
 
@@ -331,14 +333,15 @@ class _Mark:
         self.left, self.right, self.top, self.bottom, self.char = left, right, top, bottom, char
 
 
-def _quote_marks(ink, h: float, runs) -> list[_Mark]:
-    """The quotation marks of a binarised page whose lines are ``h`` pixels high: pairs of
-    small commas side by side at the top of a line (``_commas``) are double marks; a comma
-    alone is a single mark when it has the size of the page's double marks' commas (so not
-    the dot of a character). Each comma's ink is weighted to its bottom (“ ‘, the 6 shape)
+def _quote_marks(ink, h: float, runs) -> tuple[list[_Mark], list[_Mark]]:
+    """The double and the single quotation marks of a binarised page whose lines are ``h``
+    pixels high: pairs of small commas side by side at the top of a line (``_commas``) are
+    double marks; a comma alone may be a single mark when it has the size of the page's
+    double marks' commas (or the dot of a character: 性, 时; ``_confirm`` keeps only those
+    Tesseract read as a mark). Each comma's ink is weighted to its bottom (“ ‘, the 6 shape)
     or to its top (” ’, the 9 shape)."""
     commas = sorted(_commas(ink, h, runs), key=lambda c: c[0])
-    marks, paired, used = [], [], set()
+    marks, singles, paired, used = [], [], [], set()
     for i, a in enumerate(commas):
         if i in used:
             continue
@@ -357,8 +360,8 @@ def _quote_marks(ink, h: float, runs) -> list[_Mark]:
         wide = sorted(c[1] - c[0] + 1 for c in paired)[len(paired) // 2]
         for i, c in enumerate(commas):
             if i not in used and abs(c[3] - c[2] + 1 - tall) <= 0.25 * tall and abs(c[1] - c[0] + 1 - wide) <= 0.35 * wide + 1:
-                marks.append(_Mark(c[0], c[1], c[2], c[3], _orientation(c[4], "‘’'")))
-    return marks
+                singles.append(_Mark(c[0], c[1], c[2], c[3], _orientation(c[4], "‘’'")))
+    return marks, singles
 
 
 def _orientation(weight: float, chars: str) -> str:
@@ -368,7 +371,7 @@ def _orientation(weight: float, chars: str) -> str:
 
 
 def _column_runs(ink, h: float):
-    """The vertical runs of ink of a binarised page, column by column (runs less than a tenth
+    """The vertical runs of ink of a binarised page, column by column (runs less than a fifth
     of a line apart are one: the curl of a 6-shaped comma leaves a gap): numpy arrays of
     column, first row, end row (exclusive), and the paper above and below each run."""
     import numpy as np
@@ -378,7 +381,7 @@ def _column_runs(ink, h: float):
     steps = np.diff(columns, axis=1)
     col, start = np.nonzero(steps == 1)
     _, end = np.nonzero(steps == -1)
-    apart = (col[1:] != col[:-1]) | (start[1:] - end[:-1] >= 0.1 * h)
+    apart = (col[1:] != col[:-1]) | (start[1:] - end[:-1] >= 0.2 * h)
     col, start, end = col[np.r_[True, apart]], start[np.r_[True, apart]], end[np.r_[apart, True]]
     same = col[1:] == col[:-1]
     above = np.full(len(col), ink.shape[0], dtype=np.int64)
@@ -447,8 +450,8 @@ def _commas(ink, h: float, runs) -> list[tuple]:
 def _middle_dots(ink, h: float, runs) -> list[_Mark]:
     """Round dots alone in their columns for half a line up and down (a colon's two dots are
     closer; a dot of a character has strokes above or below it): candidates for the middle
-    dot · of 12·4 or 学宪法·讲宪法, which Tesseract reads as : or . (``_mark_dots`` keeps
-    those in the middle of a line's height)."""
+    dot · of 12·4 or 学宪法·讲宪法, which Tesseract reads as : or . (``_confirm``), when
+    they sit at the middle of the characters beside them (a decimal point sits at their foot)."""
     import numpy as np
 
     col, start, end, above, below = runs
@@ -456,10 +459,33 @@ def _middle_dots(ink, h: float, runs) -> list[_Mark]:
     dots = []
     for left, right, top, bottom in _blobs(ink, col[keep], start[keep], end[keep]):
         tall, wide = bottom - top + 1, right - left + 1
-        if 0.04 * h <= min(tall, wide) and max(tall, wide) <= 0.2 * h and 0.6 <= tall / wide <= 1.6:
-            if np.count_nonzero(ink[top:bottom + 1, left:right + 1]) >= 0.6 * tall * wide:
-                dots.append(_Mark(left, right, top, bottom, "·"))
+        if not (0.04 * h <= min(tall, wide) and max(tall, wide) <= 0.2 * h and 0.6 <= tall / wide <= 1.6):
+            continue
+        if np.count_nonzero(ink[top:bottom + 1, left:right + 1]) < 0.6 * tall * wide:
+            continue
+        band = _band_beside(ink, left, right, (top + bottom) // 2, h)
+        if band and 0.3 <= ((top + bottom) / 2 - band[0]) / max(1, band[1] - band[0]) <= 0.75:
+            dots.append(_Mark(left, right, top, bottom, "·"))
     return dots
+
+
+def _band_beside(ink, left: int, right: int, row: int, h: float) -> Optional[tuple[int, int]]:
+    """The rows (first, last) that the characters left and right of columns left..right
+    cover around ``row``: the run of inked rows (gaps under a tenth of a line bridged)
+    nearest to it, within a line's height up and down; None when there is no ink beside."""
+    import numpy as np
+
+    top, bottom = max(0, row - int(h)), min(ink.shape[0], row + int(h) + 1)
+    reach = int(0.8 * h)
+    beside = np.concatenate((ink[top:bottom, max(0, left - reach):left], ink[top:bottom, right + 1:right + 1 + reach]), axis=1)
+    rows = np.flatnonzero(beside.any(axis=1)) + top
+    if not len(rows):
+        return None
+    breaks = np.flatnonzero(np.diff(rows) > 0.1 * h)
+    firsts, lasts = np.r_[rows[0], rows[breaks + 1]], np.r_[rows[breaks], rows[-1]]
+    distance = np.maximum(0, np.maximum(firsts - row, row - lasts))
+    k = int(np.argmin(distance))
+    return int(firsts[k]), int(lasts[k])
 
 
 def _tesseract_hocr(exe: str, png: Path) -> str:
@@ -474,7 +500,8 @@ def _tesseract_hocr(exe: str, png: Path) -> str:
 
 class _Line:
     """A printed line: its edges, the usual top and height of its words (pixels) and its
-    words, each a list of characters (text, left, right)."""
+    words, each a list of characters (text, left, right, top, bottom: a tilted page's line
+    is not level)."""
     __slots__ = ("left", "right", "top", "height", "words")
 
     def __init__(self, left: int, right: int, top: int, height: int, words: list[list[tuple]]):
@@ -514,11 +541,11 @@ def _hocr_lines(hocr: str) -> tuple[list[_Line], float]:
             if not text or box is None:
                 continue
             left, top, right, bottom = map(int, box.groups())
-            chars = [(c.text or "", *_char_box(c)) for c in word.iter() if c.get("class") == "ocrx_cinfo"]
+            chars = [(c.text or "", *_char_box(c, box.groups())) for c in word.iter() if c.get("class") == "ocrx_cinfo"]
             chars = [c for c in chars if c[0].strip()]
             if not chars:                            # no character boxes: spread the word over its box
                 step = (right - left) / len(text)
-                chars = [(ch, int(left + i * step), int(left + (i + 1) * step)) for i, ch in enumerate(text)]
+                chars = [(ch, int(left + i * step), int(left + (i + 1) * step), top, bottom) for i, ch in enumerate(text)]
             words.append((left, right, top, bottom - top, chars))
             confidence = _WORD_CONFIDENCE.search(word.get("title", ""))
             confidences.append(float(confidence.group(1)) if confidence else 0.0)
@@ -541,62 +568,73 @@ def _hocr_lines(hocr: str) -> tuple[list[_Line], float]:
     return lines, (sum(confidences) / len(confidences) if confidences else 0.0)
 
 
-def _char_box(element) -> tuple[int, int]:
-    """The left and right edges of an hOCR character (``ocrx_cinfo``); (0, 0) when missing."""
+def _char_box(element, word_box: tuple) -> tuple[int, int, int, int]:
+    """The left and right edges, top and bottom of an hOCR character (``ocrx_cinfo``); its
+    word's box (left, top, right, bottom) when it has none."""
     box = _CHAR_BOX.search(element.get("title", ""))
-    return (int(box.group(1)), int(box.group(3))) if box else (0, 0)
+    left, top, right, bottom = map(int, (box.groups() if box else word_box))
+    return left, right, top, bottom
 
 
 def _put_back(marks: list[_Mark], lines: list[_Line]) -> None:
     """Put each quotation mark taken out of the page image into the line it was printed in
-    (its top in the upper half of the line), between the characters left and right of it.
-    Tesseract's character boxes are approximate, so the place is the one that leaves the
-    fewest characters on the wrong side of the mark."""
+    (the one whose words nearby have their tops closest to the mark's, within 3/4 of a line),
+    between the characters left and right of it. Tesseract's character boxes are
+    approximate, so the place is the one that leaves the fewest characters on the wrong
+    side of the mark."""
     for mark in marks:
-        near = [ln for ln in lines
-                if ln.top - 0.5 * ln.height <= mark.top <= ln.top + 0.5 * ln.height
-                and ln.left - 2 * ln.height <= mark.left <= ln.right + 2 * ln.height]
-        if not near:
-            continue
-        line = min(near, key=lambda ln: abs(ln.top - mark.top))
         centre = (mark.left + mark.right) / 2
-        places = [(w, i) for w, word in enumerate(line.words) for i in range(len(word))]
-        after = [(word[i][1] + word[i][2]) / 2 > centre for w, word in enumerate(line.words) for i in range(len(word))]
-        # wrong side when the mark goes before place k: characters before k right of it, from k on left of it
-        best, best_cost = len(places), sum(after)
-        cost = best_cost
-        for k in range(len(places) - 1, -1, -1):
-            cost += 1 if not after[k] else -1
-            if cost < best_cost or (cost == best_cost and k < best):
-                best, best_cost = k, cost
-        quote = (mark.char, mark.left, mark.right)
-        if best == len(places):
-            line.words.append([quote])
-        else:
-            w, i = places[best]
-            word = line.words[w]
-            line.words[w:w + 1] = [part for part in (word[:i], [quote], word[i:]) if part]
-
-
-_DOT_READINGS = frozenset(":：.．·•∙-'")
-
-
-def _mark_dots(dots: list[_Mark], lines: list[_Line]) -> None:
-    """A middle dot (``_middle_dots``) in the middle of a line's height that Tesseract read
-    as : . - or the like becomes ·; a dot Tesseract read as nothing, or as a character,
-    stays as read."""
-    for dot in dots:
-        middle, centre = (dot.top + dot.bottom) / 2, (dot.left + dot.right) / 2
+        best_line, best_distance = None, None
         for line in lines:
-            if (0.3 <= (middle - line.top) / max(1, line.height) <= 0.75
-                    and line.left - line.height <= centre <= line.right + line.height):
-                near = [(abs((c[1] + c[2]) / 2 - centre), w, i) for w, word in enumerate(line.words)
-                        for i, c in enumerate(word) if c[0] in _DOT_READINGS]
-                near = [n for n in near if n[0] <= 0.6 * line.height]
-                if near:
-                    _, w, i = min(near)
-                    line.words[w][i] = ("·",) + tuple(line.words[w][i][1:])
-                break
+            tops = sorted(c[3] for word in line.words for c in word if abs((c[1] + c[2]) / 2 - centre) <= 3 * line.height)
+            if tops:
+                distance = abs(tops[len(tops) // 2] - mark.top)
+                if distance <= 0.75 * line.height and (best_distance is None or distance < best_distance):
+                    best_line, best_distance = line, distance
+        if best_line is not None:
+            _insert(best_line, (mark.char, mark.left, mark.right, mark.top, mark.bottom))
+
+
+def _insert(line: _Line, char: tuple) -> None:
+    """Put ``char`` (text, left, right, top, bottom) into ``line`` where the fewest of the
+    line's characters fall on the wrong side of its middle."""
+    centre = (char[1] + char[2]) / 2
+    places = [(w, i) for w, word in enumerate(line.words) for i in range(len(word))]
+    after = [(c[1] + c[2]) / 2 > centre for word in line.words for c in word]
+    # the mark before place k: the characters before k right of it and those from k on left of it are wrong
+    best, best_cost = len(places), sum(after)
+    cost = best_cost
+    for k in range(len(places) - 1, -1, -1):
+        cost += 1 if not after[k] else -1
+        if cost < best_cost or (cost == best_cost and k < best):
+            best, best_cost = k, cost
+    if best == len(places):
+        line.words.append([char])
+    else:
+        w, i = places[best]
+        word = line.words[w]
+        line.words[w:w + 1] = [part for part in (word[:i], [char], word[i:]) if part]
+
+
+_DOT_READINGS = frozenset(":：.．·•∙-'")          # what Tesseract makes of a middle dot
+_SINGLE_READINGS = frozenset("'‘’`,，\"“”")        # and of a single quotation mark
+
+
+def _confirm(marks: list[_Mark], lines: list[_Line], readings: frozenset) -> None:
+    """Marks found in the image but left in it (single quotation marks, middle dots: a
+    character's dot looks the same) replace what Tesseract read there when that is one of
+    ``readings`` (the nearest such character of a word at the mark's height, within 0.6 of
+    a line): 12:4 → 12·4 and ,枫桥经验, → ‘枫桥经验’; a mark read as part of a character
+    stays as read."""
+    for mark in marks:
+        middle, centre = (mark.top + mark.bottom) / 2, (mark.left + mark.right) / 2
+        near = [(abs((c[1] + c[2]) / 2 - centre), line, w, i) for line in lines
+                for w, word in enumerate(line.words) for i, c in enumerate(word)
+                if c[0] in readings and abs((c[1] + c[2]) / 2 - centre) <= 0.6 * line.height
+                and c[3] - 0.2 * line.height <= middle <= c[4] + 0.2 * line.height]
+        if near:
+            _, line, w, i = min(near, key=lambda n: n[0])
+            line.words[w][i] = (mark.char,) + tuple(line.words[w][i][1:])
 
 
 def _paragraphs(pages: list[list[_Line]]) -> list[str]:
