@@ -427,24 +427,56 @@ def _commas(ink, h: float, runs) -> list[tuple]:
     blob of ink no taller than 0.45 of a line and narrower than it is tall, with paper
     under it for half a line (nothing of a character below: the dot of 主 has its 王) and,
     beside it, the body of a character reaching down to the line's middle (so not a comma
-    at a line's foot); weight is where its ink lies, 0 at its top, 1 at its bottom."""
-    import numpy as np
-
+    at a line's foot); weight is where its ink lies, 0 at its top, 1 at its bottom. The two
+    commas of a double mark that a blurred scan joined (``_split_pair``) are two commas."""
     col, start, end, _, below = runs
     keep = (end - start <= 0.45 * h) & (below >= 0.5 * h)
     found = []
     height = ink.shape[0]
-    for left, right, top, bottom in _blobs(ink, col[keep], start[keep], end[keep]):
-        tall, wide = bottom - top + 1, right - left + 1
-        if not (0.08 * h <= tall <= 0.45 * h and tall >= 1.1 * wide and wide <= 0.25 * h):
+    for blob in _blobs(ink, col[keep], start[keep], end[keep]):
+        left, right, top, bottom = blob
+        tall = bottom - top + 1
+        if not 0.08 * h <= tall <= 0.45 * h:
             continue
         middle = ink[min(height, top + int(0.45 * h)):min(height, top + int(0.8 * h))]
         span = int(2 * h)
         if not (middle[:, max(0, left - span):left].any() or middle[:, right + 1:right + 1 + span].any()):
             continue
-        rows = np.nonzero(ink[top:bottom + 1, left:right + 1])[0]
-        found.append((left, right, top, bottom, float(rows.mean()) / max(1, tall - 1)))
+        parts = [blob] if right - left + 1 <= 0.25 * h else _split_pair(ink, blob, h)
+        for part in parts:
+            comma = _comma(ink, *part)
+            if comma and comma[3] - comma[2] + 1 >= 1.1 * (comma[1] - comma[0] + 1):
+                found.append(comma)
     return found
+
+
+def _split_pair(ink, blob: tuple, h: float) -> list[tuple]:
+    """A blob up to half a line wide cut in two at a column of its middle third that is paper
+    in its upper or its lower half (two commas joined at their feet or their heads); [] when
+    there is none."""
+    left, right, top, bottom = blob
+    if right - left + 1 > 0.5 * h:
+        return []
+    box = ink[top:bottom + 1, left:right + 1]
+    half = box.shape[0] // 2
+    third = box.shape[1] // 3
+    for c in range(third, box.shape[1] - third):
+        if not box[:half, c].any() or not box[half:, c].any():
+            return [(left, left + c - 1, top, bottom), (left + c + 1, right, top, bottom)]
+    return []
+
+
+def _comma(ink, left: int, right: int, top: int, bottom: int) -> Optional[tuple]:
+    """(left, right, top, bottom, weight) of the ink in a box, trimmed to it; weight is where
+    the ink lies, 0 at its top, 1 at its bottom; None for a box without ink."""
+    import numpy as np
+
+    rows, cols = np.nonzero(ink[top:bottom + 1, left:right + 1])
+    if not len(rows):
+        return None
+    top, bottom, left, right = top + rows.min(), top + rows.max(), left + cols.min(), left + cols.max()
+    weight = float(rows.mean() - rows.min()) / max(1, bottom - top)
+    return int(left), int(right), int(top), int(bottom), weight
 
 
 def _middle_dots(ink, h: float, runs) -> list[_Mark]:
