@@ -164,117 +164,13 @@ def read_page(exe: str, image, png: Path) -> tuple[list["_Line"], float]:
         marks, singles = _quote_marks(ink, h, runs)
         dots = _middle_dots(ink, h, runs)
     for m in marks:
-        ink[m.top - 1:m.bottom + 2, m.left - 1:m.right + 2] = False
+        ink[max(0, m.top - 1):m.bottom + 2, max(0, m.left - 1):m.right + 2] = False
     Image.fromarray(np.where(ink, 0, 255).astype(np.uint8)).save(png)
     lines, confidence = _hocr_lines(_tesseract_hocr(exe, png))
     _put_back(marks, lines)
     _confirm(singles, lines, _SINGLE_READINGS)
     _confirm(dots, lines, _DOT_READINGS)
     return lines, confidence
-
-
-_TESSDATA_COMPONENTS_LSTM_UNICHARSET = 21     # tessdatamanager.h: TESSDATA_LSTM_UNICHARSET
-_TESSDATA_COMPONENTS_UNICHARSET = 1           # the legacy engine's, in older files
-
-
-@lru_cache(maxsize=4)
-def _model_characters(exe: str) -> frozenset:
-    """The characters Tesseract's chi_sim model can write (the unicharset in its
-    ``chi_sim.traineddata``: a count, then a table of component offsets, then the
-    components); empty when the file cannot be found or read. About 4,000 characters:
-    rarer ones (濉 of 濉溪县) come out as a look-alike."""
-    import struct
-
-    try:
-        listing = _run([exe, "--list-langs"], timeout=20)
-    except IngestError:
-        return frozenset()
-    folder = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
-    try:
-        data = (Path(folder.group(1)) / "chi_sim.traineddata").read_bytes() if folder else b""
-        count = struct.unpack_from("<i", data, 0)[0]
-        offsets = struct.unpack_from(f"<{count}q", data, 4)
-    except (OSError, struct.error):
-        return frozenset()
-    for component in (_TESSDATA_COMPONENTS_LSTM_UNICHARSET, _TESSDATA_COMPONENTS_UNICHARSET):
-        if component < count and offsets[component] > 0:
-            start = offsets[component]
-            end = min([o for o in offsets if o > start] + [len(data)])
-            lines = data[start:end].decode("utf-8", "replace").splitlines()[1:]
-            return frozenset(line.split(" ", 1)[0] for line in lines if line)
-    return frozenset()
-
-
-_PLACE_SUFFIXES = "县市区旗盟州"
-_PLACE_END = re.compile(f"(?<=[\u4e00-\u9fff])[{_PLACE_SUFFIXES}]")
-
-
-@lru_cache(maxsize=4)
-def _unwritable_places(known: frozenset) -> dict[str, str]:
-    """Division names (濉溪县) with one character the OCR model cannot write, by their
-    pattern with that character as ``?`` (?溪县), when no other division has the pattern."""
-    from ..metadata import region_table
-
-    found: dict[str, set] = {}
-    for name in region_table().full:
-        if len(name) < 3 or name[-1] not in _PLACE_SUFFIXES:
-            continue
-        missing = [i for i, ch in enumerate(name[:-1]) if "\u4e00" <= ch <= "\u9fff" and ch not in known]
-        if len(missing) == 1:
-            i = missing[0]
-            found.setdefault(name[:i] + "?" + name[i + 1:], set()).add(name)
-    return {pattern: names.pop() for pattern, names in found.items() if len(names) == 1}
-
-
-def restore_place_names(pages: list[str], known: frozenset) -> list[str]:
-    """OCR'd pages with the division names the model could not write put right: a name
-    read with a look-alike (潍溪县: the model has no 濉) that is no division, but one
-    character away from the only division with a character outside the model's set
-    (``known``) in that place, becomes that division (濉溪县) when the document also names
-    its province or city (安徽), and the document's other mentions of its short form
-    (数字潍溪) with it."""
-    if not known:
-        return pages
-    from ..metadata import _short, region_table
-
-    names = region_table()
-    patterns = _unwritable_places(known)
-    whole = "\n".join(pages)
-    fixes: dict[str, str] = {}
-    for text in pages:
-        for end in _PLACE_END.finditer(text):
-            stop = end.end()
-            for length in range(3, 9):
-                read = text[stop - length:stop]
-                if len(read) < length or not all("\u4e00" <= ch <= "\u9fff" for ch in read):
-                    break
-                if read in names.full:
-                    continue
-                for i in range(length - 1):
-                    if read[i] not in known:
-                        continue
-                    name = patterns.get(read[:i] + "?" + read[i + 1:])
-                    if name and _parent_named(names, name, whole):
-                        fixes[read] = name
-                        short_read, short_name = _short(read), _short(name)
-                        if short_read != read and short_read not in names.short and short_read not in names.full:
-                            fixes.setdefault(short_read, short_name)
-    if not fixes:
-        return pages
-    pattern = re.compile("|".join(sorted(map(re.escape, fixes), key=len, reverse=True)))
-    return [pattern.sub(lambda m: fixes[m.group(0)], text) for text in pages]
-
-
-def _parent_named(names, name: str, text: str) -> bool:
-    """Whether ``text`` names the province or city of division ``name`` (full or short name)."""
-    from ..metadata import _short
-
-    for code in names.full.get(name, ()):
-        for parent in names.chain(code)[:-1]:
-            full = names.names[parent]
-            if full in text or (len(_short(full)) >= 2 and _short(full) in text):
-                return True
-    return False
 
 
 def extend_time_budget(seconds: float) -> None:
@@ -353,13 +249,15 @@ def _quote_marks(ink, h: float, runs) -> tuple[list[_Mark], list[_Mark]]:
                     and 0.6 <= (b[3] - b[2] + 1) / (a[3] - a[2] + 1) <= 1.6):
                 used.update((i, j))
                 paired += [a, b]
-                marks.append(_Mark(a[0], b[1], min(a[2], b[2]), max(a[3], b[3]), _orientation((a[4] + b[4]) / 2, '“”"')))
+                char = _orientation((a[4] + b[4]) / 2, '“”"')
+                marks.append(_Mark(a[0], b[1], min(a[2], b[2]), max(a[3], b[3]), char))
                 break
     if paired:
         tall = sorted(c[3] - c[2] + 1 for c in paired)[len(paired) // 2]
         wide = sorted(c[1] - c[0] + 1 for c in paired)[len(paired) // 2]
         for i, c in enumerate(commas):
-            if i not in used and abs(c[3] - c[2] + 1 - tall) <= 0.25 * tall and abs(c[1] - c[0] + 1 - wide) <= 0.35 * wide + 1:
+            if (i not in used and abs(c[3] - c[2] + 1 - tall) <= 0.25 * tall
+                    and abs(c[1] - c[0] + 1 - wide) <= 0.35 * wide + 1):
                 singles.append(_Mark(c[0], c[1], c[2], c[3], _orientation(c[4], "‘’'")))
     return marks, singles
 
@@ -509,7 +407,8 @@ def _band_beside(ink, left: int, right: int, row: int, h: float) -> Optional[tup
 
     top, bottom = max(0, row - int(h)), min(ink.shape[0], row + int(h) + 1)
     reach = int(0.8 * h)
-    beside = np.concatenate((ink[top:bottom, max(0, left - reach):left], ink[top:bottom, right + 1:right + 1 + reach]), axis=1)
+    beside = np.concatenate((ink[top:bottom, max(0, left - reach):left],
+                             ink[top:bottom, right + 1:right + 1 + reach]), axis=1)
     rows = np.flatnonzero(beside.any(axis=1)) + top
     if not len(rows):
         return None
@@ -573,11 +472,13 @@ def _hocr_lines(hocr: str) -> tuple[list[_Line], float]:
             if not text or box is None:
                 continue
             left, top, right, bottom = map(int, box.groups())
-            chars = [(c.text or "", *_char_box(c, box.groups())) for c in word.iter() if c.get("class") == "ocrx_cinfo"]
+            chars = [(c.text or "", *_char_box(c, box.groups()))
+                     for c in word.iter() if c.get("class") == "ocrx_cinfo"]
             chars = [c for c in chars if c[0].strip()]
             if not chars:                            # no character boxes: spread the word over its box
                 step = (right - left) / len(text)
-                chars = [(ch, int(left + i * step), int(left + (i + 1) * step), top, bottom) for i, ch in enumerate(text)]
+                chars = [(ch, int(left + i * step), int(left + (i + 1) * step), top, bottom)
+                         for i, ch in enumerate(text)]
             words.append((left, right, top, bottom - top, chars))
             confidence = _WORD_CONFIDENCE.search(word.get("title", ""))
             confidences.append(float(confidence.group(1)) if confidence else 0.0)
@@ -610,21 +511,27 @@ def _char_box(element, word_box: tuple) -> tuple[int, int, int, int]:
 
 def _put_back(marks: list[_Mark], lines: list[_Line]) -> None:
     """Put each quotation mark taken out of the page image into the line it was printed in
-    (the one whose words nearby have their tops closest to the mark's, within 3/4 of a line),
-    between the characters left and right of it. Tesseract's character boxes are
-    approximate, so the place is the one that leaves the fewest characters on the wrong
-    side of the mark."""
+    (``_line_of``), between the characters left and right of it (``_insert``)."""
     for mark in marks:
-        centre = (mark.left + mark.right) / 2
-        best_line, best_distance = None, None
-        for line in lines:
-            tops = sorted(c[3] for word in line.words for c in word if abs((c[1] + c[2]) / 2 - centre) <= 3 * line.height)
-            if tops:
-                distance = abs(tops[len(tops) // 2] - mark.top)
-                if distance <= 0.75 * line.height and (best_distance is None or distance < best_distance):
-                    best_line, best_distance = line, distance
-        if best_line is not None:
-            _insert(best_line, (mark.char, mark.left, mark.right, mark.top, mark.bottom))
+        line = _line_of(mark, lines)
+        if line is not None:
+            _insert(line, (mark.char, mark.left, mark.right, mark.top, mark.bottom))
+
+
+def _line_of(mark: _Mark, lines: list[_Line]) -> Optional[_Line]:
+    """The line a mark was printed in: the one whose characters nearby (within three lines'
+    heights) have their tops closest to the mark's, within 3/4 of a line (the tops of the
+    characters there, not of the whole line: a tilted page's lines are not level)."""
+    centre = (mark.left + mark.right) / 2
+    best, best_distance = None, None
+    for line in lines:
+        tops = sorted(c[3] for word in line.words for c in word
+                      if abs((c[1] + c[2]) / 2 - centre) <= 3 * line.height)
+        if tops:
+            distance = abs(tops[len(tops) // 2] - mark.top)
+            if distance <= 0.75 * line.height and (best_distance is None or distance < best_distance):
+                best, best_distance = line, distance
+    return best
 
 
 def _insert(line: _Line, char: tuple) -> None:
@@ -648,24 +555,26 @@ def _insert(line: _Line, char: tuple) -> None:
         line.words[w:w + 1] = [part for part in (word[:i], [char], word[i:]) if part]
 
 
-_DOT_READINGS = frozenset(":：.．·•∙-'")          # what Tesseract makes of a middle dot
+_DOT_READINGS = frozenset(":：.．·•∙-'`")         # what Tesseract makes of a middle dot
 _SINGLE_READINGS = frozenset("'‘’`,，\"“”")        # and of a single quotation mark
 
 
 def _confirm(marks: list[_Mark], lines: list[_Line], readings: frozenset) -> None:
     """Marks found in the image but left in it (single quotation marks, middle dots: a
     character's dot looks the same) replace what Tesseract read there when that is one of
-    ``readings`` (the nearest such character of a word at the mark's height, within 0.6 of
-    a line): 12:4 → 12·4 and ,枫桥经验, → ‘枫桥经验’; a mark read as part of a character
-    stays as read."""
+    ``readings``: the nearest such character, within 0.6 of a line, of the mark's line
+    (``_line_of``). 12:4 → 12·4 and 枫桥经验, → 枫桥经验’; a mark read as part of a
+    character, or not at all, stays as read."""
     for mark in marks:
-        middle, centre = (mark.top + mark.bottom) / 2, (mark.left + mark.right) / 2
-        near = [(abs((c[1] + c[2]) / 2 - centre), line, w, i) for line in lines
-                for w, word in enumerate(line.words) for i, c in enumerate(word)
-                if c[0] in readings and abs((c[1] + c[2]) / 2 - centre) <= 0.6 * line.height
-                and c[3] - 0.2 * line.height <= middle <= c[4] + 0.2 * line.height]
+        line = _line_of(mark, lines)
+        if line is None:
+            continue
+        centre = (mark.left + mark.right) / 2
+        near = [(abs((c[1] + c[2]) / 2 - centre), w, i) for w, word in enumerate(line.words)
+                for i, c in enumerate(word) if c[0] in readings]
+        near = [n for n in near if n[0] <= 0.6 * line.height]
         if near:
-            _, line, w, i = min(near, key=lambda n: n[0])
+            _, w, i = min(near)
             line.words[w][i] = (mark.char,) + tuple(line.words[w][i][1:])
 
 
@@ -762,3 +671,107 @@ def _alternate(read: list) -> list[bool]:
         labels.append(label)
         state = previous
     return labels[::-1]
+
+
+_TESSDATA_COMPONENTS_LSTM_UNICHARSET = 21     # tessdatamanager.h: TESSDATA_LSTM_UNICHARSET
+_TESSDATA_COMPONENTS_UNICHARSET = 1           # the legacy engine's, in older files
+
+
+@lru_cache(maxsize=4)
+def _model_characters(exe: str) -> frozenset:
+    """The characters Tesseract's chi_sim model can write (the unicharset in its
+    ``chi_sim.traineddata``: a count, then a table of component offsets, then the
+    components); empty when the file cannot be found or read. About 4,000 characters:
+    rarer ones (濉 of 濉溪县) come out as a look-alike."""
+    import struct
+
+    try:
+        listing = _run([exe, "--list-langs"], timeout=20)
+    except IngestError:
+        return frozenset()
+    folder = re.search(r'"([^"]+)"', listing.stdout + listing.stderr)
+    try:
+        data = (Path(folder.group(1)) / "chi_sim.traineddata").read_bytes() if folder else b""
+        count = struct.unpack_from("<i", data, 0)[0]
+        offsets = struct.unpack_from(f"<{count}q", data, 4)
+    except (OSError, struct.error):
+        return frozenset()
+    for component in (_TESSDATA_COMPONENTS_LSTM_UNICHARSET, _TESSDATA_COMPONENTS_UNICHARSET):
+        if component < count and offsets[component] > 0:
+            start = offsets[component]
+            end = min([o for o in offsets if o > start] + [len(data)])
+            lines = data[start:end].decode("utf-8", "replace").splitlines()[1:]
+            return frozenset(line.split(" ", 1)[0] for line in lines if line)
+    return frozenset()
+
+
+_PLACE_SUFFIXES = "县市区旗盟州"
+_PLACE_END = re.compile(f"(?<=[\u4e00-\u9fff])[{_PLACE_SUFFIXES}]")
+
+
+@lru_cache(maxsize=4)
+def _unwritable_places(known: frozenset) -> dict[str, str]:
+    """Division names (濉溪县) with one character the OCR model cannot write, by their
+    pattern with that character as ``?`` (?溪县), when no other division has the pattern."""
+    from ..metadata import region_table
+
+    found: dict[str, set] = {}
+    for name in region_table().full:
+        if len(name) < 3 or name[-1] not in _PLACE_SUFFIXES:
+            continue
+        missing = [i for i, ch in enumerate(name[:-1]) if "\u4e00" <= ch <= "\u9fff" and ch not in known]
+        if len(missing) == 1:
+            i = missing[0]
+            found.setdefault(name[:i] + "?" + name[i + 1:], set()).add(name)
+    return {pattern: names.pop() for pattern, names in found.items() if len(names) == 1}
+
+
+def restore_place_names(pages: list[str], known: frozenset) -> list[str]:
+    """OCR'd pages with the division names the model could not write put right: a name
+    read with a look-alike (潍溪县: the model has no 濉) that is no division, but one
+    character away from the only division with a character outside the model's set
+    (``known``) in that place, becomes that division (濉溪县) when the document also names
+    its province or city (安徽), and the document's other mentions of its short form
+    (数字潍溪) with it."""
+    if not known:
+        return pages
+    from ..metadata import _short, region_table
+
+    names = region_table()
+    patterns = _unwritable_places(known)
+    whole = "\n".join(pages)
+    fixes: dict[str, str] = {}
+    for text in pages:
+        for end in _PLACE_END.finditer(text):
+            stop = end.end()
+            for length in range(3, 9):
+                read = text[stop - length:stop]
+                if len(read) < length or not all("\u4e00" <= ch <= "\u9fff" for ch in read):
+                    break
+                if read in names.full:
+                    continue
+                for i in range(length - 1):
+                    if read[i] not in known:
+                        continue
+                    name = patterns.get(read[:i] + "?" + read[i + 1:])
+                    if name and _parent_named(names, name, whole):
+                        fixes[read] = name
+                        short_read, short_name = _short(read), _short(name)
+                        if short_read != read and short_read not in names.short and short_read not in names.full:
+                            fixes.setdefault(short_read, short_name)
+    if not fixes:
+        return pages
+    pattern = re.compile("|".join(sorted(map(re.escape, fixes), key=len, reverse=True)))
+    return [pattern.sub(lambda m: fixes[m.group(0)], text) for text in pages]
+
+
+def _parent_named(names, name: str, text: str) -> bool:
+    """Whether ``text`` names the province or city of division ``name`` (full or short name)."""
+    from ..metadata import _short
+
+    for code in names.full.get(name, ()):
+        for parent in names.chain(code)[:-1]:
+            full = names.names[parent]
+            if full in text or (len(_short(full)) >= 2 and _short(full) in text):
+                return True
+    return False
