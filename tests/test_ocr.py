@@ -110,6 +110,12 @@ def test_a_division_name_the_model_cannot_write_is_restored():
     assert convert.restore_place_names(["宁波市北仑区"], known | {"濉"}) == ["宁波市北仑区"]
 
 
+def test_a_county_misread_after_its_city_is_restored():
+    known = frozenset("".join(region_table().full))
+    pages = ["西安市夸湖区人民政府办公室关于印发", "西安市城区,宁波市北仑区,浙江省内各县"]
+    assert convert.restore_place_names(pages, known) == ["西安市莲湖区人民政府办公室关于印发", pages[1]]
+
+
 @pytest.mark.skipif(not TESSERACT_CHI_SIM, reason="needs Tesseract chi_sim")
 def test_the_models_characters_are_read_from_its_data():
     known = convert._model_characters(convert.tesseract_chi_sim())

@@ -582,7 +582,9 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
     """Each page's paragraphs, one per line, from the lines' geometry: a line continues the
     one before it when that one reaches the right margin (it was broken by the page width)
     and this one is not indented and does not start a heading; a paragraph broken by the
-    page end continues on the next page the same way (it is added to the page it starts on)."""
+    page end continues on the next page the same way (it is added to the page it starts on).
+    The margins are those of the lines around each line (``_margins``): a tilted page's
+    margins are not straight."""
     out: list[list[str]] = []
     open_paragraph = False           # the last line so far reached the margin: may continue
     for lines in pages:
@@ -592,13 +594,13 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
             open_paragraph = False
             continue
         char = sorted(ln.height for ln in lines)[len(lines) // 2] or 1
-        margin_left = min(ln.left for ln in lines)
-        rights = sorted(ln.right for ln in lines)
-        margin_right = rights[int(0.9 * (len(rights) - 1))]
-        for ln in lines:
+        for k, ln in enumerate(lines):
+            margin_left, margin_right = _margins(lines, k)
             indented = ln.left > margin_left + 1.5 * char        # a paragraph's first line: 2 characters in
-            # a centred line after a full one continues it: a title on two lines
-            centred = indented and abs((ln.left - margin_left) - (margin_right - ln.right)) < 2 * char
+            # a centred line after a full one continues it: a title on two lines (a line
+            # reaching the right margin is an indented first line, not a centred one)
+            centred = (indented and margin_right - ln.right > char
+                       and abs((ln.left - margin_left) - (margin_right - ln.right)) < 2 * char)
             if open_paragraph and (not indented or centred) and not HEADING_START.match(ln.text):
                 target = page if page else next((p for p in reversed(out[:-1]) if p), page)
                 if target:
@@ -610,6 +612,15 @@ def _paragraphs(pages: list[list[_Line]]) -> list[str]:
             # ragged-right text ends a full line up to 2 characters short of the margin
             open_paragraph = ln.right >= margin_right - 2.5 * char
     return ["\n".join(_pair_quotes(t) for t in p) for p in out]
+
+
+def _margins(lines: list[_Line], k: int, reach: int = 4) -> tuple[int, int]:
+    """The left and right margins at line ``k``: the leftmost left edge and the second
+    rightmost right edge (one line may stick out) of the lines up to ``reach`` above and
+    below it."""
+    near = lines[max(0, k - reach):k + reach + 1]
+    rights = sorted(ln.right for ln in near)
+    return min(ln.left for ln in near), rights[-2] if len(rights) > 2 else rights[-1]
 
 
 _OPENING_BEFORE_PUNCTUATION = re.compile(r"([“‘])([,，.。、;；:：!！?？])")
@@ -727,42 +738,82 @@ def _unwritable_places(known: frozenset) -> dict[str, str]:
 
 
 def restore_place_names(pages: list[str], known: frozenset) -> list[str]:
-    """OCR'd pages with the division names the model could not write put right: a name
-    read with a look-alike (潍溪县: the model has no 濉) that is no division, but one
-    character away from the only division with a character outside the model's set
-    (``known``) in that place, becomes that division (濉溪县) when the document also names
-    its province or city (安徽), and the document's other mentions of its short form
-    (数字潍溪) with it."""
+    """OCR'd pages with misread division names put right, everywhere in the document: a name
+    with a character the model cannot write (``_unwritable_fixes``: 潍溪县 → 濉溪县, 数字潍溪 →
+    数字濉溪), and a county or city misread right after the name of its city or province
+    (``_misread_children``: 西安市夸湖区 → 西安市莲湖区). ``known`` is the model's character set
+    (``_model_characters``); nothing changes without it."""
     if not known:
         return pages
-    from ..metadata import _short, region_table
+    from ..metadata import region_table
 
     names = region_table()
-    patterns = _unwritable_places(known)
     whole = "\n".join(pages)
-    fixes: dict[str, str] = {}
-    for text in pages:
-        for end in _PLACE_END.finditer(text):
-            stop = end.end()
-            for length in range(3, 9):
-                read = text[stop - length:stop]
-                if len(read) < length or not all("\u4e00" <= ch <= "\u9fff" for ch in read):
-                    break
-                if read in names.full:
-                    continue
-                for i in range(length - 1):
-                    if read[i] not in known:
-                        continue
-                    name = patterns.get(read[:i] + "?" + read[i + 1:])
-                    if name and _parent_named(names, name, whole):
-                        fixes[read] = name
-                        short_read, short_name = _short(read), _short(name)
-                        if short_read != read and short_read not in names.short and short_read not in names.full:
-                            fixes.setdefault(short_read, short_name)
+    fixes = {**_misread_children(whole, names), **_unwritable_fixes(whole, names, known)}
     if not fixes:
         return pages
     pattern = re.compile("|".join(sorted(map(re.escape, fixes), key=len, reverse=True)))
     return [pattern.sub(lambda m: fixes[m.group(0)], text) for text in pages]
+
+
+def _is_cjk(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _unwritable_fixes(text: str, names, known: frozenset) -> dict[str, str]:
+    """{misread: division} for the names in ``text`` that are no division but one character
+    away from the only division with a character outside ``known`` in that place (潍溪县:
+    the model has no 濉 of 濉溪县), when ``text`` also names its province or city (安徽); and
+    the same for the short form (潍溪 → 濉溪)."""
+    from ..metadata import _short
+
+    patterns = _unwritable_places(known)
+    fixes: dict[str, str] = {}
+    for end in _PLACE_END.finditer(text):
+        stop = end.end()
+        for length in range(3, 9):
+            read = text[stop - length:stop]
+            if len(read) < length or not _is_cjk(read):
+                break
+            if read in names.full:
+                continue
+            for i in range(length - 1):
+                name = patterns.get(read[:i] + "?" + read[i + 1:]) if read[i] in known else None
+                if name and _parent_named(names, name, text):
+                    fixes[read] = name
+                    short_read = _short(read)
+                    if short_read != read and short_read not in names.short and short_read not in names.full:
+                        fixes.setdefault(short_read, _short(name))
+    return fixes
+
+
+def _misread_children(text: str, names) -> dict[str, str]:
+    """{misread: division} for a name right after a province's or a city's name (西安市夸湖区)
+    that is no division but one character away from exactly one division of that province
+    or city (莲湖区)."""
+    fixes: dict[str, str] = {}
+    for offset, name, codes in names.mentions(text):
+        children = [child for code in codes if names.level(code) != "county" for child in _children(names, code)]
+        stop = offset + len(name)
+        for length in range(3, 9):
+            read = text[stop:stop + length]
+            if len(read) < length or not _is_cjk(read):
+                break
+            if read[-1] not in _PLACE_SUFFIXES or read in names.full:
+                continue
+            near = {child for child in children if len(child) == length
+                    and sum(a != b for a, b in zip(child, read)) == 1 and child[-1] == read[-1]}
+            if len(near) == 1:
+                fixes[read] = near.pop()
+                break
+    return fixes
+
+
+@lru_cache(maxsize=4096)
+def _children(names, code: str) -> tuple[str, ...]:
+    """The names of the divisions under a province's or a city's ``code``."""
+    prefix = code[:2] if code.endswith("0000") else code[:4]
+    return tuple(name for c, name in names.names.items() if c != code and c.startswith(prefix))
 
 
 def _parent_named(names, name: str, text: str) -> bool:
