@@ -19,7 +19,9 @@ compared with the clean .txt files read and indexed the same way:
 Variants: docx (Heading 1/2/3 styles), docx-plain (bold paragraphs instead), doc, wps, odt,
 rtf, html (LibreOffice HTML export), pdf, pdf-header (running header = title, footer
 "第 N 页 共 M 页"), pdf-2col (two columns, same footer), scan (the plain pdf rendered to
-images: no text layer). A format searchlib cannot read is reported as "skipped: <reason>"
+images at 200 dpi with faint speckles: no text layer), scan-grainy (the same at 300 dpi as
+another scanner makes it: grain, dust, uneven light, a tilt of about a degree, JPEG pages).
+A format searchlib cannot read is reported as "skipped: <reason>"
 (the reason read_document gives); when only some files fail, the failures are listed under
 the table. Nothing here depends on which formats searchlib supports.
 
@@ -31,7 +33,8 @@ LibreOffice conversions run at once; ``--procs`` processes read and index the va
 per CPU by default; the per-file seconds are measured inside them). Needs LibreOffice
 (soffice). On a 2-CPU machine the files take about 1.5 minutes to make and everything but
 the scans 1-2 minutes to measure; OCR of the five scans (twice: by read_document and by the
-index build) adds 3-6 minutes, so leave "scan" out of ``--formats`` for a quick run.
+index build) adds 3-6 minutes per scan variant, so leave "scan" and "scan-grainy" out of
+``--formats`` for a quick run.
 """
 from __future__ import annotations
 
@@ -59,7 +62,7 @@ from tests.authored import SOFFICE, authored, scanned  # noqa: E402
 CORPUS = ROOT / "corpus"
 QUERIES = ["行政复议 案件", "法律顾问", "行政执法 公示", "两法衔接", "重大行政决策", "普法",
            "行政诉讼 出庭应诉", "依法行政 考核", "规范性文件 备案审查", "政务公开"]
-# variant -> (file suffix, authored() keyword arguments); "scan" is made from "pdf"
+# variant -> (file suffix, authored() keyword arguments); "scan" and "scan-grainy" are made from "pdf"
 VARIANTS: dict[str, tuple[str, dict]] = {
     "docx": ("docx", {}),
     "docx-plain": ("docx", {"heading_styles": False}),
@@ -72,6 +75,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "pdf-header": ("pdf", {"header": True, "page_numbers": True}),
     "pdf-2col": ("pdf", {"columns": 2, "page_numbers": True}),
     "scan": ("pdf", {}),
+    "scan-grainy": ("pdf", {}),
     "big5": ("txt", {}),          # the seed in traditional characters (OpenCC s2hk), saved as Big5
 }
 QUOTED = re.compile(r"“[^“”\n]{2,40}”")
@@ -111,8 +115,9 @@ def _key(text: str) -> str:
     return fold_traditional(re.sub(r"\s+", "", text))[:60]
 
 
-def _make_file(name: str, seed: Path, work: Path, also_scan: bool) -> None:
-    """Write ``seed`` as variant ``name`` under ``work/name``; for the plain pdf, also its scan."""
+def _make_file(name: str, seed: Path, work: Path, scans: tuple = ()) -> None:
+    """Write ``seed`` as variant ``name`` under ``work/name``; for the plain pdf, also its
+    scans (the variants named in ``scans``)."""
     suffix, kwargs = VARIANTS["pdf" if name == "pdf-for-scan" else name]
     text = seed.read_text(encoding="utf-8")
     if name == "big5":
@@ -125,8 +130,10 @@ def _make_file(name: str, seed: Path, work: Path, also_scan: bool) -> None:
     if kw.get("header") is True:
         kw["header"] = next(line.strip() for line in text.splitlines() if line.strip())
     made = authored(text, suffix, work / name, name=seed.stem, **kw)
-    if also_scan:
+    if "scan" in scans:
         scanned(made, work / "scan" / made.name)
+    if "scan-grainy" in scans:
+        scanned(made, work / "scan-grainy" / made.name, dpi=300, grainy=True)
 
 
 def _metadata(doc: dict) -> tuple:
@@ -248,26 +255,29 @@ def main(argv=None) -> int:
         clean_dir.mkdir(parents=True, exist_ok=True)
         for seed in seeds:
             shutil.copy2(seed, clean_dir / seed.name)
-        made = [n for n in names if n != "scan"]
-        if "scan" in names and "pdf" not in made:
+        scans = tuple(n for n in names if n in ("scan", "scan-grainy"))
+        made = [n for n in names if n not in scans]
+        if scans and "pdf" not in made:
             made.insert(0, "pdf-for-scan")
         errors: dict[str, str] = {}
         with ThreadPoolExecutor(max(1, args.jobs)) as pool:      # the slow part is LibreOffice: one file a job
-            jobs = {pool.submit(_make_file, n, seed, work, "scan" in names and n in ("pdf", "pdf-for-scan")): n
+            jobs = {pool.submit(_make_file, n, seed, work, scans if n in ("pdf", "pdf-for-scan") else ()): n
                     for n in made for seed in seeds}
             for future, n in jobs.items():
                 try:
                     future.result()
                 except Exception as exc:  # noqa: BLE001
                     errors.setdefault("scan" if n == "pdf-for-scan" else n, f"could not make the files: {exc}")
-        if "scan" in errors or ("scan" in names and "pdf" in errors):
-            errors["scan"] = errors.get("scan") or errors["pdf"]
+        for scan in scans:
+            if "scan" in errors or "pdf" in errors:
+                errors[scan] = errors.get("scan") or errors["pdf"]
         made_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
         measured = ["txt"] + [n for n in names if n not in errors]
         # every variant is read and indexed in worker processes (OCR and LibreOffice use one core
         # each), the slowest first
-        measured.sort(key=lambda n: (n != "scan", VARIANTS.get(n, ("txt",))[0] in ("pdf", "docx", "html", "txt")))
+        measured.sort(key=lambda n: (not n.startswith("scan"),
+                                     VARIANTS.get(n, ("txt",))[0] in ("pdf", "docx", "html", "txt")))
         with ProcessPoolExecutor(max(1, args.procs)) as pool:
             reads = {n: pool.submit(read_all, work / n) for n in measured}
             indexes = {n: pool.submit(index_all, work / n, work / "index" / n) for n in measured}

@@ -18,7 +18,8 @@ collide; a failed or hung conversion (120 s) raises RuntimeError.
 
 ``scanned(pdf, out)`` renders each page of a PDF to a greyscale image (pypdfium2), adds faint
 noise and a small tilt, and saves the images as an image-only PDF (Pillow): a scan, with no
-text layer.
+text layer; ``grainy=True`` makes it as another scanner would (grain, dust, uneven light, a
+tilt of about a degree, JPEG pages).
 
 ``SOFFICE`` is the soffice path (None when LibreOffice is missing: tests should skip) and
 ``TESSERACT_CHI_SIM`` tells whether Tesseract with simplified-Chinese data is installed.
@@ -214,25 +215,20 @@ def _fodt(text: str, *, header: Optional[str], page_numbers: bool, columns: int,
 """
 
 
-def scanned(pdf: Path, out: Path, dpi: int = 200) -> Path:
-    """Render every page of ``pdf`` at ``dpi`` and save the images as an image-only PDF ``out``."""
+def scanned(pdf: Path, out: Path, dpi: int = 200, grainy: bool = False) -> Path:
+    """Render every page of ``pdf`` at ``dpi`` and save the images as an image-only PDF ``out``:
+    faint paper speckles, a tilt of up to 0.5 degree and a slight blur; or, ``grainy``, as
+    another scanner makes them: grey grain, dust, uneven lighting, a tilt of 0.8-1.2
+    degree, JPEG pages. The noise is the same for the same file (a scan test never flakes)."""
     import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
 
-    import numpy as np
-
-    rng = random.Random(Path(pdf).name)
+    rng = random.Random(("grainy" if grainy else "") + Path(pdf).name)
     pages = []
     doc = pdfium.PdfDocument(str(pdf))
     try:
         for page in doc:
             image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-            # faint paper noise, the same for the same file (a scan test never flakes)
-            speckle = np.random.default_rng(rng.randrange(2 ** 32)).random((image.size[1], image.size[0]))
-            paper = Image.fromarray(np.where(speckle < 0.2, 236, 247).astype(np.uint8), "L")
-            image = Image.composite(image, paper, image.point(lambda v: 255 if v < 245 else 0))
-            image = image.rotate(rng.uniform(-0.5, 0.5), resample=Image.BICUBIC, fillcolor=247)
-            pages.append(image.filter(ImageFilter.SMOOTH))
+            pages.append(_grainy(image, rng) if grainy else _speckled(image, rng))
             page.close()
     finally:
         doc.close()
@@ -242,3 +238,37 @@ def scanned(pdf: Path, out: Path, dpi: int = 200) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     pages[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:])
     return out
+
+
+def _speckled(image, rng: random.Random):
+    """A page on paper with faint speckles, tilted up to 0.5 degree, slightly blurred."""
+    from PIL import Image, ImageFilter
+
+    import numpy as np
+
+    speckle = np.random.default_rng(rng.randrange(2 ** 32)).random((image.size[1], image.size[0]))
+    paper = Image.fromarray(np.where(speckle < 0.2, 236, 247).astype(np.uint8), "L")
+    image = Image.composite(image, paper, image.point(lambda v: 255 if v < 245 else 0))
+    image = image.rotate(rng.uniform(-0.5, 0.5), resample=Image.BICUBIC, fillcolor=247)
+    return image.filter(ImageFilter.SMOOTH)
+
+
+def _grainy(image, rng: random.Random):
+    """A page lit unevenly (paper 235 to 245 from left to right), with grey grain and dark
+    dust, tilted 0.8-1.2 degree either way, saved as a JPEG of quality 70."""
+    import io
+
+    from PIL import Image
+
+    import numpy as np
+
+    noise = np.random.default_rng(rng.randrange(2 ** 32))
+    grey = np.asarray(image, dtype=np.float32)
+    paper = 235 + 10 * np.linspace(0, 1, grey.shape[1])[None, :]
+    grey = grey / 255.0 * paper + noise.normal(0, 9, grey.shape)
+    grey[noise.random(grey.shape) < 0.002] -= 90
+    tilted = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), "L").rotate(
+        rng.choice((-1, 1)) * rng.uniform(0.8, 1.2), resample=Image.BICUBIC, fillcolor=240)
+    jpeg = io.BytesIO()
+    tilted.save(jpeg, "JPEG", quality=70)
+    return Image.open(io.BytesIO(jpeg.getvalue()))
