@@ -280,11 +280,8 @@ class BoundingScorer(Scorer):
         return self._loose(words, words, node.boost, within)
 
     def _loose(self, words, scored, boost, within):
-        postings = [self._postings(BODY, w) for w in words]
-        if not words or any(p is None for p in postings):
-            return _empty()
-        cand = self._candidates(postings, within)
-        if cand is None or not len(cand):
+        _, cand = self._all_words(words, within)
+        if cand is None:
             return _empty()
         parts = [self._term(BODY, w, cand) for w in scored]
         text = np.sum([p.text for p in parts], axis=0)

@@ -442,13 +442,19 @@ class Scorer:
                 break
         return cand
 
-    def _near(self, node, within=None) -> Scored:
-        words = list(dict.fromkeys(str(w) for w in node.words))
+    def _all_words(self, words: list, within=None):
+        """The body postings of ``words`` and the passages (within ``within``) holding every
+        one of them; (postings, None) when none does."""
         postings = [self._postings(BODY, w) for w in words]
         if not words or any(p is None for p in postings):
-            return _empty()
+            return postings, None
         cand = self._candidates(postings, within)
-        if cand is None or not len(cand):
+        return postings, (cand if cand is not None and len(cand) else None)
+
+    def _near(self, node, within=None) -> Scored:
+        words = list(dict.fromkeys(str(w) for w in node.words))
+        postings, cand = self._all_words(words, within)
+        if cand is None:
             return _empty()
         keys = []
         for w, (ids, tf, _) in zip(words, postings):
