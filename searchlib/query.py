@@ -171,24 +171,17 @@ ACTION_VERBS = frozenset("推进 推动 开展 实施 落实 加强 做好 治�
 def _action_pieces(piece: str) -> list[str]:
     """A question's piece of several actions typed together (治理大气污染改善空气质量), as
     their objects (大气污染, 空气质量); the piece itself when it holds one action or none."""
-    starts, last_end = [], None
+    runs: list[list[int]] = []       # [start, end] of each run of action verbs (防范化解: one action)
     for w, start, end, main in segment(piece):
         if main and w in ACTION_VERBS:
-            if start != last_end:          # (防范化解…: one action of two verbs)
-                starts.append(start)
-            last_end = end
-    if len(starts) < 2 or starts[0] != 0:
+            if runs and runs[-1][1] == start:
+                runs[-1][1] = end
+            else:
+                runs.append([start, end])
+    if len(runs) < 2 or runs[0][0] != 0:
         return [piece]
-    cuts = starts + [len(piece)]
-    out = [_without_generic_verbs_of(piece[a:b]) for a, b in zip(cuts, cuts[1:])]
-    return out if all(len(p) >= 2 for p in out) else [piece]
-
-
-def _without_generic_verbs_of(piece: str) -> str:
-    for w, start, end, main in segment(piece):
-        if main and start == 0 and w in ACTION_VERBS and len(piece) - end >= 2:
-            return piece[end:]
-    return piece
+    objects = [piece[end:nxt] for (_, end), nxt in zip(runs, [r[0] for r in runs[1:]] + [len(piece)])]
+    return objects if all(len(o) >= 2 for o in objects) else [piece]
 
 
 def _without_generic_verbs(piece: str) -> str:
