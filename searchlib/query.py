@@ -64,6 +64,7 @@ _TYPED_BRACKETS = str.maketrans({"（": "〔", "）": "〕", "﹙": "〔", "﹚"
 # in a plain query: field:value filters, -excluded, +required, word^boost
 FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures", "level", "issuer")
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
+_FIELD_INSIDE = re.compile(r"[A-Za-z_]+:")     # a field name anywhere in a word (的title:…): never split it out
 _FIELD_NAME = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?!//)")
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
 # words that, next to a word naming a kind of section (下一步, 存在的问题), only make up its
@@ -976,7 +977,7 @@ class QueryBuilder:
         宁波, 行政复议. Question words go, a leading year or region and a trailing quantity
         word become words of their own, the rest stays one concept. A word that is jargon
         (a synonyms key), a rule's name, a field, or an operator is left as it is."""
-        if len(word) < 5 or _FIELD.match(word) or word[0] in "+-" or _BOOST.match(word) or not _CJK.search(word):
+        if len(word) < 5 or _FIELD_INSIDE.search(word) or word[0] in "+-" or _BOOST.match(word) or not _CJK.search(word):
             return [word]
         if self.synonyms is not None and [a for a in self.synonyms.expand(word) if a != word]:
             return [word]

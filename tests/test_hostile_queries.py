@@ -4,7 +4,7 @@ and the batch protocol (no traceback, no hang)."""
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from searchlib.errors import SearchlibError
@@ -25,6 +25,7 @@ query = st.lists(token, min_size=0, max_size=24).map(lambda parts: " ".join(part
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=query, limit=st.integers(1, 60), offset=st.integers(0, 30))
+@example(q="的title:行政复议数量", limit=1, offset=0)     # a field only once the question is split: was a TypeError
 def test_any_query_answers_or_fails_clearly(seed_index, q, limit, offset):
     t0 = time.perf_counter()
     try:
