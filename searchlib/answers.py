@@ -57,6 +57,15 @@ _CASE_SUBJECT = re.compile(r"案|纠纷|事故|事件|诉讼|复议|投诉|举�
 _NOT_CASES = re.compile(r"文书|文件|材料|建议|提案|意见|制度|规定|办法|清单|事项")    # 公开复议决定文书30件
 _CASE_WORDS = {"案件", "案件数", "案件数量", "案子", "案件量"}
 _COUNTED = "\x00cases"          # marks a clause whose figure counts cases (see _counted)
+# a measure word at the end of a concept that the figure's unit says by itself (进出口总额:
+# 外贸进出口8500亿元, 进出口总值9356.7亿元; 粮食产量: 粮食总产量4564亿公斤): the concept's other words
+# with a figure in that kind of unit name it. Each kind of unit marks its figures' clauses
+# (see _counted) as the case counts do.
+_MEASURE_UNITS = {
+    MONEY: {"总额", "总值", "金额", "额", "贸易额", "贸易总额", "总金额", "资金"},
+    WEIGHT: {"产量", "总产量", "年产量", "总量"},
+}
+_MEASURED = {kind: f"\x00{kind}" for kind in _MEASURE_UNITS}
 # adverbs before the verb of a short subject (已经审结, 共受理): not part of what is counted
 _ADVERBS = re.compile(r"^(?:已经|已|共|累计|共计|其中|另|又|再|均|还)+")
 # a short subject that says how the things the figure before it counts were handled or
@@ -87,6 +96,7 @@ _KIND_OF = re.compile(r"(?:铁路|公路|汽车|水运|水路|内河|沿海|海�
 _ASKS_COUNT = re.compile(r"数量|个数|总数|多少(?:个|家|户|所|座)")
 _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
              "浓度", "投资", "支出", "数")
+_PER_PERSON = re.compile(r"人均|每人|平均每个?人|每个人")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
 _OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度")
 
@@ -149,7 +159,25 @@ def _counted(text: str, f: Figure) -> str:
     the figure is one (件/起/宗 of something that is a case: 复议申请292件)."""
     if f.unit in _CASE_UNITS and _CASE_SUBJECT.search(text) and not _NOT_CASES.search(f.subject or text):
         return text + " " + _COUNTED
+    kind = unit_kind(f.unit)
+    if kind in _MEASURED:
+        return text + " " + _MEASURED[kind]
     return text
+
+
+def _measured_topic(tokens: list[str]) -> list[tuple[str, list[str]]]:
+    """(kind of unit, the other words) of a concept's tokens that end with a measure word
+    that kind of unit says (进出口|总额, 固定资产|投资总额 → 固定资产 投资, 粮食|产量)."""
+    out = []
+    last = tokens[-1] if tokens else ""
+    for kind, words in _MEASURE_UNITS.items():
+        word = max((w for w in words if last.endswith(w)), key=len, default=None)
+        if word is None:
+            continue
+        topic = tokens[:-1] + ([last[:-len(word)]] if len(last) > len(word) else [])
+        if len("".join(topic)) >= 2:
+            out.append((kind, topic))
+    return out
 
 
 def _heads(groups) -> set[str]:
@@ -352,7 +380,10 @@ def _other_measure(subject: str, concepts: list[str]) -> bool:
     part of another measure: a part of a population the query does not name (城镇居民人均可
     支配收入, 城乡居民…分别 for 居民人均可支配收入), the base of a share (工业投资占固定资
     产投资比重 for 固定资产投资), or, when the concept is itself a measure (脱贫人口, 城镇化率,
-    粮食产量), the measure of something it qualifies (脱贫人口人均纯收入, 脱贫人口务工规模)."""
+    粮食产量), the measure of something it qualifies (脱贫人口人均纯收入, 脱贫人口务工规模);
+    an amount per person (平均每人占有粮食近八百斤) for a query that asks no such thing."""
+    if _PER_PERSON.search(subject) and not any(_PER_PERSON.search(c) for c in concepts):
+        return True
     for c in concepts:
         at = subject.find(c)
         if at < 0:
@@ -403,6 +434,9 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     groups = [g + [(_COUNTED, [_COUNTED])] if any(w in _CASE_WORDS for w, _ in g) else g for g in groups]
     # ... and so it is in 行政复议案件: 行政复议 with a count of cases
     groups = [g + [("", t[:-1] + [_COUNTED]) for _, t in g if len(t) > 1 and t[-1] in _CASE_WORDS] for g in groups]
+    # ... and 进出口总额 is 进出口 with a sum of money, 粮食产量 粮食 with a weight
+    groups = [g + [("", topic + [_MEASURED[kind]]) for _, t in g for kind, topic in _measured_topic(t)]
+              for g in groups]
     convert = unit_converter(unit)
     typed = [fold_traditional(c).lower() for c in plan.concepts if len(c) >= 3]
     heads = _heads(groups)

@@ -53,6 +53,16 @@ def test_normalisation_is_width_and_space_insensitive():
     assert normalize_document_text("县委 :\n\n\n 一、 工作 开展") == "县委:\n\n一、工作开展"
 
 
+def test_a_number_typeset_digit_by_digit_is_one_number():
+    # the 1998 work report's PDF copy: 粮食总产量稳定在4 9 2 5 0 万吨 (the figure was never found)
+    assert normalize_document_text("1 9 9 7 年粮食产量达到4 9 2 5 0 万吨，增长1 . 5 %") == \
+        "1997年粮食产量达到49250万吨,增长1.5%"
+    assert normalize_document_text("城镇新增就业3 5 5 5 万人") == "城镇新增就业3555万人"
+    # numbers that are separate stay separate; Latin text keeps its spaces
+    for text in ("ISO 9001 2015标准", "GB 12 号", "2018 2019", "版本 3. 5"):
+        assert normalize_document_text(text) == text
+
+
 def test_quotes_do_not_change_tokens():
     # the reports write “七五”普法 and “放管服”改革; users type 七五普法, 放管服改革
     assert tokens("全面落实“七五”普法计划") == tokens("全面落实七五普法计划")

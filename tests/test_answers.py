@@ -387,3 +387,17 @@ def test_a_longer_measure_that_contains_the_asked_one_is_not_an_answer():
     text = "外贸进出口总额增长8%，其中出口总额增长10%。"
     assert [r.value for r in answer_rows([_hit(text)], _plan("出口总额"))] == [10.0]
     assert [r.value for r in answer_rows([_hit(text)], _plan("进出口总额"))] == [8.0]
+
+
+@pytest.mark.parametrize("query, text, kept", [
+    # a measure word the unit says by itself: a sum of money for 总额/总值, a weight for 产量
+    ("进出口总额", "外贸进出口突破5000亿元大关，进出口总值9356.7亿元。", [500_000_000_000.0, 935_670_000_000.0]),
+    ("固定资产投资总额", "全社会固定资产投资23600多亿元，比上年增长18.2%。", [2_360_000_000_000.0, 18.2]),
+    ("棉花产量", "棉花总产616.5万吨、占全国92.8%。", [6_165_000.0]),   # (a share of the national total is not it)
+    # ... never a figure in another kind of unit, nor an amount per person
+    ("进出口总额", "进出口企业达到4.2万家。", []),
+    ("粮食产量", "去年全国平均每人占有粮食近八百斤，棉花十多斤。", []),
+])
+def test_a_measure_word_is_said_by_the_unit(query, text, kept):
+    got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
+    assert got == kept
