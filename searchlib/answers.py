@@ -237,7 +237,8 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             # 行政诉讼案件, not 受理 / 已审结 / 纠错; or what is written right after it, however
             # short (7517台执法记录设备, 两个闸门, 832个贫困县): that is what it counts
             after = len(subject) >= 2 and lowered.startswith(subject, f.end)
-            own = len(_ADVERBS.sub("", subject)) >= 4 or after
+            # (a short subject that is itself a concept asked, 发电量达2900亿千瓦时, is its own too)
+            own = len(_ADVERBS.sub("", subject)) >= 4 or after or _covered(subject, groups) == everything
             clause = max(prev_end, _clause_start(lowered, s, f.start))
             own = own and (after or subject in lowered[clause:f.start])
             if own:

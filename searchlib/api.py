@@ -299,7 +299,8 @@ class SearchIndex:
         since/until (published date, YYYY[-MM[-DD]]), has_figures; for laws and regulations
         level (效力级别: 法律, 行政法规, 部门规章, 地方性法规, 地方政府规章, 司法解释, 宪法) and
         issuer (全国人民代表大会常务委员会, 国务院, 浙江省人民代表大会常务委员会 …). ``per_doc``: at most
-        this many passages of one document (default ``ranking.per_doc``, 3; 0: no cap).
+        this many passages of one document (default ``ranking.per_doc``, 3, and no cap when
+        the query names a region or a year; 0: no cap).
         ``offset``: skip that many hits (paging; the order is stable). ``sort``:
         ``relevance``, ``date`` (published, oldest first) or ``-date`` (newest first), ties
         by relevance. ``facets``: also count the matching passages and documents by

@@ -370,7 +370,8 @@ def filter_options(f=None, exclude=()):
 @click.option("--explain", is_flag=True, help="Show how each hit was scored.")
 @click.option("--per-doc", type=click.IntRange(0, None), default=None,
               help="N passages of a document before the next N of it, so the first pages show many "
-                   "documents (default 3; 0: strictly by score). Nothing is hidden by it.")
+                   "documents (default 3, none when the query names a region or a year; 0: strictly "
+                   "by score). Nothing is hidden by it.")
 @click.option("--show-duplicates", is_flag=True,
               help="Also show passages whose text a better hit already shows (left out and counted by default).")
 @click.option("--offset", type=click.IntRange(0, 10_000), default=0, show_default=True,

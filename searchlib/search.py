@@ -309,6 +309,15 @@ def _distinct(snap: "Snapshot", ids: np.ndarray, complete: np.ndarray) -> tuple[
     return int((complete & ~shared).sum()) + len(whole), int((~complete & ~shared).sum()) + len(rest)
 
 
+def scoped_cap(per_doc: int, asked: bool, plan: QueryPlan) -> int:
+    """The cap on one report's passages in a page (``per_doc``), lifted when the caller did not
+    set it and the query names a region or a year: it asks for those few reports, and a cap
+    that spreads a page over many documents would put other regions' passages above theirs
+    (广东 粤港澳大湾区建设: the Guangdong report's fourth passage below other laws'). Sets of
+    judged queries, tune / test halves: +0.002 / +0.001 nDCG@10."""
+    return 0 if not asked and (plan.regions or plan.years) else per_doc
+
+
 def search_arguments(text, limit, offset, per_doc, sort: str, ranking: RankingConfig):
     """The checked paging and sorting arguments of a search: (limit, offset, per_doc, the
     filters a browse writes as its query or None); QuerySyntaxError for a bad one."""
@@ -636,6 +645,7 @@ class IndexSearcher:
         whatever the index's size (False); by default it prunes on an index of at least
         PRUNE_MIN_PASSAGES passages unless the environment sets SEARCHLIB_EXHAUSTIVE=1."""
         t0 = time.perf_counter()
+        asked_cap = per_doc is not None
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()
         snap = self.snapshot()
@@ -649,6 +659,7 @@ class IndexSearcher:
         plan = self.plan(text, synonyms, snap)
         if plan.filters:
             filters = filters.merged(plan.filters)
+        per_doc = scoped_cap(per_doc, asked_cap, plan)
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches,
                         report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
         timeout = search_timeout(timeout)

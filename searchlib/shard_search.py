@@ -58,7 +58,7 @@ from .reports import stats_dict
 from .schema import BODY, HEADING, META, PASSAGE_TEXT_FIELDS, REGION, RULE_KEY, TITLE
 from .scorer import OutOfTime, Scorer
 from .search import (_TIER, FACET_NAMES, POOL_FACTOR, REPORT_FACETS, SMALL_LIST, IndexSearcher, _best_term,
-                     _close_terms, _dir_identity, _filter_reading, _members, _Ranked, _select, search_arguments,
+                     _close_terms, _dir_identity, _filter_reading, _members, _Ranked, _select, scoped_cap, search_arguments,
                      search_timeout, timeout_error)
 
 _MULTITERM = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)
@@ -830,6 +830,7 @@ class ShardedSearcher:
         # a sharded search scores every passage of every shard (its counts are exact:
         # total_relation "eq"); exact_total and exhaustive change nothing here
         t0 = time.perf_counter()
+        asked_cap = per_doc is not None
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
         filters.validate()
         if browsing is not None:
@@ -841,16 +842,17 @@ class ShardedSearcher:
         else:
             timeout = search_timeout(timeout)
             run = lambda m: self._search(self._ensure(m), text, filters, limit, synonyms, explain, per_doc, offset,
-                                         sort, facets, timeout, show_duplicates, m)
+                                         sort, facets, timeout, show_duplicates, m, asked_cap)
         result = self._retrying(run)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
 
     def _search(self, state, text, filters, limit, synonyms, explain, per_doc, offset, sort, facets, timeout,
-                show_duplicates, missing) -> SearchResult:
+                show_duplicates, missing, asked_cap: bool = True) -> SearchResult:
         plan, g = self._plan(state, text, synonyms, missing)
         if plan.filters:
             filters = filters.merged(plan.filters)
+        per_doc = scoped_cap(per_doc, asked_cap, plan)
         _, multi = stats_keys(plan)
         count = counted_concepts(plan)
         if multi or count:

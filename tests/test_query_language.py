@@ -175,3 +175,25 @@ def test_days_are_counted_as_statutes_count_them(seed_index):
     plan = seed_index.plan("七天内退货")
     assert "七日内退货" in plan.expansions.get("七天内退货", [])
     assert "15日" in "".join(seed_index.plan("15天 答复").expansions.get("15天", []))
+
+
+def test_a_query_naming_a_region_is_not_spread_over_other_documents(tmp_path):
+    """广东 粤港澳大湾区建设 asks for Guangdong's report: its passages are not pushed below a
+    weaker Guangdong regulation's by the cap that spreads a page over many documents; a cap
+    the caller sets still holds."""
+    from tests.conftest import build_small_index
+    from searchlib.api import open_index
+    report = "广东省2025年法治政府建设年度报告\n\n一、主要工作\n\n" + "\n\n".join(
+        f"（{n}）第{n}项工作。全省深入推进粤港澳大湾区建设，完成第{n}批重点项目{k * 7}个，投资{k * 11}亿元。"
+        for k, n in enumerate("一二三四五", 1))
+    rule = "广东省某某促进条例\n\n" + "\n\n".join(
+        f"第{n}条 有关部门应当支持参与粤港澳大湾区建设，推动交流合作。" for n in "一二三四")
+    other = "浙江省2025年法治政府建设年度报告\n\n一、主要工作\n\n全省对接粤港澳大湾区建设，完成项目5个。"
+    index = build_small_index(tmp_path, {"gd.txt": report, "gdrule.txt": rule, "zj.txt": other})
+    with open_index(index) as idx:
+        scoped = [h.title for h in idx.search("广东 粤港澳大湾区建设", limit=10).hits]
+        capped = [h.title for h in idx.search("广东 粤港澳大湾区建设", limit=10, per_doc=3).hits]
+        unscoped = [h.title for h in idx.search("粤港澳大湾区建设", limit=10).hits]
+    assert scoped[:5] == ["广东省2025年法治政府建设年度报告"] * 5 and "条例" in scoped[5]
+    assert "条例" in capped[3]
+    assert len(set(unscoped[:4])) > 1           # without a scope the page still shows many documents
