@@ -339,6 +339,10 @@ def _opens_clause(text: str, at: int, end: int) -> bool:
     return _OPENS.fullmatch(text, lo, at) is not None or _ENDS.match(text, end) is not None
 
 
+_YEAR_LIST = re.compile(r"[、和及与至到]\s*(?:19|20)[0-9]{2}年")
+_YEAR_LIST_END = re.compile(r"(?:19|20)[0-9]{2}年\s*[、和及与]\s*$")
+
+
 def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool,
                first: bool = False, spans: Optional[bool] = None,
                opening: bool = False, heading: bool = False) -> Optional[tuple[int, int]]:
@@ -397,7 +401,9 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
             if m.group(0) in ("今年", "本年"):
                 found.append((m.end(), (ahead if gwr else reviewed or ahead,) * 2, m.start()))
     if opening:
-        found = [f for f in found if _opens_clause(text, f[2], f[0])]
+        # ... and not a list of years (2027年、2028年分别建成…): each item's own, not what follows
+        found = [f for f in found if _opens_clause(text, f[2], f[0]) and not _YEAR_LIST.match(text, f[0])
+                 and not _YEAR_LIST_END.search(text, 0, f[2])]
     if not found:
         return None
     if spans is not None:

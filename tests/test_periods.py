@@ -191,6 +191,8 @@ def test_a_level_held_is_over_the_whole_period(sentence, figure, headings, expec
     # a year compared with is not the period
     ("财政收入1200亿元，是2015年的1.8倍，全年新建公租房3万套", "3万套", "", "2025"),
     ("在2019年基础上，粮食产量再增加50亿斤", "50亿斤", "", "2025"),
+    # a list of years says when each of its items happens, not what the next sentence is about
+    ("高速公路里程突破9500公里", "9500公里", "今年建成雄商高铁，2027年、2028年分别建成津潍、潍宿高铁。", "2026"),
 ])
 def test_only_a_statement_of_time_about_the_figure_gives_its_period(sentence, figure, before_sentence, expected):
     assert _read(sentence, figure, 2026, before_sentence=before_sentence,
