@@ -88,6 +88,8 @@ _FROM_TO = re.compile(r"(?:从|由)[^，,；;。]{0,24}?(?:提高|提升|增长|
                       r"\s*(?:到|至)?\s*$")
 _MULTI_YEAR = re.compile(r"年均|平均每年|每年平均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
+# a sum over the years (累计完成棚户区改造47.63万户): not 累计建成, a level reached (see below)
+_SUMMED = re.compile(r"累计(?!建成)")
 _SPAN = re.compile(r"年均|平均每年|每年平均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 _CHANGE_VERB = re.compile(r"(增长|提高|提升|上升|增加|扩大|上涨|增产|增收|增幅|增速|涨幅|多增|增)"
                           r"|(下降|降低|减少|缩小|下调|压减|降幅|回落|减产|减收|少减|减)")
@@ -199,7 +201,8 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     spanning = bool(_SPAN.search(clause))
     # ... and a change from one level to another (从7248亿元提高到8865亿元) is over several years
     # when a heading names a plan and a year
-    several = bool(_SPAN.search(before)) or role == "baseline" or _FROM_TO.search(clause) is not None
+    several = bool(_SPAN.search(before)) or role == "baseline" or _FROM_TO.search(clause) is not None \
+        or bool(_SUMMED.search(clause))
     single = None
     in_sentence = False                   # the period is stated in the figure's sentence
     stated = False                        # ... or by a passage leading its section, or a review heading

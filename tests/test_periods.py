@@ -162,6 +162,9 @@ def _read(sentence, figure, year, doc_type=GWR, kind=None, before_sentence="", h
     ("补充耕地39.08万亩，累计建成高标准农田4128万亩", "4128万亩", ("一、“十四五”时期和2025年工作回顾",),
      ("五年来，我们坚定不移推进乡村振兴。",), "2025"),
     ("过去五年，累计建成高标准农田1000万亩", "1000万亩", ("一、“十四五”时期和2025年工作回顾",), (), "2021-2025"),
+    # ... while 累计完成 sums the heading's years
+    ("累计完成棚户区改造47.63万户、老旧小区改造68.56万户", "68.56万户", ("一、2025年和“十四五”时期工作回顾",),
+     (), "2021-2025"),
 ])
 def test_a_section_on_a_plan_and_its_last_year_is_split_by_the_passages_that_lead_it(sentence, figure, headings,
                                                                                       leads, expected):
