@@ -102,7 +102,9 @@ _RATE_HELD = re.compile(r"(?:总水平)?(?:控制在|保持在|稳定在|为|在
 # a clause that opens with 新增/净增 (全年新增发电装机容量5055万千瓦, 五年净增经营主体120.5万户):
 # its figures are increases; 城镇新增就业 names a measure
 _NEW_ADDED = re.compile(r"(?:全年|今年|明年|去年|当年|本年|年内|[一二三四五两\d]年|累计|共|争取|力争|计划|预计|其中|同时|并|还|"
-                        r"(?:19|20)\d\d年)*(新增|净增)")
+                        r"(?:19|20)\d\d年)*(新增|净增|增加(?![到至了]))")
+# a sentence that opens with a plan (拟发行长期建设国债800亿元，…，同时增加…100亿元): each figure of it
+_PLANNED_SENTENCE = re.compile(r"\s*(?:(?:今年|明年|(?:19|20)\d\d年)[,，]?\s*)?(?:拟|计划|力争)")
 # a stock stated as such (总量达474万户, 农村公路总里程12.96万公里): a level, not an increase
 _STOCK = re.compile(r"总量|总数|总里程|总规模|保有量|余额|总装机")
 _STOCK_END = re.compile(r"(?:总量|总数|总里程|总规模|保有量|余额|总装机(?:容量)?)(?:已?达到|已?达|为|突破|超过)?\s*$")
@@ -168,7 +170,8 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     elif (_TARGET.search(clause) and not (_SECURED.search(clause) and not _TARGET.search(_SECURED.sub("", clause))
                                           and not planning and not _THIS_YEAR.search(clause))) \
             or _HORIZON.search(before) or _TARGET_AHEAD.search(clause) \
-            or (_CONTINUES.match(clause) and _TARGET.search(_previous_clause(before, clause_at))):
+            or (_CONTINUES.match(clause) and _TARGET.search(_previous_clause(before, clause_at))) \
+            or _PLANNED_SENTENCE.match(sentence):
         role = "target"
     elif planning or _TARGET_LIST.search(before) or (gwr and _TARGET_LIST.search(before_sentence[-200:])):
         role, context_target = "target", True

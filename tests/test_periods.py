@@ -44,6 +44,10 @@ GWR = "government_work_report"
     ("过去五年，累计净增经营主体155万户、总量达474万户", "155万户", 2026, GWR, None,
      ("2021-2025", "result", "increase")),
     ("五年来，农村公路总里程12.96万公里", "12.96万公里", 2026, GWR, None, ("2025", "result", None)),
+    # a sentence that opens with a plan (拟…) plans each of its figures; 增加 X 100亿元 adds
+    ("拟发行长期建设国债800亿元，比上年减少300亿元，同时增加中央预算内经常性建设投资100亿元", "100亿元", 2005, GWR,
+     None, ("2005", "target", "increase")),
+    ("财政收入增加到5260亿元", "5260亿元", 2026, GWR, "achievements", ("2025", "result", None)),
 ])
 def test_period_role_and_change_of_a_figure(sentence, figure, year, doc_type, kind, expected):
     got = read_figure(sentence, sentence.index(figure), year, doc_type, kind)
