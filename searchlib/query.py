@@ -115,7 +115,7 @@ _ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|�
 SENTENCE_STOPS = frozenset("我 你 他 她 它 我们 你们 他们 别人 人家 自己 对方 能 能够 可以 可不可以 能不能 会 想 想要 要 "
                            "应该 应当 需要 必须 得 不 没 没有 别 跟 给 对 把 被 让 向 从 就 都 还 也 又 再 这 那 "
                            "这个 那个 这种 那种 什么 怎么 怎样 如何 为什么 多少 几 哪些 哪个 最高 最多 最少 最长 东西 "
-                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有".split())
+                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有 才 才能 才可以 去 来".split())
 CHUNK_MIN = 9
 # a question that asks about the law in a sentence (…能要双倍工资吗, …受法律保护)
 _LEGAL_SENTENCE = re.compile(r"受法律保护|(?:能|可以|能不能|可不可以|有权)[^，,。？?]{1,14}(?:吗|么)$")
@@ -689,6 +689,10 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
     rest = _LEGAL_ASK.sub(lambda m: " 计算 " if m.group(0)[-1] in "算" else " ", word)
     period = bool(_PERIOD_ASK.search(rest))
     rest = _PERIOD_ASK.sub(" ", rest)
+    # an age asked (满多少岁才能, 几岁可以): a threshold a provision states, in 周岁
+    if _AGE_ASK.search(rest):
+        legal = True
+        rest = _AGE_ASK.sub(" 周岁 ", rest)
     if not legal and not period:
         if len(word) > 4:
             return [word], False
@@ -759,6 +763,9 @@ def _dictionary_words(token: str) -> set[str]:
 
 
 _DAYS = re.compile(r"([0-9０-９一二三四五六七八九十百两]+)天")
+# an age as statutes state it (十五岁 → 十五周岁)
+_AGE = re.compile(r"([0-9０-９一二三四五六七八九十百两]+)岁")
+_AGE_ASK = re.compile(r"满?(?:多少|几)周?岁|多大(?:年龄|岁数)?(?=才|可以|能|就)")
 DAYS_WEIGHT = 0.9
 
 
@@ -910,9 +917,10 @@ class QueryBuilder:
                         alts.append(alt)
                         weight[alt] = min(self.synonyms.weight(t, e[0]) for _, _, t, e in found)
                         inner.add(alt)
-        if use_synonyms and not is_pasted(concept) and _DAYS.search(concept):
-            # a number of days as statutes count them (七天内退货 → 七日内退货, 15天 → 15日)
-            alt = _DAYS.sub(r"\1日", concept)
+        if use_synonyms and not is_pasted(concept) and (_DAYS.search(concept) or _AGE.search(concept)):
+            # a number of days or an age as statutes count them (七天内退货 → 七日内退货, 15天 →
+            # 15日, 十五岁 → 十五周岁)
+            alt = _AGE.sub(r"\1周岁", _DAYS.sub(r"\1日", concept))
             if alt not in weight:
                 alts.append(alt)
                 weight[alt] = DAYS_WEIGHT

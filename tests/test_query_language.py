@@ -177,6 +177,16 @@ def test_days_are_counted_as_statutes_count_them(seed_index):
     assert "15日" in "".join(seed_index.plan("15天 答复").expansions.get("15天", []))
 
 
+def test_ages_as_statutes_state_them(seed_index):
+    """十五岁 also finds 十五周岁; 满多少岁才能 asks a provision for an age (周岁), and the verbs
+    around it (才能, 去) are no part of the topic."""
+    plan = seed_index.plan("十五岁的孩子")
+    assert any("十五周岁" in a for a in plan.expansions.get("十五岁的孩子", []))
+    plan = seed_index.plan("男生满多少岁才能去民政局领结婚证")
+    assert plan.legal_ask and "周岁" in plan.concepts
+    assert not any(c.startswith(("才", "去")) or "多少" in c for c in plan.concepts)
+
+
 def test_a_query_naming_a_region_is_not_spread_over_other_documents(tmp_path):
     """广东 粤港澳大湾区建设 asks for Guangdong's report: its passages are not pushed below a
     weaker Guangdong regulation's by the cap that spreads a page over many documents; a cap
