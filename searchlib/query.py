@@ -75,11 +75,15 @@ HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主
 # the topic. Question words at the end and at the start, a leading year, the particle after
 # a leading region, a trailing quantity word, and 开展/情况-style filler around the topic.
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|约为?|共计?|总计|合计)?(?:有多少|是多少|多少)|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
+_Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|达|约为?|共计?|总计|合计|控制在|保持在|稳定在)?"
+                     r"(?:有多少|是多少|多少)(?P<unit>" + "|".join(sorted(map(re.escape, QUERY_UNITS), key=len, reverse=True))
+                     + r")?(?:以内|以上|以下|左右)?|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
                      r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
 _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
                      r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
-_Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?)(?:以来|的)?")
+_Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二三四五六七八九〇零○]{4}年(?=.))(?:以来|的)?")
+_CN_YEAR_LEAD = "一二"
+_CN_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 _Q_OF = re.compile(r"^(?:的|在|有)")
 _Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
 _Q_FILLER_LEAD = re.compile(r"^(?:(?:开展|推进|推行|实施|实行|进行|落实|建立|出台)了?|关于)")
@@ -998,6 +1002,8 @@ class QueryBuilder:
         if m and m.start() >= 2:
             if "多少" in m.group(0) or "几" in m.group(0):
                 tail.append("多少")
+            if m.group("unit"):            # 达到多少斤, 多少亿美元: figures in that unit
+                tail.append(m.group("unit"))
             rest = rest[:m.start()]
         m = _Q_RULE_ASK.search(rest)
         if m and m.start() >= 2:
@@ -1009,7 +1015,8 @@ class QueryBuilder:
         while True:
             m = _Q_YEAR.match(rest)
             if m and len(rest) - m.end() >= 2:
-                parts.append(m.group(1))
+                # 一九五七年 is the year 1957年
+                parts.append(m.group(1).translate(_CN_YEAR_DIGITS) if m.group(1)[0] in _CN_YEAR_LEAD else m.group(1))
                 rest = rest[m.end():]
                 continue
             # a region that is a word of its own there (宁波 of 宁波的…, not 长治 of 长治久安建设

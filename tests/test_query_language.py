@@ -138,6 +138,18 @@ def test_a_section_named_after_the_topic_asks_for_that_kind(seed_index):
     assert hits and all(h.section_kind == "plans" for h in hits[:3])
 
 
+def test_a_figure_question_with_a_unit_a_verb_or_a_year_in_chinese_numerals(seed_index):
+    """达到多少斤, 控制在多少以内, 多少亿美元: the verb and the unit ask (the unit is wanted), the
+    topic is what stays; 一九五七年 is the year 1957年."""
+    plan = seed_index.plan("一九五七年全国粮食产量达到多少斤")
+    assert plan.concepts == ["1957年", "全国", "粮食产量"] and plan.units == ["斤"]
+    assert plan.years and plan.regions == {"全国": "100000"}
+    assert seed_index.plan("城镇调查失业率控制在多少以内").concepts == ["城镇调查失业率"]
+    assert seed_index.plan("外贸进出口总额达到多少亿美元").units == ["美元"]
+    # a verb that states the rule stays: 不能超过 is what a provision says (不得超过)
+    assert "超过" in "".join(seed_index.plan("定金 最多不能超过多少").concepts)
+
+
 def test_national_scope_of_a_figure_question(seed_index):
     """全国…多少 asks for the national figure: 全国 is the national scope (region 全国), not
     a word to find in passages (居全国首位); 全国统筹 stays a word."""
