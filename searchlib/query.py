@@ -909,6 +909,12 @@ class QueryBuilder:
                         weight[alt] = self.synonyms.weight(term, e)
                         if rest.strip():
                             inner.add(alt)
+                            if plan.legal_ask and self.config.legal_piece_weight and e not in weight:
+                                # a question in everyday words: what a statute says for one of its
+                                # words, on its own (被邻居家的狗咬伤了 → 犬; 路上捡到 → 拾得遗失物),
+                                # below the whole: the provision has none of the other words
+                                alts.append(e)
+                                weight[e] = self.synonyms.weight(term, e) * self.config.legal_piece_weight
                 if len(found) > 1:
                     # every piece of jargon at once (喝酒后开车 → 饮酒后驾驶机动车), at the
                     # weight of the weakest

@@ -189,6 +189,16 @@ def test_days_are_counted_as_statutes_count_them(seed_index):
     assert "15日" in "".join(seed_index.plan("15天 答复").expansions.get("15天", []))
 
 
+def test_a_legal_question_in_everyday_words_also_searches_the_statutes_term_alone(seed_index):
+    """被邻居家的狗咬伤了谁来赔: the provision says 饲养的动物 / 犬, and none of 邻居家 or 咬伤;
+    the statute's term for one word of the piece is searched alone too (below the whole).
+    A piece that asks no law keeps its replacements inside it only."""
+    plan = seed_index.plan("被邻居家的狗咬伤了谁来赔")
+    assert plan.legal_ask and "犬" in plan.expansions["邻居家的狗咬伤"]
+    assert "犬" in plan.related                  # weighed below the words typed
+    assert "犬" not in seed_index.plan("邻居家的狗咬伤").expansions["邻居家的狗咬伤"]
+
+
 def test_ages_as_statutes_state_them(seed_index):
     """十五岁 also finds 十五周岁; 满多少岁才能 asks a provision for an age (周岁), and the verbs
     around it (才能, 去) are no part of the topic."""
