@@ -83,6 +83,11 @@ _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪�
                      r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
 _Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二三四五六七八九〇零○]{4}年(?=.))(?:以来|的)?")
 _CN_YEAR_LEAD = "一二"
+
+
+def _chinese_year(year: int) -> str:
+    """1957 → 一九五七年, as the work reports before the 2000s write a year."""
+    return "".join("〇一二三四五六七八九"[int(d)] for d in str(year)) + "年"
 _CN_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
 _Q_OF = re.compile(r"^(?:的|在|有)")
 _Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
@@ -1168,6 +1173,10 @@ class QueryBuilder:
                     plan.years[c] = int(value)
                 # (全国 in a passage is a comparison, 居全国首位, not the national scope)
                 text_q = self._tokens_query(analyse_query_text(c), loose=False) if value != NATIONAL_CODE else None
+                if field_ == YEAR and text_q is not None:
+                    # ... also as the reports before the 2000s write it (一九五七年)
+                    spelt = self._tokens_query(analyse_query_text(_chinese_year(int(value))), loose=False)
+                    text_q = wq.Or([text_q, spelt]) if spelt is not None else text_q
                 report_q = wq.Term(field_, value, boost=boost)
                 q = wq.Or([report_q, text_q]) if text_q is not None else report_q
             else:

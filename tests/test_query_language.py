@@ -150,6 +150,12 @@ def test_a_figure_question_with_a_unit_a_verb_or_a_year_in_chinese_numerals(seed
     assert "超过" in "".join(seed_index.plan("定金 最多不能超过多少").concepts)
 
 
+def test_a_year_is_also_found_as_the_older_reports_write_it(seed_index):
+    """1957年 is also 一九五七年 in a passage (the work reports before the 2000s)."""
+    plan = seed_index.plan("1957年 粮食产量")
+    assert "一九五七年" in str(plan.query) and "1957年" in str(plan.query)
+
+
 def test_national_scope_of_a_figure_question(seed_index):
     """全国…多少 asks for the national figure: 全国 is the national scope (region 全国), not
     a word to find in passages (居全国首位); 全国统筹 stays a word."""
