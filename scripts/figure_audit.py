@@ -23,13 +23,14 @@ AUDIT = ROOT / "eval" / "figure-audit.jsonl"
 
 def print_recall(labelled: list, tables: dict, index: str) -> None:
     """Recall over every phrasing: of the figures the helper found by grep for a question
-    (its ``truth``), how many the question's full table holds (same document, same value)."""
+    (its ``truth``), how many the question's full table holds (same document, same value);
+    the total per half."""
     from searchlib.api import open_index
     recall = [r for r in labelled if "recall_question" in r]
     if not recall:
         return
-    print("| recall question (test half) | found before (labels) | found now |")
-    print("|---|---|---|")
+    print("| recall question | half | found before (labels) | found now |")
+    print("|---|---|---|---|")
     with open_index(index) as idx:
         for r in recall:
             rows = idx.figures(r["recall_question"], limit=1000).rows
@@ -40,7 +41,7 @@ def print_recall(labelled: list, tables: dict, index: str) -> None:
             now = sum((t["doc_id"], round(float(t["value"]), 2)) in have for t in truth)
             before = (f"{sum(bool(t.get('found')) for t in truth)}/{len(truth)}" if "found" in truth[0]
                       else f"{r.get('found_in_table', '?')}/{len(truth)}")
-            print(f"| {r['recall_question']} | {before} | {now}/{len(truth)} |")
+            print(f"| {r['recall_question']} | {r.get('split', 'test')} | {before} | {now}/{len(truth)} |")
     print()
 
 
@@ -93,6 +94,8 @@ def main():
                     print(f"[{r['split']}] {key}: got {getattr(got, key)!r}, label {r[key]!r} — {q} — "
                           f"{got.text} — {r['sentence'][:90]}")
     print_recall(labelled, tables, args.index)
+    if not rows:          # a file of recall questions only (eval/figure-recall-3.jsonl)
+        return
     print()
     print("| half | rows | still in the table | year column = period (before) | period right | role right | "
           "change right | value and unit right | subject right: sampled → kept | right-subject rows kept |")
