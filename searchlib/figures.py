@@ -359,10 +359,41 @@ def _respectively(text: str, figures: list[Figure]) -> None:
         lo = at
         while lo > 0 and text[lo - 1] not in ",。;:!?\n" and at - lo < 80:
             lo -= 1
-        items = [_LEAD_RE.sub("", x) for x in _ITEM_SPLIT_RE.split(text[lo:at])]
+        items = [x[m.end():] if (m := _LEAD_RE.match(x)) else x for x in _ITEM_SPLIT_RE.split(text[lo:at])]
+        items = _shared_head(items, len(run))
         if len(items) == len(run) and all(len(x) >= 2 for x in items):
             for f, item in zip(run, items):
                 f.subject = _strip_trailing(item)
+
+
+# 城乡居民… with 分别 and two figures: the urban then the rural measure
+_URBAN_RURAL = ("城乡", ("城镇", "农村"))
+
+
+def _word_starts_at(text: str, at: int) -> bool:
+    """Whether ``text`` opens with a word of ``at`` characters and a word starts after it,
+    sub-words counted (农村|居民人均…, of 农村居民; not 化学需氧|量)."""
+    from .analysis import segment          # the segmenter is loaded only for such lists
+    words = segment(text, subwords=True)
+    return any(s == 0 and e == at for _, s, e, _ in words) and any(s == at for _, s, _, _ in words)
+
+
+def _shared_head(items: list[str], n: int) -> list[str]:
+    """The items of a list before 分别 written in full: modifiers sharing the last item's head
+    (城镇、农村居民人均可支配收入 → 城镇居民人均可支配收入, 农村居民人均可支配收入; the modifiers
+    as long as each other, at most 4 characters), and 城乡居民… before two figures (城镇居民…,
+    农村居民…)."""
+    if len(items) == 1 and n == 2 and items[0].startswith(_URBAN_RURAL[0]) and len(items[0]) > 3:
+        rest = items[0][len(_URBAN_RURAL[0]):]
+        return [m + rest for m in _URBAN_RURAL[1]]
+    if len(items) >= 2 and len(items) == n:
+        size = len(items[0])
+        last = items[-1]
+        if size <= 4 and all(len(x) == size for x in items[:-1]) and len(last) >= size + 2 \
+                and not any(x in last for x in items[:-1]) and _word_starts_at(last, size):
+            head = last[size:]
+            return [x + head for x in items[:-1]] + [last]
+    return items
 
 
 def count_figures(text: str) -> int:

@@ -217,3 +217,19 @@ def test_a_compound_unit_is_read_whole():
     from searchlib.figures import extract_figures
     got = [(f.value, f.unit) for f in extract_figures("铁路货物周转量将达到一千二百一十亿吨公里，旅客周转量300亿人公里，钢产量1000万吨")]
     assert got == [(121_000_000_000.0, "吨公里"), (30_000_000_000.0, "人公里"), (10_000_000.0, "吨")]
+
+
+@pytest.mark.parametrize("text, subjects", [
+    # modifiers sharing the last item's head, and 城乡 before two figures: each item in full
+    ("城镇、农村居民人均可支配收入分别增长4.3%、5.7%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
+    ("城镇和农村居民人均可支配收入分别增长4.3%、5.5%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
+    ("城乡居民人均可支配收入分别增长4.4%、5.6%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
+    # items that are whole nouns stay as written; a word inside an item is not a lead word (人均)
+    ("新能源汽车、智能家电、智能手机零售额分别增长8.7%、31.5%和32.3%", ["新能源汽车", "智能家电", "智能手机零售额"]),
+    ("城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
+    # ... only where the last item's modifier is as long as the others (二氧化硫 | 化学需氧量…)
+    ("二氧化硫、化学需氧量排放量分别下降3.5%、2.9%。", ["二氧化硫", "化学需氧量排放量"]),
+])
+def test_the_items_of_a_list_with_respectively_are_written_in_full(text, subjects):
+    from searchlib.figures import extract_figures
+    assert [f.subject for f in extract_figures(text)] == subjects
