@@ -326,7 +326,39 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
         if mult2:
             value *= SCALES[mult2]
         out.append((s, e, value, unit))
+    if _PEOPLE_NOUN_RE.search(text):
+        out = _people_without_unit(text, out)
     return out
+
+
+# a number of people in 万 or 亿 with no unit, as reports count populations (农村贫困人口减少700万,
+# 有3000万贫困人口解决了温饱, 再减少农村贫困人口1000万以上): the unit 人 is implied by the noun
+_PEOPLE_NOUN_RE = re.compile(r"人口|农民工|劳动力|毕业生|职工|就业")
+_PEOPLE_AFTER_RE = re.compile(r"(?:农村|城镇|城乡)?(?:贫困)?人口")
+_BARE_SCALE_RE = re.compile(r"(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?"
+                            r"(?=以上|以下|左右|[^0-9A-Za-z\u4e00-\u9fff%‰]|$)"
+                            r"|(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?(?=(?:农村|城镇|城乡)?(?:贫困)?人口)")
+
+
+def _people_without_unit(text: str, out: list) -> list:
+    """``out`` with the numbers of people written without a unit after or before a word for
+    people (see _BARE_SCALE_RE), as figures in 人."""
+    taken = [(s, e) for s, e, _, _ in out]
+    added = []
+    for m in _BARE_SCALE_RE.finditer(text):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in taken):
+            continue
+        if m.group(1) is not None:           # after: the noun in the clause before it
+            lo = max(text.rfind(c, 0, s) for c in "，。；;,:：") + 1
+            if not _PEOPLE_NOUN_RE.search(text, lo, s) or _in_pair(text, s, e, "《", "》", 60):
+                continue
+            digits, scale = m.group(1), m.group(2)
+        else:
+            digits, scale = m.group(3), m.group(4)
+        e = m.end()
+        added.append((s, e, float(digits.replace(",", "")) * SCALES[scale], "人"))
+    return sorted(out + added) if added else out
 
 
 _TIME_UNITS = frozenset(u.text for u in units_of(TIME))
@@ -436,7 +468,10 @@ def _extract(text: str) -> list[Figure]:
     prev_end = 0
     for s, e, value, unit in _scan(text):
         subject, source = "", ""
-        if unit in _CLASSIFIERS or len(unit) == 2 and unit[1] in _CLASSIFIERS and unit[0] == "个":
+        implied = unit == "人" and text[e - 1] in "万亿多余"     # 700万 of people (see _people_without_unit)
+        if implied and not _PEOPLE_AFTER_RE.match(text, e):
+            pass                                       # what it counts is named before it
+        elif unit in _CLASSIFIERS or len(unit) == 2 and unit[1] in _CLASSIFIERS and unit[0] == "个":
             subject = _subject_after(text, e)
             source = "after" if subject else ""
         elif unit in _TIME_UNITS and text.startswith("内", e) and e + 1 < len(text) and text[e + 1].isalpha():

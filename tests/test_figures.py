@@ -233,3 +233,18 @@ def test_a_compound_unit_is_read_whole():
 def test_the_items_of_a_list_with_respectively_are_written_in_full(text, subjects):
     from searchlib.figures import extract_figures
     assert [f.subject for f in extract_figures(text)] == subjects
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a number of people in 万 or 亿 with no unit, after a word for people or before 人口
+    ("全年农村贫困人口减少700万。", [(7_000_000.0, "人", "农村贫困人口")]),
+    ("力争今年农村贫困人口再减少1000万以上,并做好防止返贫的工作。", [(10_000_000.0, "人", "力争今年农村贫困人口再")]),
+    ("贫困人口减少6800多万,易地扶贫搬迁830万人", [(68_000_000.0, "人", "贫困人口"), (8_300_000.0, "人", "易地扶贫搬迁")]),
+    ("近1亿农村贫困人口实现脱贫", [(100_000_000.0, "人", "农村贫困人口")]),
+    # ... never a sum with no word for people (投资1000万), nor a percentage written in words
+    ("投资1000万,建成道路。", []),
+    ("争取有百分之四十左右的主要工业产品达到先进水平", [(40.0, "%", "主要工业产品")]),
+])
+def test_people_counted_in_wan_without_a_unit(text, expected):
+    from searchlib.figures import extract_figures
+    assert [(f.value, f.unit, f.subject) for f in extract_figures(text)] == expected
