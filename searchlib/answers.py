@@ -33,6 +33,7 @@ import re
 from typing import Callable, Iterable, Optional
 
 from .errors import QuerySyntaxError
+from .figures import ends_with_measure
 from .models import Figure, FigureRow, Hit
 from .normalize import fold_traditional, normalize
 from .analysis import dictionary_parts, segment
@@ -226,7 +227,10 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 # clause names. The text before the list is shared, and so is what only the last
                 # item's subject names (its measure word: 化学需氧量、二氧化硫排放量分别下降12.45%、
                 # 14.29%: 排放 is both items')
-                shared = covers[-1] - set().union(*covers[:-1])
+                # (an index built before figures.py wrote each item in full; now 二氧化硫排放量,
+                # 化学需氧量排放量 each say it, and nothing is shared)
+                shared = covers[-1] - set().union(*covers[:-1]) \
+                    if not any(ends_with_measure(g.subject) for g in members[:-1]) else set()
                 got = _covered(_counted(subject, f), groups)
                 answered = bool(got) and got | shared | _covered(lowered[s:listed], groups) \
                     | (opening if k else set()) == everything

@@ -398,8 +398,17 @@ def _respectively(text: str, figures: list[Figure]) -> None:
                 f.subject = _strip_trailing(item)
 
 
+# a measure word ending a list's last item (原煤、原油、天然气产量分别增长…)
+_MEASURE_END_RE = re.compile(r"(?:总产量|年产量|产量|排放总量|排放量|零售额|销售额|交易额|增加值|总产值|产值|营业收入|"
+                             r"营收|收入|总额|投资额|面积|人数|里程|装机容量|装机|用量|消耗量|占比|比重)$")
 # 城乡居民… with 分别 and two figures: the urban then the rural measure
 _URBAN_RURAL = ("城乡", ("城镇", "农村"))
+
+
+def ends_with_measure(subject: str) -> bool:
+    """Whether a subject ends with a measure word (原煤产量, 二氧化硫排放量), as the items of a
+    list with 分别 are written in full."""
+    return bool(subject) and _MEASURE_END_RE.search(subject) is not None
 
 
 def _word_starts_at(text: str, at: int) -> bool:
@@ -411,7 +420,8 @@ def _word_starts_at(text: str, at: int) -> bool:
 
 
 def _shared_head(items: list[str], n: int) -> list[str]:
-    """The items of a list before 分别 written in full: modifiers sharing the last item's head
+    """The items of a list before 分别 written in full: the measure word of the last item that
+    the others leave out (原煤、原油、天然气产量 → 原煤产量, 原油产量, …); modifiers sharing the last item's head
     (城镇、农村居民人均可支配收入 → 城镇居民人均可支配收入, 农村居民人均可支配收入; the modifiers
     as long as each other, at most 4 characters), and 城乡居民… before two figures (城镇居民…,
     农村居民…)."""
@@ -425,6 +435,12 @@ def _shared_head(items: list[str], n: int) -> list[str]:
                 and not any(x in last for x in items[:-1]) and _word_starts_at(last, size):
             head = last[size:]
             return [x + head for x in items[:-1]] + [last]
+        # the measure the last item names, that the others leave out (原煤、原油、天然气产量;
+        # 新能源汽车、智能家电、智能手机零售额): each item's
+        m = _MEASURE_END_RE.search(last)
+        if m and m.start() >= 1 and not any(_MEASURE_END_RE.search(x) for x in items[:-1]) \
+                and all(len(x) <= 6 for x in items[:-1]):
+            return [x + m.group(0) for x in items[:-1]] + [last]
     return items
 
 

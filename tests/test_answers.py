@@ -340,6 +340,10 @@ def test_two_region_words_keep_both_regions(seed_index):
     # the items of a list with or without 分别 are each value's
     ("居民人均可支配收入", "城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%。", []),
     ("居民人均可支配收入", "全体居民人均可支配收入和农民人均纯收入实际增长8.4%和11.4%。", [8.4]),
+    ("化学需氧量 排放", "二氧化硫、化学需氧量排放量分别下降3.5%、2.9%。", [2.9]),
+    ("化学需氧量 排放", "化学需氧量、二氧化硫排放量分别下降12.45%、14.29%。", [12.45]),
+    ("城镇居民人均可支配收入", "城乡居民人均可支配收入分别增长4.4%、5.6%。", [4.4]),
+    ("原煤产量", "原煤、原油、天然气产量分别增长72.1%、31.2%、141%。", [72.1]),
     # a share of the concept is another measure
     ("固定资产投资", "能源交通投资占整个固定资产投资的百分之二十左右。", []),
     # the units of one kind of ownership are a part, unless the query names that kind

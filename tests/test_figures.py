@@ -224,11 +224,13 @@ def test_a_compound_unit_is_read_whole():
     ("城镇、农村居民人均可支配收入分别增长4.3%、5.7%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
     ("城镇和农村居民人均可支配收入分别增长4.3%、5.5%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
     ("城乡居民人均可支配收入分别增长4.4%、5.6%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
-    # items that are whole nouns stay as written; a word inside an item is not a lead word (人均)
-    ("新能源汽车、智能家电、智能手机零售额分别增长8.7%、31.5%和32.3%", ["新能源汽车", "智能家电", "智能手机零售额"]),
+    # the measure word of the last item, that the others leave out, is each item's
+    ("新能源汽车、智能家电、智能手机零售额分别增长8.7%、31.5%和32.3%", ["新能源汽车零售额", "智能家电零售额", "智能手机零售额"]),
+    ("原煤、原油、天然气产量分别增长72.1%、31.2%、141%。", ["原煤产量", "原油产量", "天然气产量"]),
     ("城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%。", ["城镇居民人均可支配收入", "农村居民人均可支配收入"]),
-    # ... only where the last item's modifier is as long as the others (二氧化硫 | 化学需氧量…)
-    ("二氧化硫、化学需氧量排放量分别下降3.5%、2.9%。", ["二氧化硫", "化学需氧量排放量"]),
+    # ... and a shared head only where the last item's modifier is as long as the others
+    # (二氧化硫 | 化学需氧量…: its measure word, 排放量, is shared instead)
+    ("二氧化硫、化学需氧量排放量分别下降3.5%、2.9%。", ["二氧化硫排放量", "化学需氧量排放量"]),
 ])
 def test_the_items_of_a_list_with_respectively_are_written_in_full(text, subjects):
     from searchlib.figures import extract_figures
