@@ -65,6 +65,8 @@ _COUNTED = "\x00cases"          # marks a clause whose figure counts cases (see 
 _MEASURE_UNITS = {
     MONEY: {"总额", "总值", "金额", "额", "贸易额", "贸易总额", "总金额", "资金"},
     WEIGHT: {"产量", "总产量", "年产量", "总量"},
+    # a rate of change is a percentage (居民消费价格涨幅: 居民消费价格上涨2%)
+    PERCENT: {"涨幅", "增幅", "增速", "增长率", "降幅", "上涨幅度", "增长幅度", "下降幅度"},
 }
 _MEASURED = {kind: f"\x00{kind}" for kind in _MEASURE_UNITS}
 # adverbs before the verb of a short subject (已经审结, 共受理): not part of what is counted
@@ -99,7 +101,7 @@ _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产�
              "浓度", "投资", "支出", "数")
 _PER_PERSON = re.compile(r"人均|每人|平均每个?人|每个人")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
-_OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度")
+_OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度|能耗|之比|强度")
 
 
 # --------------------------------------------------------------------------- units
@@ -367,8 +369,12 @@ def _share_of(clause: str, concepts: list[str]) -> bool:
     的20%): the concept is the base after 占, and not itself a share."""
     for c in concepts:
         at = clause.find(c)
-        if at > 0 and "占" in clause[:at] and not any(w in c for w in ("比重", "占比", "比例")):
+        if any(w in c for w in ("比重", "占比", "比例")):
+            continue
+        if at > 0 and "占" in clause[:at]:
             return True
+        if at >= 0 and re.match(r"(?:中|里)?(?:的|所占)?(?:比重|占比|比例)", clause[at + len(c):]):
+            return True           # 服务业在国内生产总值中的比重: a share of it
     return False
 
 
@@ -444,9 +450,16 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
               for g in groups]
     convert = unit_converter(unit)
     typed = [fold_traditional(c).lower() for c in plan.concepts if len(c) >= 3]
+    # ... and what a measure word leaves of them (国内生产总值 of GDP增速): another measure of it
+    # (单位国内生产总值能耗, 占国内生产总值比重) is not it either
+    measured = typed + list(dict.fromkeys(
+        "".join(topic) for g in plan.alternatives() for _, t in g for _, topic in _measured_topic(t)
+        if len("".join(topic)) >= 3 and "".join(topic) not in typed))
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
     asks_count = not unit and _ASKS_COUNT.search(plan.text or "") is not None
+    # a rate of change asked (居民消费价格涨幅, GDP增速): percentages and multiples only
+    asks_rate = not unit and any(c.endswith(tuple(_MEASURE_UNITS[PERCENT])) for c in typed)
     rows, seen = [], set()
     for hit in hits:
         if not hit.figures:
@@ -465,22 +478,24 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             # in a list without 分别 (A和B实际增长8.4%和11.4%) each value is its item's: 11.4% is B's
             item = _parallel_item(lowered, s, hit.figures, f)
             if item is not None:
-                if not _covered(item, groups) or _other_measure(item, typed):
+                if not _covered(item, groups) or _other_measure(item, measured):
                     continue
-            elif f.subject and _other_measure(fold_traditional(f.subject).lower(), typed):
+            elif f.subject and _other_measure(fold_traditional(f.subject).lower(), measured):
                 continue
             elif _kind_in_clause(lowered, s, f, typed):
                 continue          # 铁路货物周转量将达到…，即比一九五二年增长一倍: the kind the clause names
             listed = _listed_at(lowered, s, f.start)
-            if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], typed):
+            if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], measured):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
-            if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], typed):
+            if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], measured):
                 continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
             if hit_leads is None:
                 hit_leads = tuple(leads(hit)) if leads is not None and \
                     names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()
             reading = read_figure(text[s:e], f.start - s, hit.year, hit.doc_type, hit.section_kind,
                                   before_sentence=text[:s], headings=tuple(hit.heading_path), leads=hit_leads)
+            if asks_rate and unit_kind(f.unit) not in (PERCENT, RATIO):
+                continue          # 国内生产总值增长6.6%，总量突破90万亿元: the total is not the rate
             if asks_count and (unit_kind(f.unit) in (MONEY, EVENT)
                                or (unit_kind(f.unit) == PERCENT and reading.change is None)):
                 continue          # 经营主体 数量: not 为经营主体减轻税费负担4900亿元, 惠及经营主体6.3万户次

@@ -400,6 +400,12 @@ def test_a_longer_measure_that_contains_the_asked_one_is_not_an_answer():
     ("棉花产量", "棉花总产616.5万吨、占全国92.8%。", [6_165_000.0]),   # (a share of the national total is not it)
     # ... never a figure in another kind of unit, nor an amount per person
     ("进出口总额", "进出口企业达到4.2万家。", []),
+    # a rate of change is a percentage: 涨幅/增速 are said by the verb and the %
+    ("居民消费价格涨幅", "居民消费价格上涨2.1%。", [2.1]),
+    ("国内生产总值增速", "国内生产总值增长6.6%，总量突破90万亿元。", [6.6]),
+    # ... not another measure of the topic, nor a share of it
+    ("国内生产总值增速", "单位国内生产总值能耗下降5.6%。", []),
+    ("国内生产总值增速", "服务业在国内生产总值中的比重上升到50.5%。", []),
     # a short subject that is the concept itself is the figure's own, after another figure
     ("发电量", "电力装机规模达1.1亿千瓦，发电量达2900亿千瓦时。", [290_000_000_000.0]),
     ("粮食产量", "去年全国平均每人占有粮食近八百斤，棉花十多斤。", []),
