@@ -373,6 +373,31 @@ _LIST_GAP_RE = re.compile(r"(?:左右|以上|以内|以下|多|余)?[、,和及�
 _ITEM_SPLIT_RE = re.compile(r"、|和|及|与")
 
 
+def _parallel_run(text: str, figures: list[Figure], first: int, run: list[Figure], respectively: bool) -> bool:
+    """A run of figures that restates, in order, the things the figures just before it count
+    (城镇居民人均可支配收入9422元，农村居民人均纯收入2936元，扣除价格因素，分别实际增长7.7%和6.8%;
+    …分别达6.9万元、3.4万元，增长4.2%、5.3%): each takes its counterpart's subject. Only in one
+    sentence, after figures of distinct subjects, and when 分别 says so or the run is of changes
+    (percentages) after levels."""
+    n = len(run)
+    if first < n:
+        return False
+    before = figures[first - n:first]
+    gap = text[before[0].start:run[0].start]
+    subjects = [f.subject for f in before]
+    if any(c in gap for c in "。;!?\n") or len(set(subjects)) < n or not all(len(x or "") >= 2 for x in subjects):
+        return False
+    lo = max(text.rfind(c, 0, run[0].start) for c in ",;:") + 1
+    if any(x in text[lo:run[0].start] for x in subjects):
+        return False                      # the run names its own subject
+    changes = all(f.unit == "%" for f in run) and not any(f.unit == "%" for f in before)
+    if not (respectively and text.find("分别", before[-1].end, run[0].start) >= 0 or changes):
+        return False
+    for f, x in zip(run, subjects):
+        f.subject = x
+    return True
+
+
 def _respectively(text: str, figures: list[Figure]) -> None:
     """"A、B、C分别提升至95%、96%、93%": the i-th figure of a run after 分别 counts the
     i-th item of the list before it (each figure's subject is set in place)."""
@@ -382,20 +407,35 @@ def _respectively(text: str, figures: list[Figure]) -> None:
         while j + 1 < len(figures) and _LIST_GAP_RE.fullmatch(text, figures[j].end, figures[j + 1].start):
             j += 1
         run = figures[i:j + 1]
+        first = i
         i = j + 1
         if len(run) < 2:
             continue
         at = text.rfind("分别", max(0, run[0].start - 8), run[0].start)
-        if at < 0:
-            continue
-        lo = at
-        while lo > 0 and text[lo - 1] not in ",。;:!?\n" and at - lo < 80:
+        if at < 0 or not _listed_before(text, at, run):
+            _parallel_run(text, figures, first, run, at >= 0)
+
+
+def _listed_before(text: str, at: int, run: list[Figure]) -> bool:
+    """The items of the list before 分别 (at ``at``) as the subjects of ``run``, in order;
+    False when no such list is there."""
+    lo = at
+    while lo > 0 and text[lo - 1] not in ",。;:!?\n" and at - lo < 80:
+        lo -= 1
+    if lo > 0 and text[lo - 1] == "," and _LEAD_RE.fullmatch(text, lo, at):
+        # 农村居民人均纯收入和城镇居民人均可支配收入，2000年分别达到…: the list is the clause before
+        hi = lo - 1
+        lo = hi
+        while lo > 0 and text[lo - 1] not in ",。;:!?\n" and hi - lo < 80:
             lo -= 1
-        items = [x[m.end():] if (m := _LEAD_RE.match(x)) else x for x in _ITEM_SPLIT_RE.split(text[lo:at])]
-        items = _shared_head(items, len(run))
-        if len(items) == len(run) and all(len(x) >= 2 for x in items):
-            for f, item in zip(run, items):
-                f.subject = _strip_trailing(item)
+        at = hi
+    items = [x[m.end():] if (m := _LEAD_RE.match(x)) else x for x in _ITEM_SPLIT_RE.split(text[lo:at])]
+    items = _shared_head(items, len(run))
+    if len(items) == len(run) and all(len(x) >= 2 for x in items):
+        for f, item in zip(run, items):
+            f.subject = _strip_trailing(item)
+        return True
+    return False
 
 
 # a measure word ending a list's last item (原煤、原油、天然气产量分别增长…)

@@ -678,13 +678,20 @@ def intent_of(word: str) -> Optional[str]:
 
 def mentions(text: str, alternatives: list[tuple[str, list[str]]]) -> bool:
     """Whether ``text`` (lower-cased) names a concept (``QueryPlan.alternatives``): one of
-    its alternatives as written, or every word of one."""
+    its alternatives as written, or every word of one, a long word also by the dictionary
+    words it is made of (城镇居民 in 城镇常住居民: 城镇, 居民)."""
     for whole, tokens in alternatives:
         if whole and whole in text:
             return True
-        if len(tokens) > 1 and all(t in text for t in tokens):
+        if len(tokens) > 1 and all(t in text or _parts_in(t, text) for t in tokens):
             return True
     return False
+
+
+def _parts_in(token: str, text: str) -> bool:
+    """Whether every dictionary word that ``token`` is made of (in full) is in ``text``."""
+    parts = subword_parts(token)
+    return bool(parts) and sum(map(len, parts)) == len(token) and all(p in text for p in parts)
 
 
 def ask_parts(word: str) -> tuple[list[str], bool]:

@@ -237,6 +237,26 @@ def test_the_items_of_a_list_with_respectively_are_written_in_full(text, subject
     assert [f.subject for f in extract_figures(text)] == subjects
 
 
+@pytest.mark.parametrize("text, subjects", [
+    # a run of changes after levels of distinct subjects restates them in order
+    ("城镇居民人均可支配收入9422元,农村居民人均纯收入2936元,扣除价格因素,分别实际增长7.7%和6.8%。",
+     ["城镇居民人均可支配收入", "农村居民人均纯收入"] * 2),
+    ("城镇居民人均可支配收入15781元,农村居民人均纯收入4761元,实际增长8.4%和8%。",
+     ["城镇居民人均可支配收入", "农村居民人均纯收入"] * 2),
+    ("新建公租房3万套、棚户区改造5万户,分别增长10%和20%。", ["新建公租房", "棚户区改造"] * 2),
+    # the list before 分别 may be the clause before it (…，2000年分别达到…)
+    ("农村居民人均纯收入和城镇居民人均可支配收入,2000年分别达到2253元和6280元。",
+     ["农村居民人均纯收入", "城镇居民人均可支配收入"]),
+    # figures that name their own subjects keep them, and a list before 分别 comes first
+    ("财政收入1200亿元,增长8%,支出1500亿元,增长9%。", ["财政收入", "财政收入", "支出", "支出"]),
+    ("CPI微降0.1%,城镇调查失业率5.2%,城镇、农村居民人均可支配收入分别增长3.4%、5.2%。",
+     ["CPI微降", "城镇调查失业率", "城镇居民人均可支配收入", "农村居民人均可支配收入"]),
+])
+def test_a_run_of_figures_restating_the_ones_before_takes_their_subjects(text, subjects):
+    from searchlib.figures import extract_figures
+    assert [f.subject for f in extract_figures(text)] == subjects
+
+
 @pytest.mark.parametrize("text, expected", [
     # a number of people in 万 or 亿 with no unit, after a word for people or before 人口
     ("全年农村贫困人口减少700万。", [(7_000_000.0, "人", "农村贫困人口")]),
