@@ -334,10 +334,10 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
 # a number of people in 万 or 亿 with no unit, as reports count populations (农村贫困人口减少700万,
 # 有3000万贫困人口解决了温饱, 再减少农村贫困人口1000万以上): the unit 人 is implied by the noun
 _PEOPLE_NOUN_RE = re.compile(r"人口|农民工|劳动力|毕业生|职工|就业")
-_PEOPLE_AFTER_RE = re.compile(r"(?:农村|城镇|城乡)?(?:贫困)?人口")
+_PEOPLE_AFTER_RE = re.compile(r"(?:以上|左右)?(?:农村|城镇|城乡)?(?:贫困)?人口")
 _BARE_SCALE_RE = re.compile(r"(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?"
                             r"(?=以上|以下|左右|[^0-9A-Za-z\u4e00-\u9fff%‰]|$)"
-                            r"|(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?(?=(?:农村|城镇|城乡)?(?:贫困)?人口)")
+                            r"|(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?(?=(?:以上|左右)?(?:农村|城镇|城乡)?(?:贫困)?人口)")
 
 
 def _people_without_unit(text: str, out: list) -> list:
@@ -349,9 +349,10 @@ def _people_without_unit(text: str, out: list) -> list:
         s, e = m.span()
         if any(a < e and s < b for a, b in taken):
             continue
-        if m.group(1) is not None:           # after: the noun in the clause before it
+        if m.group(1) is not None:           # after the noun in the clause before it, or before 人口
             lo = max(text.rfind(c, 0, s) for c in "，。；;,:：") + 1
-            if not _PEOPLE_NOUN_RE.search(text, lo, s) or _in_pair(text, s, e, "《", "》", 60):
+            if not (_PEOPLE_NOUN_RE.search(text, lo, s) or _PEOPLE_AFTER_RE.match(text, e)) \
+                    or _in_pair(text, s, e, "《", "》", 60):
                 continue
             digits, scale = m.group(1), m.group(2)
         else:
