@@ -118,6 +118,7 @@ LEGAL_CUES = frozenset("处罚 罚款 罚则 赔偿 补偿 期限 时效 条件 
 # a trailing quantity question on a short word (每月多少 → 每月 + 多少, 罚款几倍)
 _HOW_MANY_TAIL = re.compile(r"(?<=..)(?:多少|几倍|多少倍)$")
 _RATE = re.compile(r"每[年月周天日人户次件个]")
+_ASKS_HOW = re.compile(r"(?:请问)?(?:怎样|如何|怎么)")
 _ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|怎样|如何|多少|哪些|多长|什么|几|谁")
 # a question typed as a sentence: what the words between its content say (pronouns, modal
 # verbs, negations, particles, vague nouns), and the length from which one is split there
@@ -467,6 +468,7 @@ class QueryPlan:
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     legal_ask: bool = False              # ... in users' words (违法吗, 怎么处罚, 多久): even when it asks how many
+    asks_how: bool = False               # a question asking how (怎样…, 如何…, 怎么…): for the measures
     advanced: bool = False
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
     intent_concepts: list = field(default_factory=list)  # concepts matched by the section kind (下一步)
@@ -1076,6 +1078,7 @@ class QueryBuilder:
     # -- plans -----------------------------------------------------------------------
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
         plan = self._plan(text, use_synonyms)
+        plan.asks_how = bool(_ASKS_HOW.match(plan.text or ""))
         plan.rule_intent = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))
                             or any(c in LEGAL_CUES for c in plan.concepts))
         return plan

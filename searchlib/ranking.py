@@ -47,6 +47,9 @@ class RankingConfig:
     kind_boost: float = 3.0      # a passage in the section kind the query names (存在的问题 → problems)
     kind_is_topical: bool = True  # ... and the concreteness factor multiplies it (concrete ones first)
     concreteness_weight: float = 1.5   # plateau 1.5-3 on the dev set; 0 → 0.931, 0.6 → 0.944
+    # ... for a question asking how (怎样/如何/怎么…): the measures, whatever their figures
+    # (0 / 0.5 / 1.5: tune +0.0015 / +0.0005 / 0, test +0.0006 / +0.0005 / 0 over ten sets)
+    how_concreteness_weight: float = 0.0
     figures_boost: float = 1.5   # added when the query asks for a quantity and the passage has figures
     unit_boost: float = 2.0      # added when the passage counts in the unit the query names
     # genre: a query about what was done (the default) prefers reports to the rules they

@@ -1240,7 +1240,10 @@ class IndexSearcher:
         ids = relaxed.ids[keep]
         if not len(ids):
             return None
-        factor = 1.0 + self.ranking.concreteness_weight * sp.p_conc[ids].astype(np.float64)
+        # a question asking how (怎样加强知识产权保护) wants the measures, not the passage with
+        # the most figures (a list of achievements naming the topic once)
+        cw = self.ranking.how_concreteness_weight if plan.asks_how else self.ranking.concreteness_weight
+        factor = 1.0 + cw * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]
         # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
         # before any that miss one; ``has`` says which concepts each passage holds

@@ -205,6 +205,16 @@ def test_a_legal_question_in_everyday_words_also_searches_the_statutes_term_alon
     assert "犬" not in seed_index.plan("邻居家的狗咬伤").expansions["邻居家的狗咬伤"]
 
 
+def test_a_question_asking_how_wants_measures_not_figures(seed_index):
+    """怎样/如何/怎么…: the passages about the measures, not the one with the most figures;
+    the concreteness factor is the ranking's how_concreteness_weight (0) for them."""
+    assert seed_index.plan("怎样加强行政执法").asks_how and not seed_index.plan("行政执法 案件").asks_how
+    hits = seed_index.search("怎样加强行政执法", limit=10, explain=True).hits
+    assert hits and all(h.explanation["concreteness_factor"] == 1.0 for h in hits)
+    assert any(h.explanation["concreteness_factor"] > 1.0
+               for h in seed_index.search("加强行政执法", limit=10, explain=True).hits)
+
+
 def test_ages_as_statutes_state_them(seed_index):
     """十五岁 also finds 十五周岁; 满多少岁才能 asks a provision for an age (周岁), and the verbs
     around it (才能, 去) are no part of the topic."""
