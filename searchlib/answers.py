@@ -446,15 +446,14 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     # ... and so it is in 行政复议案件: 行政复议 with a count of cases
     groups = [g + [("", t[:-1] + [_COUNTED]) for _, t in g if len(t) > 1 and t[-1] in _CASE_WORDS] for g in groups]
     # ... and 进出口总额 is 进出口 with a sum of money, 粮食产量 粮食 with a weight
-    groups = [g + [("", topic + [_MEASURED[kind]]) for _, t in g for kind, topic in _measured_topic(t)]
-              for g in groups]
+    topics = [[(kind, topic) for _, t in g for kind, topic in _measured_topic(t)] for g in groups]
+    groups = [g + [("", topic + [_MEASURED[kind]]) for kind, topic in m] for g, m in zip(groups, topics)]
     convert = unit_converter(unit)
     typed = [fold_traditional(c).lower() for c in plan.concepts if len(c) >= 3]
     # ... and what a measure word leaves of them (国内生产总值 of GDP增速): another measure of it
     # (单位国内生产总值能耗, 占国内生产总值比重) is not it either
-    measured = typed + list(dict.fromkeys(
-        "".join(topic) for g in plan.alternatives() for _, t in g for _, topic in _measured_topic(t)
-        if len("".join(topic)) >= 3 and "".join(topic) not in typed))
+    measured = typed + [w for w in dict.fromkeys("".join(topic) for m in topics for _, topic in m)
+                        if len(w) >= 3 and w not in typed]
     heads = _heads(groups)
     wanted_units = set(plan.units) if not unit else set()    # 行政复议 人数: figures in people units
     asks_count = not unit and _ASKS_COUNT.search(plan.text or "") is not None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from .analysis import segment
 from .models import Figure
 from .normalize import fold_traditional
 from .vocabulary import (AMOUNT_UNITS, APPROX, CN_DIGITS, CN_NUMERAL_CHARS, CN_PLACES, CN_POINTS, COUNT, EVENT,
@@ -334,31 +335,25 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
 # a number of people in 万 or 亿 with no unit, as reports count populations (农村贫困人口减少700万,
 # 有3000万贫困人口解决了温饱, 再减少农村贫困人口1000万以上): the unit 人 is implied by the noun
 _PEOPLE_NOUN_RE = re.compile(r"人口|农民工|劳动力|毕业生|职工|就业")
-_PEOPLE_AFTER_RE = re.compile(r"(?:以上|左右)?(?:农村|城镇|城乡)?(?:贫困)?人口")
+_PEOPLE_AFTER = r"(?:以上|左右)?(?:农村|城镇|城乡)?(?:贫困)?人口"
+_PEOPLE_AFTER_RE = re.compile(_PEOPLE_AFTER)
+# a number in 万/亿 that no unit follows (only 以上/左右, punctuation, the end, or 人口)
 _BARE_SCALE_RE = re.compile(r"(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?"
-                            r"(?=以上|以下|左右|[^0-9A-Za-z\u4e00-\u9fff%‰]|$)"
-                            r"|(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?(?=(?:以上|左右)?(?:农村|城镇|城乡)?(?:贫困)?人口)")
+                            rf"(?=以上|以下|左右|[^0-9A-Za-z\u4e00-\u9fff%‰]|$|{_PEOPLE_AFTER})")
 
 
 def _people_without_unit(text: str, out: list) -> list:
-    """``out`` with the numbers of people written without a unit after or before a word for
-    people (see _BARE_SCALE_RE), as figures in 人."""
+    """``out`` with the numbers of people written without a unit after a word for people in
+    their clause or before 人口 (see _BARE_SCALE_RE), as figures in 人."""
     taken = [(s, e) for s, e, _, _ in out]
     added = []
     for m in _BARE_SCALE_RE.finditer(text):
         s, e = m.span()
-        if any(a < e and s < b for a, b in taken):
+        if any(a < e and s < b for a, b in taken) or _in_pair(text, s, e, "《", "》", 60):
             continue
-        if m.group(1) is not None:           # after the noun in the clause before it, or before 人口
-            lo = max(text.rfind(c, 0, s) for c in "，。；;,:：") + 1
-            if not (_PEOPLE_NOUN_RE.search(text, lo, s) or _PEOPLE_AFTER_RE.match(text, e)) \
-                    or _in_pair(text, s, e, "《", "》", 60):
-                continue
-            digits, scale = m.group(1), m.group(2)
-        else:
-            digits, scale = m.group(3), m.group(4)
-        e = m.end()
-        added.append((s, e, float(digits.replace(",", "")) * SCALES[scale], "人"))
+        lo = max(text.rfind(c, 0, s) for c in ",;:。") + 1
+        if _PEOPLE_NOUN_RE.search(text, lo, s) or _PEOPLE_AFTER_RE.match(text, e):
+            added.append((s, e, float(m.group(1).replace(",", "")) * SCALES[m.group(2)], "人"))
     return sorted(out + added) if added else out
 
 
@@ -455,7 +450,6 @@ def ends_with_measure(subject: str) -> bool:
 def _word_starts_at(text: str, at: int) -> bool:
     """Whether ``text`` opens with a word of ``at`` characters and a word starts after it,
     sub-words counted (农村|居民人均…, of 农村居民; not 化学需氧|量)."""
-    from .analysis import segment          # the segmenter is loaded only for such lists
     words = segment(text, subwords=True)
     return any(s == 0 and e == at for _, s, e, _ in words) and any(s == at for _, s, _, _ in words)
 

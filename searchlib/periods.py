@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .vocabulary import parse_chinese_number
+from .vocabulary import digit_years, parse_chinese_number
 
 _YEAR = r"((?:19|20)\d\d)"
 _RANGE = re.compile(_YEAR + r"\s*年?\s*(?:[-—–~～至到]|—)\s*" + _YEAR + r"\s*年")
@@ -88,9 +88,9 @@ _FROM_TO = re.compile(r"(?:从|由)[^，,；;。]{0,24}?(?:提高|提升|增长|
                       r"\s*(?:到|至)?\s*$")
 _MULTI_YEAR = re.compile(r"年均|平均每年|每年平均|累计|合计|总计|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # ... and over several years for certain (年均增长5.4%, 五年改造…): 累计建成 may be a level reached
+_SPAN = re.compile(r"年均|平均每年|每年平均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 # a sum over the years (累计完成棚户区改造47.63万户): not 累计建成, a level reached (see below)
 _SUMMED = re.compile(r"累计(?!建成)")
-_SPAN = re.compile(r"年均|平均每年|每年平均|五年|三年|[“\"]?十[一二三四五六七八九]?五[”\"]?")
 _CHANGE_VERB = re.compile(r"(增长|提高|提升|上升|增加|扩大|上涨|增产|增收|增幅|增速|涨幅|多增|增)"
                           r"|(下降|降低|减少|缩小|下调|压减|降幅|回落|减产|减收|少减|减)")
 # what may stand between a verb of change and its figures: 分别增长8.7%、31.5%和32.3%
@@ -109,14 +109,6 @@ _PLANNED_SENTENCE = re.compile(r"\s*(?:(?:今年|明年|(?:19|20)\d\d年)[,，]?
 _STOCK = re.compile(r"总量|总数|总里程|总规模|保有量|余额|总装机")
 _STOCK_END = re.compile(r"(?:总量|总数|总里程|总规模|保有量|余额|总装机(?:容量)?)(?:已?达到|已?达|为|突破|超过)?\s*$")
 _CLAUSE = re.compile(r"[，,；;：:。！？]")
-_CHINESE_YEAR = re.compile(r"[一二三四五六七八九〇零○]{4}(?=年)")
-_DIGIT = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
-
-
-def _digit_years(text: str) -> str:
-    """一九五二年 → 1952年, 二〇二五年 → 2025年 (same length: positions hold)."""
-    return _CHINESE_YEAR.sub(lambda m: m.group(0).translate(_DIGIT), text) if "年" in text else text
-
 
 @dataclass
 class FigureReading:
@@ -145,9 +137,9 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     Under a heading that names two periods (a plan and a year), ``leads``, the first sentences
     of the passages before it in its section (in order), decide first: the nearest one that
     opens with a period (五年来，…; 这是人民生活品质不断提高的五年。; 刚刚过去的2025年，…)."""
-    sentence, before_sentence = _digit_years(sentence), _digit_years(before_sentence)
-    headings = tuple(_digit_years(h) for h in headings)
-    leads = tuple(_digit_years(t) for t in leads)
+    sentence, before_sentence = digit_years(sentence), digit_years(before_sentence)
+    headings = tuple(digit_years(h) for h in headings)
+    leads = tuple(digit_years(t) for t in leads)
     before = sentence[:start]
     clause_at = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
     clause = before[clause_at:]
@@ -288,7 +280,7 @@ def names_two_periods(headings, report_year: Optional[int], doc_type: Optional[s
     if not report_year:
         return False
     reviewed = report_year - 1 if gwr else report_year
-    return any(_two_periods(_digit_years(h), reviewed, report_year, gwr) for h in headings)
+    return any(_two_periods(digit_years(h), reviewed, report_year, gwr) for h in headings)
 
 
 def _two_periods(heading: str, reviewed: Optional[int], ahead: Optional[int], gwr: bool) -> bool:

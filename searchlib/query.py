@@ -37,7 +37,8 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .schema import (DOC_TYPE, HAS_FIGURES, ISSUER, KIND, LEVEL, POSITIONAL_FIELDS, PUBLISHED, QUERY_FIELD_ALIASES, REGION,
                      TEXT_FIELDS, TITLE, UNITS, YEAR, query_schema)
 from .structure import classify_heading
-from .vocabulary import FUNCTION_WORDS, INTENT_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit
+from .vocabulary import (FUNCTION_WORDS, INTENT_WORDS, QUANTITY_UNITS, QUANTITY_WORDS, QUERY_UNITS, QUOTES, base_unit,
+                         chinese_year, digit_years)
 
 MAX_QUERY_CHARS = 500
 MAX_CONCEPTS = 12
@@ -81,14 +82,7 @@ _Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|达|约为?|共计?|�
                      r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
 _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
                      r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
-_Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二三四五六七八九〇零○]{4}年(?=.))(?:以来|的)?")
-_CN_YEAR_LEAD = "一二"
-
-
-def _chinese_year(year: int) -> str:
-    """1957 → 一九五七年, as the work reports before the 2000s write a year."""
-    return "".join("〇一二三四五六七八九"[int(d)] for d in str(year)) + "年"
-_CN_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二][〇零○一二三四五六七八九]{3}年(?=.))(?:以来|的)?")
 _Q_OF = re.compile(r"^(?:的|在|有)")
 _Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
 _Q_FILLER_LEAD = re.compile(r"^(?:(?:开展|推进|推行|实施|实行|进行|落实|建立|出台)了?|关于)")
@@ -1035,8 +1029,7 @@ class QueryBuilder:
         while True:
             m = _Q_YEAR.match(rest)
             if m and len(rest) - m.end() >= 2:
-                # 一九五七年 is the year 1957年
-                parts.append(m.group(1).translate(_CN_YEAR_DIGITS) if m.group(1)[0] in _CN_YEAR_LEAD else m.group(1))
+                parts.append(digit_years(m.group(1)))       # 一九五七年 is the year 1957年
                 rest = rest[m.end():]
                 continue
             # a region that is a word of its own there (宁波 of 宁波的…, not 长治 of 长治久安建设
@@ -1185,7 +1178,7 @@ class QueryBuilder:
                 text_q = self._tokens_query(analyse_query_text(c), loose=False) if value != NATIONAL_CODE else None
                 if field_ == YEAR and text_q is not None:
                     # ... also as the reports before the 2000s write it (一九五七年)
-                    spelt = self._tokens_query(analyse_query_text(_chinese_year(int(value))), loose=False)
+                    spelt = self._tokens_query(analyse_query_text(chinese_year(int(value))), loose=False)
                     text_q = wq.Or([text_q, spelt]) if spelt is not None else text_q
                 report_q = wq.Term(field_, value, boost=boost)
                 q = wq.Or([report_q, text_q]) if text_q is not None else report_q

@@ -60,6 +60,21 @@ LARGE_SCALES = "万亿"
 APPROX = "余多"
 
 
+# a calendar year as the work reports before the 2000s write it (一九五二年, 二〇二五年)
+CHINESE_YEAR = re.compile(r"[一二三四五六七八九〇零○]{4}(?=年)")
+_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+
+
+def digit_years(text: str) -> str:
+    """一九五二年 → 1952年, 二〇二五年 → 2025年 (same length: positions hold)."""
+    return CHINESE_YEAR.sub(lambda m: m.group(0).translate(_YEAR_DIGITS), text) if "年" in text else text
+
+
+def chinese_year(year: int) -> str:
+    """1957 → 一九五七年, the other way round."""
+    return "".join("〇一二三四五六七八九"[int(d)] for d in str(year)) + "年"
+
+
 def parse_chinese_number(s: str) -> Optional[int]:
     """Value of a Chinese numeral: 二十三 -> 23, 十 -> 10, 一百零五 -> 105,
     三亿五千万 -> 350000000, 两 -> 2. Digit-by-digit strings (二〇一七) give the
