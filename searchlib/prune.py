@@ -264,9 +264,18 @@ class BoundingScorer(Scorer):
             whole = self.parent._memo.get(("node", id(node)))
             if whole is not None and whole[0] is node:
                 return whole[1]
+            if _pure(node, self._pure):
+                # (only a node whose bound is its exact result: the bounds stay what they were)
+                whole = self.parent.cached_whole(node)
+                if whole is not None:
+                    self.parent._memo[("node", id(node))] = (node, whole)
+                    return whole
+        notes = len(self.notes)
         result = super().evaluate(node, within)
         if within is None and _pure(node, self._pure):
             self.parent._memo[("node", id(node))] = (node, result)
+            if len(self.notes) == notes:
+                self.parent.keep_whole(node, result)
         return result
 
     def _phrase(self, node, within=None):

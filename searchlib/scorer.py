@@ -30,6 +30,7 @@ import fnmatch
 import math
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -119,6 +120,106 @@ class CorpusStats:
 
 ReportMatcher = Callable[[wq.Query], tuple[np.ndarray, np.ndarray]]
 
+NODE_CACHE_BYTES = 64 << 20     # whole-index node results a snapshot keeps (least recently used out)
+NODE_CACHE_MIN = 1 << 12        # ... those of at least this many bytes (smaller ones cost little to redo)
+_NODE_ENTRY_BYTES = 256          # what an entry costs besides its arrays
+
+
+def node_key(node: wq.Query, memo: Optional[dict] = None):
+    """A key that two query trees share exactly when the scorer evaluates them alike: the
+    node's class and every attribute the scorer reads (field, words, boost, slop or window,
+    scale, tiebreak, a named rule's name), its children's keys; None for a node whose result
+    is not kept (multi-term expansions, report-field ranges: they depend on more than that).
+    ``memo`` (id → (node, key)) spares recomputing the keys of subtrees."""
+    if memo is not None:
+        hit = memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+    key = _node_key(node, memo)
+    if memo is not None:
+        memo[id(node)] = (node, key)
+    return key
+
+
+def _text_key(text):
+    return (type(text).__name__, text)
+
+
+def _children(nodes, memo) -> Optional[tuple]:
+    keys = tuple(node_key(q, memo) for q in nodes)
+    return None if any(k is None for k in keys) else keys
+
+
+def _node_key(node, memo):
+    cls = type(node)
+    boost = float(node.boost) if hasattr(node, "boost") else 1.0
+    if cls is wq.Term:
+        return ("Term", node.fieldname, _text_key(node.text), boost)
+    if cls is Near:
+        return ("Near", node.fieldname, tuple(_text_key(w) for w in node.words), node.window, boost)
+    if cls is wq.Phrase:
+        return ("Phrase", node.fieldname, tuple(_text_key(w) for w in node.words), node.slop, boost)
+    if cls is NamedTitle:
+        subs = _children(node.subqueries, memo)
+        return None if subs is None else ("NamedTitle", node.name, subs, boost)
+    if cls in (wq.AndMaybe, wq.AndNot):
+        a, b = node_key(node.a, memo), node_key(node.b, memo)
+        return None if a is None or b is None else (cls.__name__, a, b, boost)
+    if cls is wq.Not:
+        q = node_key(node.query, memo)
+        return None if q is None else ("Not", q, boost)
+    if cls in (wq.And, wq.Or, wq.DisjunctionMax):
+        subs = _children(node.subqueries, memo)
+        if subs is None:
+            return None
+        return (cls.__name__, subs, boost, getattr(node, "scale", None), getattr(node, "tiebreak", None))
+    if cls is wq.Every:
+        return ("Every", getattr(node, "fieldname", None), boost)
+    return None
+
+
+class NodeCache:
+    """Whole-index results of query nodes (``Scored``), kept for one snapshot and one
+    ranking: a concept and its synonyms recur in query after query, and evaluating one is
+    a few numpy calls per leaf (dozens of leaves for a concept with synonyms). A result is
+    kept only when it is exact (not cut short by the deadline, no note). Bounded by bytes;
+    the least recently used go first. A new index generation is a new snapshot, with a new
+    cache (``NodeCache.of``)."""
+
+    def __init__(self, max_bytes: Optional[int] = None, min_bytes: Optional[int] = None):
+        self.max_bytes = NODE_CACHE_BYTES if max_bytes is None else max_bytes
+        self.min_bytes = NODE_CACHE_MIN if min_bytes is None else min_bytes
+        self.bytes = 0
+        self._entries: OrderedDict = OrderedDict()
+
+    @classmethod
+    def of(cls, owner) -> "NodeCache":
+        """The cache kept on ``owner`` (a snapshot's passages), made on first use."""
+        cache = owner.__dict__.get("_node_cache")
+        if cache is None:
+            cache = owner.__dict__["_node_cache"] = cls()
+        return cache
+
+    def __len__(self):
+        return len(self._entries)
+
+    def get(self, key) -> Optional[Scored]:
+        hit = self._entries.get(key)
+        if hit is None:
+            return None
+        self._entries.move_to_end(key)
+        return hit[0]
+
+    def put(self, key, r: Scored) -> None:
+        size = r.ids.nbytes + r.text.nbytes + r.flat.nbytes + r.count.nbytes + _NODE_ENTRY_BYTES
+        if size < self.min_bytes or size > self.max_bytes // 4 or key in self._entries:
+            return
+        self._entries[key] = (r, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes and self._entries:
+            _, (_, old) = self._entries.popitem(last=False)
+            self.bytes -= old
+
 
 class Scorer:
     """Evaluates query trees over a set of passages (``segments.CombinedPassages``, or a
@@ -127,7 +228,7 @@ class Scorer:
 
     def __init__(self, sp, stats: CorpusStats, config: RankingConfig,
                  reports: Optional[ReportMatcher] = None, report_title: Optional[Callable[[int], str]] = None,
-                 domain=None, parent: Optional["Scorer"] = None):
+                 domain=None, parent: Optional["Scorer"] = None, cache: Optional[NodeCache] = None):
         self.sp = sp
         self.stats = stats
         self.config = config
@@ -143,6 +244,10 @@ class Scorer:
         self.notes: list[str] = []
         self.deadline: Optional[float] = None     # time.perf_counter() value; None: no bound
         self.partial = False                      # the deadline cut the evaluation short
+        # ``cache``: whole-index results of earlier searches of the same snapshot (NodeCache;
+        # the scorer of the whole index only: a domain scorer cuts its results from it)
+        self.cache = cache if parent is None and domain is None else None
+        self._keys: dict = {}
 
     # -- entry ------------------------------------------------------------------------
     def evaluate(self, node: wq.Query, within: Optional[np.ndarray] = None) -> Scored:
@@ -154,22 +259,72 @@ class Scorer:
             if hit is not None and hit[0] is node:
                 return hit[1]
         if self.parent is not None and self.domain is not None:
-            # evaluated whole already (for the bounds): its part in the domain
+            # evaluated whole already (for the bounds, or by an earlier search): its part in the domain
             whole = self.parent._memo.get(("node", id(node)))
-            if whole is not None and whole[0] is node:
-                r = self._cut(whole[1])
+            whole = whole[1] if whole is not None and whole[0] is node else self.cached_whole(node)
+            if whole is not None:
+                r = self._cut(whole)
                 if within is not None:
                     return _restrict(r, within)
                 self._memo[("node", id(node))] = (node, r)
                 return r
+        ckey = None
+        if self.cache is not None:
+            ckey = self._cache_key(node)
+            if ckey is not None:
+                whole = self.cache.get(ckey)
+                if whole is not None:
+                    if within is not None:
+                        return _restrict(whole, within)
+                    self._memo[("node", id(node))] = (node, whole)
+                    return whole
         if self.deadline is not None and time.perf_counter() > self.deadline:
             raise OutOfTime()
         if within is not None:
             return self._evaluate(node, within)
         key = ("node", id(node))
+        notes, partial = len(self.notes), self.partial
         result = self._evaluate(node, None)
         self._memo[key] = (node, result)
+        if ckey is not None and len(self.notes) == notes and self.partial == partial:
+            # exact: not cut short by the deadline (an Or ranked on the concepts it had time
+            # for), no note (an expansion cut at MAX_EXPANSIONS)
+            self.cache.put(ckey, result)
         return result
+
+    def _root(self) -> "Scorer":
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        return root
+
+    def _cache_key(self, node: wq.Query):
+        """The NodeCache key of ``node`` for this scorer's ranking (what a leaf's score reads
+        of it), or None (not kept: a word's result is its cached postings scored, a few numpy
+        calls, not worth the memory)."""
+        if type(node) is wq.Term and node.fieldname in TEXT_FIELDS:
+            return None
+        nk = node_key(node, self._keys)
+        if nk is None:
+            return None
+        cfg = self.config
+        return (cfg.K1, cfg.B, cfg.body_B, cfg.kind_is_topical, nk)
+
+    def cached_whole(self, node: wq.Query) -> Optional[Scored]:
+        """``node``'s whole-index result if an earlier search of this snapshot kept it."""
+        root = self._root()
+        if root.cache is None:
+            return None
+        ckey = root._cache_key(node)
+        return None if ckey is None else root.cache.get(ckey)
+
+    def keep_whole(self, node: wq.Query, result: Scored) -> None:
+        """Keep ``result``, ``node``'s exact whole-index result, for later searches."""
+        root = self._root()
+        if root.cache is not None:
+            ckey = root._cache_key(node)
+            if ckey is not None:
+                root.cache.put(ckey, result)
 
     def count_full(self, node: wq.Query) -> int:
         """How many passages of the whole index ``node`` matches (a domain scorer asks its parent)."""

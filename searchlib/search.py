@@ -37,7 +37,7 @@ from .models import SECTION_KINDS
 from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, KIND, LEVEL, META, PUBLISHED, REGION,
                      RULE_KEY, SUBJECTS, YEAR)
 from .prune import SLACK, BlockIndex, Bounds, Domain, Unbounded, passage_weights, report_blocks
-from .scorer import CorpusStats, OutOfTime, Scorer, _members, _within_distance
+from .scorer import CorpusStats, NodeCache, OutOfTime, Scorer, _members, _within_distance
 from .integrity import IntegrityError, raise_if_records_damaged, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -661,7 +661,8 @@ class IndexSearcher:
             filters = filters.merged(plan.filters)
         per_doc = scoped_cap(per_doc, asked_cap, plan)
         scorer = Scorer(snap.passages, snap.stats, self.ranking, reports=snap.report_matches,
-                        report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
+                        report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""),
+                        cache=None if explain else NodeCache.of(snap.passages))   # (explain reads the leaves)
         timeout = search_timeout(timeout)
         scorer.deadline = time.perf_counter() + timeout
         if exhaustive is None:
