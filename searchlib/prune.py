@@ -85,6 +85,10 @@ class Domain:
             return np.repeat(lo - starts, counts) + np.arange(total)
         return np.flatnonzero(self.mask[ids >> self.shift])
 
+    def holds(self, ids: np.ndarray) -> bool:
+        """Whether every one of ``ids`` is in the domain's blocks."""
+        return bool(self.mask[np.asarray(ids, np.int64) >> self.shift].all()) if len(ids) else True
+
     def ids(self) -> np.ndarray:
         if self._ids is None:
             counts = self.hi - self.lo

@@ -298,31 +298,32 @@ class Scorer:
             root = root.parent
         return root
 
-    def _cache_key(self, node: wq.Query):
+    def _cache_key(self, node: wq.Query, part: str = "node"):
         """The NodeCache key of ``node`` for this scorer's ranking (what a leaf's score reads
         of it), or None (not kept: a word's result is its cached postings scored, a few numpy
-        calls, not worth the memory)."""
+        calls, not worth the memory). ``part``: which result of the node ("node": its
+        evaluation; "rlevel": its reports' passages, before its boost)."""
         if type(node) is wq.Term and node.fieldname in TEXT_FIELDS:
             return None
         nk = node_key(node, self._keys)
         if nk is None:
             return None
         cfg = self.config
-        return (cfg.K1, cfg.B, cfg.body_B, cfg.kind_is_topical, nk)
+        return (cfg.K1, cfg.B, cfg.body_B, cfg.kind_is_topical, part, nk)
 
-    def cached_whole(self, node: wq.Query) -> Optional[Scored]:
+    def cached_whole(self, node: wq.Query, part: str = "node") -> Optional[Scored]:
         """``node``'s whole-index result if an earlier search of this snapshot kept it."""
         root = self._root()
         if root.cache is None:
             return None
-        ckey = root._cache_key(node)
+        ckey = root._cache_key(node, part)
         return None if ckey is None else root.cache.get(ckey)
 
-    def keep_whole(self, node: wq.Query, result: Scored) -> None:
+    def keep_whole(self, node: wq.Query, result: Scored, part: str = "node") -> None:
         """Keep ``result``, ``node``'s exact whole-index result, for later searches."""
         root = self._root()
         if root.cache is not None:
-            ckey = root._cache_key(node)
+            ckey = root._cache_key(node, part)
             if ckey is not None:
                 root.cache.put(ckey, result)
 
@@ -445,7 +446,12 @@ class Scorer:
         return result
 
     def _text_term(self, field_: str, term: str, within=None) -> Scored:
-        found = self._postings(field_, term) if self.domain is None else self._domain_postings(field_, term)
+        if self.domain is None or (within is not None and self.domain.holds(within)):
+            # (passages ``within`` the domain: found in the whole list, by binary search when
+            # they are few, without cutting the list to the domain first)
+            found = self._postings(field_, term)
+        else:
+            found = self._domain_postings(field_, term)
         if found is None:
             return _empty()
         ids, tf, length = found
@@ -531,7 +537,14 @@ class Scorer:
         key = ("rlevel", repr(node))
         hit = self._shared.get(key)
         if hit is None:
-            hit = self._shared[key] = self._report_level_whole(node)
+            # a region's, year's or type's passages: kept for the snapshot's later searches too
+            whole = type(node) is wq.Term
+            hit = self.cached_whole(node, "rlevel") if whole else None
+            if hit is None:
+                hit = self._report_level_whole(node)
+                if whole:
+                    self.keep_whole(node, hit, "rlevel")
+            self._shared[key] = hit
         return hit
 
     def _report_level_whole(self, node: wq.Query) -> Scored:

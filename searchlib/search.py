@@ -1336,7 +1336,8 @@ class IndexSearcher:
                 for words in forms:
                     has_all = matched.copy()
                     for q in words:
-                        has_all &= _members(ids, scorer.evaluate(q).ids)
+                        if has_all.any():       # (only where the passages still hold every word)
+                            has_all &= _members(ids, scorer.evaluate(q, ids[has_all]).ids)
                     whole |= has_all
                 held[k] = whole
                 credit[k] = np.where(held[k], 1.0, part * matched)
