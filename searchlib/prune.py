@@ -46,10 +46,17 @@ EXACT_BELOW = 0.01                # a node matching at most this share of the pa
 
 
 def _union(arrays: list) -> np.ndarray:
+    """The ids in any of ``arrays`` (of ids ≥ 0), ascending, once each."""
     arrays = [a for a in arrays if a is not None and len(a)]
     if not arrays:
         return np.zeros(0, np.int64)
-    return arrays[0] if len(arrays) == 1 else np.unique(np.concatenate(arrays))
+    if len(arrays) == 1:
+        return arrays[0]
+    # (marked in a mask over the id range: no sort)
+    mask = np.zeros(max(int(a.max()) for a in arrays) + 1, bool)
+    for a in arrays:
+        mask[a] = True
+    return np.flatnonzero(mask).astype(np.int64, copy=False)
 
 
 class Unbounded(Exception):

@@ -40,7 +40,7 @@ from whoosh import query as wq
 from .passage_index import FIGURES_FLAG, SegmentPassages, kind_code
 from .query import NamedTitle, Near, titled
 from .ranking import RankingConfig
-from .schema import BODY, HAS_FIGURES, HEADING, KIND, PASSAGE_ATTRIBUTE_FIELDS, \
+from .schema import BODY, HAS_FIGURES, HEADING, KIND, PASSAGE_ATTRIBUTE_FIELDS, SUBJECTS, \
     PASSAGE_TEXT_FIELDS, REPORT_FIELDS, REPORT_FILTER_FIELDS, UNITS
 
 TEXT_FIELDS = PASSAGE_TEXT_FIELDS
@@ -119,6 +119,33 @@ class CorpusStats:
 
 
 ReportMatcher = Callable[[wq.Query], tuple[np.ndarray, np.ndarray]]
+
+
+def figure_passages(cp, group: list) -> Optional[np.ndarray]:
+    """The passages (ascending) with a figure whose subject holds every word of one of the
+    alternatives ``group`` ([(text, its tokens)]: a concept, its synonyms), or None: the
+    ``subjects`` postings of each alternative's words intersected, the alternatives'
+    passages united. Kept per snapshot (the NodeCache of ``cp``, the snapshot's passages):
+    a concept's alternatives recur in query after query."""
+    words = tuple(tuple(dict.fromkeys(tokens or [whole])) for whole, tokens in group)
+    cache = NodeCache.of(cp)
+    key = ("figure_passages", words)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0]
+    about = None
+    for alternative in words:
+        found = None
+        for t in alternative:
+            post = cp.field_postings(SUBJECTS, t)
+            if post is None:
+                found = None
+                break
+            found = post[0] if found is None else np.intersect1d(found, post[0], assume_unique=True)
+        if found is not None and len(found):
+            about = found if about is None else np.union1d(about, found)
+    cache.put(key, (about,), always=True)
+    return about
 
 NODE_CACHE_BYTES = 64 << 20     # whole-index node results a snapshot keeps (least recently used out)
 NODE_CACHE_MIN = 1 << 12        # ... those of at least this many bytes (smaller ones cost little to redo)
@@ -210,9 +237,12 @@ class NodeCache:
         self._entries.move_to_end(key)
         return hit[0]
 
-    def put(self, key, r: Scored) -> None:
-        size = r.ids.nbytes + r.text.nbytes + r.flat.nbytes + r.count.nbytes + _NODE_ENTRY_BYTES
-        if size < self.min_bytes or size > self.max_bytes // 4 or key in self._entries:
+    def put(self, key, r, always: bool = False) -> None:
+        """Keep ``r`` (a Scored, or a tuple of arrays and None) under ``key``; ``always``:
+        however small it is."""
+        arrays = [a for a in r if a is not None] if isinstance(r, tuple) else (r.ids, r.text, r.flat, r.count)
+        size = sum(a.nbytes for a in arrays) + _NODE_ENTRY_BYTES
+        if (size < self.min_bytes and not always) or size > self.max_bytes // 4 or key in self._entries:
             return
         self._entries[key] = (r, size)
         self.bytes += size

@@ -28,16 +28,16 @@ from whoosh import query as wq
 
 from .errors import DocumentNotFoundError, QuerySyntaxError, QueryTimeoutError
 from .models import Figure, Hit, SearchResult
-from .passage_index import FIGURES_FLAG, PassageFileError, kind_code, passage_letters
+from .passage_index import FIGURES_FLAG, PassageFileError, kind_code, letter_shingles, passage_letters
 from .query import Filters, QueryBuilder, QueryPlan, written_filters
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .reports import ReportTables, doc_order, index_stats
 from .metadata import region_table
 from .models import SECTION_KINDS
 from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, KIND, LEVEL, META, PUBLISHED, REGION,
-                     RULE_KEY, SUBJECTS, YEAR)
+                     RULE_KEY, YEAR)
 from .prune import SLACK, BlockIndex, Bounds, Domain, Unbounded, passage_weights, report_blocks
-from .scorer import CorpusStats, NodeCache, OutOfTime, Scorer, _members, _within_distance
+from .scorer import CorpusStats, NodeCache, OutOfTime, Scorer, _members, _within_distance, figure_passages
 from .integrity import IntegrityError, raise_if_records_damaged, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -111,8 +111,8 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 def shingles(text: str) -> tuple[set[str], frozenset[str]]:
     """The passage's overlapping 4-character pieces of letters and digits (punctuation,
     spaces and layout left out), and the numbers it states."""
-    t = passage_letters(text)
-    return {t[i:i + _SHINGLE] for i in range(max(len(t) - _SHINGLE + 1, 0))}, frozenset(_NUMBER.findall(text))
+    # (each piece as an integer: passage_index.letter_shingles)
+    return letter_shingles(passage_letters(text)), frozenset(_NUMBER.findall(text))
 
 
 class _Shown:
@@ -1380,20 +1380,7 @@ class IndexSearcher:
             groups = [(None, g) for g in plan.alternatives()]
         else:
             groups = [(c, plan.alternatives_of(c)) for c in plan.subject_concepts()]
-        out = []
-        for concept, group in groups:
-            about = None
-            for whole, tokens in group:
-                found = None
-                for t in dict.fromkeys(tokens or [whole]):
-                    post = snap.passages.field_postings(SUBJECTS, t)
-                    if post is None:
-                        found = None
-                        break
-                    found = post[0] if found is None else np.intersect1d(found, post[0], assume_unique=True)
-                if found is not None and len(found):
-                    about = found if about is None else np.union1d(about, found)
-            out.append((concept, about))
+        out = [(concept, figure_passages(snap.passages, group)) for concept, group in groups]
         if cache is not None:
             cache["answer_groups"] = out
         return out

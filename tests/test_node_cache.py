@@ -57,8 +57,8 @@ def test_cached_results_are_the_evaluated_ones(seed_index_dir, monkeypatch):
     modes = [{}, {"exhaustive": False}, {"facets": True}, {"offset": 5}]
     monkeypatch.setattr(search, "PRUNE_MIN_PASSAGES", 0)     # the default search prunes here too
     with open_index(seed_index_dir) as idx:
-        monkeypatch.setattr(NodeCache, "get", lambda self, key: None)
-        monkeypatch.setattr(NodeCache, "put", lambda self, key, r: None)
+        monkeypatch.setattr(NodeCache, "get", lambda self, key: None)   # (nothing kept, nothing found)
+        monkeypatch.setattr(NodeCache, "put", lambda self, *a, **k: None)
         reference = [[_sig(idx.search(t, **dict(kw, **m))) for m in modes] for t, kw in QUERIES]
     monkeypatch.undo()
     monkeypatch.setattr(search, "PRUNE_MIN_PASSAGES", 0)
