@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Warm query latency of this tree against another revision, on one index, in one run.
 
-    .venv/bin/python scripts/bench_latency.py [--index bench-out/ix10k] [--baseline main] [--repeat 7]
+    .venv/bin/python scripts/bench_latency.py [--index bench-out/ix10k] [--baseline REV] [--repeat 7]
     .venv/bin/python scripts/bench_latency.py --eval [--index bench-out/eval-dev-full] --check-only
 
-The baseline's ``searchlib`` is exported with ``git archive`` into a temporary directory;
-each version runs in its own worker process (this script with ``--worker``) on the same
-index, read-only. The parent sends every query to both workers, one after the other (the
+The baseline (default: the commit of ``main`` this branch starts from) has its
+``searchlib`` exported with ``git archive`` into a temporary directory; each version runs
+in its own worker process (this script with ``--worker``) on the same index, read-only. The parent sends every query to both workers, one after the other (the
 order alternating from query to query and pass to pass), so both see the same machine;
 each worker times its own search: wall time and the thread's CPU time (which other jobs
 on a shared machine disturb less).
@@ -217,7 +217,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--index", help="index directory (default bench-out/ix10k; with --eval bench-out/eval-dev-full)")
-    ap.add_argument("--baseline", default="main", help="revision to compare with (default main)")
+    ap.add_argument("--baseline", help="revision to compare with (default: where this branch left main, "
+                                       "git merge-base main HEAD)")
     ap.add_argument("--repeat", type=int, default=7, help="timed passes after the warm-up (default 7)")
     ap.add_argument("--eval", action="store_true", help="the judged sets' queries instead of bench.py's 30")
     ap.add_argument("--eval-dirs", default=f"{ROOT / 'eval'},{SHARED / 'eval'}")
@@ -238,6 +239,9 @@ def main():
     for v in variants:
         if v not in VARIANTS:
             sys.exit(f"unknown variant {v}")
+    if args.baseline is None:
+        args.baseline = subprocess.run(["git", "-C", str(ROOT), "merge-base", "main", "HEAD"], check=True,
+                                       capture_output=True, text=True).stdout.strip()
     rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline], check=True,
                          capture_output=True, text=True).stdout.strip()
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], check=True,
