@@ -13,6 +13,7 @@ them, whatever the limit), then the partial matches, each with the concepts it m
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -108,11 +109,13 @@ _SHINGLE = 4
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def shingles(text: str) -> tuple[set[str], frozenset[str]]:
+@functools.lru_cache(maxsize=1024)     # (about 10 KB a passage of 150 characters)
+def shingles(text: str) -> tuple[frozenset, frozenset[str]]:
     """The passage's overlapping 4-character pieces of letters and digits (punctuation,
-    spaces and layout left out), and the numbers it states."""
-    # (each piece as an integer: passage_index.letter_shingles)
-    return letter_shingles(passage_letters(text)), frozenset(_NUMBER.findall(text))
+    spaces and layout left out), and the numbers it states. Each piece is an integer
+    (passage_index.letter_shingles); the pieces of the passages that recent searches walked
+    are kept (by text: the same text has the same pieces in any index)."""
+    return frozenset(letter_shingles(passage_letters(text))), frozenset(_NUMBER.findall(text))
 
 
 class _Shown:

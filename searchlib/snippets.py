@@ -8,6 +8,7 @@ phrases, then the most words, are shown, highlighted with ``<mark>…</mark>``.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from .normalize import fold_traditional
@@ -17,12 +18,18 @@ MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 _SENTENCE_END = re.compile(char_class(SENTENCE_ENDS))
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_term(term: str) -> str:
+    """A query term folded (the same terms recur in every hit of a search)."""
+    return fold_traditional(term)
+
+
 def term_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Merged (start, end) character spans of ``terms`` in ``text`` (case-insensitive,
     traditional and simplified characters alike: both are compared folded, which keeps
     offsets). One-character terms are only marked when there is nothing longer to mark."""
     lowered = fold_traditional(text).lower()
-    terms = {fold_traditional(t) for t in terms}
+    terms = {_fold_term(t) for t in terms}
     long_terms = [t for t in terms if len(t) > 1]
     spans = []
     for term in (long_terms or terms):
