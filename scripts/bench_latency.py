@@ -27,10 +27,11 @@ share of the time falls back to the exhaustive one).
 
 Timing: one warm-up pass (its times are reported as "first"), then ``--repeat`` passes;
 per query the median over the passes; p50 / p95 over the queries' medians, of both
-versions, and the ratio this ÷ baseline. ``--cold-nodes`` empties this tree's cache of
-evaluated query nodes (``scorer.NodeCache``) before every query: what a query none of
-whose concepts was searched before in this snapshot costs (postings and block maxima stay
-warm, as they do for the baseline).
+versions, and the ratio this ÷ baseline. ``--cold-caches`` empties, before every query of
+this tree, the caches it keeps between searches that the baseline does not have (evaluated
+query nodes: ``scorer.NodeCache``; near-duplicate pieces, snippets, folded terms, parsed
+passages): what a query none of whose concepts or passages was searched or shown before
+costs (decoded postings, block maxima and the other caches of both versions stay warm).
 """
 from __future__ import annotations
 
@@ -84,11 +85,20 @@ def worker(code: str, index: str) -> None:
     out = sys.stdout
     for line in sys.stdin:
         req = json.loads(line)
-        if req.get("clear_nodes"):
+        if req.get("clear_caches"):
+            # what this branch keeps between searches (the baseline has none of these):
+            # evaluated nodes, near-duplicate pieces, snippets, folded terms, parsed passages
             snap = idx._searcher.snapshot()
             cache = snap.passages.__dict__.get("_node_cache")
             if cache is not None:
                 cache.__init__(cache.max_bytes, cache.min_bytes)
+            from searchlib import snippets
+            for f in (getattr(search_mod, "shingles", None), getattr(snippets, "_snippet", None),
+                      getattr(snippets, "_fold_term", None)):
+                if hasattr(f, "cache_clear"):
+                    f.cache_clear()
+            for sp in snap.passages.segments:
+                sp.__dict__.pop("_rows", None)
         raw.clear()
         # a time budget no search here reaches: a pruned search that runs past its share of
         # the default 0.5 s (a cold first query on a loaded machine) falls back to the
@@ -224,8 +234,8 @@ def main():
     ap.add_argument("--eval-dirs", default=f"{ROOT / 'eval'},{SHARED / 'eval'}")
     ap.add_argument("--variants", default="default", help=f"comma-separated, of: {', '.join(VARIANTS)}")
     ap.add_argument("--check-only", action="store_true", help="one pass, compare results, no timing")
-    ap.add_argument("--cold-nodes", action="store_true",
-                    help="empty this tree's node cache before each query (a query not seen before)")
+    ap.add_argument("--cold-caches", action="store_true",
+                    help="empty the caches this branch adds before each of its queries (a query not seen before)")
     ap.add_argument("-v", "--verbose", action="store_true", help="a line per query")
     args = ap.parse_args()
     if args.worker:
@@ -247,7 +257,7 @@ def main():
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], check=True,
                           capture_output=True, text=True).stdout.strip()
     print(f"index {index}; {len(queries)} queries × {variants}; baseline {args.baseline} ({rev}) vs this tree "
-          f"(HEAD {head}{', node cache emptied before each query' if args.cold_nodes else ''})", flush=True)
+          f"(HEAD {head}{', its caches emptied before each query' if args.cold_caches else ''})", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         export(args.baseline, Path(tmp))
         base, new = Worker(Path(tmp), index, "baseline"), Worker(ROOT, index, "this")
@@ -267,7 +277,7 @@ def main():
                         order.reverse()
                     got = {}
                     for name, w in order:
-                        got[name] = w.ask(dict(req, clear_nodes=args.cold_nodes and name == "new"))
+                        got[name] = w.ask(dict(req, clear_caches=args.cold_caches and name == "new"))
                     diff = differences(got["base"]["sig"], got["new"]["sig"])
                     if diff:
                         bad.append((text, filters, variant, p, diff))

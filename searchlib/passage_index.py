@@ -86,6 +86,7 @@ MAGIC = b"SLPX"
 FORMAT_VERSION = 3
 EXTENSION = ".spx"
 PAYLOAD_BLOCK = 32
+PAYLOAD_ROWS = 1024       # parsed passage rows a passage file keeps (the hits of recent searches)
 FIELDS = (BODY, HEADING, UNITS, SUBJECTS)   # units: of a passage's figures (件, 元, % ...); subjects: their words
 MAX_U16 = 65535
 FIGURES_FLAG = 1      # p_flags bit: the passage states figures
@@ -598,7 +599,21 @@ class SegmentPassages:
         return first[owner] + within, owner
 
     def payload(self, pid: int) -> dict:
-        return parse_payload(self.payload_line(pid))
+        """The passage's text, heading path, section kind and figures (a new dict each time:
+        the parsed rows of recently read passages are kept, PAYLOAD_ROWS of them)."""
+        # (a file is shared by the snapshots of every thread: a plain dict, emptied when full,
+        # as the blocks' cache is; each of its operations is atomic)
+        rows = self.__dict__.setdefault("_rows", {})
+        pid = int(pid)
+        row = rows.get(pid)
+        if row is None:
+            row = json.loads(self.payload_line(pid))
+            if len(rows) >= PAYLOAD_ROWS:
+                rows.clear()
+            rows[pid] = row
+        text, heading_path, kind, figures = row
+        return {"text": text, "heading_path": list(heading_path), "section_kind": kind,
+                "figures": [dict(zip(FIGURE_KEYS, f)) for f in figures]}
 
     def _block(self, block: int) -> list[str]:
         cache = self.__dict__.setdefault("_blocks", {})

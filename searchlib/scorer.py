@@ -357,6 +357,14 @@ class Scorer:
             if ckey is not None:
                 root.cache.put(ckey, result)
 
+    def matching(self, node: wq.Query, among: np.ndarray) -> np.ndarray:
+        """The passages of ``among`` (ascending) that ``node`` matches. Evaluated on them
+        alone (a common word's whole list is not scored), except by a scorer of the whole
+        index without a NodeCache, whose evaluated leaves an explanation reads afterwards."""
+        if self.domain is None and self.cache is None:
+            return self.evaluate(node).ids
+        return self.evaluate(node, among).ids if len(among) else among
+
     def count_full(self, node: wq.Query) -> int:
         """How many passages of the whole index ``node`` matches (a domain scorer asks its parent)."""
         root = self

@@ -1338,9 +1338,8 @@ class IndexSearcher:
                 whole = np.zeros(len(ids), bool)
                 for words in forms:
                     has_all = matched.copy()
-                    for q in words:
-                        if has_all.any():       # (only where the passages still hold every word)
-                            has_all &= _members(ids, scorer.evaluate(q, ids[has_all]).ids)
+                    for q in words:     # (looked for where the passages still hold every word)
+                        has_all &= _members(ids, scorer.matching(q, ids[has_all]))
                     whole |= has_all
                 held[k] = whole
                 credit[k] = np.where(held[k], 1.0, part * matched)

@@ -66,7 +66,16 @@ def highlight(text: str, spans: list[tuple[int, int]], offset: int = 0) -> str:
 def make_snippet(text: str, terms: set[str], phrases: set[str] = frozenset(), max_chars: int = 160) -> str:
     """The best sentence(s) of ``text`` for the query, up to ``max_chars``: sentences
     with more of the query's whole phrases (concepts, synonyms) win, then more of its
-    words; ``terms`` and ``phrases`` are marked."""
+    words; ``terms`` and ``phrases`` are marked. The snippets of recent hits are kept
+    (by text and terms: SNIPPET_CACHE of them)."""
+    return _snippet(text, frozenset(terms), frozenset(phrases), max_chars)
+
+
+SNIPPET_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=SNIPPET_CACHE)
+def _snippet(text: str, terms: frozenset, phrases: frozenset, max_chars: int) -> str:
     if not text:
         return ""
     phrase_spans = term_spans(text, {p for p in phrases if p}) if phrases else []
