@@ -147,6 +147,7 @@ def figure_passages(cp, group: list) -> Optional[np.ndarray]:
     cache.put(key, (about,), always=True)
     return about
 
+PRESENCE_MIN = 20_000           # postings from which a word's presence is kept as bits (Scorer.matching)
 NODE_CACHE_BYTES = 64 << 20     # whole-index node results a snapshot keeps (least recently used out)
 NODE_CACHE_MIN = 1 << 12        # ... those of at least this many bytes (smaller ones cost little to redo)
 _NODE_ENTRY_BYTES = 256          # what an entry costs besides its arrays
@@ -363,7 +364,47 @@ class Scorer:
         index without a NodeCache, whose evaluated leaves an explanation reads afterwards."""
         if self.domain is None and self.cache is None:
             return self.evaluate(node).ids
-        return self.evaluate(node, among).ids if len(among) else among
+        if not len(among):
+            return among
+        bits = self._presence(node)
+        if bits is not None:
+            return among[((bits[among >> 3] >> (7 - (among & 7)).astype(np.uint8)) & 1).astype(bool)]
+        return self.evaluate(node, among).ids
+
+    def _presence(self, node: wq.Query) -> Optional[np.ndarray]:
+        """For a word (a Term on a text or report field, or an Or of such Terms): which
+        passages of the whole index it matches, a bit each (np.packbits order), kept in the
+        NodeCache; None for other nodes, and for words in fewer than PRESENCE_MIN passages
+        (looked up by binary search instead)."""
+        root = self._root()
+        if root.cache is None:
+            return None
+        leaves = node.subqueries if type(node) is wq.Or else [node]
+        if not all(type(q) is wq.Term and (q.fieldname in TEXT_FIELDS or q.fieldname in REPORT_FIELDS)
+                   for q in leaves):
+            return None
+        words = tuple(sorted({(q.fieldname, q.text.decode("utf-8", "replace") if isinstance(q.text, bytes)
+                               else q.text) for q in leaves}, key=repr))
+        key = ("presence", words)
+        hit = root.cache.get(key)
+        if hit is not None:
+            return hit[0]
+        found = []
+        for field_, t in words:
+            if field_ in TEXT_FIELDS:
+                f = self._postings(field_, str(t))
+                if f is not None:
+                    found.append(f[0])
+            else:       # every passage of the reports it matches (as _term reads it)
+                found.append(root._report_level(wq.Term(field_, t)).ids)
+        if sum(len(f) for f in found) < PRESENCE_MIN:
+            return None
+        mask = np.zeros(self.sp.passages, bool)
+        for f in found:
+            mask[f] = True
+        bits = np.packbits(mask)
+        root.cache.put(key, (bits,), always=True)
+        return bits
 
     def count_full(self, node: wq.Query) -> int:
         """How many passages of the whole index ``node`` matches (a domain scorer asks its parent)."""
