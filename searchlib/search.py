@@ -391,6 +391,7 @@ class Snapshot:
     generation: int
     meta_cache: dict = field(default_factory=dict)       # global docnum -> stored fields
     report_cache: dict = field(default_factory=dict)     # repr(query) -> (docnums, scores)
+    plans: dict = field(default_factory=dict)            # (text, synonyms, ranking) -> QueryPlan (IndexSearcher._search_plan)
     release: Optional[Callable[[], None]] = None         # gives back the passage files it holds
 
     def close(self) -> None:
@@ -633,6 +634,21 @@ class IndexSearcher:
                                doc_count=stats.N)
         return builder.plan(text, use_synonyms=synonyms is not None)
 
+    def _search_plan(self, text: str, synonyms, snap: Snapshot) -> QueryPlan:
+        """``plan(text, synonyms, snap)``, kept in the snapshot for its later searches of the
+        same text with the same synonyms and ranking (a plan depends on those and on the
+        snapshot's statistics, and nothing changes it once made; ``plan`` itself, which
+        callers may change, makes a new one each time)."""
+        key = (text, id(synonyms), id(self.ranking))
+        hit = snap.plans.get(key)
+        if hit is not None and hit[0] is synonyms and hit[1] is self.ranking:
+            return hit[2]
+        plan = self.plan(text, synonyms, snap)
+        if len(snap.plans) >= 512:
+            snap.plans.clear()
+        snap.plans[key] = (synonyms, self.ranking, plan)
+        return plan
+
     # -- search ---------------------------------------------------------------------------
     def search(self, text: str, filters: Filters, limit: int = 10, synonyms=None,
                explain: bool = False, per_doc: Optional[int] = None, offset: int = 0,
@@ -659,7 +675,7 @@ class IndexSearcher:
             result = self._browse(snap, text, filters, limit, per_doc, offset, sort, facets, not show_duplicates)
             result.elapsed_ms = (time.perf_counter() - t0) * 1000
             return result
-        plan = self.plan(text, synonyms, snap)
+        plan = self._search_plan(text, synonyms, snap)
         if plan.filters:
             filters = filters.merged(plan.filters)
         per_doc = scoped_cap(per_doc, asked_cap, plan)

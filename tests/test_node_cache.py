@@ -168,3 +168,23 @@ def test_matching_words_by_presence_bits(seed_index, keep_small, monkeypatch):
             want = np.intersect1d(plain.evaluate(node).ids, among)
             assert cached.matching(node, among).tolist() == want.tolist()
     assert cached._presence(wq.Phrase("body", ["行政", "复议"])) is None
+
+
+def test_search_plans_kept_per_snapshot_synonyms_and_ranking(seed_index_dir):
+    """A search's plan is reused for the same text, synonyms and ranking in one snapshot;
+    another ranking or synonyms makes its own, and ``plan()`` always makes a new one."""
+    import dataclasses
+    from searchlib.api import open_index
+    with open_index(seed_index_dir) as idx:
+        s = idx._searcher
+        first = idx.search("两法衔接 行政复议")
+        snap = s.snapshot()
+        (key, (syn, ranking, plan)), = snap.plans.items()
+        assert syn is idx.synonyms and ranking is s.ranking
+        assert _sig(idx.search("两法衔接 行政复议")) == _sig(first) and len(snap.plans) == 1
+        assert s._search_plan("两法衔接 行政复议", idx.synonyms, snap) is plan
+        assert s.plan("两法衔接 行政复议", idx.synonyms, snap) is not plan
+        idx.search("两法衔接 行政复议", synonyms=False)
+        assert len(snap.plans) == 2
+        s.ranking = dataclasses.replace(s.ranking, answer_boost=s.ranking.answer_boost + 1)
+        assert s._search_plan("两法衔接 行政复议", idx.synonyms, snap) is not plan
