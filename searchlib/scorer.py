@@ -239,10 +239,10 @@ class NodeCache:
         return hit[0]
 
     def put(self, key, r, always: bool = False) -> None:
-        """Keep ``r`` (a Scored, or a tuple of arrays and None) under ``key``; ``always``:
-        however small it is."""
-        arrays = [a for a in r if a is not None] if isinstance(r, tuple) else (r.ids, r.text, r.flat, r.count)
-        size = sum(a.nbytes for a in arrays) + _NODE_ENTRY_BYTES
+        """Keep ``r`` (a Scored, or a tuple of arrays and small values) under ``key``;
+        ``always``: however small it is."""
+        parts = r if isinstance(r, tuple) else (r.ids, r.text, r.flat, r.count)
+        size = sum(getattr(a, "nbytes", 0) for a in parts) + _NODE_ENTRY_BYTES
         if (size < self.min_bytes and not always) or size > self.max_bytes // 4 or key in self._entries:
             return
         self._entries[key] = (r, size)
@@ -366,16 +366,19 @@ class Scorer:
             return self.evaluate(node).ids
         if not len(among):
             return among
-        bits = self._presence(node)
-        if bits is not None:
-            return among[((bits[among >> 3] >> (7 - (among & 7)).astype(np.uint8)) & 1).astype(bool)]
-        return self.evaluate(node, among).ids
+        present = self._presence(node)
+        if present is None:
+            return self.evaluate(node, among).ids
+        kind, arr = present
+        if kind == "ids":
+            return among[_members(among, arr)]
+        return among[((arr[among >> 3] >> (7 - (among & 7)).astype(np.uint8)) & 1).astype(bool)]
 
-    def _presence(self, node: wq.Query) -> Optional[np.ndarray]:
+    def _presence(self, node: wq.Query) -> Optional[tuple[str, np.ndarray]]:
         """For a word (a Term on a text or report field, or an Or of such Terms): which
-        passages of the whole index it matches, a bit each (np.packbits order), kept in the
-        NodeCache; None for other nodes, and for words in fewer than PRESENCE_MIN passages
-        (looked up by binary search instead)."""
+        passages of the whole index it matches, kept in the NodeCache: ("bits", a bit a
+        passage in np.packbits order) for a word in PRESENCE_MIN passages or more, else
+        ("ids", the passages, ascending); None for other nodes."""
         root = self._root()
         if root.cache is None:
             return None
@@ -388,8 +391,8 @@ class Scorer:
         key = ("presence", words)
         hit = root.cache.get(key)
         if hit is not None:
-            return hit[0]
-        found = []
+            return hit
+        found: list = []
         for field_, t in words:
             if field_ in TEXT_FIELDS:
                 f = self._postings(field_, str(t))
@@ -398,13 +401,15 @@ class Scorer:
             else:       # every passage of the reports it matches (as _term reads it)
                 found.append(root._report_level(wq.Term(field_, t)).ids)
         if sum(len(f) for f in found) < PRESENCE_MIN:
-            return None
-        mask = np.zeros(self.sp.passages, bool)
-        for f in found:
-            mask[f] = True
-        bits = np.packbits(mask)
-        root.cache.put(key, (bits,), always=True)
-        return bits
+            ids = np.unique(np.concatenate(found)).astype(np.int64, copy=False) if found else np.zeros(0, np.int64)
+            present = ("ids", ids)
+        else:
+            mask = np.zeros(self.sp.passages, bool)
+            for f in found:
+                mask[f] = True
+            present = ("bits", np.packbits(mask))
+        root.cache.put(key, present, always=True)
+        return present
 
     def count_full(self, node: wq.Query) -> int:
         """How many passages of the whole index ``node`` matches (a domain scorer asks its parent)."""

@@ -148,10 +148,10 @@ def test_bounded_by_bytes():
     assert cache.get(("big",)) is None        # more than a quarter of the whole: not kept
 
 
-def test_matching_words_by_presence_bits(seed_index, keep_small, monkeypatch):
+def test_matching_words_by_presence(seed_index, keep_small, monkeypatch):
     """Scorer.matching finds, among some passages, those a word (on the text fields and the
-    title) matches: from its presence bits, as evaluating it on them does."""
-    monkeypatch.setattr(scorer_mod, "PRESENCE_MIN", 0)
+    title) matches: from its presence (bits, or the passages of a rarer word), as evaluating
+    it on them does."""
     s = seed_index._searcher
     snap = s.snapshot()
     cp = snap.passages
@@ -160,14 +160,16 @@ def test_matching_words_by_presence_bits(seed_index, keep_small, monkeypatch):
     nodes = [wq.Or([wq.Term(f, w) for f in ("body", "heading", "title")]) for w in words]
     nodes += [wq.Term("body", "行政"), wq.Or([wq.Term("heading", "工作"), wq.Term("body", "复议", boost=0.5)])]
     plain = Scorer(cp, snap.stats, s.ranking, reports=snap.report_matches)
-    cached = Scorer(cp, snap.stats, s.ranking, reports=snap.report_matches, cache=NodeCache(min_bytes=0))
-    for node in nodes:
-        assert cached._presence(node) is not None
-        for _ in range(5):
-            among = np.unique(rnd.integers(0, cp.passages, rnd.integers(0, 200))).astype(np.int64)
-            want = np.intersect1d(plain.evaluate(node).ids, among)
-            assert cached.matching(node, among).tolist() == want.tolist()
-    assert cached._presence(wq.Phrase("body", ["行政", "复议"])) is None
+    for least, kind in ((0, "bits"), (10 ** 9, "ids")):
+        monkeypatch.setattr(scorer_mod, "PRESENCE_MIN", least)
+        cached = Scorer(cp, snap.stats, s.ranking, reports=snap.report_matches, cache=NodeCache(min_bytes=0))
+        for node in nodes:
+            assert cached._presence(node)[0] == kind
+            for _ in range(5):
+                among = np.unique(rnd.integers(0, cp.passages, rnd.integers(0, 200))).astype(np.int64)
+                want = np.intersect1d(plain.evaluate(node).ids, among)
+                assert cached.matching(node, among).tolist() == want.tolist()
+        assert cached._presence(wq.Phrase("body", ["行政", "复议"])) is None
 
 
 def test_search_plans_kept_per_snapshot_synonyms_and_ranking(seed_index_dir):
