@@ -29,6 +29,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -148,7 +149,7 @@ def figure_passages(cp, group: list) -> Optional[np.ndarray]:
     return about
 
 PRESENCE_MIN = 20_000           # postings from which a word's presence is kept as bits (Scorer.matching)
-NODE_CACHE_BYTES = 64 << 20     # whole-index node results a snapshot keeps (least recently used out)
+NODE_CACHE_BYTES = 128 << 20    # what a NodeCache keeps, for every thread of an index generation (LRU)
 NODE_CACHE_MIN = 1 << 12        # ... those of at least this many bytes (smaller ones cost little to redo)
 _NODE_ENTRY_BYTES = 256          # what an entry costs besides its arrays
 
@@ -207,18 +208,21 @@ def _node_key(node, memo):
 
 
 class NodeCache:
-    """Whole-index results of query nodes (``Scored``), kept for one snapshot and one
-    ranking: a concept and its synonyms recur in query after query, and evaluating one is
-    a few numpy calls per leaf (dozens of leaves for a concept with synonyms). A result is
-    kept only when it is exact (not cut short by the deadline, no note). Bounded by bytes;
-    the least recently used go first. A new index generation is a new snapshot, with a new
-    cache (``NodeCache.of``)."""
+    """Whole-index results of query nodes (``Scored``), and other per-generation results of
+    the evaluation (report fields' passages, figure subjects, words' presence), kept for
+    one index generation: a concept and its synonyms recur in query after query, and
+    evaluating one is a few numpy calls per leaf (dozens of leaves for a concept with
+    synonyms). A result is kept only when it is exact (not cut short by the deadline, no
+    note); what is kept is never changed. Bounded by bytes; the least recently used go
+    first. ``IndexSearcher`` gives the snapshots of every thread of one generation the
+    same cache (``attach``), and a new generation a new one; safe from several threads."""
 
     def __init__(self, max_bytes: Optional[int] = None, min_bytes: Optional[int] = None):
         self.max_bytes = NODE_CACHE_BYTES if max_bytes is None else max_bytes
         self.min_bytes = NODE_CACHE_MIN if min_bytes is None else min_bytes
         self.bytes = 0
         self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, owner) -> "NodeCache":
@@ -228,28 +232,37 @@ class NodeCache:
             cache = owner.__dict__["_node_cache"] = cls()
         return cache
 
+    def attach(self, owner) -> "NodeCache":
+        """Make this the cache ``of(owner)``."""
+        owner.__dict__["_node_cache"] = self
+        return self
+
     def __len__(self):
         return len(self._entries)
 
     def get(self, key) -> Optional[Scored]:
-        hit = self._entries.get(key)
-        if hit is None:
-            return None
-        self._entries.move_to_end(key)
-        return hit[0]
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is None:
+                return None
+            self._entries.move_to_end(key)
+            return hit[0]
 
     def put(self, key, r, always: bool = False) -> None:
         """Keep ``r`` (a Scored, or a tuple of arrays and small values) under ``key``;
         ``always``: however small it is."""
         parts = r if isinstance(r, tuple) else (r.ids, r.text, r.flat, r.count)
         size = sum(getattr(a, "nbytes", 0) for a in parts) + _NODE_ENTRY_BYTES
-        if (size < self.min_bytes and not always) or size > self.max_bytes // 4 or key in self._entries:
+        if (size < self.min_bytes and not always) or size > self.max_bytes // 4:
             return
-        self._entries[key] = (r, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes and self._entries:
-            _, (_, old) = self._entries.popitem(last=False)
-            self.bytes -= old
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (r, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes and self._entries:
+                _, (_, old) = self._entries.popitem(last=False)
+                self.bytes -= old
 
 
 class Scorer:

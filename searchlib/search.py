@@ -562,6 +562,7 @@ class IndexSearcher:
         self._tables = ReportTables(self.path)
         self._identity = _dir_identity(self.path)
         self._verified: set[int] = set()           # generations whose report records were checked
+        self._node_cache = None                    # (Whoosh index, generation, the NodeCache its snapshots share)
 
     # -- snapshots ----------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -608,6 +609,11 @@ class IndexSearcher:
         files = self._files
         new = Snapshot(searcher, views, CombinedPassages(views), CorpusStats([v.passages for v in views], live),
                        searcher.reader().generation(), release=lambda: files.release(views))
+        with self._lock:        # one NodeCache for every thread's snapshot of a generation
+            held = self._node_cache
+            if held is None or held[0] is not ix or held[1] != new.generation:
+                held = self._node_cache = (ix, new.generation, NodeCache())
+        held[2].attach(new.passages)
         if snap is not None:
             snap.close()
         local.snap, local.ix = new, ix

@@ -190,3 +190,26 @@ def test_search_plans_kept_per_snapshot_synonyms_and_ranking(seed_index_dir):
         assert len(snap.plans) == 2
         s.ranking = dataclasses.replace(s.ranking, answer_boost=s.ranking.answer_boost + 1)
         assert s._search_plan("两法衔接 行政复议", idx.synonyms, snap) is not plan
+
+
+def test_threads_share_a_generation_s_cache(seed_index_dir, keep_small):
+    """Every thread searches its own snapshot; the snapshots of one generation share one
+    NodeCache (one memory budget, and what one thread evaluated serves the others)."""
+    import threading
+    from searchlib.api import open_index
+    with open_index(seed_index_dir) as idx:
+        want = _sig(idx.search("行政复议 案件", exact_total=True))
+        mine = NodeCache.of(idx._searcher.snapshot().passages)
+        seen = {}
+
+        def other():
+            seen["sig"] = _sig(idx.search("行政复议 案件", exact_total=True))
+            snap = idx._searcher.snapshot()
+            seen["cache"] = NodeCache.of(snap.passages)
+            seen["snap"] = snap
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert seen["snap"] is not idx._searcher.snapshot()
+        assert seen["cache"] is mine and len(mine) and seen["sig"] == want
