@@ -152,6 +152,16 @@ def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[flo
 
 # --------------------------------------------------------------------------- concepts
 
+_RANGE_WORDS = re.compile(r"(?:以上|以下|以内|左右|多|余)+")
+
+
+def _past_range(text: str, at: int) -> int:
+    """Where what a figure counts starts when it is written after it: past 以上, 左右 …
+    (1000万以上|农村贫困人口)."""
+    m = _RANGE_WORDS.match(text, at)
+    return m.end() if m else at
+
+
 def _covered(text: str, groups) -> set[int]:
     """The concepts (indexes into ``groups``) that ``text`` names."""
     return {i for i, g in enumerate(groups) if mentions(text, g)}
@@ -163,9 +173,18 @@ def _counted(text: str, f: Figure) -> str:
     if f.unit in _CASE_UNITS and _CASE_SUBJECT.search(text) and not _NOT_CASES.search(f.subject or text):
         return text + " " + _COUNTED
     kind = unit_kind(f.unit)
+    if kind == PERCENT and _CHANGE_TAIL.search(text + " "):
+        # a change in percent of a measured total is a figure of that measure (原煤增长百分之
+        # 四点六 for 原煤产量, 进出口增长5% for 进出口总额)
+        return text + " " + " ".join(_MEASURED[k] for k in (PERCENT, MONEY, WEIGHT))
     if kind in _MEASURED:
         return text + " " + _MEASURED[kind]
     return text
+
+
+# a verb of change right before the figure (the end of the text before it; a space follows it
+# when the figure's subject is appended)
+_CHANGE_TAIL = re.compile(r"(?:增长|下降|增加|减少|提高|降低|上升|上涨|回落)了?\s")
 
 
 def _measured_topic(tokens: list[str]) -> list[tuple[str, list[str]]]:
@@ -244,7 +263,8 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 continue
             # 行政诉讼案件, not 受理 / 已审结 / 纠错; or what is written right after it, however
             # short (7517台执法记录设备, 两个闸门, 832个贫困县): that is what it counts
-            after = len(subject) >= 2 and lowered.startswith(subject, f.end)
+            after = len(subject) >= 2 and lowered.startswith(subject, f.end) or \
+                len(subject) >= 4 and lowered.startswith(subject, _past_range(lowered, f.end))
             # (a short subject that is itself a concept asked, 发电量达2900亿千瓦时, is its own too)
             own = len(_ADVERBS.sub("", subject)) >= 4 or after or _covered(subject, groups) == everything
             clause = max(prev_end, _clause_start(lowered, s, f.start))

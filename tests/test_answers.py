@@ -356,6 +356,11 @@ def test_two_region_words_keep_both_regions(seed_index):
     ("城镇居民人均可支配收入", "1997年，城镇居民人均可支配收入达到5160元，五年来年均实际增长6％；", [5160, 6]),
     ("城镇居民人均可支配收入", "城镇居民人均可支配收入，由1997年的5160元增加到2002年的7703元，平均每年实际增长8.6%。",
      [5160, 7703, 8.6]),
+    # a change in percent of a measured total's topic is a figure of that measure
+    ("原煤产量", "一九八一年比一九八○年，原煤增长百分之零点二，原油下降百分之四点五。", [0.2]),
+    ("原煤产量", "原煤占一次能源消费的百分之七十。", []),
+    # what a figure counts may follow its range word (1000万以上|农村贫困人口)
+    ("农村贫困人口", "今年要完成1000万以上农村贫困人口脱贫任务，其中易地搬迁脱贫200万人以上。", [10000000]),
     # a share of the concept is another measure
     ("固定资产投资", "能源交通投资占整个固定资产投资的百分之二十左右。", []),
     # the units of one kind of ownership are a part, unless the query names that kind
