@@ -77,9 +77,10 @@ HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主
 # a leading region, a trailing quantity word, and 开展/情况-style filler around the topic.
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|达|约为?|共计?|总计|合计|控制在|保持在|稳定在)?"
-                     r"(?:有多少|是多少|多少)(?P<unit>" + "|".join(sorted(map(re.escape, QUERY_UNITS), key=len, reverse=True))
-                     + r")?(?:以内|以上|以下|左右)?|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
+                     r"(?:有多少|是多少|多少)(?P<unit>(?:十万|百万|千万|万|亿)?(?:" + "|".join(sorted(map(re.escape, QUERY_UNITS), key=len, reverse=True))
+                     + r"))?(?:以内|以上|以下|左右)?|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
                      r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
+_SCALE_LEAD = re.compile(r"^(?:十万|百万|千万|万|亿)")
 _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
                      r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
 _Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二][〇零○一二三四五六七八九]{3}年(?=.))(?:以来|的)?")
@@ -1017,7 +1018,8 @@ class QueryBuilder:
             if "多少" in m.group(0) or "几" in m.group(0):
                 tail.append("多少")
             if m.group("unit"):            # 达到多少斤, 多少亿美元: figures in that unit
-                tail.append(m.group("unit"))
+                unit = m.group("unit")     # (多少万人: in 人, whatever the scale)
+                tail.append(unit if unit in QUERY_UNITS else _SCALE_LEAD.sub("", unit))
             rest = rest[:m.start()]
         m = _Q_RULE_ASK.search(rest)
         if m and m.start() >= 2:
@@ -1145,7 +1147,8 @@ class QueryBuilder:
             elif word in QUERY_UNITS:
                 plan.wants_figures = True
                 # figures store money in 元 and areas in 平方米 (figures.py scales 万/亿)
-                plan.units.append(base_unit(word)[0])
+                if base_unit(word)[0] not in plan.units:
+                    plan.units.append(base_unit(word)[0])
             else:
                 concepts.append(word)
         if not concepts and not plan.wants_figures and plan.filters and not excluded:

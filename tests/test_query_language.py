@@ -146,6 +146,12 @@ def test_a_figure_question_with_a_unit_a_verb_or_a_year_in_chinese_numerals(seed
     assert plan.years and plan.regions == {"全国": "100000"}
     assert seed_index.plan("城镇调查失业率控制在多少以内").concepts == ["城镇调查失业率"]
     assert seed_index.plan("外贸进出口总额达到多少亿美元").units == ["美元"]
+    # a unit with its scale (多少万人, 多少万吨): the unit asked, and the question's other parts
+    # as without it (全国 the national figure, 人数 a quantity word)
+    plan = seed_index.plan("全国城镇新增就业人数是多少万人")
+    assert plan.concepts == ["全国", "城镇新增就业"] and plan.units == ["人", "名", "人次"]
+    assert seed_index.plan("粮食产量达到多少万吨").concepts == ["粮食产量"]
+    assert seed_index.plan("粮食产量达到多少万吨").units == ["吨"]
     # a verb that states the rule stays: 不能超过 is what a provision says (不得超过)
     assert "超过" in "".join(seed_index.plan("定金 最多不能超过多少").concepts)
 
