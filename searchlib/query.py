@@ -147,8 +147,16 @@ _SPACE_IN_PASTE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 
 def is_pasted(word: str) -> bool:
     """Whether a query word is text copied from a passage (a sentence or more: long, with
-    sentence punctuation) rather than a question or a name."""
-    return len(word) >= PASTE_CHARS and bool(_SENTENCE_PUNCT.search(word))
+    sentence punctuation) rather than a question or a name: a question typed with commas
+    (物业公司因为我没交物业费就给我家停水停电，这合法吗) asks in its last clause."""
+    if len(word) < PASTE_CHARS or not _SENTENCE_PUNCT.search(word):
+        return False
+    last = [c for c in _CLAUSES.split(word) if c.strip()]
+    return not (last and _ASKING.search(last[-1].strip()))
+
+
+# where a typed question's clauses part (…停水停电，这合法吗)
+_CLAUSES = re.compile(r"[。，；：！,;:!?？、]")
 
 
 def content_chunks(piece: str) -> list[str]:
@@ -1105,12 +1113,20 @@ class QueryBuilder:
             words = [_SPACE_IN_PASTE.sub("", text)]
         else:
             words = []
-            for word in text.split():
+            typed = text.split()
+            if len(typed) == 1 and _SENTENCE_PUNCT.search(text) and not _FIELD.search(text):
+                # a question typed with commas: its clauses are its words (the last one asks)
+                typed = [c for c in _CLAUSES.split(text) if c.strip()] or typed
+                typed[-1] += "吗" if text.rstrip()[-1:] in "?？" and not _ASKING.search(typed[-1]) else ""
+            # a question typed as a sentence: each long word of it is read as one (content
+            # words, not the pronouns and particles between them), not only the one that asks
+            asking = len(typed) > 1 and any(_ASKING.search(w) for w in typed)
+            for word in typed:
                 asked, legal = ask_parts(word)
                 legal = legal or bool(_LEGAL_SENTENCE.search(word))
                 plan.legal_ask |= legal
                 parts = [part for w in asked for part in self.question_parts(w)]
-                if len(word) >= CHUNK_MIN and _ASKING.search(word):
+                if len(word) >= CHUNK_MIN and (asking or _ASKING.search(word)):
                     parts = [c for p in parts for c in (content_chunks(p) if not self._is_jargon(p) else [p])]
                 words += parts
             if not words:         # only asking words (违法吗 alone): they are the query

@@ -251,3 +251,19 @@ def test_a_query_naming_a_region_is_not_spread_over_other_documents(tmp_path):
     assert scoped[:5] == ["广东省2025年法治政府建设年度报告"] * 5 and "条例" in scoped[5]
     assert "条例" in capped[3]
     assert len(set(unscoped[:4])) > 1           # without a scope the page still shows many documents
+
+
+def test_a_question_typed_with_commas_is_a_question_not_a_pasted_sentence(seed_index):
+    """物业公司因为我没交物业费就给我家停水停电，这合法吗: long, with a comma, but it asks in its
+    last clause: its clauses are read as a question's words (content words, a legal ask), not
+    as one pasted sentence; a sentence copied from a report stays one concept."""
+    from searchlib.query import is_pasted
+    question = "物业公司因为我没交物业费就给我家停水停电，这合法吗"
+    assert not is_pasted(question)
+    plan = seed_index.plan(question)
+    assert plan.legal_ask and len(plan.concepts) > 1 and "物业公司" in "".join(plan.concepts)
+    assert "交物业费" in plan.concepts or "物业费" in plan.concepts
+    plan = seed_index.plan("坐公交车时司机急刹车把我摔伤了，公交公司要赔吗?")
+    assert len(plan.concepts) > 1 and "摔伤" in plan.concepts
+    pasted = "全面推行行政执法公示制度，执法全过程记录制度，重大执法决定法制审核制度。"
+    assert is_pasted(pasted) and len(seed_index.plan(pasted).concepts) == 1
