@@ -105,9 +105,10 @@ _LEGAL_ASK = re.compile(r"(?:是否|算不算|算)?(?:违法|合法|犯法|犯�
                         r"|(?:怎么|怎样|如何)(?:算|计算|认定)|(?:怎么|怎样|如何)(?=处罚|罚|判|赔|补偿|追责)"
                         r"|判几年|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要"
                         # …公交公司要赔吗, 合同还算数吗, 遗嘱有效吗: whether a duty or a deed holds
-                        r"|(?:要|该|得)?赔(?:吗|么|不赔)$|算数(?:吗|么)$|算不算数|有没有效|有效(?:吗|么)$"
-                        # 一个月最多能加多少个小时, 利息最高多少: a limit a provision sets
-                        r"|(?:最多|最少|最长|最高|最低)(?:能|可以|能够)?[^，,。；;]{0,4}(?:多少|几)")
+                        r"|(?:要|该|得)?赔(?:吗|么|不赔)$|算数(?:吗|么)$|算不算数|有没有效|有效(?:吗|么)$")
+# 一个月最多能加多少个小时, 利息最高多少, 最多不能超过多少: a limit a provision sets (a legal ask
+# whose words stay: 超过 is what the provision says)
+_LIMIT_ASK = re.compile(r"(?:最多|最少|最长|最高|最低)(?:能|可以|能够)?[^，,。；;]{0,4}(?:多少|几)")
 # a question for a period (起诉期限 多长, 多少天内答复, 几年内缴足, 试用期 最长 多久): the
 # figures of a time limit, and a question about the rules that set it
 _PERIOD_ASK = re.compile(r"多长时间|多长|多久|(?:几|多少)(?:个工作日|个月|年|天|日)(?:内|以内)?")
@@ -709,7 +710,7 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
     whether it asked about the law. A word that does not ask is returned as it is."""
     if not _CJK.search(word) or _FIELD.match(word) or _BOOST.match(word) or word[0] in "+-" or is_pasted(word):
         return [word], False
-    legal = bool(_LEGAL_ASK.search(word))
+    legal = bool(_LEGAL_ASK.search(word) or _LIMIT_ASK.search(word))
     # 怎么算 asks how a provision counts: it says 计算 (按…计算)
     rest = _LEGAL_ASK.sub(lambda m: " 计算 " if m.group(0)[-1] in "算" else " ", word)
     period = bool(_PERIOD_ASK.search(rest))
