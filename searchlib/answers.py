@@ -152,6 +152,16 @@ def unit_converter(unit: Optional[str]) -> Callable[[Figure], Optional[tuple[flo
 
 # --------------------------------------------------------------------------- concepts
 
+_RANGE_WORDS = re.compile(r"(?:以上|以下|以内|左右|多|余)+")
+
+
+def _past_range(text: str, at: int) -> int:
+    """Where what a figure counts starts when it is written after it: past 以上, 左右 …
+    (1000万以上|农村贫困人口)."""
+    m = _RANGE_WORDS.match(text, at)
+    return m.end() if m else at
+
+
 def _covered(text: str, groups) -> set[int]:
     """The concepts (indexes into ``groups``) that ``text`` names."""
     return {i for i, g in enumerate(groups) if mentions(text, g)}
@@ -163,9 +173,18 @@ def _counted(text: str, f: Figure) -> str:
     if f.unit in _CASE_UNITS and _CASE_SUBJECT.search(text) and not _NOT_CASES.search(f.subject or text):
         return text + " " + _COUNTED
     kind = unit_kind(f.unit)
+    if kind == PERCENT and _CHANGE_TAIL.search(text + " "):
+        # a change in percent of a measured total is a figure of that measure (原煤增长百分之
+        # 四点六 for 原煤产量, 进出口增长5% for 进出口总额)
+        return text + " " + " ".join(_MEASURED[k] for k in (PERCENT, MONEY, WEIGHT))
     if kind in _MEASURED:
         return text + " " + _MEASURED[kind]
     return text
+
+
+# a verb of change right before the figure (the end of the text before it; a space follows it
+# when the figure's subject is appended)
+_CHANGE_TAIL = re.compile(r"(?:增长|下降|增加|减少|提高|降低|上升|上涨|回落)了?\s")
 
 
 def _measured_topic(tokens: list[str]) -> list[tuple[str, list[str]]]:
@@ -217,6 +236,7 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
         figs = [f for f in figures if s <= f.start < e]
         answered = False
         prev_end = s
+        said: dict = {}           # subject → whether the first figure of it answers
         for f in figs:
             subject = fold_traditional(f.subject or "").lower()
             listed = _listed_at(lowered, s, f.start)
@@ -237,17 +257,24 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 answered = bool(got) and got | shared | _covered(lowered[s:listed], groups) \
                     | (opening if k else set()) == everything
                 prev_end = f.end
+                said.setdefault(f.subject, answered)
                 if answered:
                     out.append((f, s, e))
                 continue
             # 行政诉讼案件, not 受理 / 已审结 / 纠错; or what is written right after it, however
             # short (7517台执法记录设备, 两个闸门, 832个贫困县): that is what it counts
-            after = len(subject) >= 2 and lowered.startswith(subject, f.end)
+            after = len(subject) >= 2 and lowered.startswith(subject, f.end) or \
+                len(subject) >= 4 and lowered.startswith(subject, _past_range(lowered, f.end))
             # (a short subject that is itself a concept asked, 发电量达2900亿千瓦时, is its own too)
             own = len(_ADVERBS.sub("", subject)) >= 4 or after or _covered(subject, groups) == everything
             clause = max(prev_end, _clause_start(lowered, s, f.start))
             own = own and (after or subject in lowered[clause:f.start])
-            if own:
+            if not own and f.subject in said:
+                # its subject restated from a figure before it in the sentence (城镇居民人均可支配收入
+                # 15781元，农村居民人均纯收入4761元，实际增长8.4%和8%: figures.py gave 8.4% its
+                # counterpart's subject): it answers as that figure does
+                answered = said[f.subject]
+            elif own:
                 # it counts what it names: the concepts in its clause or its subject, or
                 # in a clause before it that states no number (两法衔接工作扎实推进，移送
                 # 涉嫌犯罪案件30件); "受理行政复议案件126件，行政诉讼案件300件": 300件
@@ -286,6 +313,8 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
             # else: no subject of its own, only a verb (受理28件, 办结120件): it counts what
             # the figure before it counts, and answers as that one does
             prev_end = f.end
+            if len(subject) >= 4:
+                said.setdefault(f.subject, answered)
             if answered:
                 out.append((f, s, e))
     return out
@@ -386,6 +415,14 @@ def _inside_a_word(subject: str, concept: str) -> bool:
     return bool(starts) and all(any(s < i < e for s, e in words) for i in starts)
 
 
+def _whole_item(subject: str, concepts: list[str]) -> bool:
+    """Whether a list item's subject, written in full by figures.py, is one of the query's
+    ``concepts`` (as typed) and nothing else (城镇居民人均可支配收入 of 城镇居民人均可支配收入和农村居民人均纯收入
+    分别…): the list's other items are other measures, not a partition of it."""
+    subject = fold_traditional(subject).lower()
+    return any(subject == c or subject.endswith(c) and len(subject) - len(c) <= 2 for c in concepts)
+
+
 def _other_measure(subject: str, concepts: list[str]) -> bool:
     """Whether a figure's subject names one of the query's ``concepts`` (as typed) only as
     part of another measure: a part of a population the query does not name (城镇居民人均可
@@ -484,7 +521,8 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             elif _kind_in_clause(lowered, s, f, typed):
                 continue          # 铁路货物周转量将达到…，即比一九五二年增长一倍: the kind the clause names
             listed = _listed_at(lowered, s, f.start)
-            if listed is not None and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], measured):
+            if listed is not None and item is None and not (f.subject and _whole_item(f.subject, measured)) \
+                    and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], measured):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
             if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], measured):
                 continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it

@@ -125,7 +125,7 @@ _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到",
                 # change and attainment verbs: 地区生产总值增长|6.5%, 突破|3万亿元, 同比增长|15%
                 "增长", "下降", "提高", "降低", "减少", "增加", "上升", "缩短", "延长", "压缩", "突破", "迈上", "跨过", "跨越", "跃上",
                 "跃升至", "跃居", "历史性", "首次", "首超", "同比", "环比", "比上年", "比上一年", "比上年同期", "较上年", "比去年", "较去年",
-                "年均", "分别增长", "就"]
+                "年均", "平均每年", "每年", "实际", "名义", "分别增长", "就"]
 _REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
     "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])", "及": "(?![惠涉普波顾危])",
     "就": "(?![成造迁])"}) + ")+")
@@ -151,7 +151,7 @@ _TARGET_RE = re.compile(r"^对.{1,14}?(?:干部|人员|企业|单位|群众|对�
 _LONG_VERB_RE = re.compile(r"^.*(?:治理|整治|淘汰|出台|审议|实现|开展|查办|查处|组建|培育|引进|建成|新建|承办|审核|出具|"
                            r"提供|推出|发布|制定|修订|清理|选调|聘请|邀请|签订|纳入|通过|设立|建立|举办|召开|开通)(?=[^\W\d_]{2})")
 # a year or a period at the end of a subject: 从2020年的, 五年, 近三年
-_TRAIL_TIME_RE = re.compile(rf"(?:从|由|比|较|到|至|近|过去)?(?:[0-9]{{4}}|[{_CN_CHARS}]{{1,3}})年(?:来|间|的|底|末|初)?$")
+_TRAIL_TIME_RE = re.compile(rf"(?:将|要)?(?:从|由|比|较|到|至|近|过去)?(?:[0-9]{{4}}|[{_CN_CHARS}]{{1,4}})年(?:来|间|的|底|末|初)?$")
 _AFTER_END_RE = re.compile(char_class(_STOP_CHARS + "《") + r"|[\d\s]")
 _AFTER_CUT_RE = re.compile(
     r"的|以上|以下|以内|左右|之|等(?![级次同])|进行|开展|使用|情况|参与|参加|列席|签订|提供|实现|"
@@ -168,6 +168,8 @@ _AFTER_OF_RE = re.compile(r"^[^\W\d_]{2,8}?的(?=[^\W\d_]{3})")
 _VERBISH = frozenset(["受理", "办结", "审结", "缩短", "压缩", "增加", "减少", "下降", "提高", "提升",
                       "增长", "降低", "上升", "增", "降", "减", "新增", "维持", "驳回", "撤销",
                       "保留", "废止", "修改", "明确", "明确了", "覆盖", "惠及", "涉及", "达", ""])
+_CHANGE_VERBS = ("增加", "增长", "增至", "提高", "提升", "上升", "扩大", "减少", "下降", "降低", "降至", "缩短",
+                 "缩小", "压缩")
 _GAP_YEAR_RE = re.compile(r"[0-9]{4}年的?")        # 从2006年的18亿元增加到2010年的306亿元
 _LINKERS = frozenset("、和及与或至到—–~～-")
 
@@ -338,7 +340,7 @@ _PEOPLE_NOUN_RE = re.compile(r"人口|农民工|劳动力|毕业生|职工|就�
 _PEOPLE_AFTER = r"(?:以上|左右)?(?:农村|城镇|城乡)?(?:贫困)?人口"
 _PEOPLE_AFTER_RE = re.compile(_PEOPLE_AFTER)
 # a number in 万/亿 that no unit follows (only 以上/左右, punctuation, the end, or 人口)
-_BARE_SCALE_RE = re.compile(r"(?<![0-9.,])([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?"
+_BARE_SCALE_RE = re.compile(r"(?<![0-9.])(?<![0-9],)([0-9][0-9,]*(?:\.[0-9]+)?)[多余]?(万|亿)[多余]?"
                             rf"(?=以上|以下|左右|[^0-9A-Za-z\u4e00-\u9fff%‰]|$|{_PEOPLE_AFTER})")
 
 
@@ -542,6 +544,8 @@ def _extract(text: str) -> list[Figure]:
                 subject, source = figures[-1].subject, "inherit"     # 由344个增至346个
             elif not subject:
                 subject = _subject_after(text, e) or _subject_after(text, e, raw=True)
+                if subject.startswith(_CHANGE_VERBS):
+                    subject = ""          # 由1997年的5160元|增加到…: a verb, not what it counts
                 source = "after" if subject else ""
                 if not subject and figures and s - prev_end <= 12 and \
                         all(c in _STOP or c in _LINKERS

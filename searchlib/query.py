@@ -77,9 +77,10 @@ HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主
 # a leading region, a trailing quantity word, and 开展/情况-style filler around the topic.
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|达|约为?|共计?|总计|合计|控制在|保持在|稳定在)?"
-                     r"(?:有多少|是多少|多少)(?P<unit>" + "|".join(sorted(map(re.escape, QUERY_UNITS), key=len, reverse=True))
-                     + r")?(?:以内|以上|以下|左右)?|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
+                     r"(?:有多少|是多少|多少)(?P<unit>(?:十万|百万|千万|万|亿)?(?:" + "|".join(sorted(map(re.escape, QUERY_UNITS), key=len, reverse=True))
+                     + r"))?(?:以内|以上|以下|左右)?|有几[个件项次名家]?|几[个件项次名家]|有哪些|是哪些|"
                      r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
+_SCALE_LEAD = re.compile(r"^(?:十万|百万|千万|万|亿)")
 _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
                      r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
 _Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二][〇零○一二三四五六七八九]{3}年(?=.))(?:以来|的)?")
@@ -102,7 +103,12 @@ _Q_PIECE_TAIL = re.compile(r"(?:的|了|是|在|有|还|都|呢|吗)+$")
 # query asks for the rules; 怎么处罚 keeps 处罚, which the provisions say
 _LEGAL_ASK = re.compile(r"(?:是否|算不算|算)?(?:违法|合法|犯法|犯罪|侵权)(?:吗|么)$|是否(?:违法|合法|犯法|犯罪)"
                         r"|(?:怎么|怎样|如何)(?:算|计算|认定)|(?:怎么|怎样|如何)(?=处罚|罚|判|赔|补偿|追责)"
-                        r"|判几年|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要")
+                        r"|判几年|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要"
+                        # …公交公司要赔吗, 合同还算数吗, 遗嘱有效吗: whether a duty or a deed holds
+                        r"|(?:要|该|得)?赔(?:吗|么|不赔)$|算数(?:吗|么)$|算不算数|有没有效|有效(?:吗|么)$")
+# 一个月最多能加多少个小时, 利息最高多少, 最多不能超过多少: a limit a provision sets (a legal ask
+# whose words stay: 超过 is what the provision says)
+_LIMIT_ASK = re.compile(r"(?:最多|最少|最长|最高|最低)(?:能|可以|能够)?[^，,。；;]{0,4}(?:多少|几)")
 # a question for a period (起诉期限 多长, 多少天内答复, 几年内缴足, 试用期 最长 多久): the
 # figures of a time limit, and a question about the rules that set it
 _PERIOD_ASK = re.compile(r"多长时间|多长|多久|(?:几|多少)(?:个工作日|个月|年|天|日)(?:内|以内)?")
@@ -146,8 +152,16 @@ _SPACE_IN_PASTE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
 
 def is_pasted(word: str) -> bool:
     """Whether a query word is text copied from a passage (a sentence or more: long, with
-    sentence punctuation) rather than a question or a name."""
-    return len(word) >= PASTE_CHARS and bool(_SENTENCE_PUNCT.search(word))
+    sentence punctuation) rather than a question or a name: a question typed with commas
+    (物业公司因为我没交物业费就给我家停水停电，这合法吗) asks in its last clause."""
+    if len(word) < PASTE_CHARS or not _SENTENCE_PUNCT.search(word):
+        return False
+    last = [c for c in _CLAUSES.split(word) if c.strip()]
+    return not (last and _ASKING.search(last[-1].strip()))
+
+
+# where a typed question's clauses part (…停水停电，这合法吗)
+_CLAUSES = re.compile(r"[。，；：！,;:!?？、]")
 
 
 def content_chunks(piece: str) -> list[str]:
@@ -696,7 +710,7 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
     whether it asked about the law. A word that does not ask is returned as it is."""
     if not _CJK.search(word) or _FIELD.match(word) or _BOOST.match(word) or word[0] in "+-" or is_pasted(word):
         return [word], False
-    legal = bool(_LEGAL_ASK.search(word))
+    legal = bool(_LEGAL_ASK.search(word) or _LIMIT_ASK.search(word))
     # 怎么算 asks how a provision counts: it says 计算 (按…计算)
     rest = _LEGAL_ASK.sub(lambda m: " 计算 " if m.group(0)[-1] in "算" else " ", word)
     period = bool(_PERIOD_ASK.search(rest))
@@ -1017,7 +1031,8 @@ class QueryBuilder:
             if "多少" in m.group(0) or "几" in m.group(0):
                 tail.append("多少")
             if m.group("unit"):            # 达到多少斤, 多少亿美元: figures in that unit
-                tail.append(m.group("unit"))
+                unit = m.group("unit")     # (多少万人: in 人, whatever the scale)
+                tail.append(unit if unit in QUERY_UNITS else _SCALE_LEAD.sub("", unit))
             rest = rest[:m.start()]
         m = _Q_RULE_ASK.search(rest)
         if m and m.start() >= 2:
@@ -1103,12 +1118,20 @@ class QueryBuilder:
             words = [_SPACE_IN_PASTE.sub("", text)]
         else:
             words = []
-            for word in text.split():
+            typed = text.split()
+            if len(typed) == 1 and _SENTENCE_PUNCT.search(text) and not _FIELD.search(text):
+                # a question typed with commas: its clauses are its words (the last one asks)
+                typed = [c for c in _CLAUSES.split(text) if c.strip()] or typed
+                typed[-1] += "吗" if text.rstrip()[-1:] in "?？" and not _ASKING.search(typed[-1]) else ""
+            # a question typed as a sentence: each long word of it is read as one (content
+            # words, not the pronouns and particles between them), not only the one that asks
+            asking = len(typed) > 1 and any(_ASKING.search(w) for w in typed)
+            for word in typed:
                 asked, legal = ask_parts(word)
                 legal = legal or bool(_LEGAL_SENTENCE.search(word))
                 plan.legal_ask |= legal
                 parts = [part for w in asked for part in self.question_parts(w)]
-                if len(word) >= CHUNK_MIN and _ASKING.search(word):
+                if len(word) >= CHUNK_MIN and (asking or _ASKING.search(word)):
                     parts = [c for p in parts for c in (content_chunks(p) if not self._is_jargon(p) else [p])]
                 words += parts
             if not words:         # only asking words (违法吗 alone): they are the query
@@ -1145,7 +1168,8 @@ class QueryBuilder:
             elif word in QUERY_UNITS:
                 plan.wants_figures = True
                 # figures store money in 元 and areas in 平方米 (figures.py scales 万/亿)
-                plan.units.append(base_unit(word)[0])
+                if base_unit(word)[0] not in plan.units:
+                    plan.units.append(base_unit(word)[0])
             else:
                 concepts.append(word)
         if not concepts and not plan.wants_figures and plan.filters and not excluded:

@@ -273,7 +273,7 @@ class ShardSearcher:
                 for old in [t for t in self._masks if t != mine]:
                     self._masks.pop(old, None)
             # the index-wide facts in the snapshot's caches, where its methods read them
-            snap.report_cache["__shared__"], snap.report_cache["__current__"] = masks
+            snap.tables["__shared__"], snap.tables["__current__"] = masks
         return snap
 
     def _global_masks(self, snap, facts) -> tuple[np.ndarray, np.ndarray]:

@@ -344,6 +344,23 @@ def test_two_region_words_keep_both_regions(seed_index):
     ("化学需氧量 排放", "化学需氧量、二氧化硫排放量分别下降12.45%、14.29%。", [12.45]),
     ("城镇居民人均可支配收入", "城乡居民人均可支配收入分别增长4.4%、5.6%。", [4.4]),
     ("原煤产量", "原煤、原油、天然气产量分别增长72.1%、31.2%、141%。", [72.1]),
+    # a run restating the figures before it answers as they do (its subject is theirs)
+    ("城镇居民人均可支配收入", "城镇居民人均可支配收入15781元，农村居民人均纯收入4761元，实际增长8.4%和8%。",
+     [15781, 8.4]),
+    ("城镇居民人均可支配收入", "城乡居民人均可支配收入分别达6.9万元、3.4万元，增长4.2%、5.3%。", [69000, 4.2]),
+    ("一般公共预算收入", "地方一般公共预算收入5853.9亿元，增长3.9%；", [585390000000, 3.9]),
+    # a list of whole measures with 分别: the asked one is its own item, not a part of a total
+    ("城镇居民人均可支配收入", "城镇居民人均可支配收入和农村居民人均纯收入年均分别实际增长9.7%和8.9%；", [9.7]),
+    ("农村居民人均纯收入", "城镇居民人均可支配收入和农村居民人均纯收入年均分别增长8.8%、9.9%；", [9.9]),
+    # a change with no subject of its own (五年来年均实际增长) is the one of the figure before
+    ("城镇居民人均可支配收入", "1997年，城镇居民人均可支配收入达到5160元，五年来年均实际增长6％；", [5160, 6]),
+    ("城镇居民人均可支配收入", "城镇居民人均可支配收入，由1997年的5160元增加到2002年的7703元，平均每年实际增长8.6%。",
+     [5160, 7703, 8.6]),
+    # a change in percent of a measured total's topic is a figure of that measure
+    ("原煤产量", "一九八一年比一九八○年，原煤增长百分之零点二，原油下降百分之四点五。", [0.2]),
+    ("原煤产量", "原煤占一次能源消费的百分之七十。", []),
+    # what a figure counts may follow its range word (1000万以上|农村贫困人口)
+    ("农村贫困人口", "今年要完成1000万以上农村贫困人口脱贫任务，其中易地搬迁脱贫200万人以上。", [10000000]),
     # a share of the concept is another measure
     ("固定资产投资", "能源交通投资占整个固定资产投资的百分之二十左右。", []),
     # the units of one kind of ownership are a part, unless the query names that kind

@@ -263,11 +263,29 @@ def test_a_run_of_figures_restating_the_ones_before_takes_their_subjects(text, s
     ("力争今年农村贫困人口再减少1000万以上,并做好防止返贫的工作。", [(10_000_000.0, "人", "力争今年农村贫困人口再")]),
     ("贫困人口减少6800多万,易地扶贫搬迁830万人", [(68_000_000.0, "人", "贫困人口"), (8_300_000.0, "人", "易地扶贫搬迁")]),
     ("近1亿农村贫困人口实现脱贫", [(100_000_000.0, "人", "农村贫困人口")]),
+    # ... also right after a comma (a thousands separator only follows a digit)
+    ("脱贫攻坚成果举世瞩目，5575万农村贫困人口实现脱贫", [(55_750_000.0, "人", "农村贫困人口")]),
     ("争取今年再有1000万以上贫困人口解决温饱问题。", [(10_000_000.0, "人", "贫困人口解决温饱问题")]),
     # ... never a sum with no word for people (投资1000万), nor a percentage written in words
     ("投资1000万,建成道路。", []),
     ("争取有百分之四十左右的主要工业产品达到先进水平", [(40.0, "%", "主要工业产品")]),
 ])
 def test_people_counted_in_wan_without_a_unit(text, expected):
+    from searchlib.normalize import normalize
+    text = normalize(text)
     from searchlib.figures import extract_figures
     assert [(f.value, f.unit, f.subject) for f in extract_figures(text)] == expected
+
+
+@pytest.mark.parametrize("text, subjects", [
+    # adverbs of time and of measure before a change are no subject (五年来年均实际增长6%)
+    ("城镇居民人均可支配收入达到5160元,五年来年均实际增长6%;", ["城镇居民人均可支配收入", ""]),
+    ("扣除价格因素,实际增长7.7%", [""]),
+    ("原煤产量拟定为一亿五千零七十二万四千吨,将比一九五七年增长百分之十七点二。", ["原煤产量拟定", ""]),
+    # a verb of change after a figure is not what it counts
+    ("城镇居民人均可支配收入,由1997年的5160元增加到2002年的7703元。", ["", ""]),
+    ("全市法律顾问由120名增加到150名", ["全市法律顾问", "全市法律顾问"]),
+])
+def test_what_a_change_is_of_is_no_adverb_or_verb(text, subjects):
+    from searchlib.figures import extract_figures
+    assert [f.subject for f in extract_figures(text)] == subjects

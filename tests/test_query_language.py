@@ -146,6 +146,12 @@ def test_a_figure_question_with_a_unit_a_verb_or_a_year_in_chinese_numerals(seed
     assert plan.years and plan.regions == {"全国": "100000"}
     assert seed_index.plan("城镇调查失业率控制在多少以内").concepts == ["城镇调查失业率"]
     assert seed_index.plan("外贸进出口总额达到多少亿美元").units == ["美元"]
+    # a unit with its scale (多少万人, 多少万吨): the unit asked, and the question's other parts
+    # as without it (全国 the national figure, 人数 a quantity word)
+    plan = seed_index.plan("全国城镇新增就业人数是多少万人")
+    assert plan.concepts == ["全国", "城镇新增就业"] and plan.units == ["人", "名", "人次"]
+    assert seed_index.plan("粮食产量达到多少万吨").concepts == ["粮食产量"]
+    assert seed_index.plan("粮食产量达到多少万吨").units == ["吨"]
     # a verb that states the rule stays: 不能超过 is what a provision says (不得超过)
     assert "超过" in "".join(seed_index.plan("定金 最多不能超过多少").concepts)
 
@@ -245,3 +251,19 @@ def test_a_query_naming_a_region_is_not_spread_over_other_documents(tmp_path):
     assert scoped[:5] == ["广东省2025年法治政府建设年度报告"] * 5 and "条例" in scoped[5]
     assert "条例" in capped[3]
     assert len(set(unscoped[:4])) > 1           # without a scope the page still shows many documents
+
+
+def test_a_question_typed_with_commas_is_a_question_not_a_pasted_sentence(seed_index):
+    """物业公司因为我没交物业费就给我家停水停电，这合法吗: long, with a comma, but it asks in its
+    last clause: its clauses are read as a question's words (content words, a legal ask), not
+    as one pasted sentence; a sentence copied from a report stays one concept."""
+    from searchlib.query import is_pasted
+    question = "物业公司因为我没交物业费就给我家停水停电，这合法吗"
+    assert not is_pasted(question)
+    plan = seed_index.plan(question)
+    assert plan.legal_ask and len(plan.concepts) > 1 and "物业公司" in "".join(plan.concepts)
+    assert "交物业费" in plan.concepts or "物业费" in plan.concepts
+    plan = seed_index.plan("坐公交车时司机急刹车把我摔伤了，公交公司要赔吗?")
+    assert len(plan.concepts) > 1 and "摔伤" in plan.concepts
+    pasted = "全面推行行政执法公示制度，执法全过程记录制度，重大执法决定法制审核制度。"
+    assert is_pasted(pasted) and len(seed_index.plan(pasted).concepts) == 1

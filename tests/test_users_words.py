@@ -21,6 +21,11 @@ from searchlib.synonyms import SynonymMap, everyday_words_path, shipped_synonyms
     ("罚款几倍", ["罚款", "多少"], False),
     ("行政复议", ["行政复议"], False),
     ("region:宁波", ["region:宁波"], False),
+    # whether a duty or a deed holds, and a limit a provision sets, ask about the law
+    ("公交公司要赔吗", ["公交公司"], True),
+    ("口头协议算不算数", ["口头协议"], True),
+    ("一个月最多能加多少个小时", ["一个月最多能加多少个小时"], True),   # its words stay (最多不能超过)
+    ("粮食产量达到多少", ["粮食产量达到多少"], False),
 ])
 def test_ask_parts(word, parts, legal):
     assert ask_parts(word) == (parts, legal)
