@@ -115,6 +115,15 @@ def test_a_shard_without_replicas_is_named(served):
     idx, expected, clients = served
     for a in clients[1].actors:
         ray.kill(a, no_restart=True)
+    for a in clients[1].actors:          # ray.kill returns before the actor is gone
+        for _ in range(300):
+            try:
+                ray.get(a.ready.remote(), timeout=10)
+            except ray.exceptions.RayError:
+                break
+            threading.Event().wait(0.1)
+        else:
+            pytest.fail("a killed actor still answers after 30 s")
     r = idx.search("两法衔接")
     assert r.missing_shards == [1]
     d = r.to_dict()
