@@ -409,10 +409,23 @@ class Snapshot:
         key = repr(q)
         hit = self.report_cache.get(key)
         if hit is None:
-            results = self.searcher.search(q, limit=None)
-            pairs = sorted((r.docnum, r.score) for r in results)
-            docnums = np.fromiter((d for d, _ in pairs), np.int64, len(pairs))
-            scores = np.fromiter((s for _, s in pairs), np.float64, len(pairs))
+            # the matches and scores of Whoosh's collector (each leaf's matcher stepped with
+            # the searcher's context), without its Results, heap and sort by score: the
+            # leaves are in docnum order, and so are their matches
+            context = self.searcher.context()
+            ids: list = []
+            values: list = []
+            for leaf, offset in self.searcher.leaf_searchers():
+                m = q.matcher(leaf, context)
+                while m.is_active():
+                    ids.append(m.id() + offset)
+                    values.append(m.score())
+                    m.next()
+            docnums = np.asarray(ids, np.int64)
+            scores = np.asarray(values, np.float64)
+            if len(docnums) > 1 and (np.diff(docnums) <= 0).any():
+                order = np.argsort(docnums, kind="stable")
+                docnums, scores = docnums[order], scores[order]
             if len(self.report_cache) > 256:
                 self.report_cache.clear()
             hit = self.report_cache[key] = (docnums, scores)
