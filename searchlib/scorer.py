@@ -414,7 +414,7 @@ class Scorer:
             else:       # every passage of the reports it matches (as _term reads it)
                 found.append(root._report_level(wq.Term(field_, t)).ids)
         if sum(len(f) for f in found) < PRESENCE_MIN:
-            ids = np.unique(np.concatenate(found)).astype(np.int64, copy=False) if found else np.zeros(0, np.int64)
+            ids = _sorted_union(found)
             present = ("ids", ids)
         else:
             mask = np.zeros(self.sp.passages, bool)
@@ -999,6 +999,19 @@ def _restrict(r: Scored, within) -> Scored:
     sel = _positions_in(r.ids, within)
     return Scored(r.ids[sel], r.text[sel], r.flat[sel], r.count[sel])
 
+
+
+def _sorted_union(lists: list) -> np.ndarray:
+    """The ids of ascending id lists as one ascending list without repeats (a single list
+    as it is; a sort and a neighbour test, not np.unique's hash table, for a few short ones)."""
+    if not lists:
+        return np.zeros(0, np.int64)
+    if len(lists) == 1:
+        return np.asarray(lists[0]).astype(np.int64, copy=False)
+    ids = np.sort(np.concatenate(lists).astype(np.int64, copy=False), kind="stable")
+    if len(ids) > 1:
+        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+    return ids
 
 def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Which of ``values`` are in the ascending array ``sorted_set`` (no sorting): a

@@ -1216,8 +1216,11 @@ class IndexSearcher:
                 every |= cp.p_kind[ids] == kind_code(plan.kind_intent)
             level = np.where(every, 3.0, 1.0)
         key = level * _TIER + score * (1.0 + SLACK) + 1e-12
-        kept = np.unique(ids[key >= theta] >> bi.shift)
-        rejected = int(np.count_nonzero(~np.isin(ids >> bi.shift, kept))) if len(kept) else len(ids)
+        block_of = ids >> bi.shift                  # ascending, as ids are
+        kept = block_of[key >= theta]
+        if len(kept) > 1:
+            kept = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
+        rejected = int(np.count_nonzero(~_members(block_of, kept))) if len(kept) else len(ids)
         return sub, kept, rejected
 
     def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict) -> Optional[np.ndarray]:

@@ -31,3 +31,11 @@ def test_union_of_id_arrays():
         got = _union(arrays)
         want = np.unique(np.concatenate([a for a in arrays if a is not None] or [np.zeros(0, np.int64)]))
         assert got.dtype == np.int64 and got.tolist() == want.tolist()
+
+
+def test_sorted_union_of_ascending_id_lists():
+    import numpy as np
+    from searchlib.scorer import _sorted_union
+    assert _sorted_union([]).tolist() == []
+    assert _sorted_union([np.array([2, 5, 9])]).tolist() == [2, 5, 9]
+    assert _sorted_union([np.array([1, 3, 5]), np.array([2, 3, 9]), np.array([9])]).tolist() == [1, 2, 3, 5, 9]
