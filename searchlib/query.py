@@ -156,12 +156,17 @@ def is_pasted(word: str) -> bool:
     (物业公司因为我没交物业费就给我家停水停电，这合法吗) asks in its last clause."""
     if len(word) < PASTE_CHARS or not _SENTENCE_PUNCT.search(word):
         return False
+    if word.rstrip()[-1:] in "?？":
+        return False
     last = [c for c in _CLAUSES.split(word) if c.strip()]
-    return not (last and _ASKING.search(last[-1].strip()))
+    return not (last and _TYPED_ASK.search(last[-1].strip()))
 
 
 # where a typed question's clauses part (…停水停电，这合法吗)
 _CLAUSES = re.compile(r"[。，；：！,;:!?？、]")
+# how a typed question's last clause asks, as official texts never do (they say 可以, 如何,
+# 什么, 几 in their own sentences: 可以向行政机关提出行政复议申请)
+_TYPED_ASK = re.compile(r"[吗呢么]$|多少|能不能|可不可以|要不要|怎么办|怎么样|怎么算|有没有|是不是|算不算")
 
 
 def content_chunks(piece: str) -> list[str]:

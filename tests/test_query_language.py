@@ -267,3 +267,6 @@ def test_a_question_typed_with_commas_is_a_question_not_a_pasted_sentence(seed_i
     assert len(plan.concepts) > 1 and "摔伤" in plan.concepts
     pasted = "全面推行行政执法公示制度，执法全过程记录制度，重大执法决定法制审核制度。"
     assert is_pasted(pasted) and len(seed_index.plan(pasted).concepts) == 1
+    # an article says 可以, 什么, 如何 in its own sentences: still a paste
+    assert is_pasted("公民、法人或者其他组织认为具体行政行为侵犯其合法权益的，可以向行政机关提出行政复议申请。")
+    assert is_pasted("群众反映什么问题，就解决什么问题，这是我们工作的出发点")
