@@ -171,3 +171,12 @@ def test_the_whole_index_tables_outlive_the_query_results_kept_per_snapshot(seed
         snap.report_matches(wq.Term("title", f"不存在的词{n}"))
     assert len(snap.report_cache) <= 257
     assert snap.current_editions() is current and snap.report_dates() is dates
+
+
+def test_shared_texts_are_the_passages_whose_hash_occurs_twice(seed_index):
+    import numpy as np
+    snap = seed_index._searcher.snapshot()
+    snap.tables.pop("__shared__", None)
+    hashes = snap.passages.p_hash
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    assert (snap.shared_texts() == (counts[inverse] > 1)).all()
