@@ -30,7 +30,11 @@ def served(index):
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.task_dispatcher.shutdown(timeout=5)         # requests in flight finish first
-    server.trigger.pull_trigger(server.close)
+
+    def close_all():        # the server and the browser's idle keep-alive connections: the loop ends
+        for channel in list(server._map.values()):
+            channel.close()
+    server.trigger.pull_trigger(close_all)
     thread.join(timeout=5)
 
 
