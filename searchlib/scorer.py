@@ -1000,18 +1000,23 @@ def _restrict(r: Scored, within) -> Scored:
     return Scored(r.ids[sel], r.text[sel], r.flat[sel], r.count[sel])
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """An ascending array without its repeats: a neighbour test, not np.unique (whose hash
+    table or sort is work the order already did)."""
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
 
 def _sorted_union(lists: list) -> np.ndarray:
     """The ids of ascending id lists as one ascending list without repeats (a single list
-    as it is; a sort and a neighbour test, not np.unique's hash table, for a few short ones)."""
+    as it is; a sort and a neighbour test for several)."""
     if not lists:
         return np.zeros(0, np.int64)
     if len(lists) == 1:
         return np.asarray(lists[0]).astype(np.int64, copy=False)
-    ids = np.sort(np.concatenate(lists).astype(np.int64, copy=False), kind="stable")
-    if len(ids) > 1:
-        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
-    return ids
+    return sorted_unique(np.sort(np.concatenate(lists).astype(np.int64, copy=False), kind="stable"))
+
 
 def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Which of ``values`` are in the ascending array ``sorted_set`` (no sorting): a

@@ -38,7 +38,8 @@ from .models import SECTION_KINDS
 from .schema import (BODY, CONTENT_HASH, DOC_ID, DOC_TYPE, HEADING, ISSUER, KIND, LEVEL, META, PUBLISHED, REGION,
                      RULE_KEY, YEAR)
 from .prune import SLACK, BlockIndex, Bounds, Domain, Unbounded, passage_weights, report_blocks
-from .scorer import CorpusStats, NodeCache, OutOfTime, Scorer, _members, _within_distance, figure_passages
+from .scorer import (CorpusStats, NodeCache, OutOfTime, Scorer, _members, _within_distance, figure_passages,
+                     sorted_unique)
 from .integrity import IntegrityError, raise_if_records_damaged, raise_if_resized
 from .segments import CombinedPassages, PassageFiles, SegmentView
 from .snippets import make_snippet
@@ -477,9 +478,8 @@ class Snapshot:
             # inverse and counts (3.6M passages: 1.25 → 0.70 s)
             hashes = self.passages.p_hash
             ordered = np.sort(hashes)
-            repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+            repeated = sorted_unique(ordered[1:][ordered[1:] == ordered[:-1]])
             if len(repeated):
-                repeated = repeated[np.concatenate(([True], repeated[1:] != repeated[:-1]))]
                 at = np.minimum(np.searchsorted(repeated, hashes), len(repeated) - 1)
                 shared = repeated[at] == hashes
             else:
@@ -1231,9 +1231,7 @@ class IndexSearcher:
             level = np.where(every, 3.0, 1.0)
         key = level * _TIER + score * (1.0 + SLACK) + 1e-12
         block_of = ids >> bi.shift                  # ascending, as ids are
-        kept = block_of[key >= theta]
-        if len(kept) > 1:
-            kept = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
+        kept = sorted_unique(block_of[key >= theta])
         rejected = int(np.count_nonzero(~_members(block_of, kept))) if len(kept) else len(ids)
         return sub, kept, rejected
 
