@@ -162,8 +162,8 @@ def is_pasted(word: str) -> bool:
     return not (last and _TYPED_ASK.search(last[-1].strip()))
 
 
-# where a typed question's clauses part (…停水停电，这合法吗)
-_CLAUSES = re.compile(r"[。，；：！,;:!?？、]")
+# where a typed question's clauses part (…停水停电，这合法吗; a question mark stays with its clause)
+_CLAUSES = re.compile(r"[。，；：！,;:!、]")
 # how a typed question's last clause asks, as official texts never do (they say 可以, 如何,
 # 什么, 几 in their own sentences: 可以向行政机关提出行政复议申请)
 _TYPED_ASK = re.compile(r"[吗呢么]$|多少|能不能|可不可以|要不要|怎么办|怎么样|怎么算|有没有|是不是|算不算")
@@ -715,6 +715,7 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
     whether it asked about the law. A word that does not ask is returned as it is."""
     if not _CJK.search(word) or _FIELD.match(word) or _BOOST.match(word) or word[0] in "+-" or is_pasted(word):
         return [word], False
+    word = word.rstrip("?？") or word        # (违法吗? asks as 违法吗 does)
     legal = bool(_LEGAL_ASK.search(word) or _LIMIT_ASK.search(word))
     # 怎么算 asks how a provision counts: it says 计算 (按…计算)
     rest = _LEGAL_ASK.sub(lambda m: " 计算 " if m.group(0)[-1] in "算" else " ", word)
@@ -1127,7 +1128,6 @@ class QueryBuilder:
             if len(typed) == 1 and _SENTENCE_PUNCT.search(text) and not _FIELD.search(text):
                 # a question typed with commas: its clauses are its words (the last one asks)
                 typed = [c for c in _CLAUSES.split(text) if c.strip()] or typed
-                typed[-1] += "吗" if text.rstrip()[-1:] in "?？" and not _ASKING.search(typed[-1]) else ""
             # a question typed as a sentence: each long word of it is read as one (content
             # words, not the pronouns and particles between them), not only the one that asks
             asking = len(typed) > 1 and any(_ASKING.search(w) for w in typed)

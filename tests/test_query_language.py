@@ -264,7 +264,7 @@ def test_a_question_typed_with_commas_is_a_question_not_a_pasted_sentence(seed_i
     assert plan.legal_ask and len(plan.concepts) > 1 and "物业公司" in "".join(plan.concepts)
     assert "交物业费" in plan.concepts or "物业费" in plan.concepts
     plan = seed_index.plan("坐公交车时司机急刹车把我摔伤了，公交公司要赔吗?")
-    assert len(plan.concepts) > 1 and "摔伤" in plan.concepts
+    assert len(plan.concepts) > 1 and "摔伤" in plan.concepts and plan.legal_ask
     pasted = "全面推行行政执法公示制度，执法全过程记录制度，重大执法决定法制审核制度。"
     assert is_pasted(pasted) and len(seed_index.plan(pasted).concepts) == 1
     # an article says 可以, 什么, 如何 in its own sentences: still a paste

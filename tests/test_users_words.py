@@ -11,6 +11,7 @@ from searchlib.synonyms import SynonymMap, everyday_words_path, shipped_synonyms
 
 @pytest.mark.parametrize("word, parts, legal", [
     ("违法吗", [], True),                         # only asks
+    ("违法吗？", [], True),                       # ... with a question mark too
     ("吃野生动物", ["吃野生动物"], False),
     ("怎么处罚", ["处罚"], True),
     ("怎么算", ["计算"], True),                   # the provisions say 按…计算
