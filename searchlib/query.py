@@ -103,7 +103,7 @@ _Q_PIECE_TAIL = re.compile(r"(?:的|了|是|在|有|还|都|呢|吗)+$")
 # query asks for the rules; 怎么处罚 keeps 处罚, which the provisions say
 _LEGAL_ASK = re.compile(r"(?:是否|算不算|算)?(?:违法|合法|犯法|犯罪|侵权)(?:吗|么)$|是否(?:违法|合法|犯法|犯罪)"
                         r"|(?:怎么|怎样|如何)(?:算|计算|认定)|(?:怎么|怎样|如何)(?=处罚|罚|判|赔|补偿|追责)"
-                        r"|判几年|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要"
+                        r"|判几年|谁来赔(?!偿)|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要"
                         # …公交公司要赔吗, 合同还算数吗, 遗嘱有效吗: whether a duty or a deed holds
                         r"|(?:要|该|得)?赔(?:吗|么|不赔)$|算数(?:吗|么)$|算不算数|有没有效|有效(?:吗|么)$")
 # 一个月最多能加多少个小时, 利息最高多少, 最多不能超过多少: a limit a provision sets (a legal ask
@@ -118,6 +118,8 @@ LEGAL_CUES = frozenset("处罚 罚款 罚则 赔偿 补偿 期限 时效 条件 
 # a trailing quantity question on a short word (每月多少 → 每月 + 多少, 罚款几倍)
 _HOW_MANY_TAIL = re.compile(r"(?<=..)(?:多少|几倍|多少倍)$")
 _RATE = re.compile(r"每[年月周天日人户次件个]")
+# a legal question asking for an amount, a period or a count (多少, 几年, 多久, 怎么算)
+_ASKS_AMOUNT = re.compile(r"多少|几|多长|多久|算(?!数)")
 _ASKS_HOW = re.compile(r"(?:请问)?(?:怎样|如何|怎么)")
 _ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|怎样|如何|多少|哪些|多长|什么|几|谁")
 # a question typed as a sentence: what the words between its content say (pronouns, modal
@@ -127,6 +129,7 @@ SENTENCE_STOPS = frozenset("我 你 他 她 它 我们 你们 他们 别人 人�
                            "这个 那个 这种 那种 什么 怎么 怎样 如何 为什么 多少 几 哪些 哪个 最高 最多 最少 最长 东西 "
                            "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有 才 才能 才可以 去 来".split())
 CHUNK_MIN = 9
+_STOP_CHARS = frozenset(w for w in SENTENCE_STOPS if len(w) == 1)   # 会被 (判几年) is no piece
 # a question that asks about the law in a sentence (…能要双倍工资吗, …受法律保护)
 _LEGAL_SENTENCE = re.compile(r"受法律保护|(?:能|可以|能不能|可不可以|有权)[^，,。？?]{1,14}(?:吗|么)$")
 # question particles at the end of a short word (违法吗 → 违法)
@@ -481,6 +484,7 @@ class QueryPlan:
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     legal_ask: bool = False              # ... in users' words (违法吗, 怎么处罚, 多久): even when it asks how many
+    asks_whether: bool = False           # a legal question whether or who (…违法吗, 谁来赔, 能不能…), not how much
     asks_how: bool = False               # a question asking how (怎样…, 如何…, 怎么…): for the measures
     advanced: bool = False
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
@@ -709,6 +713,19 @@ def _parts_in(token: str, text: str) -> bool:
     return bool(parts) and sum(map(len, parts)) == len(token) and all(p in text for p in parts)
 
 
+def _asked_in_provision_words(m: re.Match) -> str:
+    """What a legal ask asks for, as a provision says it: 怎么算 → 计算 (按…计算), 判几年 →
+    有期徒刑, 谁来赔 / 要赔吗 → 责任 (承担赔偿责任, 承担侵权责任); other asks only ask."""
+    ask = m.group(0)
+    if ask[-1] == "算":
+        return " 计算 "
+    if ask.startswith("判"):
+        return " 有期徒刑 "
+    if "赔" in ask:
+        return " 责任 "
+    return " "
+
+
 def ask_parts(word: str) -> tuple[list[str], bool]:
     """A query word without the words that only ask what the law says (违法吗, 怎么算, 谁来)
     or for how long (多久, 几年内): its remaining pieces (时限 for a period asked), and
@@ -718,7 +735,7 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
     word = word.rstrip("?？") or word        # (违法吗? asks as 违法吗 does)
     legal = bool(_LEGAL_ASK.search(word) or _LIMIT_ASK.search(word))
     # 怎么算 asks how a provision counts: it says 计算 (按…计算)
-    rest = _LEGAL_ASK.sub(lambda m: " 计算 " if m.group(0)[-1] in "算" else " ", word)
+    rest = _LEGAL_ASK.sub(_asked_in_provision_words, word)
     period = bool(_PERIOD_ASK.search(rest))
     rest = _PERIOD_ASK.sub(" ", rest)
     # an age asked (满多少岁才能, 几岁可以): a threshold a provision states, in 周岁
@@ -732,7 +749,8 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
         if m:       # 每月多少: a rate asked for, not a topic
             return ([] if _RATE.fullmatch(word[:m.start()]) else [word[:m.start()]]) + ["多少"], False
         return [_PARTICLE_TAIL.sub("", word)], False
-    pieces = [p for p in (_PARTICLE_TAIL.sub("", p) for p in rest.split()) if len(p) >= 2 or p in ("罚", "判")]
+    pieces = [p for p in (_PARTICLE_TAIL.sub("", p) for p in rest.split())
+              if (len(p) >= 2 and not all(c in _STOP_CHARS for c in p)) or p in ("罚", "判")]
     pieces = ["处罚" if p == "罚" else "刑罚" if p == "判" else p for p in pieces]
     return pieces, True
 
@@ -1093,6 +1111,7 @@ class QueryBuilder:
     def plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:
         plan = self._plan(text, use_synonyms)
         plan.asks_how = bool(_ASKS_HOW.match(plan.text or ""))
+        plan.asks_whether = plan.legal_ask and not plan.wants_figures and not _ASKS_AMOUNT.search(plan.text or "")
         plan.rule_intent = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))
                             or any(c in LEGAL_CUES for c in plan.concepts))
         return plan

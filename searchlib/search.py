@@ -1300,7 +1300,10 @@ class IndexSearcher:
             return None
         # a question asking how (怎样加强知识产权保护) wants the measures, not the passage with
         # the most figures (a list of achievements naming the topic once)
-        cw = self.ranking.how_concreteness_weight if plan.asks_how else self.ranking.concreteness_weight
+        # and a question whether or who under the law (…谁来赔, 合法吗) wants the provision
+        # that says so, not the one with the most figures (fines, fees, deadlines)
+        plain = plan.asks_how or plan.asks_whether
+        cw = self.ranking.how_concreteness_weight if plain else self.ranking.concreteness_weight
         factor = 1.0 + cw * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]
         # tier 1: the passages that hold every concept (whole, or through a synonym), ranked
@@ -1432,7 +1435,9 @@ class IndexSearcher:
         """[(concept or None, the passages with a figure about it (ascending) or None)]."""
         if cache is not None and "answer_groups" in cache:
             return cache["answer_groups"]
-        if plan.advanced:
+        if plan.asks_whether:
+            groups = []         # a question whether or who under the law asks for no figure
+        elif plan.advanced:
             groups = [(None, g) for g in plan.alternatives()]
         else:
             groups = [(c, plan.alternatives_of(c)) for c in plan.subject_concepts()]

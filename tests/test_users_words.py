@@ -23,7 +23,10 @@ from searchlib.synonyms import SynonymMap, everyday_words_path, shipped_synonyms
     ("行政复议", ["行政复议"], False),
     ("region:宁波", ["region:宁波"], False),
     # whether a duty or a deed holds, and a limit a provision sets, ask about the law
-    ("公交公司要赔吗", ["公交公司"], True),
+    ("公交公司要赔吗", ["公交公司", "责任"], True),   # a liability: 承担赔偿责任, 承担侵权责任
+    ("被狗咬伤了谁来赔", ["被狗咬伤了", "责任"], True),
+    ("谁来赔偿", ["赔偿"], True),
+    ("会被判几年", ["有期徒刑"], True),         # 处三年以上七年以下有期徒刑; 会被 asks nothing
     ("口头协议算不算数", ["口头协议"], True),
     ("一个月最多能加多少个小时", ["一个月最多能加多少个小时"], True),   # its words stay (最多不能超过)
     ("粮食产量达到多少", ["粮食产量达到多少"], False),
@@ -155,3 +158,26 @@ def test_a_question_typed_as_a_sentence_is_its_content_words(query, concepts):
     plan = QueryBuilder().plan(query)
     assert plan.concepts == concepts
     assert plan.legal_ask is (query != "农作物秸秆综合利用和禁烧怎么推进")
+
+
+DOG_RULES = ("某市养犬管理条例\n\n第十条 犬只伤人的，养犬人应当承担管理责任，由公安机关处2000元以上5000元以下罚款，"
+             "并按每只犬500元补缴登记费、200元年检费。\n\n"
+             "第十一条 犬只伤人的，养犬人应当依法承担侵权责任。\n")
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_a_question_whether_or_who_under_the_law_ranks_the_provision_not_the_figures(tmp_path, plain):
+    # 谁来赔 asks who is liable: the article saying 承担侵权责任 comes before the one with the
+    # most figures (fees and fines), which a figure question would put first
+    from tests.conftest import build_small_index
+    ix = build_small_index(tmp_path, {"2020-01-01_某市养犬管理条例.txt": DOG_RULES})
+    with api.open_index(ix) as idx:
+        plan = idx.plan("被邻居家的狗咬伤了谁来赔")
+        assert plan.asks_whether and "责任" in plan.concepts
+        assert not idx.plan("狗咬伤 罚款多少").asks_whether
+        if plain:
+            hits = idx.search("被邻居家的狗咬伤了谁来赔").hits
+            assert hits and "侵权责任" in hits[0].text
+        else:   # the same article, asked how much, gives way to the figures
+            hits = idx.search("养犬 伤人 罚款多少元").hits
+            assert hits and "罚款" in hits[0].text
