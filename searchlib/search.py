@@ -1140,7 +1140,8 @@ class IndexSearcher:
         asks_rule = plan.rule_intent and (plan.legal_ask or not plan.wants_figures)
         weights = passage_weights(bi, cp, snap, cfg.concreteness_weight,
                                   cfg.rule_type_priors if asks_rule else cfg.type_priors,
-                                  cfg.kind_priors if not plan.kind_intent and cfg.kind_priors else None)
+                                  cfg.kind_priors if not plan.kind_intent and not plan.asks_how and cfg.kind_priors
+                                  else None)
         about: dict = {}
         if cfg.answer_boost:
             for concept, ids in self._answer_groups(snap, plan, answers):
@@ -1338,8 +1339,9 @@ class IndexSearcher:
         for named in plan.named_rules:
             # the articles of the rule the query names, not those that cite it
             prior[_members(ids, scorer.evaluate(named).ids)] *= self.ranking.named_rule_prior
-        if not plan.kind_intent and self.ranking.kind_priors:
+        if not plan.kind_intent and not plan.asks_how and self.ranking.kind_priors:
             # what was done: a plan or a to-do list weighs less unless the query asks for one
+            # (or asks how: 怎样加强知识产权保护 wants the measures a plan lists)
             kinds = sp.p_kind[ids]
             for kind, weight in self.ranking.kind_priors.items():
                 if weight != 1.0:

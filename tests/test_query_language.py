@@ -219,6 +219,11 @@ def test_a_question_asking_how_wants_measures_not_figures(seed_index):
     assert hits and all(h.explanation["concreteness_factor"] == 1.0 for h in hits)
     assert any(h.explanation["concreteness_factor"] > 1.0
                for h in seed_index.search("加强行政执法", limit=10, explain=True).hits)
+    # ... and a plan's measures weigh as much as what was done (the kind priors are off)
+    plans = [h for h in seed_index.search("怎样加强行政执法", limit=50, explain=True).hits if h.section_kind == "plans"]
+    assert plans and all(h.explanation["genre_prior"] == 1.0 for h in plans)
+    plans = [h for h in seed_index.search("加强行政执法", limit=50, explain=True).hits if h.section_kind == "plans"]
+    assert plans and all(h.explanation["genre_prior"] < 1.0 for h in plans)
 
 
 def test_ages_as_statutes_state_them(seed_index):
