@@ -201,6 +201,7 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
     single = None
     in_sentence = False                   # the period is stated in the figure's sentence
     stated = False                        # ... or by a passage leading its section, or a review heading
+    compared_in = before          # where a year compared with (比1980年增长) is read
     for text, opening in ((clause, False), (before, True), (before_sentence, True)):
         found = _period_in(text, reviewed, ahead, gwr, opening=opening)
         if found and spanning and found[0] == found[1] and text is not clause:
@@ -208,6 +209,10 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
         elif found:
             start_year, end_year = found
             in_sentence = text is not before_sentence
+            if not in_sentence:
+                # 1992年同1987年相比，钢产量增长…；发电装机增长百分之四十六: the statement of
+                # several sentences (parted by ；) that gave the period also gives its base
+                compared_in = text[text.rfind("。") + 1:] + before
             break
     else:
         # a section that reviews a plan's years and the last one together: the passages
@@ -250,7 +255,7 @@ def read_figure(sentence: str, start: int, report_year: Optional[int], doc_type:
         # whenever, where the period ends (过去五年…累计6900万人 sums the years it states)
         start_year = end_year
     if change and start_year is not None and start_year == end_year:
-        compared = [int(m.group(1)) for m in _COMPARED_YEAR.finditer(before)]
+        compared = [int(m.group(1)) for m in _COMPARED_YEAR.finditer(compared_in)]
         if compared and compared[-1] < end_year - 1:
             start_year = compared[-1] + 1          # 1985年…，比1980年增长百分之四十: 1981-1985
     if role == "baseline" and start_year is not None and start_year != end_year:

@@ -206,6 +206,17 @@ def test_only_a_statement_of_time_about_the_figure_gives_its_period(sentence, fi
                  headings=("一、2025年工作回顾",))[0] == expected
 
 
+def test_a_base_year_stated_with_the_period_sentences_before_is_the_figures_base():
+    # 1992年同1987年相比，…；发电装机增长百分之四十六: the statement that gave the year (in the
+    # sentence before, parted by ；) compares it with 1987: the change is over 1988-1992
+    before = "工业生产有较大增长。1992年同1987年相比，钢产量增长百分之四十二，达到8000万吨；"
+    assert _read("发电装机增长百分之四十六，达到16500万千瓦；", "百分之四十六", 1993,
+                 before_sentence=before, headings=("一、改革开放和现代化建设取得伟大成就的五年",))[0] == "1988-1992"
+    # ... not a comparison of an earlier statement, ended by a full stop
+    before = "1992年同1987年相比，钢产量增长百分之四十二。1992年，"
+    assert _read("发电装机增长百分之四十六", "百分之四十六", 1993, before_sentence=before)[0] == "1992"
+
+
 def test_plans_before_the_tenth_and_a_plan_named_in_a_heading_are_periods():
     heads = ("二、“七五”时期的基本任务",)
     got = _read("基本建设投资总额五年为三千亿元", "三千亿元", 1986, before_sentence="一九九○年工农业总产值达到一万亿元。",
