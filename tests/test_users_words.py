@@ -26,6 +26,7 @@ from searchlib.synonyms import SynonymMap, everyday_words_path, shipped_synonyms
     ("公交公司要赔吗", ["公交公司", "责任"], True),   # a liability: 承担赔偿责任, 承担侵权责任
     ("被狗咬伤了谁来赔", ["被狗咬伤了", "责任"], True),
     ("谁来赔偿", ["赔偿"], True),
+    ("发现有人搞非法集资可以向哪里举报", ["发现有人搞非法集资", "举报"], True),   # the authority a rule names
     ("会被判几年", ["有期徒刑"], True),         # 处三年以上七年以下有期徒刑; 会被 asks nothing
     ("口头协议算不算数", ["口头协议"], True),
     ("一个月最多能加多少个小时", ["一个月最多能加多少个小时"], True),   # its words stay (最多不能超过)
