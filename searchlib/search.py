@@ -1303,7 +1303,9 @@ class IndexSearcher:
         # the most figures (a list of achievements naming the topic once)
         # and a question whether or who under the law (…谁来赔, 合法吗) wants the provision
         # that says so, not the one with the most figures (fines, fees, deadlines)
-        plain = plan.asks_how or plan.asks_whether
+        # and a pasted passage wants its source and the passages making its point, with or
+        # without figures
+        plain = plan.asks_how or plan.asks_whether or plan.pasted
         cw = self.ranking.how_concreteness_weight if plain else self.ranking.concreteness_weight
         factor = 1.0 + cw * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]

@@ -226,6 +226,18 @@ def test_a_question_asking_how_wants_measures_not_figures(seed_index):
     assert plans and all(h.explanation["genre_prior"] < 1.0 for h in plans)
 
 
+def test_a_pasted_sentence_ranks_its_source_and_its_point_not_the_figures(seed_index):
+    """A paste wants its source and the passages making the same point: the concreteness
+    factor is off for it, as for a question asking how."""
+    paste = "今年根据实际工作情况,调整、补充了区政府法律顾问团组成人员,积极组织区政府法律顾问参与定期涉法信访接待"
+    plan = seed_index.plan(paste)
+    assert plan.pasted and not seed_index.plan("重大行政决策 法律顾问").pasted
+    hits = seed_index.search(paste, limit=10, explain=True).hits
+    assert hits and all(h.explanation["concreteness_factor"] == 1.0 for h in hits)
+    assert any(h.explanation["concreteness_factor"] > 1.0
+               for h in seed_index.search("重大行政决策 法律顾问", limit=10, explain=True).hits)
+
+
 def test_ages_as_statutes_state_them(seed_index):
     """十五岁 also finds 十五周岁; 满多少岁才能 asks a provision for an age (周岁), and the verbs
     around it (才能, 去) are no part of the topic."""
