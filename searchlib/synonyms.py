@@ -26,7 +26,7 @@ from .errors import SynonymFileError
 from .normalize import normalize
 from .vocabulary import QUOTES
 
-__all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path", "everyday_words_path", "slogans_path", "shipped_synonyms"]
+__all__ = ["SynonymMap", "SynonymRule", "term_key", "default_synonyms_path", "everyday_words_path", "slogans_path", "abbreviations_path", "shipped_synonyms"]
 
 # quote marks are ignored in terms (vocabulary.QUOTES: ASCII, typographic, corner brackets)
 MAX_SYNONYMS_BYTES = 10_000_000    # a synonyms file is a list of rules: never more than this is read
@@ -50,6 +50,12 @@ def everyday_words_path() -> Path:
     return Path(__file__).resolve().parent / "data" / "everyday.txt"
 
 
+def abbreviations_path() -> Path:
+    """The shipped abbreviations of official language (``searchlib/data/abbreviations.txt``:
+    高校, 高等学校; 国企 => 国有企业^0.9)."""
+    return Path(__file__).resolve().parent / "data" / "abbreviations.txt"
+
+
 def slogans_path() -> Path:
     """The shipped policy-slogan rules (``searchlib/data/slogans.txt``: 三去一降一补 => 去产能, …)."""
     return Path(__file__).resolve().parent / "data" / "slogans.txt"
@@ -58,7 +64,7 @@ def slogans_path() -> Path:
 def shipped_synonyms() -> "SynonymMap":
     """The shipped jargon synonyms, policy slogans and everyday-word rules, merged."""
     return SynonymMap.merge(*(SynonymMap.load(p) for p in (default_synonyms_path(), slogans_path(),
-                                                            everyday_words_path())))
+                                                            everyday_words_path(), abbreviations_path())))
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,24 @@ def test_a_legal_question_asks_for_rules_even_when_it_asks_how_many():
     assert not qb.plan("行政复议 纠错率").rule_intent
 
 
+def test_abbreviations_ship_both_ways():
+    from searchlib.synonyms import abbreviations_path
+    shipped = SynonymMap.load(abbreviations_path())
+    assert len(shipped) >= 200
+    merged = shipped_synonyms()
+    assert "高等学校" in merged.expand("高校") and "高校" in merged.expand("高等学校")
+    assert "国有企业" in merged.expand("国企")
+
+
+def test_an_abbreviation_finds_the_full_form(tmp_path):
+    from tests.conftest import build_small_index
+    ix = build_small_index(tmp_path, {"2020_某省政府工作报告.txt": "某省政府工作报告\n\n全年普通高等学校招生12万人。\n"})
+    with api.open_index(ix) as idx:
+        hits = idx.search("高校 招生").hits
+        assert hits and "高等学校" in hits[0].text and not hits[0].missing
+        assert all(h.missing == ["高校"] for h in idx.search("高校 招生", synonyms=False).hits)
+
+
 def test_everyday_words_ship_and_weigh_less_than_a_synonym():
     shipped = SynonymMap.load(everyday_words_path())
     assert len(shipped) >= 200
