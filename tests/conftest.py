@@ -1,4 +1,5 @@
 """Shared fixtures: the shipped corpus, the shared data dir, a session-wide index of the seeds."""
+import os
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 SEEDS = sorted(CORPUS.glob("*.txt"))
+# wall-clock bounds of the tests: a test running beside another one (pytest -n 2, the README's
+# command) shares the machine's cores with it, so its bounds are twice the serial ones
+TIME_SCALE = 2.0 if os.environ.get("PYTEST_XDIST_WORKER") else 1.0
 
 
 @pytest.fixture(scope="session")
