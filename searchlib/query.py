@@ -487,7 +487,8 @@ class QueryPlan:
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     legal_ask: bool = False              # ... in users' words (违法吗, 怎么处罚, 多久): even when it asks how many
     pasted: bool = False                 # a concept is a pasted sentence or paragraph
-    asks_whether: bool = False           # a legal question whether or who (…违法吗, 谁来赔, 能不能…), not how much
+    asks_provision: bool = False         # a question for what a provision says, not how much: whether or who
+                                         # (…违法吗, 谁来赔, 能不能…), or of a law it names (行政处罚法 听证 条件)
     asks_how: bool = False               # a question asking how (怎样…, 如何…, 怎么…): for the measures
     advanced: bool = False
     concept_queries: list = field(default_factory=list)   # one query per concept (for coordination)
@@ -1115,7 +1116,8 @@ class QueryBuilder:
         plan = self._plan(text, use_synonyms)
         plan.asks_how = bool(_ASKS_HOW.match(plan.text or ""))
         plan.pasted = any(is_pasted(c) for c in plan.concepts)
-        plan.asks_whether = plan.legal_ask and not plan.wants_figures and not _ASKS_AMOUNT.search(plan.text or "")
+        plan.asks_provision = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))) and not plan.wants_figures \
+            and not _ASKS_AMOUNT.search(plan.text or "")
         plan.rule_intent = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))
                             or any(c in LEGAL_CUES for c in plan.concepts))
         return plan

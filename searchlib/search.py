@@ -1299,13 +1299,12 @@ class IndexSearcher:
         ids = relaxed.ids[keep]
         if not len(ids):
             return None
-        # a question asking how (怎样加强知识产权保护) wants the measures, not the passage with
-        # the most figures (a list of achievements naming the topic once)
-        # and a question whether or who under the law (…谁来赔, 合法吗) wants the provision
-        # that says so, not the one with the most figures (fines, fees, deadlines)
-        # and a pasted passage wants its source and the passages making its point, with or
-        # without figures
-        plain = plan.asks_how or plan.asks_whether or plan.pasted
+        # no concreteness factor for a question asking how (怎样加强知识产权保护: the measures,
+        # not a list of achievements naming the topic once), for a question for what a
+        # provision says (…谁来赔, 合法吗, 行政处罚法 听证 条件: not the article with the most
+        # fines, fees and deadlines) and for a paste (its source and the passages making its
+        # point, with or without figures)
+        plain = plan.asks_how or plan.asks_provision or plan.pasted
         cw = self.ranking.how_concreteness_weight if plain else self.ranking.concreteness_weight
         factor = 1.0 + cw * sp.p_conc[ids].astype(np.float64)
         text, flat = relaxed.text[keep], relaxed.flat[keep]
@@ -1439,8 +1438,8 @@ class IndexSearcher:
         """[(concept or None, the passages with a figure about it (ascending) or None)]."""
         if cache is not None and "answer_groups" in cache:
             return cache["answer_groups"]
-        if plan.asks_whether:
-            groups = []         # a question whether or who under the law asks for no figure
+        if plan.asks_provision:
+            groups = []         # a question for what a provision says asks for no figure
         elif plan.advanced:
             groups = [(None, g) for g in plan.alternatives()]
         else:

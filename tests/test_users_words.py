@@ -192,8 +192,10 @@ def test_a_question_whether_or_who_under_the_law_ranks_the_provision_not_the_fig
     ix = build_small_index(tmp_path, {"2020-01-01_某市养犬管理条例.txt": DOG_RULES})
     with api.open_index(ix) as idx:
         plan = idx.plan("被邻居家的狗咬伤了谁来赔")
-        assert plan.asks_whether and "责任" in plan.concepts
-        assert not idx.plan("狗咬伤 罚款多少").asks_whether
+        assert plan.asks_provision and "责任" in plan.concepts
+        assert not idx.plan("狗咬伤 罚款多少").asks_provision
+        assert idx.plan("养犬管理条例 伤人 责任").asks_provision     # a law named: its provisions
+        assert not idx.plan("养犬管理条例 罚款 多少元").asks_provision
         if plain:
             hits = idx.search("被邻居家的狗咬伤了谁来赔").hits
             assert hits and "侵权责任" in hits[0].text
