@@ -62,7 +62,7 @@ def slogans_path() -> Path:
 
 
 def shipped_synonyms() -> "SynonymMap":
-    """The shipped jargon synonyms, policy slogans and everyday-word rules, merged."""
+    """The shipped jargon synonyms, policy slogans, everyday-word rules and abbreviations, merged."""
     return SynonymMap.merge(*(SynonymMap.load(p) for p in (default_synonyms_path(), slogans_path(),
                                                             everyday_words_path(), abbreviations_path())))
 
