@@ -313,6 +313,31 @@ def _distinct(snap: "Snapshot", ids: np.ndarray, complete: np.ndarray) -> tuple[
     return int((complete & ~shared).sum()) + len(whole), int((~complete & ~shared).sum()) + len(rest)
 
 
+GENERIC_SHARE = 0.02     # a word in more than this share of the passages (市场, 服务, 行业) tells no topic
+
+
+def _holds_telling_word(words: list, scorer, ids: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """Of the passages ``ids`` (``matched``: those holding part of a concept), which hold one
+    of the concept's telling words (``QueryPlan.whole_parts``): a word at most
+    GENERIC_SHARE of the index's passages hold (房地产 of 房地产市场, not 市场; 食品 of
+    食品安全监管), or a run of characters the dictionary does not know."""
+    stats = scorer.stats
+    telling = []
+    for q in words:
+        if isinstance(q, wq.Or) and q.subqueries and isinstance(q.subqueries[0], wq.Term):
+            text = q.subqueries[0].text
+            text = text.decode() if isinstance(text, bytes) else text
+            if stats.df(BODY, text) > GENERIC_SHARE * max(stats.N, 1):
+                continue
+        telling.append(q)
+    if not telling or len(telling) == len(words):
+        return matched
+    out = np.zeros(len(ids), bool)
+    for q in telling:
+        out |= _members(ids, scorer.matching(q, ids[matched & ~out]))
+    return matched & out
+
+
 def scoped_cap(per_doc: int, asked: bool, plan: QueryPlan) -> int:
     """The cap on one report's passages in a page (``per_doc``), lifted when the caller did not
     set it and the query names a region or a year: it asks for those few reports, and a cap
@@ -1239,11 +1264,14 @@ class IndexSearcher:
         rejected = int(np.count_nonzero(~_members(block_of, kept))) if len(kept) else len(ids)
         return sub, kept, rejected
 
-    def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict) -> Optional[np.ndarray]:
+    def _in_scope(self, plan: QueryPlan, credit: np.ndarray, weights: dict,
+                  scope_credit: np.ndarray) -> Optional[np.ndarray]:
         """For each passage: whether it is of every year, region and kind of section the
         query names (广东 百千万工程, 2009年 稳定就业 高校毕业生, 食品安全监管 存在的问题) and has
         at least ``scope_topic_share`` of its topic concepts by weight (a part of a concept
-        counting ``partial_coordination``); None when the query names no scope or nothing
+        counting ``partial_coordination``: for a kind, ``scope_credit``, a part that holds a
+        telling word of it: 房地产市场 存在的问题 is not every problems passage naming 市场);
+        None when the query names no scope or nothing
         else. A named region's passages about part of the topic come before other regions'
         passages about all of it that miss the scope; so do the problems passages of a
         problems query."""
@@ -1260,7 +1288,7 @@ class IndexSearcher:
         if place:       # a place's or year's passages with half the topic whole
             scoped &= (credit[place] >= 1.0).all(axis=0) & ((w[:, None] * whole).sum(axis=0) / w.sum() >= share_needed)
         if kind:        # a kind's passages with half the topic, parts counting
-            scoped &= (credit[kind] >= 1.0).all(axis=0) & ((w[:, None] * credit[topic]).sum(axis=0) / w.sum()
+            scoped &= (credit[kind] >= 1.0).all(axis=0) & ((w[:, None] * scope_credit[topic]).sum(axis=0) / w.sum()
                                                            >= share_needed)
         return scoped
 
@@ -1318,7 +1346,8 @@ class IndexSearcher:
         elif plan.concept_queries and not plan.advanced:
             share, has, concept_weight, credit = self._coordination(scorer, plan, ids)
             tier = has.all(axis=0).astype(np.int8)
-            scoped = self._in_scope(plan, credit, concept_weight)
+            credit, scope_credit = credit
+            scoped = self._in_scope(plan, credit, concept_weight, scope_credit)
             if len(plan.concept_queries) > 1 and power is not None:
                 # among the partial matches: a score shrinks with the share of the concepts missed
                 coord = np.minimum(share, 1.0) ** power
@@ -1369,10 +1398,12 @@ class IndexSearcher:
         return weights
 
     def _coordination(self, scorer: Scorer, plan: QueryPlan,
-                      ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray]:
+                      ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, tuple[np.ndarray, np.ndarray]]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
         which concepts it holds whole (a concepts × passages boolean array); and each
-        concept's weight; and the credit each passage has for each concept (1 whole, ``partial_coordination`` a part). A concept weighs its rarity
+        concept's weight; and the credit each passage has for each concept (1 whole,
+        ``partial_coordination`` a part), twice: for the share, and for a section kind's scope
+        (``_in_scope``: a part only with a telling word of it). A concept weighs its rarity
         (the idf of its whole forms: missing 法律顾问 costs more than missing 全覆盖); an intent
         (the section kind of 下一步, the rules of 法律依据) ``intent_weight`` × the heaviest
         topic; a passage with only a part of a relaxed concept (事项 of 证明事项) has
@@ -1387,6 +1418,7 @@ class IndexSearcher:
         weights = self._concept_weights(scorer, plan, names, queries, found)
         held = np.zeros((len(names), len(ids)), bool)
         credit = np.zeros((len(names), len(ids)))       # 1 whole, ``part`` a part of it, 0
+        scope_credit = np.zeros((len(names), len(ids)))  # ... counting a part only with a telling word
         part = self.ranking.partial_coordination
         for k, (name, ids_k, w) in enumerate(zip(names, found, weights)):
             matched = _members(ids, ids_k)
@@ -1399,16 +1431,21 @@ class IndexSearcher:
                         has_all &= _members(ids, scorer.matching(q, ids[has_all]))
                     whole |= has_all
                 held[k] = whole
+                # a part counts when it is the concept's most telling word (房地产 of 房地产市场,
+                # not 市场): the rarest word of its form among the matching passages
+                telling = _holds_telling_word(forms[0], scorer, ids, matched)
                 credit[k] = np.where(held[k], 1.0, part * matched)
+                scope_credit[k] = np.where(held[k], 1.0, part * (matched & telling))
             else:
                 held[k] = matched
                 credit[k] = matched
+                scope_credit[k] = matched
         share = (np.array(weights)[:, None] * credit).sum(axis=0) / sum(weights)
         if plan.kind_intent and not plan.intent_concepts:
             # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
             kind = scorer.sp.p_kind[ids] == kind_code(plan.kind_intent)
             share[kind], held[:, kind] = 1.0, True
-        return share, held, dict(zip(names, weights)), credit
+        return share, held, dict(zip(names, weights)), (credit, scope_credit)
 
     def _concreteness_weight(self, plan: QueryPlan) -> float:
         """The concreteness factor's weight for a query: none (``how_concreteness_weight``)

@@ -166,6 +166,21 @@ def test_a_problems_query_puts_the_problems_passages_about_the_topic_first(scope
         assert "抽检12万批次" in hits[1].text
 
 
+def test_a_problems_passage_naming_only_a_common_part_of_the_topic_is_not_about_it(tmp_path):
+    # 房地产市场 突出问题: a problems passage about 市场 (a word of one passage in twenty here)
+    # is no problems passage about 房地产市场; the plans passage naming its risks comes first
+    from tests.conftest import build_small_index
+    filler = "\n\n".join(f"（{i}）第{i}项工作。加强生态环境保护，推进污水处理设施建设，完成植树造林{i}万亩。"
+                         + ("培育壮大市场主体。" if i % 30 == 0 else "") for i in range(1, 120))
+    a = ("甲市2021年政府工作报告\n\n一、2020年工作回顾\n\n" + filler
+         + "\n\n二、存在的问题\n\n市场监管还不到位，市场秩序有待进一步规范，营商环境仍需改善。\n")
+    b = "乙市2021年政府工作报告\n\n一、2021年工作安排\n\n防范化解重大风险。房地产市场风险隐患较多，三四线城市房地产库存仍然较多。\n"
+    ix = build_small_index(tmp_path, {"2021_甲市政府工作报告.txt": a, "2021_乙市政府工作报告.txt": b})
+    with api.open_index(ix) as idx:
+        hits = idx.search("房地产市场 突出问题").hits
+        assert "房地产库存" in hits[0].text and "市场秩序" in hits[1].text
+
+
 @pytest.mark.parametrize("query, concepts", [
     ("公司不跟我签劳动合同能要双倍工资吗", ["公司", "签劳动合同", "双倍工资"]),
     ("借钱给别人利息最高多少受法律保护", ["借钱", "利息", "受法律保护"]),
