@@ -68,19 +68,6 @@ def test_an_abbreviation_finds_the_full_form(tmp_path):
         assert all(h.missing == ["高校"] for h in idx.search("高校 招生", synonyms=False).hits)
 
 
-def test_conditions_asked_find_the_list_a_statute_gives(tmp_path):
-    # 提取条件: the regulation says 有下列情形之一的，可以提取, not 条件
-    from tests.conftest import build_small_index
-    law = ("住房公积金管理条例\n\n第二十四条 职工有下列情形之一的，可以提取职工住房公积金账户内的存储余额：\n"
-           "（一）购买、建造、翻建、大修自住住房的；\n（二）离休、退休的。\n\n"
-           "第二十五条 职工提取住房公积金账户内的存储余额的，所在单位应当予以核实，并出具提取证明。\n")
-    ix = build_small_index(tmp_path, {"2019-03-24_住房公积金管理条例.txt": law})
-    with api.open_index(ix) as idx:
-        assert "提取下列情形" in idx.plan("住房公积金 提取条件").expansions["提取条件"]
-        hits = idx.search("住房公積金 提取條件").hits
-        assert hits and "下列情形之一" in hits[0].text
-
-
 def test_everyday_words_ship_and_weigh_less_than_a_synonym():
     shipped = SynonymMap.load(everyday_words_path())
     assert len(shipped) >= 200
