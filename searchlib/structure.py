@@ -600,6 +600,11 @@ class _Builder:
                     # a sibling of an unnamed standalone heading, a child of a named one
                     return d + 1 if not self.stack[d].meaningful else len(self.stack) + 1
             return len(self.stack) + 1
+        if h.value == 1 and self.stack and self.stack[-1].htype == STANDALONE and h.htype in self.levels:
+            # a list numbered afresh right under a heading without a number, after the
+            # document's own list of that kind (2026年省十件民生实事 / 一、… 十、 at the end of a
+            # work report): the heading's items, not the document's next top-level sections
+            return len(self.stack) + 1
         for d in range(len(self.stack) - 1, -1, -1):
             if self.stack[d].htype == h.htype:
                 return d + 1

@@ -132,6 +132,22 @@ def test_marker_types_nest_in_order_of_appearance():
     assert sec.heading_path == ["一、甲部分", "(一)乙事项", "1.丙任务", "(1)丁要求", "②己细则"]
 
 
+def test_a_list_numbered_afresh_under_an_unnumbered_heading_is_its_items():
+    # a work report's appendix: 2026年省十件民生实事, then its own 一、… after the report's 一、二、三、
+    text = ("一、2025年工作回顾\n全年新增就业149万人。\n\n三、2026年工作安排\n稳就业。\n\n"
+            "2026年省十件民生实事\n坚持民生为大，扎扎实实办好十件民生实事，切实让人民群众见到成效。\n"
+            "一、提高低保标准\n城乡低保标准提高5%。\n"
+            "二、深入推进“四好农村路”建设\n新建和改造提升农村公路2500公里。\n")
+    sections = parse_sections(text, "2026年某省政府工作报告", "government_work_report")
+    road = next(s for s in sections if "2500公里" in " ".join(s.paragraphs))
+    assert road.heading_path == ["三、2026年工作安排", "2026年省十件民生实事", "二、深入推进“四好农村路”建设"]
+    assert road.kind == "plans"
+    # the document's own list going on after an unnumbered heading is not changed
+    plain = parse_sections("一、回顾\n正文。\n\n专栏\n说明了一段很长的正文内容，这里有逗号。\n二、安排\n正文。\n",
+                           "", "government_work_report")
+    assert next(s for s in plain if s.heading == "二、安排").heading_path == ["二、安排"]
+
+
 def test_level_follows_first_appearance_not_marker_kind():
     # a document that starts with (一) has (一) at level 1 and 1. below it
     sections = _parse("(一)甲事项\n1.乙任务\n" + BODY + "\n(二)丙事项\n" + BODY)
