@@ -1116,10 +1116,9 @@ class QueryBuilder:
         plan = self._plan(text, use_synonyms)
         plan.asks_how = bool(_ASKS_HOW.match(plan.text or ""))
         plan.pasted = any(is_pasted(c) for c in plan.concepts)
-        plan.asks_provision = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))) and not plan.wants_figures \
-            and not _ASKS_AMOUNT.search(plan.text or "")
-        plan.rule_intent = (plan.legal_ask or bool(RULE_INTENT.search(plan.text))
-                            or any(c in LEGAL_CUES for c in plan.concepts))
+        about_law = plan.legal_ask or bool(RULE_INTENT.search(plan.text))
+        plan.asks_provision = about_law and not plan.wants_figures and not _ASKS_AMOUNT.search(plan.text or "")
+        plan.rule_intent = about_law or any(c in LEGAL_CUES for c in plan.concepts)
         return plan
 
     def _plan(self, text: str, use_synonyms: bool = True) -> QueryPlan:

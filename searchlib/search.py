@@ -1168,8 +1168,7 @@ class IndexSearcher:
         # and only lowered the lower-bound counts)
         weights = passage_weights(bi, cp, snap, max(cfg.concreteness_weight, cfg.how_concreteness_weight),
                                   cfg.rule_type_priors if asks_rule else cfg.type_priors,
-                                  cfg.kind_priors if not plan.kind_intent and not plan.asks_how and cfg.kind_priors
-                                  else None)
+                                  self._kind_priors(plan))
         about: dict = {}
         if cfg.answer_boost:
             for concept, ids in self._answer_groups(snap, plan, answers):
@@ -1344,9 +1343,8 @@ class IndexSearcher:
             # one concept that no part of it matches: every matching passage holds it
             has, concept_weight = np.ones((1, len(ids)), bool), {plan.concept_names[0]: 1.0}
         elif plan.concept_queries and not plan.advanced:
-            share, has, concept_weight, credit = self._coordination(scorer, plan, ids)
+            share, has, concept_weight, credit, scope_credit = self._coordination(scorer, plan, ids)
             tier = has.all(axis=0).astype(np.int8)
-            credit, scope_credit = credit
             scoped = self._in_scope(plan, credit, concept_weight, scope_credit)
             if len(plan.concept_queries) > 1 and power is not None:
                 # among the partial matches: a score shrinks with the share of the concepts missed
@@ -1366,11 +1364,10 @@ class IndexSearcher:
         for named in plan.named_rules:
             # the articles of the rule the query names, not those that cite it
             prior[_members(ids, scorer.evaluate(named).ids)] *= self.ranking.named_rule_prior
-        if not plan.kind_intent and not plan.asks_how and self.ranking.kind_priors:
-            # what was done: a plan or a to-do list weighs less unless the query asks for one
-            # (or asks how: 怎样加强知识产权保护 wants the measures a plan lists)
+        kind_priors = self._kind_priors(plan)
+        if kind_priors:
             kinds = sp.p_kind[ids]
-            for kind, weight in self.ranking.kind_priors.items():
+            for kind, weight in kind_priors.items():
                 if weight != 1.0:
                     prior[kinds == kind_code(kind)] *= weight
         score = (text * factor + flat) * prior
@@ -1398,12 +1395,13 @@ class IndexSearcher:
         return weights
 
     def _coordination(self, scorer: Scorer, plan: QueryPlan,
-                      ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, tuple[np.ndarray, np.ndarray]]:
+                      ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict, np.ndarray, np.ndarray]:
         """For each passage of ``ids``: the share of the query's concepts it has, by weight;
         which concepts it holds whole (a concepts × passages boolean array); and each
         concept's weight; and the credit each passage has for each concept (1 whole,
-        ``partial_coordination`` a part), twice: for the share, and for a section kind's scope
-        (``_in_scope``: a part only with a telling word of it). A concept weighs its rarity
+        ``partial_coordination`` a part), twice: for the share, and for the scope of a section
+        kind the query names (``_in_scope``: a part only with a telling word of it; the same
+        array when the query names none). A concept weighs its rarity
         (the idf of its whole forms: missing 法律顾问 costs more than missing 全覆盖); an intent
         (the section kind of 下一步, the rules of 法律依据) ``intent_weight`` × the heaviest
         topic; a passage with only a part of a relaxed concept (事项 of 证明事项) has
@@ -1418,7 +1416,9 @@ class IndexSearcher:
         weights = self._concept_weights(scorer, plan, names, queries, found)
         held = np.zeros((len(names), len(ids)), bool)
         credit = np.zeros((len(names), len(ids)))       # 1 whole, ``part`` a part of it, 0
-        scope_credit = np.zeros((len(names), len(ids)))  # ... counting a part only with a telling word
+        # ... counting a part only with a telling word of it, where a section kind's scope reads it
+        kind_scope = self.ranking.scope_topic_share is not None and bool(plan.intent_concepts)
+        scope_credit = np.zeros((len(names), len(ids))) if kind_scope else credit
         part = self.ranking.partial_coordination
         for k, (name, ids_k, w) in enumerate(zip(names, found, weights)):
             matched = _members(ids, ids_k)
@@ -1431,21 +1431,29 @@ class IndexSearcher:
                         has_all &= _members(ids, scorer.matching(q, ids[has_all]))
                     whole |= has_all
                 held[k] = whole
-                # a part counts when it is the concept's most telling word (房地产 of 房地产市场,
-                # not 市场): the rarest word of its form among the matching passages
-                telling = _holds_telling_word(forms[0], scorer, ids, matched)
                 credit[k] = np.where(held[k], 1.0, part * matched)
-                scope_credit[k] = np.where(held[k], 1.0, part * (matched & telling))
+                if kind_scope:      # 房地产 of 房地产市场 counts there, 市场 alone does not
+                    telling = _holds_telling_word(forms[0], scorer, ids, matched)
+                    scope_credit[k] = np.where(held[k], 1.0, part * (matched & telling))
             else:
                 held[k] = matched
                 credit[k] = matched
-                scope_credit[k] = matched
+                if kind_scope:
+                    scope_credit[k] = matched
         share = (np.array(weights)[:, None] * credit).sum(axis=0) / sum(weights)
         if plan.kind_intent and not plan.intent_concepts:
             # the kind named by the query as a whole (存在 问题): a passage of it answers all of it
             kind = scorer.sp.p_kind[ids] == kind_code(plan.kind_intent)
             share[kind], held[:, kind] = 1.0, True
-        return share, held, dict(zip(names, weights)), (credit, scope_credit)
+        return share, held, dict(zip(names, weights)), credit, scope_credit
+
+    def _kind_priors(self, plan: QueryPlan) -> Optional[dict]:
+        """The section kinds' priors for a query (ranking and pruning bounds alike): what was
+        done first, a plan or a to-do list weighing less, unless the query names a kind or
+        asks how (怎样加强知识产权保护 wants the measures a plan lists); None: no priors."""
+        if plan.kind_intent or plan.asks_how or not self.ranking.kind_priors:
+            return None
+        return self.ranking.kind_priors
 
     def _concreteness_weight(self, plan: QueryPlan) -> float:
         """The concreteness factor's weight for a query: none (``how_concreteness_weight``)

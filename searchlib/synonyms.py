@@ -40,25 +40,28 @@ def term_key(term: str) -> str:
     return "".join(text.split()).lower()
 
 
+_DATA = Path(__file__).resolve().parent / "data"      # the shipped rule files
+
+
 def default_synonyms_path() -> Path:
     """The synonyms file shipped with searchlib (``searchlib/data/synonyms.txt``)."""
-    return Path(__file__).resolve().parent / "data" / "synonyms.txt"
+    return _DATA / "synonyms.txt"
 
 
 def everyday_words_path() -> Path:
     """The shipped everyday-word rules (``searchlib/data/everyday.txt``: 辞退 => 解除劳动合同^0.9)."""
-    return Path(__file__).resolve().parent / "data" / "everyday.txt"
+    return _DATA / "everyday.txt"
 
 
 def abbreviations_path() -> Path:
     """The shipped abbreviations of official language (``searchlib/data/abbreviations.txt``:
     高校, 高等学校; 国企 => 国有企业^0.9)."""
-    return Path(__file__).resolve().parent / "data" / "abbreviations.txt"
+    return _DATA / "abbreviations.txt"
 
 
 def slogans_path() -> Path:
     """The shipped policy-slogan rules (``searchlib/data/slogans.txt``: 三去一降一补 => 去产能, …)."""
-    return Path(__file__).resolve().parent / "data" / "slogans.txt"
+    return _DATA / "slogans.txt"
 
 
 def shipped_synonyms() -> "SynonymMap":
