@@ -105,7 +105,7 @@ _LEGAL_ASK = re.compile(r"(?:是否|算不算|算)?(?:违法|合法|犯法|犯�
                         r"|(?:怎么|怎样|如何)(?:算|计算|认定)|(?:怎么|怎样|如何)(?=处罚|罚|判|赔|补偿|追责)"
                         # 可以向哪里举报, 找哪个部门投诉: the authority a rule names (有权向…举报)
                         r"|(?:可以|能|应该|应当|要)?(?:向|去|找|到)(?:哪里|哪儿|哪个部门|什么部门|哪个单位)"
-                        r"|判几年|谁来赔(?!偿)|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要"
+                        r"|判几年|谁来赔(?!偿)|(?<=..)怎么办$|谁来|谁负责|谁承担|能不能|可不可以|可以吗|允许吗|有权吗|需要吗|要不要"
                         # …公交公司要赔吗, 合同还算数吗, 遗嘱有效吗: whether a duty or a deed holds
                         r"|(?:要|该|得)?赔(?:吗|么|不赔)$|算数(?:吗|么)$|算不算数|有没有效|有效(?:吗|么)$")
 # 一个月最多能加多少个小时, 利息最高多少, 最多不能超过多少: a limit a provision sets (a legal ask
@@ -1160,7 +1160,7 @@ class QueryBuilder:
                 legal = legal or bool(_LEGAL_SENTENCE.search(word))
                 plan.legal_ask |= legal
                 parts = [part for w in asked for part in self.question_parts(w)]
-                if len(word) >= CHUNK_MIN and (asking or _ASKING.search(word)):
+                if len(word) >= CHUNK_MIN and (asking or legal or _ASKING.search(word)):
                     parts = [c for p in parts for c in (content_chunks(p) if not self._is_jargon(p) else [p])]
                 words += parts
             if not words:         # only asking words (违法吗 alone): they are the query

@@ -264,7 +264,7 @@ QUANTITY_UNITS = {
 QUERY_UNITS = frozenset([u.text for u in AMOUNT_UNITS if u.text not in DATE_PARTS]
                         + [s + u.text for u in units_of(MONEY) for s in LARGE_SCALES])
 # words too common to require on their own when a concept is loose-matched
-FUNCTION_WORDS = frozenset("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从".split())
+FUNCTION_WORDS = frozenset("的 了 和 与 及 等 在 对 为 将 把 被 是 之 或 并 其 以 于 由 向 从 好".split())
 
 # query words that ask for a kind of section in other words than its headings use
 # (生态环境保护 短板, 安全生产 存在的薄弱环节, 重大行政决策 明年): problems or plans

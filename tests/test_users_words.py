@@ -186,12 +186,53 @@ def test_a_problems_passage_naming_only_a_common_part_of_the_topic_is_not_about_
     ("借钱给别人利息最高多少受法律保护", ["借钱", "利息", "受法律保护"]),
     ("网上买的东西不想要了可以七天无理由退货吗", ["网上买", "七天无理由退货"]),
     ("农作物秸秆综合利用和禁烧怎么推进", ["农作物秸秆综合利用和禁烧"]),     # a topic stays whole
+    # a legal ask (要不要) that no asking word (吗, 可以, 谁…) ends: still a sentence of words
+    ("小孩在学校上课时受伤了学校要不要负责赔偿", ["小孩在学校上课时受伤", "学校", "负责赔偿"]),
 ])
 def test_a_question_typed_as_a_sentence_is_its_content_words(query, concepts):
     from searchlib.query import QueryBuilder
     plan = QueryBuilder().plan(query)
     assert plan.concepts == concepts
     assert plan.legal_ask is (query != "农作物秸秆综合利用和禁烧怎么推进")
+
+
+def test_what_to_do_about_a_wrong_asks_what_the_law_provides():
+    # 儿女不赡养老人怎么办: the remedy a rule gives (有要求…给付赡养费的权利), so the articles
+    # are not ranked below reports; 怎么办 alone is no word of the topic
+    from searchlib.query import QueryBuilder
+    plan = QueryBuilder().plan("儿女不赡养老人怎么办")
+    assert plan.legal_ask and plan.rule_intent and "怎么办" not in "".join(plan.concepts)
+    assert not QueryBuilder().plan("怎么办好民生实事").legal_ask      # not at the end: no legal ask
+
+
+ELDER_RULES = ("某省老年人权益保障条例\n\n第十二条 赡养人应当履行对老年人经济上供养、生活上照料和精神上慰藉的义务。"
+               "成年子女不履行赡养义务的，老年人有要求子女给付赡养费的权利。\n\n"
+               "第十三条 老年人可以向人民调解委员会申请调解赡养纠纷。\n")
+
+
+def test_an_everyday_word_and_a_legal_ask_find_the_provision_before_a_reports_slogan(tmp_path):
+    # 儿女 is 子女 in the statutes; the report's 中华儿女 names the word only
+    from tests.conftest import build_small_index
+    report = ("某市2020年政府工作报告\n\n一、2019年工作回顾\n\n"
+              "海内外中华儿女团结奋斗，全市完成地区生产总值1200亿元，增长6.5%，新增就业3.2万人。\n")
+    ix = build_small_index(tmp_path, {"2020-01-01_某省老年人权益保障条例.txt": ELDER_RULES,
+                                      "2020_某市政府工作报告.txt": report})
+    with api.open_index(ix) as idx:
+        hits = idx.search("儿女不赡养老人怎么办").hits
+        assert hits and "赡养费" in hits[0].text, [h.text[:20] for h in hits]
+
+
+def test_a_verbs_complement_is_no_word_of_the_topic(tmp_path):
+    # 怎样保护好黑土地: 好 (保护好, 管好, 用好) says how well, not what; the passage about
+    # 黑土地保护 that never writes 好 holds the whole topic
+    from tests.conftest import build_small_index
+    report = ("某省2024年政府工作报告\n\n一、2023年工作回顾\n\n"
+              "加强黑土地保护，实施保护性耕作1200万亩，新建高标准农田300万亩。\n\n"
+              "建好、管好、护好、运营好农村公路，新改建农村公路5000公里。\n")
+    ix = build_small_index(tmp_path, {"2024_某省政府工作报告.txt": report})
+    with api.open_index(ix) as idx:
+        result = idx.search("怎样保护好黑土地")
+        assert result.total == 1 and "黑土地保护" in result.hits[0].text
 
 
 DOG_RULES = ("某市养犬管理条例\n\n第十条 犬只伤人的，养犬人应当承担管理责任，由公安机关处2000元以上5000元以下罚款，"
