@@ -195,6 +195,8 @@ def content_chunks(piece: str) -> list[str]:
 
 ACTION_VERBS = frozenset("推进 推动 开展 实施 落实 加强 做好 治理 改善 提高 提升 促进 保障 加快 深化 完善 健全 优化 "
                          "强化 扩大 降低 减少 减轻 支持 鼓励 防范 化解 打击 整治 保护 培育 构建 打造 建立 稳定 增加".split())
+# what a verb before it names (生育支持政策, 社会保障体系): a modifier of that noun, not an action
+_MODIFIED_HEADS = frozenset("政策 体系 机制 制度 措施 能力 水平 力度 工作 服务 资金 平台 项目".split())
 
 
 def _action_pieces(piece: str) -> list[str]:
@@ -207,6 +209,8 @@ def _action_pieces(piece: str) -> list[str]:
                 runs[-1][1] = end
             else:
                 runs.append([start, end])
+    # (完善生育支持政策: 支持 modifies 政策, one action)
+    runs = [r for k, r in enumerate(runs) if k == 0 or piece[r[1]:] not in _MODIFIED_HEADS]
     if len(runs) < 2 or runs[0][0] != 0:
         return [piece]
     objects = [piece[end:nxt] for (_, end), nxt in zip(runs, [r[0] for r in runs[1:]] + [len(piece)])]

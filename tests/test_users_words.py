@@ -222,6 +222,16 @@ def test_an_everyday_word_and_a_legal_ask_find_the_provision_before_a_reports_sl
         assert hits and "赡养费" in hits[0].text, [h.text[:20] for h in hits]
 
 
+@pytest.mark.parametrize("piece, objects", [
+    ("治理大气污染改善空气质量", ["大气污染", "空气质量"]),      # two actions: their objects
+    ("完善生育支持政策", ["完善生育支持政策"]),                  # 支持 modifies 政策: one action
+    ("健全社会保障体系", ["健全社会保障体系"]),
+])
+def test_a_question_of_several_actions_is_their_objects(piece, objects):
+    from searchlib.query import _action_pieces
+    assert _action_pieces(piece) == objects
+
+
 def test_a_verbs_complement_is_no_word_of_the_topic(tmp_path):
     # 怎样保护好黑土地: 好 (保护好, 管好, 用好) says how well, not what; the passage about
     # 黑土地保护 that never writes 好 holds the whole topic
