@@ -372,6 +372,16 @@ def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, valu
     assert got == values
 
 
+def test_a_measure_under_its_earlier_name_answers_with_the_shipped_rules():
+    # the statistics said 人均生活费收入 (urban) before 2013: a series over the decades needs it
+    from searchlib.query import QueryBuilder
+    from searchlib.synonyms import shipped_synonyms
+    text = "城镇居民人均生活费收入达到３１７９元，扣除物价因素增长百分之八以上。"
+    plan = QueryBuilder(synonyms=shipped_synonyms()).plan("城镇居民人均可支配收入")
+    assert [r.value for r in answer_rows([_hit(text)], plan)] == [3179, 8]
+    assert not answer_rows([_hit(text)], _plan("城镇居民人均可支配收入"))     # without the rules
+
+
 def test_a_unit_stored_as_the_first_part_of_a_compound_is_answered_whole():
     # an index built before 吨公里 was a unit stored 吨: the passage says which
     text = "货物周转量将达到三十二亿吨公里。"
