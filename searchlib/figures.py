@@ -33,7 +33,7 @@ from .models import Figure
 from .normalize import fold_traditional
 from .vocabulary import (AMOUNT_UNITS, APPROX, CN_DIGITS, CN_NUMERAL_CHARS, CN_PLACES, CN_POINTS, COUNT, EVENT,
                          LARGE_SCALES, PEOPLE, PERCENT, RATIO, SCALES, TIME, alternation, char_class,
-                         parse_chinese_decimal, unit_regex, units_of)
+                         parse_chinese_decimal, parse_chinese_number, unit_regex, units_of)
 
 __all__ = ["extract_figures", "count_figures"]
 
@@ -128,7 +128,7 @@ _TRAIL_WORDS = ["分别为", "分别达到", "分别达", "均为", "均达到",
                 "年均", "平均每年", "每年", "实际", "名义", "分别增长", "就",
                 # how a change is measured, not what changed: 扣除物价因素|增长8%, 按可比价格计算|增长6%
                 "扣除物价因素", "扣除价格因素", "扣除物价上涨因素", "扣除价格上涨因素", "剔除价格因素",
-                "按可比价格计算", "按可比价计算", "按不变价格计算"]
+                "按可比价格计算", "按可比价计算", "按不变价格计算", "预计"]
 _REV_TRAIL_RE = re.compile("(?:" + _rev_alt(_TRAIL_WORDS, {
     "为": "(?![行作认成因称视以])", "均": "(?![日人户年月])", "及": "(?![惠涉普波顾危])",
     "就": "(?![成造迁])"}) + ")+")
@@ -330,7 +330,12 @@ def _scan(text: str) -> list[tuple[int, int, float, str]]:
                             or text.startswith("会议", e) and "届" in text[max(0, s - 8):s]):
             continue
         if mult2:
-            value *= SCALES[mult2]
+            if cn is not None and "亿" in cn and not cdec and SCALES[mult2] < SCALES["亿"]:
+                # 七亿七千多万吨: the scale after 多 is the remainder's (七千万), not the whole's
+                at = cn.rindex("亿") + 1
+                value = float(parse_chinese_number(cn[:at]) + (parse_chinese_number(cn[at:]) or 0) * SCALES[mult2])
+            else:
+                value *= SCALES[mult2]
         out.append((s, e, value, unit))
     if _PEOPLE_NOUN_RE.search(text):
         out = _people_without_unit(text, out)

@@ -289,3 +289,24 @@ def test_people_counted_in_wan_without_a_unit(text, expected):
 def test_what_a_change_is_of_is_no_adverb_or_verb(text, subjects):
     from searchlib.figures import extract_figures
     assert [f.subject for f in extract_figures(text)] == subjects
+
+
+@pytest.mark.parametrize("text, values", [
+    # a scale after 多/余 multiplies the part after 亿, not the whole numeral
+    ("原煤产量达到七亿七千多万吨，原油达到一亿一千四百多万吨。", [770_000_000.0, 114_000_000.0]),
+    ("粮食产量四亿零七百多万吨。", [407_000_000.0]),
+    ("产值三千多万元。", [30_000_000.0]),
+    ("全年投资一亿多元。", [100_000_000.0]),
+])
+def test_a_chinese_numeral_with_yi_and_an_approximate_wan(text, values):
+    from searchlib.figures import extract_figures
+    assert [f.value for f in extract_figures(text)] == values
+
+
+def test_how_a_change_is_measured_is_no_subject():
+    # 扣除物价因素 / 按可比价格计算 say how the change was measured: it is the figure before's
+    from searchlib.figures import extract_figures
+    from searchlib.normalize import normalize
+    for text in ("城镇居民人均生活费收入达到3179元，扣除物价因素增长百分之八以上。",
+                 "城镇居民人均生活费收入达到3179元，按可比价格计算增长8%。"):
+        assert [f.subject for f in extract_figures(normalize(text))] == ["城镇居民人均生活费收入"] * 2
