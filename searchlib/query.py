@@ -566,9 +566,7 @@ class QueryPlan:
             if isinstance(t, tuple):
                 return wq.Phrase(POSITIONAL_FIELDS[0], list(t), slop=1)
             return wq.Or([wq.Term(f, t) for f in TEXT_FIELDS])
-        return [[word(t) for t in dict.fromkeys(character_pieces([t for t in tokens if t not in FUNCTION_WORDS])
-                                                or character_pieces(tokens))]
-                for tokens in forms]
+        return [[word(t) for t in dict.fromkeys(content_pieces(tokens))] for tokens in forms]
 
     def whole_forms(self, concept: str) -> list[list[str]]:
         """The tokens of each whole form of ``concept`` (itself, its synonyms and related
@@ -800,6 +798,21 @@ def character_pieces(tokens: list[str]) -> list:
     return out
 
 
+# one-character verbs of everyday speech (骑电动车, 戴头盔, 吃野生动物, 买房): the texts say
+# 驾驶, 佩戴, 食用, 购买; in a concept with a longer word they are not required of a passage
+# (they still make its phrase)
+LOOSE_VERBS = frozenset("骑 戴 吃 喝 买 卖 坐 拿 捡 借 租 住 交 抽 养 盖 拆 装 找 搞 弄".split())
+
+
+def content_pieces(tokens: list[str]) -> list:
+    """The words a passage must hold to hold a concept of ``tokens`` whole: no function
+    words, a run of single characters as its two-character pieces (``character_pieces``),
+    and no one-character everyday verb beside a longer word (``LOOSE_VERBS``)."""
+    pieces = character_pieces([t for t in tokens if t not in FUNCTION_WORDS]) or character_pieces(tokens)
+    required = [p for p in pieces if not (isinstance(p, str) and p in LOOSE_VERBS)]
+    return required if any(not isinstance(p, str) or len(p) > 1 for p in required) else pieces
+
+
 def coordinated_parts(tokens: list[str]) -> list[str]:
     """A coordinated pair inside a compound, distributed over its head: 食品药品 安全 →
     食品安全, 药品安全; 法律法规 清理 → 法律清理, 法规清理. A pair is two two-character
@@ -913,8 +926,7 @@ class QueryBuilder:
             # each distinct word once (行政行政… is not a longer conjunction); a run of single
             # characters (an unknown compound: 六稳六保 → 六 稳 六 保) as its two-character pieces,
             # each a phrase (六稳, 六保), never as the characters alone (东南西北 is not 东数西算)
-            content = list(dict.fromkeys(character_pieces([t for t in tokens if t not in FUNCTION_WORDS])
-                                         or character_pieces(tokens)))
+            content = list(dict.fromkeys(content_pieces(tokens)))
             if not loose:
                 q = phrase
             else:

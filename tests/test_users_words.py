@@ -268,3 +268,21 @@ def test_a_question_whether_or_who_under_the_law_ranks_the_provision_not_the_fig
         else:   # the same article, asked how much, gives way to the figures
             hits = idx.search("养犬 伤人 罚款多少元").hits
             assert hits and "罚款" in hits[0].text
+
+
+def test_a_one_character_everyday_verb_is_not_required_of_a_provision(tmp_path):
+    # 戴头盔: the regulation says 佩戴安全头盔; 戴 makes the phrase, 头盔 the concept. A
+    # one-character noun (钢 of 钢产量) stays required.
+    from searchlib.query import content_pieces
+    assert content_pieces(["戴", "头盔"]) == ["头盔"]
+    assert content_pieces(["钢", "产量"]) == ["钢", "产量"]
+    assert content_pieces(["吃"]) == ["吃"]                 # alone, it is the concept
+    from tests.conftest import build_small_index
+    rules = ("某市电动自行车管理条例\n\n第二十条 驾驶电动自行车应当佩戴安全头盔。\n\n"
+             "第三十条 违反本条例第二十条规定，驾驶电动自行车未佩戴安全头盔的，由公安机关交通管理部门处二十元罚款。\n\n"
+             "第三十一条 电动自行车应当在非机动车道内行驶，不得戴耳机接听电话。\n")
+    ix = build_small_index(tmp_path, {"2020-01-01_某市电动自行车管理条例.txt": rules})
+    with api.open_index(ix) as idx:
+        result = idx.search("骑电动车不戴头盔会被罚款吗")
+        assert "佩戴安全头盔" in result.hits[0].text and not result.hits[0].missing, \
+            [(h.text[:20], h.missing) for h in result.hits]
