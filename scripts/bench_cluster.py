@@ -3,7 +3,7 @@
 1, 2 and 4 shards (searched in this process, and with --ray through one Ray actor per shard).
 
     .venv/bin/python scripts/bench_cluster.py [--reports 300] [--shards 1,2,4] [--repeat 3]
-        [--ray] [--ray-build] [--out bench-out]
+        [--ray] [--ray-build] [--out bench-out] [--reuse]
 
 The corpus is scripts/bench.py's (gen_corpus.py, cached under OUT/corpus-N-sSEED/); the
 queries are its 30 benchmark queries. Each build is timed once (local builds use the
@@ -73,6 +73,8 @@ def main(argv=None) -> int:
     ap.add_argument("--ray", action="store_true", help="also search through Ray actors (one per shard)")
     ap.add_argument("--ray-build", action="store_true", help="also time a build analysed by Ray tasks")
     ap.add_argument("--out", default="bench-out")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse the indexes an earlier run built (their build figures come from its OUT/cluster-N.json)")
     args = ap.parse_args(argv)
     from bench import QUERIES, ensure_corpus, machine_info
     from searchlib import api
@@ -87,8 +89,15 @@ def main(argv=None) -> int:
     counts = [int(s) for s in args.shards.split(",") if s.strip()]
     R = {"reports": args.reports, "machine": machine_info(), "builds": {}, "queries": {}, "shards": {}}
 
+    earlier = out / f"cluster-{args.reports}.json"
+    before = json.loads(earlier.read_text()).get("builds", {}) if args.reuse and earlier.exists() else {}
+
     def build(name, **kw):
         path = work / name
+        if args.reuse and name in before and path.is_dir():
+            R["builds"][name] = before[name]
+            print(f"reused {name} (built in {before[name]['seconds']:.1f} s by an earlier run)", file=sys.stderr)
+            return path
         t0 = time.perf_counter()
         report = api.build([corpus], path, follow_links=True, **kw)
         seconds = time.perf_counter() - t0

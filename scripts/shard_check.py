@@ -10,8 +10,9 @@ absent), then runs every benchmark query (scripts/bench.py) and every judgement 
 (../shared/eval/*.jsonl, eval/*.jsonl) with its filters on both, and compares the top
 --limit (doc, passage, score to 1e-9), total, total_partial, duplicates_hidden and
 counts_exact. The single index is searched with exact_total (a sharded search scores every
-passage: its counts are exact), and also pruned (exhaustive=False, whatever its size: prune.py),
-whose page must be the same and whose counts must be the same ("eq") or lower ("gte").
+passage on an index of this size: its counts are exact), and both are also searched pruned
+(exhaustive=False, whatever their size: prune.py), whose pages must be the same and whose
+counts must be the same ("eq") or lower ("gte").
 Prints one line per difference and a summary; exit status 1 on any.
 """
 from __future__ import annotations
@@ -84,13 +85,15 @@ def compare(a, b, q: str, filters: dict, limit: int) -> list[str]:
         worst = max((abs(x.raw - y.raw) for x, y in zip(ra.hits, rb.hits)), default=0.0)
         if worst > 1e-9 * max(1.0, max((abs(x.raw) for x in ra.hits), default=1.0)):
             diffs.append(f"scores differ by up to {worst:.3g}")
-    rp = a.search(q, limit=limit, exhaustive=False, **filters)
-    if [(h.passage_id, h.raw) for h in rp.hits] != [(h.passage_id, h.raw) for h in ra.hits]:
-        diffs.append("the pruned page differs from the exhaustive one")
-    counts, exact = (rp.total, rp.total_partial), (ra.total, ra.total_partial)
-    if (rp.total_relation == "eq" and counts != exact) or (rp.total_relation == "gte" and not (
-            counts[0] <= exact[0] and counts[1] <= exact[1])):
-        diffs.append(f"pruned counts {counts} ({rp.total_relation}) vs {exact}")
+    for who, idx in (("single", a), ("sharded", b)):
+        rp = idx.search(q, limit=limit, exhaustive=False, **filters)
+        if [h.passage_id for h in rp.hits] != ia or (ia and max(
+                abs(x.raw - y.raw) for x, y in zip(rp.hits, ra.hits)) > 1e-9 * max(1.0, abs(ra.hits[0].raw))):
+            diffs.append(f"the pruned page of the {who} index differs from the exhaustive one")
+        counts, exact = (rp.total, rp.total_partial), (ra.total, ra.total_partial)
+        if (rp.total_relation == "eq" and counts != exact) or (rp.total_relation == "gte" and not (
+                counts[0] <= exact[0] and counts[1] <= exact[1])):
+            diffs.append(f"pruned counts of the {who} index {counts} ({rp.total_relation}) vs {exact}")
     return diffs
 
 

@@ -538,6 +538,147 @@ class Snapshot:
         return meta
 
 
+def holds_every_concept(plan: QueryPlan, held) -> bool:
+    """Whether the passages evaluated hold every concept the suggestions ("did you mean") are
+    decided on: where a pruned search evaluated some passages only, a concept none of them
+    holds may be held by one left out, so the suggestions need every passage."""
+    return all(c in held or plan.expansions.get(c) or not 2 <= len(c) <= 12 for c in plan.subject_concepts())
+
+
+class _Pruning:
+    """The blocks of passages of a pruned search (prune.py), evaluated in descending order of
+    their bound until no block left can reach the pool (the best ``pool`` keys): ``run``
+    evaluates, ``parts`` holds the matching passages evaluated with their answer factors,
+    ``theta`` the pool's cutoff among them (at most the exhaustive one: every matching
+    passage from it up is evaluated), ``whole`` whether every matching passage was;
+    ``widen`` asks for a pool four times larger. ``start`` is None where the bounds cannot
+    be computed exactly (the caller evaluates every passage)."""
+
+    @classmethod
+    def start(cls, searcher: "IndexSearcher", scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot,
+              pool: int, own: Optional[float]) -> Optional["_Pruning"]:
+        cp = snap.passages
+        cfg = searcher.ranking
+        if not cp.passages or filters.report_query() is wq.NullQuery:
+            return None
+        if (cfg.concreteness_weight < 0 or cfg.how_concreteness_weight < 0 or cfg.answer_boost < 0
+                or (cfg.coordination_power is not None and cfg.coordination_power < 0)
+                or min([*cfg.type_priors.values(), *cfg.rule_type_priors.values(), *cfg.kind_priors.values(),
+                        cfg.named_rule_prior, 1.0]) < 0):
+            return None
+        bi = BlockIndex.of(cp)
+        answers: dict = {}
+        deadline, scorer.deadline = scorer.deadline, None     # the bounds evaluate only small nodes
+        try:
+            level_ub, score_ub, present, context = searcher._block_bounds(scorer, plan, filters, snap, bi, answers)
+        except Unbounded:
+            return None
+        finally:
+            scorer.deadline = deadline
+        if own is not None and time.perf_counter() > own:
+            return None
+        return cls(searcher, scorer, plan, filters, snap, pool, own, bi, answers,
+                   level_ub * _TIER + score_ub, present, context)
+
+    def __init__(self, searcher, scorer, plan, filters, snap, pool, own, bi, answers, key_ub, present, context):
+        self.searcher, self.scorer, self.plan, self.filters, self.snap = searcher, scorer, plan, filters, snap
+        self.pool, self.own, self.bi, self.answers, self.key_ub, self.context = pool, own, bi, answers, key_ub, context
+        self.cand = np.flatnonzero(present)
+        # the blocks not taken yet, best bound first (equal bounds: in passage order)
+        self.queue = self.cand[np.argsort(-key_ub[self.cand], kind="stable")]
+        self.batch = max(PRUNE_FIRST_BLOCKS, min(PRUNE_FIRST_MAX, bi.nb >> PRUNE_FIRST_SHIFT))
+        self.theta = None        # the pool's cutoff among the passages evaluated (≤ the exhaustive one)
+        self.parts: list = []
+        self.evaluated = 0       # matching passages evaluated
+        self.left_out: list = []     # blocks _tighten left out (their matching passages only counted) ...
+        self.skipped = 0         # ... and how many matching passages they hold
+        self.stats = dict(blocks=bi.nb, candidates=len(self.queue), searched=0, tightened=0, rounds=0, pools=1)
+        self.notes: list = []
+
+    def cutoff(self) -> Optional[float]:
+        if self.evaluated < self.pool:
+            return None
+        keys = np.concatenate([m.level * _TIER + m.score * a for m, a in self.parts])
+        return keys[np.argpartition(-keys, self.pool - 1)[self.pool - 1]]
+
+    @property
+    def whole(self) -> bool:
+        """Every matching passage evaluated: every block that can match was searched, and the
+        blocks _tighten left out held none."""
+        return not len(self.queue) and not self.skipped
+
+    def run(self) -> bool:
+        """Evaluate blocks until none left can reach the pool; False when a block's search
+        ran out of time (its result would be partial)."""
+        searcher, scorer, plan, filters, snap = self.searcher, self.scorer, self.plan, self.filters, self.snap
+        cp, cfg, bi = snap.passages, searcher.ranking, self.bi
+        while len(self.queue):
+            if self.theta is None:
+                # the next blocks by bound, until the pool's cutoff is known
+                take, self.queue = self.queue[:self.batch], self.queue[self.batch:]
+                self.batch *= PRUNE_GROWTH
+            else:
+                # the next blocks whose bound reaches the cutoff (descending: a prefix); the
+                # cutoff rises as they are searched
+                reach = int(np.count_nonzero(self.key_ub[self.queue] >= self.theta))
+                if not reach:
+                    break    # no block left can reach the pool
+                step = min(reach, self.batch)
+                self.batch *= PRUNE_GROWTH
+                take, self.queue = self.queue[:step], self.queue[step:]
+            self.stats["rounds"] += 1
+            parent = scorer
+            if self.theta is not None and len(take) > PRUNE_TIGHTEN_BLOCKS:
+                # many blocks: the query alone (no coordination) on them bounds each
+                # passage, and only the blocks of those that reach the cutoff are searched
+                parent, kept, counted = searcher._tighten(scorer, plan, filters, snap, bi, self.context, take,
+                                                          self.theta, self.answers, self.own)
+                self.stats["tightened"] += len(take)
+                if len(kept) < len(take):
+                    self.left_out.append(np.setdiff1d(take, kept, assume_unique=True))
+                    self.skipped += counted
+                take = kept
+                if not len(take):
+                    continue
+            self.stats["searched"] += len(take)
+            # (the statistics the search scores with: a shard's are the whole index's)
+            sub = Scorer(cp, scorer.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
+                         domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
+            sub.deadline = self.own
+            m = searcher._match(sub, plan, filters, snap)
+            self.notes += sub.notes
+            if sub.partial:
+                return False
+            if m is not None:
+                answer = np.ones(len(m.ids))
+                if cfg.answer_boost:
+                    answer = searcher._answer_factor(snap, m.ids, plan, m.concept_weight, self.answers)
+                self.parts.append((m, answer))
+                self.evaluated += len(m.ids)
+            # the pool's cutoff among what was evaluated: at most the cutoff among all
+            self.theta = self.cutoff()
+        return True
+
+    def widen(self) -> None:
+        self.pool *= 4
+        self.stats["pools"] += 1
+        self.theta = self.cutoff()
+        if self.left_out:
+            self.queue = np.concatenate([self.queue, *self.left_out])
+            self.queue = self.queue[np.lexsort((self.queue, -self.key_ub[self.queue]))]
+            self.left_out, self.skipped = [], 0
+
+    def finish(self, scorer: Scorer) -> None:
+        """The notes of the blocks' searches to ``scorer``, and what pruning did (for
+        benchmarks: blocks of the index, blocks that can match, blocks searched, blocks
+        bounded per passage by _tighten, rounds of searches, pools tried)."""
+        scorer.notes += self.notes
+        self.stats["passages"] = self.evaluated
+        scorer.prune_stats = self.stats
+        if os.environ.get("SEARCHLIB_PRUNE_DEBUG") and self.theta is not None:
+            self.stats["needed"] = int((self.key_ub[self.cand] >= self.theta).sum())
+
+
 @dataclass
 class _Ranked:
     """The top passages of a search (global passage ids, best first) and their score parts."""
@@ -1035,125 +1176,27 @@ class IndexSearcher:
     def _rank_pruned_within(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, want: int,
                             per_doc: int, offset: int, dedupe: bool, own: Optional[float]) -> Optional["_Ranked"]:
         """``_rank_pruned`` with the deadline ``own`` (time.perf_counter(); None: none)."""
-        cp = snap.passages
-        cfg = self.ranking
-        if not cp.passages or filters.report_query() is wq.NullQuery:
+        walk = _Pruning.start(self, scorer, plan, filters, snap, want * POOL_FACTOR, own)
+        if walk is None:
             return None
-        if (cfg.concreteness_weight < 0 or cfg.how_concreteness_weight < 0 or cfg.answer_boost < 0
-                or (cfg.coordination_power is not None and cfg.coordination_power < 0)
-                or min([*cfg.type_priors.values(), *cfg.rule_type_priors.values(), *cfg.kind_priors.values(),
-                        cfg.named_rule_prior, 1.0]) < 0):
-            return None
-        bi = BlockIndex.of(cp)
-        answers: dict = {}
-        deadline, scorer.deadline = scorer.deadline, None     # the bounds evaluate only small nodes
-        try:
-            level_ub, score_ub, present, context = self._block_bounds(scorer, plan, filters, snap, bi, answers)
-        except Unbounded:
-            return None
-        finally:
-            scorer.deadline = deadline
-        if own is not None and time.perf_counter() > own:
-            return None
-        key_ub = level_ub * _TIER + score_ub
-        cand = np.flatnonzero(present)
-        # the blocks not taken yet, best bound first (equal bounds: in passage order)
-        queue = cand[np.argsort(-key_ub[cand], kind="stable")]
-        pool = want * POOL_FACTOR
-        batch = max(PRUNE_FIRST_BLOCKS, min(PRUNE_FIRST_MAX, bi.nb >> PRUNE_FIRST_SHIFT))
-        theta = None             # the pool's cutoff among the passages evaluated (≤ the exhaustive one)
-        parts: list = []
-        evaluated = 0            # matching passages evaluated
-        left_out: list = []      # blocks _tighten left out (their matching passages only counted) ...
-        skipped = 0              # ... and how many matching passages they hold
-        stats = dict(blocks=bi.nb, candidates=len(queue), searched=0, tightened=0, rounds=0, pools=1)
-        notes: list = []
-
-        def cutoff() -> Optional[float]:
-            if evaluated < pool:
-                return None
-            keys = np.concatenate([m.level * _TIER + m.score * a for m, a in parts])
-            return keys[np.argpartition(-keys, pool - 1)[pool - 1]]
-
         while True:
-            while len(queue):
-                if theta is None:
-                    # the next blocks by bound, until the pool's cutoff is known
-                    take, queue = queue[:batch], queue[batch:]
-                    batch *= PRUNE_GROWTH
-                else:
-                    # the next blocks whose bound reaches the cutoff (descending: a prefix); the
-                    # cutoff rises as they are searched
-                    reach = int(np.count_nonzero(key_ub[queue] >= theta))
-                    if not reach:
-                        break    # no block left can reach the pool
-                    step = min(reach, batch)
-                    batch *= PRUNE_GROWTH
-                    take, queue = queue[:step], queue[step:]
-                stats["rounds"] += 1
-                parent = scorer
-                if theta is not None and len(take) > PRUNE_TIGHTEN_BLOCKS:
-                    # many blocks: the query alone (no coordination) on them bounds each
-                    # passage, and only the blocks of those that reach the cutoff are searched
-                    parent, kept, counted = self._tighten(scorer, plan, filters, snap, bi, context, take, theta,
-                                                          answers, own)
-                    stats["tightened"] += len(take)
-                    if len(kept) < len(take):
-                        left_out.append(np.setdiff1d(take, kept, assume_unique=True))
-                        skipped += counted
-                    take = kept
-                    if not len(take):
-                        continue
-                stats["searched"] += len(take)
-                sub = Scorer(cp, snap.stats, cfg, reports=scorer.reports, report_title=scorer.report_title,
-                             domain=Domain(np.sort(take), cp.passages, bi.shift), parent=parent)
-                sub.deadline = own
-                m = self._match(sub, plan, filters, snap)
-                notes += sub.notes
-                if sub.partial:
-                    return None
-                if m is not None:
-                    answer = np.ones(len(m.ids))
-                    if cfg.answer_boost:
-                        answer = self._answer_factor(snap, m.ids, plan, m.concept_weight, answers)
-                    parts.append((m, answer))
-                    evaluated += len(m.ids)
-                # the pool's cutoff among what was evaluated: at most the cutoff among all
-                theta = cutoff()
-            # every matching passage evaluated: every block that can match was searched, and
-            # the blocks _tighten left out held none
-            whole = not len(queue) and not skipped
-            if not parts:
+            if not walk.run():
+                return None
+            if not walk.parts:
                 ranked = _Ranked.empty()     # (nothing matched: every block was searched)
                 break
-            m, answer = _concat_matched(parts)
+            m, answer = _concat_matched(walk.parts)
             ranked = self._rank_matched(m, answer, snap, plan, per_doc, offset, want, "relevance", dedupe,
-                                        whole=whole, answers=answers, floor=theta)
+                                        whole=walk.whole, answers=walk.answers, floor=walk.theta)
             if ranked is not None:
                 break
             # the walk of the passages from the cutoff up ran out before the page was full (a
             # few documents or repeated texts fill the pool; the exhaustive ranking then ranks
             # every passage): a larger pool, a lower cutoff, more blocks
-            pool *= 4
-            stats["pools"] += 1
-            theta = cutoff()
-            if left_out:
-                queue = np.concatenate([queue, *left_out])
-                queue = queue[np.lexsort((queue, -key_ub[queue]))]
-                left_out, skipped = [], 0
-        scorer.notes += notes
-        # what pruning did, for benchmarks: blocks of the index, blocks that can match, blocks
-        # searched, blocks bounded per passage by _tighten, rounds of searches, pools tried
-        stats["passages"] = evaluated
-        scorer.prune_stats = stats
-        if os.environ.get("SEARCHLIB_PRUNE_DEBUG") and theta is not None:
-            stats["needed"] = int((key_ub[cand] >= theta).sum())
-        if not whole and not plan.advanced:
-            # a concept no evaluated passage holds may be held by one left out: the suggestions
-            # ("did you mean") depend on it, so those are decided on every passage
-            for c in plan.subject_concepts():
-                if c not in ranked.held and not plan.expansions.get(c) and 2 <= len(c) <= 12:
-                    return None
+            walk.widen()
+        walk.finish(scorer)
+        if not walk.whole and not plan.advanced and not holds_every_concept(plan, ranked.held):
+            return None
         return ranked
 
     def _block_bounds(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap: Snapshot, bi: BlockIndex,
@@ -1222,7 +1265,7 @@ class IndexSearcher:
         reuses its results); and how many passages of the other blocks match."""
         bounds, named = context
         cp = snap.passages
-        sub = Scorer(cp, snap.stats, self.ranking, reports=scorer.reports, report_title=scorer.report_title,
+        sub = Scorer(cp, scorer.stats, self.ranking, reports=scorer.reports, report_title=scorer.report_title,
                      domain=Domain(np.sort(blocks), cp.passages, bi.shift), parent=scorer)
         sub.deadline = deadline
         r = sub.evaluate(plan.query)

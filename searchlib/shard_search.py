@@ -35,6 +35,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import os
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -56,9 +57,10 @@ from .query import Filters, NamedTitle, QueryBuilder, QueryPlan
 from .ranking import DEFAULT_RANKING, RankingConfig
 from .reports import stats_dict
 from .schema import BODY, HEADING, META, PASSAGE_TEXT_FIELDS, REGION, RULE_KEY, TITLE
-from .scorer import OutOfTime, Scorer
-from .search import (_TIER, FACET_NAMES, POOL_FACTOR, REPORT_FACETS, SMALL_LIST, IndexSearcher, _best_term,
-                     _close_terms, _dir_identity, _filter_reading, _members, _Ranked, _select, scoped_cap, search_arguments,
+from .scorer import NodeCache, OutOfTime, Scorer
+from .search import (_TIER, FACET_NAMES, POOL_FACTOR, PRUNE_ENV, PRUNE_MIN_PASSAGES, PRUNE_TIME_SHARE, REPORT_FACETS,
+                     SMALL_LIST, IndexSearcher, _best_term, _close_terms, _concat_matched, _dir_identity, _filter_reading,
+                     _members, _Pruning, _Ranked, _select, holds_every_concept, scoped_cap, search_arguments,
                      search_timeout, timeout_error)
 
 _MULTITERM = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)
@@ -91,6 +93,26 @@ class GlobalStats:
     counts: dict = field(default_factory=dict)   # concept -> passages its query matches, every shard
     title_docs: int = 1                       # report records, deleted or not (Whoosh's doc_count_all)
     title_length: int = 0                     # title terms of all records (Whoosh's field_length)
+    generation: tuple = ()                    # every shard's generation these are of (a shard keeps the
+                                              # results it evaluated with them: NodeCache)
+
+
+def _doc_ranks(doc_ids: dict) -> dict:
+    """{shard: the place of each of its reports (by docnum; -1 for none) among the doc_ids of
+    every shard}, doc_ids compared by their path components: the order of a single index's
+    sorted corpus walk, which orders equal scores."""
+    entries = [(d.split("/"), k, n) for k, ids in doc_ids.items() for n, d in enumerate(ids) if d is not None]
+    entries.sort(key=lambda e: e[0])
+    ranks = {k: np.full(len(ids), -1, np.int64) for k, ids in doc_ids.items()}
+    for place, (_, k, n) in enumerate(entries):
+        ranks[k][n] = place
+    return ranks
+
+
+def _generation(tokens: list) -> tuple:
+    """Every shard's generation as one hashable value (a shard's token may come back from a
+    remote call as a list)."""
+    return tuple(tuple(t) if t is not None else None for t in tokens)
 
 
 class ShardStats:
@@ -232,6 +254,8 @@ class _Context:
     factor: np.ndarray
     prior: np.ndarray
     answer: np.ndarray
+    snap: object = None        # the snapshot it ranked (checked on disk then): its later calls read it
+    token: tuple = ()
 
 
 class ShardSearcher:
@@ -248,6 +272,7 @@ class ShardSearcher:
         self._facts: Optional[tuple] = None       # (token, shared hashes, rule latest dates)
         self._masks: dict = {}                    # token -> (shared mask, current editions)
         self._contexts: OrderedDict = OrderedDict()
+        self._caches: dict = {}                   # (generations) -> NodeCache (_node_cache)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -274,10 +299,11 @@ class ShardSearcher:
                     self._masks.pop(old, None)
             # the index-wide facts in the snapshot's caches, where its methods read them
             snap.tables["__shared__"], snap.tables["__current__"] = masks
+            snap.tables["__global_doc_rank__"] = facts[3]
         return snap
 
     def _global_masks(self, snap, facts) -> tuple[np.ndarray, np.ndarray]:
-        _, shared, latest = facts
+        _, shared, latest, _ = facts
         hashes = snap.passages.p_hash
         shared_mask = _members(hashes, np.asarray(shared, np.uint64)) if len(shared) else np.zeros(len(hashes), bool)
         keys, values = snap.report_terms(RULE_KEY, None, "rule_key")
@@ -316,12 +342,23 @@ class ShardSearcher:
                 "documents": int(snap.searcher.doc_count()), "hashes": hashes, "hash_counts": counts,
                 "records": int(snap.searcher.doc_count_all()),
                 "title_length": int(snap.searcher.reader().field_length(TITLE) or 0),
-                "rule_latest": latest}
+                "rule_latest": latest, "doc_ids": self._doc_ids_by_docnum(snap)}
 
-    def configure(self, token, shared: np.ndarray, rule_latest: dict) -> dict:
+    def _doc_ids_by_docnum(self, snap) -> list:
+        """Every report record's doc_id by global docnum (None where a segment has none), from
+        the report tables (no stored record is read): the router orders equal scores by it."""
+        ids: list = [None] * snap.searcher.reader().doc_count_all()
+        for table, docbase, _ in self.searcher._tables.segments(snap.searcher):
+            column = table.column("doc_id")
+            ids[docbase:docbase + len(column)] = column
+        return ids
+
+    def configure(self, token, shared: np.ndarray, rule_latest: dict, doc_rank: np.ndarray) -> dict:
         """The index-wide facts of generation ``token``: the texts of this shard that occur more
-        than once in the whole index, each rule's latest edition date (YYYYMMDD)."""
-        self._facts = (tuple(token), np.asarray(shared, np.uint64), dict(rule_latest))
+        than once in the whole index, each rule's latest edition date (YYYYMMDD), and the
+        place of each of its reports (by global docnum) in the doc_id order of every shard."""
+        self._facts = (tuple(token), np.asarray(shared, np.uint64), dict(rule_latest),
+                       np.asarray(doc_rank, np.int64))
         self._masks.clear()
         return {"ok": True}
 
@@ -356,7 +393,7 @@ class ShardSearcher:
             raise timeout_error(timeout) from None
         return {"terms": terms, "counts": counts}
 
-    def _scorer(self, snap, g: GlobalStats) -> Scorer:
+    def _scorer(self, snap, g: GlobalStats, cached: bool = False) -> Scorer:
         weighted = []
 
         def reports(node):
@@ -370,7 +407,22 @@ class ShardSearcher:
                     np.fromiter((x for _, x in pairs), np.float64, len(pairs)))
 
         return Scorer(snap.passages, ShardStats(snap.stats, g), self.ranking, reports=reports,
-                      report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""))
+                      report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""),
+                      cache=self._node_cache(snap, g) if cached else None)
+
+    def _node_cache(self, snap, g: GlobalStats) -> Optional[NodeCache]:
+        """The evaluated nodes this shard keeps for the generation of every shard that ``g``
+        is of (their scores are computed with the index-wide statistics of that generation),
+        as a single index keeps them for its own (search.py); None when ``g`` names none."""
+        if not g.generation:
+            return None
+        key = (self._token(snap), g.generation)
+        with self._lock:
+            cache = self._caches.get(key)
+            if cache is None:
+                self._caches.clear()          # (an older generation's results are of no use)
+                cache = self._caches[key] = NodeCache()
+            return cache
 
     # -- ranking ------------------------------------------------------------------------
     def rank(self, token, rid: str, req: dict) -> dict:
@@ -383,26 +435,45 @@ class ShardSearcher:
         of them) with what it merges: counts, repeated texts, the concepts held."""
         snap = self._snap(token)
         plan, filters, g = req["plan"], req["filters"], req["stats"]
-        scorer = self._scorer(snap, g)
+        # (the evaluated nodes kept for the shards' generation, as a single index keeps them;
+        # not for explain, which reads the leaves)
+        scorer = self._scorer(snap, g, cached=not req.get("explain"))
         timeout = req["timeout"]
+        want, mode = req["want"], req["mode"]
         scorer.deadline = time.perf_counter() + timeout
+        # pruned (a large index, in relevance order): the blocks that can reach this shard's
+        # pool only, as a single index prunes (search._Pruning); the router's walk then reads
+        # the candidates from the highest of the shards' cutoffs up
+        prune = req.get("prune")
+        if prune == "auto":         # as a single index of this shard's size decides (search.py)
+            prune = snap.passages.passages >= PRUNE_MIN_PASSAGES
+        walk = self._pruned(scorer, plan, filters, snap, want * POOL_FACTOR) if prune and mode == "pool" else None
+        answer = None
         try:
-            m = self.searcher._match(scorer, plan, filters, snap)
+            if walk is not None:
+                m, answer = _concat_matched(walk.parts) if walk.parts else (None, None)
+            else:
+                m = self.searcher._match(scorer, plan, filters, snap)
         except OutOfTime:
             raise timeout_error(timeout) from None
         scorer.deadline = None
-        out = {"partial": scorer.partial, "notes": list(scorer.notes), "missing_stats": sorted(scorer.stats.missing)}
+        whole = walk is None or walk.whole
+        out = {"partial": scorer.partial, "notes": list(scorer.notes), "missing_stats": sorted(scorer.stats.missing),
+               "whole": whole}
         if m is None:
             z = np.zeros(0)
-            self._keep(rid, _Context(plan, scorer, np.zeros(0, np.int64), np.zeros(0, np.int8), z, z, z, z, z, z))
+            self._keep(rid, _Context(plan, scorer, np.zeros(0, np.int64), np.zeros(0, np.int8), z, z, z, z, z, z,
+                                     snap, self._token(snap)))
             out.update(n=0, n_complete=0, unshared=(0, 0), shared=(_NO_HASHES, _NO_HASHES), held=[], names=[],
                        complete=True, entries=None)
             return out
         ids, score, tier, level = m.ids, m.score, m.tier, m.level
         n = len(ids)
-        want, mode = req["want"], req["mode"]
-        answer = np.ones(n)
-        if self.ranking.answer_boost:
+        if answer is not None:          # (the pruned search looked every evaluated passage's up)
+            score = score * answer
+        else:
+            answer = np.ones(n)
+        if self.ranking.answer_boost and walk is None:
             look = np.arange(n)
             pool = want * POOL_FACTOR
             if mode == "pool" and n > 4 * pool and n > SMALL_LIST:
@@ -414,7 +485,9 @@ class ShardSearcher:
             answer[look] = self.searcher._answer_factor(snap, ids[look], plan, m.concept_weight)
             score = score * answer
         key = level * _TIER + score
-        if mode == "pool":
+        if not whole:
+            part = np.flatnonzero(key >= walk.theta)      # every matching passage from the cutoff up
+        elif mode == "pool":
             pool = n if n <= SMALL_LIST else min(n, want * POOL_FACTOR)
             part = np.flatnonzero(key >= key[np.argpartition(-key, pool - 1)[pool - 1]]) if n > pool \
                 else np.arange(n)
@@ -429,7 +502,7 @@ class ShardSearcher:
         out.update(n=n, n_complete=int(complete.sum()),
                    unshared=(int((complete & ~shared).sum()), int((~complete & ~shared).sum())),
                    shared=(np.unique(hashes[complete & shared]), np.unique(hashes[~complete & shared])),
-                   held=held, names=names, complete=len(part) == n,
+                   held=held, names=names, complete=whole and len(part) == n,
                    entries=self._entries(snap, ids[part], score[part], tier[part],
                                          has[:, part] if has is not None else None, level[part]))
         prefetch = req.get("prefetch", 0)
@@ -447,8 +520,27 @@ class ShardSearcher:
                     hits[j] = self.searcher._hit(snap, pid, float(score[part][j]), phrases, words)
             out["entries"]["texts"] = texts
             out["entries"]["hits"] = hits
-        self._keep(rid, _Context(plan, scorer, ids, tier, score, m.text, m.flat, m.factor, m.prior, answer))
+        self._keep(rid, _Context(plan, scorer, ids, tier, score, m.text, m.flat, m.factor, m.prior, answer,
+                                 snap, self._token(snap)))
         return out
+
+    def _pruned(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap, pool: int) -> Optional[_Pruning]:
+        """The pruned evaluation of this shard's blocks for a pool of ``pool`` (with
+        PRUNE_TIME_SHARE of the time left), or None where it cannot be done exactly or in
+        that time (the shard then evaluates every passage, as a single index does)."""
+        deadline = scorer.deadline
+        own = None if deadline is None else (
+            time.perf_counter() + max(deadline - time.perf_counter(), 0.0) * PRUNE_TIME_SHARE)
+        try:
+            walk = _Pruning.start(self.searcher, scorer, plan, filters, snap, pool, own)
+            if walk is None or not walk.run():
+                return None
+        except OutOfTime:
+            return None
+        finally:
+            scorer.deadline = deadline
+        walk.finish(scorer)
+        return walk
 
     def _keep(self, rid: str, ctx: _Context) -> None:
         with self._lock:
@@ -460,7 +552,6 @@ class ShardSearcher:
         """The columns the router merges candidates by (one row per passage of ``pids``)."""
         sp = snap.passages
         reports = sp.p_report[pids]
-        docs, doc_index = np.unique(reports, return_inverse=True)
         n = len(pids)
         return {"pid": pids.astype(np.int64), "report": reports.astype(np.int64), "hash": sp.p_hash[pids],
                 "tier": np.ones(n, np.int8) if tier is None else tier.astype(np.int8),
@@ -468,15 +559,23 @@ class ShardSearcher:
                 "level": np.full(n, 3, np.int8) if level is None else level.astype(np.int8),
                 "score": np.zeros(n) if score is None else score,
                 "date": snap.report_dates()[reports], "ordinal": sp.p_ordinal[pids].astype(np.int64),
-                "doc": doc_index.astype(np.int64), "doc_ids": [snap.stored(int(d))["doc_id"] for d in docs],
-                "has": has}
+                "docrank": snap.tables["__global_doc_rank__"][reports], "has": has}
 
-    def texts(self, token, pids: list) -> dict:
-        return self._call(self._texts, token, pids)
+    def texts(self, token, pids: list, rid: Optional[str] = None) -> dict:
+        return self._call(self._texts, token, pids, rid)
 
-    def _texts(self, token, pids):
-        snap = self._snap(token)
+    def _texts(self, token, pids, rid=None):
+        snap = self._ranked_snap(token, rid)
         return {"texts": [snap.passages.payload(int(p))["text"] for p in pids]}
+
+    def _ranked_snap(self, token, rid: Optional[str]):
+        """The snapshot the search ``rid`` ranked, when it is of ``token`` (checked on disk
+        when it ranked: the texts and hits of a search are read from what it ranked), else
+        the current one checked now."""
+        ctx = self._contexts.get(rid) if rid is not None else None
+        if ctx is not None and ctx.snap is not None and token is not None and tuple(token) == ctx.token:
+            return ctx.snap
+        return self._snap(token)
 
     def _context(self, snap, rid, req) -> _Context:
         ctx = self._contexts.get(rid)
@@ -491,7 +590,7 @@ class ShardSearcher:
 
     def _fetch(self, token, pids, scores, highlight, rid, req, explain):
         """The hits of these passages (with their merged scores), explained on request."""
-        snap = self._snap(token)
+        snap = self._ranked_snap(token, rid)
         phrases, words = highlight
         hits = [self.searcher._hit(snap, int(p), float(s), phrases, words) for p, s in zip(pids, scores)]
         if explain and rid is not None:
@@ -648,7 +747,8 @@ def _merge_facets(parts: list) -> dict:
 
 class LocalShard:
     """A shard searched in this process (the client interface of a cluster's shard:
-    ``submit`` a call, read its ``result``; ``broadcast`` to every replica)."""
+    ``submit`` a call, read its ``result``; ``broadcast`` to every replica). Its calls run
+    one after the other: threads, tried, made a fan-out to 4 shards slower (the GIL)."""
 
     def __init__(self, shard: ShardSearcher):
         self.shard = shard
@@ -684,6 +784,7 @@ class _State:
     title_length: int = 0
     dfs: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    plans: dict = field(default_factory=dict)   # (text, synonyms) -> (synonyms, plan, its statistics)
 
 
 class ShardedSearcher:
@@ -756,11 +857,12 @@ class ShardedSearcher:
             for i in infos.values():
                 for key, date in i["rule_latest"].items():
                     latest[key] = max(latest.get(key, 0), date)
+            ranks = _doc_ranks({k: i["doc_ids"] for k, i in infos.items()})
             for k, i in infos.items():
                 mine = shared[_members(shared, i["hashes"])] if len(shared) else _NO_HASHES
                 try:
                     self.clients[k].broadcast("configure", i["token"], mine,
-                                              {key: latest[key] for key in i["rule_latest"]})
+                                              {key: latest[key] for key in i["rule_latest"]}, ranks[k])
                 except ShardUnavailable:
                     missing.add(k)
                     tokens[k] = None
@@ -817,7 +919,8 @@ class ShardedSearcher:
                 self._gather(state, keys, missing)
                 used = stats.asked | keys
                 return plan, GlobalStats(state.N, dict(state.avg_length), {k: state.dfs[k] for k in used},
-                                         title_docs=state.records, title_length=state.title_length)
+                                         title_docs=state.records, title_length=state.title_length,
+                                         generation=_generation(state.tokens))
             self._gather(state, stats.unknown | keys, missing)
         raise SearchlibError(f"planning {text!r} did not settle on the statistics of the shards")
 
@@ -827,8 +930,10 @@ class ShardedSearcher:
                timeout: Optional[float] = None, show_duplicates: bool = False,
                browse_all: bool = False, exact_total: bool = False,
                exhaustive: Optional[bool] = None) -> SearchResult:
-        # a sharded search scores every passage of every shard (its counts are exact:
-        # total_relation "eq"); exact_total and exhaustive change nothing here
+        # as a single index: in relevance order, a shard of PRUNE_MIN_PASSAGES passages or more
+        # evaluates only the blocks that can reach its pool and the counts are lower bounds
+        # (total_relation "gte"); ``exhaustive`` True or False decides for every shard, and
+        # exact_total, facets and explain score every passage
         t0 = time.perf_counter()
         asked_cap = per_doc is not None
         limit, offset, per_doc, browsing = search_arguments(text, limit, offset, per_doc, sort, self.ranking)
@@ -841,15 +946,37 @@ class ShardedSearcher:
                                          not show_duplicates, m)
         else:
             timeout = search_timeout(timeout)
+            may_prune = sort == "relevance" and not (exhaustive or exact_total or facets or explain)
+            if exhaustive is None and os.environ.get(PRUNE_ENV, "").lower() in ("1", "true", "yes"):
+                may_prune = False
+            # (by default each shard prunes as a single index of its size would: pruning's fixed
+            # costs are a loss on a smaller one, and a shard's candidates are as exact either way)
+            prune = (True if exhaustive is False else "auto") if may_prune else False
             run = lambda m: self._search(self._ensure(m), text, filters, limit, synonyms, explain, per_doc, offset,
-                                         sort, facets, timeout, show_duplicates, m, asked_cap)
+                                         sort, facets, timeout, show_duplicates, m, asked_cap, prune=prune)
         result = self._retrying(run)
         result.elapsed_ms = (time.perf_counter() - t0) * 1000
         return result
 
-    def _search(self, state, text, filters, limit, synonyms, explain, per_doc, offset, sort, facets, timeout,
-                show_duplicates, missing, asked_cap: bool = True) -> SearchResult:
+    def _search_plan(self, state: _State, text: str, synonyms, missing: set) -> tuple[QueryPlan, GlobalStats]:
+        """``_plan``, kept in the state (one generation of every shard) for its later searches
+        of the same text with the same synonyms, as a single index keeps its plans in its
+        snapshot (search.IndexSearcher._search_plan): a plan depends on the text, the
+        synonyms, the ranking and the statistics, and nothing changes it once made."""
+        key = (text, id(synonyms))
+        hit = state.plans.get(key)
+        if hit is not None and hit[0] is synonyms:
+            return hit[1], hit[2]
         plan, g = self._plan(state, text, synonyms, missing)
+        with state.lock:
+            if len(state.plans) >= 512:
+                state.plans.clear()
+            state.plans[key] = (synonyms, plan, g)
+        return plan, g
+
+    def _search(self, state, text, filters, limit, synonyms, explain, per_doc, offset, sort, facets, timeout,
+                show_duplicates, missing, asked_cap: bool = True, prune=False) -> SearchResult:
+        plan, g = self._search_plan(state, text, synonyms, missing)
         if plan.filters:
             filters = filters.merged(plan.filters)
         per_doc = scoped_cap(per_doc, asked_cap, plan)
@@ -866,14 +993,21 @@ class ShardedSearcher:
         want = offset + limit
         rid = f"{id(self):x}-{next(self._ids)}"
         req = dict(plan=plan, filters=filters, stats=g, want=want, timeout=timeout, explain=explain,
-                   mode="pool" if sort == "relevance" else "all",
+                   mode="pool" if sort == "relevance" else "all", prune=prune,
                    prefetch=want + TEXT_PREFETCH if sort == "relevance" and any(
                        getattr(c, "text_batch", 0) for c in self.clients) else 0)
         answers = self._fan("rank", lambda k: (state.tokens[k], rid, req), self._live(missing), missing)
         self.missing_stats = sorted({tuple(k) for a in answers.values() for k in a["missing_stats"]})
+        evaluated_all = all(a.get("whole", True) for a in answers.values())
+        if not evaluated_all and not plan.advanced and not holds_every_concept(plan, {c for a in answers.values()
+                                                                             for c in a["held"]}):
+            # the suggestions are decided on every passage (a concept the pruned shards did not
+            # find may be held by a passage they left out), as a single index decides them
+            return self._search(state, text, filters, limit, synonyms, explain, per_doc, offset, sort, facets,
+                                timeout, show_duplicates, missing, asked_cap, prune=False)
         merged = _Candidates.merge(answers)
         n = sum(a["n"] for a in answers.values())
-        text_of = _Texts(self, state, merged, missing) if self.ranking.collapse_near_duplicates else None
+        text_of = _Texts(self, state, merged, missing, rid) if self.ranking.collapse_near_duplicates else None
         if sort != "relevance":
             dates = np.where(merged.date > 0, merged.date if sort == "date" else -merged.date,
                              np.iinfo(np.int64).max)
@@ -888,12 +1022,13 @@ class ShardedSearcher:
             order = part[np.lexsort((merged.ordinal[part], merged.docrank[part], -merged.score[part],
                                      -merged.level[part]))]
             chosen = _select(order, merged.report[order], merged.hash[order], merged.level[order], per_doc, want,
-                             text_of, complete=len(part) == n, dedupe=dedupe)
+                             text_of, complete=evaluated_all and len(part) == n, dedupe=dedupe)
             if chosen.short:          # repeats or a few documents fill the pool: rank them all
                 req = dict(req, mode="all")
                 answers = self._fan("rank", lambda k: (state.tokens[k], rid, req), self._live(missing), missing)
+                n, evaluated_all = sum(a["n"] for a in answers.values()), True
                 merged = _Candidates.merge(answers)
-                text_of = _Texts(self, state, merged, missing) if self.ranking.collapse_near_duplicates else None
+                text_of = _Texts(self, state, merged, missing, rid) if self.ranking.collapse_near_duplicates else None
                 order = np.lexsort((merged.ordinal, merged.docrank, -merged.score, -merged.level))
                 chosen = _select(order, merged.report[order], merged.hash[order], merged.level[order], per_doc,
                                  want, text_of, complete=True, dedupe=dedupe)
@@ -926,7 +1061,7 @@ class ShardedSearcher:
                               unmatched=IndexSearcher._unmatched(self, SimpleNamespace(stats=_KnownStats(state, g)),
                                                                  plan),
                               read_as=plan.read_as(), duplicates_hidden=n - n_complete - n_partial,
-                              counts_exact=chosen.exact)
+                              counts_exact=chosen.exact, total_relation="eq" if evaluated_all else "gte")
         absent = [c for c in plan.subject_concepts() if c not in held] if not plan.advanced else []
         if absent:
             result.suggestions = IndexSearcher._suggestions(self, None, plan, absent,
@@ -958,7 +1093,7 @@ class ShardedSearcher:
         if not by_shard:
             return hits
         if not explain:
-            rid = req = None          # the plan travels only when the shard must explain its hits
+            req = None          # the plan travels only when the shard must explain its hits
         answers = self._fan("fetch", lambda k: (state.tokens[k], [int(merged.pid[i]) for _, i in by_shard[k]],
                                                 [float(merged.score[i]) for _, i in by_shard[k]], highlight, rid, req,
                                                 explain), list(by_shard), missing)
@@ -1144,13 +1279,7 @@ class _Candidates:
         c.shard = np.concatenate([np.full(len(e["pid"]), k, np.int64) for k, e in parts])
         # reports of different shards are different reports
         c.report = (c.shard << 40) | c.report
-        doc_ids = [d for _, e in parts for d in e["doc_ids"]]
-        offsets = np.cumsum([0] + [len(e["doc_ids"]) for _, e in parts[:-1]])
-        doc = np.concatenate([e["doc"] + off for (_, e), off in zip(parts, offsets)])
-        rank = np.empty(len(doc_ids), np.int64)
-        # doc_ids compared by their path components: the order of the sorted corpus walk
-        rank[sorted(range(len(doc_ids)), key=lambda i: doc_ids[i].split("/"))] = np.arange(len(doc_ids))
-        c.docrank = rank[doc]
+        c.docrank = np.concatenate([e["docrank"] for _, e in parts])
         c._has = [(len(e["pid"]), e["has"]) for _, e in parts]
         c.texts = [t for _, e in parts for t in (e.get("texts") or [None] * len(e["pid"]))]
         c.hits = [h for _, e in parts for h in (e.get("hits") or [None] * len(e["pid"]))]
@@ -1169,8 +1298,9 @@ class _Texts:
     their candidates, else read from their shard (a remote one: a batch at a time, the
     candidate asked for and the next ones of its shard)."""
 
-    def __init__(self, router: ShardedSearcher, state: _State, merged: _Candidates, missing: set):
-        self.router, self.state, self.merged, self.missing = router, state, merged, missing
+    def __init__(self, router: ShardedSearcher, state: _State, merged: _Candidates, missing: set,
+                 rid: Optional[str] = None):
+        self.router, self.state, self.merged, self.missing, self.rid = router, state, merged, missing, rid
         self.cache: dict = {i: t for i, t in enumerate(merged.texts) if t is not None}
         self.by_shard: dict = {}
         self.next: dict = {}
@@ -1192,7 +1322,8 @@ class _Texts:
                 if j not in self.cache and j != i:
                     batch.append(j)
             self.next[k] = cur
-            a = self.router._fan("texts", lambda _k: (self.state.tokens[k], [int(m.pid[j]) for j in batch]), [k])
+            a = self.router._fan("texts", lambda _k: (self.state.tokens[k], [int(m.pid[j]) for j in batch], self.rid),
+                                 [k])
             self.cache.update(zip(batch, a[k]["texts"]))
             text = self.cache[i]
         return text
