@@ -70,6 +70,7 @@ _FIELD_NAME = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?!//)")
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
 # words that, next to a word naming a kind of section (下一步, 存在的问题), only make up its
 # heading: 下一步 工作 打算 asks for plans, not for passages saying 工作 and 打算
+PLANNED_YEAR_WORDS = frozenset("今年 本年 年内 新的一年 来年".split())
 HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主要 任务 目标 方向 措施 建议 对策 原因 情况 "
                            "存在 问题 不足 困难 差距 短板 和 及 与".split())
 # a question typed as one word (2018年行政复议案件有多少, 哪些地区开展了两法衔接): what is not
@@ -1231,6 +1232,9 @@ class QueryBuilder:
         kind_words = {c for c in plain if plan.kind_intent and intent_of(c) == plan.kind_intent}
         if kind_words:
             kind_words |= {c for c in plain if c in HEADING_FILLER}
+            if plan.kind_intent == "plans":
+                # 县域经济 今年工作打算: the year of the plans, which their sections seldom write
+                kind_words |= {c for c in plain if c in PLANNED_YEAR_WORDS}
         # with other words, the topic is looked for loosely there (a problems passage says 执法
         # as often as 行政执法)
         loose_topic = bool(kind_words) and len(kind_words) < len(plain)

@@ -289,3 +289,12 @@ def test_a_one_character_everyday_verb_is_not_required_of_a_provision(tmp_path):
         result = idx.search("骑电动车不戴头盔会被罚款吗")
         assert "佩戴安全头盔" in result.hits[0].text and not result.hits[0].missing, \
             [(h.text[:20], h.missing) for h in result.hits]
+
+
+def test_the_year_of_asked_plans_is_part_of_the_intent():
+    # 县域经济 今年工作打算: 今年 says which plans; a plans passage about 县域经济 seldom writes it
+    from searchlib.query import QueryBuilder
+    plan = QueryBuilder().plan("县域经济 今年工作打算")
+    assert plan.kind_intent == "plans" and "今年" in plan.intent_concepts
+    assert plan.subject_concepts() == ["县域经济"]
+    assert "今年" in QueryBuilder().plan("今年 粮食产量").concepts      # no plans asked: a word as any other
