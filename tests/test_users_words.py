@@ -238,14 +238,18 @@ def test_a_question_of_several_actions_is_their_objects(piece, objects):
 def test_a_verbs_complement_is_no_word_of_the_topic(tmp_path):
     # 怎样保护好黑土地: 好 (保护好, 管好, 用好) says how well, not what; the passage about
     # 黑土地保护 that never writes 好 holds the whole topic
-    from tests.conftest import build_small_index
     report = ("某省2024年政府工作报告\n\n一、2023年工作回顾\n\n"
               "加强黑土地保护，实施保护性耕作1200万亩，新建高标准农田300万亩。\n\n"
               "建好、管好、护好、运营好农村公路，新改建农村公路5000公里。\n")
-    ix = build_small_index(tmp_path, {"2024_某省政府工作报告.txt": report})
-    with api.open_index(ix) as idx:
-        result = idx.search("怎样保护好黑土地")
-        assert result.total == 1 and "黑土地保护" in result.hits[0].text
+    result = _search_files(tmp_path, {"2024_某省政府工作报告.txt": report}, "怎样保护好黑土地")
+    assert result.total == 1 and "黑土地保护" in result.hits[0].text
+
+
+def _search_files(tmp_path, files: dict, query: str):
+    """The result of ``query`` on an index of ``files`` (name -> text)."""
+    from tests.conftest import build_small_index
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        return idx.search(query)
 
 
 DOG_RULES = ("某市养犬管理条例\n\n第十条 犬只伤人的，养犬人应当承担管理责任，由公安机关处2000元以上5000元以下罚款，"
@@ -280,15 +284,12 @@ def test_a_one_character_everyday_verb_is_not_required_of_a_provision(tmp_path):
     assert content_pieces(["戴", "头盔"]) == ["头盔"]
     assert content_pieces(["钢", "产量"]) == ["钢", "产量"]
     assert content_pieces(["吃"]) == ["吃"]                 # alone, it is the concept
-    from tests.conftest import build_small_index
     rules = ("某市电动自行车管理条例\n\n第二十条 驾驶电动自行车应当佩戴安全头盔。\n\n"
              "第三十条 违反本条例第二十条规定，驾驶电动自行车未佩戴安全头盔的，由公安机关交通管理部门处二十元罚款。\n\n"
              "第三十一条 电动自行车应当在非机动车道内行驶，不得戴耳机接听电话。\n")
-    ix = build_small_index(tmp_path, {"2020-01-01_某市电动自行车管理条例.txt": rules})
-    with api.open_index(ix) as idx:
-        result = idx.search("骑电动车不戴头盔会被罚款吗")
-        assert "佩戴安全头盔" in result.hits[0].text and not result.hits[0].missing, \
-            [(h.text[:20], h.missing) for h in result.hits]
+    result = _search_files(tmp_path, {"2020-01-01_某市电动自行车管理条例.txt": rules}, "骑电动车不戴头盔会被罚款吗")
+    assert "佩戴安全头盔" in result.hits[0].text and not result.hits[0].missing, \
+        [(h.text[:20], h.missing) for h in result.hits]
 
 
 def test_the_year_of_asked_plans_is_part_of_the_intent():
