@@ -218,6 +218,22 @@ def _action_pieces(piece: str) -> list[str]:
     return objects if all(len(o) >= 2 for o in objects) else [piece]
 
 
+_JOINED = re.compile(r"(?<=[^\W\d_]{4})(?:和|与|以及|及)(?=[^\W\d_]{4})")
+
+
+def _joined_pieces(piece: str) -> list[str]:
+    """A question's piece of two topics joined by 和/与/及 (文物保护和历史文化遗产传承), as
+    the two topics, when each is four characters or more (秸秆综合利用和禁烧 stays one: 禁烧
+    is the first's, 秸秆禁烧) and the join is a word boundary."""
+    m = _JOINED.search(piece)
+    if m is None:
+        return [piece]
+    ends = {end for _, _, end, main in segment(piece) if main}
+    if m.start() not in ends or m.end() not in {start for _, start, _, main in segment(piece) if main}:
+        return [piece]
+    return [piece[:m.start()], piece[m.end():]]
+
+
 def _without_generic_verbs(piece: str) -> str:
     """A question's piece without a general verb at its ends (推进信访工作法治化 → 信访工作法治化;
     国企改革深化提升行动取得 → 国企改革深化提升行动), when at least two characters remain."""
@@ -1124,6 +1140,7 @@ class QueryBuilder:
             topical = [_without_generic_verbs(p) for p in pieces if p not in GENERIC_VERBS]
             pieces = topical or pieces
         pieces = [q for p in pieces for q in _action_pieces(p)]   # 治理大气污染|改善空气质量
+        pieces = [q for p in pieces for q in _joined_pieces(p)]   # 文物保护|和|历史文化遗产传承
         if pieces == [word]:
             return [word]
         return [p for p in parts + pieces + tail if p]

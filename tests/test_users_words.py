@@ -189,6 +189,8 @@ def test_a_problems_passage_naming_only_a_common_part_of_the_topic_is_not_about_
     ("借钱给别人利息最高多少受法律保护", ["借钱", "利息", "受法律保护"]),
     ("网上买的东西不想要了可以七天无理由退货吗", ["网上买", "七天无理由退货"]),
     ("农作物秸秆综合利用和禁烧怎么推进", ["农作物秸秆综合利用和禁烧"]),     # a topic stays whole
+    # two topics joined by 和, each of four characters or more: two concepts
+    ("怎样加强文物保护和历史文化遗产传承", ["文物保护", "历史文化遗产传承"]),
     # a legal ask (要不要) that no asking word (吗, 可以, 谁…) ends: still a sentence of words
     ("小孩在学校上课时受伤了学校要不要负责赔偿", ["小孩在学校上课时受伤", "学校", "负责赔偿"]),
 ])
@@ -196,7 +198,7 @@ def test_a_question_typed_as_a_sentence_is_its_content_words(query, concepts):
     from searchlib.query import QueryBuilder
     plan = QueryBuilder().plan(query)
     assert plan.concepts == concepts
-    assert plan.legal_ask is (query != "农作物秸秆综合利用和禁烧怎么推进")
+    assert plan.legal_ask is (query not in ("农作物秸秆综合利用和禁烧怎么推进", "怎样加强文物保护和历史文化遗产传承"))
 
 
 def test_what_to_do_about_a_wrong_asks_what_the_law_provides():
