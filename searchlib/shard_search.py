@@ -58,7 +58,7 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .reports import stats_dict
 from .schema import BODY, HEADING, META, PASSAGE_TEXT_FIELDS, REGION, RULE_KEY, TITLE
 from .scorer import NodeCache, OutOfTime, Scorer
-from .search import (_TIER, FACET_NAMES, POOL_FACTOR, PRUNE_ENV, PRUNE_MIN_PASSAGES, PRUNE_TIME_SHARE, REPORT_FACETS,
+from .search import (_END_PAGES, _TIER, FACET_NAMES, NEAR_DUPLICATE_DROPS, POOL_FACTOR, PRUNE_ENV, PRUNE_MIN_PASSAGES, PRUNE_TIME_SHARE, REPORT_FACETS,
                      SMALL_LIST, IndexSearcher, _best_term, _close_terms, _concat_matched, _dir_identity, _filter_reading,
                      _members, _Pruning, _Ranked, _select, holds_every_concept, scoped_cap, search_arguments,
                      search_timeout, timeout_error)
@@ -1044,6 +1044,18 @@ class ShardedSearcher:
             near_tier = merged.tier[near].astype(bool)
             n_complete -= int(near_tier.sum())
             n_partial -= int((~near_tier).sum())
+            if not evaluated_all:
+                # lower bounds, as a single index's pruned search counts them (search._rank_matched):
+                # a repeated text evaluated only partly may be held whole by a passage left out
+                # (the partial count is of the texts no other passage has), and the exhaustive
+                # walk of a short list goes on past the page for near duplicates
+                n_partial = sum(a["unshared"][1] for a in answers.values()) - int((~near_tier).sum())
+                if text_of is not None and len(np.unique(merged.hash)) <= want + NEAR_DUPLICATE_DROPS + _END_PAGES:
+                    more = NEAR_DUPLICATE_DROPS - len(chosen.near)
+                    n_complete, n_partial = n_complete - more, n_partial - more
+                shown_tier = merged.tier[np.asarray(chosen.shown, np.int64)].astype(bool)
+                n_complete = max(n_complete, int(shown_tier.sum()))
+                n_partial = max(n_partial, int((~shown_tier).sum()))
         else:
             n_complete, n_partial = n_complete_raw, n - n_complete_raw
         names = next((a["names"] for a in answers.values() if a["names"]), plan.concept_names)

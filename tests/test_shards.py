@@ -126,12 +126,14 @@ def test_sharded_search_ranks_and_counts_like_one_index(pair, raw_scores):
             _same(ra, rb, f"{q!r} {opts}")
             # the single index's pruned search (exhaustive=False: whatever its size; prune.py) shows the
             # same page, and its counts are exact ("eq") or lower bounds ("gte")
-            rp = a.search(q, exhaustive=False, **opts)
-            assert [(h.passage_id, h.raw) for h in rp.hits] == [(h.passage_id, h.raw) for h in ra.hits], q
-            if rp.total_relation == "eq":
-                assert (rp.total, rp.total_partial) == (rb.total, rb.total_partial), q
-            else:
-                assert rp.total <= rb.total and rp.total_partial <= rb.total_partial, q
+            # ... and so does the sharded one, each shard pruned
+            for pruned in (a, b):
+                rp = pruned.search(q, exhaustive=False, **opts)
+                assert [(h.passage_id, h.raw) for h in rp.hits] == [(h.passage_id, h.raw) for h in ra.hits], q
+                if rp.total_relation == "eq":
+                    assert (rp.total, rp.total_partial) == (rb.total, rb.total_partial), q
+                else:
+                    assert rp.total <= rb.total and rp.total_partial <= rb.total_partial, q
             compared += 1
     for opts in BROWSES:
         _same(a.search("", **opts), b.search("", **opts), f"browse {opts}")
@@ -140,6 +142,38 @@ def test_sharded_search_ranks_and_counts_like_one_index(pair, raw_scores):
     # the comparison can fail: the hits carry what differs between shards
     r = b.search("行政复议 案件 数量", facets=True)
     assert r.total > 10 and r.duplicates_hidden >= 0 and r.facets["province"]
+
+
+def test_pruned_shards_show_the_exhaustive_page(pair, raw_scores, monkeypatch):
+    # the first batch of blocks a pruned walk evaluates (16) would hold every block of these
+    # small shards (4-7 blocks of 64 passages): one block at a time, and short pages, a shard
+    # leaves out the blocks that cannot reach its pool, and the router reads the candidates
+    # from the highest of the shards' cutoffs up
+    import searchlib.search as search_module
+    monkeypatch.setattr(search_module, "PRUNE_FIRST_BLOCKS", 1)
+    monkeypatch.setattr(search_module, "PRUNE_FIRST_MAX", 1)
+    a, b, _ = pair
+    lower_bounds = 0
+    for q in QUERIES:
+        # (short pages: a shard's pool is then smaller than what matches in it)
+        for opts in ({"limit": 1}, {"limit": 2, "offset": 1}, {"limit": 1, "kind": "plans"},
+                     {"limit": 3, "per_doc": 1}):
+            opts = {"timeout": 60, **opts}
+            try:
+                ra = a.search(q, exact_total=True, **opts)
+            except Exception as e:
+                with pytest.raises(type(e)):
+                    b.search(q, exhaustive=False, **opts)
+                continue
+            rp = b.search(q, exhaustive=False, **opts)
+            assert [(h.passage_id, round(h.raw, 9)) for h in rp.hits] == \
+                [(h.passage_id, round(h.raw, 9)) for h in ra.hits], f"{q!r} {opts}"
+            if rp.total_relation == "gte":
+                lower_bounds += 1
+                assert rp.total <= ra.total and rp.total_partial <= ra.total_partial, q
+            else:
+                assert (rp.total, rp.total_partial) == (ra.total, ra.total_partial), q
+    assert lower_bounds >= 5             # blocks were left out: the pruning was exercised
 
 
 def test_answer_tables_documents_and_editions(pair):
