@@ -380,6 +380,9 @@ def test_a_measure_under_its_earlier_name_answers_with_the_shipped_rules():
     plan = QueryBuilder(synonyms=shipped_synonyms()).plan("城镇居民人均可支配收入")
     assert [r.value for r in answer_rows([_hit(text)], plan)] == [3179, 8]
     assert not answer_rows([_hit(text)], _plan("城镇居民人均可支配收入"))     # without the rules
+    cpi = "全年CPI涨幅2%左右，城镇调查失业率5.5%左右。"
+    plan = QueryBuilder(synonyms=shipped_synonyms()).plan("居民消费价格涨幅")
+    assert [r.value for r in answer_rows([_hit(cpi)], plan)] == [2]
 
 
 def test_a_unit_stored_as_the_first_part_of_a_compound_is_answered_whole():
