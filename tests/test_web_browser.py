@@ -236,8 +236,12 @@ def test_two_provinces_two_years_and_a_date_range(browser, seed_site, width, hei
     total = int(page.inner_text(".total strong"))
 
     def open_drawer():
+        # (the page a click loaded, whole, before its drawer is looked at: on a loaded machine
+        # the drawer of the page before could still be seen open)
+        page.wait_for_load_state()
         if not page.locator("#facet-region").is_visible():
             page.click("#filters > summary")
+            page.wait_for_selector("#facet-region", state="visible")
     open_drawer()
     page.click("#facet-region a.check:text-is('浙江省')")
     page.wait_for_selector("#facet-region .trail strong:text-is('浙江省')", state="attached")
