@@ -476,7 +476,11 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     """The figures of ``hits`` (in their order) that answer ``plan``'s concepts, in ``unit``.
     ``leads(hit)``: the first sentences of the passages before ``hit``'s in its section,
     asked for only under a heading that names two periods (“十四五”时期和2025年工作回顾)."""
-    groups = plan.alternatives()
+    groups = alternatives = plan.alternatives()
+    # each concept's own forms (itself, its synonyms), not the related measures it also finds
+    # (a => b^w): a row that names only those is marked (``measure`` "related")
+    related = {fold_traditional(r).lower() for r in plan.related}
+    own_forms = [[(w, t) for w, t in g if w not in related] for g in alternatives]
     # 案件 in 行政复议 案件 is what the figure counts: a count of cases (收到行政复议申请292件)
     # names it by its unit
     groups = [g + [(_COUNTED, [_COUNTED])] if any(w in _CASE_WORDS for w, _ in g) else g for g in groups]
@@ -548,8 +552,18 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
                 unit=unit_, text=f.text, sentence=sentence, published=hit.published,
                 doc_type=hit.doc_type, heading_path=list(hit.heading_path), section_kind=hit.section_kind,
                 period=reading.period, period_start=reading.period_start, period_end=reading.period_end,
-                role=reading.role, change=reading.change))
+                role=reading.role, change=reading.change,
+                measure="related" if related and _names_related_only(
+                    fold_traditional(f.subject).lower() if f.subject
+                    else lowered[_clause_start(lowered, s, f.start):f.end], alternatives, own_forms) else "asked"))
     return rows
+
+
+def _names_related_only(text: str, groups, own_forms) -> bool:
+    """Whether ``text`` (a figure's subject, else its clause) names a concept only by a related
+    measure (a form ``own_forms`` lacks): 城镇居民人均生活费收入 for 城镇居民人均可支配收入."""
+    return any(len(own) < len(g) and mentions(text, g) and not mentions(text, own)
+               for g, own in zip(groups, own_forms))
 
 
 def _tidy(value: float) -> float:

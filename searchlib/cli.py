@@ -656,7 +656,8 @@ def _print_table(table) -> None:
     def line(r) -> str:
         value = ("+" if r.change == "increase" else "−" if r.change == "decrease" else "") + number_text(r.value)
         cells = [_fit(r.region or "", 14), _fit(r.period or "", 9), _fit(r.role, 8), value.rjust(14),
-                 _fit(r.unit, 6), _fit(r.subject or "", 24), _fit(r.title, 30)]
+                 _fit(r.unit, 6), _fit(("≈" if r.measure == "related" else "") + (r.subject or ""), 24),
+                 _fit(r.title, 30)]
         return "  ".join(cells).rstrip()
     groups = table.groups if table.by else [{"key": None, "rows": table.rows}]
     for g in groups:
@@ -668,6 +669,9 @@ def _print_table(table) -> None:
         for r in g["rows"]:
             click.echo(line(r))
             click.echo(click.style(f"    {r.passage_id}  {r.sentence[:80]}", dim=True))
+    if any(r.measure == "related" for r in table.rows):
+        click.echo(click.style("≈ the sentence names a related measure, not the one asked "
+                               "(城镇化率 for 常住人口城镇化率)", dim=True))
 
 
 @main.command()

@@ -269,6 +269,8 @@ class FigureRow:
     period_end: Optional[int] = None
     role: str = "result"             # result (achieved), target (planned), baseline (start of a change)
     change: Optional[str] = None     # increase / decrease for a figure of change (增长5%, 下降3.1%)
+    measure: str = "asked"           # "related": its sentence names the asked measure only by a related,
+                                     # broader or earlier one (城镇化率 for 常住人口城镇化率, 生活费收入 for 可支配收入)
 
     def to_dict(self) -> dict:
         return asdict(self)

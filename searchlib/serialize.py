@@ -18,7 +18,7 @@ DOC_COLUMNS = ("doc_id", "title", "doc_type", "year", "published", "region", "re
 
 
 FIGURE_COLUMNS = ("region", "region_code", "year", "period", "role", "change", "title", "doc_id", "passage_id",
-                  "section_kind", "subject", "value", "unit", "text", "sentence")
+                  "section_kind", "subject", "measure", "value", "unit", "text", "sentence")
 
 
 MAX_JSON_DEPTH = 64       # a request is a flat object with a filters object: never deeper than this

@@ -385,6 +385,21 @@ def test_a_measure_under_its_earlier_name_answers_with_the_shipped_rules():
     assert [r.value for r in answer_rows([_hit(cpi)], plan)] == [2]
 
 
+def test_a_row_naming_only_a_related_measure_is_marked():
+    # 城镇化率 for 常住人口城镇化率, 生活费收入 for 可支配收入: the row says so (measure "related"),
+    # a row naming the measure asked does not
+    from searchlib.query import QueryBuilder
+    from searchlib.synonyms import shipped_synonyms
+    qb = QueryBuilder(synonyms=shipped_synonyms())
+    rows = answer_rows([_hit("城镇居民人均生活费收入达到3179元。"), _hit("城镇居民人均可支配收入达到5160元。")],
+                       qb.plan("城镇居民人均可支配收入"))
+    assert [(r.value, r.measure) for r in rows] == [(3179, "related"), (5160, "asked")]
+    rows = answer_rows([_hit("常住人口城镇化率达到65%，户籍人口城镇化率50%。"), _hit("城镇化率达到60%。")],
+                       qb.plan("常住人口城镇化率"))
+    # (户籍人口城镇化率 names another measure of which 城镇化率 is the related one: marked too)
+    assert [(r.value, r.measure) for r in rows] == [(65, "asked"), (50, "related"), (60, "related")]
+
+
 def test_a_unit_stored_as_the_first_part_of_a_compound_is_answered_whole():
     # an index built before 吨公里 was a unit stored 吨: the passage says which
     text = "货物周转量将达到三十二亿吨公里。"

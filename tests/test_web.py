@@ -343,8 +343,8 @@ def test_figures_csv_export_and_errors(client):
     r = client.get("/api/figures?q=行政复议&unit=件&format=csv&download=1")
     assert r.status_code == 200 and r.mimetype == "text/csv" and "attachment" in r.headers["Content-Disposition"]
     header = r.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
-    assert header == ("region,region_code,year,period,role,change,title,doc_id,passage_id,section_kind,subject,value,"
-                      "unit,text,sentence")
+    assert header == ("region,region_code,year,period,role,change,title,doc_id,passage_id,section_kind,subject,"
+                      "measure,value,unit,text,sentence")
     assert get_json(client, "/api/figures?q=行政复议&by=bogus", 400)["error"].startswith("by must be")
     assert "unknown unit" in get_json(client, "/api/figures?q=行政复议&unit=斤斤", 400)["error"]
     assert get_json(client, "/api/figures?q=", 400)["error"].startswith("the query is empty")
