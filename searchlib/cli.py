@@ -608,8 +608,8 @@ def figures(ctx, query, unit, by, role, limit, passages, region, year, type_, ki
 
     \b
     One row per figure: region, the period it describes (2025, 2021-2025), its role
-    (result, target, baseline), document, subject, value (万/亿 scaled), unit and the
-    sentence it comes from, e.g.
+    (result, target, baseline), document, subject (≈: a related measure, not the one
+    asked), value (万/亿 scaled), unit and the sentence it comes from, e.g.
       searchlib figures 行政复议 --unit 件 --by period
     """
     idx = _open(ctx)
