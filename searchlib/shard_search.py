@@ -429,10 +429,12 @@ class ShardSearcher:
         return self._call(self._rank, token, rid, req)
 
     def _rank(self, token, rid, req):
-        """Score every passage matching the query with the index-wide statistics; return the
-        candidates the router may need (``mode`` "pool": the best ``want × POOL_FACTOR`` by
-        score, as a single index pools them, with every passage of a short list; "all": all
-        of them) with what it merges: counts, repeated texts, the concepts held."""
+        """Score the passages matching the query with the index-wide statistics (every one, or
+        with ``req["prune"]`` the blocks that can reach the pool: ``whole`` False, the counts
+        then lower bounds); return the candidates the router may need (``mode`` "pool": the
+        best ``want × POOL_FACTOR`` by score, as a single index pools them, with every passage
+        of a short list, or when pruned every evaluated passage from the pool's cutoff up;
+        "all": all of them) with what it merges: counts, repeated texts, the concepts held."""
         snap = self._snap(token)
         plan, filters, g = req["plan"], req["filters"], req["stats"]
         # (the evaluated nodes kept for the shards' generation, as a single index keeps them;
