@@ -68,9 +68,10 @@ _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
 _FIELD_INSIDE = re.compile(r"[A-Za-z_]+:")     # a field name anywhere in a word (的title:…): never split it out
 _FIELD_NAME = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?!//)")
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)$")
+# the year of the plans a plans query asks for (县域经济 今年工作打算), which their sections seldom write
+PLANNED_YEAR_WORDS = frozenset("今年 本年 年内 新的一年 来年".split())
 # words that, next to a word naming a kind of section (下一步, 存在的问题), only make up its
 # heading: 下一步 工作 打算 asks for plans, not for passages saying 工作 and 打算
-PLANNED_YEAR_WORDS = frozenset("今年 本年 年内 新的一年 来年".split())
 HEADING_FILLER = frozenset("工作 打算 计划 安排 思路 设想 重点 主要 任务 目标 方向 措施 建议 对策 原因 情况 "
                            "存在 问题 不足 困难 差距 短板 和 及 与".split())
 # a question typed as one word (2018年行政复议案件有多少, 哪些地区开展了两法衔接): what is not
@@ -228,8 +229,8 @@ def _joined_pieces(piece: str) -> list[str]:
     m = _JOINED.search(piece)
     if m is None:
         return [piece]
-    ends = {end for _, _, end, main in segment(piece) if main}
-    if m.start() not in ends or m.end() not in {start for _, start, _, main in segment(piece) if main}:
+    words = [(start, end) for _, start, end, main in segment(piece) if main]
+    if m.start() not in {end for _, end in words} or m.end() not in {start for start, _ in words}:
         return [piece]
     return [piece[:m.start()], piece[m.end():]]
 

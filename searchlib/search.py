@@ -538,6 +538,12 @@ class Snapshot:
         return meta
 
 
+def exhaustive_by_default(passages: int) -> bool:
+    """Whether a search of ``passages`` passages (an index, or a shard of one) evaluates
+    every one when the caller does not say: below PRUNE_MIN_PASSAGES, or SEARCHLIB_EXHAUSTIVE set."""
+    return os.environ.get(PRUNE_ENV, "").lower() in ("1", "true", "yes") or passages < PRUNE_MIN_PASSAGES
+
+
 def holds_every_concept(plan: QueryPlan, held) -> bool:
     """Whether the passages evaluated hold every concept the suggestions ("did you mean") are
     decided on: where a pruned search evaluated some passages only, a concept none of them
@@ -888,8 +894,7 @@ class IndexSearcher:
             snap.shared_texts()
         scorer.deadline = time.perf_counter() + timeout
         if exhaustive is None:
-            exhaustive = os.environ.get(PRUNE_ENV, "").lower() in ("1", "true", "yes") \
-                or snap.passages.passages < PRUNE_MIN_PASSAGES
+            exhaustive = exhaustive_by_default(snap.passages.passages)
         prune = not (exhaustive or exact_total or facets or explain)
         try:
             ranked = self._rank(scorer, plan, filters, snap, limit, per_doc, offset, sort, not show_duplicates,

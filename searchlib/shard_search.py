@@ -35,7 +35,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import os
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -58,10 +57,10 @@ from .ranking import DEFAULT_RANKING, RankingConfig
 from .reports import stats_dict
 from .schema import BODY, HEADING, META, PASSAGE_TEXT_FIELDS, REGION, RULE_KEY, TITLE
 from .scorer import NodeCache, OutOfTime, Scorer
-from .search import (_END_PAGES, _TIER, FACET_NAMES, NEAR_DUPLICATE_DROPS, POOL_FACTOR, PRUNE_ENV, PRUNE_MIN_PASSAGES, PRUNE_TIME_SHARE, REPORT_FACETS,
-                     SMALL_LIST, IndexSearcher, _best_term, _close_terms, _concat_matched, _dir_identity, _filter_reading,
-                     _members, _Pruning, _Ranked, _select, holds_every_concept, scoped_cap, search_arguments,
-                     search_timeout, timeout_error)
+from .search import (_END_PAGES, _TIER, FACET_NAMES, NEAR_DUPLICATE_DROPS, POOL_FACTOR, PRUNE_TIME_SHARE,
+                     REPORT_FACETS, SMALL_LIST, IndexSearcher, _best_term, _close_terms, _concat_matched, _dir_identity,
+                     _filter_reading, _members, _Pruning, _Ranked, _select, exhaustive_by_default, holds_every_concept,
+                     scoped_cap, search_arguments, search_timeout, timeout_error)
 
 _MULTITERM = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)
 CONTEXTS = 16            # searches a shard keeps (scorer and matches) for their fetch and facets
@@ -269,7 +268,7 @@ class ShardSearcher:
         self.shard = shard
         self.ranking = ranking
         self.searcher = IndexSearcher(self.path, ranking)
-        self._facts: Optional[tuple] = None       # (token, shared hashes, rule latest dates)
+        self._facts: Optional[tuple] = None       # (token, shared hashes, rule latest dates, doc ranks)
         self._masks: dict = {}                    # token -> (shared mask, current editions)
         self._contexts: OrderedDict = OrderedDict()
         self._caches: dict = {}                   # (generations) -> NodeCache (_node_cache)
@@ -408,15 +407,15 @@ class ShardSearcher:
 
         return Scorer(snap.passages, ShardStats(snap.stats, g), self.ranking, reports=reports,
                       report_title=lambda d: (snap.stored(d).get(META) or {}).get("title", ""),
-                      cache=self._node_cache(snap, g) if cached else None)
+                      cache=self._node_cache(g) if cached else None)
 
-    def _node_cache(self, snap, g: GlobalStats) -> Optional[NodeCache]:
+    def _node_cache(self, g: GlobalStats) -> Optional[NodeCache]:
         """The evaluated nodes this shard keeps for the generation of every shard that ``g``
         is of (their scores are computed with the index-wide statistics of that generation),
         as a single index keeps them for its own (search.py); None when ``g`` names none."""
         if not g.generation:
             return None
-        key = (self._token(snap), g.generation)
+        key = g.generation        # (this shard's own among them: _snap checked it)
         with self._lock:
             cache = self._caches.get(key)
             if cache is None:
@@ -436,6 +435,7 @@ class ShardSearcher:
         of a short list, or when pruned every evaluated passage from the pool's cutoff up;
         "all": all of them) with what it merges: counts, repeated texts, the concepts held."""
         snap = self._snap(token)
+        checked = tuple(token) if token is not None else self._token(snap)    # (_snap compared them)
         plan, filters, g = req["plan"], req["filters"], req["stats"]
         # (the evaluated nodes kept for the shards' generation, as a single index keeps them;
         # not for explain, which reads the leaves)
@@ -448,7 +448,7 @@ class ShardSearcher:
         # the candidates from the highest of the shards' cutoffs up
         prune = req.get("prune")
         if prune == "auto":         # as a single index of this shard's size decides (search.py)
-            prune = snap.passages.passages >= PRUNE_MIN_PASSAGES
+            prune = not exhaustive_by_default(snap.passages.passages)
         walk = self._pruned(scorer, plan, filters, snap, want * POOL_FACTOR) if prune and mode == "pool" else None
         answer = None
         try:
@@ -465,7 +465,7 @@ class ShardSearcher:
         if m is None:
             z = np.zeros(0)
             self._keep(rid, _Context(plan, scorer, np.zeros(0, np.int64), np.zeros(0, np.int8), z, z, z, z, z, z,
-                                     snap, self._token(snap)))
+                                     snap, checked))
             out.update(n=0, n_complete=0, unshared=(0, 0), shared=(_NO_HASHES, _NO_HASHES), held=[], names=[],
                        complete=True, entries=None)
             return out
@@ -523,7 +523,7 @@ class ShardSearcher:
             out["entries"]["texts"] = texts
             out["entries"]["hits"] = hits
         self._keep(rid, _Context(plan, scorer, ids, tier, score, m.text, m.flat, m.factor, m.prior, answer,
-                                 snap, self._token(snap)))
+                                 snap, checked))
         return out
 
     def _pruned(self, scorer: Scorer, plan: QueryPlan, filters: Filters, snap, pool: int) -> Optional[_Pruning]:
@@ -949,9 +949,7 @@ class ShardedSearcher:
         else:
             timeout = search_timeout(timeout)
             may_prune = sort == "relevance" and not (exhaustive or exact_total or facets or explain)
-            if exhaustive is None and os.environ.get(PRUNE_ENV, "").lower() in ("1", "true", "yes"):
-                may_prune = False
-            # (by default each shard prunes as a single index of its size would: pruning's fixed
+            # (by default each shard decides as a single index of its size would: pruning's fixed
             # costs are a loss on a smaller one, and a shard's candidates are as exact either way)
             prune = (True if exhaustive is False else "auto") if may_prune else False
             run = lambda m: self._search(self._ensure(m), text, filters, limit, synonyms, explain, per_doc, offset,
