@@ -4,6 +4,7 @@ on the full library's index, in this process (seconds, not minutes: for trying a
 change), with the halves of eval/splits.json.
 
     .venv/bin/python scripts/eval_queries.py --save OUT.json [--set param=value ...] [--index DIR]
+    (the index: scripts/eval.py's bench-out/eval-dev-full, built when missing)
     .venv/bin/python scripts/eval_queries.py --diff BEFORE.json AFTER.json [--half tune]
 
 ``--save`` prints each set's halves and the means over the sets written before the newest
@@ -22,9 +23,10 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SPLITS = json.loads((ROOT / "eval" / "splits.json").read_text(encoding="utf-8"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval import ROOT, SETS, SHARED, SPLITS as SPLITS_FILE, ensure_index  # noqa: E402  (the scripts folder)
+
+SPLITS = json.loads(SPLITS_FILE.read_text(encoding="utf-8"))
 
 
 def judgement_sets() -> dict:
@@ -101,7 +103,7 @@ def main(argv=None) -> int:
     ap.add_argument("--diff", nargs=2)
     ap.add_argument("--half", default="tune")
     ap.add_argument("--set", action="append", default=[], help="a ranking parameter, param=value")
-    ap.add_argument("--index", default=str(ROOT / "bench-out" / "eval-dev-full"))
+    ap.add_argument("--index", help="the full library's index (default: scripts/eval.py's, built when missing)")
     args = ap.parse_args(argv)
     if not (SHARED / "eval" / "score.py").exists():
         print(f"skipped: {SHARED / 'eval'} is not present", file=sys.stderr)
@@ -109,7 +111,8 @@ def main(argv=None) -> int:
     if args.diff:
         diff(*args.diff, args.half)
     elif args.save:
-        run(args.save, args.index, {k: ast.literal_eval(v) for k, v in (x.split("=", 1) for x in args.set)})
+        index = args.index or str(ensure_index("dev-full", SETS["dev-full"][1], ROOT / "bench-out"))
+        run(args.save, index, {k: ast.literal_eval(v) for k, v in (x.split("=", 1) for x in args.set)})
     else:
         ap.error("give --save OUT.json or --diff BEFORE.json AFTER.json")
     return 0
