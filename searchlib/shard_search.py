@@ -811,6 +811,12 @@ class ShardedSearcher:
         {shard: answer}. A shard that cannot be reached is added to ``missing`` (or raises
         when ``missing`` is None); an answer saying the shard changed raises _Stale."""
         ks = range(len(self.clients)) if shards is None else shards
+        group = getattr(self.clients[0], "group", None)     # a cluster's compiled fan-out
+        answers = group.fan(method, {k: args_of(k) for k in ks}) if group is not None else None
+        if answers is not None:
+            if any(isinstance(r, dict) and r.get("stale") for r in answers.values()):
+                raise _Stale()
+            return answers
         handles = {k: self.clients[k].submit(method, *args_of(k)) for k in ks}
         out = {}
         for k, h in handles.items():

@@ -83,6 +83,9 @@ def served(local_ray, corpus, tmp_path_factory):
 
 def test_search_through_actors_survives_a_killed_replica(served):
     idx, expected, clients = served
+    group = clients[0].group                 # the fan-outs go through compiled graphs
+    assert group is not None and all(c.group is group for c in clients)
+    assert all(g is not None for g in group._graphs) and group.columns == 2
     for q in QUERIES[:3]:
         assert _dicts(idx.search(q, facets=True)) == expected[q]
     errors, done = [], []
@@ -106,9 +109,26 @@ def test_search_through_actors_survives_a_killed_replica(served):
     for t in threads:
         t.join()
     assert not errors and len(done) == 80
-    # the restarted replica answers again (told the index-wide facts anew)
+    # the restarted replica answers again (told the index-wide facts anew), and its column's
+    # compiled graph is built anew
     assert ray.get(clients[0].actors[0].ready.remote(), timeout=60)
-    assert _dicts(idx.search(QUERIES[4], facets=True)) == expected[QUERIES[4]]
+    for _ in range(600):
+        if all(g is not None for g in group._graphs):
+            break
+        threading.Event().wait(0.1)
+    assert all(g is not None for g in group._graphs)
+    for q in QUERIES:
+        assert _dicts(idx.search(q, facets=True)) == expected[q]
+
+
+def test_compiled_fanout_answers_as_ordinary_calls(served):
+    idx, expected, clients = served
+    group = clients[0].group
+    calls = {k: (idx._searcher._ensure(set()).tokens[k],) for k in range(len(clients))}
+    fanned = group.fan("stats", calls)
+    assert fanned is not None and set(fanned) == {0, 1}
+    assert fanned == {k: clients[k].result(clients[k].submit("stats", *calls[k])) for k in calls}
+    assert group.fan("stats", {1: calls[1]}) == {1: fanned[1]}      # one shard asked: one answer
 
 
 def test_a_shard_without_replicas_is_named(served):
