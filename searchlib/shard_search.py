@@ -509,8 +509,9 @@ class ShardSearcher:
                                          has[:, part] if has is not None else None, level[part]))
         prefetch = req.get("prefetch", 0)
         if prefetch:
-            # a remote shard: the texts the router's walk reads first (near copies) and the hits
-            # it most likely shows, so that it need not ask for them (each call is a round trip)
+            # a remote shard: the texts the router's walk reads first (near copies) and, when a
+            # call is costly (ordinary actor calls: ``prefetch_hits``), the hits it most likely
+            # shows, so that it need not ask for them (each call is a round trip)
             best = np.lexsort((ids[part], -score[part], -level[part]))[:prefetch]
             texts, hits = [None] * len(part), [None] * len(part)
             phrases, words = plan.highlight_terms()
@@ -518,7 +519,7 @@ class ShardSearcher:
                 pid = int(ids[part][j])
                 if self.ranking.collapse_near_duplicates:
                     texts[j] = snap.passages.payload(pid)["text"]
-                if rank_ < req["want"] and not req.get("explain"):
+                if rank_ < req["want"] and req.get("prefetch_hits", True) and not req.get("explain"):
                     hits[j] = self.searcher._hit(snap, pid, float(score[part][j]), phrases, words)
             out["entries"]["texts"] = texts
             out["entries"]["hits"] = hits
@@ -811,7 +812,7 @@ class ShardedSearcher:
         {shard: answer}. A shard that cannot be reached is added to ``missing`` (or raises
         when ``missing`` is None); an answer saying the shard changed raises _Stale."""
         ks = range(len(self.clients)) if shards is None else shards
-        group = getattr(self.clients[0], "group", None)     # a cluster's compiled fan-out
+        group = getattr(self.clients[0], "group", None)     # a cluster's direct connections
         answers = group.fan(method, {k: args_of(k) for k in ks}) if group is not None else None
         if answers is not None:
             if any(isinstance(r, dict) and r.get("stale") for r in answers.values()):
@@ -1001,7 +1002,8 @@ class ShardedSearcher:
         req = dict(plan=plan, filters=filters, stats=g, want=want, timeout=timeout, explain=explain,
                    mode="pool" if sort == "relevance" else "all", prune=prune,
                    prefetch=want + TEXT_PREFETCH if sort == "relevance" and any(
-                       getattr(c, "text_batch", 0) for c in self.clients) else 0)
+                       getattr(c, "text_batch", 0) for c in self.clients) else 0,
+                   prefetch_hits=any(getattr(c, "hits_ahead", False) for c in self.clients))
         answers = self._fan("rank", lambda k: (state.tokens[k], rid, req), self._live(missing), missing)
         self.missing_stats = sorted({tuple(k) for a in answers.values() for k in a["missing_stats"]})
         evaluated_all = all(a.get("whole", True) for a in answers.values())

@@ -83,9 +83,9 @@ def served(local_ray, corpus, tmp_path_factory):
 
 def test_search_through_actors_survives_a_killed_replica(served):
     idx, expected, clients = served
-    group = clients[0].group                 # the fan-outs go through compiled graphs
+    group = clients[0].group                 # the fan-outs go over direct connections
     assert group is not None and all(c.group is group for c in clients)
-    assert all(g is not None for g in group._graphs) and group.columns == 2
+    assert all(g is not None for g in group._conns) and group.columns == 2
     for q in QUERIES[:3]:
         assert _dicts(idx.search(q, facets=True)) == expected[q]
     errors, done = [], []
@@ -109,19 +109,19 @@ def test_search_through_actors_survives_a_killed_replica(served):
     for t in threads:
         t.join()
     assert not errors and len(done) == 80
-    # the restarted replica answers again (told the index-wide facts anew), and its column's
-    # compiled graph is built anew
-    assert ray.get(clients[0].actors[0].ready.remote(), timeout=60)
+    # the restarted replica answers again (told the index-wide facts anew), and its column is
+    # connected anew
     for _ in range(600):
-        if all(g is not None for g in group._graphs):
+        if all(g is not None for g in group._conns):
             break
         threading.Event().wait(0.1)
-    assert all(g is not None for g in group._graphs)
+    assert all(g is not None for g in group._conns)
+    assert ray.get(clients[0].actors[0].ready.remote(), timeout=60)
     for q in QUERIES:
         assert _dicts(idx.search(q, facets=True)) == expected[q]
 
 
-def test_compiled_fanout_answers_as_ordinary_calls(served):
+def test_direct_fanout_answers_as_ordinary_calls(served):
     idx, expected, clients = served
     group = clients[0].group
     calls = {k: (idx._searcher._ensure(set()).tokens[k],) for k in range(len(clients))}
