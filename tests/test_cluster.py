@@ -129,6 +129,13 @@ def test_direct_fanout_answers_as_ordinary_calls(served):
     assert fanned is not None and set(fanned) == {0, 1}
     assert fanned == {k: clients[k].result(clients[k].submit("stats", *calls[k])) for k in calls}
     assert group.fan("stats", {1: calls[1]}) == {1: fanned[1]}      # one shard asked: one answer
+    # a connection without the router's key is refused, and the actor goes on serving
+    from multiprocessing import AuthenticationError
+    from multiprocessing.connection import Client
+    address = ray.get(clients[0].actors[0].endpoint.remote(b"ignored: the listener has its key"))
+    with pytest.raises((AuthenticationError, EOFError, ConnectionError)):
+        Client(tuple(address), authkey=b"not the key").send(("stats", calls[0]))
+    assert group.fan("stats", calls) == fanned
 
 
 def test_a_shard_without_replicas_is_named(served):
