@@ -84,7 +84,7 @@ _Q_TAIL = re.compile(r"(?:的)?(?:具体)?(?:(?:达到了?|达|约为?|共计?|�
                      r"如何|怎么样|怎样|是什么|什么|吗|呢|[?？])+$")
 _SCALE_LEAD = re.compile(r"^(?:十万|百万|千万|万|亿)")
 _Q_LEAD = re.compile(r"^(?:请问|请|查询|查找|搜索|我想知道)?(?:哪些|哪个|哪几个|哪里|什么)"
-                     r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告)?(?:有|在|的|都)?")
+                     r"(?:地区|地方|城市|省份|省|市|县|区县|县区|部门|单位|报告|人员|人)?(?:有|在|的|都)?")
 _Q_YEAR = re.compile(r"^((?:19|20)\d\d年度?|[一二][〇零○一二三四五六七八九]{3}年(?=.))(?:以来|的)?")
 _Q_OF = re.compile(r"^(?:的|在|有)")
 _Q_QUANTITY = re.compile(r"(?:的)?(?:数量|件数|人数|次数|总数|金额|资金|经费|面积|比例|占比|时限|天数)$")
@@ -819,7 +819,7 @@ def character_pieces(tokens: list[str]) -> list:
 # one-character verbs of everyday speech (骑电动车, 戴头盔, 吃野生动物, 买房): the texts say
 # 驾驶, 佩戴, 食用, 购买; in a concept with a longer word they are not required of a passage
 # (they still make its phrase)
-LOOSE_VERBS = frozenset("骑 戴 吃 喝 买 卖 坐 拿 捡 借 租 住 交 抽 养 盖 拆 装 找 搞 弄".split())
+LOOSE_VERBS = frozenset("骑 戴 吃 喝 买 卖 坐 拿 捡 借 租 住 交 抽 养 盖 拆 装 找 搞 弄 当 做".split())
 
 
 def content_pieces(tokens: list[str]) -> list:

@@ -301,3 +301,18 @@ def test_the_year_of_asked_plans_is_part_of_the_intent():
     assert plan.kind_intent == "plans" and "今年" in plan.intent_concepts
     assert plan.subject_concepts() == ["县域经济"]
     assert "今年" in QueryBuilder().plan("今年 粮食产量").concepts      # no plans asked: a word as any other
+
+
+def test_who_may_not_act_as_finds_the_provision(tmp_path):
+    # 哪些人不能给遗嘱当见证人: 哪些人 only asks (as 哪些地区 does), 当 (act as) is an everyday
+    # verb the statute writes 作为, and 不能 is what the provision says
+    from searchlib.query import QueryBuilder, content_pieces
+    assert content_pieces(["遗嘱", "当", "见证人"]) == ["遗嘱", "见证人"]
+    plan = QueryBuilder().plan("哪些人不能给遗嘱当见证人")
+    assert not any(c.startswith("人") for c in plan.concepts), plan.concepts
+    rules = ("某法\n\n第一千一百三十五条 代书遗嘱应当有两个以上见证人在场见证，由其中一人代书。\n\n"
+             "第一千一百三十六条 打印遗嘱应当有两个以上见证人在场见证。遗嘱人和见证人应当在遗嘱每一页签名。\n\n"
+             "第一千一百四十条 下列人员不能作为遗嘱见证人：（一）无民事行为能力人；（二）继承人、受遗赠人。\n\n"
+             "第二百条 基金管理人不能支付赎回款项的，应当报告。\n")
+    result = _search_files(tmp_path, {"2020-05-28_某法.txt": rules}, "哪些人不能给遗嘱当见证人")
+    assert "不能作为遗嘱见证人" in result.hits[0].text, [h.text[:20] for h in result.hits]
