@@ -2,7 +2,7 @@
 """Check that a sharded index ranks exactly like one index of the same corpus.
 
     .venv/bin/python scripts/shard_check.py [--shards 4] [--corpus corpus ../shared/corpus-external]
-        [--out shard-check] [--reuse] [--limit 10]
+        [--out shard-check] [--reuse] [--limit 10] [--ray]
 
 Builds (or with --reuse, reuses) OUT/single and OUT/sharded-N from the same corpus folders
 (default: the seeds + ../shared/corpus-external, skipped with a note when ../shared is
@@ -13,6 +13,8 @@ counts_exact. The single index is searched with exact_total (a sharded search sc
 passage on an index of this size: its counts are exact), and both are also searched pruned
 (exhaustive=False, whatever their size: prune.py), whose pages must be the same and whose
 counts must be the same ("eq") or lower ("gte").
+With --ray the sharded index is searched through Ray actors (one per shard, on a local Ray
+instance: ``searchlib.cluster.open_on_ray``), as ``searchlib serve --ray`` searches it.
 Prints one line per difference and a summary; exit status 1 on any.
 """
 from __future__ import annotations
@@ -104,6 +106,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="shard-check")
     ap.add_argument("--reuse", action="store_true", help="reuse OUT/single and OUT/sharded-N when present")
     ap.add_argument("--limit", type=int, default=10)
+    ap.add_argument("--ray", action="store_true", help="search the sharded index through Ray actors")
     args = ap.parse_args(argv)
     from searchlib import api
     corpus = [Path(p) for p in args.corpus] if args.corpus else [ROOT / "corpus", SHARED / "corpus-external"]
@@ -123,7 +126,16 @@ def main(argv=None) -> int:
     raw_scores()
     failures = 0
     qs = queries()
-    with api.open_index(single) as a, api.open_index(sharded) as b:
+    if args.ray:
+        import ray
+        from searchlib.cluster import open_on_ray
+        # the actors' hits keep their unrounded scores too
+        ray.init(include_dashboard=False, logging_level="WARNING", log_to_driver=False,
+                 runtime_env={"worker_process_setup_hook": raw_scores})
+        opened = open_on_ray(sharded, "local", replicas=1)
+    else:
+        opened = api.open_index(sharded)
+    with api.open_index(single) as a, opened as b:
         for q, filters, source in qs:
             diffs = compare(a, b, q, filters, args.limit)
             if diffs:
@@ -132,7 +144,7 @@ def main(argv=None) -> int:
         docs = a.counts()["documents"]
         gathered = b._searcher.missing_stats
     print(f"{len(qs) - failures} of {len(qs)} queries identical (top {args.limit}, scores to 1e-9, totals) on "
-          f"{docs} documents, {args.shards} shards vs one index" + (f"; statistics not gathered: {gathered}"
+          f"{docs} documents, {args.shards} shards{' through Ray actors' if args.ray else ''} vs one index" + (f"; statistics not gathered: {gathered}"
                                                                     if gathered else ""))
     return 1 if failures else 0
 
