@@ -132,7 +132,7 @@ _ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|�
 SENTENCE_STOPS = frozenset("我 你 他 她 它 我们 你们 他们 别人 人家 自己 对方 能 能够 可以 可不可以 能不能 会 想 想要 要 "
                            "应该 应当 需要 必须 得 不 没 没有 别 跟 给 对 把 被 让 向 从 就 都 还 也 又 再 这 那 "
                            "这个 那个 这种 那种 什么 怎么 怎样 如何 为什么 多少 几 哪些 哪个 最高 最多 最少 最长 东西 "
-                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有 才 才能 才可以 去 来".split())
+                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有 才 才能 才可以 去 来 一般 按".split())
 CHUNK_MIN = 9
 _STOP_CHARS = frozenset(w for w in SENTENCE_STOPS if len(w) == 1)   # 会被 (判几年) is no piece
 # a question that asks about the law in a sentence (…能要双倍工资吗, …受法律保护)

@@ -316,3 +316,13 @@ def test_who_may_not_act_as_finds_the_provision(tmp_path):
              "第二百条 基金管理人不能支付赎回款项的，应当报告。\n")
     result = _search_files(tmp_path, {"2020-05-28_某法.txt": rules}, "哪些人不能给遗嘱当见证人")
     assert "不能作为遗嘱见证人" in result.hits[0].text, [h.text[:20] for h in result.hits]
+
+
+def test_generally_and_according_to_only_ask():
+    # 一般 (generally) and 按 (according to) in a typed question are no part of its topics:
+    # 离婚后孩子的抚养费一般按工资的多少给 asks about 抚养费 and 工资, not one long phrase
+    from searchlib.query import content_chunks
+    chunks = content_chunks("离婚后孩子的抚养费一般按工资")
+    assert "工资" in chunks and not any("一般" in c or "按" in c for c in chunks), chunks
+    chunks = content_chunks("离婚时孩子还不满两岁一般跟谁生活")
+    assert not any("一般" in c for c in chunks), chunks
