@@ -458,3 +458,21 @@ def test_a_longer_measure_that_contains_the_asked_one_is_not_an_answer():
 def test_a_measure_word_is_said_by_the_unit(query, text, kept):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
     assert got == kept
+
+
+def test_a_length_measure_in_every_wording(tmp_path):
+    # 高铁营业里程 is also written 运营里程, 营运里程, 通车里程, and loosely 里程 (marked as the
+    # related wording); a road's length in the same report is not a railway's
+    files = {
+        "2026_山东省_山东省2026年政府工作报告.txt": "山东省2026年政府工作报告\n\n一、2025年工作回顾\n\n"
+            "交通网络加快完善，高铁运营里程达到2100公里，高速公路通车里程突破8000公里。\n",
+        "2026_湖南省_湖南省2026年政府工作报告.txt": "湖南省2026年政府工作报告\n\n一、2025年工作回顾\n\n"
+            "高铁营运里程达2501公里，民航机场增至9个。\n",
+        "2026_重庆市_重庆市2026年政府工作报告.txt": "重庆市2026年政府工作报告\n\n一、2025年工作回顾\n\n"
+            "高铁里程增至1356公里，城市轨道交通运营线路增至14条。\n",
+    }
+    with open_index(build_small_index(tmp_path, files)) as idx:
+        rows = idx.figures("高铁营业里程").rows
+    got = {(r.region, r.value, r.measure) for r in rows}
+    assert {(r, v) for r, v, _ in got} == {("山东省", 2100), ("湖南省", 2501), ("重庆市", 1356)}, got
+    assert ("重庆市", 1356, "related") in got and ("湖南省", 2501, "asked") in got
