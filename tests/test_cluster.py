@@ -136,6 +136,11 @@ def test_direct_fanout_answers_as_ordinary_calls(served):
     with pytest.raises((AuthenticationError, EOFError, ConnectionError)):
         Client(tuple(address), authkey=b"not the key").send(("stats", calls[0]))
     assert group.fan("stats", calls) == fanned
+    # an error a shard raises comes back as the error a local search raises
+    from searchlib.errors import QueryTimeoutError
+    with pytest.raises(QueryTimeoutError):
+        idx.search(QUERIES[0], timeout=1e-7)
+    assert _dicts(idx.search(QUERIES[0], facets=True)) == expected[QUERIES[0]]
 
 
 def test_a_shard_without_replicas_is_named(served):
