@@ -167,22 +167,17 @@ def split(args) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("pool")
-    p.add_argument("queries")
-    p.add_argument("out")
-    p.add_argument("--index")
-    p.set_defaults(func=pool)
-    a = sub.add_parser("assemble")
-    a.add_argument("queries")
-    a.add_argument("pool")
-    a.add_argument("grades")
-    a.add_argument("out")
-    a.add_argument("--index")
-    a.set_defaults(func=assemble)
-    s = sub.add_parser("split")
-    s.add_argument("set")
-    s.add_argument("--force", action="store_true")
-    s.set_defaults(func=split)
+    for name, func, positional, index in (("pool", pool, ("queries", "out"), True),
+                                          ("assemble", assemble, ("queries", "pool", "grades", "out"), True),
+                                          ("split", split, ("set",), False)):
+        p = sub.add_parser(name)
+        for arg in positional:
+            p.add_argument(arg)
+        if index:
+            p.add_argument("--index", help="the index (default: scripts/eval.py's full-library index)")
+        else:
+            p.add_argument("--force", action="store_true", help="redo a set's halves (they are fixed before tuning)")
+        p.set_defaults(func=func)
     args = ap.parse_args(argv)
     return args.func(args)
 
