@@ -352,3 +352,26 @@ def test_web_api_on_a_sharded_index(pair):
     assert sharded.get("/api/health").status_code == 200
     page = sharded.get("/?q=两法衔接")
     assert page.status_code == 200 and "两法衔接" in page.get_data(as_text=True)
+
+
+EXTERNAL = os.environ.get("SEARCHLIB_SHARD_EXTERNAL", "").lower() in ("1", "true", "yes")
+
+
+@pytest.mark.skipif(not EXTERNAL, reason="SEARCHLIB_SHARD_EXTERNAL=1 runs it (builds two indexes of 3.5k "
+                                         "documents and searches ~600 queries: minutes)")
+@pytest.mark.parametrize("through_ray", [False, True])
+def test_the_library_in_four_shards_is_one_index(tmp_path_factory, through_ray):
+    # every benchmark and judgement query over the seeds + ../shared/corpus-external: the same
+    # top 10 (scores to 1e-9) and totals in 4 shards as in one index, exhaustive and pruned;
+    # through_ray: the shards searched by Ray actors on a local instance
+    if not (ROOT.parent / "shared" / "corpus-external").is_dir():
+        pytest.skip("../shared/corpus-external is not present")
+    if through_ray:
+        pytest.importorskip("ray")
+    import subprocess
+    out = tmp_path_factory.getbasetemp() / "shard-check"        # both runs share the indexes
+    args = ["--out", str(out)] + (["--reuse"] if (out / "sharded-4").is_dir() else [])
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "shard_check.py"), *args,
+                           *(["--ray"] if through_ray else [])], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " identical " in done.stdout
