@@ -509,6 +509,7 @@ class QueryPlan:
     kind_intent: Optional[str] = None    # the query names a kind of section (存在的问题和不足 → problems)
     rule_intent: bool = False            # the query asks for a rule itself (《…法》, 条例, 第…条, 法律依据)
     legal_ask: bool = False              # ... in users' words (违法吗, 怎么处罚, 多久): even when it asks how many
+    names_rule_cue: bool = False         # a word that names what a provision states (处罚, 条件, 期限 …)
     pasted: bool = False                 # a concept is a pasted sentence or paragraph
     asks_provision: bool = False         # a question for what a provision says, not how much: whether or who
                                          # (…违法吗, 谁来赔, 能不能…), or of a law it names (行政处罚法 听证 条件)
@@ -995,10 +996,13 @@ class QueryBuilder:
                         weight[alt] = self.synonyms.weight(term, e)
                         if rest.strip():
                             inner.add(alt)
-                            if plan.legal_ask and self.config.legal_piece_weight and e not in weight:
-                                # a question in everyday words: what a statute says for one of its
-                                # words, on its own (被邻居家的狗咬伤了 → 犬; 路上捡到 → 拾得遗失物),
-                                # below the whole: the provision has none of the other words
+                            if (plan.legal_ask or (plan.names_rule_cue and len(found) == 1)) \
+                                    and self.config.legal_piece_weight and e not in weight:
+                                # a question in everyday words, or a compound with one abbreviation
+                                # asked about a provision (处罚, 条件): what a statute says for that
+                                # word, on its own (被邻居家的狗咬伤了 → 犬; 路上捡到 → 拾得遗失物;
+                                # 环评未批先建 处罚 → 环境影响评价), below the whole: the provision
+                                # has none of the other words
                                 alts.append(e)
                                 weight[e] = self.synonyms.weight(term, e) * self.config.legal_piece_weight
                 if len(found) > 1:
@@ -1242,6 +1246,7 @@ class QueryBuilder:
             raise QuerySyntaxError("the query has filters but no words to search for")
         concepts = list(dict.fromkeys(concepts))[:MAX_CONCEPTS]     # a repeated concept counts once
         plan.concepts = concepts
+        plan.names_rule_cue = any(c in LEGAL_CUES for c in concepts)
         subs, searched = [], []
         # the kind of section the words name together (存在的问题和不足, 下一步 行政复议), and the
         # words that only state it (下一步, and heading words such as 工作 around it)

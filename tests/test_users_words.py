@@ -326,3 +326,15 @@ def test_generally_and_according_to_only_ask():
     assert "工资" in chunks and not any("一般" in c or "按" in c for c in chunks), chunks
     chunks = content_chunks("离婚时孩子还不满两岁一般跟谁生活")
     assert not any("一般" in c for c in chunks), chunks
+
+
+def test_an_abbreviation_inside_an_unknown_compound_reaches_the_provision(tmp_path):
+    # 环评未批先建 处罚: 未批先建 is in no dictionary and no article says 环评; asked about a
+    # provision (处罚), the abbreviation's statutory term on its own (环境影响评价) finds the
+    # article, above the generic penalty articles that only say 处罚
+    rules = ("某省建设项目环境保护条例\n\n"
+             "第二十七条 建设单位未依法报批环境影响评价文件擅自开工建设的，由生态环境主管部门责令停止建设，依法予以处罚。\n\n"
+             "第三十条 违反本条例规定的，依法给予处罚。\n\n"
+             "第三十一条 处罚决定应当书面作出，处罚决定书应当载明违法事实。\n")
+    result = _search_files(tmp_path, {"2018-01-01_某省建设项目环境保护条例.txt": rules}, "环评未批先建 处罚")
+    assert "环境影响评价" in result.hits[0].text, [h.text[:20] for h in result.hits]
