@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import os
 import re
 import threading
 import time
@@ -149,7 +150,10 @@ def figure_passages(cp, group: list) -> Optional[np.ndarray]:
     return about
 
 PRESENCE_MIN = 20_000           # postings from which a word's presence is kept as bits (Scorer.matching)
-NODE_CACHE_BYTES = 128 << 20    # what a NodeCache keeps, for every thread of an index generation (LRU)
+NODE_CACHE_BYTES = 128 << 20    # what a NodeCache keeps, for every thread of an index generation (LRU) ...
+NODE_CACHE_PER_PASSAGE = 128    # ... or this many bytes a passage of the index, when more (at most NODE_CACHE_MAX)
+NODE_CACHE_MAX = 1 << 30
+NODE_CACHE_ENV = "SEARCHLIB_NODE_CACHE_MB"    # set: the budget in MB, whatever the index's size
 NODE_CACHE_MIN = 1 << 12        # ... those of at least this many bytes (smaller ones cost little to redo)
 _NODE_ENTRY_BYTES = 256          # what an entry costs besides its arrays
 
@@ -207,6 +211,40 @@ def _node_key(node, memo):
     return None
 
 
+class _Packed:
+    """A Scored as a NodeCache keeps it, in fewer bytes and exactly: passage ids as int32
+    where they fit (an index of fewer than 2**31 passages), and a part whose every value is
+    the same (the flat part of a text node, 0; the count of a word, 1) as that one value:
+    a common word's whole result is then 12 bytes a passage instead of 28, so that the
+    concepts of more queries stay (at 100,000 reports one concept can match a million
+    passages)."""
+    __slots__ = ("ids", "text", "flat", "count")
+
+    def __init__(self, r: Scored):
+        n = len(r.ids)
+        self.ids = r.ids.astype(np.int32) if n and int(r.ids[-1]) < 2 ** 31 else r.ids   # (ascending)
+        self.text = r.text
+        self.flat = _same(r.flat)
+        self.count = _same(r.count)
+
+    def arrays(self) -> tuple:
+        return (self.ids, self.text, self.flat, self.count)
+
+    def unpack(self) -> Scored:
+        n = len(self.ids)
+        flat = self.flat if isinstance(self.flat, np.ndarray) else np.full(n, self.flat[0], np.float64)
+        count = self.count if isinstance(self.count, np.ndarray) else np.full(n, self.count[0], np.int32)
+        return Scored(self.ids.astype(np.int64), self.text, flat, count)
+
+
+def _same(values: np.ndarray):
+    """``values``, or (its one value,) when every value is the same, bit for bit."""
+    if not len(values):
+        return values
+    bits = values.view(np.uint64) if values.dtype == np.float64 else values
+    return (values[0],) if (bits == bits[0]).all() else values
+
+
 class NodeCache:
     """Whole-index results of query nodes (``Scored``), and other per-generation results of
     the evaluation (report fields' passages, figure subjects, words' presence), kept for
@@ -216,6 +254,21 @@ class NodeCache:
     note); what is kept is never changed. Bounded by bytes; the least recently used go
     first. ``IndexSearcher`` gives the snapshots of every thread of one generation the
     same cache (``attach``), and a new generation a new one; safe from several threads."""
+
+    @classmethod
+    def for_passages(cls, passages: int) -> "NodeCache":
+        """A cache for an index (or a shard) of ``passages`` passages: NODE_CACHE_BYTES, or
+        NODE_CACHE_PER_PASSAGE bytes a passage up to NODE_CACHE_MAX (a concept matches more
+        passages in a larger index: at 100,000 reports the concepts of a few dozen queries
+        take 0.3–0.5 GB, and re-evaluating them made most of a query's time);
+        SEARCHLIB_NODE_CACHE_MB overrides it."""
+        written = os.environ.get(NODE_CACHE_ENV, "").strip()
+        if written:
+            try:
+                return cls(max_bytes=max(int(float(written) * (1 << 20)), 0))
+            except ValueError:
+                pass
+        return cls(max_bytes=max(NODE_CACHE_BYTES, min(NODE_CACHE_MAX, NODE_CACHE_PER_PASSAGE * int(passages))))
 
     def __init__(self, max_bytes: Optional[int] = None, min_bytes: Optional[int] = None):
         self.max_bytes = NODE_CACHE_BYTES if max_bytes is None else max_bytes
@@ -246,12 +299,15 @@ class NodeCache:
             if hit is None:
                 return None
             self._entries.move_to_end(key)
-            return hit[0]
+            r = hit[0]
+        return r.unpack() if isinstance(r, _Packed) else r
 
     def put(self, key, r, always: bool = False) -> None:
-        """Keep ``r`` (a Scored, or a tuple of arrays and small values) under ``key``;
-        ``always``: however small it is."""
-        parts = r if isinstance(r, tuple) else (r.ids, r.text, r.flat, r.count)
+        """Keep ``r`` (a Scored, kept packed: ``_Packed``; or a tuple of arrays and small
+        values) under ``key``; ``always``: however small it is."""
+        if isinstance(r, Scored):
+            r = _Packed(r)
+        parts = r if isinstance(r, tuple) else r.arrays()
         size = sum(getattr(a, "nbytes", 0) for a in parts) + _NODE_ENTRY_BYTES
         if (size < self.min_bytes and not always) or size > self.max_bytes // 4:
             return

@@ -811,7 +811,7 @@ class IndexSearcher:
         with self._lock:        # one NodeCache for every thread's snapshot of a generation
             held = self._node_cache
             if held is None or held[0] is not ix or held[1] != new.generation:
-                held = self._node_cache = (ix, new.generation, NodeCache())
+                held = self._node_cache = (ix, new.generation, NodeCache.for_passages(new.passages.passages))
         held[2].attach(new.passages)
         if snap is not None:
             snap.close()

@@ -420,7 +420,7 @@ class ShardSearcher:
             cache = self._caches.get(key)
             if cache is None:
                 self._caches.clear()          # (an older generation's results are of no use)
-                cache = self._caches[key] = NodeCache()
+                cache = self._caches[key] = NodeCache.for_passages(self.searcher.snapshot().passages.passages)
             return cache
 
     # -- ranking ------------------------------------------------------------------------

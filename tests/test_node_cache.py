@@ -213,3 +213,34 @@ def test_threads_share_a_generation_s_cache(seed_index_dir, keep_small):
         t.join()
         assert seen["snap"] is not idx._searcher.snapshot()
         assert seen["cache"] is mine and len(mine) and seen["sig"] == want
+
+
+def test_a_kept_result_comes_back_bit_for_bit():
+    # kept packed (int32 ids, a part whose values are all the same as one value), returned
+    # exactly as it was: the same ids, the same scores to the bit (a -0.0 is not a 0.0)
+    from searchlib.scorer import Scored
+    rng = np.random.default_rng(7)
+    ids = np.sort(rng.choice(5_000_000, 20_000, replace=False)).astype(np.int64)
+    cases = [
+        Scored(ids, rng.random(len(ids)), np.zeros(len(ids)), np.ones(len(ids), np.int32)),
+        Scored(ids, rng.random(len(ids)), np.r_[np.zeros(len(ids) - 1), -0.0], np.full(len(ids), 3, np.int32)),
+        Scored(ids, rng.random(len(ids)), rng.random(len(ids)), rng.integers(1, 4, len(ids)).astype(np.int32)),
+        Scored(ids + (1 << 31), rng.random(len(ids)), np.full(len(ids), 0.6), np.ones(len(ids), np.int32)),
+    ]
+    cache = NodeCache(max_bytes=1 << 30, min_bytes=0)
+    for k, r in enumerate(cases):
+        cache.put(("case", k), r)
+        got = cache.get(("case", k))
+        for a, b in ((got.ids, r.ids), (got.text, r.text), (got.flat, r.flat), (got.count, r.count)):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    # packed: a common word's result takes 12 bytes a passage, not 28
+    assert cache._entries[("case", 0)][1] < 13 * len(ids) + 1024
+
+
+def test_the_cache_grows_with_the_index(monkeypatch):
+    monkeypatch.delenv(scorer_mod.NODE_CACHE_ENV, raising=False)
+    assert NodeCache.for_passages(100_000).max_bytes == scorer_mod.NODE_CACHE_BYTES
+    assert NodeCache.for_passages(3_600_000).max_bytes == 3_600_000 * scorer_mod.NODE_CACHE_PER_PASSAGE
+    assert NodeCache.for_passages(100_000_000).max_bytes == scorer_mod.NODE_CACHE_MAX
+    monkeypatch.setenv(scorer_mod.NODE_CACHE_ENV, "64")
+    assert NodeCache.for_passages(3_600_000).max_bytes == 64 << 20
