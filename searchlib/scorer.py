@@ -151,7 +151,7 @@ def figure_passages(cp, group: list) -> Optional[np.ndarray]:
 
 PRESENCE_MIN = 20_000           # postings from which a word's presence is kept as bits (Scorer.matching)
 NODE_CACHE_BYTES = 128 << 20    # what a NodeCache keeps, for every thread of an index generation (LRU) ...
-NODE_CACHE_PER_PASSAGE = 128    # ... or this many bytes a passage of the index, when more (at most NODE_CACHE_MAX)
+NODE_CACHE_PER_PASSAGE = 192    # ... or this many bytes a passage of the index, when more (at most NODE_CACHE_MAX)
 NODE_CACHE_MAX = 1 << 30
 NODE_CACHE_ENV = "SEARCHLIB_NODE_CACHE_MB"    # set: the budget in MB, whatever the index's size
 NODE_CACHE_MIN = 1 << 12        # ... those of at least this many bytes (smaller ones cost little to redo)
@@ -260,7 +260,7 @@ class NodeCache:
         """A cache for an index (or a shard) of ``passages`` passages: NODE_CACHE_BYTES, or
         NODE_CACHE_PER_PASSAGE bytes a passage up to NODE_CACHE_MAX (a concept matches more
         passages in a larger index: at 100,000 reports the concepts of a few dozen queries
-        take 0.3–0.5 GB, and re-evaluating them made most of a query's time);
+        take about 0.5 GB, and re-evaluating them made most of a query's time);
         SEARCHLIB_NODE_CACHE_MB overrides it."""
         written = os.environ.get(NODE_CACHE_ENV, "").strip()
         if written:
