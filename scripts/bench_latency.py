@@ -39,6 +39,7 @@ import argparse
 import glob
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -126,7 +127,9 @@ def worker(code: str, index: str) -> None:
             sig["raw_scores"] = list(raw)
         else:
             sig = {"error": error}
-        out.write(json.dumps({"wall": wall, "cpu": cpu, "sig": sig}, ensure_ascii=False, default=str) + "\n")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024     # MB (Linux reports KB)
+        out.write(json.dumps({"wall": wall, "cpu": cpu, "rss": rss, "sig": sig}, ensure_ascii=False, default=str)
+                  + "\n")
         out.flush()
 
 
@@ -266,6 +269,7 @@ def main():
             n = len(queries) * len(variants)
             times = {w: [[[] for _ in range(n)] for _ in range(2)] for w in ("base", "new")}   # [wall, cpu]
             first = {w: [None] * n for w in ("base", "new")}
+            rss = {w: 0.0 for w in ("base", "new")}       # each worker's peak resident memory, MB
             bad = []
             for p in range(passes):
                 for i in range(n):
@@ -284,6 +288,7 @@ def main():
                         print(f"DIFFERENT: {text} {filters} [{variant}] pass {p}: " + "; ".join(diff[:6]),
                               flush=True)
                     for name in ("base", "new"):
+                        rss[name] = max(rss[name], got[name].get("rss", 0.0))
                         if p == 0:
                             first[name][i] = got[name]["wall"]
                         else:
@@ -312,6 +317,8 @@ def main():
         print(f"{'wall sum':14}{a:10.1f}ms{b:10.1f}ms{b / a:10.2f}×")
         a, b = percentile(first["base"], 0.5), percentile(first["new"], 0.5)
         print(f"{'first p50':14}{a:10.2f}ms{b:10.2f}ms{b / a:10.2f}×   (the warm-up pass: caches cold)")
+        a, b = rss["base"], rss["new"]
+        print(f"{'peak RSS':14}{a:10.0f}MB{b:10.0f}MB{b / a:10.2f}×   (each worker process)")
     sys.exit(1 if bad else 0)
 
 
