@@ -476,3 +476,13 @@ def test_a_length_measure_in_every_wording(tmp_path):
     got = {(r.region, r.value, r.measure) for r in rows}
     assert {(r, v) for r, v, _ in got} == {("山东省", 2100), ("湖南省", 2501), ("重庆市", 1356)}, got
     assert ("重庆市", 1356, "related") in got and ("湖南省", 2501, "asked") in got
+
+
+def test_energy_intensity_in_its_other_name(tmp_path):
+    # 万元国内生产总值能耗 is 单位国内生产总值能耗 (energy per 10,000 yuan of GDP): the table of
+    # either name holds the other's figures
+    files = {"2024_全国_2024年政府工作报告.txt": "2024年政府工作报告\n\n一、2023年工作回顾\n\n"
+             "过去一年，单位国内生产总值能耗下降0.5%，主要污染物排放量继续下降。\n"}
+    with open_index(build_small_index(tmp_path, files)) as idx:
+        rows = idx.figures("万元国内生产总值能耗").rows
+    assert [(r.value, r.unit, r.change) for r in rows] == [(0.5, "%", "decrease")], rows
