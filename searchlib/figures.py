@@ -376,7 +376,21 @@ _PERCENT_OF_RE = re.compile(r"(?:左右|以上|以下)?的?(?=[^\W\d_]{2})(?!的
 # a share named by a ratio word takes the subject of the figure before it
 _SHARE_WORDS = frozenset(["占比", "比重", "占比重", "所占比重", "占全部", "占"])
 _LIST_GAP_RE = re.compile(r"(?:左右|以上|以内|以下|多|余)?[、,和及与]{1,2}")
-_ITEM_SPLIT_RE = re.compile(r"、|和|及|与")
+_CONJUNCTIONS = ("和", "及", "与")
+
+
+def _list_items(text: str) -> list[str]:
+    """The items of a list (A、B和C): split at 、 and at 和/及/与 where the segmenter reads them
+    as words, not inside one (普及率, 参与率, 和谐)."""
+    items = []
+    for part in text.split("、"):
+        cuts = [(start, end) for w, start, end, main in segment(part) if main and w in _CONJUNCTIONS]
+        at = 0
+        for start, end in cuts:
+            items.append(part[at:start])
+            at = end
+        items.append(part[at:])
+    return items
 
 
 def _parallel_run(text: str, figures: list[Figure], first: int, run: list[Figure], respectively: bool) -> bool:
@@ -435,7 +449,7 @@ def _listed_before(text: str, at: int, run: list[Figure]) -> bool:
         while lo > 0 and text[lo - 1] not in ",。;:!?\n" and hi - lo < 80:
             lo -= 1
         at = hi
-    items = [x[m.end():] if (m := _LEAD_RE.match(x)) else x for x in _ITEM_SPLIT_RE.split(text[lo:at])]
+    items = [x[m.end():] if (m := _LEAD_RE.match(x)) else x for x in _list_items(text[lo:at])]
     items = _shared_head(items, len(run))
     if len(items) == len(run) and all(len(x) >= 2 for x in items):
         for f, item in zip(run, items):

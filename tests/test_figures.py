@@ -231,6 +231,10 @@ def test_a_compound_unit_is_read_whole():
     # ... and a shared head only where the last item's modifier is as long as the others
     # (二氧化硫 | 化学需氧量…: its measure word, 排放量, is shared instead)
     ("二氧化硫、化学需氧量排放量分别下降3.5%、2.9%。", ["二氧化硫排放量", "化学需氧量排放量"]),
+    # 及 and 与 inside a word (普及率, 参与率) do not part the list
+    ("城乡环卫一体化覆盖率、农村自来水普及率分别提高到60%、92%。", ["城乡环卫一体化覆盖率", "农村自来水普及率"]),
+    ("农村供电可靠率、自来水普及率分别达99.9%、94.5%。", ["农村供电可靠率", "自来水普及率"]),
+    ("基本养老保险参保率与参与率分别达到95%、90%。", ["基本养老保险参保率", "参与率"]),
 ])
 def test_the_items_of_a_list_with_respectively_are_written_in_full(text, subjects):
     from searchlib.figures import extract_figures
