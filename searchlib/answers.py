@@ -261,6 +261,17 @@ def _answering(text: str, figures: list[Figure], groups, asked_units=frozenset()
                 if answered:
                     out.append((f, s, e))
                 continue
+            if len(members) >= 2 and len({g.subject for g in members}) == len(members) and all(
+                    ends_with_measure(g.subject) or g.subject.endswith("率") for g in members[:-1]):
+                # a list with 分别 of measures each named in full, none of them a concept whole
+                # (农村供电可靠率、自来水普及率分别达99.9%、94.5%, for 农村自来水普及率): a figure is
+                # its item's, and an item without the concept's measure word that the list names
+                # (普及率) is another measure, whatever the other items say. (Not where the items
+                # share the last one's measure word: 农村自来水、卫生户厕普及率分别提升至97.2%、99.8%.)
+                measure = {t[-1] for g in groups for _, t in g if len(t) > 1 and len(t[-1]) >= 2
+                           and t[-1] in lowered[s:f.start]}
+                if measure and not any(m in subject for m in measure):
+                    continue
             # 行政诉讼案件, not 受理 / 已审结 / 纠错; or what is written right after it, however
             # short (7517台执法记录设备, 两个闸门, 832个贫困县): that is what it counts
             after = len(subject) >= 2 and lowered.startswith(subject, f.end) or \

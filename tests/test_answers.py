@@ -486,3 +486,14 @@ def test_energy_intensity_in_its_other_name(tmp_path):
     with open_index(build_small_index(tmp_path, files)) as idx:
         rows = idx.figures("万元国内生产总值能耗").rows
     assert [(r.value, r.unit, r.change) for r in rows] == [(0.5, "%", "decrease")], rows
+
+
+def test_a_list_of_full_measures_gives_each_value_to_its_own(tmp_path):
+    # 农村供电可靠率、自来水普及率分别达99.9%、94.5%: 99.9% is the power supply's reliability,
+    # whatever 农村 in the list says; 94.5% is the tap water's (农村 shared by the list)
+    files = {"2026_贵州省_2026年贵州省政府工作报告.txt": "2026年贵州省政府工作报告\n\n一、2025年工作回顾\n\n"
+             "村庄规划全覆盖，农村供电可靠率、自来水普及率分别达99.9%、94.5%，农村建制镇污水处理设施基本覆盖。\n\n"
+             "城乡环卫一体化覆盖率、农村自来水普及率分别提高到60%、92%。\n"}
+    with open_index(build_small_index(tmp_path, files)) as idx:
+        rows = idx.figures("农村自来水普及率").rows
+    assert sorted(r.value for r in rows) == [92.0, 94.5], [(r.value, r.subject) for r in rows]
