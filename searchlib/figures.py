@@ -460,7 +460,8 @@ def _listed_before(text: str, at: int, run: list[Figure]) -> bool:
 
 # a measure word ending a list's last item (原煤、原油、天然气产量分别增长…)
 _MEASURE_END_RE = re.compile(r"(?:总产量|年产量|产量|排放总量|排放量|零售额|销售额|交易额|增加值|总产值|产值|营业收入|"
-                             r"营收|收入|总额|投资额|面积|人数|里程|装机容量|装机|用量|消耗量|占比|比重)$")
+                             r"营收|收入|总额|投资额|面积|人数|里程|装机容量|装机|用量|消耗量|占比|比重|"
+                             r"普及率|覆盖率|达标率|合格率|入学率|参保率|利用率|处理率|治理率)$")
 # 城乡居民… with 分别 and two figures: the urban then the rural measure
 _URBAN_RURAL = ("城乡", ("城镇", "农村"))
 

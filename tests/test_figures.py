@@ -235,6 +235,9 @@ def test_a_compound_unit_is_read_whole():
     ("城乡环卫一体化覆盖率、农村自来水普及率分别提高到60%、92%。", ["城乡环卫一体化覆盖率", "农村自来水普及率"]),
     ("农村供电可靠率、自来水普及率分别达99.9%、94.5%。", ["农村供电可靠率", "自来水普及率"]),
     ("基本养老保险参保率与参与率分别达到95%、90%。", ["基本养老保险参保率", "参与率"]),
+    # a rate the last item names, that the others leave out, is each item's
+    ("农村自来水、卫生户厕普及率分别提升至97.2%、99.8%。", ["农村自来水普及率", "卫生户厕普及率"]),
+    ("城镇、农村居民参保率分别达到95%、97%。", ["城镇居民参保率", "农村居民参保率"]),
 ])
 def test_the_items_of_a_list_with_respectively_are_written_in_full(text, subjects):
     from searchlib.figures import extract_figures
