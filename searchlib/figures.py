@@ -256,8 +256,25 @@ def _in_pair(text: str, start: int, end: int, open_: str, close: str, reach: int
 
 # --------------------------------------------------------------------------- extraction
 
+# an age is no amount (65岁以上老年人 names people), except a life expectancy's (人均预期寿命
+# 达到78.6岁, 提高1岁): 寿命 in the clause just before it
+_LIFE_AGE_RE = re.compile(r"寿命[^。；;，,：:！!？?\n]{0,10}?(?<![0-9.])([0-9]+(?:\.[0-9]+)?)岁(?!以上|以下|及以上)")
+
+
+def _life_ages(text: str) -> list[tuple[int, int, float, str]]:
+    return [(m.start(1), m.end(), float(m.group(1)), "岁") for m in _LIFE_AGE_RE.finditer(text)]
+
+
 def _scan(text: str) -> list[tuple[int, int, float, str]]:
     """(start, end, value, unit) of every accepted figure, in order."""
+    ages = _life_ages(text) if "寿命" in text else []
+    out = _scan_amounts(text)
+    if ages:
+        out = sorted(out + ages)
+    return out
+
+
+def _scan_amounts(text: str) -> list[tuple[int, int, float, str]]:
     out = []
     n = len(text)
     for m in _FIGURE_RE.finditer(text):

@@ -65,7 +65,7 @@ _THIS_YEAR = re.compile(r"今年|本年|全年|当年")
 _BASELINE = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d\d\s*年(?:底|末|初)?的?)?\s*$")
 _TO_AFTER = re.compile(r"^\s*[^。；;]{0,16}?(?:提高|提升|增长|增加|上升|下降|降低|减少|扩大|缩小)了?\s*(?:到|至)")
 # a clause that plans (a target), and a passage that lists a plan's targets (主要预期目标是：…)
-_TARGET = re.compile(r"预期|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求|拟")
+_TARGET = re.compile(r"预期(?!寿命)|目标|力争|确保|计划|争取|将达到|要达到|应该|应当|要求|拟")   # (预期寿命: a measure)
 # 将 before a verb of change or attainment (将比上年增长31%, 将达到): what is to come; 将 alone
 # also marks an object (将X纳入Y)
 _TARGET_AHEAD = re.compile(r"将(?:比|较|增长|提高|增加|达|超过|突破|减少|下降|降低)")

@@ -497,3 +497,13 @@ def test_a_list_of_full_measures_gives_each_value_to_its_own(tmp_path):
     with open_index(build_small_index(tmp_path, files)) as idx:
         rows = idx.figures("农村自来水普及率").rows
     assert sorted(r.value for r in rows) == [92.0, 94.5], [(r.value, r.subject) for r in rows]
+
+
+def test_a_life_expectancy_has_a_table(tmp_path):
+    # ages are no amounts (65岁以上老年人), a life expectancy is; and 预期 in 人均预期寿命 is the
+    # measure's name, not a plan: 达到79岁 in a review is a result
+    files = {"2026_江西省_2026年江西省政府工作报告.txt": "2026年江西省政府工作报告\n\n一、2025年工作回顾\n\n"
+             "健康江西建设深入推进，人均预期寿命达到79岁，65岁以上老年人健康管理率达到70%。\n"}
+    with open_index(build_small_index(tmp_path, files)) as idx:
+        rows = idx.figures("人均预期寿命").rows
+    assert [(r.value, r.unit, r.role, r.period) for r in rows] == [(79.0, "岁", "result", "2025")], rows

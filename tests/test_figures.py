@@ -317,3 +317,13 @@ def test_how_a_change_is_measured_is_no_subject():
     for text in ("城镇居民人均生活费收入达到3179元，扣除物价因素增长百分之八以上。",
                  "城镇居民人均生活费收入达到3179元，按可比价格计算增长8%。"):
         assert [f.subject for f in extract_figures(normalize(text))] == ["城镇居民人均生活费收入"] * 2
+
+
+@pytest.mark.parametrize("text, got", [
+    ("人均预期寿命达到78.6岁。", [(78.6, "岁", "人均预期寿命")]),         # a life expectancy is an amount
+    ("人均预期寿命提高1岁。", [(1.0, "岁", "人均预期寿命")]),
+    ("65岁以上老年人健康管理率达到70%。", [(70.0, "%", "65岁以上老年人健康管理率")]),   # an age names people
+    ("年满60周岁的老年人，寿命长短不一。", []),
+])
+def test_an_age_is_an_amount_only_as_a_life_expectancy(text, got):
+    assert [(f.value, f.unit, f.subject) for f in extract_figures(text)] == got
