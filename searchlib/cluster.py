@@ -402,6 +402,7 @@ def _close_all(conns) -> None:
         except Exception:
             pass
 
+
 def serve_shards(index_dir, address: Optional[str] = "local", replicas: int = 1,
                  max_restarts: int = -1, direct: bool = True) -> list[RayShard]:
     """Start ``replicas`` actors for each shard of the sharded index at ``index_dir`` (each

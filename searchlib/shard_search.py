@@ -813,24 +813,19 @@ class ShardedSearcher:
         when ``missing`` is None); an answer saying the shard changed raises _Stale."""
         ks = range(len(self.clients)) if shards is None else shards
         group = getattr(self.clients[0], "group", None)     # a cluster's direct connections
-        answers = group.fan(method, {k: args_of(k) for k in ks}) if group is not None else None
-        if answers is not None:
-            if any(isinstance(r, dict) and r.get("stale") for r in answers.values()):
-                raise _Stale()
-            return answers
-        handles = {k: self.clients[k].submit(method, *args_of(k)) for k in ks}
-        out = {}
-        for k, h in handles.items():
-            try:
-                r = self.clients[k].result(h)
-            except ShardUnavailable:
-                if missing is None:
-                    raise
-                missing.add(k)
-                continue
-            if isinstance(r, dict) and r.get("stale"):
-                raise _Stale()
-            out[k] = r
+        out = group.fan(method, {k: args_of(k) for k in ks}) if group is not None else None
+        if out is None:       # ordinary calls (in this process, or when no direct connection can)
+            handles = {k: self.clients[k].submit(method, *args_of(k)) for k in ks}
+            out = {}
+            for k, h in handles.items():
+                try:
+                    out[k] = self.clients[k].result(h)
+                except ShardUnavailable:
+                    if missing is None:
+                        raise
+                    missing.add(k)
+        if any(isinstance(r, dict) and r.get("stale") for r in out.values()):
+            raise _Stale()
         return out
 
     def _ensure(self, missing: set) -> _State:
