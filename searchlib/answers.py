@@ -93,7 +93,9 @@ _OWNERSHIP = re.compile(r"(?:全民所有制|集体所有制|国有|集体|私�
 # 新设经营主体 for 货物周转量, 发电装机, 经营主体): a part of it, or its flow of new entrants
 _KIND_OF = re.compile(r"(?:铁路|公路|汽车|水运|水路|内河|沿海|海运|远洋|航空|民航|管道|轮驳船|"
                       r"清洁能源|可再生能源|非化石能源|新能源|火电|水电|风电|光伏|核电|煤电|"
-                      r"民营|新设|新登记|新注册)的?$")
+                      r"民营|新设|新登记|新注册|"
+                      # ... or of one sector (农业科技进步贡献率 for 科技进步贡献率, 工业用水量 for 用水量)
+                      r"农业|工业)的?$")
 # a question that asks how many (经营主体 数量, 高新技术企业有多少家): a sum of money, a count of
 # times (6.3万户次) or a rate that is no change (“无事不扰”率达99.11%) is another measure
 _ASKS_COUNT = re.compile(r"数量|个数|总数|多少(?:个|家|户|所|座)")
@@ -101,7 +103,12 @@ _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产�
              "浓度", "投资", "支出", "数")
 _PER_PERSON = re.compile(r"人均|每人|平均每个?人|每个人")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
-_OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度|能耗|之比|强度")
+_OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度|能耗|之比|强度|"
+                            r"协议|合同")     # 外商直接投资协议金额: contracted, not the investment made
+# a share asked (服务业增加值 比重, 占GDP比重): a figure whose clause names no share is a growth rate
+# or an amount of the thing, not its share
+_SHARE = re.compile(r"比重|占比|比例|份额")
+_SHARE_SAID = re.compile(r"比重|占比|比例|份额|占")
 
 
 # --------------------------------------------------------------------------- units
@@ -511,6 +518,14 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
     asks_count = not unit and _ASKS_COUNT.search(plan.text or "") is not None
     # a rate of change asked (居民消费价格涨幅, GDP增速): percentages and multiples only
     asks_rate = not unit and any(c.endswith(tuple(_MEASURE_UNITS[PERCENT])) for c in typed)
+    asks_share = not unit and _SHARE.search(fold_traditional(plan.text or "")) is not None
+    # the concepts that are measures, split into topic and measure word (社会融资|规模, 粮食|产量):
+    # a figure with a subject of its own that names no concept, no topic and no measure of
+    # them (广义货币增长目标, 资本市场融资 after 保持合理的社会融资规模，) counts another measure
+    split = [(c[:-len(m)], m) for c in typed for m in _MEASURES if c.endswith(m)] \
+        if typed and all(c.endswith(_MEASURES) for c in typed) else []
+    measure_words = {w for t, m in split for w in (t, m) if len(w) >= 2} | \
+        {"".join(topic) for m in topics for _, topic in m} if split else set()
     rows, seen = [], set()
     for hit in hits:
         if not hit.figures:
@@ -539,8 +554,15 @@ def answer_rows(hits: Iterable[Hit], plan: QueryPlan, unit: Optional[str] = None
             if listed is not None and item is None and not (f.subject and _whole_item(f.subject, measured)) \
                     and _other_measure(lowered[listed:lowered.rfind("分别", s, f.start)], measured):
                 continue          # 城镇居民、农村居民人均可支配收入分别增长4.5%、5.7%: each item a part
-            if _share_of(lowered[_clause_start(lowered, s, f.start):f.start], measured):
+            clause_text = lowered[_clause_start(lowered, s, f.start):f.start]
+            if _share_of(clause_text, measured):
                 continue          # 这方面的投资占整个固定资产投资的百分之二十: a share of it
+            subject = fold_traditional(f.subject or "").lower()
+            if asks_share and not _SHARE_SAID.search(clause_text + subject):
+                continue          # 服务业增加值增长5.8% for 服务业增加值 比重: a growth rate
+            if measure_words and len(_ADVERBS.sub("", subject)) >= 4 and not _covered(subject, groups) \
+                    and not _covered(clause_text, groups) and not any(m in subject for m in measure_words):
+                continue          # 保持合理的社会融资规模，广义货币增长目标为16%: another measure
             if hit_leads is None:
                 hit_leads = tuple(leads(hit)) if leads is not None and \
                     names_two_periods(hit.heading_path, hit.year, hit.doc_type) else ()

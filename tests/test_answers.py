@@ -366,6 +366,19 @@ def test_two_region_words_keep_both_regions(seed_index):
     # the units of one kind of ownership are a part, unless the query names that kind
     ("固定资产投资", "全民所有制单位的固定资产投资总额五年为八千九百六十亿元，全社会固定资产投资增长5%。", [5]),
     ("全民所有制单位 固定资产投资", "全民所有制单位的固定资产投资总额五年为八千九百六十亿元。", [896000000000]),
+    # a share asked: a growth rate of the thing is not its share
+    ("服务业增加值 比重", "服务业增加值增长5.8%，服务业增加值占地区生产总值比重达54%。", [54]),
+    ("服务业增加值 比重", "服务业增加值在国内生产总值中的比重提高4个百分点。", [4]),
+    # one sector's measure is a part of the whole asked
+    ("科技进步贡献率", "全省农业科技进步贡献率超74%，科技进步贡献率达到62%。", [62]),
+    # a contracted amount is not the amount made
+    ("外商直接投资", "外商直接投资协议金额120亿美元，实际投资43.7亿美元。", []),
+    ("实际使用外资", "外商直接投资协议金额120亿美元，实际使用外资43.7亿美元。", [4370000000]),
+    # an opening clause does not lend a measure to a figure that names another measure
+    ("社会融资规模", "保持合理的社会融资规模，广义货币增长目标为16%。", []),
+    ("社会融资规模", "社会融资增量恢复到近年最好水平，资本市场融资增长41.3%。", []),
+    ("粮食产量", "粮食生产再获丰收，全年总产量达到6.5亿吨。", [650000000]),
+    ("进出口总额", "外贸进出口增长2.7%。", [2.7]),
 ])
 def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, values):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]
