@@ -114,6 +114,7 @@ _LEGAL_ASK = re.compile(r"(?:是否|算不算|算)?(?:违法|合法|犯法|犯�
 # 一个月最多能加多少个小时, 利息最高多少, 最多不能超过多少: a limit a provision sets (a legal ask
 # whose words stay: 超过 is what the provision says)
 _LIMIT_ASK = re.compile(r"(?:最多|最少|最长|最高|最低)(?:能|可以|能够)?[^，,。；;]{0,4}(?:多少|几)")
+_LIMIT_WORD = re.compile(r"最(?:多|少|长|高|低)")
 # a question for a period (起诉期限 多长, 多少天内答复, 几年内缴足, 试用期 最长 多久): the
 # figures of a time limit, and a question about the rules that set it
 _PERIOD_ASK = re.compile(r"多长时间|多长|多久|(?:几|多少)(?:个工作日|个月|年|天|日)(?:内|以内)?")
@@ -132,7 +133,10 @@ _ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|�
 SENTENCE_STOPS = frozenset("我 你 他 她 它 我们 你们 他们 别人 人家 自己 对方 能 能够 可以 可不可以 能不能 会 想 想要 要 "
                            "应该 应当 需要 必须 得 不 没 没有 别 跟 给 对 把 被 让 向 从 就 都 还 也 又 再 这 那 "
                            "这个 那个 这种 那种 什么 怎么 怎样 如何 为什么 多少 几 哪些 哪个 最高 最多 最少 最长 东西 "
-                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有 才 才能 才可以 去 来 一般 按".split())
+                           "了 吗 呢 吧 啊 呀 么 过 着 一下 一些 是不是 有没有 才 才能 才可以 去 来 一般 按 "
+                           # people named in a question as its pronouns are (借钱给朋友, 老百姓告政府):
+                           # the provisions say 出借人, 公民
+                           "老百姓 朋友 亲戚".split())
 CHUNK_MIN = 9
 _STOP_CHARS = frozenset(w for w in SENTENCE_STOPS if len(w) == 1)   # 会被 (判几年) is no piece
 # a question that asks about the law in a sentence (…能要双倍工资吗, …受法律保护)
@@ -763,6 +767,10 @@ def ask_parts(word: str) -> tuple[list[str], bool]:
     legal = bool(_LEGAL_ASK.search(word) or _LIMIT_ASK.search(word))
     # 怎么算 asks how a provision counts: it says 计算 (按…计算)
     rest = _LEGAL_ASK.sub(_asked_in_provision_words, word)
+    if _LIMIT_ASK.search(rest):
+        # 利息最高多少, 租期最长几年: the limit asked; a provision sets it (不得超过, 超过…的除外)
+        # and seldom says 最高
+        rest = _LIMIT_WORD.sub(" ", rest)
     period = bool(_PERIOD_ASK.search(rest))
     rest = _PERIOD_ASK.sub(" ", rest)
     # an age asked (满多少岁才能, 几岁可以): a threshold a provision states, in 周岁
@@ -969,6 +977,15 @@ class QueryBuilder:
                 # distinctive ones (a word in most passages finds nothing in particular,
                 # and scoring its postings is most of a query's time)
                 few = [tq for t, tq in zip(content, terms) if not isinstance(t, str) or self._distinctive(t)]
+                if self.config.relax_words and self.doc_frequency is not None and len(content) <= 3:
+                    # a rare word of it also by the dictionary words inside it (企业承包制: 承包制 →
+                    # 承包, as 承包经营责任制 says it), when those are distinctive themselves; a
+                    # concept of a few words (not a pasted sentence: its words are as written)
+                    for t in content:
+                        if isinstance(t, str) and len(t) >= 3 and self.doc_frequency(t) < self.config.relax_below:
+                            few += [self._multifield(lambda f, w, p=p: wq.Term(f, p, boost=w))
+                                    for p in dictionary_parts(t) if len(p) >= 2 and p != t and p not in content
+                                    and self._distinctive(p)]
                 if some and len(content) > 1 and few and self.config.partial_weight:
                     subs.append(wq.Or(few, boost=self.config.partial_weight) if len(few) > 1
                                 else few[0].with_boost(self.config.partial_weight))
@@ -1190,9 +1207,12 @@ class QueryBuilder:
         else:
             words = []
             typed = text.split()
+            clauses = False
             if len(typed) == 1 and _SENTENCE_PUNCT.search(text) and not _FIELD.search(text):
-                # a question typed with commas: its clauses are its words (the last one asks)
+                # a question typed with commas: its clauses are its words (the last one asks),
+                # each a part of a sentence however short (老百姓告政府，局长县长要亲自去法院吗)
                 typed = [c for c in _CLAUSES.split(text) if c.strip()] or typed
+                clauses = len(typed) > 1 and len(text) >= CHUNK_MIN
             # a question typed as a sentence: each long word of it is read as one (content
             # words, not the pronouns and particles between them), not only the one that asks
             asking = len(typed) > 1 and any(_ASKING.search(w) for w in typed)
@@ -1201,7 +1221,7 @@ class QueryBuilder:
                 legal = legal or bool(_LEGAL_SENTENCE.search(word))
                 plan.legal_ask |= legal
                 parts = [part for w in asked for part in self.question_parts(w)]
-                if len(word) >= CHUNK_MIN and (asking or legal or _ASKING.search(word)):
+                if (len(word) >= CHUNK_MIN or clauses) and (asking or legal or _ASKING.search(word)):
                     parts = [c for p in parts for c in (content_chunks(p) if not self._is_jargon(p) else [p])]
                 words += parts
             if not words:         # only asking words (违法吗 alone): they are the query

@@ -38,6 +38,7 @@ class RankingConfig:
     partial_weight: float = 0.3  # a multi-word concept matched by only some of its words ...
     partial_max_df: float = 0.05  # ... of those in at most this share of passages
     relax_below: int = 10        # a one-word concept in fewer passages than this also matches its parts
+    relax_words: bool = True     # ... and a rare word of a longer concept, among its some-words
     parts_with_synonyms: bool = False   # ... even when it has synonyms (两法衔接 → 衔接 finds junk)
     region_boost: float = 1.0    # a region in the query (浙江, 宁波市): added for that region's reports (0: text only)
     year_boost: float = 1.0      # a year in the query (2018年): added for the reports covering it

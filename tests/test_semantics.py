@@ -162,6 +162,18 @@ def test_an_unknown_compound_reaches_its_pieces_never_single_characters(idx):
     assert not any("东南西北" in h.text for h in res.hits)
 
 
+def test_a_rare_word_of_a_compound_reaches_the_words_inside_it(tmp_path):
+    # 企业承包制 is written nowhere; 1988's report says 企业承包经营责任制: its passage comes
+    # before those that hold only 改革, and a passage holding 承包制 itself before it
+    filler = "\n\n".join(f"（{i}）改革第{i}项。深化企业改革，推进第{i}项改革任务。" for i in range(1, 40))
+    a = "1988年政府工作报告\n\n一、过去五年\n\n" + filler + "\n\n（四十）企业改革。全面推行企业承包经营责任制，深化企业改革。\n"
+    b = "1984年政府工作报告\n\n一、改革\n\n（一）建筑业改革。推行招标承包制，企业改革加快。\n"
+    ix = build_small_index(tmp_path, {"1988_a.txt": a, "1984_b.txt": b})
+    with api.open_index(ix) as index:
+        texts = [h.text for h in index.search("企业承包制 改革", per_doc=0).hits]
+    assert "承包制" in texts[0] and "承包经营责任制" in texts[1]
+
+
 def test_a_question_is_split_into_its_topics(idx):
     plan = idx.plan("生态环境保护还有哪些短板")
     assert "生态环境保护" in plan.concepts and "哪些" not in "".join(plan.concepts)

@@ -29,7 +29,9 @@ from searchlib.synonyms import SynonymMap, everyday_words_path, shipped_synonyms
     ("发现有人搞非法集资可以向哪里举报", ["发现有人搞非法集资", "举报"], True),   # the authority a rule names
     ("会被判几年", ["有期徒刑"], True),         # 处三年以上七年以下有期徒刑; 会被 asks nothing
     ("口头协议算不算数", ["口头协议"], True),
-    ("一个月最多能加多少个小时", ["一个月最多能加多少个小时"], True),   # its words stay (最多不能超过)
+    # a limit asked: 最多 only asks (a provision says 不得超过), the rest stays
+    ("一个月最多能加多少个小时", ["一个月", "能加多少个小时"], True),
+    ("租期最长几年", ["租期"], True),
     ("粮食产量达到多少", ["粮食产量达到多少"], False),
 ])
 def test_ask_parts(word, parts, legal):
@@ -193,12 +195,17 @@ def test_a_problems_passage_naming_only_a_common_part_of_the_topic_is_not_about_
     ("怎样加强文物保护和历史文化遗产传承", ["文物保护", "历史文化遗产传承"]),
     # a legal ask (要不要) that no asking word (吗, 可以, 谁…) ends: still a sentence of words
     ("小孩在学校上课时受伤了学校要不要负责赔偿", ["小孩在学校上课时受伤", "学校", "负责赔偿"]),
+    # people named as pronouns are (朋友, 老百姓) and a limit's 最高 only ask; a question typed
+    # with commas is a sentence in each clause, however short
+    ("借钱给朋友约定利息，最高多少法院才支持", ["借钱", "约定利息", "法院", "支持"]),
+    ("老百姓告政府，局长县长要亲自去法院吗", ["告政府", "局长县长", "亲自", "法院"]),
 ])
 def test_a_question_typed_as_a_sentence_is_its_content_words(query, concepts):
     from searchlib.query import QueryBuilder
     plan = QueryBuilder().plan(query)
     assert plan.concepts == concepts
-    assert plan.legal_ask is (query not in ("农作物秸秆综合利用和禁烧怎么推进", "怎样加强文物保护和历史文化遗产传承"))
+    assert plan.legal_ask is (query not in ("农作物秸秆综合利用和禁烧怎么推进", "怎样加强文物保护和历史文化遗产传承",
+                                            "老百姓告政府，局长县长要亲自去法院吗"))
 
 
 def test_what_to_do_about_a_wrong_asks_what_the_law_provides():
