@@ -127,6 +127,8 @@ _RATE = re.compile(r"每[年月周天日人户次件个]")
 # a legal question asking for an amount, a period or a count (多少, 几年, 多久, 怎么算)
 _ASKS_AMOUNT = re.compile(r"多少|几|多长|多久|算(?!数)")
 _ASKS_HOW = re.compile(r"(?:请问)?(?:怎样|如何|怎么)")
+# a word of a query that only asks how (怎么做, 如何办, 该怎么办): no topic of its own
+_ONLY_ASKS = re.compile(r"(?:请问)?(?:应该|应当|该|要)?(?:怎样|如何|怎么|咋)(?:样)?(?:做|办|干|弄|搞|处理)?(?:呢|吗|啊|才好)?[?？]?")
 _ASKING = re.compile(r"[吗呢么?？]$|可以|能不能|能否|是否|怎么|怎样|如何|多少|哪些|多长|什么|几|谁")
 # a question typed as a sentence: what the words between its content say (pronouns, modal
 # verbs, negations, particles, vague nouns), and the length from which one is split there
@@ -1217,6 +1219,8 @@ class QueryBuilder:
             # words, not the pronouns and particles between them), not only the one that asks
             asking = len(typed) > 1 and any(_ASKING.search(w) for w in typed)
             for word in typed:
+                if len(typed) > 1 and _ONLY_ASKS.fullmatch(word):
+                    continue        # 下一步 矛盾纠纷化解 怎么做: a word that only asks how
                 asked, legal = ask_parts(word)
                 legal = legal or bool(_LEGAL_SENTENCE.search(word))
                 plan.legal_ask |= legal

@@ -350,3 +350,14 @@ def test_generally_and_according_to_only_ask():
     assert "工资" in chunks and not any("一般" in c or "按" in c for c in chunks), chunks
     chunks = content_chunks("离婚时孩子还不满两岁一般跟谁生活")
     assert not any("一般" in c for c in chunks), chunks
+
+
+@pytest.mark.parametrize("query, concepts", [
+    ("下一步 矛盾纠纷化解 怎么做", ["矛盾纠纷化解"]),
+    ("垃圾分类 该怎么办", ["垃圾分类"]),
+    ("怎么做", ["怎么做"]),              # only asking words: they are the query
+])
+def test_a_word_that_only_asks_how_is_no_topic(query, concepts):
+    from searchlib.query import QueryBuilder
+    plan = QueryBuilder().plan(query)
+    assert [c for c in plan.concepts if c not in plan.intent_concepts] == concepts
