@@ -33,6 +33,11 @@ _SPACED_DIGITS = re.compile(rf"(?:(?<=[{CJK}{_CJK_PUNCT}]) )?(?<![0-9A-Za-z.])((
                             rf"(?: (?=[{CJK}{_CJK_PUNCT}%]))?")
 
 
+# ... and a number set off by spaces from the Chinese text, its unit or its decimal point
+# (增长6 %, 5 .4 %, 达到 120 万吨, 增加到8 .7 平方米: old pages and PDF layouts): layout too
+_SPACED_NUMBER = re.compile(rf"(?:(?<=[{CJK}]) )?(?<![A-Za-z] )(?<![0-9A-Za-z.])([0-9]+(?: ?\.[0-9]+)?) ?(?=[{CJK}%‰])")
+
+
 def _join_digits(m: re.Match) -> str:
     return m.group(1).replace(" ", "")
 
@@ -72,7 +77,7 @@ def normalize_document_text(text: str) -> str:
     for line in text.split("\n"):
         line = _SPACE_IN_CJK.sub("", _HSPACE.sub(" ", line).strip())
         if " " in line:
-            line = _SPACED_DIGITS.sub(_join_digits, line)
+            line = _SPACED_NUMBER.sub(_join_digits, _SPACED_DIGITS.sub(_join_digits, line))
         if line or (lines and lines[-1]):
             lines.append(line)
     return "\n".join(lines).strip()

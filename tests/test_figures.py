@@ -327,3 +327,15 @@ def test_how_a_change_is_measured_is_no_subject():
 ])
 def test_an_age_is_an_amount_only_as_a_life_expectancy(text, got):
     assert [(f.value, f.unit, f.subject) for f in extract_figures(text)] == got
+
+
+@pytest.mark.parametrize("raw, figure", [
+    ("五年来年均实际增长6 ％；", "6%"),          # a space before the per-cent sign (an old page)
+    ("年均实际增长5 .4 %。", "5.4%"),            # ... and inside the number
+    ("人均居住面积增加到8 .7 平方米", "8.7平方米"),
+    ("粮食产量达到 120 万吨", "120万吨"),         # set off from the text around it
+])
+def test_a_number_set_off_by_layout_spaces_is_one_figure(raw, figure):
+    from searchlib.figures import extract_figures
+    from searchlib.normalize import normalize_document_text
+    assert [f.text for f in extract_figures(normalize_document_text(raw))] == [figure]
