@@ -94,17 +94,19 @@ _OWNERSHIP = re.compile(r"(?:全民所有制|集体所有制|国有|集体|私�
 _KIND_OF = re.compile(r"(?:铁路|公路|汽车|水运|水路|内河|沿海|海运|远洋|航空|民航|管道|轮驳船|"
                       r"清洁能源|可再生能源|非化石能源|新能源|火电|水电|风电|光伏|核电|煤电|"
                       r"民营|新设|新登记|新注册|"
-                      # ... or of one sector (农业科技进步贡献率 for 科技进步贡献率, 工业用水量 for 用水量)
-                      r"农业|工业)的?$")
+                      # ... or of one sector (农业科技进步贡献率 for 科技进步贡献率, 工业用水量 for 用水量),
+                      # or of a grade of it (高价值发明专利拥有量 for 发明专利拥有量)
+                      r"农业|工业|高价值|高技术|高新技术|高端)的?$")
 # a question that asks how many (经营主体 数量, 高新技术企业有多少家): a sum of money, a count of
 # times (6.3万户次) or a rate that is no change (“无事不扰”率达99.11%) is another measure
 _ASKS_COUNT = re.compile(r"数量|个数|总数|多少(?:个|家|户|所|座)")
 _MEASURES = ("人口", "人数", "率", "量", "额", "总值", "收入", "产量", "面积", "规模", "指数", "比重", "强度",
-             "浓度", "投资", "支出", "数")
+             "浓度", "投资", "支出", "数", "单产")
 _PER_PERSON = re.compile(r"人均|每人|平均每个?人|每个人")
 _SAME_MEASURE = re.compile(r"总量|总额|总数|总计|合计|累计|增速|增幅|增长率|增量|平均值|均值|年均|同比")
 _OTHER_MEASURE = re.compile(r"人均|收入|规模|面积|比重|占比|比例|人数|户数|个数|产值|增加值|密度|能耗|之比|强度|"
-                            r"协议|合同")     # 外商直接投资协议金额: contracted, not the investment made
+                            r"协议|合同|"     # 外商直接投资协议金额: contracted, not the investment made
+                            r"工程|行动|项目")  # 粮食单产提升工程600万亩: a programme's size, not the measure
 # a share asked (服务业增加值 比重, 占GDP比重): a figure whose clause names no share is a growth rate
 # or an amount of the thing, not its share
 _SHARE = re.compile(r"比重|占比|比例|份额")

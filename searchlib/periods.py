@@ -102,7 +102,7 @@ _RATE_HELD = re.compile(r"(?:总水平)?(?:控制在|保持在|稳定在|为|在
 # a clause that opens with 新增/净增 (全年新增发电装机容量5055万千瓦, 五年净增经营主体120.5万户):
 # its figures are increases; 城镇新增就业 names a measure
 _NEW_ADDED = re.compile(r"(?:全年|今年|明年|去年|当年|本年|年内|[一二三四五两\d]年|累计|共|争取|力争|计划|预计|其中|同时|并|还|"
-                        r"(?:19|20)\d\d年)*(新增|净增|增加(?![到至了]))")
+                        r"(?:19|20)\d\d年)*(新增|净增|新设|新培育|增加(?![到至了]))")
 # a sentence that opens with a plan (拟发行长期建设国债800亿元，…，同时增加…100亿元): each figure of it
 _PLANNED_SENTENCE = re.compile(r"\s*(?:(?:今年|明年|(?:19|20)\d\d年)[,，]?\s*)?(?:拟|计划|力争)")
 # a stock stated as such (总量达474万户, 农村公路总里程12.96万公里): a level, not an increase

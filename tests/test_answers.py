@@ -379,6 +379,9 @@ def test_two_region_words_keep_both_regions(seed_index):
     ("社会融资规模", "社会融资增量恢复到近年最好水平，资本市场融资增长41.3%。", []),
     ("粮食产量", "粮食生产再获丰收，全年总产量达到6.5亿吨。", [650000000]),
     ("进出口总额", "外贸进出口增长2.7%。", [2.7]),
+    # a grade of the measure (高价值) is a part of it; a programme named after a measure is no value of it
+    ("发明专利拥有量", "每万人口高价值发明专利拥有量达到9.3件，发明专利拥有量达到12万件。", [120000]),
+    ("粮食单产", "实施粮食单产提升工程超600万亩，粮食单产提高2%。", [2]),
 ])
 def test_a_row_is_the_asked_measure_and_not_a_neighbouring_one(query, text, values):
     got = [r.value for r in answer_rows([_hit(text)], _plan(query))]

@@ -339,3 +339,11 @@ def test_a_number_set_off_by_layout_spaces_is_one_figure(raw, figure):
     from searchlib.figures import extract_figures
     from searchlib.normalize import normalize_document_text
     assert [f.text for f in extract_figures(normalize_document_text(raw))] == [figure]
+
+
+def test_a_comma_ends_the_values_of_a_list_with_respectively():
+    # ， is , once normalised: the figure after it is not a third value of the list
+    from searchlib.normalize import normalize_document_text
+    text = normalize_document_text("二氧化硫、氮氧化物排放量分别下降5.6%和4%，74个重点城市细颗粒物浓度下降。")
+    assert [(f.text, f.subject) for f in extract_figures(text)][:2] == [
+        ("5.6%", "二氧化硫排放量"), ("4%", "氮氧化物排放量")]

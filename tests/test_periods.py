@@ -29,6 +29,8 @@ GWR = "government_work_report"
     # a clause opening with 新增/净增 counts an increase; 城镇新增就业 above names a measure
     ("全年新增发电装机容量5055万千瓦", "5055万千瓦", 2010, GWR, None, ("2009", "result", "increase")),
     ("新增省级创新平台30个、高新技术企业150家", "150家", 2024, GWR, None, ("2023", "result", "increase")),
+    ("新培育专精特新“小巨人”企业688家", "688家", 2026, GWR, None, ("2025", "result", "increase")),
+    ("新设152个跨境电商综试区", "152个", 2023, GWR, None, ("2022", "result", "increase")),
     # a change from a year compared with is over the years after it; a clause going on about
     # the figure before it (即比…, 比上年…) shares its plan
     ("到一九八五年，社会商品零售总额将达到二千九百亿元，比一九八○年增长百分之四十", "百分之四十", 1983, GWR, None,
