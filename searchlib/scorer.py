@@ -467,8 +467,12 @@ class Scorer:
                 f = self._postings(field_, str(t))
                 if f is not None:
                     found.append(f[0])
-            else:       # every passage of the reports it matches (as _term reads it)
-                found.append(root._report_level(wq.Term(field_, t)).ids)
+            elif root.reports is not None:
+                # every passage of the reports it matches (as _term reads it), not kept as a
+                # scored result: a title word (政府 of 政府工作报告) is in most reports' titles
+                docnums, _ = root.reports(wq.Term(field_, t))
+                if len(docnums):
+                    found.append(np.sort(root.sp.report_passages(docnums)[0]))
         if sum(len(f) for f in found) < PRESENCE_MIN:
             ids = _sorted_union(found)
             present = ("ids", ids)
