@@ -459,6 +459,17 @@ class SegmentPassages:
         self.__dict__[name] = arr      # later reads skip __getattr__
         return arr
 
+    def release_pages(self) -> None:
+        """Let go of the pages of the file read so far (they stay in the system's page cache;
+        the next read maps them again): a merge reads every page of its sources once, and
+        mapped pages count in the process's memory (2.4 GB of sources at 100,000 reports)."""
+        mm = self.__dict__.get("_mm")
+        if mm is not None and hasattr(mm, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+            try:
+                mm.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):
+                pass
+
     def close(self) -> None:
         # views into the mmap may still be alive; the mapping goes when they do
         self.__dict__.pop("_mm", None)

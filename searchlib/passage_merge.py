@@ -315,6 +315,7 @@ def _merge_field(field_: str, sources: list[_Source], spill: _Spill) -> None:
         batch_terms.clear()
         batch_parts.clear()
         load = 0
+        _release(sources)
 
     def big_term(term: bytes, parts: list[tuple[int, int]]) -> None:
         """A term with more occurrences than a batch holds: its postings, slice by slice."""
@@ -323,6 +324,7 @@ def _merge_field(field_: str, sources: list[_Source], spill: _Spill) -> None:
             end = int(poffs[si][ti + 1])
             while cursors[si].p < end:
                 writer.piece(*decode(si, min(end, cursors[si].p + SLICE_POSTINGS), np.zeros(1, np.int64), ti))
+                sources[si].sp.release_pages()
         writer.end()
 
     current: Optional[bytes] = None
@@ -386,6 +388,13 @@ def merge_passage_files(sources: list[tuple[SegmentPassages, np.ndarray]], path:
         spill.remove()
 
 
+def _release(srcs: list[_Source]) -> None:
+    """Let go of the source pages read so far (see ``SegmentPassages.release_pages``): what a
+    merge holds stays bounded by its batches, not by the size of its sources."""
+    for src in srcs:
+        src.sp.release_pages()
+
+
 def _columns(srcs: list[_Source], spill: _Spill, reports: int) -> dict:
     """The per-passage and per-section arrays, report starts and the length totals."""
     for name, (dtype, array_name) in PASSAGE_COLUMNS.items():
@@ -413,6 +422,7 @@ def _columns(srcs: list[_Source], spill: _Spill, reports: int) -> dict:
                 spill.add(array_name, cols[array_name])
             body_length += int(sp.p_len[kept].astype(np.int64).sum())
             heading_length += int(sp.s_len[sp.p_section[kept].astype(np.int64)].astype(np.int64).sum())
+            sp.release_pages()
         for a in range(0, sp.sections, COLUMN_SLICE):
             secs = np.arange(a, min(sp.sections, a + COLUMN_SLICE))
             keep, _ = src.sections(secs)
@@ -459,6 +469,9 @@ def _payloads(srcs: list[_Source], spill: _Spill) -> None:
             while len(pending) >= PAYLOAD_BLOCK:
                 emit(pending[:PAYLOAD_BLOCK])
                 del pending[:PAYLOAD_BLOCK]
+            if block % 1024 == 1023:
+                sp.release_pages()
+        sp.release_pages()
     if pending:
         emit(pending)
     spill.add("blocks_off", offsets)
