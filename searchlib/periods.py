@@ -46,6 +46,8 @@ _PLAN = re.compile(r"[“\"](十[一二三四五六七八九]?五|[一二三四�
                    r"|(十[一二三四五六七八九]?五|[一二三四五六七八九]五)\s*(?:时期|期间|以来|规划期|计划|末)"
                    r"|第([一二三四五六七八九十]{1,2})个五年计划")
 _PLAN_TIME = re.compile(r"(?:时期|期间|以来|规划期|计划|末)$")
+# the first years of a plan (“十一五”前四年, 十二五期间头两年): those years
+_PLAN_FIRST_YEARS = re.compile(r"[“\"]?(十[一二三四五六七八九]?五|[一二三四五六七八九]五)[”\"]?\s*(?:时期|期间)?的?(?:前|头)([一二三四两])年")
 _PLAN_START = {"一五": 1953, "二五": 1958, "三五": 1966, "四五": 1971, "五五": 1976, "六五": 1981, "七五": 1986,
                "八五": 1991, "九五": 1996, "十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016,
                "十四五": 2021, "十五五": 2026}
@@ -376,6 +378,10 @@ def _period_in(text: str, reviewed: Optional[int], ahead: Optional[int], gwr: bo
             if m.group(0).endswith("末") and _COMPARED.search(text, 0, m.start()):
                 begin += 5            # 较“十三五”末改善16.5%: the change over the next plan's years
             found.append((m.end(), (begin, begin + 4), m.start()))
+    for m in _PLAN_FIRST_YEARS.finditer(text):
+        begin, n = _PLAN_START.get(m.group(1)), _number(m.group(2))
+        if begin and n and n < 5:
+            found.append((m.end(), (begin, begin + n - 1), m.start()))
     if reviewed:
         for m in _PAST_YEARS.finditer(text):
             if opening and m.group(0).startswith("连续"):

@@ -50,6 +50,9 @@ GWR = "government_work_report"
     ("拟发行长期建设国债800亿元，比上年减少300亿元，同时增加中央预算内经常性建设投资100亿元", "100亿元", 2005, GWR,
      None, ("2005", "target", "increase")),
     ("财政收入增加到5260亿元", "5260亿元", 2026, GWR, "achievements", ("2025", "result", None)),
+    # the first years of a plan
+    ("“十一五”前四年累计，二氧化硫排放量下降13.14%", "13.14%", 2010, GWR, None, ("2006-2009", "result", "decrease")),
+    ("十二五期间头两年，粮食产量增加300亿斤", "300亿斤", 2013, GWR, None, ("2011-2012", "result", "increase")),
 ])
 def test_period_role_and_change_of_a_figure(sentence, figure, year, doc_type, kind, expected):
     got = read_figure(sentence, sentence.index(figure), year, doc_type, kind)
