@@ -188,11 +188,14 @@ def check_sizes(folder: Path, generation: int) -> list[tuple[str, str]]:
     return problems
 
 
-def verify_files(folder: Path, generation: Optional[int] = None, passages: bool = True) -> list[tuple[str, str]]:
+def verify_files(folder: Path, generation: Optional[int] = None, passages: bool = True,
+                 known: Optional[set] = None) -> list[tuple[str, str]]:
     """(file, what is wrong) for each file of ``generation`` (default: the current one,
     the newest table of contents) that is missing, of another size or whose bytes are not
     those written (CRC32); [] when all hold or when there is no record of that generation
-    (without ``passages``, the passage files' bytes are not read)."""
+    (without ``passages``, the passage files' bytes are not read). ``known``: the (file,
+    size, checksum) found intact before, whose bytes are not read again (a segment's files
+    never change once written); those found intact now are added to it."""
     if generation is None:
         generation = current_generation(folder)
     files = _files_of(read_record(folder), generation)
@@ -203,6 +206,8 @@ def verify_files(folder: Path, generation: Optional[int] = None, passages: bool 
     for name, (size, crc) in sorted(files.items()):
         if name in bad or (not passages and name.endswith(PASSAGE_SUFFIX)):
             continue
+        if known is not None and (name, size, crc) in known:
+            continue
         try:
             now = crc32_of(Path(folder) / name)
         except OSError as e:
@@ -210,6 +215,8 @@ def verify_files(folder: Path, generation: Optional[int] = None, passages: bool 
             continue
         if now != crc:
             problems.append((name, "its bytes are not those written (checksum differs)"))
+        elif known is not None:
+            known.add((name, size, crc))
     return problems
 
 
@@ -222,12 +229,14 @@ def raise_if_resized(folder: Path, generation: int) -> None:
         raise IntegrityError(f"{name}: {what}")
 
 
-def raise_if_records_damaged(folder: Path, generation: int) -> None:
+def raise_if_records_damaged(folder: Path, generation: int, known: Optional[set] = None) -> None:
     """IntegrityError naming the first of Whoosh's files of ``generation`` (the report
     records, their terms and the table of contents: ~1.5 MB per 1,000 reports) that is not
-    as written. Passage files, far larger, are size-checked on open and read whole only by
-    ``verify_files``: damage inside them is found when reading fails or by ``searchlib check``."""
-    problems = verify_files(folder, generation, passages=False)
+    as written; ``known``: files found intact before (see ``verify_files``), so that a commit
+    reads only the files it wrote. Passage files, far larger, are size-checked on open and
+    read whole only by ``verify_files``: damage inside them is found when reading fails or by
+    ``searchlib check``."""
+    problems = verify_files(folder, generation, passages=False, known=known)
     if problems:
         raise IntegrityError(": ".join(problems[0]))
 

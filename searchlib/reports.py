@@ -42,6 +42,8 @@ an update hashes the file).
 """
 from __future__ import annotations
 
+import bisect
+
 import hashlib
 import json
 import os
@@ -219,6 +221,14 @@ class ReportTable:
             values = raw.decode("utf-8").split("\0")[:-1] if raw else []
             self._columns[column] = values
         return values
+
+    def ordered_ids(self) -> list[str]:
+        """The doc_ids of the table's reports in doc_id order (``order``; made once)."""
+        ids = self._columns.get("\0ordered")
+        if ids is None:
+            column = self.column("doc_id")
+            ids = self._columns["\0ordered"] = [column[d] for d in self.order.tolist()]
+        return ids
 
     def row(self, docnum: int) -> tuple:
         return (*(self.value(c, docnum) for c in STRING_COLUMNS), int(self.year[docnum]),
@@ -418,20 +428,35 @@ def stats_dict(docs: int, passages: int, chars: int, types: Counter, years: Coun
 
 def doc_order(tables: ReportTables, searcher) -> np.ndarray:
     """Global docnums of the live reports in doc_id order."""
-    ids: list[str] = []
-    nums: list[np.ndarray] = []
+    runs: list[tuple[np.ndarray, list[str]]] = []
     for table, docbase, reader in tables.segments(searcher):
         order = table.order.astype(np.int64)
+        ids = table.ordered_ids()
         dead = _deleted(reader)
         if dead:
-            order = order[~np.isin(order, np.asarray(dead, np.int64))]
-        column = table.column("doc_id")
-        ids += [column[d] for d in order.tolist()]
-        nums.append(order + docbase)
-    if not nums:
+            keep = ~np.isin(order, np.asarray(dead, np.int64))
+            order = order[keep]
+            ids = [i for i, k in zip(ids, keep.tolist()) if k]
+        runs.append((order + docbase, ids))
+    if not runs:
         return np.zeros(0, np.int64)
-    docnums = np.concatenate(nums)
-    if len(nums) == 1:
-        return docnums
+    if len(runs) == 1:
+        return runs[0][0]
+    total = sum(len(docnums) for docnums, _ in runs)
+    big = max(range(len(runs)), key=lambda k: len(runs[k][0]))
+    rest = [r for k, r in enumerate(runs) if k != big]
+    if total - len(runs[big][0]) <= max(64, total // 64):
+        # one large run (an optimized index) and the few reports committed since: each of
+        # those finds its place in it by bisection, not a sort of every doc_id
+        base, base_ids = runs[big]
+        docnums = np.concatenate([d for d, _ in rest])
+        ids = [i for _, run_ids in rest for i in run_ids]
+        at = np.asarray([bisect.bisect_left(base_ids, i) for i in ids], np.int64)
+        order = np.argsort(at, kind="stable")
+        # (among the newcomers that land in one place, their own doc_id order)
+        order = np.asarray(sorted(order.tolist(), key=lambda k: (int(at[k]), ids[k])), np.int64)
+        return np.insert(base, at[order], docnums[order])
     # runs of sorted doc_ids, one per segment: Timsort merges them
+    ids = [i for _, run_ids in runs for i in run_ids]
+    docnums = np.concatenate([d for d, _ in runs])
     return docnums[np.asarray(sorted(range(len(ids)), key=ids.__getitem__), np.int64)]

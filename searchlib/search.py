@@ -761,6 +761,7 @@ class IndexSearcher:
         self._tables = ReportTables(self.path)
         self._identity = _dir_identity(self.path)
         self._verified: set[int] = set()           # generations whose report records were checked
+        self._intact: set = set()                  # (file, size, checksum) of those files found intact
         self._node_cache = None                    # (Whoosh index, generation, the NodeCache its snapshots share)
 
     # -- snapshots ----------------------------------------------------------------------
@@ -794,7 +795,7 @@ class IndexSearcher:
             generation = searcher.reader().generation()
             raise_if_resized(self.path, generation)           # a stat per file of the generation
             if generation not in self._verified:              # the report records' bytes, once per generation
-                raise_if_records_damaged(self.path, generation)
+                raise_if_records_damaged(self.path, generation, self._intact)    # (the files it added)
                 self._verified.add(generation)
         except IntegrityError as e:
             searcher.close()

@@ -165,3 +165,24 @@ def test_every_command_on_a_damaged_index_says_so(tmp_path, damage, command):
         assert any(name.endswith(".seg") for name, _ in api.check(index).problems)
         return
     assert r.exit_code == 2 and "damaged" in r.output, r.output
+
+
+def test_a_new_generation_reads_only_the_record_files_it_added(tmp_path, monkeypatch):
+    # the report records are checked when a generation is first searched, but a segment's
+    # files never change once written: a commit's new generation reads only its new files
+    from searchlib import api, integrity
+    from tests.conftest import build_small_index
+    text = "甲区{}年法治政府建设工作报告\n\n一、主要工作\n\n全年办理行政复议案件{}件。\n"
+    ix = build_small_index(tmp_path, {f"r{i}.txt": text.format(2000 + i, i) for i in range(3)})
+    read = []
+    original = integrity.crc32_of
+    monkeypatch.setattr(integrity, "crc32_of", lambda path: (read.append(path.name), original(path))[1])
+    with api.open_index(ix) as idx:
+        idx.search("行政复议")
+        first = set(read)
+        path = tmp_path / "r9.txt"
+        path.write_text(text.format(2009, 9), encoding="utf-8")
+        idx.add([path])
+        read.clear()
+        assert idx.search("行政复议").total == 4
+    assert first and read and not (set(read) & first - {n for n in first if n.endswith(".toc")})

@@ -180,3 +180,23 @@ def test_shared_texts_are_the_passages_whose_hash_occurs_twice(seed_index):
     hashes = snap.passages.p_hash
     _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
     assert (snap.shared_texts() == (counts[inverse] > 1)).all()
+
+
+def test_reports_committed_after_an_optimize_take_their_place_in_the_listing(tmp_path):
+    # one large segment and a few reports added since: each is placed by bisection in the
+    # large run's doc_id order (not a sort of every doc_id); the listing is in doc_id order
+    from searchlib import api
+    from tests.conftest import build_small_index
+    text = "甲区{}年法治政府建设工作报告\n\n一、主要工作\n\n全年办理行政复议案件{}件。\n"
+    ix = build_small_index(tmp_path, {f"r{i:02d}.txt": text.format(2000 + i, i) for i in range(0, 40, 2)})
+    api.optimize(ix)
+    for i in (1, 17, 39, 41):
+        path = tmp_path / f"r{i:02d}.txt"
+        path.write_text(text.format(2000 + i, i), encoding="utf-8")
+        api.add([path], ix)
+    with api.open_index(ix) as idx:
+        doc = next(d["doc_id"] for d in idx.documents() if d["doc_id"].endswith("r10.txt"))
+    api.remove([doc], ix)
+    with api.open_index(ix) as idx:
+        ids = [d["doc_id"] for d in idx.documents()]
+    assert ids == sorted(ids) and len(ids) == 23 and not any(i.endswith("r10.txt") for i in ids)
