@@ -664,3 +664,18 @@ def test_a_document_named_with_a_tab_and_a_line_break_is_reachable_on_the_web(tm
     for digits in ("²", "١", "０"):            # digits Python's isdigit accepts and int() refuses or reads
         r = client.get(f"/api/passages/{urllib.parse.quote(name + '#' + digits)}")
         assert r.status_code == 400 and r.get_json()["code"] == "bad_request"
+
+
+def test_a_file_inside_a_mapped_segment_is_read_without_a_copy():
+    # Whoosh's BufferFile copied each file of a mapped compound segment into a BytesIO (the
+    # stored records: tens of MB at 100,000 reports, for every new generation)
+    import pickle
+    from whoosh.filedb.structfile import BufferFile
+    import searchlib.storage  # noqa: F401  (installs the reader)
+    data = bytearray(b"\x00\x00\x00\x07line one\nline two\n" + pickle.dumps({"a": [1, 2]}))
+    f = BufferFile(memoryview(data))
+    assert not hasattr(f.file, "getvalue")            # not a BytesIO
+    assert f.read_int() == 7 and f.readline() == b"line one\n" and f.tell() == 13
+    assert f.read(9) == b"line two\n" and f.read_pickle() == {"a": [1, 2]} and f.read(5) == b""
+    f.seek(4)
+    assert list(f)[:2] == [b"line one\n", b"line two\n"]
