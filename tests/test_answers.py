@@ -523,3 +523,13 @@ def test_a_life_expectancy_has_a_table(tmp_path):
     with open_index(build_small_index(tmp_path, files)) as idx:
         rows = idx.figures("人均预期寿命").rows
     assert [(r.value, r.unit, r.role, r.period) for r in rows] == [(79.0, "岁", "result", "2025")], rows
+
+
+def test_an_indicator_named_with_days_is_not_a_question_of_days():
+    # 空气优良天数 is an indicator the reports give mostly as a share of days (优良天数比例
+    # 92.8%): 天数 glued to it is part of its name, not an ask for figures in days
+    from searchlib.query import QueryBuilder
+    plan = QueryBuilder().plan("空气优良天数")
+    assert plan.concepts == ["空气优良天数"] and not plan.units
+    rows = answer_rows([_hit("地级及以上城市空气质量优良天数比例达到92.8%。全年空气质量优良天数281天。")], plan)
+    assert [r.value for r in rows] == [92.8, 281]
