@@ -449,14 +449,14 @@ def _respectively(text: str, figures: list[Figure]) -> None:
         if len(run) < 2:
             continue
         at = text.rfind("分别", max(0, run[0].start - 8), run[0].start)
+        if at >= 0 and _listed_before(text, at, run):
+            continue
         # a comma may end the values (…分别下降5.6%和4%，74个重点城市…: the text's ， is , once
         # normalised): the run up to it, when the whole run is not the list's
         cut = next((k for k in range(1, len(run)) if "," in text[run[k - 1].end:run[k].start]), len(run))
-        if at >= 0 and cut >= 2 and cut < len(run) and not _listed_before(text, at, run) \
-                and _listed_before(text, at, run[:cut]):
+        if at >= 0 and 2 <= cut < len(run) and _listed_before(text, at, run[:cut]):
             continue
-        if at < 0 or not _listed_before(text, at, run):
-            _parallel_run(text, figures, first, run, at >= 0)
+        _parallel_run(text, figures, first, run, at >= 0)
 
 
 def _listed_before(text: str, at: int, run: list[Figure]) -> bool:

@@ -43,7 +43,6 @@ an update hashes the file).
 from __future__ import annotations
 
 import bisect
-
 import hashlib
 import json
 import os
@@ -191,6 +190,7 @@ class ReportTable:
         if end > len(data):
             raise ReportTableError(f"{name} is truncated ({len(data)} of {end} bytes)")
         self._columns: dict[str, list[str]] = {}
+        self._ordered: Optional[list[str]] = None
 
     @classmethod
     def open(cls, path: Path) -> "ReportTable":
@@ -224,11 +224,10 @@ class ReportTable:
 
     def ordered_ids(self) -> list[str]:
         """The doc_ids of the table's reports in doc_id order (``order``; made once)."""
-        ids = self._columns.get("\0ordered")
-        if ids is None:
+        if self._ordered is None:
             column = self.column("doc_id")
-            ids = self._columns["\0ordered"] = [column[d] for d in self.order.tolist()]
-        return ids
+            self._ordered = [column[d] for d in self.order.tolist()]
+        return self._ordered
 
     def row(self, docnum: int) -> tuple:
         return (*(self.value(c, docnum) for c in STRING_COLUMNS), int(self.year[docnum]),
@@ -446,16 +445,12 @@ def doc_order(tables: ReportTables, searcher) -> np.ndarray:
     big = max(range(len(runs)), key=lambda k: len(runs[k][0]))
     rest = [r for k, r in enumerate(runs) if k != big]
     if total - len(runs[big][0]) <= max(64, total // 64):
-        # one large run (an optimized index) and the few reports committed since: each of
-        # those finds its place in it by bisection, not a sort of every doc_id
+        # one large run (an optimized index) and the few reports committed since: those, in
+        # doc_id order, each find their place in it by bisection, not a sort of every doc_id
         base, base_ids = runs[big]
-        docnums = np.concatenate([d for d, _ in rest])
-        ids = [i for _, run_ids in rest for i in run_ids]
-        at = np.asarray([bisect.bisect_left(base_ids, i) for i in ids], np.int64)
-        order = np.argsort(at, kind="stable")
-        # (among the newcomers that land in one place, their own doc_id order)
-        order = np.asarray(sorted(order.tolist(), key=lambda k: (int(at[k]), ids[k])), np.int64)
-        return np.insert(base, at[order], docnums[order])
+        newcomers = sorted((i, int(d)) for docnums, run_ids in rest for i, d in zip(run_ids, docnums.tolist()))
+        at = [bisect.bisect_left(base_ids, i) for i, _ in newcomers]
+        return np.insert(base, at, [d for _, d in newcomers])
     # runs of sorted doc_ids, one per segment: Timsort merges them
     ids = [i for _, run_ids in runs for i in run_ids]
     docnums = np.concatenate([d for d, _ in runs])

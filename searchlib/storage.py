@@ -62,8 +62,13 @@ class _BufferReader:
 
     def readline(self, limit: int = -1) -> bytes:
         end = len(self._buf) if limit is None or limit < 0 else min(len(self._buf), self._pos + limit)
-        at = bytes(self._buf[self._pos:end]).find(b"\n")
-        return self.read((at + 1 if at >= 0 else end - self._pos))
+        at = self._pos
+        while at < end:         # (in pieces: not a copy of the rest of the buffer per line)
+            found = bytes(self._buf[at:min(end, at + 4096)]).find(b"\n")
+            if found >= 0:
+                return self.read(at + found + 1 - self._pos)
+            at += 4096
+        return self.read(end - self._pos)
 
     def __iter__(self):
         while True:
